@@ -1,0 +1,597 @@
+//! [`Session`]: the sans-IO agent session. It owns no socket, no timer and no clock.
+//!
+//! # The drain loop
+//!
+//! The shell (the wasm wrapper, or a test) drives it like this:
+//!
+//! 1. Feed one input with the current time: `handle_*` for socket and browser events,
+//!    [`Session::handle_timeout`] when the timer fires, the action methods for the agent.
+//! 2. Drain [`Session::poll_output`] until it returns `None`, carrying out each [`Output`] in order
+//!    (open/send/close a socket, call a UI hook, log). Outputs never need the session borrowed, so a
+//!    hook that calls back into the session only queues more work; drain again until empty.
+//! 3. Ask [`Session::poll_timeout`] for the one deadline to arm a timer at (or none), replacing any
+//!    timer armed before. When it fires, call `handle_timeout(now)`.
+//!
+//! Deadlines are judged against the `now` passed in, never by trusting that a timer fired on time:
+//! a throttled background tab that wakes late sends its ping late, it does not miss it.
+
+use super::config::{OfflineSend, SessionConfig};
+use super::frames_in::{decode_frame, Customer, FrameError, ServerFrame};
+use super::frames_out::AgentFrame;
+use super::output::{ConnId, DeliveryStatus, LinkState, LogLevel, Output, UiEvent};
+use super::scalar::Scalar;
+use std::collections::VecDeque;
+use std::fmt;
+
+/// Milliseconds on a monotonic clock chosen by the shell.
+pub type Millis = u64;
+
+/// A frame as the shell received it.
+#[derive(Clone, Copy, Debug)]
+pub enum FrameIn<'a> {
+    /// A text frame.
+    Text(&'a str),
+    /// A binary frame of this many bytes (not spoken by the protocol).
+    Binary(usize),
+    /// A text frame the shell did not copy because it is longer (in UTF-16 units) than
+    /// [`SessionConfig::max_frame_chars`].
+    TooLong(usize),
+}
+
+/// Why the browser asked us to check the connection now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WakeReason {
+    /// `window` fired `online`.
+    Online,
+    /// `document.visibilityState` became `visible`.
+    Visible,
+    /// `window` fired `pageshow` (including restores from the back/forward cache).
+    PageShow,
+}
+
+/// Everything that can happen to a session, for drivers that prefer one entry point
+/// (fuzzers, replay tools). See [`Session::handle_input`].
+#[derive(Clone, Debug)]
+pub enum Input<'a> {
+    /// [`Session::connect`].
+    Connect,
+    /// [`Session::close`].
+    Close,
+    /// [`Session::handle_socket_opened`].
+    SocketOpened(ConnId),
+    /// [`Session::handle_socket_closed`].
+    SocketClosed(ConnId, u16),
+    /// [`Session::handle_socket_error`].
+    SocketError(ConnId),
+    /// [`Session::handle_frame`].
+    Frame(ConnId, FrameIn<'a>),
+    /// [`Session::handle_timeout`].
+    Timeout,
+    /// [`Session::handle_wake`].
+    Wake(WakeReason),
+    /// [`Session::accept_customer`].
+    AcceptCustomer(Scalar),
+    /// [`Session::decline_customer`].
+    DeclineCustomer(Scalar),
+    /// [`Session::accept_transfer`].
+    AcceptTransfer(Scalar),
+    /// [`Session::reject_transfer`].
+    RejectTransfer(Scalar),
+    /// [`Session::send_message`].
+    Send {
+        /// The customer.
+        user_id: Scalar,
+        /// The customer's name.
+        user_name: String,
+        /// The text.
+        content: String,
+    },
+}
+
+/// Why an agent action was refused. Nothing is lost: the customer or transfer stays pending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionError {
+    /// The socket is not open; try again once connected.
+    NotConnected,
+    /// No waiting customer has that id.
+    UnknownCustomer(String),
+    /// No pending transfer has that id.
+    UnknownTransfer(String),
+    /// An argument is empty or malformed.
+    InvalidArgument(String),
+}
+
+impl SessionError {
+    /// The stable error code seen by JS (`err.code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            SessionError::NotConnected => "NOT_CONNECTED",
+            SessionError::UnknownCustomer(_) => "UNKNOWN_CUSTOMER",
+            SessionError::UnknownTransfer(_) => "UNKNOWN_TRANSFER",
+            SessionError::InvalidArgument(_) => "INVALID_ARGUMENT",
+        }
+    }
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::NotConnected => f.write_str("not connected: the socket is not open"),
+            SessionError::UnknownCustomer(id) => write!(f, "no waiting customer with id {id:?}"),
+            SessionError::UnknownTransfer(id) => write!(f, "no pending transfer for customer {id:?}"),
+            SessionError::InvalidArgument(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Counters for diagnostics and tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Frames received on the live socket.
+    pub frames_received: u64,
+    /// Frames rejected as malformed (subset of `frames_received`).
+    pub frames_rejected: u64,
+    /// Events that named a superseded socket and were ignored.
+    pub stale_events: u64,
+    /// Sockets opened.
+    pub sockets_opened: u64,
+    /// Heartbeat pings sent.
+    pub pings_sent: u64,
+    /// Frames sent (pings included).
+    pub frames_sent: u64,
+}
+
+#[derive(Clone, Debug)]
+enum Link {
+    Idle,
+    Connecting { conn: ConnId, deadline: Millis, attempt: u32 },
+    Open { conn: ConnId, ping_at: Millis, pong_deadline: Option<Millis> },
+    Waiting { at: Millis, attempt: u32 },
+    Closed,
+}
+
+#[derive(Clone, Debug)]
+struct Held {
+    local_id: u64,
+    user_id: Scalar,
+    user_name: String,
+    content: String,
+}
+
+/// The agent session state machine. See the module docs for the drain loop.
+#[derive(Debug)]
+pub struct Session {
+    cfg: SessionConfig,
+    link: Link,
+    next_conn: ConnId,
+    waiting: Vec<Customer>,
+    transfers: Vec<Customer>,
+    outbox: VecDeque<Held>,
+    next_local_id: u64,
+    out: VecDeque<Output>,
+    stats: Stats,
+}
+
+impl Session {
+    /// A new, idle session. Call [`Session::connect`] to start. The config should be
+    /// [validated](SessionConfig::validate) first; zero timings are raised to 1 ms.
+    pub fn new(mut cfg: SessionConfig) -> Self {
+        for t in [&mut cfg.heartbeat_ms, &mut cfg.heartbeat_timeout_ms, &mut cfg.reconnect_ms, &mut cfg.connect_timeout_ms] {
+            *t = (*t).max(1);
+        }
+        Session {
+            cfg,
+            link: Link::Idle,
+            next_conn: 0,
+            waiting: Vec::new(),
+            transfers: Vec::new(),
+            outbox: VecDeque::new(),
+            next_local_id: 1,
+            out: VecDeque::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &SessionConfig {
+        &self.cfg
+    }
+
+    /// The connection state as shown to the agent.
+    pub fn state(&self) -> LinkState {
+        match self.link {
+            Link::Idle => LinkState::Idle,
+            Link::Connecting { attempt: 0, .. } => LinkState::Connecting,
+            Link::Connecting { .. } | Link::Waiting { .. } => LinkState::Reconnecting,
+            Link::Open { .. } => LinkState::Open,
+            Link::Closed => LinkState::Closed,
+        }
+    }
+
+    /// The socket generation currently open or opening, if any.
+    pub fn live_conn(&self) -> Option<ConnId> {
+        match self.link {
+            Link::Connecting { conn, .. } | Link::Open { conn, .. } => Some(conn),
+            _ => None,
+        }
+    }
+
+    /// Customers waiting to be accepted, oldest first.
+    pub fn waiting(&self) -> &[Customer] {
+        &self.waiting
+    }
+
+    /// Incoming transfers not yet answered, oldest first.
+    pub fn pending_transfers(&self) -> &[Customer] {
+        &self.transfers
+    }
+
+    /// Number of chat messages held until the socket opens.
+    pub fn held_count(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The next instruction for the shell, in order; `None` when drained.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// The earliest time at which [`Session::handle_timeout`] has work to do, if any.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        match self.link {
+            Link::Connecting { deadline, .. } => Some(deadline),
+            Link::Open { ping_at, pong_deadline, .. } => Some(pong_deadline.unwrap_or(ping_at)),
+            Link::Waiting { at, .. } => Some(at),
+            Link::Idle | Link::Closed => None,
+        }
+    }
+
+    /// Feeds any [`Input`]; action errors are logged rather than returned.
+    pub fn handle_input(&mut self, now: Millis, input: Input<'_>) {
+        let result = match input {
+            Input::Connect => {
+                self.connect(now);
+                Ok(())
+            }
+            Input::Close => {
+                self.close(now);
+                Ok(())
+            }
+            Input::SocketOpened(c) => {
+                self.handle_socket_opened(now, c);
+                Ok(())
+            }
+            Input::SocketClosed(c, code) => {
+                self.handle_socket_closed(now, c, code);
+                Ok(())
+            }
+            Input::SocketError(c) => {
+                self.handle_socket_error(now, c);
+                Ok(())
+            }
+            Input::Frame(c, f) => {
+                self.handle_frame(now, c, f);
+                Ok(())
+            }
+            Input::Timeout => {
+                self.handle_timeout(now);
+                Ok(())
+            }
+            Input::Wake(r) => {
+                self.handle_wake(now, r);
+                Ok(())
+            }
+            Input::AcceptCustomer(id) => self.accept_customer(&id),
+            Input::DeclineCustomer(id) => self.decline_customer(&id),
+            Input::AcceptTransfer(id) => self.accept_transfer(&id),
+            Input::RejectTransfer(id) => self.reject_transfer(&id),
+            Input::Send { user_id, user_name, content } => self.send_message(user_id, user_name, content).map(|_| ()),
+        };
+        if let Err(e) = result {
+            self.log(LogLevel::Warn, format!("action refused: {e}"));
+        }
+    }
+
+    // ----- connection lifecycle -------------------------------------------------------------
+
+    /// Starts connecting (from idle or closed), or retries at once while waiting to reconnect.
+    /// Does nothing while connecting or open.
+    pub fn connect(&mut self, now: Millis) {
+        match self.link {
+            Link::Idle | Link::Closed => self.open_socket(now, 0),
+            Link::Waiting { attempt, .. } => self.open_socket(now, attempt),
+            Link::Connecting { .. } | Link::Open { .. } => {}
+        }
+    }
+
+    /// Closes on purpose: the socket is closed with code 1000 and the session never reconnects by
+    /// itself until [`Session::connect`] is called again. Held messages stay held.
+    pub fn close(&mut self, _now: Millis) {
+        if let Some(conn) = self.live_conn() {
+            self.out.push_back(Output::CloseSocket { conn, code: 1000, reason: "agent closed the session" });
+        }
+        if !matches!(self.link, Link::Closed) {
+            self.log(LogLevel::Info, "session closed by the agent".into());
+            self.set_link(Link::Closed);
+        }
+    }
+
+    /// The socket of generation `conn` opened.
+    pub fn handle_socket_opened(&mut self, now: Millis, conn: ConnId) {
+        match self.link {
+            Link::Connecting { conn: c, .. } if c == conn => {
+                self.log(LogLevel::Info, format!("socket {conn} open"));
+                self.set_link(Link::Open { conn, ping_at: now + self.cfg.heartbeat_ms, pong_deadline: None });
+                self.flush_outbox(conn);
+            }
+            _ => self.stale(conn, "open"),
+        }
+    }
+
+    /// The socket of generation `conn` closed (`code` from the close event).
+    pub fn handle_socket_closed(&mut self, now: Millis, conn: ConnId, code: u16) {
+        if self.live_conn() == Some(conn) {
+            self.lose_link(now, conn, &format!("socket closed (code {code})"));
+        } else {
+            self.stale(conn, "close");
+        }
+    }
+
+    /// The socket of generation `conn` reported an error (a close usually follows and is ignored).
+    pub fn handle_socket_error(&mut self, now: Millis, conn: ConnId) {
+        if self.live_conn() == Some(conn) {
+            self.lose_link(now, conn, "socket error");
+        } else {
+            self.stale(conn, "error");
+        }
+    }
+
+    /// The timer fired (or any time the shell wants deadlines checked): acts on every deadline
+    /// that `now` has reached.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        match self.link.clone() {
+            Link::Connecting { conn, deadline, attempt } if now >= deadline => {
+                self.log(LogLevel::Warn, format!("socket {conn} did not open within {} ms", self.cfg.connect_timeout_ms));
+                self.out.push_back(Output::CloseSocket { conn, code: 4001, reason: "connect timeout" });
+                self.set_link(Link::Waiting { at: now + self.cfg.reconnect_ms, attempt: attempt + 1 });
+            }
+            Link::Open { conn, pong_deadline: Some(d), .. } if now >= d => {
+                self.log(LogLevel::Warn, format!("no answer to the heartbeat within {} ms; reconnecting", self.cfg.heartbeat_timeout_ms));
+                self.out.push_back(Output::CloseSocket { conn, code: 4000, reason: "heartbeat timeout" });
+                self.set_link(Link::Waiting { at: now + self.cfg.reconnect_ms, attempt: 1 });
+            }
+            Link::Open { conn, ping_at, pong_deadline: None } if now >= ping_at => self.ping(now, conn),
+            Link::Waiting { at, attempt } if now >= at => self.open_socket(now, attempt),
+            _ => {}
+        }
+    }
+
+    /// The browser came back online, became visible, or showed the page: ping at once if open
+    /// (unless a ping is already out), reconnect at once if waiting to reconnect.
+    pub fn handle_wake(&mut self, now: Millis, reason: WakeReason) {
+        self.log(LogLevel::Debug, format!("wake: {reason:?}"));
+        self.handle_timeout(now);
+        match self.link {
+            Link::Open { conn, pong_deadline: None, .. } => self.ping(now, conn),
+            Link::Waiting { attempt, .. } => self.open_socket(now, attempt),
+            _ => {}
+        }
+    }
+
+    /// A frame arrived on socket `conn`. Any frame on the live socket counts as life and resets
+    /// the heartbeat; a malformed one is then logged, counted and skipped.
+    pub fn handle_frame(&mut self, now: Millis, conn: ConnId, frame: FrameIn<'_>) {
+        match &mut self.link {
+            Link::Open { conn: c, ping_at, pong_deadline } if *c == conn => {
+                *ping_at = now + self.cfg.heartbeat_ms;
+                *pong_deadline = None;
+            }
+            _ => return self.stale(conn, "frame"),
+        }
+        self.stats.frames_received += 1;
+        let max = self.cfg.max_frame_chars;
+        let decoded = match frame {
+            FrameIn::Binary(len) => Err(FrameError::Binary { len }),
+            FrameIn::TooLong(len) => Err(FrameError::TooLarge { len, max }),
+            FrameIn::Text(t) if t.len() > max && t.encode_utf16().count() > max => {
+                Err(FrameError::TooLarge { len: t.encode_utf16().count(), max })
+            }
+            FrameIn::Text(t) => decode_frame(t),
+        };
+        match decoded {
+            Ok(f) => self.dispatch(f),
+            Err(error) => {
+                self.stats.frames_rejected += 1;
+                self.log(LogLevel::Warn, format!("frame rejected: {error}"));
+                self.ui(UiEvent::FrameRejected { error, total: self.stats.frames_rejected });
+            }
+        }
+    }
+
+    // ----- agent actions --------------------------------------------------------------------
+
+    /// Accepts the waiting customer `id` (sends `respStatus 2`) and removes them from the queue.
+    pub fn accept_customer(&mut self, id: &Scalar) -> Result<(), SessionError> {
+        self.answer_waiting(id, true)
+    }
+
+    /// Declines the waiting customer `id` (sends `respStatus 3`, so the server offers them to
+    /// someone else) and removes them from the queue.
+    pub fn decline_customer(&mut self, id: &Scalar) -> Result<(), SessionError> {
+        self.answer_waiting(id, false)
+    }
+
+    /// Accepts the incoming transfer of customer `id` (sends `respStatus 4`).
+    pub fn accept_transfer(&mut self, id: &Scalar) -> Result<(), SessionError> {
+        self.answer_transfer(id, true)
+    }
+
+    /// Refuses the incoming transfer of customer `id` (sends `respStatus 5`).
+    pub fn reject_transfer(&mut self, id: &Scalar) -> Result<(), SessionError> {
+        self.answer_transfer(id, false)
+    }
+
+    /// Sends a chat message to customer `user_id`; returns its local id, whose fate is reported by
+    /// [`UiEvent::MessageStatus`]. While not open the message is held and sent on reconnect, or
+    /// failed at once if the config says [`OfflineSend::Fail`]. Never drops it silently.
+    pub fn send_message(&mut self, user_id: Scalar, user_name: String, content: String) -> Result<u64, SessionError> {
+        if user_id.is_blank() {
+            return Err(SessionError::InvalidArgument("userId must not be empty".into()));
+        }
+        let local_id = self.next_local_id;
+        self.next_local_id += 1;
+        let held = Held { local_id, user_id, user_name, content };
+        match self.link {
+            Link::Open { conn, .. } => self.send_chat(conn, held),
+            _ if self.cfg.offline_send == OfflineSend::Fail => {
+                self.message_status(local_id, DeliveryStatus::Failed, Some("not connected".into()))
+            }
+            _ if self.outbox.len() >= self.cfg.max_held_messages => {
+                self.message_status(local_id, DeliveryStatus::Failed, Some("outbox full".into()))
+            }
+            _ => {
+                self.outbox.push_back(held);
+                self.message_status(local_id, DeliveryStatus::Held, None);
+            }
+        }
+        Ok(local_id)
+    }
+
+    // ----- internals ------------------------------------------------------------------------
+
+    fn answer_waiting(&mut self, id: &Scalar, accept: bool) -> Result<(), SessionError> {
+        let idx = self.waiting.iter().position(|c| &c.id == id).ok_or_else(|| SessionError::UnknownCustomer(id.key()))?;
+        let Link::Open { conn, .. } = self.link else { return Err(SessionError::NotConnected) };
+        let c = self.waiting.remove(idx);
+        let kf_id = self.cfg.kf_id.clone();
+        let frame = if accept {
+            AgentFrame::Accept { kf_id, user_id: c.id, user_name: c.user_name }
+        } else {
+            AgentFrame::Decline { kf_id, user_id: c.id, user_name: c.user_name }
+        };
+        self.send_frame(conn, &frame);
+        self.ui(UiEvent::QueueChanged(self.waiting.clone()));
+        Ok(())
+    }
+
+    fn answer_transfer(&mut self, id: &Scalar, accept: bool) -> Result<(), SessionError> {
+        let idx = self.transfers.iter().position(|c| &c.id == id).ok_or_else(|| SessionError::UnknownTransfer(id.key()))?;
+        let Link::Open { conn, .. } = self.link else { return Err(SessionError::NotConnected) };
+        let c = self.transfers.remove(idx);
+        let frame = if accept {
+            AgentFrame::AcceptTransfer { user_id: c.id, kf_id: self.cfg.kf_id.clone() }
+        } else {
+            AgentFrame::RejectTransfer { user_id: c.id }
+        };
+        self.send_frame(conn, &frame);
+        Ok(())
+    }
+
+    fn dispatch(&mut self, frame: ServerFrame) {
+        match frame {
+            ServerFrame::CustomerMessage(m) => self.ui(UiEvent::Message(m)),
+            ServerFrame::CustomerWaiting(c) => {
+                match self.waiting.iter_mut().find(|w| w.id == c.id) {
+                    Some(existing) => existing.user_name = c.user_name.clone(),
+                    None => self.waiting.push(c.clone()),
+                }
+                let waiting = self.waiting.len();
+                self.ui(UiEvent::CustomerWaiting { customer: c, waiting });
+                self.ui(UiEvent::QueueChanged(self.waiting.clone()));
+            }
+            ServerFrame::TransferRequest(t) => {
+                if !self.transfers.iter().any(|p| p.id == t.customer.id) {
+                    self.transfers.push(t.customer.clone());
+                }
+                self.ui(UiEvent::TransferRequest(t));
+            }
+            ServerFrame::TransferRejected(c) => self.ui(UiEvent::TransferRejected(c)),
+            ServerFrame::Heartbeat => {
+                self.log(LogLevel::Debug, "heartbeat answered".into());
+                self.ui(UiEvent::Heartbeat);
+            }
+        }
+    }
+
+    fn open_socket(&mut self, now: Millis, attempt: u32) {
+        self.next_conn += 1;
+        let conn = self.next_conn;
+        self.stats.sockets_opened += 1;
+        self.out.push_back(Output::OpenSocket { conn });
+        self.set_link(Link::Connecting { conn, deadline: now + self.cfg.connect_timeout_ms, attempt });
+    }
+
+    fn lose_link(&mut self, now: Millis, conn: ConnId, why: &str) {
+        self.log(LogLevel::Warn, format!("{why}; reconnecting in {} ms", self.cfg.reconnect_ms));
+        self.out.push_back(Output::CloseSocket { conn, code: 1000, reason: "lost" });
+        let attempt = match self.link {
+            Link::Connecting { attempt, .. } => attempt + 1,
+            _ => 1,
+        };
+        self.set_link(Link::Waiting { at: now + self.cfg.reconnect_ms, attempt });
+    }
+
+    fn ping(&mut self, now: Millis, conn: ConnId) {
+        self.stats.pings_sent += 1;
+        self.send_frame(conn, &AgentFrame::Ping { kf_id: self.cfg.kf_id.clone() });
+        self.log(LogLevel::Debug, "heartbeat ping".into());
+        if let Link::Open { pong_deadline, .. } = &mut self.link {
+            *pong_deadline = Some(now + self.cfg.heartbeat_timeout_ms);
+        }
+    }
+
+    fn flush_outbox(&mut self, conn: ConnId) {
+        while let Some(h) = self.outbox.pop_front() {
+            self.send_chat(conn, h);
+        }
+    }
+
+    fn send_chat(&mut self, conn: ConnId, h: Held) {
+        let frame = AgentFrame::Chat {
+            kf_id: self.cfg.kf_id.clone(),
+            kf_name: self.cfg.kf_name.clone(),
+            user_id: h.user_id,
+            user_name: h.user_name,
+            content: h.content,
+        };
+        self.send_frame(conn, &frame);
+        self.message_status(h.local_id, DeliveryStatus::Sent, None);
+    }
+
+    fn send_frame(&mut self, conn: ConnId, frame: &AgentFrame) {
+        self.stats.frames_sent += 1;
+        self.out.push_back(Output::Send { conn, text: frame.encode() });
+    }
+
+    fn message_status(&mut self, local_id: u64, status: DeliveryStatus, reason: Option<String>) {
+        self.ui(UiEvent::MessageStatus { local_id, status, reason });
+    }
+
+    fn set_link(&mut self, link: Link) {
+        let before = self.state();
+        self.link = link;
+        let after = self.state();
+        if before != after {
+            self.log(LogLevel::Info, format!("state: {} -> {}", before.as_str(), after.as_str()));
+            self.ui(UiEvent::StateChanged(after));
+        }
+    }
+
+    fn stale(&mut self, conn: ConnId, what: &str) {
+        self.stats.stale_events += 1;
+        self.log(LogLevel::Debug, format!("ignored {what} of superseded socket {conn}"));
+    }
+
+    fn ui(&mut self, e: UiEvent) {
+        self.out.push_back(Output::Ui(e));
+    }
+
+    fn log(&mut self, level: LogLevel, message: String) {
+        self.out.push_back(Output::Log { level, message });
+    }
+}

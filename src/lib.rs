@@ -1,0 +1,12 @@
+//! kefu-agent: the customer-service agent session for the browser.
+//!
+//! - [`core`]: the pure, deterministic session state machine and the wire protocol of the original
+//!   `chatDialog.js` (status 1/2/4/5/9 in, `respStatus` frames out). Runs and tests natively.
+//! - `web` (wasm32 only): the thin shell exporting `AgentSession` to JavaScript; it owns the browser
+//!   WebSocket, one timer and the page listeners, and drains the core's outputs.
+#![warn(missing_docs)]
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;

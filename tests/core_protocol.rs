@@ -1,0 +1,194 @@
+//! Wire protocol: exact outgoing bytes, decoding of every status, every bad-frame class.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+use kefu_agent::core::*;
+use support::*;
+
+fn num(n: i64) -> Scalar {
+    Scalar::from(n)
+}
+
+#[test]
+fn outgoing_frames_match_the_original_byte_for_byte() {
+    // Expected strings are what the original's JSON.stringify of its object literals produces.
+    let cases: Vec<(AgentFrame, &str)> = vec![
+        (
+            AgentFrame::Accept { kf_id: "xiaoming".into(), user_id: "u1".into(), user_name: "张三".into() },
+            r#"{"respStatus":2,"kfId":"xiaoming","userId":"u1","userName":"张三"}"#,
+        ),
+        (
+            AgentFrame::Decline { kf_id: "xiaoming".into(), user_id: num(42), user_name: "李四".into() },
+            r#"{"respStatus":3,"kfId":"xiaoming","userId":42,"userName":"李四"}"#,
+        ),
+        (
+            AgentFrame::AcceptTransfer { user_id: "u1".into(), kf_id: "xiaoming".into() },
+            r#"{"respStatus":4,"userId":"u1","kfId":"xiaoming"}"#,
+        ),
+        (AgentFrame::RejectTransfer { user_id: num(7) }, r#"{"respStatus":5,"userId":7}"#),
+        (AgentFrame::Ping { kf_id: "xiaoming".into() }, r#"{"respStatus":9,"kfId":"xiaoming"}"#),
+        (
+            AgentFrame::Chat {
+                kf_id: "xiaoming".into(),
+                kf_name: "小明".into(),
+                user_id: "u1".into(),
+                user_name: "张三".into(),
+                content: "你好 \"quoted\" \\ </script> face[微笑]".into(),
+            },
+            r#"{"kfId":"xiaoming","kfName":"小明","userId":"u1","userName":"张三","content":"你好 \"quoted\" \\ </script> face[微笑]"}"#,
+        ),
+    ];
+    for (frame, expected) in cases {
+        assert_eq!(frame.encode(), expected, "{frame:?}");
+    }
+}
+
+#[test]
+fn session_actions_emit_those_frames() {
+    let mut d = Driver::agent();
+    let conn = d.connect_open();
+    d.frame(conn, r#"{"status":2,"data":{"id":"u1","userName":"张三"}}"#);
+    d.frame(conn, r#"{"status":2,"data":{"id":42,"userName":"李四"}}"#);
+    d.frame(conn, r#"{"status":4,"data":{"id":"u9","userName":"王五","fromKfId":"kf2"}}"#);
+    d.frame(conn, r#"{"status":4,"data":{"id":8,"userName":"赵六"}}"#);
+    d.s.accept_customer(&"u1".into()).unwrap();
+    d.s.decline_customer(&num(42)).unwrap();
+    d.s.accept_transfer(&"u9".into()).unwrap();
+    d.s.reject_transfer(&num(8)).unwrap();
+    d.s.send_message("u1".into(), "张三".into(), "您好".into()).unwrap();
+    assert_eq!(
+        sent(&d.drain()),
+        vec![
+            r#"{"respStatus":2,"kfId":"xiaoming","userId":"u1","userName":"张三"}"#,
+            r#"{"respStatus":3,"kfId":"xiaoming","userId":42,"userName":"李四"}"#,
+            r#"{"respStatus":4,"userId":"u9","kfId":"xiaoming"}"#,
+            r#"{"respStatus":5,"userId":8}"#,
+            r#"{"kfId":"xiaoming","kfName":"小明","userId":"u1","userName":"张三","content":"您好"}"#,
+        ]
+    );
+}
+
+#[test]
+fn status_1_becomes_a_message_event() {
+    let f = decode_frame(r#"{"status":1,"data":{"userId":"u1","userName":"张三","kfId":"xiaoming","content":"<b>hi</b>","createTime":1700000000000,"extra":true}}"#).unwrap();
+    assert_eq!(
+        f,
+        ServerFrame::CustomerMessage(CustomerMessage {
+            from: Customer { id: "u1".into(), user_name: "张三".into() },
+            kf_id: Some("xiaoming".into()),
+            content: "<b>hi</b>".into(),
+            create_time: Some(num(1_700_000_000_000)),
+        })
+    );
+}
+
+#[test]
+fn status_may_be_a_numeric_string_like_the_originals_loose_equality() {
+    assert_eq!(decode_frame(r#"{"status":"9"}"#), Ok(ServerFrame::Heartbeat));
+    assert_eq!(decode_frame(r#"{"status":9.0,"data":null}"#), Ok(ServerFrame::Heartbeat));
+}
+
+#[test]
+fn statuses_2_4_5_name_the_customer_by_id() {
+    let c = |id: Scalar, n: &str| Customer { id, user_name: n.into() };
+    assert_eq!(
+        decode_frame(r#"{"status":2,"data":{"id":5,"userName":"A"}}"#),
+        Ok(ServerFrame::CustomerWaiting(c(num(5), "A")))
+    );
+    assert_eq!(
+        decode_frame(r#"{"status":5,"data":{"id":"x","userName":"B"}}"#),
+        Ok(ServerFrame::TransferRejected(c("x".into(), "B")))
+    );
+    match decode_frame(r#"{"status":4,"data":{"id":"x","userName":"B","reason":"lunch"}}"#) {
+        Ok(ServerFrame::TransferRequest(t)) => {
+            assert_eq!(t.customer, c("x".into(), "B"));
+            assert!(t.data_json.contains(r#""reason":"lunch""#));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A missing userName falls back to the id.
+    assert_eq!(decode_frame(r#"{"status":2,"data":{"id":"u7"}}"#), Ok(ServerFrame::CustomerWaiting(c("u7".into(), "u7"))));
+}
+
+#[test]
+fn every_bad_frame_class_is_named() {
+    let class = |t: &str| decode_frame(t).unwrap_err().class();
+    assert_eq!(class("not json"), "not-json");
+    assert_eq!(class(""), "not-json");
+    assert_eq!(class(r#"{"status":1"#), "not-json");
+    assert_eq!(class("[1,2]"), "not-object");
+    assert_eq!(class("42"), "not-object");
+    assert_eq!(class("null"), "not-object");
+    assert_eq!(class(r#"{"data":{}}"#), "bad-status");
+    assert_eq!(class(r#"{"status":"one"}"#), "bad-status");
+    assert_eq!(class(r#"{"status":1.5}"#), "bad-status");
+    assert_eq!(class(r#"{"status":3}"#), "unknown-status");
+    assert_eq!(class(r#"{"status":-1}"#), "unknown-status");
+    assert_eq!(class(r#"{"status":1}"#), "bad-data");
+    assert_eq!(class(r#"{"status":1,"data":{"userName":"x","content":"c"}}"#), "bad-data");
+    assert_eq!(class(r#"{"status":1,"data":{"userId":"u","content":5}}"#), "bad-data");
+    assert_eq!(class(r#"{"status":1,"data":{"userId":true,"content":"c"}}"#), "bad-data");
+    assert_eq!(class(r#"{"status":2,"data":"u1"}"#), "bad-data");
+    assert_eq!(class(r#"{"status":2,"data":{"id":""}}"#), "bad-data");
+    assert_eq!(class(r#"{"status":4,"data":{"id":null}}"#), "bad-data");
+    assert_eq!(class(r#"{"status":5,"data":{"id":{"a":1}}}"#), "bad-data");
+}
+
+#[test]
+fn bad_frames_are_logged_counted_and_skipped_and_the_session_stays_up() {
+    let mut c = SessionConfig::new("xiaoming");
+    c.max_frame_chars = 64;
+    let mut d = Driver::new(c);
+    let conn = d.connect_open();
+    let bad = ["{", "[]", r#"{"status":77}"#, r#"{"status":1,"data":{}}"#];
+    for b in bad {
+        let out = d.frame(conn, b);
+        assert!(out.iter().any(|o| matches!(o, Output::Log { level: LogLevel::Warn, .. })), "{b} is logged");
+    }
+    d.s.handle_frame(d.now, conn, FrameIn::Binary(10));
+    d.s.handle_frame(d.now, conn, FrameIn::TooLong(1 << 30));
+    let big = format!(r#"{{"status":1,"data":{{"userId":"u","content":"{}"}}}}"#, "x".repeat(100));
+    d.s.handle_frame(d.now, conn, FrameIn::Text(&big));
+    let out = d.drain();
+    let totals: Vec<u64> = ui(&out)
+        .into_iter()
+        .filter_map(|e| match e {
+            UiEvent::FrameRejected { total, error } => {
+                assert!(matches!(error, FrameError::Binary { .. } | FrameError::TooLarge { .. }));
+                Some(total)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(totals, vec![5, 6, 7]);
+    assert_eq!(d.s.stats().frames_rejected, 7);
+    assert_eq!(d.s.state(), LinkState::Open);
+    // Still works.
+    let out = d.frame(conn, r#"{"status":1,"data":{"userId":"u","content":"ok"}}"#);
+    assert!(matches!(ui(&out)[..], [UiEvent::Message(_)]));
+}
+
+#[test]
+fn a_frame_within_the_limit_in_utf16_units_passes_even_if_longer_in_bytes() {
+    let mut c = SessionConfig::new("xiaoming");
+    c.max_frame_chars = 80;
+    let mut d = Driver::new(c);
+    let conn = d.connect_open();
+    let text = format!(r#"{{"status":1,"data":{{"userId":"u","content":"{}"}}}}"#, "好".repeat(30));
+    assert!(text.len() > 80 && text.encode_utf16().count() <= 80);
+    let out = d.frame(conn, &text);
+    assert!(matches!(ui(&out)[..], [UiEvent::Message(_)]));
+}
+
+#[test]
+fn decode_never_panics_on_truncations_of_valid_frames() {
+    let frames = [
+        r#"{"status":1,"data":{"userId":"u1","userName":"张三","kfId":"k","content":"hi","createTime":"2024-01-01 10:00"}}"#,
+        r#"{"status":4,"data":{"id":12345678901234567890,"userName":"\ud83d\ude00"}}"#,
+    ];
+    for f in frames {
+        for (i, _) in f.char_indices() {
+            let _ = decode_frame(&f[..i]);
+        }
+    }
+}
