@@ -123,6 +123,9 @@ pub enum Output {
         conn: ConnId,
         /// The JSON text.
         text: String,
+        /// For a chat message, the local id `send_message` returned. If the shell cannot write
+        /// the frame it must report it with `Session::handle_send_failed`, so it is held again.
+        local_id: Option<u64>,
     },
     /// Close socket `conn` with a code and reason, and stop listening to it.
     CloseSocket {

@@ -153,9 +153,7 @@ enum Link {
 #[derive(Clone, Debug)]
 struct Held {
     local_id: u64,
-    user_id: Scalar,
-    user_name: String,
-    content: String,
+    text: String,
 }
 
 /// The agent session state machine. See the module docs for the drain loop.
@@ -351,6 +349,21 @@ impl Session {
         }
     }
 
+    /// The shell could not write an [`Output::Send`] (the socket was already closing). The socket
+    /// is treated as lost; a chat message is held again, in its original order, and re-sent on
+    /// reconnect.
+    pub fn handle_send_failed(&mut self, now: Millis, conn: ConnId, text: String, local_id: Option<u64>) {
+        self.stats.frames_sent = self.stats.frames_sent.saturating_sub(1);
+        if self.live_conn() == Some(conn) {
+            self.lose_link(now, conn, "send failed");
+        }
+        if let Some(local_id) = local_id {
+            let at = self.outbox.iter().position(|h| h.local_id > local_id).unwrap_or(self.outbox.len());
+            self.outbox.insert(at, Held { local_id, text });
+            self.message_status(local_id, DeliveryStatus::Held, None);
+        }
+    }
+
     /// The timer fired (or any time the shell wants deadlines checked): acts on every deadline
     /// that `now` has reached.
     pub fn handle_timeout(&mut self, now: Millis) {
@@ -445,7 +458,14 @@ impl Session {
         }
         let local_id = self.next_local_id;
         self.next_local_id += 1;
-        let held = Held { local_id, user_id, user_name, content };
+        let frame = AgentFrame::Chat {
+            kf_id: self.cfg.kf_id.clone(),
+            kf_name: self.cfg.kf_name.clone(),
+            user_id,
+            user_name,
+            content,
+        };
+        let held = Held { local_id, text: frame.encode() };
         match self.link {
             Link::Open { conn, .. } => self.send_chat(conn, held),
             _ if self.cfg.offline_send == OfflineSend::Fail => {
@@ -552,20 +572,14 @@ impl Session {
     }
 
     fn send_chat(&mut self, conn: ConnId, h: Held) {
-        let frame = AgentFrame::Chat {
-            kf_id: self.cfg.kf_id.clone(),
-            kf_name: self.cfg.kf_name.clone(),
-            user_id: h.user_id,
-            user_name: h.user_name,
-            content: h.content,
-        };
-        self.send_frame(conn, &frame);
+        self.stats.frames_sent += 1;
+        self.out.push_back(Output::Send { conn, text: h.text, local_id: Some(h.local_id) });
         self.message_status(h.local_id, DeliveryStatus::Sent, None);
     }
 
     fn send_frame(&mut self, conn: ConnId, frame: &AgentFrame) {
         self.stats.frames_sent += 1;
-        self.out.push_back(Output::Send { conn, text: frame.encode() });
+        self.out.push_back(Output::Send { conn, text: frame.encode(), local_id: None });
     }
 
     fn message_status(&mut self, local_id: u64, status: DeliveryStatus, reason: Option<String>) {

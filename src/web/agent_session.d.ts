@@ -1,0 +1,144 @@
+/** A customer id exactly as the server sent it: string or number. It is echoed back with the same type. */
+export type CustomerId = string | number;
+
+/** Connection state, also used as the console chip's `data-state`. */
+export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
+
+/** Options of `new AgentSession(config, hooks)`. Unknown options are rejected (`INVALID_CONFIG`). */
+export interface AgentSessionConfig {
+  /** The agent's id (`kfId`), appended percent-encoded to the socket path. Required. */
+  kfId: string;
+  /** The agent's display name, sent as `kfName` in chat frames. Default: `kfId`. */
+  kfName?: string;
+  /**
+   * Chat-server base URL (`http`, `https`, `ws` or `wss`; relative URLs resolve against the page).
+   * The socket is `<base>/websocket/<kfId>` with `http`→`ws`, `https`→`wss`; a query string (for
+   * an auth token) is kept. Default: the page's origin.
+   */
+  serverUrl?: string;
+  /** Silence (no frame received) after which a heartbeat ping is sent. Default 30000 ms. */
+  heartbeatMs?: number;
+  /** Time to wait for any frame after a ping before closing and reconnecting. Default 5000 ms. */
+  heartbeatTimeoutMs?: number;
+  /** Delay before each reconnect attempt. One attempt at a time. Default 5000 ms. */
+  reconnectMs?: number;
+  /** A socket that has not opened after this long is abandoned and retried. Default 10000 ms. */
+  connectTimeoutMs?: number;
+  /**
+   * Messages sent while disconnected: `"hold"` (default) sends them, in order, on reconnect;
+   * `"fail"` reports them failed at once via `onMessageStatus`.
+   */
+  offlineSend?: "hold" | "fail";
+  /** Most messages held while disconnected; beyond it they fail with reason "outbox full". Default 1000. */
+  maxHeldMessages?: number;
+  /** Largest text frame read, in UTF-16 units; larger frames are skipped unparsed. Default 1048576. */
+  maxFrameChars?: number;
+  /** Most verbose log level. Default `"warn"` (heartbeats are `"debug"`). */
+  logLevel?: "silent" | "error" | "warn" | "info" | "debug";
+  /** Ping or reconnect at once on `online`, `visibilitychange`→visible and `pageshow`. Default true. */
+  watchPage?: boolean;
+}
+
+/** A customer named by the server. */
+export interface Customer {
+  /** The customer's id (status 2/4/5 `data.id`, status 1 `data.userId`). */
+  id: CustomerId;
+  /** Display name (the id's text when the server sent none). Untrusted: escape before rendering. */
+  userName: string;
+}
+
+/** Status 1: a customer's chat message. All strings are untrusted. */
+export interface CustomerMessageEvent {
+  userId: CustomerId;
+  userName: string;
+  /** The agent the server routed it to, or null. */
+  kfId: string | number | null;
+  /** Message text as the customer typed it. Untrusted: never insert as HTML. */
+  content: string;
+  /** Server timestamp (`createTime`) as sent, or null. */
+  createTime: string | number | null;
+}
+
+/** Status 2: a customer asks to be accepted. */
+export interface CustomerWaitingEvent extends Customer {
+  /** Waiting customers now, this one included. */
+  waiting: number;
+}
+
+/** Status 4: a colleague transfers a conversation to you. */
+export interface TransferRequestEvent extends Customer {
+  /** The whole `data` object the server sent. */
+  data: Record<string, unknown>;
+}
+
+/** The fate of a message passed to `send`. */
+export interface MessageStatusEvent {
+  /** The id `send` returned. */
+  localId: number;
+  /** `held` while disconnected, `sent` once written to an open socket, `failed` with a reason. */
+  status: "held" | "sent" | "failed";
+  reason: string | null;
+}
+
+/** A malformed frame was skipped. */
+export interface FrameRejectedEvent {
+  /** Class: not-json, not-object, bad-status, unknown-status, bad-data, binary, too-large. */
+  reason: string;
+  /** Human detail. */
+  message: string;
+  /** Frames rejected so far in this session. */
+  total: number;
+}
+
+/** Callbacks for the UI layer; all optional. A hook that throws is logged and ignored. */
+export interface AgentSessionHooks {
+  /** The connection state changed. */
+  onStateChange?(e: { state: ConnectionState }): void;
+  /** Status 1: a customer wrote. */
+  onMessage?(e: CustomerMessageEvent): void;
+  /** Status 2: a customer waits; call `acceptCustomer(e.id)` or `declineCustomer(e.id)`. */
+  onCustomerWaiting?(e: CustomerWaitingEvent): void;
+  /** The waiting queue changed (oldest first). */
+  onQueueChange?(e: { waiting: Customer[] }): void;
+  /** Status 4: call `acceptTransfer(e.id)` or `rejectTransfer(e.id)`. */
+  onTransferRequest?(e: TransferRequestEvent): void;
+  /** Status 5: your transfer was refused; the conversation stays with you. */
+  onTransferRejected?(e: Customer): void;
+  /** Status 9: the server answered a heartbeat. */
+  onHeartbeat?(e: {}): void;
+  /** A sent message was held, sent or failed. */
+  onMessageStatus?(e: MessageStatusEvent): void;
+  /** A malformed frame was skipped; the session stays up. */
+  onFrameRejected?(e: FrameRejectedEvent): void;
+  /** Log lines at or above `logLevel`; without this hook they go to the console. */
+  onLog?(e: { level: "error" | "warn" | "info" | "debug"; message: string }): void;
+}
+
+/** Argument of `AgentSession.send`. */
+export interface OutgoingMessage {
+  /** The customer (as received in `onMessage`/`onCustomerWaiting`). */
+  userId: CustomerId;
+  /** The customer's name, sent as `userName`. Default: the id. */
+  userName?: string;
+  /** Text to send. */
+  content: string;
+}
+
+/** Counters for diagnostics. */
+export interface SessionStats {
+  framesReceived: number;
+  framesRejected: number;
+  staleEvents: number;
+  socketsOpened: number;
+  pingsSent: number;
+  framesSent: number;
+}
+
+/**
+ * Errors thrown by `AgentSession` are `Error`s named `KefuError` with a stable `code`:
+ * `INVALID_CONFIG`, `INVALID_ARGUMENT`, `NOT_CONNECTED`, `UNKNOWN_CUSTOMER`, `UNKNOWN_TRANSFER`.
+ */
+export interface KefuError extends Error {
+  name: "KefuError";
+  code: "INVALID_CONFIG" | "INVALID_ARGUMENT" | "NOT_CONNECTED" | "UNKNOWN_CUSTOMER" | "UNKNOWN_TRANSFER";
+}

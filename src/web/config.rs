@@ -1,0 +1,134 @@
+//! Reading the JS config object into a [`SessionConfig`] plus shell settings, and building the
+//! socket URL with the browser's own `URL` and `encodeURIComponent`.
+
+use super::convert::{get, js_to_scalar};
+use super::error::{codes, kefu_error};
+use crate::core::{LogLevel, OfflineSend, SessionConfig};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Every option the constructor accepts; anything else is a typo and is rejected.
+const KNOWN: &[&str] = &[
+    "serverUrl", "kfId", "kfName", "heartbeatMs", "heartbeatTimeoutMs", "reconnectMs", "connectTimeoutMs",
+    "offlineSend", "maxHeldMessages", "maxFrameChars", "logLevel", "watchPage",
+];
+
+/// The shell's settings on top of the core config.
+pub struct ShellConfig {
+    /// The core session config.
+    pub session: SessionConfig,
+    /// `ws://…/websocket/{kfId}` or `wss://…`.
+    pub socket_url: String,
+    /// Most verbose level logged; `None` is silent.
+    pub log_level: Option<LogLevel>,
+    /// Listen to `online`, `visibilitychange` and `pageshow`.
+    pub watch_page: bool,
+}
+
+fn invalid(msg: String) -> JsValue {
+    kefu_error(codes::INVALID_CONFIG, &msg)
+}
+
+fn millis(cfg: &JsValue, key: &str, default: u64) -> Result<u64, JsValue> {
+    count(cfg, key, default, 1, 86_400_000)
+}
+
+fn count(cfg: &JsValue, key: &str, default: u64, min: u64, max: u64) -> Result<u64, JsValue> {
+    let v = get(cfg, key);
+    if v.is_undefined() {
+        return Ok(default);
+    }
+    match v.as_f64() {
+        Some(f) if f.is_finite() && f.fract() == 0.0 && f >= min as f64 && f <= max as f64 => Ok(f as u64),
+        _ => Err(invalid(format!("{key} must be an integer from {min} to {max}, got {v:?}"))),
+    }
+}
+
+fn string(cfg: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
+    let v = get(cfg, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_string().map(Some).ok_or_else(|| invalid(format!("{key} must be a string")))
+}
+
+/// Parses the config object. Every error is an `INVALID_CONFIG` KefuError naming the option.
+pub fn parse(cfg: &JsValue) -> Result<ShellConfig, JsValue> {
+    if !cfg.is_object() {
+        return Err(invalid("the config must be an object like { kfId: 'xiaoming' }".into()));
+    }
+    let keys = js_sys::Object::keys(cfg.unchecked_ref::<js_sys::Object>());
+    for k in keys.iter() {
+        let k = k.as_string().unwrap_or_default();
+        if !KNOWN.contains(&k.as_str()) {
+            return Err(invalid(format!("unknown option {k:?}; known options: {}", KNOWN.join(", "))));
+        }
+    }
+    let kf_id = match js_to_scalar(&get(cfg, "kfId")) {
+        Some(s) if !s.key().trim().is_empty() => s.key(),
+        _ => return Err(invalid("kfId is required: a non-empty string (the agent's id)".into())),
+    };
+    let mut session = SessionConfig::new(kf_id.clone());
+    if let Some(name) = string(cfg, "kfName")? {
+        session.kf_name = name;
+    }
+    session.heartbeat_ms = millis(cfg, "heartbeatMs", session.heartbeat_ms)?;
+    session.heartbeat_timeout_ms = millis(cfg, "heartbeatTimeoutMs", session.heartbeat_timeout_ms)?;
+    session.reconnect_ms = millis(cfg, "reconnectMs", session.reconnect_ms)?;
+    session.connect_timeout_ms = millis(cfg, "connectTimeoutMs", session.connect_timeout_ms)?;
+    session.max_held_messages = count(cfg, "maxHeldMessages", session.max_held_messages as u64, 0, 1_000_000)? as usize;
+    session.max_frame_chars = count(cfg, "maxFrameChars", session.max_frame_chars as u64, 16, 1 << 30)? as usize;
+    session.offline_send = match string(cfg, "offlineSend")?.as_deref() {
+        None | Some("hold") => OfflineSend::Hold,
+        Some("fail") => OfflineSend::Fail,
+        Some(o) => return Err(invalid(format!("offlineSend must be \"hold\" or \"fail\", got {o:?}"))),
+    };
+    let log_level = match string(cfg, "logLevel")?.as_deref() {
+        Some("silent") => None,
+        Some("error") => Some(LogLevel::Error),
+        None | Some("warn") => Some(LogLevel::Warn),
+        Some("info") => Some(LogLevel::Info),
+        Some("debug") => Some(LogLevel::Debug),
+        Some(o) => return Err(invalid(format!("logLevel must be silent, error, warn, info or debug, got {o:?}"))),
+    };
+    let watch_page = match get(cfg, "watchPage") {
+        v if v.is_undefined() => true,
+        v => v.as_bool().ok_or_else(|| invalid("watchPage must be a boolean".into()))?,
+    };
+    session.validate().map_err(invalid)?;
+    let server = match string(cfg, "serverUrl")? {
+        Some(s) => s,
+        None => page_origin().ok_or_else(|| invalid("serverUrl is required outside a web page".into()))?,
+    };
+    let socket_url = socket_url(&server, &kf_id)?;
+    Ok(ShellConfig { session, socket_url, log_level, watch_page })
+}
+
+fn page_origin() -> Option<String> {
+    web_sys::window()?.location().origin().ok()
+}
+
+/// `http(s)://host/base/` + `websocket/{kfId}` → `ws(s)://host/base/websocket/{kfId}`, with the id
+/// percent-encoded and the base's query kept (for an auth token), its fragment dropped.
+pub fn socket_url(server: &str, kf_id: &str) -> Result<String, JsValue> {
+    let base = web_sys::window().and_then(|w| w.location().href().ok());
+    let url = match &base {
+        Some(b) => web_sys::Url::new_with_base(server, b),
+        None => web_sys::Url::new(server),
+    }
+    .map_err(|_| invalid(format!("serverUrl {server:?} is not a valid URL")))?;
+    let scheme = match url.protocol().as_str() {
+        "http:" | "ws:" => "ws:",
+        "https:" | "wss:" => "wss:",
+        other => return Err(invalid(format!("serverUrl must be http(s) or ws(s), got {other:?}"))),
+    };
+    url.set_protocol(scheme);
+    let mut path = url.pathname();
+    if !path.ends_with('/') {
+        path.push('/');
+    }
+    path.push_str("websocket/");
+    path.push_str(&String::from(js_sys::encode_uri_component(kf_id)));
+    url.set_pathname(&path);
+    url.set_hash("");
+    Ok(url.href())
+}

@@ -1,0 +1,329 @@
+//! `AgentSession`, the JS-facing object: owns the socket, the timer and the page listeners, feeds
+//! browser events to the core and carries out its outputs.
+//!
+//! Re-entrancy: no `RefCell` borrow is held while calling into JS. Each entry point borrows the
+//! core only to hand it one input, then drains outputs one at a time. A hook that calls back into
+//! the session (say `acceptCustomer` from `onCustomerWaiting`) feeds the core directly; the outputs
+//! that produces are queued behind the current ones and run by the outer drain, in FIFO order.
+
+use super::config::{parse, ShellConfig};
+use super::convert::{customers_to_js, get, js_to_scalar, object};
+use super::error::{codes, kefu_error, session_error};
+use super::hooks::Hooks;
+use super::page::PageWatch;
+use super::socket::{Socket, SocketEvent};
+use super::timer::Timer;
+use crate::core::{ConnId, LogLevel, Millis, Output, Scalar, Session, SessionError, WakeReason};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+
+fn now() -> Millis {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now) as Millis
+}
+
+struct Inner {
+    me: Weak<Inner>,
+    core: RefCell<Session>,
+    socket: RefCell<Option<Socket>>,
+    retired: RefCell<Vec<Socket>>,
+    timer: RefCell<Option<Timer>>,
+    page: RefCell<Option<PageWatch>>,
+    hooks: Hooks,
+    socket_url: String,
+    log_level: Option<LogLevel>,
+    watch_page: bool,
+    draining: Cell<bool>,
+}
+
+impl Inner {
+    /// Hands one input to the core, then drains. `f` must not call JS.
+    fn feed<R>(&self, f: impl FnOnce(&mut Session, Millis) -> R) -> R {
+        let r = f(&mut self.core.borrow_mut(), now());
+        self.drain();
+        r
+    }
+
+    fn drain(&self) {
+        if self.draining.replace(true) {
+            return; // an outer drain on the stack will pick the new outputs up
+        }
+        loop {
+            let next = self.core.borrow_mut().poll_output();
+            match next {
+                Some(o) => self.execute(o),
+                None => break,
+            }
+        }
+        let deadline = self.core.borrow().poll_timeout();
+        if let Some(t) = self.timer.borrow().as_ref() {
+            t.arm(deadline, now());
+        }
+        self.draining.set(false);
+    }
+
+    fn execute(&self, o: Output) {
+        match o {
+            Output::OpenSocket { conn } => self.open(conn),
+            Output::Send { conn, text, local_id } => {
+                let ok = matches!(self.socket.borrow().as_ref(), Some(s) if s.conn() == conn && s.send(&text));
+                if !ok {
+                    self.core.borrow_mut().handle_send_failed(now(), conn, text, local_id);
+                }
+            }
+            Output::CloseSocket { conn, code, reason } => {
+                let mut slot = self.socket.borrow_mut();
+                if slot.as_ref().map(|s| s.conn()) == Some(conn) {
+                    let s = slot.take().expect("checked above");
+                    drop(slot);
+                    s.close(code, reason);
+                    // Dropped later, outside any of its own listeners.
+                    self.retired.borrow_mut().push(s);
+                }
+            }
+            Output::Ui(e) => self.hooks.deliver(&e),
+            Output::Log { level, message } => {
+                if self.log_level.is_some_and(|max| level <= max) {
+                    self.hooks.log(level, &message);
+                }
+            }
+        }
+    }
+
+    fn open(&self, conn: ConnId) {
+        // Superseded sockets: the current one (if any) and those retired earlier go now.
+        let old = self.socket.borrow_mut().take();
+        let retired = std::mem::take(&mut *self.retired.borrow_mut());
+        drop(old);
+        drop(retired);
+        let me = self.me.clone();
+        let max = self.core.borrow().config().max_frame_chars;
+        match Socket::open(&self.socket_url, conn, max, move |conn, ev| {
+            if let Some(inner) = me.upgrade() {
+                inner.on_socket_event(conn, ev);
+            }
+        }) {
+            Ok(s) => *self.socket.borrow_mut() = Some(s),
+            Err(e) => {
+                self.hooks.log(LogLevel::Error, &format!("cannot open {}: {:?}", self.socket_url, e));
+                self.core.borrow_mut().handle_socket_error(now(), conn);
+            }
+        }
+    }
+
+    fn on_socket_event(&self, conn: ConnId, ev: SocketEvent<'_>) {
+        self.feed(|core, now| match ev {
+            SocketEvent::Opened => core.handle_socket_opened(now, conn),
+            SocketEvent::Frame(f) => core.handle_frame(now, conn, f),
+            SocketEvent::Error => core.handle_socket_error(now, conn),
+            SocketEvent::Closed(code) => core.handle_socket_closed(now, conn, code),
+        })
+    }
+
+    fn answer(&self, id: &JsValue, f: impl FnOnce(&mut Session, &Scalar) -> Result<(), SessionError>) -> Result<(), JsValue> {
+        let id = js_to_scalar(id).ok_or_else(|| kefu_error(codes::INVALID_ARGUMENT, "id must be a string or a number"))?;
+        self.feed(|core, _| f(core, &id)).map_err(|e| session_error(&e))
+    }
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = include_str!("agent_session.d.ts");
+
+#[wasm_bindgen]
+extern "C" {
+    /// The constructor's config object (see `AgentSessionConfig` in the TypeScript declarations).
+    #[wasm_bindgen(typescript_type = "AgentSessionConfig")]
+    pub type JsAgentSessionConfig;
+    /// The hooks object (see `AgentSessionHooks`).
+    #[wasm_bindgen(typescript_type = "AgentSessionHooks")]
+    pub type JsAgentSessionHooks;
+    /// The argument of `send` (see `OutgoingMessage`).
+    #[wasm_bindgen(typescript_type = "OutgoingMessage")]
+    pub type JsOutgoingMessage;
+    /// A customer id: string or number, as the server sent it.
+    #[wasm_bindgen(typescript_type = "CustomerId")]
+    pub type JsCustomerId;
+    /// `Customer[]`.
+    #[wasm_bindgen(typescript_type = "Customer[]")]
+    pub type JsCustomerList;
+    /// `SessionStats`.
+    #[wasm_bindgen(typescript_type = "SessionStats")]
+    pub type JsSessionStats;
+    /// `ConnectionState`.
+    #[wasm_bindgen(typescript_type = "ConnectionState")]
+    pub type JsConnectionState;
+}
+
+/// One customer-service agent's connection to the chat server: the WebSocket, the heartbeat, the
+/// locked reconnect and the status 1/2/4/5/9 dispatch of the original `chatDialog.js`, with a
+/// queue of waiting customers and held sends. UI-agnostic: events go to the hooks you pass.
+#[wasm_bindgen]
+pub struct AgentSession {
+    inner: Rc<Inner>,
+}
+
+#[wasm_bindgen]
+impl AgentSession {
+    /// Creates a session. Throws a `KefuError` with code `INVALID_CONFIG` for a bad config, before
+    /// any socket is opened. Call `connect()` to start.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsAgentSessionConfig, hooks: Option<JsAgentSessionHooks>) -> Result<AgentSession, JsValue> {
+        let ShellConfig { session, socket_url, log_level, watch_page } = parse(&config)?;
+        let hooks = hooks.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
+        if !hooks.is_undefined() && !hooks.is_null() && !hooks.is_object() {
+            return Err(kefu_error(codes::INVALID_CONFIG, "hooks must be an object of callbacks"));
+        }
+        let inner = Rc::new_cyclic(|me: &Weak<Inner>| Inner {
+            me: me.clone(),
+            core: RefCell::new(Session::new(session)),
+            socket: RefCell::new(None),
+            retired: RefCell::new(Vec::new()),
+            timer: RefCell::new(None),
+            page: RefCell::new(None),
+            hooks: Hooks::new(hooks),
+            socket_url,
+            log_level,
+            watch_page,
+            draining: Cell::new(false),
+        });
+        let me = Rc::downgrade(&inner);
+        *inner.timer.borrow_mut() = Some(Timer::new(move || {
+            if let Some(inner) = me.upgrade() {
+                if let Some(t) = inner.timer.borrow().as_ref() {
+                    t.fired();
+                }
+                inner.feed(|core, now| core.handle_timeout(now));
+            }
+        }));
+        Ok(AgentSession { inner })
+    }
+
+    /// Opens the socket (or retries at once while waiting to reconnect). Idempotent while
+    /// connecting or open. Starts watching `online` / `visibilitychange` / `pageshow`.
+    pub fn connect(&self) {
+        if self.inner.watch_page && self.inner.page.borrow().is_none() {
+            let me = Rc::downgrade(&self.inner);
+            *self.inner.page.borrow_mut() = Some(PageWatch::new(move |reason| {
+                if let Some(inner) = me.upgrade() {
+                    inner.feed(|core, now| core.handle_wake(now, reason));
+                }
+            }));
+        }
+        self.inner.feed(|core, now| core.connect(now));
+    }
+
+    /// Closes the socket (code 1000) and stops: no reconnect until `connect()` is called again.
+    /// Held messages stay held and go out after the next `connect()`.
+    pub fn close(&self) {
+        self.inner.feed(|core, now| core.close(now));
+        self.inner.page.borrow_mut().take();
+    }
+
+    /// Checks the connection now, as the page listeners do on `online`/`visible`: pings if open,
+    /// reconnects at once if waiting to.
+    #[wasm_bindgen(js_name = checkNow)]
+    pub fn check_now(&self) {
+        self.inner.feed(|core, now| core.handle_wake(now, WakeReason::Visible));
+    }
+
+    /// Accepts the waiting customer `id` (sends `respStatus 2`). Throws `UNKNOWN_CUSTOMER` if no
+    /// such customer waits, `NOT_CONNECTED` if the socket is not open (the customer stays queued).
+    #[wasm_bindgen(js_name = acceptCustomer)]
+    pub fn accept_customer(&self, id: JsCustomerId) -> Result<(), JsValue> {
+        self.inner.answer(&id, |c, id| c.accept_customer(id))
+    }
+
+    /// Declines the waiting customer `id` (sends `respStatus 3`: offer them to someone else).
+    #[wasm_bindgen(js_name = declineCustomer)]
+    pub fn decline_customer(&self, id: JsCustomerId) -> Result<(), JsValue> {
+        self.inner.answer(&id, |c, id| c.decline_customer(id))
+    }
+
+    /// Accepts the incoming transfer of customer `id` (sends `respStatus 4`).
+    /// Throws `UNKNOWN_TRANSFER` or `NOT_CONNECTED`.
+    #[wasm_bindgen(js_name = acceptTransfer)]
+    pub fn accept_transfer(&self, id: JsCustomerId) -> Result<(), JsValue> {
+        self.inner.answer(&id, |c, id| c.accept_transfer(id))
+    }
+
+    /// Refuses the incoming transfer of customer `id` (sends `respStatus 5`).
+    #[wasm_bindgen(js_name = rejectTransfer)]
+    pub fn reject_transfer(&self, id: JsCustomerId) -> Result<(), JsValue> {
+        self.inner.answer(&id, |c, id| c.reject_transfer(id))
+    }
+
+    /// Sends a chat message `{ userId, userName, content }`; returns its local id. Never throws for
+    /// a closed socket: the message is held and sent on reconnect (or failed, with
+    /// `offlineSend: "fail"`), as reported by `onMessageStatus`. Throws `INVALID_ARGUMENT` for a
+    /// malformed message.
+    pub fn send(&self, message: JsOutgoingMessage) -> Result<f64, JsValue> {
+        let m: JsValue = message.into();
+        let bad = |what: &str| kefu_error(codes::INVALID_ARGUMENT, &format!("send: {what}"));
+        let user_id = js_to_scalar(&get(&m, "userId")).ok_or_else(|| bad("userId must be a string or a number"))?;
+        let user_name = match get(&m, "userName") {
+            v if v.is_undefined() || v.is_null() => user_id.key(),
+            v => v.as_string().ok_or_else(|| bad("userName must be a string"))?,
+        };
+        let content = get(&m, "content").as_string().ok_or_else(|| bad("content must be a string"))?;
+        self.inner
+            .feed(|core, _| core.send_message(user_id, user_name, content))
+            .map(|id| id as f64)
+            .map_err(|e| session_error(&e))
+    }
+
+    /// `"idle" | "connecting" | "open" | "reconnecting" | "closed"`.
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> JsConnectionState {
+        JsValue::from_str(self.inner.core.borrow().state().as_str()).into()
+    }
+
+    /// Customers waiting to be accepted, oldest first: `[{ id, userName }]`.
+    #[wasm_bindgen(getter)]
+    pub fn waiting(&self) -> JsCustomerList {
+        customers_to_js(self.inner.core.borrow().waiting()).into()
+    }
+
+    /// Incoming transfers not yet answered: `[{ id, userName }]`.
+    #[wasm_bindgen(getter, js_name = pendingTransfers)]
+    pub fn pending_transfers(&self) -> JsCustomerList {
+        customers_to_js(self.inner.core.borrow().pending_transfers()).into()
+    }
+
+    /// Messages held until the socket opens.
+    #[wasm_bindgen(getter, js_name = heldCount)]
+    pub fn held_count(&self) -> usize {
+        self.inner.core.borrow().held_count()
+    }
+
+    /// The WebSocket URL this session connects to.
+    #[wasm_bindgen(getter, js_name = socketUrl)]
+    pub fn socket_url(&self) -> String {
+        self.inner.socket_url.clone()
+    }
+
+    /// The agent's id.
+    #[wasm_bindgen(getter, js_name = kfId)]
+    pub fn kf_id(&self) -> String {
+        self.inner.core.borrow().config().kf_id.clone()
+    }
+
+    /// Counters: `{ framesReceived, framesRejected, staleEvents, socketsOpened, pingsSent, framesSent }`.
+    #[wasm_bindgen(getter)]
+    pub fn stats(&self) -> JsSessionStats {
+        let core = self.inner.core.borrow();
+        let s = core.stats();
+        let n = |v: u64| JsValue::from_f64(v as f64);
+        object(&[
+            ("framesReceived", n(s.frames_received)),
+            ("framesRejected", n(s.frames_rejected)),
+            ("staleEvents", n(s.stale_events)),
+            ("socketsOpened", n(s.sockets_opened)),
+            ("pingsSent", n(s.pings_sent)),
+            ("framesSent", n(s.frames_sent)),
+        ])
+        .into()
+    }
+}

@@ -1,0 +1,90 @@
+//! [`Socket`]: one browser WebSocket of one generation, with its listeners owned RAII-style.
+//! Dropping it removes every listener and closes the socket if it is still open.
+
+use crate::core::{ConnId, FrameIn};
+use gloo_events::EventListener;
+use wasm_bindgen::JsCast;
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+/// What a socket reports to its owner.
+pub enum SocketEvent<'a> {
+    /// `open`.
+    Opened,
+    /// `message`, already classified (text / binary / too long).
+    Frame(FrameIn<'a>),
+    /// `error`.
+    Error,
+    /// `close` with its code.
+    Closed(u16),
+}
+
+/// A live socket and its four listeners.
+pub struct Socket {
+    ws: WebSocket,
+    conn: ConnId,
+    _listeners: [EventListener; 4],
+}
+
+impl Socket {
+    /// Opens `url` as generation `conn`. `on_event` receives every event with the generation, so
+    /// the core can ignore a superseded socket. `max_chars` bounds the text frames copied into wasm.
+    pub fn open(
+        url: &str,
+        conn: ConnId,
+        max_chars: usize,
+        on_event: impl Fn(ConnId, SocketEvent<'_>) + Clone + 'static,
+    ) -> Result<Socket, wasm_bindgen::JsValue> {
+        let ws = WebSocket::new(url)?;
+        ws.set_binary_type(BinaryType::Arraybuffer);
+        let (h1, h2, h3, h4) = (on_event.clone(), on_event.clone(), on_event.clone(), on_event);
+        let listeners = [
+            EventListener::new(&ws, "open", move |_| h1(conn, SocketEvent::Opened)),
+            EventListener::new(&ws, "message", move |e| {
+                let Some(e) = e.dyn_ref::<MessageEvent>() else { return };
+                let data = e.data();
+                if let Some(s) = data.dyn_ref::<js_sys::JsString>() {
+                    let len = s.length() as usize;
+                    if len > max_chars {
+                        h2(conn, SocketEvent::Frame(FrameIn::TooLong(len)));
+                    } else {
+                        let text = String::from(s);
+                        h2(conn, SocketEvent::Frame(FrameIn::Text(&text)));
+                    }
+                } else if let Some(b) = data.dyn_ref::<js_sys::ArrayBuffer>() {
+                    h2(conn, SocketEvent::Frame(FrameIn::Binary(b.byte_length() as usize)));
+                } else {
+                    h2(conn, SocketEvent::Frame(FrameIn::Binary(0)));
+                }
+            }),
+            EventListener::new(&ws, "error", move |_| h3(conn, SocketEvent::Error)),
+            EventListener::new(&ws, "close", move |e| {
+                let code = e.dyn_ref::<CloseEvent>().map(|c| c.code()).unwrap_or(1006);
+                h4(conn, SocketEvent::Closed(code))
+            }),
+        ];
+        Ok(Socket { ws, conn, _listeners: listeners })
+    }
+
+    /// The generation.
+    pub fn conn(&self) -> ConnId {
+        self.conn
+    }
+
+    /// Sends a text frame if the socket is open; `false` when it is not (nothing is sent).
+    pub fn send(&self, text: &str) -> bool {
+        self.ws.ready_state() == WebSocket::OPEN && self.ws.send_with_str(text).is_ok()
+    }
+
+    /// Closes with a code and reason (no-op if already closing or closed).
+    pub fn close(&self, code: u16, reason: &str) {
+        if matches!(self.ws.ready_state(), WebSocket::CONNECTING | WebSocket::OPEN) {
+            let _ = self.ws.close_with_code_and_reason(code, reason);
+        }
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.close(1000, "");
+    }
+}

@@ -1,0 +1,53 @@
+//! [`Timer`]: the session's single timer. One persistent callback, re-armed with `setTimeout`;
+//! cleared when re-armed or dropped. No polling: it is armed only for the core's next deadline.
+
+use crate::core::Millis;
+use std::cell::Cell;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+/// One re-armable timeout.
+pub struct Timer {
+    callback: Closure<dyn FnMut()>,
+    armed: Cell<Option<(i32, Millis)>>,
+}
+
+impl Timer {
+    /// A disarmed timer that calls `on_fire` when it fires.
+    pub fn new(on_fire: impl FnMut() + 'static) -> Timer {
+        Timer { callback: Closure::new(on_fire), armed: Cell::new(None) }
+    }
+
+    /// Arms for `deadline` (`None` disarms), `now` being the current time. Re-arming for the same
+    /// deadline keeps the running timeout.
+    pub fn arm(&self, deadline: Option<Millis>, now: Millis) {
+        if self.armed.get().map(|(_, d)| d) == deadline {
+            return;
+        }
+        self.clear();
+        let (Some(deadline), Some(window)) = (deadline, web_sys::window()) else { return };
+        let delay = deadline.saturating_sub(now).min(i32::MAX as u64) as i32;
+        if let Ok(handle) = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(self.callback.as_ref().unchecked_ref(), delay)
+        {
+            self.armed.set(Some((handle, deadline)));
+        }
+    }
+
+    /// Forgets the armed deadline after it fired (the timeout is spent).
+    pub fn fired(&self) {
+        self.armed.set(None);
+    }
+
+    fn clear(&self) {
+        if let (Some((handle, _)), Some(window)) = (self.armed.take(), web_sys::window()) {
+            window.clear_timeout_with_handle(handle);
+        }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
