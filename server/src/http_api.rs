@@ -1,0 +1,246 @@
+//! The JSON HTTP API the console uses, in LayIM's `{"code":0,"msg":…,"data":…}` shape. Errors
+//! carry a non-zero code, a message, and a 4xx status.
+
+use crate::hub::HubError;
+use crate::AppState;
+use axum::extract::{Multipart, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// A LayIM-style JSON reply.
+pub struct Reply(StatusCode, Value);
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut r = (self.0, Json(self.1)).into_response();
+        r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        r
+    }
+}
+
+fn ok(msg: &str, data: Value) -> Reply {
+    Reply(StatusCode::OK, json!({"code": 0, "msg": msg, "data": data}))
+}
+
+fn fail(status: u16, msg: &str) -> Reply {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    Reply(status, json!({"code": status.as_u16(), "msg": msg, "data": null}))
+}
+
+impl From<HubError> for Reply {
+    fn from(e: HubError) -> Reply {
+        fail(e.status, &e.msg)
+    }
+}
+
+fn required<'a>(v: &'a Option<String>, name: &str) -> Result<&'a str, Reply> {
+    match v.as_deref().map(str::trim) {
+        Some(s) if !s.is_empty() => Ok(s),
+        _ => Err(fail(400, &format!("`{name}` is required"))),
+    }
+}
+
+fn db_err(e: rusqlite::Error) -> Reply {
+    tracing::error!(error = %e, "store error");
+    fail(500, "store error")
+}
+
+/// Query with `kfId` and/or `userId`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ids {
+    kf_id: Option<String>,
+    user_id: Option<String>,
+    page: Option<u32>,
+    page_count: Option<u32>,
+}
+
+/// `GET /personalConfig/getInfo?kfId=` → `{ id, name, image }`.
+pub async fn get_info(State(app): State<AppState>, Query(q): Query<Ids>) -> Reply {
+    let kf_id = match required(&q.kf_id, "kfId") {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    match app.hub.store().agent(kf_id) {
+        Ok(Some(a)) => ok("ok", json!(a)),
+        Ok(None) => fail(404, &format!("unknown agent {kf_id:?}")),
+        Err(e) => db_err(e),
+    }
+}
+
+/// `GET /overSession/overUser?kfId=&userId=`: end a conversation; the visitor is told.
+pub async fn over_user(State(app): State<AppState>, Query(q): Query<Ids>) -> Reply {
+    let (kf_id, user_id) = match (required(&q.kf_id, "kfId"), required(&q.user_id, "userId")) {
+        (Ok(k), Ok(u)) => (k, u),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    match app.hub.end_conversation(kf_id, user_id) {
+        Ok(()) => ok("会话已结束", Value::Null),
+        Err(e) => e.into(),
+    }
+}
+
+/// Body of the phrase list.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhraseQuery {
+    #[serde(default)]
+    content: String,
+    page: Option<u32>,
+    page_count: Option<u32>,
+    #[serde(default)]
+    source: String,
+}
+
+/// `POST /sessionComm/sessionCommList` with `{content,page,pageCount,source}` → `{list,total}`.
+pub async fn phrase_list(State(app): State<AppState>, body: Result<Json<PhraseQuery>, axum::extract::rejection::JsonRejection>) -> Reply {
+    let Json(q) = match body {
+        Ok(b) => b,
+        Err(e) => return fail(400, &format!("bad request body: {}", e.body_text())),
+    };
+    let page = q.page.unwrap_or(1).max(1);
+    let per = q.page_count.unwrap_or(20).clamp(1, 1000);
+    match app.hub.store().phrases(q.content.trim(), q.source.trim(), page, per) {
+        Ok((list, total)) => ok("ok", json!({"list": list, "total": total, "page": page, "pageCount": per})),
+        Err(e) => db_err(e),
+    }
+}
+
+/// `GET /chatLog/list?userId=&page=&pageCount=` → the customer's history, newest page first,
+/// each page oldest-to-newest.
+pub async fn chat_log(State(app): State<AppState>, Query(q): Query<Ids>) -> Reply {
+    let user_id = match required(&q.user_id, "userId") {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let page = q.page.unwrap_or(1).max(1);
+    let per = q.page_count.unwrap_or(20).clamp(1, 200);
+    match app.hub.store().history(user_id, page, per) {
+        Ok((list, total)) => ok("ok", json!({"list": list, "total": total, "page": page, "pageCount": per})),
+        Err(e) => db_err(e),
+    }
+}
+
+/// `GET /agents/online` → agents online now (for the transfer picker).
+pub async fn online_agents(State(app): State<AppState>) -> Reply {
+    ok("ok", json!(app.hub.online_agents()))
+}
+
+/// Body of a transfer.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferBody {
+    kf_id: Option<String>,
+    user_id: Option<String>,
+    to_kf_id: Option<String>,
+}
+
+/// `POST /transfer/transferUser` with `{kfId,userId,toKfId}`: the target agent gets status 4.
+pub async fn transfer(State(app): State<AppState>, body: Result<Json<TransferBody>, axum::extract::rejection::JsonRejection>) -> Reply {
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => return fail(400, &format!("bad request body: {}", e.body_text())),
+    };
+    let (k, u, t) = match (required(&b.kf_id, "kfId"), required(&b.user_id, "userId"), required(&b.to_kf_id, "toKfId")) {
+        (Ok(k), Ok(u), Ok(t)) => (k, u, t),
+        (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
+    };
+    match app.hub.request_transfer(k, u, t) {
+        Ok(()) => ok("转接请求已发送", Value::Null),
+        Err(e) => e.into(),
+    }
+}
+
+/// Image types accepted for upload, by magic bytes.
+fn image_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("png", "image/png"))
+    } else if bytes.starts_with(b"\xff\xd8\xff") {
+        Some(("jpg", "image/jpeg"))
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some(("gif", "image/gif"))
+    } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(("webp", "image/webp"))
+    } else {
+        None
+    }
+}
+
+/// `POST /upload/image` (multipart `file`) → `{"code":0,"data":{"src":"/uploads/…"}}`.
+/// Only PNG, JPEG, GIF and WebP (checked by content, not by name), at most the configured size.
+pub async fn upload_image(State(app): State<AppState>, mut form: Multipart) -> Reply {
+    let max = app.cfg.max_upload_bytes;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => return fail(400, "no `file` field in the upload"),
+            Err(e) => return fail(400, &format!("bad upload: {}", e.body_text())),
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let bytes = match field.bytes().await {
+            Ok(b) => b,
+            Err(e) => return fail(413, &format!("upload too large or broken: {}", e.body_text())),
+        };
+        if bytes.len() > max {
+            return fail(413, &format!("image larger than {max} bytes"));
+        }
+        let Some((ext, _)) = image_type(&bytes) else {
+            return fail(415, "only PNG, JPEG, GIF and WebP images are accepted");
+        };
+        let name = format!("{}-{}.{ext}", crate::hub::now_ms(), rand_suffix());
+        let path = app.cfg.data_dir.join("uploads").join(&name);
+        if let Err(e) = tokio::fs::write(&path, &bytes).await {
+            tracing::error!(error = %e, "upload write failed");
+            return fail(500, "could not store the image");
+        }
+        return ok("ok", json!({"src": format!("/uploads/{name}")}));
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!("{:x}{:x}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Query of the test hooks.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestQuery {
+    kf_id: Option<String>,
+    ms: Option<u64>,
+}
+
+/// `POST /test/agent-frame?kfId=` (body: raw text) pushes a frame to a connected agent.
+pub async fn test_agent_frame(State(app): State<AppState>, Query(q): Query<TestQuery>, body: String) -> Reply {
+    let Some(k) = q.kf_id else { return fail(400, "`kfId` is required") };
+    match app.hub.push_raw_to_agent(&k, body) {
+        Ok(()) => ok("ok", Value::Null),
+        Err(e) => e.into(),
+    }
+}
+
+/// `POST /test/drop-agent?kfId=` closes an agent's socket (code 4000).
+pub async fn test_drop_agent(State(app): State<AppState>, Query(q): Query<TestQuery>) -> Reply {
+    let Some(k) = q.kf_id else { return fail(400, "`kfId` is required") };
+    match app.hub.drop_agent(&k) {
+        Ok(()) => ok("ok", Value::Null),
+        Err(e) => e.into(),
+    }
+}
+
+/// `POST /test/stall?ms=` stops heartbeat answers for `ms` milliseconds.
+pub async fn test_stall(State(app): State<AppState>, Query(q): Query<TestQuery>) -> Reply {
+    app.hub.stall(q.ms.unwrap_or(10_000));
+    ok("ok", Value::Null)
+}
+
+/// Fallback for unknown API paths.
+pub async fn not_found() -> Reply {
+    fail(404, "no such endpoint")
+}

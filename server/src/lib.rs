@@ -1,0 +1,97 @@
+//! kefu-server: the reference chat server for kefu-agent. It speaks the original `chatDialog.js`
+//! protocol to agents, a small JSON protocol to visitors, serves the console, and stores every
+//! message in SQLite.
+
+pub mod config;
+pub mod http_api;
+pub mod hub;
+pub mod protocol;
+pub mod store;
+pub mod ws;
+
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::Arc;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use config::Config;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// Routing.
+    pub hub: Arc<hub::Hub>,
+    /// Settings.
+    pub cfg: Arc<Config>,
+}
+
+/// Opens the store (creating the data directory) and builds the state.
+pub fn state(cfg: Config) -> anyhow_like::Result<AppState> {
+    std::fs::create_dir_all(cfg.data_dir.join("uploads")).map_err(|e| format!("cannot create {:?}: {e}", cfg.data_dir))?;
+    let store = store::Store::open(&cfg.data_dir.join("kefu.db")).map_err(|e| format!("cannot open the store: {e}"))?;
+    let hub = hub::Hub::new(Arc::new(store), cfg.grace(), cfg.max_conversations);
+    Ok(AppState { hub, cfg: Arc::new(cfg) })
+}
+
+/// Minimal error alias: a message.
+pub mod anyhow_like {
+    /// A result whose error is a human message.
+    pub type Result<T> = std::result::Result<T, String>;
+}
+
+/// The router: sockets, API, uploads and the static console.
+pub fn app(state: AppState) -> Router {
+    let uploads = Router::new()
+        .fallback_service(ServeDir::new(state.cfg.data_dir.join("uploads")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; img-src 'self'; sandbox"),
+        ));
+    let mut api = Router::new()
+        .route("/websocket/visitor/{user_id}", get(ws::visitor_ws))
+        .route("/websocket/{kf_id}", get(ws::agent_ws))
+        .route("/personalConfig/getInfo", get(http_api::get_info))
+        .route("/overSession/overUser", get(http_api::over_user))
+        .route("/sessionComm/sessionCommList", post(http_api::phrase_list))
+        .route("/chatLog/list", get(http_api::chat_log))
+        .route("/agents/online", get(http_api::online_agents))
+        .route("/transfer/transferUser", post(http_api::transfer))
+        .route("/upload/image", post(http_api::upload_image))
+        .layer(axum::extract::DefaultBodyLimit::max(state.cfg.max_upload_bytes + 64 * 1024));
+    if state.cfg.test_hooks {
+        api = api
+            .route("/test/agent-frame", post(http_api::test_agent_frame))
+            .route("/test/drop-agent", post(http_api::test_drop_agent))
+            .route("/test/stall", post(http_api::test_stall));
+    }
+    let www = ServeDir::new(&state.cfg.www_dir).append_index_html_on_directories(true);
+    api.nest_service("/uploads", uploads)
+        .fallback_service(www)
+        .with_state(state)
+}
+
+/// Serves on an already bound listener until `shutdown` resolves; then closes every socket with
+/// 1001 and checkpoints the store.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let hub = state.hub.clone();
+    let router = app(state);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let hub2 = hub.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        hub2.shutdown();
+        // Let the close frames go out before connections are cut.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let _ = tx.send(());
+    });
+    let r = axum::serve(listener, router).with_graceful_shutdown(async { let _ = rx.await; }).await;
+    hub.store().checkpoint();
+    r
+}

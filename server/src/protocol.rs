@@ -1,0 +1,147 @@
+//! The wire protocol as the server speaks it: agent frames in, status frames out, and the
+//! visitor protocol (our own design, JSON with a `type` field).
+
+use serde_json::{json, Value};
+
+/// Extension features this server offers in its hello (status 100). An agent opts in by answering
+/// `{"respStatus":100,"features":[...]}`; until then it gets exactly the original frames.
+pub const FEATURES: &[&str] = &["withdraw"];
+
+/// A frame from an agent.
+#[derive(Debug, PartialEq)]
+pub enum AgentIn {
+    /// respStatus 2.
+    Accept { user_id: String },
+    /// respStatus 3.
+    Decline { user_id: String },
+    /// respStatus 4.
+    AcceptTransfer { user_id: String },
+    /// respStatus 5.
+    RejectTransfer { user_id: String },
+    /// respStatus 9.
+    Ping,
+    /// respStatus 100: opt into extensions.
+    Hello { features: Vec<String> },
+    /// No respStatus: a chat message.
+    Chat { user_id: String, content: String },
+}
+
+fn id_of(v: &Value, key: &str) -> Result<String, String> {
+    match v.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        _ => Err(format!("`{key}` must be a non-empty string or a number")),
+    }
+}
+
+/// Parses an agent frame; the error says what is wrong.
+pub fn parse_agent_frame(text: &str) -> Result<AgentIn, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    if !v.is_object() {
+        return Err("not a JSON object".into());
+    }
+    let status = match v.get("respStatus") {
+        None => None,
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        Some(_) => return Err("`respStatus` must be a number".into()),
+    };
+    Ok(match status {
+        None if v.get("respStatus").is_some() => return Err("`respStatus` must be an integer".into()),
+        None => {
+            let content = v.get("content").and_then(Value::as_str).ok_or("chat frame needs a string `content`")?;
+            AgentIn::Chat { user_id: id_of(&v, "userId")?, content: content.to_owned() }
+        }
+        Some(2) => AgentIn::Accept { user_id: id_of(&v, "userId")? },
+        Some(3) => AgentIn::Decline { user_id: id_of(&v, "userId")? },
+        Some(4) => AgentIn::AcceptTransfer { user_id: id_of(&v, "userId")? },
+        Some(5) => AgentIn::RejectTransfer { user_id: id_of(&v, "userId")? },
+        Some(9) => AgentIn::Ping,
+        Some(100) => AgentIn::Hello {
+            features: v
+                .get("features")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default(),
+        },
+        Some(n) => return Err(format!("unknown respStatus {n}")),
+    })
+}
+
+/// Status 1: a customer's message.
+pub fn status_message(user_id: &str, user_name: &str, kf_id: &str, content: &str, create_time: i64) -> String {
+    json!({"status": 1, "data": {"userId": user_id, "userName": user_name, "kfId": kf_id, "content": content, "createTime": create_time}}).to_string()
+}
+
+/// Status 2: a customer waits to be accepted.
+pub fn status_waiting(user_id: &str, user_name: &str) -> String {
+    json!({"status": 2, "data": {"id": user_id, "userName": user_name}}).to_string()
+}
+
+/// Status 3 (extension `withdraw`): an offer is no longer open.
+pub fn status_withdrawn(user_id: &str, user_name: &str, reason: &str) -> String {
+    json!({"status": 3, "data": {"id": user_id, "userName": user_name, "reason": reason}}).to_string()
+}
+
+/// Status 4: a colleague transfers a conversation.
+pub fn status_transfer(user_id: &str, user_name: &str, from_kf_id: &str, from_kf_name: &str) -> String {
+    json!({"status": 4, "data": {"id": user_id, "userName": user_name, "fromKfId": from_kf_id, "fromKfName": from_kf_name}}).to_string()
+}
+
+/// Status 5: the transfer was refused.
+pub fn status_transfer_refused(user_id: &str, user_name: &str) -> String {
+    json!({"status": 5, "data": {"id": user_id, "userName": user_name}}).to_string()
+}
+
+/// Status 9: heartbeat answer.
+pub fn status_pong() -> String {
+    r#"{"status":9}"#.to_owned()
+}
+
+/// Status 100: the hello announcing extensions.
+pub fn status_hello() -> String {
+    json!({"status": 100, "data": {"server": "kefu-server", "version": 1, "features": FEATURES}}).to_string()
+}
+
+/// Visitor → server.
+#[derive(Debug, PartialEq)]
+pub enum VisitorIn {
+    /// `{"type":"message","content":"…"}`.
+    Message(String),
+    /// `{"type":"ping"}`.
+    Ping,
+}
+
+/// Parses a visitor frame.
+pub fn parse_visitor_frame(text: &str) -> Result<VisitorIn, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    match v.get("type").and_then(Value::as_str) {
+        Some("message") => {
+            let c = v.get("content").and_then(Value::as_str).ok_or("message needs a string `content`")?;
+            Ok(VisitorIn::Message(c.to_owned()))
+        }
+        Some("ping") => Ok(VisitorIn::Ping),
+        Some(t) => Err(format!("unknown type {t:?}")),
+        None => Err("missing `type`".into()),
+    }
+}
+
+/// Server → visitor: the conversation state (`waiting`, `assigned`, `ended`) with a line of text.
+pub fn visitor_status(state: &str, kf_id: Option<&str>, kf_name: Option<&str>, text: &str) -> String {
+    json!({"type": "status", "state": state, "kfId": kf_id, "kfName": kf_name, "text": text}).to_string()
+}
+
+/// Server → visitor: an agent's message.
+pub fn visitor_message(kf_id: &str, kf_name: &str, content: &str, create_time: i64) -> String {
+    json!({"type": "message", "from": "agent", "kfId": kf_id, "kfName": kf_name, "content": content, "createTime": create_time}).to_string()
+}
+
+/// Server → visitor: an error about the visitor's last frame.
+pub fn visitor_error(error: &str) -> String {
+    json!({"type": "error", "error": error}).to_string()
+}
+
+/// Server → visitor: heartbeat answer.
+pub fn visitor_pong() -> String {
+    r#"{"type":"pong"}"#.to_owned()
+}

@@ -1,0 +1,232 @@
+//! The embedded SQLite store: agents, canned phrases, conversations and every message.
+//! One connection behind a mutex; every call is a short statement (WAL mode), so history survives
+//! a restart and a crash never leaves a half-written row.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Who wrote a stored message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sender {
+    /// The customer.
+    Visitor,
+    /// The agent.
+    Agent,
+    /// The server (joins, transfers, endings).
+    System,
+}
+
+impl Sender {
+    fn as_str(self) -> &'static str {
+        match self {
+            Sender::Visitor => "visitor",
+            Sender::Agent => "agent",
+            Sender::System => "system",
+        }
+    }
+}
+
+/// An agent's profile.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Agent {
+    /// kfId.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Avatar URL (may be empty).
+    pub image: String,
+}
+
+/// A canned phrase.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Phrase {
+    /// Row id.
+    pub id: i64,
+    /// Text.
+    pub content: String,
+    /// Category.
+    pub source: String,
+}
+
+/// A stored chat message, as the chat-log page shows it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredMessage {
+    /// Row id (also the order).
+    pub id: i64,
+    /// `visitor`, `agent` or `system`.
+    pub sender: String,
+    /// The customer.
+    pub user_id: String,
+    /// The customer's name.
+    pub user_name: String,
+    /// The agent, if any yet.
+    pub kf_id: Option<String>,
+    /// Text.
+    pub content: String,
+    /// Milliseconds since the epoch.
+    pub create_time: i64,
+}
+
+/// The store. Cheap to share behind an `Arc`.
+pub struct Store {
+    db: Mutex<Connection>,
+}
+
+/// Phrases seeded into a new store: what a customer-service desk says every day.
+const DEFAULT_PHRASES: &[(&str, &str)] = &[
+    ("您好，很高兴为您服务，请问有什么可以帮您？", "问候"),
+    ("请稍等，我马上为您查询。", "常用"),
+    ("感谢您的耐心等待。", "常用"),
+    ("请提供您的订单号，方便我为您核实。", "订单"),
+    ("您的问题已记录，我们会在24小时内回复您。", "售后"),
+    ("退款将在3-5个工作日内原路退回。", "售后"),
+    ("请问还有其他可以帮您的吗？", "结束"),
+    ("感谢您的咨询，祝您生活愉快！", "结束"),
+    ("Hello, how can I help you today?", "greeting"),
+    ("Thank you for waiting, one moment please.", "common"),
+];
+
+/// Agents seeded into a new store.
+const DEFAULT_AGENTS: &[(&str, &str)] = &[("xiaoming", "小明"), ("xiaohong", "小红"), ("kf001", "客服001")];
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and seeds a new one.
+    pub fn open(path: &Path) -> rusqlite::Result<Store> {
+        let db = Connection::open(path)?;
+        db.pragma_update(None, "journal_mode", "WAL")?;
+        db.pragma_update(None, "synchronous", "NORMAL")?;
+        db.execute_batch(
+            "CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, name TEXT NOT NULL, image TEXT NOT NULL DEFAULT '');
+             CREATE TABLE IF NOT EXISTS phrases(id INTEGER PRIMARY KEY, content TEXT NOT NULL, source TEXT NOT NULL DEFAULT '');
+             CREATE TABLE IF NOT EXISTS conversations(id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, user_name TEXT NOT NULL,
+                 kf_id TEXT NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER);
+             CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, user_name TEXT NOT NULL,
+                 kf_id TEXT, sender TEXT NOT NULL, content TEXT NOT NULL, created_at INTEGER NOT NULL);
+             CREATE INDEX IF NOT EXISTS messages_user ON messages(user_id, id);
+             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+        )?;
+        let seeded: Option<String> = db.query_row("SELECT value FROM meta WHERE key='seeded'", [], |r| r.get(0)).optional()?;
+        if seeded.is_none() {
+            for (id, name) in DEFAULT_AGENTS {
+                db.execute("INSERT OR IGNORE INTO agents(id, name) VALUES (?1, ?2)", params![id, name])?;
+            }
+            for (content, source) in DEFAULT_PHRASES {
+                db.execute("INSERT INTO phrases(content, source) VALUES (?1, ?2)", params![content, source])?;
+            }
+            db.execute("INSERT INTO meta(key, value) VALUES ('seeded', '1')", [])?;
+        }
+        Ok(Store { db: Mutex::new(db) })
+    }
+
+    fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The agent `id`, if registered.
+    pub fn agent(&self, id: &str) -> rusqlite::Result<Option<Agent>> {
+        self.db()
+            .query_row("SELECT id, name, image FROM agents WHERE id = ?1", [id], |r| {
+                Ok(Agent { id: r.get(0)?, name: r.get(1)?, image: r.get(2)? })
+            })
+            .optional()
+    }
+
+    /// Registers (or renames) an agent.
+    pub fn upsert_agent(&self, id: &str, name: &str) -> rusqlite::Result<()> {
+        self.db()
+            .execute("INSERT INTO agents(id, name) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET name = excluded.name", params![id, name])
+            .map(|_| ())
+    }
+
+    /// Canned phrases containing `search` (all when empty) in `source` (all when empty), paged
+    /// from 1. Returns the page and the total count.
+    pub fn phrases(&self, search: &str, source: &str, page: u32, per_page: u32) -> rusqlite::Result<(Vec<Phrase>, i64)> {
+        let db = self.db();
+        let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let where_ = "WHERE content LIKE ?1 ESCAPE '\\' AND (?2 = '' OR source = ?2)";
+        let total: i64 = db.query_row(&format!("SELECT COUNT(*) FROM phrases {where_}"), params![pattern, source], |r| r.get(0))?;
+        let mut st = db.prepare(&format!("SELECT id, content, source FROM phrases {where_} ORDER BY id LIMIT ?3 OFFSET ?4"))?;
+        let offset = (page.max(1) - 1) as i64 * per_page as i64;
+        let rows = st
+            .query_map(params![pattern, source, per_page as i64, offset], |r| {
+                Ok(Phrase { id: r.get(0)?, content: r.get(1)?, source: r.get(2)? })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((rows, total))
+    }
+
+    /// Starts a conversation row; returns its id.
+    pub fn start_conversation(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64) -> rusqlite::Result<i64> {
+        let db = self.db();
+        db.execute(
+            "INSERT INTO conversations(user_id, user_name, kf_id, started_at) VALUES (?1, ?2, ?3, ?4)",
+            params![user_id, user_name, kf_id, now],
+        )?;
+        // Messages the visitor wrote while waiting join this conversation's agent.
+        db.execute("UPDATE messages SET kf_id = ?2 WHERE user_id = ?1 AND kf_id IS NULL", params![user_id, kf_id])?;
+        Ok(db.last_insert_rowid())
+    }
+
+    /// Moves a conversation to another agent.
+    pub fn reassign_conversation(&self, conversation: i64, kf_id: &str) -> rusqlite::Result<()> {
+        self.db().execute("UPDATE conversations SET kf_id = ?2 WHERE id = ?1", params![conversation, kf_id]).map(|_| ())
+    }
+
+    /// Marks a conversation ended.
+    pub fn end_conversation(&self, conversation: i64, now: i64) -> rusqlite::Result<()> {
+        self.db().execute("UPDATE conversations SET ended_at = ?2 WHERE id = ?1", params![conversation, now]).map(|_| ())
+    }
+
+    /// Appends a message; returns its id.
+    pub fn add_message(
+        &self,
+        user_id: &str,
+        user_name: &str,
+        kf_id: Option<&str>,
+        sender: Sender,
+        content: &str,
+        now: i64,
+    ) -> rusqlite::Result<i64> {
+        let db = self.db();
+        db.execute(
+            "INSERT INTO messages(user_id, user_name, kf_id, sender, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![user_id, user_name, kf_id, sender.as_str(), content, now],
+        )?;
+        Ok(db.last_insert_rowid())
+    }
+
+    /// A customer's history, oldest first, paged from the newest end: page 1 is the latest
+    /// `per_page` messages. Returns the page and the total.
+    pub fn history(&self, user_id: &str, page: u32, per_page: u32) -> rusqlite::Result<(Vec<StoredMessage>, i64)> {
+        let db = self.db();
+        let total: i64 = db.query_row("SELECT COUNT(*) FROM messages WHERE user_id = ?1", [user_id], |r| r.get(0))?;
+        let offset = (page.max(1) - 1) as i64 * per_page as i64;
+        let mut st = db.prepare(
+            "SELECT id, sender, user_id, user_name, kf_id, content, created_at FROM messages WHERE user_id = ?1
+             ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+        )?;
+        let mut rows = st
+            .query_map(params![user_id, per_page as i64, offset], |r| {
+                Ok(StoredMessage {
+                    id: r.get(0)?,
+                    sender: r.get(1)?,
+                    user_id: r.get(2)?,
+                    user_name: r.get(3)?,
+                    kf_id: r.get(4)?,
+                    content: r.get(5)?,
+                    create_time: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.reverse();
+        Ok((rows, total))
+    }
+
+    /// Flushes the WAL into the main file (on shutdown).
+    pub fn checkpoint(&self) {
+        let _ = self.db().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+    }
+}

@@ -1,0 +1,175 @@
+//! WebSocket endpoints: agents on `/websocket/{kfId}`, visitors on `/websocket/visitor/{userId}`.
+//! Each socket has a writer task fed by the hub's channel and a reader loop with an idle timeout.
+
+use crate::hub::{Hub, Out};
+use crate::protocol as p;
+use crate::AppState;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+async fn writer(mut sink: futures_util::stream::SplitSink<WebSocket, Message>, mut rx: mpsc::UnboundedReceiver<Out>) {
+    while let Some(o) = rx.recv().await {
+        let r = match o {
+            Out::Text(t) => sink.send(Message::Text(t.into())).await,
+            Out::Close(code, reason) => {
+                let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                break;
+            }
+        };
+        if r.is_err() {
+            break;
+        }
+    }
+    let _ = sink.close().await;
+}
+
+/// What the reader loop got.
+enum Read {
+    Text(String),
+    Closed,
+}
+
+async fn read(stream: &mut futures_util::stream::SplitStream<WebSocket>, idle: std::time::Duration, tx: &mpsc::UnboundedSender<Out>) -> Read {
+    loop {
+        match tokio::time::timeout(idle, stream.next()).await {
+            Err(_) => {
+                let _ = tx.send(Out::Close(4408, "idle timeout".into()));
+                return Read::Closed;
+            }
+            Ok(Some(Err(e))) => {
+                let text = e.to_string();
+                tracing::warn!(error = %text, "socket read error");
+                let lower = text.to_lowercase();
+                if lower.contains("too long") || lower.contains("capacity") || lower.contains("size") {
+                    let _ = tx.send(Out::Close(1009, "frame too large".into()));
+                }
+                return Read::Closed;
+            }
+            Ok(None) | Ok(Some(Ok(Message::Close(_)))) => return Read::Closed,
+            Ok(Some(Ok(Message::Text(t)))) => return Read::Text(t.to_string()),
+            Ok(Some(Ok(Message::Binary(_)))) => {
+                let _ = tx.send(Out::Close(1003, "binary frames are not supported".into()));
+                return Read::Closed;
+            }
+            Ok(Some(Ok(_))) => continue, // ping/pong: life, handled by the library
+        }
+    }
+}
+
+/// `GET /websocket/{kfId}`: an agent console.
+pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws: WebSocketUpgrade) -> Response {
+    let agent = match app.hub.store().agent(&kf_id) {
+        Ok(Some(a)) => a,
+        Ok(None) if app.cfg.open_registration => {
+            let _ = app.hub.store().upsert_agent(&kf_id, &kf_id);
+            crate::store::Agent { id: kf_id.clone(), name: kf_id.clone(), image: String::new() }
+        }
+        Ok(None) => return (StatusCode::NOT_FOUND, format!("unknown agent {kf_id:?}")).into_response(),
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    let hub = app.hub.clone();
+    let cfg = app.cfg.clone();
+    ws.max_message_size(cfg.max_frame_bytes).on_upgrade(move |socket| async move {
+        let (sink, mut stream) = socket.split();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let w = tokio::spawn(writer(sink, rx));
+        let conn = hub.agent_connected(&kf_id, &agent.name, tx.clone());
+        while let Read::Text(text) = read(&mut stream, cfg.idle_timeout(), &tx).await {
+            let frame = match p::parse_agent_frame(&text) {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!(kf_id, error = %e, "malformed agent frame skipped");
+                    continue;
+                }
+            };
+            if let p::AgentIn::Chat { content, .. } = &frame {
+                if content.chars().count() > cfg.max_message_chars {
+                    tracing::warn!(kf_id, "agent message over {} chars refused", cfg.max_message_chars);
+                    continue;
+                }
+            }
+            match hub.agent_frame(&kf_id, frame) {
+                Ok(Some(reply)) => {
+                    let _ = tx.send(Out::Text(reply));
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(kf_id, error = %e.msg, "agent frame refused"),
+            }
+        }
+        drop(tx);
+        if let Some(epoch) = hub.agent_disconnected(&kf_id, conn) {
+            let hub = hub.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(hub.grace()).await;
+                hub.agent_grace_expired(&kf_id, epoch);
+            });
+        }
+        let _ = w.await;
+    })
+}
+
+/// Query of the visitor endpoint.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitorQuery {
+    user_name: Option<String>,
+}
+
+/// `GET /websocket/visitor/{userId}?userName=…`: a customer.
+pub async fn visitor_ws(
+    State(app): State<AppState>,
+    Path(user_id): Path<String>,
+    Query(q): Query<VisitorQuery>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if user_id.trim().is_empty() || user_id.chars().count() > 128 {
+        return (StatusCode::BAD_REQUEST, "userId must be 1 to 128 characters").into_response();
+    }
+    let user_name = q.user_name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| format!("访客{}", &user_id.chars().take(6).collect::<String>()));
+    let user_name: String = user_name.chars().take(64).collect();
+    let hub: Arc<Hub> = app.hub.clone();
+    let cfg = app.cfg.clone();
+    ws.max_message_size(cfg.max_frame_bytes).on_upgrade(move |socket| async move {
+        let (sink, mut stream) = socket.split();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let w = tokio::spawn(writer(sink, rx));
+        let conn = hub.visitor_connected(&user_id, &user_name, tx.clone());
+        while let Read::Text(text) = read(&mut stream, cfg.idle_timeout(), &tx).await {
+            match p::parse_visitor_frame(&text) {
+                Ok(p::VisitorIn::Ping) => {
+                    let _ = tx.send(Out::Text(p::visitor_pong()));
+                }
+                Ok(p::VisitorIn::Message(c)) if c.trim().is_empty() => {
+                    let _ = tx.send(Out::Text(p::visitor_error("empty message")));
+                }
+                Ok(p::VisitorIn::Message(c)) if c.chars().count() > cfg.max_message_chars => {
+                    let _ = tx.send(Out::Text(p::visitor_error(&format!("message longer than {} characters", cfg.max_message_chars))));
+                }
+                Ok(p::VisitorIn::Message(c)) => {
+                    if let Err(e) = hub.visitor_message(&user_id, &c) {
+                        let _ = tx.send(Out::Text(p::visitor_error(&e.msg)));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(user_id, error = %e, "malformed visitor frame skipped");
+                    let _ = tx.send(Out::Text(p::visitor_error(&e)));
+                }
+            }
+        }
+        drop(tx);
+        if let Some(epoch) = hub.visitor_disconnected(&user_id, conn) {
+            let hub = hub.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(hub.grace()).await;
+                hub.visitor_grace_expired(&user_id, epoch);
+            });
+        }
+        let _ = w.await;
+    })
+}
