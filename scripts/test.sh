@@ -1,10 +1,34 @@
 #!/usr/bin/env bash
-# The one test command: set-up, then every suite (native, server, headless Chromium).
+# The one test command: set-up, then every suite (native core, server, headless Chromium).
+# Ends with one summary line "tests: N passed, M failed" over all suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
-echo "== native tests (core, server) =="
-cargo test --workspace
+LOG=$(mktemp /tmp/kefu-test-log.XXXXXX)
+PIDFILE=$(mktemp /tmp/kefu-test-server.XXXXXX)
+cleanup() { kill "$(cat "$PIDFILE" 2>/dev/null)" 2>/dev/null || true; rm -f "$PIDFILE"; }
+trap cleanup EXIT
 
-echo "== all suites passed =="
+summary() {
+  # Sums every runner's "N passed; M failed" line.
+  grep -Eo '[0-9]+ passed; [0-9]+ failed' "$LOG" | awk '{p+=$1; f+=$3} END {printf "tests: %d passed, %d failed\n", p, f}'
+}
+
+run() { # run a suite, keeping its output for the summary
+  echo "== $1 =="; shift
+  if ! "$@" 2>&1 | tee -a "$LOG"; then summary; echo "FAILED: $*"; exit 1; fi
+}
+
+run "native tests: core state machine and reference server" cargo test --workspace
+
+KEFU_TEST_SERVER=$(scripts/test-server.sh "$PIDFILE")
+export KEFU_TEST_SERVER
+echo "test server at $KEFU_TEST_SERVER"
+run "headless Chromium: the wasm AgentSession against a live reference server" wasm-pack test --headless --chrome
+
+if [ -x scripts/test-browser.sh ]; then
+  run "headless Chromium: the console end to end" scripts/test-browser.sh
+fi
+
+summary

@@ -122,7 +122,7 @@ fn every_bad_frame_class_is_named() {
     assert_eq!(class(r#"{"data":{}}"#), "bad-status");
     assert_eq!(class(r#"{"status":"one"}"#), "bad-status");
     assert_eq!(class(r#"{"status":1.5}"#), "bad-status");
-    assert_eq!(class(r#"{"status":3}"#), "unknown-status");
+    assert_eq!(class(r#"{"status":7}"#), "unknown-status");
     assert_eq!(class(r#"{"status":-1}"#), "unknown-status");
     assert_eq!(class(r#"{"status":1}"#), "bad-data");
     assert_eq!(class(r#"{"status":1,"data":{"userName":"x","content":"c"}}"#), "bad-data");
@@ -191,4 +191,41 @@ fn decode_never_panics_on_truncations_of_valid_frames() {
             let _ = decode_frame(&f[..i]);
         }
     }
+}
+
+#[test]
+fn hello_is_answered_with_the_supported_subset_and_a_legacy_server_never_sees_extensions() {
+    // Legacy server: no hello, so no extension frame is ever sent.
+    let mut d = Driver::agent();
+    let conn = d.connect_open();
+    d.frame(conn, r#"{"status":2,"data":{"id":"a","userName":"A"}}"#);
+    d.s.accept_customer(&"a".into()).unwrap();
+    let out = d.run_until(d.now + 30_000);
+    assert!(sent(&out).iter().all(|f| !f.contains("100")), "{:?}", sent(&out));
+    assert!(d.s.extensions().is_empty());
+    // Extension server.
+    let mut d = Driver::agent();
+    let conn = d.connect_open();
+    let out = d.frame(conn, r#"{"status":100,"data":{"server":"x","features":["withdraw","teleport"]}}"#);
+    assert_eq!(sent(&out), vec![r#"{"respStatus":100,"features":["withdraw"]}"#]);
+    assert_eq!(d.s.extensions(), &["withdraw"]);
+    // A new socket starts legacy again until its own hello.
+    d.s.handle_socket_closed(d.now, conn, 1006);
+    d.run_until(d.now + 5_000);
+    let c2 = d.s.live_conn().unwrap();
+    d.s.handle_socket_opened(d.now, c2);
+    d.drain();
+    assert!(d.s.extensions().is_empty());
+}
+
+#[test]
+fn a_withdrawn_offer_leaves_the_queue() {
+    let mut d = Driver::agent();
+    let conn = d.connect_open();
+    d.frame(conn, r#"{"status":2,"data":{"id":"a","userName":"A"}}"#);
+    d.frame(conn, r#"{"status":2,"data":{"id":"b","userName":"B"}}"#);
+    let out = d.frame(conn, r#"{"status":3,"data":{"id":"a","userName":"A","reason":"customer left"}}"#);
+    assert!(matches!(&ui(&out)[0], UiEvent::OfferWithdrawn { reason, .. } if reason == "customer left"));
+    assert_eq!(d.s.waiting().len(), 1);
+    assert_eq!(d.s.accept_customer(&"a".into()), Err(SessionError::UnknownCustomer("a".into())));
 }

@@ -62,10 +62,12 @@ pub fn app(state: AppState) -> Router {
         .route("/upload/image", post(http_api::upload_image))
         .layer(axum::extract::DefaultBodyLimit::max(state.cfg.max_upload_bytes + 64 * 1024));
     if state.cfg.test_hooks {
+        // Test pages (wasm-bindgen-test-runner) are served from another origin: allow them.
         api = api
             .route("/test/agent-frame", post(http_api::test_agent_frame))
             .route("/test/drop-agent", post(http_api::test_drop_agent))
-            .route("/test/stall", post(http_api::test_stall));
+            .route("/test/stall", post(http_api::test_stall))
+            .layer(tower_http::cors::CorsLayer::permissive());
     }
     let www = ServeDir::new(&state.cfg.www_dir).append_index_html_on_directories(true);
     api.nest_service("/uploads", uploads)

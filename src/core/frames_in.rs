@@ -54,6 +54,19 @@ pub enum ServerFrame {
     TransferRejected(Customer),
     /// Status 9: heartbeat answer.
     Heartbeat,
+    /// Status 100 (extension): the server's hello, listing the extensions it offers.
+    Hello {
+        /// Feature names.
+        features: Vec<String>,
+    },
+    /// Status 3 (extension `withdraw`): an offer is no longer open (accepted elsewhere, the
+    /// customer left).
+    OfferWithdrawn {
+        /// The customer.
+        customer: Customer,
+        /// Why, as the server put it.
+        reason: String,
+    },
 }
 
 /// Why a frame was rejected. The session logs it, counts it and carries on.
@@ -167,6 +180,21 @@ struct MessageData {
 }
 
 #[derive(Deserialize)]
+struct HelloData {
+    #[serde(default)]
+    features: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WithdrawData {
+    id: Scalar,
+    user_name: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CustomerData {
     id: Scalar,
@@ -231,6 +259,15 @@ pub fn decode_frame(text: &str) -> Result<ServerFrame, FrameError> {
             Ok(ServerFrame::TransferRequest(TransferRequest { customer: customer(d.id, d.user_name), data_json }))
         }
         9 => Ok(ServerFrame::Heartbeat),
+        3 => {
+            let d: WithdrawData = data_of(status, env.data)?;
+            check_id(status, &d.id)?;
+            Ok(ServerFrame::OfferWithdrawn { customer: customer(d.id, d.user_name), reason: d.reason })
+        }
+        100 => {
+            let d: HelloData = data_of(status, env.data)?;
+            Ok(ServerFrame::Hello { features: d.features })
+        }
         other => Err(FrameError::UnknownStatus(other)),
     }
 }

@@ -42,6 +42,12 @@ pub enum AgentFrame {
         /// The agent.
         kf_id: String,
     },
+    /// `{"respStatus":100,"features":[...]}` (extension): opts into the features the server's hello
+    /// offered. Sent only in answer to a hello, so a legacy server never sees it.
+    Hello {
+        /// Features this client will use.
+        features: Vec<&'static str>,
+    },
     /// `{"kfId","kfName","userId","userName","content"}`: a chat message to a customer.
     Chat {
         /// The agent.
@@ -84,6 +90,13 @@ struct RespPing<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+struct RespHello<'a> {
+    resp_status: u8,
+    features: &'a [&'static str],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ChatOut<'a> {
     kf_id: &'a str,
     kf_name: &'a str,
@@ -115,6 +128,7 @@ impl AgentFrame {
                 serde_json::to_string(&RespTransfer { resp_status: 5, user_id, kf_id: None })
             }
             AgentFrame::Ping { kf_id } => serde_json::to_string(&RespPing { resp_status: 9, kf_id }),
+            AgentFrame::Hello { features } => serde_json::to_string(&RespHello { resp_status: 100, features }),
             AgentFrame::Chat { kf_id, kf_name, user_id, user_name, content } => {
                 serde_json::to_string(&ChatOut { kf_id, kf_name, user_id, user_name, content })
             }

@@ -13,4 +13,4 @@ pub use frames_in::{decode_frame, Customer, CustomerMessage, FrameError, ServerF
 pub use frames_out::AgentFrame;
 pub use output::{ConnId, DeliveryStatus, LinkState, LogLevel, Output, UiEvent};
 pub use scalar::Scalar;
-pub use session::{FrameIn, Input, Millis, Session, SessionError, Stats, WakeReason};
+pub use session::{FrameIn, Input, Millis, Session, SessionError, Stats, WakeReason, SUPPORTED_EXTENSIONS};

@@ -91,6 +91,15 @@ pub enum UiEvent {
     TransferRejected(Customer),
     /// Status 9: the server answered a ping.
     Heartbeat,
+    /// Status 3 (extension): a waiting customer's offer was withdrawn; they left the queue.
+    OfferWithdrawn {
+        /// Who.
+        customer: Customer,
+        /// Why.
+        reason: String,
+    },
+    /// The server's hello was answered; these extensions are now in use on this socket.
+    ExtensionsNegotiated(Vec<&'static str>),
     /// A sent chat message changed state.
     MessageStatus {
         /// The id `send` returned.

@@ -23,6 +23,9 @@ use super::scalar::Scalar;
 use std::collections::VecDeque;
 use std::fmt;
 
+/// Extensions this client implements; used only when a server's hello offers them.
+pub const SUPPORTED_EXTENSIONS: &[&str] = &["withdraw"];
+
 /// Milliseconds on a monotonic clock chosen by the shell.
 pub type Millis = u64;
 
@@ -168,6 +171,7 @@ pub struct Session {
     next_local_id: u64,
     out: VecDeque<Output>,
     stats: Stats,
+    extensions: Vec<&'static str>,
 }
 
 impl Session {
@@ -187,6 +191,7 @@ impl Session {
             next_local_id: 1,
             out: VecDeque::new(),
             stats: Stats::default(),
+            extensions: Vec::new(),
         }
     }
 
@@ -227,6 +232,11 @@ impl Session {
     /// Number of chat messages held until the socket opens.
     pub fn held_count(&self) -> usize {
         self.outbox.len()
+    }
+
+    /// Extensions in use on the current socket (empty with a legacy server).
+    pub fn extensions(&self) -> &[&'static str] {
+        &self.extensions
     }
 
     /// Counters.
@@ -324,6 +334,7 @@ impl Session {
         match self.link {
             Link::Connecting { conn: c, .. } if c == conn => {
                 self.log(LogLevel::Info, format!("socket {conn} open"));
+                self.extensions.clear();
                 self.set_link(Link::Open { conn, ping_at: now + self.cfg.heartbeat_ms, pong_deadline: None });
                 self.flush_outbox(conn);
             }
@@ -534,6 +545,24 @@ impl Session {
             ServerFrame::Heartbeat => {
                 self.log(LogLevel::Debug, "heartbeat answered".into());
                 self.ui(UiEvent::Heartbeat);
+            }
+            ServerFrame::Hello { features } => {
+                let chosen: Vec<&'static str> =
+                    SUPPORTED_EXTENSIONS.iter().copied().filter(|f| features.iter().any(|g| g == f)).collect();
+                if let Link::Open { conn, .. } = self.link {
+                    self.send_frame(conn, &AgentFrame::Hello { features: chosen.clone() });
+                }
+                self.log(LogLevel::Info, format!("server hello; extensions in use: {chosen:?}"));
+                self.extensions = chosen.clone();
+                self.ui(UiEvent::ExtensionsNegotiated(chosen));
+            }
+            ServerFrame::OfferWithdrawn { customer, reason } => {
+                let before = self.waiting.len();
+                self.waiting.retain(|w| w.id != customer.id);
+                self.ui(UiEvent::OfferWithdrawn { customer, reason });
+                if self.waiting.len() != before {
+                    self.ui(UiEvent::QueueChanged(self.waiting.clone()));
+                }
             }
         }
     }

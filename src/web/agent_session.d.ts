@@ -106,6 +106,10 @@ export interface AgentSessionHooks {
   onTransferRejected?(e: Customer): void;
   /** Status 9: the server answered a heartbeat. */
   onHeartbeat?(e: {}): void;
+  /** Status 3 (extension `withdraw`): a waiting customer was taken by a colleague or left; they are out of the queue. */
+  onOfferWithdrawn?(e: Customer & { reason: string }): void;
+  /** The server said hello (status 100) and these extensions are in use on this socket. Never called with a legacy server. */
+  onExtensions?(e: { features: string[] }): void;
   /** A sent message was held, sent or failed. */
   onMessageStatus?(e: MessageStatusEvent): void;
   /** A malformed frame was skipped; the session stays up. */

@@ -9,6 +9,8 @@
 //! | `onTransferRequest` | status 4 | `{ id, userName, data }` |
 //! | `onTransferRejected` | status 5 | `{ id, userName }` |
 //! | `onHeartbeat` | status 9 | `{}` |
+//! | `onOfferWithdrawn` | status 3 (extension) | `{ id, userName, reason }` |
+//! | `onExtensions` | the server's hello was answered | `{ features }` |
 //! | `onMessageStatus` | a sent message is held / sent / failed | `{ localId, status, reason }` |
 //! | `onFrameRejected` | a bad frame was skipped | `{ reason, message, total }` |
 //! | `onLog` | a log line at or above `logLevel` | `{ level, message }` |
@@ -79,6 +81,15 @@ impl Hooks {
             }
             UiEvent::TransferRejected(c) => self.call("onTransferRejected", customer_to_js(c)),
             UiEvent::Heartbeat => self.call("onHeartbeat", object(&[])),
+            UiEvent::OfferWithdrawn { customer, reason } => {
+                let p = customer_to_js(customer);
+                let _ = js_sys::Reflect::set(&p, &s("reason"), &s(reason));
+                self.call("onOfferWithdrawn", p)
+            }
+            UiEvent::ExtensionsNegotiated(f) => self.call(
+                "onExtensions",
+                object(&[("features", f.iter().map(|x| JsValue::from_str(x)).collect::<js_sys::Array>().into())]),
+            ),
             UiEvent::MessageStatus { local_id, status, reason } => self.call(
                 "onMessageStatus",
                 object(&[
