@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds the wasm AgentSession into www/pkg (release), then shrinks it with binaryen's wasm-opt
+# from npm (Debian's binaryen is too old to parse what current Rust emits).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-www/pkg}
+TARGET=${2:-web}
+wasm-pack --log-level warn build --release --target "$TARGET" --out-dir "$OUT" --no-pack
+WASM="$OUT/kefu_agent_bg.wasm"
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-call-indirect-overlong \
+  "$WASM" -o "$WASM.opt"
+mv "$WASM.opt" "$WASM"
+echo "[build-wasm] $WASM: $(wc -c < "$WASM") bytes, $(gzip -9 -c "$WASM" | wc -c) gzip"

@@ -1,0 +1,53 @@
+// The chat-log page LayIM opens as `chatlog.html?id=<layim id>&type=kefu`. The LayIM id is the
+// customer id hex-encoded by the console; history comes from the server, newest page first, each
+// page shown oldest to newest, all as text.
+(function () {
+  const params = new URLSearchParams(location.search);
+  const server = (params.get('server') || sessionStorage.getItem('kefuServer') || location.origin).replace(/\/+$/, '');
+  const lid = params.get('id') || '';
+  const hex = lid.startsWith('h') ? lid.slice(1) : '';
+  const bytes = new Uint8Array((hex.match(/../g) || []).map((h) => parseInt(h, 16)));
+  const userId = hex ? new TextDecoder().decode(bytes) : lid;
+  const PER_PAGE = 20;
+  const list = document.getElementById('list');
+  const more = document.getElementById('more');
+  const SENDER = { agent: '客服', visitor: '访客', system: '系统' };
+  let page = 0;
+  let shown = 0;
+
+  function pad(n) { return String(n).padStart(2, '0'); }
+  function when(t) {
+    const d = new Date(t);
+    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+  }
+
+  function row(m) {
+    const li = document.createElement('li');
+    li.className = m.sender;
+    const meta = document.createElement('div');
+    meta.className = 'meta';
+    meta.textContent = (SENDER[m.sender] || m.sender) + ' ' + (m.sender === 'agent' ? (m.kfId || '') : m.userName) + '  ' + when(m.createTime);
+    const content = document.createElement('div');
+    content.className = 'content';
+    content.textContent = m.content;
+    li.append(meta, content);
+    return li;
+  }
+
+  async function load() {
+    page += 1;
+    const r = await fetch(server + '/chatLog/list?userId=' + encodeURIComponent(userId) + '&page=' + page + '&pageCount=' + PER_PAGE);
+    const json = await r.json();
+    if (json.code !== 0) throw new Error(json.msg);
+    const frag = document.createDocumentFragment();
+    for (const m of json.data.list) frag.append(row(m));
+    list.prepend(frag);
+    shown += json.data.list.length;
+    more.hidden = shown >= json.data.total;
+    document.getElementById('empty').hidden = json.data.total > 0;
+    if (page === 1) window.scrollTo(0, document.body.scrollHeight);
+  }
+
+  more.addEventListener('click', () => load().catch((e) => alert('加载失败：' + e.message)));
+  load().catch((e) => { document.getElementById('empty').hidden = false; document.getElementById('empty').textContent = '加载失败：' + e.message; });
+})();

@@ -1,0 +1,390 @@
+// The agent console: wires the wasm AgentSession (socket, heartbeat, reconnect, dispatch) to an
+// unmodified-API LayIM (patched only as layim-patches/ describes). All customer-controlled strings
+// (names, ids, messages, phrases) are untrusted: names are escaped before LayIM's raw {{ }}
+// templates, ids are hex-encoded into LayIM ids, and text goes through textContent or LayIM's
+// patched content() filter.
+import init, { AgentSession } from './pkg/kefu_agent.js';
+
+const params = new URLSearchParams(location.search);
+const server = (params.get('server') || location.origin).replace(/\/+$/, '');
+const kfId = params.get('kfId');
+const CUSTOMER_AVATAR = 'images/customer.svg';
+const AGENT_AVATAR = 'images/agent.svg';
+const BASE_TITLE = document.title;
+const $id = (id) => document.getElementById(id);
+
+// ---- small helpers ---------------------------------------------------------------------------
+
+const escBox = document.createElement('div');
+/** HTML-escapes text with the browser's own serializer (quotes added for attribute contexts). */
+function esc(text) {
+  escBox.textContent = text == null ? '' : String(text);
+  return escBox.innerHTML.replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+/** A customer id as a LayIM id: 'h' + hex of its UTF-8, safe in class names and selectors. */
+function layimId(id) {
+  return 'h' + Array.from(enc.encode(String(id)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+/** The customer ids seen, by LayIM id, with their original type (string or number). */
+const customers = new Map();
+function remember(id, userName) {
+  const lid = layimId(id);
+  customers.set(lid, { id, userName });
+  return lid;
+}
+
+/** Only http(s) and same-origin absolute paths are used as image URLs. */
+function safeUrl(url, fallback) {
+  return typeof url === 'string' && /^(https?:\/\/|\/(?!\/)|images\/)/i.test(url) ? url : fallback;
+}
+
+function timestamp(t) {
+  if (typeof t === 'number') return t;
+  const n = Number(t);
+  if (t != null && t !== '' && Number.isFinite(n)) return n;
+  const parsed = Date.parse(t);
+  return Number.isFinite(parsed) ? parsed : Date.now();
+}
+
+async function api(path, options = {}) {
+  const res = await fetch(server + '/' + path, {
+    method: options.body ? 'POST' : 'GET',
+    headers: options.body ? { 'content-type': 'application/json' } : {},
+    body: options.body ? JSON.stringify(options.body) : undefined,
+  });
+  let json = null;
+  try { json = await res.json(); } catch (_) { /* not JSON */ }
+  if (!res.ok || !json || json.code !== 0) {
+    throw new Error((json && json.msg) || ('HTTP ' + res.status));
+  }
+  return json;
+}
+
+function errorText(e) {
+  return e && e.code === 'NOT_CONNECTED' ? '连接已断开，请稍后再试' : (e && e.message) || String(e);
+}
+
+// ---- login -----------------------------------------------------------------------------------
+
+if (!kfId) {
+  $id('login').hidden = false;
+  $id('hint').hidden = true;
+  $id('login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams(location.search);
+    p.set('kfId', new FormData(e.target).get('kfId'));
+    location.search = p.toString();
+  });
+} else {
+  start().catch((e) => {
+    console.error(e);
+    $id('hint').textContent = '启动失败：' + e.message;
+  });
+}
+
+async function start() {
+  sessionStorage.setItem('kefuServer', server);
+  const wasmReady = init(); // compiles by streaming while LayIM loads
+  const info = api('personalConfig/getInfo?kfId=' + encodeURIComponent(kfId)).then((r) => r.data, () => null);
+  const layim = await new Promise((resolve) => layui.use(['layim', 'layer'], resolve));
+  const layer = layui.layer;
+  const $ = layui.$;
+  window.kefu = { layim, customers };
+
+  const mine = { username: esc(kfId), id: kfId, status: 'online', sign: '', avatar: AGENT_AVATAR };
+  const config = () => ({
+    brief: true,
+    init: { mine },
+    uploadImage: { url: server + '/upload/image', type: 'post' },
+    chatLog: 'chatlog.html',
+    notice: false,
+    maxLength: 5000,
+  });
+  layim.config(config());
+
+  const profile = await info;
+  if (profile) {
+    mine.username = esc(profile.name || kfId);
+    mine.avatar = safeUrl(profile.image, AGENT_AVATAR);
+    layim.config(config());
+  }
+  $id('agent-name').textContent = (profile && profile.name) || kfId;
+
+  await wasmReady;
+
+  // ---- the chat windows --------------------------------------------------------------------
+
+  function chatData(c) {
+    const lid = remember(c.id, c.userName);
+    const name = esc(c.userName);
+    return { id: lid, type: 'kefu', name, username: name, avatar: CUSTOMER_AVATAR, userId: c.id };
+  }
+
+  function isOpen(lid) {
+    return $('.layim-chatlist-kefu' + lid).length > 0;
+  }
+
+  function openChat(c) {
+    const data = chatData(c);
+    if (!isOpen(data.id)) {
+      layim.chat(data);
+    }
+    return data;
+  }
+
+  function systemLine(c, text) {
+    const data = openChat(c);
+    layim.getMessage({ system: true, id: data.id, type: 'kefu', content: text });
+  }
+
+  // ---- notifications -----------------------------------------------------------------------
+
+  let unread = 0;
+  function notifyHidden(title, body) {
+    if (!document.hidden) return;
+    unread += 1;
+    document.title = '(' + unread + ') ' + BASE_TITLE;
+    if ('Notification' in window && Notification.permission === 'granted') {
+      try { new Notification(title, { body, icon: CUSTOMER_AVATAR, tag: 'kefu' }); } catch (_) { /* unsupported */ }
+    }
+  }
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) {
+      unread = 0;
+      document.title = BASE_TITLE;
+    }
+  });
+  const notifyBtn = $id('enable-notify');
+  if ('Notification' in window && Notification.permission === 'default') {
+    notifyBtn.hidden = false;
+    notifyBtn.addEventListener('click', () => {
+      Notification.requestPermission().finally(() => { notifyBtn.hidden = true; });
+    });
+  }
+
+  // ---- the session -------------------------------------------------------------------------
+
+  const chip = $id('conn-chip');
+  const CHIP_TEXT = { idle: '未连接', connecting: '连接中', open: '已连接', reconnecting: '重新连接中', closed: '已断开' };
+  let everOpen = false;
+  const messageStates = new Map(); // localId -> { status, reason }
+
+  function showMessageStatus(localId) {
+    const st = messageStates.get(localId);
+    const el = document.querySelector('[data-local-id="' + localId + '"] .kefu-msg-status');
+    if (!st || !el) return;
+    el.dataset.status = st.status;
+    el.textContent = st.status === 'held' ? '等待网络，恢复后自动发送' : st.status === 'failed' ? '发送失败（' + (st.reason || '') + '），点击重试' : '已发送';
+  }
+
+  const hooks = {
+    onStateChange({ state }) {
+      chip.dataset.state = state;
+      chip.textContent = CHIP_TEXT[state] || state;
+      if (state === 'open') {
+        if (everOpen) layer.msg('连接已恢复');
+        everOpen = true;
+      } else if (state === 'reconnecting' && everOpen) {
+        layer.msg('连接中断，正在重连……');
+      }
+    },
+    onMessage(m) {
+      layer.msg('您有新消息');
+      const data = openChat({ id: m.userId, userName: m.userName });
+      layim.getMessage({
+        username: data.username,
+        avatar: CUSTOMER_AVATAR,
+        id: data.id,
+        type: 'kefu',
+        content: m.content,
+        timestamp: timestamp(m.createTime),
+      });
+      notifyHidden('来自 ' + m.userName + ' 的消息', m.content);
+    },
+    onCustomerWaiting(c) {
+      layer.msg('您有新消息请求接入');
+      notifyHidden('新用户请求接入', c.userName);
+    },
+    onQueueChange({ waiting }) {
+      const badge = $id('waiting-count');
+      badge.textContent = String(waiting.length);
+      badge.className = 'layui-badge' + (waiting.length ? '' : ' layui-bg-gray');
+    },
+    onOfferWithdrawn(c) {
+      layer.msg(esc(c.userName) + ' 已不再等待（' + esc(c.reason) + '）');
+    },
+    onTransferRequest(t) {
+      notifyHidden('收到转接', t.userName);
+      layer.open({
+        title: '会话转接',
+        content: '您收到一个来自其他客服转接过来的会话消息（用户：' + esc(t.userName) + '），是否接受处理该用户消息？',
+        closeBtn: false,
+        btn: ['接受', '不接受'],
+        btnAlign: 'c',
+        yes(index) {
+          try {
+            session.acceptTransfer(t.id);
+          } catch (e) {
+            return layer.msg(errorText(e));
+          }
+          layer.close(index);
+          systemLine(t, '系统消息：转接成功');
+        },
+        btn2(index) {
+          try {
+            session.rejectTransfer(t.id);
+          } catch (e) {
+            layer.msg(errorText(e));
+            return false;
+          }
+          layer.close(index);
+        },
+      });
+    },
+    onTransferRejected(c) {
+      layer.alert('目标客服坐席不接受转接,会话保持');
+      systemLine(c, '系统消息：目标客服坐席不接受转接,会话保持');
+    },
+    onHeartbeat() {},
+    onMessageStatus({ localId, status, reason }) {
+      messageStates.set(localId, { status, reason });
+      showMessageStatus(localId);
+    },
+    onFrameRejected({ message, total }) {
+      console.warn('[kefu] skipped a bad frame (' + total + ' so far): ' + message);
+    },
+  };
+
+  const session = new AgentSession({
+    serverUrl: server,
+    kfId,
+    kfName: (profile && profile.name) || kfId,
+    logLevel: params.get('log') || 'warn',
+  }, hooks);
+  window.kefu.session = session;
+  session.connect();
+
+  window.addEventListener('pagehide', () => session.close());
+  window.addEventListener('pageshow', (e) => { if (e.persisted) session.connect(); });
+
+  // ---- the 接入 button ---------------------------------------------------------------------
+
+  $id('openDialog').addEventListener('click', () => {
+    const queue = session.waiting;
+    if (!queue.length) {
+      layer.msg('当前无用户消息!');
+      return;
+    }
+    const c = queue[0];
+    layer.confirm('是否确认接入一个新的用户消息会话？<br>用户：' + esc(c.userName) + (queue.length > 1 ? '（还有 ' + (queue.length - 1) + ' 人在排队）' : ''), {
+      title: '新用户接入',
+      btn: ['接入', '不接入'],
+    }, (index) => {
+      try {
+        session.acceptCustomer(c.id);
+      } catch (e) {
+        layer.msg(errorText(e));
+        return;
+      }
+      layer.close(index);
+      $id('hint').hidden = true;
+      systemLine(c, '系统消息：用户已接入');
+    }, (index) => {
+      try {
+        session.declineCustomer(c.id);
+      } catch (e) {
+        layer.msg(errorText(e));
+      }
+      layer.close(index);
+    });
+  });
+
+  // ---- LayIM events ------------------------------------------------------------------------
+
+  function customerOf(chat) {
+    return customers.get(chat.id) || null;
+  }
+
+  function sendTo(c, content) {
+    const localId = session.send({ userId: c.id, userName: c.userName, content });
+    const li = layim.thisChat().elem.find('.layim-chat-main li.layim-chat-mine').last();
+    li.attr('data-local-id', String(localId));
+    const status = $('<span class="kefu-msg-status"></span>');
+    status.on('click', () => {
+      const st = messageStates.get(localId);
+      if (st && st.status === 'failed') {
+        status.text('重新发送中……');
+        li.removeAttr('data-local-id');
+        const retryId = session.send({ userId: c.id, userName: c.userName, content });
+        li.attr('data-local-id', String(retryId));
+        showMessageStatus(retryId);
+      }
+    });
+    li.find('.layim-chat-text').append(status);
+    showMessageStatus(localId);
+  }
+
+  layim.on('sendMessage', (data) => {
+    const c = customerOf(data.to);
+    if (!c) return layer.msg('当前会话不存在');
+    sendTo(c, data.mine.content);
+  });
+
+  layim.on('endChat', (chat) => {
+    const c = customerOf(chat.data);
+    if (!c) return layer.msg('当前会话不存在,无法退出');
+    api('overSession/overUser?kfId=' + encodeURIComponent(kfId) + '&userId=' + encodeURIComponent(c.id))
+      .then((r) => layer.msg(esc(r.msg)), (e) => layer.msg('退出失败：' + esc(e.message)));
+  });
+
+  layim.on('commonLang', (show) => {
+    api('sessionComm/sessionCommList', { body: { content: '', page: 1, pageCount: 999, source: '' } }).then((r) => {
+      const box = document.createElement('div');
+      box.className = 'kefu-phrases';
+      for (const item of r.data.list) {
+        const row = document.createElement('div');
+        row.className = 'cl-item';
+        row.textContent = item.content;
+        box.append(row);
+      }
+      if (!r.data.list.length) box.textContent = '暂无常用语';
+      show(box.outerHTML);
+    }, (e) => layer.msg('常用语加载失败：' + esc(e.message)));
+  });
+
+  layim.on('transfer', (chat) => {
+    const c = customerOf(chat.data);
+    if (!c) return layer.msg('当前会话不存在');
+    api('agents/online').then((r) => {
+      const others = r.data.filter((a) => a.id !== kfId);
+      if (!others.length) return layer.msg('暂无其他在线客服');
+      const list = document.createElement('div');
+      list.className = 'kefu-transfer-list';
+      for (const a of others) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'layui-btn layui-btn-primary layui-btn-sm';
+        b.dataset.kfId = a.id;
+        b.textContent = a.name + '（' + a.conversations + ' 个会话）';
+        list.append(b);
+      }
+      const index = layer.open({
+        type: 1,
+        title: '转接 ' + esc(c.userName) + ' 给',
+        area: '320px',
+        content: list.outerHTML,
+        success(layero) {
+          layero.find('button[data-kf-id]').on('click', function () {
+            const to = this.dataset.kfId;
+            layer.close(index);
+            api('transfer/transferUser', { body: { kfId, userId: String(c.id), toKfId: to } })
+              .then((res) => layer.msg(esc(res.msg)), (e) => layer.alert('转接失败：' + esc(e.message)));
+          });
+        },
+      });
+    }, (e) => layer.msg('在线客服加载失败：' + esc(e.message)));
+  });
+}

@@ -1,0 +1,64 @@
+// The visitor page: plays the customer against the reference server's visitor protocol
+// (see docs/protocol.md). Everything received is shown with textContent.
+(function () {
+  const params = new URLSearchParams(location.search);
+  const server = (params.get('server') || location.origin).replace(/\/+$/, '');
+  let userId = params.get('userId') || localStorage.getItem('kefuVisitorId');
+  if (!userId) {
+    userId = 'v' + Math.random().toString(36).slice(2, 10);
+    localStorage.setItem('kefuVisitorId', userId);
+  }
+  const userName = params.get('userName') || '访客' + userId.slice(-4);
+  const url = server.replace(/^http/, 'ws') + '/websocket/visitor/' + encodeURIComponent(userId) + '?userName=' + encodeURIComponent(userName);
+  const log = document.getElementById('log');
+  const status = document.getElementById('status');
+  const outbox = [];
+  let ws = null;
+  let ping = null;
+
+  function line(cls, text) {
+    const li = document.createElement('li');
+    li.className = cls;
+    li.textContent = text;
+    log.append(li);
+    log.scrollTop = log.scrollHeight;
+    return li;
+  }
+
+  function connect() {
+    ws = new WebSocket(url);
+    status.dataset.state = 'connecting';
+    ws.onopen = () => {
+      status.dataset.state = 'open';
+      status.textContent = '已连接';
+      while (outbox.length) ws.send(outbox.shift());
+      ping = setInterval(() => ws.readyState === 1 && ws.send('{"type":"ping"}'), 30000);
+    };
+    ws.onmessage = (e) => {
+      let f;
+      try { f = JSON.parse(e.data); } catch (_) { return; }
+      if (f.type === 'message') line('agent', (f.kfName || f.kfId) + '：' + f.content);
+      else if (f.type === 'status') { status.textContent = f.text; status.dataset.conversation = f.state; line('system', f.text); }
+      else if (f.type === 'error') line('system', '错误：' + f.error);
+    };
+    ws.onclose = () => {
+      clearInterval(ping);
+      status.dataset.state = 'reconnecting';
+      status.textContent = '连接中断，正在重连……';
+      setTimeout(connect, 3000);
+    };
+  }
+
+  document.getElementById('form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const input = document.getElementById('text');
+    const content = input.value;
+    if (!content.trim()) return;
+    const frame = JSON.stringify({ type: 'message', content });
+    if (ws && ws.readyState === 1) ws.send(frame); else outbox.push(frame);
+    line('me', content);
+    input.value = '';
+  });
+  window.kefuVisitor = { userId, userName };
+  connect();
+})();
