@@ -11,9 +11,9 @@ if [ ! -f "$SRC/lay/modules/layim.js" ]; then
   exit 1
 fi
 STAMP="$DEST/.patched"
-NEWEST=$(ls -t layim-patches/*.patch "$SRC/lay/modules/layim.js" | head -1)
-if [ -f "$STAMP" ] && [ "$STAMP" -nt "$NEWEST" ]; then
-  exit 0 # already copied and patched with the current patches
+WANT=$(cat node_modules/layui-src/package.json "$SRC/lay/modules/layim.js" layim-patches/*.patch | sha256sum | cut -d' ' -f1)
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
+  exit 0 # already copied and patched with exactly these patches
 fi
 rm -rf "$DEST"
 mkdir -p "$(dirname "$DEST")"
@@ -26,4 +26,4 @@ for p in layim-patches/*.patch; do
   patch --silent -p1 -d "$DEST" < "$p"
   echo "[layim] applied $(basename "$p")"
 done
-touch "$STAMP"
+echo "$WANT" > "$STAMP"

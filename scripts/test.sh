@@ -11,8 +11,10 @@ cleanup() { kill "$(cat "$PIDFILE" 2>/dev/null)" 2>/dev/null || true; rm -f "$PI
 trap cleanup EXIT
 
 summary() {
-  # Sums every runner's "N passed; M failed" line.
-  grep -Eo '[0-9]+ passed; [0-9]+ failed' "$LOG" | awk '{p+=$1; f+=$3} END {printf "tests: %d passed, %d failed\n", p, f}'
+  # Sums cargo's "N passed; M failed" lines and node's "# pass N" / "# fail M" lines.
+  { grep -Eo '[0-9]+ passed; [0-9]+ failed' "$LOG" | awk '{print $1, $3}'
+    paste <(grep -E '^# pass [0-9]+' "$LOG" | awk '{print $3}') <(grep -E '^# fail [0-9]+' "$LOG" | awk '{print $3}'); } |
+    awk '{p+=$1; f+=$2} END {printf "tests: %d passed, %d failed\n", p, f}'
 }
 
 run() { # run a suite, keeping its output for the summary

@@ -92,7 +92,7 @@ async function start() {
   const layim = await new Promise((resolve) => layui.use(['layim', 'layer'], resolve));
   const layer = layui.layer;
   const $ = layui.$;
-  window.kefu = { layim, customers };
+  window.kefu = { layim, customers, received: 0 };
 
   const mine = { username: esc(kfId), id: kfId, status: 'online', sign: '', avatar: AGENT_AVATAR };
   const config = () => ({
@@ -192,6 +192,7 @@ async function start() {
       }
     },
     onMessage(m) {
+      window.kefu.received += 1;
       layer.msg('您有新消息');
       const data = openChat({ id: m.userId, userName: m.userName });
       layim.getMessage({

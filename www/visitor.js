@@ -49,16 +49,19 @@
     };
   }
 
-  document.getElementById('form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const input = document.getElementById('text');
-    const content = input.value;
+  function send(content) {
     if (!content.trim()) return;
     const frame = JSON.stringify({ type: 'message', content });
     if (ws && ws.readyState === 1) ws.send(frame); else outbox.push(frame);
     line('me', content);
+  }
+
+  document.getElementById('form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const input = document.getElementById('text');
+    send(input.value);
     input.value = '';
   });
-  window.kefuVisitor = { userId, userName };
+  window.kefuVisitor = { userId, userName, send };
   connect();
 })();

@@ -109,6 +109,33 @@ pub async fn phrase_list(State(app): State<AppState>, body: Result<Json<PhraseQu
     }
 }
 
+/// Body of a new phrase.
+#[derive(Deserialize)]
+pub struct PhraseNew {
+    content: Option<String>,
+    #[serde(default)]
+    source: String,
+}
+
+/// `POST /sessionComm/add` with `{content, source}` adds a canned phrase.
+pub async fn phrase_add(State(app): State<AppState>, body: Result<Json<PhraseNew>, axum::extract::rejection::JsonRejection>) -> Reply {
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => return fail(400, &format!("bad request body: {}", e.body_text())),
+    };
+    let content = match required(&b.content, "content") {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if content.chars().count() > app.cfg.max_message_chars {
+        return fail(400, &format!("a phrase is at most {} characters", app.cfg.max_message_chars));
+    }
+    match app.hub.store().add_phrase(content, b.source.trim()) {
+        Ok(id) => ok("ok", json!({"id": id})),
+        Err(e) => db_err(e),
+    }
+}
+
 /// `GET /chatLog/list?userId=&page=&pageCount=` → the customer's history, newest page first,
 /// each page oldest-to-newest.
 pub async fn chat_log(State(app): State<AppState>, Query(q): Query<Ids>) -> Reply {

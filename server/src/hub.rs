@@ -290,6 +290,55 @@ impl Hub {
         }
     }
 
+    /// After a restart: open conversations from the store become assignments again, with their
+    /// agents and visitors disconnected. Returns `(kfId, epoch)` pairs whose grace timers the
+    /// caller must start, so agents who never come back hand their customers on.
+    pub fn restore(&self, open: Vec<(i64, String, String, String)>) -> Vec<(String, u64)> {
+        let mut st = self.st();
+        let mut restored: Vec<String> = Vec::new();
+        for (conversation, user_id, user_name, kf_id) in open {
+            // A customer with two open rows (crash between end and start): keep the newest.
+            let name = self.store.agent(&kf_id).ok().flatten().map(|a| a.name).unwrap_or_else(|| kf_id.clone());
+            let slot = st.agents.entry(kf_id.clone()).or_insert_with(|| AgentSlot {
+                name,
+                conn: None,
+                epoch: 1,
+                held: Vec::new(),
+                features: HashSet::new(),
+                conversations: HashSet::new(),
+            });
+            slot.conversations.insert(user_id.clone());
+            if !restored.contains(&kf_id) {
+                restored.push(kf_id.clone());
+            }
+            if let Some(old) = st.visitors.get(&user_id) {
+                if let VState::Assigned { kf_id: prev, .. } = &old.state {
+                    let prev = prev.clone();
+                    if let Some(a) = st.agents.get_mut(&prev) {
+                        a.conversations.remove(&user_id);
+                    }
+                }
+            }
+            st.visitors.insert(
+                user_id,
+                VisitorSlot {
+                    user_name,
+                    conn: None,
+                    epoch: 1,
+                    state: VState::Assigned { kf_id, conversation },
+                    offered_to: None,
+                    declined: HashSet::new(),
+                    pending: Vec::new(),
+                    held: Vec::new(),
+                    transfer: None,
+                    told_waiting: false,
+                },
+            );
+        }
+        tracing::info!(conversations = st.visitors.len(), agents = restored.len(), "routing restored from the store");
+        restored.into_iter().map(|k| (k, 1)).collect()
+    }
+
     /// The grace period, for the socket tasks' timers.
     pub fn grace(&self) -> Duration {
         self.grace

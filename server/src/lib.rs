@@ -25,14 +25,18 @@ pub struct AppState {
     pub hub: Arc<hub::Hub>,
     /// Settings.
     pub cfg: Arc<Config>,
+    /// Agents whose conversations were restored at start-up (grace timers start with `serve`).
+    pub restored: Vec<(String, u64)>,
 }
 
 /// Opens the store (creating the data directory) and builds the state.
 pub fn state(cfg: Config) -> anyhow_like::Result<AppState> {
     std::fs::create_dir_all(cfg.data_dir.join("uploads")).map_err(|e| format!("cannot create {:?}: {e}", cfg.data_dir))?;
     let store = store::Store::open(&cfg.data_dir.join("kefu.db")).map_err(|e| format!("cannot open the store: {e}"))?;
+    let open = store.open_conversations().map_err(|e| format!("cannot read the store: {e}"))?;
     let hub = hub::Hub::new(Arc::new(store), cfg.grace(), cfg.max_conversations);
-    Ok(AppState { hub, cfg: Arc::new(cfg) })
+    let restored = hub.restore(open);
+    Ok(AppState { hub, cfg: Arc::new(cfg), restored })
 }
 
 /// Minimal error alias: a message.
@@ -56,6 +60,7 @@ pub fn app(state: AppState) -> Router {
         .route("/personalConfig/getInfo", get(http_api::get_info))
         .route("/overSession/overUser", get(http_api::over_user))
         .route("/sessionComm/sessionCommList", post(http_api::phrase_list))
+        .route("/sessionComm/add", post(http_api::phrase_add))
         .route("/chatLog/list", get(http_api::chat_log))
         .route("/agents/online", get(http_api::online_agents))
         .route("/transfer/transferUser", post(http_api::transfer))
@@ -83,6 +88,13 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let hub = state.hub.clone();
+    for (kf_id, epoch) in state.restored.clone() {
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(hub.grace()).await;
+            hub.agent_grace_expired(&kf_id, epoch);
+        });
+    }
     let router = app(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let hub2 = hub.clone();

@@ -225,6 +225,21 @@ impl Store {
         Ok((rows, total))
     }
 
+    /// Conversations not ended (to resume routing after a restart): `(id, user_id, user_name, kf_id)`.
+    pub fn open_conversations(&self) -> rusqlite::Result<Vec<(i64, String, String, String)>> {
+        let db = self.db();
+        let mut st = db.prepare("SELECT id, user_id, user_name, kf_id FROM conversations WHERE ended_at IS NULL ORDER BY id")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect();
+        rows
+    }
+
+    /// Adds a canned phrase; returns its id.
+    pub fn add_phrase(&self, content: &str, source: &str) -> rusqlite::Result<i64> {
+        let db = self.db();
+        db.execute("INSERT INTO phrases(content, source) VALUES (?1, ?2)", params![content, source])?;
+        Ok(db.last_insert_rowid())
+    }
+
     /// Flushes the WAL into the main file (on shutdown).
     pub fn checkpoint(&self) {
         let _ = self.db().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");

@@ -134,3 +134,33 @@ async fn unknown_api_paths_and_visitor_errors_are_clear() {
     v.send(json!({"type": "ping"})).await;
     assert_eq!(v.recv_until(|f| f["type"] != "status").await["type"], "pong");
 }
+
+#[tokio::test]
+async fn phrases_can_be_added() {
+    let s = Server::start().await;
+    let (code, body) = s.post("/sessionComm/add", json!({"content": "新的常用语", "source": "test"})).await;
+    assert_eq!((code, body["code"].as_i64()), (200, Some(0)));
+    let (_, body) = s.post("/sessionComm/sessionCommList", json!({"content": "新的", "page": 1, "pageCount": 10, "source": "test"})).await;
+    assert_eq!(body["data"]["list"][0]["content"], "新的常用语");
+    let (code, _) = s.post("/sessionComm/add", json!({"source": "x"})).await;
+    assert_eq!(code, 400);
+}
+
+#[tokio::test]
+async fn conversations_resume_after_a_restart() {
+    let s = Server::start().await;
+    let dir = s.dir.clone();
+    {
+        let (_a, _v) = conversation(&s, "xiaoming", "resume").await;
+    }
+    let tmp = s.stop().await;
+    let s2 = Server::start_in(dir, |_| {}).await;
+    let mut v = s2.visitor("resume", "访客").await;
+    assert_eq!(v.recv().await["state"], "assigned", "the visitor is still with the same agent");
+    v.send(json!({"type": "message", "content": "after restart"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut a = s2.agent("xiaoming").await;
+    let held = a.recv().await;
+    assert_eq!((held["status"].as_i64(), held["data"]["content"].as_str()), (Some(1), Some("after restart")));
+    drop(tmp);
+}

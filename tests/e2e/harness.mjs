@@ -1,0 +1,143 @@
+// Shared harness for the console's browser tests: a real kefu-server process on a free port with
+// its own data dir, headless Chromium through playwright-core, and page helpers.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export class ServerProcess {
+  constructor(port, dataDir, extra = []) {
+    this.port = port;
+    this.dataDir = dataDir;
+    this.extra = extra;
+    this.base = `http://127.0.0.1:${port}`;
+  }
+
+  static async start(extra = []) {
+    const s = new ServerProcess(await freePort(), mkdtempSync(join(tmpdir(), 'kefu-e2e-')), extra);
+    await s.spawn();
+    return s;
+  }
+
+  async spawn() {
+    const bin = process.env.KEFU_SERVER_BIN || join(ROOT, 'target/debug/kefu-server');
+    this.proc = spawn(bin, ['--bind', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir, '--www-dir', join(ROOT, 'www'),
+      '--open-registration', '--test-hooks', ...this.extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.log = '';
+    this.proc.stderr.on('data', (d) => { this.log += d; });
+    for (let i = 0; i < 200; i++) {
+      try {
+        const r = await fetch(this.base + '/agents/online');
+        if (r.ok) return;
+      } catch (_) { /* not up yet */ }
+      await sleep(50);
+    }
+    throw new Error('kefu-server did not start:\n' + this.log);
+  }
+
+  async kill() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const done = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGKILL');
+    await done;
+  }
+
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const done = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGTERM');
+    await done;
+  }
+
+  async post(path, body) {
+    const r = await fetch(this.base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return r.json();
+  }
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+  });
+}
+
+// Counts anything a hostile string could make run: dialogs, and calls to a canary the payloads use.
+const TRAP = `
+  window.__xss = [];
+  for (const k of ['alert', 'confirm', 'prompt']) window[k] = (m) => { window.__xss.push(k + ':' + m); };
+  window.pwn = (m) => window.__xss.push('pwn:' + m);
+`;
+
+export async function openPage(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  await context.addInitScript(TRAP);
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  page.on('dialog', (d) => { page.errors.push('dialog: ' + d.message()); d.dismiss().catch(() => {}); });
+  await page.goto(url);
+  return page;
+}
+
+export async function agent(browser, server, kfId) {
+  const page = await openPage(browser, `${server.base}/?kfId=${encodeURIComponent(kfId)}`);
+  await page.waitForSelector('#conn-chip[data-state="open"]', { timeout: 15000 });
+  return page;
+}
+
+export async function visitor(browser, server, userId, userName) {
+  const page = await openPage(browser, `${server.base}/visitor.html?userId=${encodeURIComponent(userId)}&userName=${encodeURIComponent(userName)}`);
+  await page.waitForSelector('#status[data-state="open"]', { timeout: 15000 });
+  return page;
+}
+
+export async function waitingCount(page, n) {
+  await page.waitForFunction((n) => document.getElementById('waiting-count').textContent === String(n), n, { timeout: 10000 });
+}
+
+/// Clicks 接入 and answers the confirmation: btn0 accepts, btn1 declines.
+export async function answerOldest(page, accept = true) {
+  await page.click('#openDialog');
+  await page.click(accept ? '.layui-layer-dialog .layui-layer-btn0' : '.layui-layer-dialog .layui-layer-btn1');
+}
+
+export async function visitorSays(page, text) {
+  await page.fill('#text', text);
+  await page.click('button[type=submit]');
+}
+
+export async function visitorSaw(page, text) {
+  await page.waitForFunction((t) => [...document.querySelectorAll('#log li')].some((l) => l.textContent.includes(t)), text, { timeout: 10000 });
+}
+
+export async function agentSays(page, text) {
+  await page.fill('.layim-chat-textarea textarea', text);
+  await page.click('.layim-send-btn');
+}
+
+export async function chatHas(page, text) {
+  await page.waitForFunction((t) => [...document.querySelectorAll('.layim-chat-main li')].some((l) => l.textContent.includes(t)), text, { timeout: 10000 });
+}
+
+export async function xss(page) {
+  return page.evaluate(() => window.__xss);
+}
