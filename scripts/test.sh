@@ -29,6 +29,8 @@ export KEFU_TEST_SERVER
 echo "test server at $KEFU_TEST_SERVER"
 run "headless Chromium: the wasm AgentSession against a live reference server" wasm-pack test --headless --chrome
 
+run "front-end package: npm build, type check, Vite example" scripts/test-package.sh
+
 if [ -x scripts/test-browser.sh ]; then
   run "headless Chromium: the console end to end" scripts/test-browser.sh
 fi
