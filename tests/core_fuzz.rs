@@ -1,0 +1,139 @@
+//! Property tests (fuzzing) of the frame decoder and the session state machine: arbitrary input
+//! never panics, memory stays bounded, and the session's invariants hold after every step.
+//! Case counts are bounded for CI; raise them with PROPTEST_CASES=1000000 for a long run.
+#![cfg(not(target_arch = "wasm32"))]
+
+use kefu_agent::core::*;
+use proptest::prelude::*;
+
+/// JSON-ish text: fragments of real frames glued together, plus arbitrary strings.
+fn frame_text() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "{", "}", "[", "]", ",", ":", "\"status\"", "\"data\"", "\"id\"", "\"userId\"", "\"userName\"", "\"content\"",
+        "\"kfId\"", "\"createTime\"", "\"features\"", "\"reason\"", "1", "2", "3", "4", "5", "9", "100", "-1", "1.5",
+        "\"9\"", "null", "true", "\"\"", "\"u1\"", "\"张三\"", "1e308", "\"\\ud800\"", " ", "\"withdraw\"",
+    ]);
+    prop_oneof![
+        any::<String>(),
+        prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat()),
+        (0u8..=120, "[a-z0-9]{0,6}", ".{0,20}").prop_map(|(s, id, text)| {
+            format!(r#"{{"status":{s},"data":{{"id":"{id}","userId":"{id}","userName":"n","content":{text:?},"features":["withdraw"]}}}}"#)
+        }),
+    ]
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Connect,
+    Close,
+    Opened(u64),
+    Closed(u64),
+    Error(u64),
+    Frame(u64, String),
+    Binary(u64, usize),
+    Timeout,
+    Wake,
+    Accept(String),
+    Decline(String),
+    AcceptT(String),
+    RejectT(String),
+    Send(String),
+    Advance(u64),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let conn = 0u64..6;
+    let id = prop::sample::select(vec!["a".to_string(), "b".into(), "42".into(), "".into(), "u1".into()]);
+    prop_oneof![
+        Just(Step::Connect),
+        Just(Step::Close),
+        conn.clone().prop_map(Step::Opened),
+        conn.clone().prop_map(Step::Closed),
+        conn.clone().prop_map(Step::Error),
+        (conn.clone(), frame_text()).prop_map(|(c, t)| Step::Frame(c, t)),
+        (conn.clone(), 0usize..100).prop_map(|(c, n)| Step::Binary(c, n)),
+        Just(Step::Timeout),
+        Just(Step::Wake),
+        id.clone().prop_map(Step::Accept),
+        id.clone().prop_map(Step::Decline),
+        id.clone().prop_map(Step::AcceptT),
+        id.clone().prop_map(Step::RejectT),
+        id.prop_map(Step::Send),
+        (0u64..70_000).prop_map(Step::Advance),
+    ]
+}
+
+fn check_invariants(s: &Session, outputs: &[Output], max_held: usize) {
+    // Only the live socket is ever written to.
+    for o in outputs {
+        if let Output::Send { conn, .. } = o {
+            assert!(s.live_conn() == Some(*conn) || matches!(s.state(), LinkState::Reconnecting | LinkState::Closed));
+        }
+    }
+    assert!(s.held_count() <= max_held);
+    match s.state() {
+        LinkState::Open | LinkState::Connecting => assert!(s.live_conn().is_some() && s.poll_timeout().is_some()),
+        LinkState::Reconnecting => assert!(s.poll_timeout().is_some()),
+        LinkState::Idle | LinkState::Closed => assert!(s.live_conn().is_none() && s.poll_timeout().is_none()),
+    }
+    // Waiting customers are unique.
+    let w = s.waiting();
+    for (i, a) in w.iter().enumerate() {
+        assert!(w[i + 1..].iter().all(|b| b.id != a.id));
+    }
+}
+
+fn cases(default: u32) -> ProptestConfig {
+    let n = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    ProptestConfig { cases: n, ..ProptestConfig::default() }
+}
+
+proptest! {
+    #![proptest_config(cases(1000))]
+
+    #[test]
+    fn decoder_never_panics(text in frame_text()) {
+        let _ = decode_frame(&text);
+    }
+
+    #[test]
+    fn session_survives_any_sequence(steps in prop::collection::vec(step(), 1..120)) {
+        let mut cfg = SessionConfig::new("k");
+        cfg.max_held_messages = 5;
+        cfg.max_frame_chars = 200;
+        let mut s = Session::new(cfg);
+        let mut now = 0u64;
+        let mut sends = 0u64;
+        let mut sent_ids = Vec::new();
+        for st in steps {
+            match st {
+                Step::Connect => s.connect(now),
+                Step::Close => s.close(now),
+                Step::Opened(c) => s.handle_socket_opened(now, c),
+                Step::Closed(c) => s.handle_socket_closed(now, c, 1006),
+                Step::Error(c) => s.handle_socket_error(now, c),
+                Step::Frame(c, t) => s.handle_frame(now, c, FrameIn::Text(&t)),
+                Step::Binary(c, n) => s.handle_frame(now, c, FrameIn::Binary(n)),
+                Step::Timeout => s.handle_timeout(now),
+                Step::Wake => s.handle_wake(now, WakeReason::Online),
+                Step::Accept(id) => { let _ = s.accept_customer(&Scalar::from(id)); }
+                Step::Decline(id) => { let _ = s.decline_customer(&Scalar::from(id)); }
+                Step::AcceptT(id) => { let _ = s.accept_transfer(&Scalar::from(id)); }
+                Step::RejectT(id) => { let _ = s.reject_transfer(&Scalar::from(id)); }
+                Step::Send(id) => {
+                    if let Ok(local) = s.send_message(Scalar::from(id), "n".into(), "x".into()) {
+                        sends += 1;
+                        sent_ids.push(local);
+                    }
+                }
+                Step::Advance(ms) => now += ms,
+            }
+            let out: Vec<Output> = std::iter::from_fn(|| s.poll_output()).collect();
+            prop_assert!(out.len() < 10_000, "bounded output per step");
+            check_invariants(&s, &out, 5);
+        }
+        // Every accepted send got a distinct local id.
+        sent_ids.dedup();
+        prop_assert_eq!(sent_ids.len() as u64, sends);
+    }
+}
