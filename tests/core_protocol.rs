@@ -34,6 +34,7 @@ fn outgoing_frames_match_the_original_byte_for_byte() {
                 user_id: "u1".into(),
                 user_name: "张三".into(),
                 content: "你好 \"quoted\" \\ </script> face[微笑]".into(),
+                msg_id: None,
             },
             r#"{"kfId":"xiaoming","kfName":"小明","userId":"u1","userName":"张三","content":"你好 \"quoted\" \\ </script> face[微笑]"}"#,
         ),
@@ -47,6 +48,7 @@ fn outgoing_frames_match_the_original_byte_for_byte() {
 fn session_actions_emit_those_frames() {
     let mut d = Driver::agent();
     let conn = d.connect_open();
+    d.run_until(d.now + 1_000); // legacy server: the hello wait is over
     d.frame(conn, r#"{"status":2,"data":{"id":"u1","userName":"张三"}}"#);
     d.frame(conn, r#"{"status":2,"data":{"id":42,"userName":"李四"}}"#);
     d.frame(conn, r#"{"status":4,"data":{"id":"u9","userName":"王五","fromKfId":"kf2"}}"#);
@@ -228,4 +230,107 @@ fn a_withdrawn_offer_leaves_the_queue() {
     assert!(matches!(&ui(&out)[0], UiEvent::OfferWithdrawn { reason, .. } if reason == "customer left"));
     assert_eq!(d.s.waiting().len(), 1);
     assert_eq!(d.s.accept_customer(&"a".into()), Err(SessionError::UnknownCustomer("a".into())));
+}
+
+fn hello(d: &mut Driver, conn: ConnId, epoch: &str) -> Vec<Output> {
+    d.frame(conn, &format!(r#"{{"status":100,"data":{{"features":["withdraw","ack","seq"],"epoch":"{epoch}"}}}}"#))
+}
+
+#[test]
+fn with_ack_messages_carry_ids_and_unacked_ones_are_resent_after_reconnect() {
+    let mut c = SessionConfig::new("xiaoming");
+    c.client_token = "t1".into();
+    let mut d = Driver::new(c);
+    let conn = d.connect_open();
+    let out = hello(&mut d, conn, "e1");
+    assert_eq!(sent(&out), vec![r#"{"respStatus":100,"features":["withdraw","ack","seq"],"lastSeq":0}"#]);
+    let a = d.s.send_message("u1".into(), "U".into(), "one".into()).unwrap();
+    let b = d.s.send_message("u1".into(), "U".into(), "two".into()).unwrap();
+    let out = d.drain();
+    assert_eq!(
+        sent(&out),
+        vec![
+            format!(r#"{{"kfId":"xiaoming","kfName":"xiaoming","userId":"u1","userName":"U","content":"one","msgId":"t1-{a}"}}"#),
+            format!(r#"{{"kfId":"xiaoming","kfName":"xiaoming","userId":"u1","userName":"U","content":"two","msgId":"t1-{b}"}}"#),
+        ]
+    );
+    let out = d.frame(conn, &format!(r#"{{"status":101,"data":{{"msgId":"t1-{a}"}}}}"#));
+    assert_eq!(ui(&out), vec![UiEvent::MessageStatus { local_id: a, status: DeliveryStatus::Acked, reason: None }]);
+    assert_eq!(d.s.unacked_count(), 1);
+    // The socket dies before "two" is acked; a third is typed while down.
+    d.s.handle_socket_closed(d.now, conn, 1006);
+    d.s.send_message("u1".into(), "U".into(), "three".into()).unwrap();
+    d.run_until(d.now + 5_000);
+    let c2 = d.s.live_conn().unwrap();
+    d.s.handle_socket_opened(d.now, c2);
+    d.drain();
+    let out = hello(&mut d, c2, "e1");
+    let texts = sent(&out);
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert!(texts[0].starts_with(r#"{"respStatus":100"#));
+    assert!(texts[1].contains(r#""content":"two""#) && texts[1].contains(&format!("t1-{b}")), "unacked first");
+    assert!(texts[2].contains(r#""content":"three""#), "then the held one");
+    assert_eq!(d.s.stats().resent, 1);
+}
+
+#[test]
+fn with_seq_duplicates_are_dropped_and_last_seq_is_reported_on_reconnect() {
+    let mut d = Driver::agent();
+    let conn = d.connect_open();
+    hello(&mut d, conn, "e1");
+    let m = |seq: u64, text: &str| format!(r#"{{"status":1,"data":{{"userId":"u","content":"{text}"}},"seq":{seq}}}"#);
+    let messages = |out: &[Output]| ui(out).iter().filter(|e| matches!(e, UiEvent::Message(_))).count();
+    assert_eq!(messages(&d.frame(conn, &m(1, "a"))), 1);
+    assert_eq!(messages(&d.frame(conn, &m(2, "b"))), 1);
+    assert_eq!(messages(&d.frame(conn, &m(2, "b"))), 0, "a replayed frame is dropped");
+    assert_eq!(d.s.stats().duplicates_dropped, 1);
+    d.s.handle_socket_closed(d.now, conn, 1006);
+    d.run_until(d.now + 5_000);
+    let c2 = d.s.live_conn().unwrap();
+    d.s.handle_socket_opened(d.now, c2);
+    d.drain();
+    let out = hello(&mut d, c2, "e1");
+    assert!(sent(&out)[0].ends_with(r#""lastSeq":2}"#), "{:?}", sent(&out));
+    // A restarted server (new epoch) numbers from 1 again: nothing is dropped.
+    d.s.handle_socket_closed(d.now, c2, 1006);
+    d.run_until(d.now + 5_000);
+    let c3 = d.s.live_conn().unwrap();
+    d.s.handle_socket_opened(d.now, c3);
+    d.drain();
+    let out = hello(&mut d, c3, "e2");
+    assert!(sent(&out)[0].ends_with(r#""lastSeq":0}"#));
+    assert_eq!(messages(&d.frame(c3, &m(1, "fresh"))), 1);
+}
+
+#[test]
+fn a_legacy_server_ignores_seq_fields_and_never_sees_msg_ids() {
+    let mut d = Driver::agent();
+    let conn = d.connect_open();
+    d.run_until(d.now + 1_000);
+    let f = r#"{"status":1,"data":{"userId":"u","content":"x"},"seq":5}"#;
+    d.frame(conn, f);
+    let out = d.frame(conn, f);
+    assert_eq!(ui(&out).len(), 1, "without the seq extension both are delivered, as the original would");
+    d.s.send_message("u".into(), "U".into(), "hi".into()).unwrap();
+    assert!(!sent(&d.drain())[0].contains("msgId"));
+}
+
+#[test]
+fn a_failed_write_is_held_again_in_order() {
+    let mut d = Driver::agent();
+    let conn = d.connect_open();
+    d.run_until(d.now + 1_000);
+    let a = d.s.send_message("u".into(), "U".into(), "a".into()).unwrap();
+    let b = d.s.send_message("u".into(), "U".into(), "b".into()).unwrap();
+    d.drain();
+    d.s.handle_send_failed(d.now, conn, Some(b));
+    d.s.handle_send_failed(d.now, conn, Some(a));
+    d.drain();
+    assert_eq!(d.s.held_count(), 2);
+    d.run_until(d.now + 5_000);
+    let c2 = d.s.live_conn().unwrap();
+    d.s.handle_socket_opened(d.now, c2);
+    let out = d.run_until(d.now + 1_000);
+    let texts = sent(&out);
+    assert!(texts[0].contains(r#""content":"a""#) && texts[1].contains(r#""content":"b""#), "{texts:?}");
 }

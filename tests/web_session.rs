@@ -147,7 +147,7 @@ fn outgoing_frames_equal_the_original_chat_dialog_js_frame_by_frame() {
         AgentFrame::AcceptTransfer { user_id: "u9".into(), kf_id: k() },
         AgentFrame::RejectTransfer { user_id: "u9".into() },
         AgentFrame::Ping { kf_id: k() },
-        AgentFrame::Chat { kf_id: k(), kf_name: "小明".into(), user_id: "u1".into(), user_name: "李四".into(), content: "你好 <b>\"x\"</b> face[微笑]".into() },
+        AgentFrame::Chat { kf_id: k(), kf_name: "小明".into(), user_id: "u1".into(), user_name: "李四".into(), content: "你好 <b>\"x\"</b> face[微笑]".into(), msg_id: None },
     ];
     assert_eq!(original.len(), ours.len());
     for (o, f) in original.iter().zip(ours.iter()) {

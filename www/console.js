@@ -177,7 +177,7 @@ async function start() {
     const el = document.querySelector('[data-local-id="' + localId + '"] .kefu-msg-status');
     if (!st || !el) return;
     el.dataset.status = st.status;
-    el.textContent = st.status === 'held' ? '等待网络，恢复后自动发送' : st.status === 'failed' ? '发送失败（' + (st.reason || '') + '），点击重试' : '已发送';
+    el.textContent = st.status === 'held' ? '等待网络，恢复后自动发送' : st.status === 'failed' ? '发送失败（' + (st.reason || '') + '），点击重试' : st.status === 'acked' ? '已送达' : '已发送';
   }
 
   const hooks = {

@@ -3,7 +3,7 @@
 
 use crate::protocol as p;
 use crate::store::{Sender as By, Store};
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc::UnboundedSender;
@@ -40,15 +40,60 @@ struct Conn {
     tx: UnboundedSender<Out>,
 }
 
+/// Most frames kept per agent for replay (extension `seq`).
+const LOG_CAP: usize = 10_000;
+/// Most message ids remembered per agent for de-duplication (extension `ack`).
+const SEEN_CAP: usize = 10_000;
+
 struct AgentSlot {
     name: String,
     conn: Option<Conn>,
     /// Bumped on every disconnect; a grace timer only expires the epoch it was started for.
     epoch: u64,
-    /// Frames for the agent while disconnected, delivered on reconnect.
-    held: Vec<String>,
+    /// Every frame for the agent, numbered: `(seq, when, text)`. Frames not yet delivered are
+    /// sent when the socket is ready; with `seq`, a reconnecting client gets the gap replayed.
+    log: VecDeque<(u64, Instant, String)>,
+    next_seq: u64,
+    /// Highest seq written to a socket.
+    delivered_upto: u64,
+    /// The current socket has been sent its backlog (after the hello answer or the legacy wait).
+    ready: bool,
     features: HashSet<String>,
     conversations: HashSet<String>,
+    seen_ids: HashSet<String>,
+    seen_order: VecDeque<String>,
+}
+
+impl AgentSlot {
+    fn new(name: String) -> AgentSlot {
+        AgentSlot {
+            name,
+            conn: None,
+            epoch: 0,
+            log: VecDeque::new(),
+            next_seq: 1,
+            delivered_upto: 0,
+            ready: false,
+            features: HashSet::new(),
+            conversations: HashSet::new(),
+            seen_ids: HashSet::new(),
+            seen_order: VecDeque::new(),
+        }
+    }
+
+    /// Remembers a message id; false if it was already seen.
+    fn first_sight(&mut self, id: &str) -> bool {
+        if !self.seen_ids.insert(id.to_owned()) {
+            return false;
+        }
+        self.seen_order.push_back(id.to_owned());
+        if self.seen_order.len() > SEEN_CAP {
+            if let Some(old) = self.seen_order.pop_front() {
+                self.seen_ids.remove(&old);
+            }
+        }
+        true
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -86,6 +131,7 @@ struct State {
     queue: Vec<String>,
     next_conn: u64,
     stalled_until: Option<Instant>,
+    grace: Duration,
 }
 
 /// An online agent, for the transfer picker.
@@ -106,17 +152,29 @@ pub struct Hub {
     store: Arc<Store>,
     grace: Duration,
     max_conversations: usize,
+    /// This server run; sequence numbers restart with it.
+    epoch: String,
 }
 
 impl State {
-    fn to_agent(&mut self, kf_id: &str, frame: String) {
-        if let Some(a) = self.agents.get_mut(kf_id) {
-            match &a.conn {
-                Some(c) => {
-                    let _ = c.tx.send(Out::Text(frame));
-                }
-                None => a.held.push(frame),
-            }
+    /// Numbers, logs and (when the socket is ready) sends a frame to an agent. Legacy clients
+    /// ignore the extra top-level `seq`.
+    fn to_agent(&mut self, kf_id: &str, mut frame: serde_json::Value) {
+        let grace = self.grace;
+        let Some(a) = self.agents.get_mut(kf_id) else { return };
+        let seq = a.next_seq;
+        a.next_seq += 1;
+        frame["seq"] = seq.into();
+        let text = frame.to_string();
+        if let (Some(c), true) = (&a.conn, a.ready) {
+            let _ = c.tx.send(Out::Text(text.clone()));
+            a.delivered_upto = seq;
+        }
+        a.log.push_back((seq, Instant::now(), text));
+        while a.log.len() > LOG_CAP
+            || a.log.front().is_some_and(|(s, t, _)| *s <= a.delivered_upto && t.elapsed() > grace)
+        {
+            a.log.pop_front();
         }
     }
 
@@ -186,7 +244,9 @@ impl State {
 impl Hub {
     /// A hub over `store`.
     pub fn new(store: Arc<Store>, grace: Duration, max_conversations: usize) -> Arc<Hub> {
-        Arc::new(Hub { state: Mutex::new(State::default()), store, grace, max_conversations })
+        let state = State { grace, ..State::default() };
+        let epoch = format!("{:x}-{:x}", now_ms(), std::process::id());
+        Arc::new(Hub { state: Mutex::new(state), store, grace, max_conversations, epoch })
     }
 
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
@@ -201,28 +261,21 @@ impl Hub {
     // ----- agents --------------------------------------------------------------------------
 
     /// An agent's socket opened. Returns its connection id. Replaces an older socket of the same
-    /// agent (closed with 4409), delivers held frames and re-offers waiting visitors.
+    /// agent (closed with 4409), says hello and re-offers waiting visitors. Frames for the agent
+    /// (held ones included) go out once the socket is ready: on the hello answer, or when the
+    /// caller's legacy wait ends ([`Hub::agent_ready`]).
     pub fn agent_connected(&self, kf_id: &str, name: &str, tx: UnboundedSender<Out>) -> u64 {
         let mut st = self.st();
         st.next_conn += 1;
         let id = st.next_conn;
-        let slot = st.agents.entry(kf_id.to_owned()).or_insert_with(|| AgentSlot {
-            name: name.to_owned(),
-            conn: None,
-            epoch: 0,
-            held: Vec::new(),
-            features: HashSet::new(),
-            conversations: HashSet::new(),
-        });
+        let slot = st.agents.entry(kf_id.to_owned()).or_insert_with(|| AgentSlot::new(name.to_owned()));
         if let Some(old) = slot.conn.take() {
             let _ = old.tx.send(Out::Close(4409, "replaced by a newer connection".into()));
         }
         slot.epoch += 1;
         slot.features.clear();
-        let _ = tx.send(Out::Text(p::status_hello()));
-        for f in slot.held.drain(..) {
-            let _ = tx.send(Out::Text(f));
-        }
+        slot.ready = false;
+        let _ = tx.send(Out::Text(p::status_hello(&self.epoch)));
         slot.conn = Some(Conn { id, tx });
         let waiting: Vec<String> = st.queue.clone();
         for u in waiting {
@@ -237,6 +290,41 @@ impl Hub {
         }
         tracing::info!(kf_id, conn = id, "agent connected");
         id
+    }
+
+    /// The agent's socket `conn` is ready for its backlog: after the hello answer (`last_seq`
+    /// from the client with `seq`) or, for a legacy client, after a short wait (`None`). Sends
+    /// every logged frame after `last_seq` (or after the last one written, for legacy), in order.
+    pub fn agent_ready(&self, kf_id: &str, conn: u64, last_seq: Option<u64>) {
+        let mut st = self.st();
+        let Some(a) = st.agents.get_mut(kf_id) else { return };
+        if a.ready || a.conn.as_ref().map(|c| c.id) != Some(conn) {
+            return;
+        }
+        a.ready = true;
+        let from = last_seq.unwrap_or(a.delivered_upto);
+        if a.log.front().is_some_and(|(s, _, _)| *s > from + 1) {
+            tracing::warn!(kf_id, from, "replay gap: frames older than the log were dropped");
+        }
+        let tx = a.conn.as_ref().map(|c| c.tx.clone()).expect("checked above");
+        let mut upto = a.delivered_upto;
+        for (seq, _, text) in a.log.iter().filter(|(s, _, _)| *s > from) {
+            let _ = tx.send(Out::Text(text.clone()));
+            upto = upto.max(*seq);
+        }
+        a.delivered_upto = upto;
+    }
+
+    /// The agent answered the hello: extensions chosen, and with `seq` the last frame it saw.
+    pub fn agent_hello(&self, kf_id: &str, conn: u64, features: Vec<String>, last_seq: Option<u64>) {
+        {
+            let mut st = self.st();
+            if let Some(a) = st.agents.get_mut(kf_id) {
+                a.features = features.into_iter().filter(|f| p::FEATURES.contains(&f.as_str())).collect();
+            }
+        }
+        let uses_seq = self.st().agents.get(kf_id).is_some_and(|a| a.features.contains("seq"));
+        self.agent_ready(kf_id, conn, if uses_seq { last_seq.or(Some(0)) } else { None });
     }
 
     /// An agent's socket `conn` ended. Conversations are kept for the grace period; returns the
@@ -272,7 +360,7 @@ impl Hub {
             return;
         }
         let convs: Vec<String> = slot.conversations.drain().collect();
-        slot.held.clear();
+        slot.log.clear();
         tracing::info!(kf_id, n = convs.len(), "grace period over; conversations re-queued");
         for u in convs {
             if let Some(v) = st.visitors.get_mut(&u) {
@@ -299,14 +387,7 @@ impl Hub {
         for (conversation, user_id, user_name, kf_id) in open {
             // A customer with two open rows (crash between end and start): keep the newest.
             let name = self.store.agent(&kf_id).ok().flatten().map(|a| a.name).unwrap_or_else(|| kf_id.clone());
-            let slot = st.agents.entry(kf_id.clone()).or_insert_with(|| AgentSlot {
-                name,
-                conn: None,
-                epoch: 1,
-                held: Vec::new(),
-                features: HashSet::new(),
-                conversations: HashSet::new(),
-            });
+            let slot = st.agents.entry(kf_id.clone()).or_insert_with(|| AgentSlot { epoch: 1, ..AgentSlot::new(name) });
             slot.conversations.insert(user_id.clone());
             if !restored.contains(&kf_id) {
                 restored.push(kf_id.clone());
@@ -357,6 +438,14 @@ impl Hub {
         Ok(())
     }
 
+    /// Test hook: forget every agent's delivery log (to prove that without replay, in-flight
+    /// frames are lost).
+    pub fn forget_logs(&self) {
+        for a in self.st().agents.values_mut() {
+            a.log.clear();
+        }
+    }
+
     /// Test hook: close an agent's socket as if the network dropped it.
     pub fn drop_agent(&self, kf_id: &str) -> Result<(), HubError> {
         let st = self.st();
@@ -376,12 +465,7 @@ impl Hub {
                 }
                 Ok(Some(p::status_pong()))
             }
-            p::AgentIn::Hello { features } => {
-                if let Some(a) = st.agents.get_mut(kf_id) {
-                    a.features = features.into_iter().filter(|f| p::FEATURES.contains(&f.as_str())).collect();
-                }
-                Ok(None)
-            }
+            p::AgentIn::Hello { .. } => Ok(None), // handled by agent_hello, which knows the socket
             p::AgentIn::Accept { user_id } => self.accept(&mut st, kf_id, &user_id).map(|_| None),
             p::AgentIn::Decline { user_id } => {
                 let v = st.visitors.get_mut(&user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
@@ -410,18 +494,42 @@ impl Hub {
                     }
                 }
             }
-            p::AgentIn::Chat { user_id, content } => {
-                let v = st.visitors.get(&user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
+            p::AgentIn::Chat { user_id, content, msg_id } => {
+                if let Some(id) = &msg_id {
+                    let fresh = st.agents.get_mut(kf_id).is_some_and(|a| a.first_sight(id));
+                    if !fresh {
+                        return Ok(Some(p::status_ack(id, None))); // a resend: already delivered
+                    }
+                }
+                let routed = self.chat(&mut st, kf_id, &user_id, &content);
+                match (msg_id, routed) {
+                    (Some(id), Ok(())) => Ok(Some(p::status_ack(&id, None))),
+                    (Some(id), Err(e)) => {
+                        if let Some(a) = st.agents.get_mut(kf_id) {
+                            a.seen_ids.remove(&id); // a later retry may succeed
+                        }
+                        tracing::warn!(kf_id, error = %e.msg, "agent message refused");
+                        Ok(Some(p::status_ack(&id, Some(&e.msg))))
+                    }
+                    (None, r) => r.map(|_| None),
+                }
+            }
+        }
+    }
+
+    fn chat(&self, st: &mut State, kf_id: &str, user_id: &str, content: &str) -> Result<(), HubError> {
+        {
+            let user_id = user_id.to_owned();
+            let v = st.visitors.get(&user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
                 match &v.state {
                     VState::Assigned { kf_id: owner, .. } if owner == kf_id => {}
                     _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
                 }
                 let (name, now) = (v.user_name.clone(), now_ms());
-                self.store.add_message(&user_id, &name, Some(kf_id), By::Agent, &content, now).map_err(|e| err(500, e.to_string()))?;
+                self.store.add_message(&user_id, &name, Some(kf_id), By::Agent, content, now).map_err(|e| err(500, e.to_string()))?;
                 let kf_name = st.agent_name(kf_id);
-                st.to_visitor(&user_id, p::visitor_message(kf_id, &kf_name, &content, now));
-                Ok(None)
-            }
+                st.to_visitor(&user_id, p::visitor_message(kf_id, &kf_name, content, now));
+                Ok(())
         }
     }
 

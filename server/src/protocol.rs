@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 /// Extension features this server offers in its hello (status 100). An agent opts in by answering
 /// `{"respStatus":100,"features":[...]}`; until then it gets exactly the original frames.
-pub const FEATURES: &[&str] = &["withdraw"];
+pub const FEATURES: &[&str] = &["withdraw", "ack", "seq"];
 
 /// A frame from an agent.
 #[derive(Debug, PartialEq)]
@@ -20,10 +20,10 @@ pub enum AgentIn {
     RejectTransfer { user_id: String },
     /// respStatus 9.
     Ping,
-    /// respStatus 100: opt into extensions.
-    Hello { features: Vec<String> },
-    /// No respStatus: a chat message.
-    Chat { user_id: String, content: String },
+    /// respStatus 100: opt into extensions; with `seq`, the last sequence number it saw.
+    Hello { features: Vec<String>, last_seq: Option<u64> },
+    /// No respStatus: a chat message (with `ack`, carrying the client's `msgId`).
+    Chat { user_id: String, content: String, msg_id: Option<String> },
 }
 
 fn id_of(v: &Value, key: &str) -> Result<String, String> {
@@ -50,7 +50,12 @@ pub fn parse_agent_frame(text: &str) -> Result<AgentIn, String> {
         None if v.get("respStatus").is_some() => return Err("`respStatus` must be an integer".into()),
         None => {
             let content = v.get("content").and_then(Value::as_str).ok_or("chat frame needs a string `content`")?;
-            AgentIn::Chat { user_id: id_of(&v, "userId")?, content: content.to_owned() }
+            let msg_id = match v.get("msgId") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) if !s.is_empty() && s.len() <= 128 => Some(s.clone()),
+                Some(_) => return Err("`msgId` must be a string of 1 to 128 characters".into()),
+            };
+            AgentIn::Chat { user_id: id_of(&v, "userId")?, content: content.to_owned(), msg_id }
         }
         Some(2) => AgentIn::Accept { user_id: id_of(&v, "userId")? },
         Some(3) => AgentIn::Decline { user_id: id_of(&v, "userId")? },
@@ -58,6 +63,7 @@ pub fn parse_agent_frame(text: &str) -> Result<AgentIn, String> {
         Some(5) => AgentIn::RejectTransfer { user_id: id_of(&v, "userId")? },
         Some(9) => AgentIn::Ping,
         Some(100) => AgentIn::Hello {
+            last_seq: v.get("lastSeq").and_then(Value::as_u64),
             features: v
                 .get("features")
                 .and_then(Value::as_array)
@@ -69,28 +75,28 @@ pub fn parse_agent_frame(text: &str) -> Result<AgentIn, String> {
 }
 
 /// Status 1: a customer's message.
-pub fn status_message(user_id: &str, user_name: &str, kf_id: &str, content: &str, create_time: i64) -> String {
-    json!({"status": 1, "data": {"userId": user_id, "userName": user_name, "kfId": kf_id, "content": content, "createTime": create_time}}).to_string()
+pub fn status_message(user_id: &str, user_name: &str, kf_id: &str, content: &str, create_time: i64) -> Value {
+    json!({"status": 1, "data": {"userId": user_id, "userName": user_name, "kfId": kf_id, "content": content, "createTime": create_time}})
 }
 
 /// Status 2: a customer waits to be accepted.
-pub fn status_waiting(user_id: &str, user_name: &str) -> String {
-    json!({"status": 2, "data": {"id": user_id, "userName": user_name}}).to_string()
+pub fn status_waiting(user_id: &str, user_name: &str) -> Value {
+    json!({"status": 2, "data": {"id": user_id, "userName": user_name}})
 }
 
 /// Status 3 (extension `withdraw`): an offer is no longer open.
-pub fn status_withdrawn(user_id: &str, user_name: &str, reason: &str) -> String {
-    json!({"status": 3, "data": {"id": user_id, "userName": user_name, "reason": reason}}).to_string()
+pub fn status_withdrawn(user_id: &str, user_name: &str, reason: &str) -> Value {
+    json!({"status": 3, "data": {"id": user_id, "userName": user_name, "reason": reason}})
 }
 
 /// Status 4: a colleague transfers a conversation.
-pub fn status_transfer(user_id: &str, user_name: &str, from_kf_id: &str, from_kf_name: &str) -> String {
-    json!({"status": 4, "data": {"id": user_id, "userName": user_name, "fromKfId": from_kf_id, "fromKfName": from_kf_name}}).to_string()
+pub fn status_transfer(user_id: &str, user_name: &str, from_kf_id: &str, from_kf_name: &str) -> Value {
+    json!({"status": 4, "data": {"id": user_id, "userName": user_name, "fromKfId": from_kf_id, "fromKfName": from_kf_name}})
 }
 
 /// Status 5: the transfer was refused.
-pub fn status_transfer_refused(user_id: &str, user_name: &str) -> String {
-    json!({"status": 5, "data": {"id": user_id, "userName": user_name}}).to_string()
+pub fn status_transfer_refused(user_id: &str, user_name: &str) -> Value {
+    json!({"status": 5, "data": {"id": user_id, "userName": user_name}})
 }
 
 /// Status 9: heartbeat answer.
@@ -98,9 +104,17 @@ pub fn status_pong() -> String {
     r#"{"status":9}"#.to_owned()
 }
 
-/// Status 100: the hello announcing extensions.
-pub fn status_hello() -> String {
-    json!({"status": 100, "data": {"server": "kefu-server", "version": 1, "features": FEATURES}}).to_string()
+/// Status 100: the hello announcing extensions and this server run's `epoch`.
+pub fn status_hello(epoch: &str) -> String {
+    json!({"status": 100, "data": {"server": "kefu-server", "version": 1, "features": FEATURES, "epoch": epoch}}).to_string()
+}
+
+/// Status 101 (extension `ack`): the chat message `msg_id` is stored and routed, or refused.
+pub fn status_ack(msg_id: &str, error: Option<&str>) -> String {
+    match error {
+        None => json!({"status": 101, "data": {"msgId": msg_id}}).to_string(),
+        Some(e) => json!({"status": 101, "data": {"msgId": msg_id, "error": e}}).to_string(),
+    }
 }
 
 /// Visitor → server.

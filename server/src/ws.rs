@@ -13,6 +13,9 @@ use serde::Deserialize;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
+/// How long a new agent socket waits for the hello answer before it is treated as legacy.
+pub const LEGACY_READY_MS: u64 = 700;
+
 async fn writer(mut sink: futures_util::stream::SplitSink<WebSocket, Message>, mut rx: mpsc::UnboundedReceiver<Out>) {
     while let Some(o) = rx.recv().await {
         let r = match o {
@@ -80,6 +83,14 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
         let (tx, rx) = mpsc::unbounded_channel();
         let w = tokio::spawn(writer(sink, rx));
         let conn = hub.agent_connected(&kf_id, &agent.name, tx.clone());
+        {
+            // A legacy client never answers the hello: give it its backlog after a short wait.
+            let (hub, kf_id) = (hub.clone(), kf_id.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(LEGACY_READY_MS)).await;
+                hub.agent_ready(&kf_id, conn, None);
+            });
+        }
         while let Read::Text(text) = read(&mut stream, cfg.idle_timeout(), &tx).await {
             let frame = match p::parse_agent_frame(&text) {
                 Ok(f) => f,
@@ -93,6 +104,9 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
                     tracing::warn!(kf_id, "agent message over {} chars refused", cfg.max_message_chars);
                     continue;
                 }
+            }
+            if let p::AgentIn::Hello { features, last_seq } = &frame {
+                hub.agent_hello(&kf_id, conn, features.clone(), *last_seq);
             }
             match hub.agent_frame(&kf_id, frame) {
                 Ok(Some(reply)) => {

@@ -29,6 +29,11 @@ pub struct SessionConfig {
     pub offline_send: OfflineSend,
     /// Most messages held while disconnected; more are reported failed ("outbox full").
     pub max_held_messages: usize,
+    /// How long an opened socket waits for the server's hello before treating the server as
+    /// legacy and sending held messages without extensions (default 1 000).
+    pub hello_wait_ms: u64,
+    /// Prefix of message ids (extension `ack`); unique per page load, chosen by the shell.
+    pub client_token: String,
     /// Largest text frame accepted, in UTF-16 units as the browser reports its length; larger frames
     /// are rejected without being parsed.
     pub max_frame_chars: usize,
@@ -47,6 +52,8 @@ impl SessionConfig {
             connect_timeout_ms: 10_000,
             offline_send: OfflineSend::Hold,
             max_held_messages: 1_000,
+            hello_wait_ms: 1_000,
+            client_token: "c".into(),
             max_frame_chars: 1 << 20,
         }
     }
@@ -61,6 +68,7 @@ impl SessionConfig {
             ("heartbeatTimeoutMs", self.heartbeat_timeout_ms),
             ("reconnectMs", self.reconnect_ms),
             ("connectTimeoutMs", self.connect_timeout_ms),
+            ("helloWaitMs", self.hello_wait_ms),
         ] {
             if v == 0 {
                 return Err(format!("{name} must be a positive number of milliseconds"));

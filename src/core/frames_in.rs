@@ -58,6 +58,15 @@ pub enum ServerFrame {
     Hello {
         /// Feature names.
         features: Vec<String>,
+        /// Identifies the server's run; sequence numbers restart when it changes.
+        epoch: Option<String>,
+    },
+    /// Status 101 (extension `ack`): the server stored and routed the chat message `msg_id`.
+    Ack {
+        /// The id the client gave the message.
+        msg_id: String,
+        /// Set when the server refused the message (for example, the conversation ended).
+        error: Option<String>,
     },
     /// Status 3 (extension `withdraw`): an offer is no longer open (accepted elsewhere, the
     /// customer left).
@@ -167,6 +176,7 @@ struct Envelope<'a> {
     status: Option<Status>,
     #[serde(borrow)]
     data: Option<&'a RawValue>,
+    seq: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +193,14 @@ struct MessageData {
 struct HelloData {
     #[serde(default)]
     features: Vec<String>,
+    epoch: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AckData {
+    msg_id: String,
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -220,6 +238,12 @@ fn check_id(status: i64, id: &Scalar) -> Result<(), FrameError> {
 
 /// Decodes one text frame. Never panics, whatever the input.
 pub fn decode_frame(text: &str) -> Result<ServerFrame, FrameError> {
+    decode_frame_seq(text).map(|(f, _)| f)
+}
+
+/// Decodes one text frame and its sequence number (extension `seq`: a top-level `"seq"` that
+/// legacy clients ignore).
+pub fn decode_frame_seq(text: &str) -> Result<(ServerFrame, Option<u64>), FrameError> {
     if !text.trim_start().starts_with('{') {
         // serde would read a JSON array as a struct; only objects are frames.
         return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
@@ -235,9 +259,14 @@ pub fn decode_frame(text: &str) -> Result<ServerFrame, FrameError> {
         }
     })?;
     let status = env.status.ok_or_else(|| FrameError::BadStatus("missing `status`".into()))?.0;
+    decode_status(status, env.data).map(|f| (f, env.seq))
+}
+
+fn decode_status(status: i64, data: Option<&RawValue>) -> Result<ServerFrame, FrameError> {
+    let env_data = data;
     match status {
         1 => {
-            let d: MessageData = data_of(status, env.data)?;
+            let d: MessageData = data_of(status, env_data)?;
             check_id(status, &d.user_id)?;
             Ok(ServerFrame::CustomerMessage(CustomerMessage {
                 from: customer(d.user_id, d.user_name),
@@ -247,26 +276,30 @@ pub fn decode_frame(text: &str) -> Result<ServerFrame, FrameError> {
             }))
         }
         2 | 5 => {
-            let d: CustomerData = data_of(status, env.data)?;
+            let d: CustomerData = data_of(status, env_data)?;
             check_id(status, &d.id)?;
             let c = customer(d.id, d.user_name);
             Ok(if status == 2 { ServerFrame::CustomerWaiting(c) } else { ServerFrame::TransferRejected(c) })
         }
         4 => {
-            let d: CustomerData = data_of(status, env.data)?;
+            let d: CustomerData = data_of(status, env_data)?;
             check_id(status, &d.id)?;
-            let data_json = env.data.map(|r| r.get().to_owned()).unwrap_or_default();
+            let data_json = env_data.map(|r| r.get().to_owned()).unwrap_or_default();
             Ok(ServerFrame::TransferRequest(TransferRequest { customer: customer(d.id, d.user_name), data_json }))
         }
         9 => Ok(ServerFrame::Heartbeat),
         3 => {
-            let d: WithdrawData = data_of(status, env.data)?;
+            let d: WithdrawData = data_of(status, env_data)?;
             check_id(status, &d.id)?;
             Ok(ServerFrame::OfferWithdrawn { customer: customer(d.id, d.user_name), reason: d.reason })
         }
         100 => {
-            let d: HelloData = data_of(status, env.data)?;
-            Ok(ServerFrame::Hello { features: d.features })
+            let d: HelloData = data_of(status, env_data)?;
+            Ok(ServerFrame::Hello { features: d.features, epoch: d.epoch })
+        }
+        101 => {
+            let d: AckData = data_of(status, env_data)?;
+            Ok(ServerFrame::Ack { msg_id: d.msg_id, error: d.error })
         }
         other => Err(FrameError::UnknownStatus(other)),
     }

@@ -47,6 +47,8 @@ pub enum AgentFrame {
     Hello {
         /// Features this client will use.
         features: Vec<&'static str>,
+        /// With `seq`: the last sequence number seen from this server run (0 for none).
+        last_seq: Option<u64>,
     },
     /// `{"kfId","kfName","userId","userName","content"}`: a chat message to a customer.
     Chat {
@@ -60,6 +62,9 @@ pub enum AgentFrame {
         user_name: String,
         /// The text.
         content: String,
+        /// With extension `ack`: the client's id for the message, acked and de-duplicated by
+        /// the server. Never sent to a legacy server.
+        msg_id: Option<String>,
     },
 }
 
@@ -93,6 +98,8 @@ struct RespPing<'a> {
 struct RespHello<'a> {
     resp_status: u8,
     features: &'a [&'static str],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_seq: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -103,6 +110,8 @@ struct ChatOut<'a> {
     user_id: &'a Scalar,
     user_name: &'a str,
     content: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    msg_id: Option<&'a str>,
 }
 
 impl AgentFrame {
@@ -128,9 +137,11 @@ impl AgentFrame {
                 serde_json::to_string(&RespTransfer { resp_status: 5, user_id, kf_id: None })
             }
             AgentFrame::Ping { kf_id } => serde_json::to_string(&RespPing { resp_status: 9, kf_id }),
-            AgentFrame::Hello { features } => serde_json::to_string(&RespHello { resp_status: 100, features }),
-            AgentFrame::Chat { kf_id, kf_name, user_id, user_name, content } => {
-                serde_json::to_string(&ChatOut { kf_id, kf_name, user_id, user_name, content })
+            AgentFrame::Hello { features, last_seq } => {
+                serde_json::to_string(&RespHello { resp_status: 100, features, last_seq: *last_seq })
+            }
+            AgentFrame::Chat { kf_id, kf_name, user_id, user_name, content, msg_id } => {
+                serde_json::to_string(&ChatOut { kf_id, kf_name, user_id, user_name, content, msg_id: msg_id.as_deref() })
             }
         };
         // Serializing plain structs of strings and numbers cannot fail.

@@ -9,7 +9,7 @@ pub mod scalar;
 pub mod session;
 
 pub use config::{OfflineSend, SessionConfig};
-pub use frames_in::{decode_frame, Customer, CustomerMessage, FrameError, ServerFrame, TransferRequest};
+pub use frames_in::{decode_frame, decode_frame_seq, Customer, CustomerMessage, FrameError, ServerFrame, TransferRequest};
 pub use frames_out::AgentFrame;
 pub use output::{ConnId, DeliveryStatus, LinkState, LogLevel, Output, UiEvent};
 pub use scalar::Scalar;

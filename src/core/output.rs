@@ -54,6 +54,8 @@ pub enum DeliveryStatus {
     Held,
     /// Written to an open socket.
     Sent,
+    /// Acknowledged by the server (extension `ack`): stored and routed, will not be lost.
+    Acked,
     /// Not sent; see the reason.
     Failed,
 }
@@ -64,6 +66,7 @@ impl DeliveryStatus {
         match self {
             DeliveryStatus::Held => "held",
             DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Acked => "acked",
             DeliveryStatus::Failed => "failed",
         }
     }

@@ -16,7 +16,7 @@
 //! a throttled background tab that wakes late sends its ping late, it does not miss it.
 
 use super::config::{OfflineSend, SessionConfig};
-use super::frames_in::{decode_frame, Customer, FrameError, ServerFrame};
+use super::frames_in::{decode_frame_seq, Customer, FrameError, ServerFrame};
 use super::frames_out::AgentFrame;
 use super::output::{ConnId, DeliveryStatus, LinkState, LogLevel, Output, UiEvent};
 use super::scalar::Scalar;
@@ -24,7 +24,10 @@ use std::collections::VecDeque;
 use std::fmt;
 
 /// Extensions this client implements; used only when a server's hello offers them.
-pub const SUPPORTED_EXTENSIONS: &[&str] = &["withdraw"];
+pub const SUPPORTED_EXTENSIONS: &[&str] = &["withdraw", "ack", "seq"];
+
+/// Legacy-mode messages remembered after writing, only so a failed write can be held again.
+const LEGACY_WINDOW: usize = 256;
 
 /// Milliseconds on a monotonic clock chosen by the shell.
 pub type Millis = u64;
@@ -140,6 +143,10 @@ pub struct Stats {
     pub sockets_opened: u64,
     /// Heartbeat pings sent.
     pub pings_sent: u64,
+    /// Frames dropped as duplicates by sequence number (extension `seq`).
+    pub duplicates_dropped: u64,
+    /// Chat messages re-sent after a reconnect because no ack had come (extension `ack`).
+    pub resent: u64,
     /// Frames sent (pings included).
     pub frames_sent: u64,
 }
@@ -148,7 +155,7 @@ pub struct Stats {
 enum Link {
     Idle,
     Connecting { conn: ConnId, deadline: Millis, attempt: u32 },
-    Open { conn: ConnId, ping_at: Millis, pong_deadline: Option<Millis> },
+    Open { conn: ConnId, ping_at: Millis, pong_deadline: Option<Millis>, hello_deadline: Option<Millis> },
     Waiting { at: Millis, attempt: u32 },
     Closed,
 }
@@ -156,7 +163,17 @@ enum Link {
 #[derive(Clone, Debug)]
 struct Held {
     local_id: u64,
-    text: String,
+    user_id: Scalar,
+    user_name: String,
+    content: String,
+}
+
+/// A chat message written to a socket and not confirmed yet.
+#[derive(Clone, Debug)]
+struct Unconfirmed {
+    held: Held,
+    /// Written on a socket with `ack`: it stays until acked and is re-sent after a reconnect.
+    awaiting_ack: bool,
 }
 
 /// The agent session state machine. See the module docs for the drain loop.
@@ -172,13 +189,22 @@ pub struct Session {
     out: VecDeque<Output>,
     stats: Stats,
     extensions: Vec<&'static str>,
+    unconfirmed: VecDeque<Unconfirmed>,
+    last_seq: u64,
+    epoch: Option<String>,
 }
 
 impl Session {
     /// A new, idle session. Call [`Session::connect`] to start. The config should be
     /// [validated](SessionConfig::validate) first; zero timings are raised to 1 ms.
     pub fn new(mut cfg: SessionConfig) -> Self {
-        for t in [&mut cfg.heartbeat_ms, &mut cfg.heartbeat_timeout_ms, &mut cfg.reconnect_ms, &mut cfg.connect_timeout_ms] {
+        for t in [
+            &mut cfg.heartbeat_ms,
+            &mut cfg.heartbeat_timeout_ms,
+            &mut cfg.reconnect_ms,
+            &mut cfg.connect_timeout_ms,
+            &mut cfg.hello_wait_ms,
+        ] {
             *t = (*t).max(1);
         }
         Session {
@@ -192,6 +218,9 @@ impl Session {
             out: VecDeque::new(),
             stats: Stats::default(),
             extensions: Vec::new(),
+            unconfirmed: VecDeque::new(),
+            last_seq: 0,
+            epoch: None,
         }
     }
 
@@ -234,6 +263,16 @@ impl Session {
         self.outbox.len()
     }
 
+    /// Chat messages written but not yet acknowledged by the server (extension `ack`).
+    pub fn unacked_count(&self) -> usize {
+        self.unconfirmed.iter().filter(|u| u.awaiting_ack).count()
+    }
+
+    /// The last sequence number seen from the server (extension `seq`).
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
     /// Extensions in use on the current socket (empty with a legacy server).
     pub fn extensions(&self) -> &[&'static str] {
         &self.extensions
@@ -253,7 +292,10 @@ impl Session {
     pub fn poll_timeout(&self) -> Option<Millis> {
         match self.link {
             Link::Connecting { deadline, .. } => Some(deadline),
-            Link::Open { ping_at, pong_deadline, .. } => Some(pong_deadline.unwrap_or(ping_at)),
+            Link::Open { ping_at, pong_deadline, hello_deadline, .. } => {
+                let hb = pong_deadline.unwrap_or(ping_at);
+                Some(hello_deadline.map_or(hb, |h| h.min(hb)))
+            }
             Link::Waiting { at, .. } => Some(at),
             Link::Idle | Link::Closed => None,
         }
@@ -335,8 +377,14 @@ impl Session {
             Link::Connecting { conn: c, .. } if c == conn => {
                 self.log(LogLevel::Info, format!("socket {conn} open"));
                 self.extensions.clear();
-                self.set_link(Link::Open { conn, ping_at: now + self.cfg.heartbeat_ms, pong_deadline: None });
-                self.flush_outbox(conn);
+                // Held messages wait (briefly) for the server's hello, so that an extension
+                // server gets them with message ids; a legacy server gets them when it expires.
+                self.set_link(Link::Open {
+                    conn,
+                    ping_at: now + self.cfg.heartbeat_ms,
+                    pong_deadline: None,
+                    hello_deadline: Some(now + self.cfg.hello_wait_ms),
+                });
             }
             _ => self.stale(conn, "open"),
         }
@@ -363,15 +411,15 @@ impl Session {
     /// The shell could not write an [`Output::Send`] (the socket was already closing). The socket
     /// is treated as lost; a chat message is held again, in its original order, and re-sent on
     /// reconnect.
-    pub fn handle_send_failed(&mut self, now: Millis, conn: ConnId, text: String, local_id: Option<u64>) {
+    pub fn handle_send_failed(&mut self, now: Millis, conn: ConnId, local_id: Option<u64>) {
         self.stats.frames_sent = self.stats.frames_sent.saturating_sub(1);
         if self.live_conn() == Some(conn) {
             self.lose_link(now, conn, "send failed");
         }
-        if let Some(local_id) = local_id {
-            let at = self.outbox.iter().position(|h| h.local_id > local_id).unwrap_or(self.outbox.len());
-            self.outbox.insert(at, Held { local_id, text });
-            self.message_status(local_id, DeliveryStatus::Held, None);
+        let Some(local_id) = local_id else { return };
+        if let Some(i) = self.unconfirmed.iter().position(|u| u.held.local_id == local_id) {
+            let held = self.unconfirmed.remove(i).map(|u| u.held).expect("index checked");
+            self.hold(held);
         }
     }
 
@@ -384,12 +432,20 @@ impl Session {
                 self.out.push_back(Output::CloseSocket { conn, code: 4001, reason: "connect timeout" });
                 self.set_link(Link::Waiting { at: now + self.cfg.reconnect_ms, attempt: attempt + 1 });
             }
+            Link::Open { conn, hello_deadline: Some(h), .. } if now >= h => {
+                self.log(LogLevel::Info, "no hello from the server: legacy protocol".into());
+                if let Link::Open { hello_deadline, .. } = &mut self.link {
+                    *hello_deadline = None;
+                }
+                self.flush_outbox(conn);
+                self.handle_timeout(now); // a heartbeat deadline may be due too
+            }
             Link::Open { conn, pong_deadline: Some(d), .. } if now >= d => {
                 self.log(LogLevel::Warn, format!("no answer to the heartbeat within {} ms; reconnecting", self.cfg.heartbeat_timeout_ms));
                 self.out.push_back(Output::CloseSocket { conn, code: 4000, reason: "heartbeat timeout" });
                 self.set_link(Link::Waiting { at: now + self.cfg.reconnect_ms, attempt: 1 });
             }
-            Link::Open { conn, ping_at, pong_deadline: None } if now >= ping_at => self.ping(now, conn),
+            Link::Open { conn, ping_at, pong_deadline: None, .. } if now >= ping_at => self.ping(now, conn),
             Link::Waiting { at, attempt } if now >= at => self.open_socket(now, attempt),
             _ => {}
         }
@@ -411,7 +467,7 @@ impl Session {
     /// the heartbeat; a malformed one is then logged, counted and skipped.
     pub fn handle_frame(&mut self, now: Millis, conn: ConnId, frame: FrameIn<'_>) {
         match &mut self.link {
-            Link::Open { conn: c, ping_at, pong_deadline } if *c == conn => {
+            Link::Open { conn: c, ping_at, pong_deadline, .. } if *c == conn => {
                 *ping_at = now + self.cfg.heartbeat_ms;
                 *pong_deadline = None;
             }
@@ -425,10 +481,19 @@ impl Session {
             FrameIn::Text(t) if t.len() > max && t.encode_utf16().count() > max => {
                 Err(FrameError::TooLarge { len: t.encode_utf16().count(), max })
             }
-            FrameIn::Text(t) => decode_frame(t),
+            FrameIn::Text(t) => decode_frame_seq(t),
         };
         match decoded {
-            Ok(f) => self.dispatch(f),
+            Ok((f, Some(seq))) if self.extensions.contains(&"seq") => {
+                if seq <= self.last_seq {
+                    self.stats.duplicates_dropped += 1;
+                    self.log(LogLevel::Debug, format!("dropped duplicate frame seq {seq}"));
+                } else {
+                    self.last_seq = seq;
+                    self.dispatch(f);
+                }
+            }
+            Ok((f, _)) => self.dispatch(f),
             Err(error) => {
                 self.stats.frames_rejected += 1;
                 self.log(LogLevel::Warn, format!("frame rejected: {error}"));
@@ -469,16 +534,9 @@ impl Session {
         }
         let local_id = self.next_local_id;
         self.next_local_id += 1;
-        let frame = AgentFrame::Chat {
-            kf_id: self.cfg.kf_id.clone(),
-            kf_name: self.cfg.kf_name.clone(),
-            user_id,
-            user_name,
-            content,
-        };
-        let held = Held { local_id, text: frame.encode() };
+        let held = Held { local_id, user_id, user_name, content };
         match self.link {
-            Link::Open { conn, .. } => self.send_chat(conn, held),
+            Link::Open { conn, hello_deadline: None, .. } if self.outbox.is_empty() => self.send_chat(conn, held),
             _ if self.cfg.offline_send == OfflineSend::Fail => {
                 self.message_status(local_id, DeliveryStatus::Failed, Some("not connected".into()))
             }
@@ -546,15 +604,40 @@ impl Session {
                 self.log(LogLevel::Debug, "heartbeat answered".into());
                 self.ui(UiEvent::Heartbeat);
             }
-            ServerFrame::Hello { features } => {
+            ServerFrame::Hello { features, epoch } => {
                 let chosen: Vec<&'static str> =
                     SUPPORTED_EXTENSIONS.iter().copied().filter(|f| features.iter().any(|g| g == f)).collect();
-                if let Link::Open { conn, .. } = self.link {
-                    self.send_frame(conn, &AgentFrame::Hello { features: chosen.clone() });
+                if epoch.is_none() || epoch != self.epoch {
+                    self.last_seq = 0; // a new server run numbers from scratch
                 }
+                self.epoch = epoch;
                 self.log(LogLevel::Info, format!("server hello; extensions in use: {chosen:?}"));
                 self.extensions = chosen.clone();
+                let Link::Open { conn, .. } = self.link else { return };
+                let last_seq = chosen.contains(&"seq").then_some(self.last_seq);
+                self.send_frame(conn, &AgentFrame::Hello { features: chosen.clone(), last_seq });
                 self.ui(UiEvent::ExtensionsNegotiated(chosen));
+                self.resend_unacked(conn);
+                if let Link::Open { hello_deadline, .. } = &mut self.link {
+                    *hello_deadline = None;
+                }
+                self.flush_outbox(conn);
+            }
+            ServerFrame::Ack { msg_id, error } => {
+                let found = self.unconfirmed.iter().position(|u| u.awaiting_ack && self.msg_id(u.held.local_id) == msg_id);
+                match found {
+                    Some(i) => {
+                        let u = self.unconfirmed.remove(i).expect("index checked");
+                        match error {
+                            None => self.message_status(u.held.local_id, DeliveryStatus::Acked, None),
+                            Some(e) => {
+                                self.log(LogLevel::Warn, format!("server refused message {msg_id}: {e}"));
+                                self.message_status(u.held.local_id, DeliveryStatus::Failed, Some(e));
+                            }
+                        }
+                    }
+                    None => self.log(LogLevel::Debug, format!("ack for unknown message {msg_id}")),
+                }
             }
             ServerFrame::OfferWithdrawn { customer, reason } => {
                 let before = self.waiting.len();
@@ -600,10 +683,66 @@ impl Session {
         }
     }
 
+    fn msg_id(&self, local_id: u64) -> String {
+        format!("{}-{}", self.cfg.client_token, local_id)
+    }
+
+    fn hold(&mut self, held: Held) {
+        let local_id = held.local_id;
+        let at = self.outbox.iter().position(|h| h.local_id > local_id).unwrap_or(self.outbox.len());
+        self.outbox.insert(at, held);
+        self.message_status(local_id, DeliveryStatus::Held, None);
+    }
+
+    fn encode_chat(&self, h: &Held, with_id: bool) -> String {
+        AgentFrame::Chat {
+            kf_id: self.cfg.kf_id.clone(),
+            kf_name: self.cfg.kf_name.clone(),
+            user_id: h.user_id.clone(),
+            user_name: h.user_name.clone(),
+            content: h.content.clone(),
+            msg_id: with_id.then(|| self.msg_id(h.local_id)),
+        }
+        .encode()
+    }
+
     fn send_chat(&mut self, conn: ConnId, h: Held) {
+        let ack = self.extensions.contains(&"ack");
+        let text = self.encode_chat(&h, ack);
         self.stats.frames_sent += 1;
-        self.out.push_back(Output::Send { conn, text: h.text, local_id: Some(h.local_id) });
+        self.out.push_back(Output::Send { conn, text, local_id: Some(h.local_id) });
         self.message_status(h.local_id, DeliveryStatus::Sent, None);
+        self.unconfirmed.push_back(Unconfirmed { held: h, awaiting_ack: ack });
+        if !ack {
+            while self.unconfirmed.iter().filter(|u| !u.awaiting_ack).count() > LEGACY_WINDOW {
+                if let Some(i) = self.unconfirmed.iter().position(|u| !u.awaiting_ack) {
+                    self.unconfirmed.remove(i);
+                }
+            }
+        }
+    }
+
+    /// After a hello: messages written on an earlier `ack` socket and never acked go out again,
+    /// first and in order (the server drops any it already has); legacy-written ones are forgotten.
+    fn resend_unacked(&mut self, conn: ConnId) {
+        let pending: Vec<Held> = self.unconfirmed.drain(..).filter(|u| u.awaiting_ack).map(|u| u.held).collect();
+        if pending.is_empty() {
+            return;
+        }
+        if !self.extensions.contains(&"ack") {
+            // The server no longer acks: hold them, so they are at least sent again.
+            for h in pending {
+                self.hold(h);
+            }
+            return;
+        }
+        for h in pending {
+            self.stats.resent += 1;
+            let text = self.encode_chat(&h, true);
+            self.stats.frames_sent += 1;
+            self.out.push_back(Output::Send { conn, text, local_id: Some(h.local_id) });
+            self.unconfirmed.push_back(Unconfirmed { held: h, awaiting_ack: true });
+        }
     }
 
     fn send_frame(&mut self, conn: ConnId, frame: &AgentFrame) {

@@ -31,6 +31,12 @@ export interface AgentSessionConfig {
   offlineSend?: "hold" | "fail";
   /** Most messages held while disconnected; beyond it they fail with reason "outbox full". Default 1000. */
   maxHeldMessages?: number;
+  /**
+   * After a socket opens, how long held messages wait for the server's hello (status 100) so an
+   * extension server gets them with message ids. A legacy server never says hello: they go out
+   * when this expires. Default 1000 ms.
+   */
+  helloWaitMs?: number;
   /** Largest text frame read, in UTF-16 units; larger frames are skipped unparsed. Default 1048576. */
   maxFrameChars?: number;
   /** Most verbose log level. Default `"warn"` (heartbeats are `"debug"`). */
@@ -75,8 +81,11 @@ export interface TransferRequestEvent extends Customer {
 export interface MessageStatusEvent {
   /** The id `send` returned. */
   localId: number;
-  /** `held` while disconnected, `sent` once written to an open socket, `failed` with a reason. */
-  status: "held" | "sent" | "failed";
+  /**
+   * `held` while disconnected, `sent` once written to an open socket, `acked` once the server
+   * confirmed it (extension `ack`; never with a legacy server), `failed` with a reason.
+   */
+  status: "held" | "sent" | "acked" | "failed";
   reason: string | null;
 }
 
@@ -136,6 +145,12 @@ export interface SessionStats {
   socketsOpened: number;
   pingsSent: number;
   framesSent: number;
+  /** Frames dropped as duplicates by sequence number (extension `seq`). */
+  duplicatesDropped: number;
+  /** Messages re-sent after a reconnect because their ack never came (extension `ack`). */
+  resent: number;
+  /** Messages written and not yet acknowledged (extension `ack`). */
+  unacked: number;
 }
 
 /**

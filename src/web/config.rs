@@ -9,7 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 /// Every option the constructor accepts; anything else is a typo and is rejected.
 const KNOWN: &[&str] = &[
     "serverUrl", "kfId", "kfName", "heartbeatMs", "heartbeatTimeoutMs", "reconnectMs", "connectTimeoutMs",
-    "offlineSend", "maxHeldMessages", "maxFrameChars", "logLevel", "watchPage",
+    "offlineSend", "maxHeldMessages", "maxFrameChars", "logLevel", "watchPage", "helloWaitMs",
 ];
 
 /// The shell's settings on top of the core config.
@@ -75,6 +75,9 @@ pub fn parse(cfg: &JsValue) -> Result<ShellConfig, JsValue> {
     session.heartbeat_timeout_ms = millis(cfg, "heartbeatTimeoutMs", session.heartbeat_timeout_ms)?;
     session.reconnect_ms = millis(cfg, "reconnectMs", session.reconnect_ms)?;
     session.connect_timeout_ms = millis(cfg, "connectTimeoutMs", session.connect_timeout_ms)?;
+    session.hello_wait_ms = millis(cfg, "helloWaitMs", session.hello_wait_ms)?;
+    // Message ids (extension `ack`) must not repeat across page loads: a random prefix.
+    session.client_token = format!("{:08x}{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u64, js_sys::Date::now() as u64 & 0xffff_ffff);
     session.max_held_messages = count(cfg, "maxHeldMessages", session.max_held_messages as u64, 0, 1_000_000)? as usize;
     session.max_frame_chars = count(cfg, "maxFrameChars", session.max_frame_chars as u64, 16, 1 << 30)? as usize;
     session.offline_send = match string(cfg, "offlineSend")?.as_deref() {

@@ -71,7 +71,7 @@ impl Inner {
             Output::Send { conn, text, local_id } => {
                 let ok = matches!(self.socket.borrow().as_ref(), Some(s) if s.conn() == conn && s.send(&text));
                 if !ok {
-                    self.core.borrow_mut().handle_send_failed(now(), conn, text, local_id);
+                    self.core.borrow_mut().handle_send_failed(now(), conn, local_id);
                 }
             }
             Output::CloseSocket { conn, code, reason } => {
@@ -310,7 +310,8 @@ impl AgentSession {
         self.inner.core.borrow().config().kf_id.clone()
     }
 
-    /// Counters: `{ framesReceived, framesRejected, staleEvents, socketsOpened, pingsSent, framesSent }`.
+    /// Counters: `{ framesReceived, framesRejected, staleEvents, socketsOpened, pingsSent, framesSent,
+    /// duplicatesDropped, resent, unacked }`.
     #[wasm_bindgen(getter)]
     pub fn stats(&self) -> JsSessionStats {
         let core = self.inner.core.borrow();
@@ -323,6 +324,9 @@ impl AgentSession {
             ("socketsOpened", n(s.sockets_opened)),
             ("pingsSent", n(s.pings_sent)),
             ("framesSent", n(s.frames_sent)),
+            ("duplicatesDropped", n(s.duplicates_dropped)),
+            ("resent", n(s.resent)),
+            ("unacked", n(core.unacked_count() as u64)),
         ])
         .into()
     }

@@ -22,6 +22,6 @@ test('the plain DOM example accepts a customer and chats', async () => {
   await a.fill('#text', 'hi from plain DOM');
   await a.click('#reply button');
   await visitorSaw(v, 'hi from plain DOM');
-  await a.waitForSelector('#messages li.me[data-status="sent"]');
+  await a.waitForSelector('#messages li.me[data-status="acked"]'); // the reference server acks (extension)
   assert.deepEqual(a.errors, []);
 });

@@ -58,7 +58,15 @@ impl Server {
         format!("http://{}{}", self.base, path)
     }
 
+    /// An agent that answers the hello without extensions (so its backlog comes at once).
     pub async fn agent(&self, kf_id: &str) -> Peer {
+        let mut p = self.legacy_agent(kf_id).await;
+        p.send(serde_json::json!({"respStatus": 100, "features": []})).await;
+        p
+    }
+
+    /// An agent speaking only the original protocol: it ignores the hello.
+    pub async fn legacy_agent(&self, kf_id: &str) -> Peer {
         let mut p = Peer::connect(&format!("ws://{}/websocket/{}", self.base, kf_id)).await;
         let hello = p.recv().await;
         assert_eq!(hello["status"], 100, "hello first: {hello}");
@@ -100,8 +108,17 @@ impl Peer {
         self.ws.send(Message::Text(t.to_owned().into())).await.unwrap();
     }
 
-    /// Next text frame as JSON (5 s limit).
+    /// Next text frame as JSON (5 s limit), without the `seq` stamp (see `recv_raw`).
     pub async fn recv(&mut self) -> Value {
+        let mut v = self.recv_raw().await;
+        if let Some(o) = v.as_object_mut() {
+            o.remove("seq");
+        }
+        v
+    }
+
+    /// Next text frame as JSON, exactly as sent.
+    pub async fn recv_raw(&mut self) -> Value {
         match self.next().await {
             Some(Message::Text(t)) => serde_json::from_str(&t).unwrap(),
             other => panic!("expected a text frame, got {other:?}"),

@@ -1,0 +1,81 @@
+//! The negotiated extensions over real sockets: ack + de-duplication, seq + replay, and the
+//! legacy path (no hello answer) that still gets its held frames.
+
+mod support;
+use serde_json::json;
+use support::*;
+
+async fn assigned(s: &Server, kf: &str, user: &str) -> (Peer, Peer) {
+    let mut a = s.agent(kf).await;
+    let mut v = s.visitor(user, "V").await;
+    a.recv_until(status(2)).await;
+    a.send(json!({"respStatus": 2, "kfId": kf, "userId": user, "userName": "V"})).await;
+    v.recv_until(vstate("assigned")).await;
+    (a, v)
+}
+
+#[tokio::test]
+async fn hello_offers_the_extensions_with_an_epoch() {
+    let s = Server::start().await;
+    let mut p = Peer::connect(&format!("ws://{}/websocket/hx", s.base)).await;
+    let hello = p.recv().await;
+    assert_eq!(hello["data"]["features"], json!(["withdraw", "ack", "seq"]));
+    assert!(hello["data"]["epoch"].as_str().unwrap().len() > 4);
+}
+
+#[tokio::test]
+async fn acked_messages_are_delivered_once_even_when_resent() {
+    let s = Server::start().await;
+    let (mut a, mut v) = assigned(&s, "ack-a", "ack-v").await;
+    a.send(json!({"respStatus": 100, "features": ["ack"]})).await;
+    let chat = json!({"kfId": "ack-a", "kfName": "A", "userId": "ack-v", "userName": "V", "content": "once", "msgId": "t-1"});
+    a.send(chat.clone()).await;
+    assert_eq!(a.recv().await, json!({"status": 101, "data": {"msgId": "t-1"}}));
+    a.send(chat).await; // the client did not see the ack and re-sends after a reconnect
+    assert_eq!(a.recv().await, json!({"status": 101, "data": {"msgId": "t-1"}}));
+    assert_eq!(v.recv_until(|f| f["type"] == "message").await["content"], "once");
+    v.silent(300).await;
+    // A message the server cannot route is acked with an error, not silently dropped.
+    a.send(json!({"kfId": "ack-a", "kfName": "A", "userId": "stranger", "userName": "S", "content": "x", "msgId": "t-2"})).await;
+    let refused = a.recv().await;
+    assert_eq!(refused["data"]["msgId"], "t-2");
+    assert!(refused["data"]["error"].as_str().unwrap().contains("unknown customer"));
+}
+
+#[tokio::test]
+async fn with_seq_a_reconnecting_agent_gets_the_gap_replayed_in_order() {
+    let s = Server::start().await;
+    let (mut a, mut v) = assigned(&s, "seq-a", "seq-v").await;
+    for i in 0..5 {
+        v.send(json!({"type": "message", "content": format!("m{i}")})).await;
+    }
+    let mut seqs = Vec::new();
+    for _ in 0..5 {
+        let f = a.recv_raw().await;
+        if f["status"] == 1 {
+            seqs.push(f["seq"].as_u64().unwrap());
+        }
+    }
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+    // Pretend m3 and m4 were lost in flight: reconnect saying we saw up to m2.
+    a.close().await;
+    let mut a2 = s.legacy_agent("seq-a").await;
+    a2.send(json!({"respStatus": 100, "features": ["seq"], "lastSeq": seqs[2]})).await;
+    let r1 = a2.recv_raw().await;
+    let r2 = a2.recv_raw().await;
+    assert_eq!((r1["data"]["content"].as_str(), r1["seq"].as_u64()), (Some("m3"), Some(seqs[3])));
+    assert_eq!((r2["data"]["content"].as_str(), r2["seq"].as_u64()), (Some("m4"), Some(seqs[4])));
+}
+
+#[tokio::test]
+async fn a_legacy_agent_gets_frames_held_while_away_after_the_hello_wait() {
+    let s = Server::start().await;
+    let (a, mut v) = assigned(&s, "leg-a", "leg-v").await;
+    a.close().await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    v.send(json!({"type": "message", "content": "while away"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut a2 = s.legacy_agent("leg-a").await; // never answers the hello
+    let held = a2.recv().await;
+    assert_eq!(held["data"]["content"], "while away");
+}
