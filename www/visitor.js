@@ -9,10 +9,15 @@
     localStorage.setItem('kefuVisitorId', userId);
   }
   const userName = params.get('userName') || '访客' + userId.slice(-4);
-  const url = server.replace(/^http/, 'ws') + '/websocket/visitor/' + encodeURIComponent(userId) + '?userName=' + encodeURIComponent(userName);
+  const base = server.replace(/^http/, 'ws') + '/websocket/visitor/' + encodeURIComponent(userId) + '?userName=' + encodeURIComponent(userName);
+  // Nothing lost either way: our messages carry ids and are re-sent until acked; the agent's are
+  // numbered and replayed after the last one we saw when we reconnect.
+  const token = Math.random().toString(36).slice(2, 10);
+  let counter = 0;
+  let lastSeq = 0;
+  const unacked = new Map(); // msgId -> frame text
   const log = document.getElementById('log');
   const status = document.getElementById('status');
-  const outbox = [];
   let ws = null;
   let ping = null;
 
@@ -26,18 +31,22 @@
   }
 
   function connect() {
-    ws = new WebSocket(url);
+    ws = new WebSocket(base + (lastSeq ? '&lastSeq=' + lastSeq : ''));
     status.dataset.state = 'connecting';
     ws.onopen = () => {
       status.dataset.state = 'open';
       status.textContent = '已连接';
-      while (outbox.length) ws.send(outbox.shift());
+      for (const frame of unacked.values()) ws.send(frame);
       ping = setInterval(() => ws.readyState === 1 && ws.send('{"type":"ping"}'), 30000);
     };
     ws.onmessage = (e) => {
       let f;
       try { f = JSON.parse(e.data); } catch (_) { return; }
-      if (f.type === 'message') line('agent', (f.kfName || f.kfId) + '：' + f.content);
+      if (f.type === 'message') {
+        if (f.seq && f.seq <= lastSeq) return; // already shown
+        if (f.seq) lastSeq = f.seq;
+        line('agent', (f.kfName || f.kfId) + '：' + f.content);
+      } else if (f.type === 'ack') unacked.delete(f.msgId);
       else if (f.type === 'status') { status.textContent = f.text; status.dataset.conversation = f.state; line('system', f.text); }
       else if (f.type === 'error') line('system', '错误：' + f.error);
     };
@@ -51,8 +60,10 @@
 
   function send(content) {
     if (!content.trim()) return;
-    const frame = JSON.stringify({ type: 'message', content });
-    if (ws && ws.readyState === 1) ws.send(frame); else outbox.push(frame);
+    const msgId = token + '-' + (++counter);
+    const frame = JSON.stringify({ type: 'message', content, msgId });
+    unacked.set(msgId, frame);
+    if (ws && ws.readyState === 1) ws.send(frame);
     line('me', content);
   }
 
@@ -62,6 +73,6 @@
     send(input.value);
     input.value = '';
   });
-  window.kefuVisitor = { userId, userName, send };
+  window.kefuVisitor = { userId, userName, send, unacked: () => unacked.size };
   connect();
 })();

@@ -3,7 +3,7 @@
 
 use crate::protocol as p;
 use crate::store::{Sender as By, Store};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc::UnboundedSender;
@@ -40,59 +40,26 @@ struct Conn {
     tx: UnboundedSender<Out>,
 }
 
-/// Most frames kept per agent for replay (extension `seq`).
-const LOG_CAP: usize = 10_000;
-/// Most message ids remembered per agent for de-duplication (extension `ack`).
-const SEEN_CAP: usize = 10_000;
+/// Most frames kept per agent while it is away (status 2–5; messages are replayed from the store).
+const PENDING_CAP: usize = 10_000;
 
 struct AgentSlot {
     name: String,
     conn: Option<Conn>,
     /// Bumped on every disconnect; a grace timer only expires the epoch it was started for.
     epoch: u64,
-    /// Every frame for the agent, numbered: `(seq, when, text)`. Frames not yet delivered are
-    /// sent when the socket is ready; with `seq`, a reconnecting client gets the gap replayed.
-    log: VecDeque<(u64, Instant, String)>,
-    next_seq: u64,
-    /// Highest seq written to a socket.
-    delivered_upto: u64,
+    /// Frames produced while the socket was away or not ready: `(seq, text)`; status-1 frames
+    /// carry their durable delivery seq.
+    pending: Vec<(Option<u64>, String)>,
     /// The current socket has been sent its backlog (after the hello answer or the legacy wait).
     ready: bool,
     features: HashSet<String>,
     conversations: HashSet<String>,
-    seen_ids: HashSet<String>,
-    seen_order: VecDeque<String>,
 }
 
 impl AgentSlot {
     fn new(name: String) -> AgentSlot {
-        AgentSlot {
-            name,
-            conn: None,
-            epoch: 0,
-            log: VecDeque::new(),
-            next_seq: 1,
-            delivered_upto: 0,
-            ready: false,
-            features: HashSet::new(),
-            conversations: HashSet::new(),
-            seen_ids: HashSet::new(),
-            seen_order: VecDeque::new(),
-        }
-    }
-
-    /// Remembers a message id; false if it was already seen.
-    fn first_sight(&mut self, id: &str) -> bool {
-        if !self.seen_ids.insert(id.to_owned()) {
-            return false;
-        }
-        self.seen_order.push_back(id.to_owned());
-        if self.seen_order.len() > SEEN_CAP {
-            if let Some(old) = self.seen_order.pop_front() {
-                self.seen_ids.remove(&old);
-            }
-        }
-        true
+        AgentSlot { name, conn: None, epoch: 0, pending: Vec::new(), ready: false, features: HashSet::new(), conversations: HashSet::new() }
     }
 }
 
@@ -115,10 +82,9 @@ struct VisitorSlot {
     state: VState,
     offered_to: Option<String>,
     declined: HashSet<String>,
-    /// Messages written while waiting, delivered to the agent who accepts.
-    pending: Vec<(String, i64)>,
-    /// Frames for the visitor while disconnected.
-    held: Vec<String>,
+    /// Frames for the visitor while disconnected: `(seq, text)`; message frames carry their
+    /// durable delivery seq and are replayed from the store instead when the page says `lastSeq`.
+    held: Vec<(Option<u64>, String)>,
     transfer: Option<Transfer>,
     told_waiting: bool,
 }
@@ -131,7 +97,6 @@ struct State {
     queue: Vec<String>,
     next_conn: u64,
     stalled_until: Option<Instant>,
-    grace: Duration,
 }
 
 /// An online agent, for the transfer picker.
@@ -152,39 +117,40 @@ pub struct Hub {
     store: Arc<Store>,
     grace: Duration,
     max_conversations: usize,
-    /// This server run; sequence numbers restart with it.
+    /// The store's identity; delivery sequence numbers are durable within it.
     epoch: String,
 }
 
 impl State {
-    /// Numbers, logs and (when the socket is ready) sends a frame to an agent. Legacy clients
-    /// ignore the extra top-level `seq`.
-    fn to_agent(&mut self, kf_id: &str, mut frame: serde_json::Value) {
-        let grace = self.grace;
+    /// Sends a frame to an agent when its socket is ready, else keeps it for the next one. `seq`
+    /// (the durable delivery number of a status-1 frame) is stamped as a top-level field, which
+    /// legacy clients ignore.
+    fn to_agent(&mut self, kf_id: &str, mut frame: serde_json::Value, seq: Option<u64>) {
         let Some(a) = self.agents.get_mut(kf_id) else { return };
-        let seq = a.next_seq;
-        a.next_seq += 1;
-        frame["seq"] = seq.into();
-        let text = frame.to_string();
-        if let (Some(c), true) = (&a.conn, a.ready) {
-            let _ = c.tx.send(Out::Text(text.clone()));
-            a.delivered_upto = seq;
+        if let Some(seq) = seq {
+            frame["seq"] = seq.into();
         }
-        a.log.push_back((seq, Instant::now(), text));
-        while a.log.len() > LOG_CAP
-            || a.log.front().is_some_and(|(s, t, _)| *s <= a.delivered_upto && t.elapsed() > grace)
-        {
-            a.log.pop_front();
+        let text = frame.to_string();
+        match (&a.conn, a.ready) {
+            (Some(c), true) => {
+                let _ = c.tx.send(Out::Text(text));
+            }
+            _ if a.pending.len() < PENDING_CAP => a.pending.push((seq, text)),
+            _ => tracing::warn!(kf_id, "pending frames full; dropping a frame the store can replay"),
         }
     }
 
     fn to_visitor(&mut self, user_id: &str, frame: String) {
+        self.to_visitor_seq(user_id, frame, None)
+    }
+
+    fn to_visitor_seq(&mut self, user_id: &str, frame: String, seq: Option<u64>) {
         if let Some(v) = self.visitors.get_mut(user_id) {
             match &v.conn {
                 Some(c) => {
                     let _ = c.tx.send(Out::Text(frame));
                 }
-                None => v.held.push(frame),
+                None => v.held.push((seq, frame)),
             }
         }
     }
@@ -219,7 +185,7 @@ impl State {
                 if let Some(v) = self.visitors.get_mut(user_id) {
                     v.offered_to = Some(kf.clone());
                 }
-                self.to_agent(&kf, p::status_waiting(user_id, &name));
+                self.to_agent(&kf, p::status_waiting(user_id, &name), None);
             }
             None => {
                 if let Some(v) = self.visitors.get_mut(user_id) {
@@ -236,7 +202,7 @@ impl State {
     fn withdraw(&mut self, kf_id: &str, user_id: &str, reason: &str) {
         let name = self.visitors.get(user_id).map(|v| v.user_name.clone()).unwrap_or_default();
         if self.agents.get(kf_id).is_some_and(|a| a.features.contains("withdraw")) {
-            self.to_agent(kf_id, p::status_withdrawn(user_id, &name, reason));
+            self.to_agent(kf_id, p::status_withdrawn(user_id, &name, reason), None);
         }
     }
 }
@@ -244,9 +210,8 @@ impl State {
 impl Hub {
     /// A hub over `store`.
     pub fn new(store: Arc<Store>, grace: Duration, max_conversations: usize) -> Arc<Hub> {
-        let state = State { grace, ..State::default() };
-        let epoch = format!("{:x}-{:x}", now_ms(), std::process::id());
-        Arc::new(Hub { state: Mutex::new(state), store, grace, max_conversations, epoch })
+        let epoch = store.epoch().to_owned();
+        Arc::new(Hub { state: Mutex::new(State::default()), store, grace, max_conversations, epoch })
     }
 
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
@@ -283,7 +248,7 @@ impl Hub {
             if offered_here {
                 // The agent may have lost its queue with its socket: offer again.
                 let n = st.visitors[&u].user_name.clone();
-                st.to_agent(kf_id, p::status_waiting(&u, &n));
+                st.to_agent(kf_id, p::status_waiting(&u, &n), None);
             } else {
                 st.offer(&u);
             }
@@ -293,8 +258,9 @@ impl Hub {
     }
 
     /// The agent's socket `conn` is ready for its backlog: after the hello answer (`last_seq`
-    /// from the client with `seq`) or, for a legacy client, after a short wait (`None`). Sends
-    /// every logged frame after `last_seq` (or after the last one written, for legacy), in order.
+    /// from a client using `seq`) or, for a legacy client, after a short wait (`None`). With
+    /// `last_seq`, every message delivered to the agent after it is replayed from the store (the
+    /// ones lost in flight included), then the other pending frames; without, the pending frames.
     pub fn agent_ready(&self, kf_id: &str, conn: u64, last_seq: Option<u64>) {
         let mut st = self.st();
         let Some(a) = st.agents.get_mut(kf_id) else { return };
@@ -302,17 +268,31 @@ impl Hub {
             return;
         }
         a.ready = true;
-        let from = last_seq.unwrap_or(a.delivered_upto);
-        if a.log.front().is_some_and(|(s, _, _)| *s > from + 1) {
-            tracing::warn!(kf_id, from, "replay gap: frames older than the log were dropped");
-        }
         let tx = a.conn.as_ref().map(|c| c.tx.clone()).expect("checked above");
-        let mut upto = a.delivered_upto;
-        for (seq, _, text) in a.log.iter().filter(|(s, _, _)| *s > from) {
-            let _ = tx.send(Out::Text(text.clone()));
-            upto = upto.max(*seq);
+        let pending = std::mem::take(&mut a.pending);
+        if let Some(from) = last_seq {
+            let mine = a.conversations.clone();
+            match self.store.replay(&format!("kf:{kf_id}"), from, 100_000) {
+                Ok(rows) => {
+                    for d in rows.into_iter().filter(|d| mine.contains(&d.message.user_id)) {
+                        let m = d.message;
+                        let mut f = p::status_message(&m.user_id, &m.user_name, kf_id, &m.content, m.create_time);
+                        f["seq"] = d.seq.into();
+                        let _ = tx.send(Out::Text(f.to_string()));
+                    }
+                }
+                Err(e) => tracing::error!(kf_id, error = %e, "replay failed"),
+            }
+            for (seq, text) in pending {
+                if seq.is_none() {
+                    let _ = tx.send(Out::Text(text));
+                }
+            }
+        } else {
+            for (_, text) in pending {
+                let _ = tx.send(Out::Text(text));
+            }
         }
-        a.delivered_upto = upto;
     }
 
     /// The agent answered the hello: extensions chosen, and with `seq` the last frame it saw.
@@ -360,7 +340,7 @@ impl Hub {
             return;
         }
         let convs: Vec<String> = slot.conversations.drain().collect();
-        slot.log.clear();
+        slot.pending.clear();
         tracing::info!(kf_id, n = convs.len(), "grace period over; conversations re-queued");
         for u in convs {
             if let Some(v) = st.visitors.get_mut(&u) {
@@ -409,7 +389,6 @@ impl Hub {
                     state: VState::Assigned { kf_id, conversation },
                     offered_to: None,
                     declined: HashSet::new(),
-                    pending: Vec::new(),
                     held: Vec::new(),
                     transfer: None,
                     told_waiting: false,
@@ -436,14 +415,6 @@ impl Hub {
         let c = st.agents.get(kf_id).and_then(|a| a.conn.as_ref()).ok_or_else(|| err(404, "agent not connected"))?;
         let _ = c.tx.send(Out::Text(text));
         Ok(())
-    }
-
-    /// Test hook: forget every agent's delivery log (to prove that without replay, in-flight
-    /// frames are lost).
-    pub fn forget_logs(&self) {
-        for a in self.st().agents.values_mut() {
-            a.log.clear();
-        }
     }
 
     /// Test hook: close an agent's socket as if the network dropped it.
@@ -485,7 +456,7 @@ impl Hub {
                 match v.transfer.take() {
                     Some(t) if t.to == kf_id => {
                         let name = v.user_name.clone();
-                        st.to_agent(&t.from, p::status_transfer_refused(&user_id, &name));
+                        st.to_agent(&t.from, p::status_transfer_refused(&user_id, &name), None);
                         Ok(None)
                     }
                     other => {
@@ -495,19 +466,10 @@ impl Hub {
                 }
             }
             p::AgentIn::Chat { user_id, content, msg_id } => {
-                if let Some(id) = &msg_id {
-                    let fresh = st.agents.get_mut(kf_id).is_some_and(|a| a.first_sight(id));
-                    if !fresh {
-                        return Ok(Some(p::status_ack(id, None))); // a resend: already delivered
-                    }
-                }
-                let routed = self.chat(&mut st, kf_id, &user_id, &content);
+                let routed = self.chat(&mut st, kf_id, &user_id, &content, msg_id.as_deref());
                 match (msg_id, routed) {
                     (Some(id), Ok(())) => Ok(Some(p::status_ack(&id, None))),
                     (Some(id), Err(e)) => {
-                        if let Some(a) = st.agents.get_mut(kf_id) {
-                            a.seen_ids.remove(&id); // a later retry may succeed
-                        }
                         tracing::warn!(kf_id, error = %e.msg, "agent message refused");
                         Ok(Some(p::status_ack(&id, Some(&e.msg))))
                     }
@@ -517,19 +479,28 @@ impl Hub {
         }
     }
 
-    fn chat(&self, st: &mut State, kf_id: &str, user_id: &str, content: &str) -> Result<(), HubError> {
-        {
-            let user_id = user_id.to_owned();
-            let v = st.visitors.get(&user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
-                match &v.state {
-                    VState::Assigned { kf_id: owner, .. } if owner == kf_id => {}
-                    _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
-                }
-                let (name, now) = (v.user_name.clone(), now_ms());
-                self.store.add_message(&user_id, &name, Some(kf_id), By::Agent, content, now).map_err(|e| err(500, e.to_string()))?;
-                let kf_name = st.agent_name(kf_id);
-                st.to_visitor(&user_id, p::visitor_message(kf_id, &kf_name, content, now));
-                Ok(())
+    /// Stores an agent's message and sends it to the customer (numbered for replay). A resend of
+    /// a stored `msg_id` is a success that writes and sends nothing.
+    fn chat(&self, st: &mut State, kf_id: &str, user_id: &str, content: &str, msg_id: Option<&str>) -> Result<(), HubError> {
+        let v = st.visitors.get(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
+        match &v.state {
+            VState::Assigned { kf_id: owner, .. } if owner == kf_id => {}
+            _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
+        }
+        let (name, now) = (v.user_name.clone(), now_ms());
+        let stored = self.store.add_message(user_id, &name, Some(kf_id), By::Agent, content, now, msg_id).map_err(|e| err(500, e.to_string()))?;
+        let Some(id) = stored else { return Ok(()) };
+        let seq = self.store.deliver(&format!("v:{user_id}"), id).map_err(|e| err(500, e.to_string()))?;
+        let kf_name = st.agent_name(kf_id);
+        st.to_visitor_seq(user_id, p::visitor_message(kf_id, &kf_name, content, now, seq), Some(seq));
+        Ok(())
+    }
+
+    /// Sends a stored visitor message to agent `kf_id` under a new durable delivery number.
+    fn route_to_agent(&self, st: &mut State, kf_id: &str, user_id: &str, user_name: &str, id: i64, content: &str, t: i64) {
+        match self.store.deliver(&format!("kf:{kf_id}"), id) {
+            Ok(seq) => st.to_agent(kf_id, p::status_message(user_id, user_name, kf_id, content, t), Some(seq)),
+            Err(e) => tracing::error!(kf_id, error = %e, "could not record a delivery"),
         }
     }
 
@@ -539,10 +510,10 @@ impl Hub {
             return Err(err(409, format!("customer {user_id:?} is no longer waiting")));
         }
         let now = now_ms();
+        let waiting_msgs = self.store.unassigned_messages(user_id).map_err(|e| err(500, e.to_string()))?;
         let conversation = self.store.start_conversation(user_id, &v.user_name, kf_id, now).map_err(|e| err(500, e.to_string()))?;
         let other_offer = v.offered_to.take().filter(|o| o != kf_id);
         v.state = VState::Assigned { kf_id: kf_id.to_owned(), conversation };
-        let pending = std::mem::take(&mut v.pending);
         let name = v.user_name.clone();
         st.queue.retain(|u| u != user_id);
         if let Some(o) = other_offer {
@@ -553,8 +524,8 @@ impl Hub {
         }
         let kf_name = st.agent_name(kf_id);
         st.to_visitor(user_id, p::visitor_status("assigned", Some(kf_id), Some(&kf_name), &format!("客服 {kf_name} 为您服务")));
-        for (content, t) in pending {
-            st.to_agent(kf_id, p::status_message(user_id, &name, kf_id, &content, t));
+        for (id, content, t) in waiting_msgs {
+            self.route_to_agent(st, kf_id, user_id, &name, id, &content, t);
         }
         tracing::info!(kf_id, user_id, "conversation assigned");
         Ok(())
@@ -606,7 +577,7 @@ impl Hub {
         if let Some(v) = st.visitors.get_mut(user_id) {
             v.transfer = Some(Transfer { from: kf_id.to_owned(), to: to_kf_id.to_owned() });
         }
-        st.to_agent(to_kf_id, p::status_transfer(user_id, &name, kf_id, &from_name));
+        st.to_agent(to_kf_id, p::status_transfer(user_id, &name, kf_id, &from_name), None);
         Ok(())
     }
 
@@ -644,7 +615,9 @@ impl Hub {
     // ----- visitors ------------------------------------------------------------------------
 
     /// A visitor's socket opened. New visitors are queued and offered; returning ones resume.
-    pub fn visitor_connected(&self, user_id: &str, user_name: &str, tx: UnboundedSender<Out>) -> u64 {
+    /// With `last_seq` (the page's last numbered frame), agent messages after it are replayed
+    /// from the store, so none lost in flight or across a server restart goes missing.
+    pub fn visitor_connected(&self, user_id: &str, user_name: &str, tx: UnboundedSender<Out>, last_seq: Option<u64>) -> u64 {
         let mut st = self.st();
         st.next_conn += 1;
         let id = st.next_conn;
@@ -656,7 +629,6 @@ impl Hub {
             state: VState::Waiting,
             offered_to: None,
             declined: HashSet::new(),
-            pending: Vec::new(),
             held: Vec::new(),
             transfer: None,
             told_waiting: false,
@@ -665,9 +637,26 @@ impl Hub {
             let _ = old.tx.send(Out::Close(4409, "replaced by a newer connection".into()));
         }
         v.epoch += 1;
-        for f in v.held.drain(..) {
-            let _ = tx.send(Out::Text(f));
+        let held = std::mem::take(&mut v.held);
+        if let Some(from) = last_seq {
+            match self.store.replay(&format!("v:{user_id}"), from, 100_000) {
+                Ok(rows) => {
+                    for d in rows {
+                        let m = d.message;
+                        let kf = m.kf_id.clone().unwrap_or_default();
+                        let name = self.store.agent(&kf).ok().flatten().map(|a| a.name).unwrap_or_else(|| kf.clone());
+                        let _ = tx.send(Out::Text(p::visitor_message(&kf, &name, &m.content, m.create_time, d.seq)));
+                    }
+                }
+                Err(e) => tracing::error!(user_id, error = %e, "visitor replay failed"),
+            }
         }
+        for (seq, f) in held {
+            if last_seq.is_none() || seq.is_none() {
+                let _ = tx.send(Out::Text(f));
+            }
+        }
+        let Some(v) = st.visitors.get_mut(user_id) else { return id };
         let state = v.state.clone();
         v.conn = Some(Conn { id, tx });
         match state {
@@ -714,35 +703,40 @@ impl Hub {
         st.visitors.remove(user_id);
     }
 
-    /// A visitor's message: to the assigned agent, or kept for whoever accepts.
-    pub fn visitor_message(&self, user_id: &str, content: &str) -> Result<(), HubError> {
+    /// A visitor's message: stored (once per `msg_id`), then to the assigned agent or kept in the
+    /// store for whoever accepts. Returns whether it was new.
+    pub fn visitor_message(&self, user_id: &str, content: &str, msg_id: Option<&str>) -> Result<bool, HubError> {
         let mut st = self.st();
         let now = now_ms();
-        let v = st.visitors.get_mut(user_id).ok_or_else(|| err(404, "unknown customer"))?;
+        let v = st.visitors.get(user_id).ok_or_else(|| err(404, "unknown customer"))?;
         let name = v.user_name.clone();
-        match v.state.clone() {
-            VState::Assigned { kf_id, .. } => {
-                self.store.add_message(user_id, &name, Some(&kf_id), By::Visitor, content, now).map_err(|e| err(500, e.to_string()))?;
-                st.to_agent(&kf_id, p::status_message(user_id, &name, &kf_id, content, now));
-            }
-            VState::Waiting => {
-                self.store.add_message(user_id, &name, None, By::Visitor, content, now).map_err(|e| err(500, e.to_string()))?;
-                v.pending.push((content.to_owned(), now));
-            }
+        let state = v.state.clone();
+        let owner = match &state {
+            VState::Assigned { kf_id, .. } => Some(kf_id.clone()),
+            _ => None,
+        };
+        let stored = self
+            .store
+            .add_message(user_id, &name, owner.as_deref(), By::Visitor, content, now, msg_id)
+            .map_err(|e| err(500, e.to_string()))?;
+        let Some(id) = stored else { return Ok(false) };
+        match state {
+            VState::Assigned { kf_id, .. } => self.route_to_agent(&mut st, &kf_id, user_id, &name, id, content, now),
+            VState::Waiting => {}
             VState::Ended => {
                 // A new question after the end starts a new conversation.
-                self.store.add_message(user_id, &name, None, By::Visitor, content, now).map_err(|e| err(500, e.to_string()))?;
-                v.pending.push((content.to_owned(), now));
-                v.state = VState::Waiting;
-                v.offered_to = None;
-                v.declined.clear();
-                v.told_waiting = false;
+                if let Some(v) = st.visitors.get_mut(user_id) {
+                    v.state = VState::Waiting;
+                    v.offered_to = None;
+                    v.declined.clear();
+                    v.told_waiting = false;
+                }
                 st.queue.push(user_id.to_owned());
                 st.to_visitor(user_id, p::visitor_status("waiting", None, None, "正在为您接入客服，请稍候。"));
                 st.offer(user_id);
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Closes every socket with 1001 (server going away), for graceful shutdown.

@@ -120,8 +120,8 @@ pub fn status_ack(msg_id: &str, error: Option<&str>) -> String {
 /// Visitor → server.
 #[derive(Debug, PartialEq)]
 pub enum VisitorIn {
-    /// `{"type":"message","content":"…"}`.
-    Message(String),
+    /// `{"type":"message","content":"…","msgId":"…"}` (`msgId` optional: acked and de-duplicated).
+    Message(String, Option<String>),
     /// `{"type":"ping"}`.
     Ping,
 }
@@ -132,7 +132,12 @@ pub fn parse_visitor_frame(text: &str) -> Result<VisitorIn, String> {
     match v.get("type").and_then(Value::as_str) {
         Some("message") => {
             let c = v.get("content").and_then(Value::as_str).ok_or("message needs a string `content`")?;
-            Ok(VisitorIn::Message(c.to_owned()))
+            let id = match v.get("msgId") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) if !s.is_empty() && s.len() <= 128 => Some(s.clone()),
+                Some(_) => return Err("`msgId` must be a string of 1 to 128 characters".into()),
+            };
+            Ok(VisitorIn::Message(c.to_owned(), id))
         }
         Some("ping") => Ok(VisitorIn::Ping),
         Some(t) => Err(format!("unknown type {t:?}")),
@@ -145,9 +150,14 @@ pub fn visitor_status(state: &str, kf_id: Option<&str>, kf_name: Option<&str>, t
     json!({"type": "status", "state": state, "kfId": kf_id, "kfName": kf_name, "text": text}).to_string()
 }
 
-/// Server → visitor: an agent's message.
-pub fn visitor_message(kf_id: &str, kf_name: &str, content: &str, create_time: i64) -> String {
-    json!({"type": "message", "from": "agent", "kfId": kf_id, "kfName": kf_name, "content": content, "createTime": create_time}).to_string()
+/// Server → visitor: an agent's message, numbered for replay (`?lastSeq=` on reconnect).
+pub fn visitor_message(kf_id: &str, kf_name: &str, content: &str, create_time: i64, seq: u64) -> String {
+    json!({"type": "message", "from": "agent", "kfId": kf_id, "kfName": kf_name, "content": content, "createTime": create_time, "seq": seq}).to_string()
+}
+
+/// Server → visitor: the message `msg_id` is stored.
+pub fn visitor_ack(msg_id: &str) -> String {
+    json!({"type": "ack", "msgId": msg_id}).to_string()
 }
 
 /// Server → visitor: an error about the visitor's last frame.

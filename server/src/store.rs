@@ -73,6 +73,18 @@ pub struct StoredMessage {
 /// The store. Cheap to share behind an `Arc`.
 pub struct Store {
     db: Mutex<Connection>,
+    epoch: String,
+    /// Next delivery sequence number per recipient (cache of MAX(seq)+1).
+    next_seq: Mutex<std::collections::HashMap<String, u64>>,
+}
+
+/// A stored message delivered to a recipient under a sequence number.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    /// The recipient's sequence number.
+    pub seq: u64,
+    /// The message.
+    pub message: StoredMessage,
 }
 
 /// Phrases seeded into a new store: what a customer-service desk says every day.
@@ -106,8 +118,29 @@ impl Store {
              CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, user_name TEXT NOT NULL,
                  kf_id TEXT, sender TEXT NOT NULL, content TEXT NOT NULL, created_at INTEGER NOT NULL);
              CREATE INDEX IF NOT EXISTS messages_user ON messages(user_id, id);
-             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS deliveries(recipient TEXT NOT NULL, seq INTEGER NOT NULL,
+                 message_id INTEGER NOT NULL, PRIMARY KEY(recipient, seq));",
         )?;
+        let has_client_id: bool = db
+            .prepare("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'client_msg_id'")?
+            .exists([])?;
+        if !has_client_id {
+            db.execute_batch("ALTER TABLE messages ADD COLUMN client_msg_id TEXT;")?;
+        }
+        db.execute_batch(
+            "CREATE UNIQUE INDEX IF NOT EXISTS messages_client_id ON messages(user_id, sender, client_msg_id)
+                 WHERE client_msg_id IS NOT NULL;",
+        )?;
+        let epoch: Option<String> = db.query_row("SELECT value FROM meta WHERE key='epoch'", [], |r| r.get(0)).optional()?;
+        let epoch = match epoch {
+            Some(e) => e,
+            None => {
+                let e = format!("{:x}{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0), std::process::id());
+                db.execute("INSERT INTO meta(key, value) VALUES ('epoch', ?1)", [&e])?;
+                e
+            }
+        };
         let seeded: Option<String> = db.query_row("SELECT value FROM meta WHERE key='seeded'", [], |r| r.get(0)).optional()?;
         if seeded.is_none() {
             for (id, name) in DEFAULT_AGENTS {
@@ -118,11 +151,70 @@ impl Store {
             }
             db.execute("INSERT INTO meta(key, value) VALUES ('seeded', '1')", [])?;
         }
-        Ok(Store { db: Mutex::new(db) })
+        Ok(Store { db: Mutex::new(db), epoch, next_seq: Mutex::new(Default::default()) })
     }
 
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Identifies this store: delivery sequence numbers are only comparable within one epoch.
+    pub fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    /// Records that message `message_id` goes to `recipient` (`kf:<id>` or `v:<id>`) and returns
+    /// its sequence number for that recipient (1, 2, 3, … durable across restarts).
+    pub fn deliver(&self, recipient: &str, message_id: i64) -> rusqlite::Result<u64> {
+        let mut cache = self.next_seq.lock().unwrap_or_else(|p| p.into_inner());
+        let db = self.db();
+        let next = match cache.get(recipient) {
+            Some(n) => *n,
+            None => {
+                let max: Option<i64> = db.query_row("SELECT MAX(seq) FROM deliveries WHERE recipient = ?1", [recipient], |r| r.get(0))?;
+                max.unwrap_or(0) as u64 + 1
+            }
+        };
+        db.execute("INSERT INTO deliveries(recipient, seq, message_id) VALUES (?1, ?2, ?3)", params![recipient, next as i64, message_id])?;
+        cache.insert(recipient.to_owned(), next + 1);
+        Ok(next)
+    }
+
+    /// Deliveries to `recipient` after `after_seq`, in order (at most `limit`).
+    pub fn replay(&self, recipient: &str, after_seq: u64, limit: u32) -> rusqlite::Result<Vec<Delivery>> {
+        let db = self.db();
+        let mut st = db.prepare(
+            "SELECT d.seq, m.id, m.sender, m.user_id, m.user_name, m.kf_id, m.content, m.created_at
+             FROM deliveries d JOIN messages m ON m.id = d.message_id
+             WHERE d.recipient = ?1 AND d.seq > ?2 ORDER BY d.seq LIMIT ?3",
+        )?;
+        let rows = st
+            .query_map(params![recipient, after_seq as i64, limit], |r| {
+                Ok(Delivery {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    message: StoredMessage {
+                        id: r.get(1)?,
+                        sender: r.get(2)?,
+                        user_id: r.get(3)?,
+                        user_name: r.get(4)?,
+                        kf_id: r.get(5)?,
+                        content: r.get(6)?,
+                        create_time: r.get(7)?,
+                    },
+                })
+            })?
+            .collect();
+        rows
+    }
+
+    /// A visitor's messages not yet routed to any agent (written while waiting), oldest first.
+    pub fn unassigned_messages(&self, user_id: &str) -> rusqlite::Result<Vec<(i64, String, i64)>> {
+        let db = self.db();
+        let mut st = db.prepare(
+            "SELECT id, content, created_at FROM messages WHERE user_id = ?1 AND sender = 'visitor' AND kf_id IS NULL ORDER BY id",
+        )?;
+        let rows = st.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect();
+        rows
     }
 
     /// The agent `id`, if registered.
@@ -180,7 +272,9 @@ impl Store {
         self.db().execute("UPDATE conversations SET ended_at = ?2 WHERE id = ?1", params![conversation, now]).map(|_| ())
     }
 
-    /// Appends a message; returns its id.
+    /// Appends a message; returns its id, or `None` when `client_msg_id` was already stored for
+    /// this customer and sender (a client's resend: nothing is written twice).
+    #[allow(clippy::too_many_arguments)]
     pub fn add_message(
         &self,
         user_id: &str,
@@ -189,13 +283,15 @@ impl Store {
         sender: Sender,
         content: &str,
         now: i64,
-    ) -> rusqlite::Result<i64> {
+        client_msg_id: Option<&str>,
+    ) -> rusqlite::Result<Option<i64>> {
         let db = self.db();
-        db.execute(
-            "INSERT INTO messages(user_id, user_name, kf_id, sender, content, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![user_id, user_name, kf_id, sender.as_str(), content, now],
+        let n = db.execute(
+            "INSERT OR IGNORE INTO messages(user_id, user_name, kf_id, sender, content, created_at, client_msg_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![user_id, user_name, kf_id, sender.as_str(), content, now, client_msg_id],
         )?;
-        Ok(db.last_insert_rowid())
+        Ok((n == 1).then(|| db.last_insert_rowid()))
     }
 
     /// A customer's history, oldest first, paged from the newest end: page 1 is the latest

@@ -132,7 +132,9 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VisitorQuery {
+
     user_name: Option<String>,
+    last_seq: Option<u64>,
 }
 
 /// `GET /websocket/visitor/{userId}?userName=…`: a customer.
@@ -153,23 +155,28 @@ pub async fn visitor_ws(
         let (sink, mut stream) = socket.split();
         let (tx, rx) = mpsc::unbounded_channel();
         let w = tokio::spawn(writer(sink, rx));
-        let conn = hub.visitor_connected(&user_id, &user_name, tx.clone());
+        let conn = hub.visitor_connected(&user_id, &user_name, tx.clone(), q.last_seq);
         while let Read::Text(text) = read(&mut stream, cfg.idle_timeout(), &tx).await {
             match p::parse_visitor_frame(&text) {
                 Ok(p::VisitorIn::Ping) => {
                     let _ = tx.send(Out::Text(p::visitor_pong()));
                 }
-                Ok(p::VisitorIn::Message(c)) if c.trim().is_empty() => {
+                Ok(p::VisitorIn::Message(c, _)) if c.trim().is_empty() => {
                     let _ = tx.send(Out::Text(p::visitor_error("empty message")));
                 }
-                Ok(p::VisitorIn::Message(c)) if c.chars().count() > cfg.max_message_chars => {
+                Ok(p::VisitorIn::Message(c, _)) if c.chars().count() > cfg.max_message_chars => {
                     let _ = tx.send(Out::Text(p::visitor_error(&format!("message longer than {} characters", cfg.max_message_chars))));
                 }
-                Ok(p::VisitorIn::Message(c)) => {
-                    if let Err(e) = hub.visitor_message(&user_id, &c) {
+                Ok(p::VisitorIn::Message(c, id)) => match hub.visitor_message(&user_id, &c, id.as_deref()) {
+                    Ok(_) => {
+                        if let Some(id) = id {
+                            let _ = tx.send(Out::Text(p::visitor_ack(&id)));
+                        }
+                    }
+                    Err(e) => {
                         let _ = tx.send(Out::Text(p::visitor_error(&e.msg)));
                     }
-                }
+                },
                 Err(e) => {
                     tracing::warn!(user_id, error = %e, "malformed visitor frame skipped");
                     let _ = tx.send(Out::Text(p::visitor_error(&e)));
