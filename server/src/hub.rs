@@ -170,11 +170,13 @@ impl State {
                 return; // still offered to someone online
             }
         }
+        // Load = conversations + offers still open, so a burst of visitors spreads out.
+        let offers = |kf: &str| self.visitors.values().filter(|w| w.state == VState::Waiting && w.offered_to.as_deref() == Some(kf)).count();
         let mut candidates: Vec<(&String, usize)> = self
             .agents
             .iter()
             .filter(|(id, a)| a.conn.is_some() && !v.declined.contains(*id))
-            .map(|(id, a)| (id, a.conversations.len()))
+            .map(|(id, a)| (id, a.conversations.len() + offers(id)))
             .collect();
         candidates.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
         let pick = candidates.first().map(|(id, _)| (*id).clone());

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Prints the reliability results in one go: the fault-injection table (real server process killed
+# and restarted, connections cut mid-stream, heartbeats stalled; native agents + scripted visitors),
+# the long fuzz run, and the hostile-strings browser test.
+#   KEFU_FAULT_MESSAGES (default 2000 per direction), PROPTEST_CASES (default 100000 here).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh >/dev/null
+echo "== fault injection =="
+cargo test -q -p kefu-server --test fault_injection -- --nocapture 2>&1 | grep -vE '^(running|test result|$)'
+echo "== fuzzing: decoder and session state machine (${PROPTEST_CASES:=100000} cases each) =="
+PROPTEST_CASES=$PROPTEST_CASES cargo test -q --release --test core_fuzz 2>&1 | grep -E 'test result|panicked|minimal'
+echo "== hostile strings in the console (blns + LayIM payloads) =="
+scripts/build-wasm.sh >/dev/null && scripts/layim.sh >/dev/null && cargo build -q -p kefu-server
+node --test --test-name-pattern=hostile tests/e2e/console.test.mjs 2>&1 | grep -E '^(ok|not ok) .*hostile|^# (pass|fail)'
