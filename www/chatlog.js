@@ -36,7 +36,8 @@
 
   async function load() {
     page += 1;
-    const r = await fetch(server + '/chatLog/list?userId=' + encodeURIComponent(userId) + '&page=' + page + '&pageCount=' + PER_PAGE);
+    const token = params.get('token') || sessionStorage.getItem('kefuToken');
+    const r = await fetch(server + '/chatLog/list?userId=' + encodeURIComponent(userId) + '&page=' + page + '&pageCount=' + PER_PAGE + (token ? '&token=' + encodeURIComponent(token) : ''));
     const json = await r.json();
     if (json.code !== 0) throw new Error(json.msg);
     const frag = document.createDocumentFragment();

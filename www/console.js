@@ -8,6 +8,9 @@ import init, { AgentSession } from './pkg/kefu_agent.js';
 const params = new URLSearchParams(location.search);
 const server = (params.get('server') || location.origin).replace(/\/+$/, '');
 const kfId = params.get('kfId');
+// Optional auth token (kefu-server --auth-token): sent with every API call and in the socket URL.
+const token = params.get('token');
+const withToken = (url) => (token ? url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : url);
 const CUSTOMER_AVATAR = 'images/customer.svg';
 const AGENT_AVATAR = 'images/agent.svg';
 const BASE_TITLE = document.title;
@@ -50,7 +53,7 @@ function timestamp(t) {
 }
 
 async function api(path, options = {}) {
-  const res = await fetch(server + '/' + path, {
+  const res = await fetch(withToken(server + '/' + path), {
     method: options.body ? 'POST' : 'GET',
     headers: options.body ? { 'content-type': 'application/json' } : {},
     body: options.body ? JSON.stringify(options.body) : undefined,
@@ -87,6 +90,7 @@ if (!kfId) {
 
 async function start() {
   sessionStorage.setItem('kefuServer', server);
+  if (token) sessionStorage.setItem('kefuToken', token);
   const wasmReady = init(); // compiles by streaming while LayIM loads
   const info = api('personalConfig/getInfo?kfId=' + encodeURIComponent(kfId)).then((r) => r.data, () => null);
   const layim = await new Promise((resolve) => layui.use(['layim', 'layer'], resolve));
@@ -98,7 +102,7 @@ async function start() {
   const config = () => ({
     brief: true,
     init: { mine },
-    uploadImage: { url: server + '/upload/image', type: 'post' },
+    uploadImage: { url: withToken(server + '/upload/image'), type: 'post' },
     chatLog: 'chatlog.html',
     notice: false,
     maxLength: 5000,
@@ -260,7 +264,7 @@ async function start() {
   };
 
   const session = new AgentSession({
-    serverUrl: server,
+    serverUrl: withToken(server + '/'),
     kfId,
     kfName: (profile && profile.name) || kfId,
     logLevel: params.get('log') || 'warn',

@@ -37,6 +37,18 @@ pub struct Config {
     /// Most simultaneous conversations per agent; a transfer to a fuller agent fails as busy.
     #[arg(long, env = "KEFU_MAX_CONVERSATIONS", default_value_t = 20)]
     pub max_conversations: usize,
+    /// Require this token from agents and the HTTP API (`?token=` or `Authorization: Bearer`).
+    /// Visitor sockets and static files stay open. Unset: no token needed.
+    #[arg(long, env = "KEFU_AUTH_TOKEN")]
+    pub auth_token: Option<String>,
+    /// Comma-separated origins allowed to open sockets and call the API (browsers send `Origin`).
+    /// Unset: any origin.
+    #[arg(long, env = "KEFU_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+    /// Most chat messages per second one socket may send (burst: twice that); beyond it the
+    /// socket is closed with 1008 (policy violation).
+    #[arg(long, env = "KEFU_MAX_MSGS_PER_SEC", default_value_t = 100)]
+    pub max_msgs_per_sec: u32,
     /// Register unknown agent ids on first connection instead of refusing them.
     #[arg(long, env = "KEFU_OPEN_REGISTRATION", default_value_t = false)]
     pub open_registration: bool,

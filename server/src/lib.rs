@@ -7,6 +7,7 @@ pub mod http_api;
 pub mod hub;
 pub mod protocol;
 pub mod store;
+pub mod guard;
 pub mod ws;
 
 use axum::http::{header, HeaderValue};
@@ -74,7 +75,21 @@ pub fn app(state: AppState) -> Router {
             .route("/test/stall", post(http_api::test_stall))
             .layer(tower_http::cors::CorsLayer::permissive());
     }
-    let www = ServeDir::new(&state.cfg.www_dir).append_index_html_on_directories(true);
+    let api = api.layer(axum::middleware::from_fn_with_state(state.clone(), guard::check));
+    // The console's CSP: as strict as LayIM allows. laytpl compiles templates with `new Function`
+    // ('unsafe-eval'), layer positions with inline styles ('unsafe-inline' for styles only), the
+    // wasm needs 'wasm-unsafe-eval'; customer images may come from any http(s) URL.
+    let www = Router::new()
+        .fallback_service(ServeDir::new(&state.cfg.www_dir).append_index_html_on_directories(true))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+                 img-src 'self' data: blob: http: https:; media-src 'self' http: https:; connect-src 'self' ws: wss: http: https:; \
+                 frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")));
     api.nest_service("/uploads", uploads)
         .fallback_service(www)
         .with_state(state)

@@ -32,6 +32,36 @@ async fn writer(mut sink: futures_util::stream::SplitSink<WebSocket, Message>, m
     let _ = sink.close().await;
 }
 
+/// A token bucket: `rate` messages per second, bursts of twice that.
+struct RateLimit {
+    rate: f64,
+    tokens: f64,
+    at: std::time::Instant,
+}
+
+impl RateLimit {
+    fn new(rate: u32) -> RateLimit {
+        RateLimit { rate: rate as f64, tokens: 2.0 * rate as f64, at: std::time::Instant::now() }
+    }
+    /// Takes one token; false when the socket is over its rate.
+    fn take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(2.0 * self.rate);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+fn over_rate(tx: &mpsc::UnboundedSender<Out>, who: &str) {
+    tracing::warn!(who, "message rate exceeded; closing with 1008");
+    let _ = tx.send(Out::Close(1008, "message rate limit exceeded".into()));
+}
+
 /// What the reader loop got.
 enum Read {
     Text(String),
@@ -82,6 +112,7 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
         let (sink, mut stream) = socket.split();
         let (tx, rx) = mpsc::unbounded_channel();
         let w = tokio::spawn(writer(sink, rx));
+        let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
         let conn = hub.agent_connected(&kf_id, &agent.name, tx.clone());
         {
             // A legacy client never answers the hello: give it its backlog after a short wait.
@@ -92,6 +123,10 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
             });
         }
         while let Read::Text(text) = read(&mut stream, cfg.idle_timeout(), &tx).await {
+            if !limit.take() {
+                over_rate(&tx, &kf_id);
+                break;
+            }
             let frame = match p::parse_agent_frame(&text) {
                 Ok(f) => f,
                 Err(e) => {
@@ -156,7 +191,12 @@ pub async fn visitor_ws(
         let (tx, rx) = mpsc::unbounded_channel();
         let w = tokio::spawn(writer(sink, rx));
         let conn = hub.visitor_connected(&user_id, &user_name, tx.clone(), q.last_seq);
+        let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
         while let Read::Text(text) = read(&mut stream, cfg.idle_timeout(), &tx).await {
+            if !limit.take() {
+                over_rate(&tx, &user_id);
+                break;
+            }
             match p::parse_visitor_frame(&text) {
                 Ok(p::VisitorIn::Ping) => {
                     let _ = tx.send(Out::Text(p::visitor_pong()));

@@ -238,3 +238,47 @@ async fn percent_encoded_and_non_ascii_ids_arrive_intact() {
     let _v = s.visitor("u%2Fx", "V").await;
     assert_eq!(a.recv().await["data"]["id"], "u/x");
 }
+
+#[tokio::test]
+async fn a_flooding_socket_is_closed_with_a_policy_code() {
+    let s = Server::start_with(|c| c.max_msgs_per_sec = 10).await;
+    let mut v = s.visitor("flood", "F").await;
+    for i in 0..100 {
+        let _ = futures_util::SinkExt::send(&mut v.ws, tokio_tungstenite::tungstenite::Message::Text(format!(r#"{{"type":"ping","n":{i}}}"#).into())).await;
+    }
+    loop {
+        match v.next().await {
+            Some(tokio_tungstenite::tungstenite::Message::Close(Some(f))) => {
+                assert_eq!(u16::from(f.code), 1008);
+                break;
+            }
+            Some(_) => continue,
+            None => panic!("closed without the policy code"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_token_and_origin_allow_list_guard_agents_and_the_api() {
+    let s = Server::start_with(|c| {
+        c.auth_token = Some("s3cret".into());
+        c.allowed_origins = vec!["http://console.example".into()];
+    })
+    .await;
+    let (code, _) = s.get("/agents/online").await;
+    assert_eq!(code, 401);
+    let (code, _) = s.get("/agents/online?token=s3cret").await;
+    assert_eq!(code, 200);
+    let r = reqwest::Client::new().get(s.http("/agents/online")).header("authorization", "Bearer s3cret").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r = reqwest::Client::new().get(s.http("/agents/online?token=s3cret")).header("origin", "http://evil.example").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = reqwest::Client::new().get(s.http("/agents/online?token=s3cret")).header("origin", "http://console.example").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // Agent sockets need the token; visitor sockets do not.
+    let e = tokio_tungstenite::connect_async(format!("ws://{}/websocket/xiaoming", s.base)).await.unwrap_err().to_string();
+    assert!(e.contains("401"), "{e}");
+    let mut a = Peer::connect(&format!("ws://{}/websocket/xiaoming?token=s3cret", s.base)).await;
+    assert_eq!(a.recv().await["status"], 100);
+    let _v = s.visitor("anon", "A").await;
+}

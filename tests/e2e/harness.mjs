@@ -43,7 +43,7 @@ export class ServerProcess {
     for (let i = 0; i < 200; i++) {
       try {
         const r = await fetch(this.base + '/agents/online');
-        if (r.ok) return;
+        if (r.status) return; // any answer (401 with --auth-token) means it is up
       } catch (_) { /* not up yet */ }
       await sleep(50);
     }
@@ -85,6 +85,9 @@ const TRAP = `
   window.__xss = [];
   for (const k of ['alert', 'confirm', 'prompt']) window[k] = (m) => { window.__xss.push(k + ':' + m); };
   window.pwn = (m) => window.__xss.push('pwn:' + m);
+  window.__csp = [];
+  document.addEventListener('securitypolicyviolation', (e) =>
+    window.__csp.push(e.violatedDirective + ' ' + e.sourceFile.replace(location.origin, '') + ':' + e.lineNumber));
 `;
 
 export async function openPage(browser, url) {
@@ -98,8 +101,8 @@ export async function openPage(browser, url) {
   return page;
 }
 
-export async function agent(browser, server, kfId) {
-  const page = await openPage(browser, `${server.base}/?kfId=${encodeURIComponent(kfId)}`);
+export async function agent(browser, server, kfId, extra = '') {
+  const page = await openPage(browser, `${server.base}/?kfId=${encodeURIComponent(kfId)}${extra}`);
   await page.waitForSelector('#conn-chip[data-state="open"]', { timeout: 15000 });
   return page;
 }
@@ -140,4 +143,11 @@ export async function chatHas(page, text) {
 
 export async function xss(page) {
   return page.evaluate(() => window.__xss);
+}
+
+/// CSP violations on the page, minus the one LayIM's bundled jQuery 1.12 causes on purpose: its
+/// `focusin` support probe sets an `onfocusin` attribute on a detached div (blocked, never run).
+export async function cspViolations(page) {
+  const all = await page.evaluate(() => window.__csp);
+  return all.filter((v) => !/^script-src-attr \/vendor\/layui\/lay\/modules\/jquery\.js:\d+$/.test(v));
 }
