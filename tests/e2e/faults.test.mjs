@@ -1,0 +1,141 @@
+// Fault injection with real browsers: 2 agents in headless Chromium (the wasm session) and 4
+// visitors (browser WebSockets), through a TCP proxy, while the server is SIGKILLed and
+// restarted, every connection is cut mid-stream, and heartbeats stall. Counts lost, duplicated
+// and out-of-order messages per direction. KEFU_E2E_FAULT_MESSAGES sets messages per direction.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { ServerProcess, launch, freePort, sleep } from './harness.mjs';
+
+const PER_DIRECTION = Number(process.env.KEFU_E2E_FAULT_MESSAGES || 400);
+let server;
+let browser;
+let proxyServer;
+const live = new Set();
+
+function startProxy(port, upstream) {
+  proxyServer = net.createServer((client) => {
+    const up = net.connect(upstream, '127.0.0.1');
+    const pair = { client, up };
+    live.add(pair);
+    client.pipe(up).pipe(client);
+    const done = () => { live.delete(pair); client.destroy(); up.destroy(); };
+    client.on('error', done); up.on('error', done); client.on('close', done); up.on('close', done);
+  });
+  return new Promise((r) => proxyServer.listen(port, '127.0.0.1', r));
+}
+
+function cutAll() {
+  for (const { client, up } of live) { client.resetAndDestroy(); up.destroy(); }
+  live.clear();
+}
+
+before(async () => {
+  server = await ServerProcess.start(['--grace-ms', '120000']);
+  browser = await launch();
+});
+after(async () => { proxyServer?.close(); cutAll(); await browser?.close(); await server?.stop(); });
+
+// Runs inside a page: n scripted visitors with msgId/ack/resend and lastSeq replay.
+function visitors(base, ids, perVisitor) {
+  window.got = {};
+  window.sentCount = 0;
+  for (const id of ids) {
+    let lastSeq = 0; let next = 0; const unacked = new Map(); const seen = new Set();
+    window.got[id] = [];
+    const connect = () => {
+      const ws = new WebSocket(base.replace(/^http/, 'ws') + '/websocket/visitor/' + id + '?userName=V&lastSeq=' + lastSeq);
+      let timer;
+      ws.onopen = () => {
+        for (const f of unacked.values()) ws.send(f);
+        timer = setInterval(() => {
+          if (next >= perVisitor) return;
+          const msgId = id + '-m' + next;
+          const f = JSON.stringify({ type: 'message', content: id + '#' + next, msgId });
+          next += 1; window.sentCount += 1;
+          unacked.set(msgId, f);
+          ws.send(f);
+        }, 20);
+      };
+      ws.onmessage = (e) => {
+        const f = JSON.parse(e.data);
+        if (f.type === 'ack') unacked.delete(f.msgId);
+        if (f.type === 'message' && !seen.has(f.seq)) { seen.add(f.seq); lastSeq = Math.max(lastSeq, f.seq); window.got[id].push(f.content); }
+      };
+      ws.onclose = () => { clearInterval(timer); setTimeout(connect, 100); };
+    };
+    connect();
+  }
+}
+
+function count(expected, receivedByReceiver) {
+  const all = new Map();
+  let outOfOrder = 0;
+  for (const [receiver, list] of Object.entries(receivedByReceiver)) {
+    const last = new Map();
+    for (const c of list) {
+      all.set(c, (all.get(c) || 0) + 1);
+      const [who, n] = c.split('#');
+      const key = receiver + '|' + who;
+      if (last.has(key) && Number(n) < last.get(key)) outOfOrder += 1;
+      last.set(key, Number(n));
+    }
+  }
+  const delivered = expected.filter((e) => all.has(e)).length;
+  const duplicated = [...all.values()].reduce((s, n) => s + n - 1, 0);
+  return { sent: expected.length, delivered, lost: expected.length - delivered, duplicated, outOfOrder };
+}
+
+test(`no message lost, duplicated or reordered under faults (${PER_DIRECTION} each way, Chromium agents)`, async () => {
+  const proxyPort = await freePort();
+  await startProxy(proxyPort, server.port);
+  const base = `http://127.0.0.1:${proxyPort}`;
+  const agents = [];
+  for (const kf of ['bf-a', 'bf-b']) {
+    const p = await (await browser.newContext()).newPage();
+    await p.goto(`${server.base}/examples/auto-agent.html?server=${encodeURIComponent(base)}&kfId=${kf}&heartbeatMs=400&heartbeatTimeoutMs=400&reconnectMs=200&helloWaitMs=500`);
+    await p.waitForFunction(() => window.bench && window.bench.state === 'open', null, { timeout: 15000 });
+    agents.push(p);
+  }
+  const vpage = await (await browser.newContext()).newPage();
+  const ids = ['bv0', 'bv1', 'bv2', 'bv3'];
+  const perVisitor = PER_DIRECTION / ids.length;
+  await vpage.addScriptTag({ content: `(${visitors.toString()})(${JSON.stringify(base)}, ${JSON.stringify(ids)}, ${perVisitor});` });
+  await Promise.all(agents.map((a) => a.waitForFunction(() => window.bench.customers.length >= 2, null, { timeout: 15000 })));
+  const perAgent = PER_DIRECTION / agents.length;
+  await Promise.all(agents.map((a) => a.evaluate((n) => window.bench.start(n, 10), perAgent)));
+
+  const started = Date.now();
+  const faults = [];
+  let k = 0;
+  while (Date.now() - started < Math.max(6000, PER_DIRECTION * 6)) {
+    await sleep(1500);
+    const at = ((Date.now() - started) / 1000).toFixed(2);
+    if (k % 3 === 0) { await server.kill(); await sleep(300); await server.spawn(); faults.push(at + ' s  server SIGKILL + restart'); }
+    else if (k % 3 === 1) { cutAll(); faults.push(at + ' s  network cut (RST mid-stream)'); }
+    else { await fetch(server.base + '/test/stall?ms=1500', { method: 'POST' }); faults.push(at + ' s  heartbeat stall'); }
+    k += 1;
+  }
+  // Settle.
+  const expectToAgents = ids.flatMap((v) => Array.from({ length: perVisitor }, (_, n) => v + '#' + n));
+  const expectToVisitors = ['bf-a', 'bf-b'].flatMap((a) => Array.from({ length: perAgent }, (_, n) => a + '#' + n));
+  let toAgents; let toVisitors;
+  for (let i = 0; i < 300; i++) {
+    const byAgent = {};
+    for (const [j, a] of agents.entries()) byAgent['agent' + j] = await a.evaluate(() => window.bench.received);
+    toAgents = count(expectToAgents, byAgent);
+    toVisitors = count(expectToVisitors, await vpage.evaluate(() => window.got));
+    if (toAgents.lost === 0 && toVisitors.lost === 0) break;
+    await sleep(100);
+  }
+  const reconnects = (await Promise.all(agents.map((a) => a.evaluate(() => window.bench.reconnects)))).reduce((s, n) => s + n, 0);
+  const retried = (await Promise.all(agents.map((a) => a.evaluate(() => window.bench.retried)))).reduce((s, n) => s + n, 0);
+  console.log(`\nFault injection with Chromium agents: ${faults.length} faults\n  ${faults.join('\n  ')}`);
+  console.log('| direction | sent | delivered | lost | duplicated | out of order |\n|---|---|---|---|---|---|');
+  for (const [name, r] of [['visitor → agent', toAgents], ['agent → visitor', toVisitors]]) {
+    console.log(`| ${name} | ${r.sent} | ${r.delivered} | ${r.lost} | ${r.duplicated} | ${r.outOfOrder} |`);
+  }
+  console.log(`agent reconnects: ${reconnects}; refused sends retried: ${retried}`);
+  for (const r of [toAgents, toVisitors]) assert.deepEqual([r.lost, r.duplicated, r.outOfOrder], [0, 0, 0]);
+  assert.ok(faults.length >= 3);
+});

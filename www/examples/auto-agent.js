@@ -1,0 +1,51 @@
+// An auto-answering agent (soak and fault tests): accepts every waiting customer, records what
+// customers send, retries refused replies, and `bench.start(n)` sends n numbered replies spread
+// over its customers. Options come from the page URL: server, kfId, heartbeatMs, reconnectMs...
+import init, { AgentSession } from '../pkg/kefu_agent.js';
+
+const params = new URLSearchParams(location.search);
+const num = (k) => (params.has(k) ? Number(params.get(k)) : undefined);
+const kfId = params.get('kfId') || 'auto';
+const bench = { received: [], customers: [], sent: 0, retried: 0, reconnects: 0, state: 'idle' };
+window.bench = bench;
+const texts = new Map();
+
+await init();
+const config = { serverUrl: params.get('server') || location.origin, kfId, logLevel: 'error' };
+for (const k of ['heartbeatMs', 'heartbeatTimeoutMs', 'reconnectMs', 'helloWaitMs']) if (num(k)) config[k] = num(k);
+const session = new AgentSession(config, {
+  onStateChange: ({ state }) => {
+    if (state === 'reconnecting' && bench.state === 'open') bench.reconnects += 1;
+    bench.state = state;
+    document.getElementById('state').textContent = state;
+  },
+  onCustomerWaiting: (c) => {
+    try { session.acceptCustomer(c.id); } catch (_) { return; }
+    if (!bench.customers.includes(c.id)) bench.customers.push(c.id);
+  },
+  onMessage: (m) => bench.received.push(m.content),
+  onMessageStatus: ({ localId, status }) => {
+    if (status !== 'failed' || !texts.has(localId)) return;
+    const [to, content] = texts.get(localId);
+    bench.retried += 1;
+    setTimeout(() => send(to, content), 50); // what an agent does with the retry link
+  },
+});
+window.session = session;
+
+function send(to, content) {
+  const id = session.send({ userId: to, userName: 'V', content });
+  texts.set(id, [to, content]);
+}
+
+bench.start = (n, everyMs = 10) => {
+  let i = 0;
+  const timer = setInterval(() => {
+    if (i >= n) return clearInterval(timer);
+    if (!bench.customers.length) return;
+    send(bench.customers[i % bench.customers.length], kfId + '#' + i);
+    i += 1;
+    bench.sent = i;
+  }, everyMs);
+};
+session.connect();
