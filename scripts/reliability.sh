@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
 echo "== fault injection =="
 cargo test -q -p kefu-server --test fault_injection -- --nocapture 2>&1 | grep -vE '^(running|test result|$)'
+echo "== fault injection with Chromium agents =="
+scripts/build-wasm.sh >/dev/null && scripts/layim.sh >/dev/null && cargo build -q -p kefu-server
+KEFU_E2E_FAULT_MESSAGES=${KEFU_FAULT_MESSAGES:-2000} node --test tests/e2e/faults.test.mjs 2>&1 | grep -E '^# (\||[A-Za-z ]*:|  )|^(ok|not ok)' | sed 's/^# //'
 echo "== fuzzing: decoder and session state machine (${PROPTEST_CASES:=100000} cases each) =="
 PROPTEST_CASES=$PROPTEST_CASES cargo test -q --release --test core_fuzz 2>&1 | grep -E 'test result|panicked|minimal'
 echo "== hostile strings in the console (blns + LayIM payloads) =="
-scripts/build-wasm.sh >/dev/null && scripts/layim.sh >/dev/null && cargo build -q -p kefu-server
 node --test --test-name-pattern=hostile tests/e2e/console.test.mjs 2>&1 | grep -E '^(ok|not ok) .*hostile|^# (pass|fail)'
