@@ -282,3 +282,19 @@ async fn the_token_and_origin_allow_list_guard_agents_and_the_api() {
     assert_eq!(a.recv().await["status"], 100);
     let _v = s.visitor("anon", "A").await;
 }
+
+#[tokio::test]
+async fn graceful_shutdown_closes_sockets_with_1001() {
+    let s = Server::start().await;
+    let mut a = s.agent("bye").await;
+    let stopping = tokio::spawn(s.stop());
+    let mut code = None;
+    while let Some(m) = a.next().await {
+        if let tokio_tungstenite::tungstenite::Message::Close(Some(f)) = m {
+            code = Some(u16::from(f.code));
+            break;
+        }
+    }
+    assert_eq!(code, Some(1001));
+    let _ = stopping.await;
+}

@@ -219,3 +219,25 @@ test('server killed and restarted: the chip shows reconnecting, then open, and t
   await visitorSaw(v, '我还在');
   await closeAll(a, v);
 });
+
+test('a hidden tab counts unread messages in its title and plays the new-message sound', async () => {
+  const { a, v } = await talking('e2e-notify', 'notify-v', '提醒客户');
+  await a.evaluate(() => {
+    window.__plays = 0;
+    HTMLMediaElement.prototype.play = function () { window.__plays += 1; return Promise.resolve(); };
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await visitorSays(v, '第一条');
+  await visitorSays(v, '第二条');
+  await a.waitForFunction(() => document.title.startsWith('(2) '), null, { timeout: 10000 });
+  assert.ok(await a.evaluate(() => window.__plays) >= 2, 'LayIM voice played per message');
+  await a.evaluate(() => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  assert.equal(await a.title(), '客服工作台', 'the count clears when the agent looks');
+  await closeAll(a, v);
+});

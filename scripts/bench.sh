@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Benchmarks (issue: performance budgets). Prints what is measured so far; see docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh >/dev/null
+scripts/build-wasm.sh >/dev/null
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m)"
+echo "== 1. transfer size (release, wasm-opt -Oz) =="
+node -e '
+const fs = require("fs"), z = require("zlib");
+const row = (name, files) => {
+  const buf = Buffer.concat(files.map((f) => fs.readFileSync(f)));
+  const gz = z.gzipSync(buf, { level: 9 }).length, br = z.brotliCompressSync(buf).length;
+  console.log(`| ${name} | ${buf.length} B | ${gz} B gzip | ${br} B brotli |`);
+};
+console.log("| module | raw | gzip | brotli |\n|---|---|---|---|");
+row("kefu_agent_bg.wasm", ["www/pkg/kefu_agent_bg.wasm"]);
+row("kefu_agent.js (glue)", ["www/pkg/kefu_agent.js"]);
+row("session total (wasm + glue)", ["www/pkg/kefu_agent_bg.wasm", "www/pkg/kefu_agent.js"]);
+row("JS baseline (bench/baseline-chatDialog.js)", ["bench/baseline-chatDialog.js"]);
+'
+echo "== 2. decode + dispatch (native; the Chromium comparison is still to do) =="
+cargo test -q --release --test core_bench -- --ignored --nocapture 2>&1 | grep -E "decode|timers"
