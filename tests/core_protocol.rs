@@ -334,3 +334,24 @@ fn a_failed_write_is_held_again_in_order() {
     let texts = sent(&out);
     assert!(texts[0].contains(r#""content":"a""#) && texts[1].contains(r#""content":"b""#), "{texts:?}");
 }
+
+#[test]
+fn a_flood_of_offers_or_bad_frames_is_bounded() {
+    let mut d = Driver::agent();
+    let conn = d.connect_open();
+    for i in 0..MAX_WAITING + 50 {
+        d.s.handle_frame(d.now, conn, FrameIn::Text(&format!(r#"{{"status":2,"data":{{"id":"f{i}"}}}}"#)));
+        while d.s.poll_output().is_some() {}
+    }
+    assert_eq!(d.s.waiting().len(), MAX_WAITING);
+    assert_eq!(d.s.stats().frames_rejected, 50);
+    // 10 000 bad frames in one second: all counted, only the first 20 reported.
+    let mut reported = 0;
+    for _ in 0..10_000 {
+        d.s.handle_frame(d.now, conn, FrameIn::Text("garbage"));
+        reported += ui(&d.drain()).iter().filter(|e| matches!(e, UiEvent::FrameRejected { .. })).count();
+    }
+    assert_eq!(d.s.stats().frames_rejected, 10_050);
+    assert!(reported <= 20, "{reported}");
+    assert_eq!(d.s.state(), LinkState::Open);
+}

@@ -13,4 +13,4 @@ pub use frames_in::{decode_frame, decode_frame_seq, Customer, CustomerMessage, F
 pub use frames_out::AgentFrame;
 pub use output::{ConnId, DeliveryStatus, LinkState, LogLevel, Output, UiEvent};
 pub use scalar::Scalar;
-pub use session::{FrameIn, Input, Millis, Session, SessionError, Stats, WakeReason, SUPPORTED_EXTENSIONS};
+pub use session::{FrameIn, Input, Millis, Session, SessionError, Stats, WakeReason, MAX_WAITING, SUPPORTED_EXTENSIONS};

@@ -28,6 +28,12 @@ pub const SUPPORTED_EXTENSIONS: &[&str] = &["withdraw", "ack", "seq"];
 
 /// Legacy-mode messages remembered after writing, only so a failed write can be held again.
 const LEGACY_WINDOW: usize = 256;
+/// Most waiting customers and pending transfers kept: a hostile or broken server cannot grow
+/// them without bound (further offers are rejected frames).
+pub const MAX_WAITING: usize = 10_000;
+/// Rejected frames reported individually per second; beyond it they are only counted, so a flood
+/// of bad frames cannot flood the log or the UI.
+const REJECTIONS_REPORTED_PER_SEC: u64 = 20;
 
 /// Milliseconds on a monotonic clock chosen by the shell.
 pub type Millis = u64;
@@ -192,6 +198,8 @@ pub struct Session {
     unconfirmed: VecDeque<Unconfirmed>,
     last_seq: u64,
     epoch: Option<String>,
+    /// (second, rejections reported in it)
+    reject_window: (u64, u64),
 }
 
 impl Session {
@@ -221,6 +229,7 @@ impl Session {
             unconfirmed: VecDeque::new(),
             last_seq: 0,
             epoch: None,
+            reject_window: (0, 0),
         }
     }
 
@@ -494,11 +503,7 @@ impl Session {
                 }
             }
             Ok((f, _)) => self.dispatch(f),
-            Err(error) => {
-                self.stats.frames_rejected += 1;
-                self.log(LogLevel::Warn, format!("frame rejected: {error}"));
-                self.ui(UiEvent::FrameRejected { error, total: self.stats.frames_rejected });
-            }
+            Err(error) => self.reject(now, error),
         }
     }
 
@@ -553,6 +558,21 @@ impl Session {
 
     // ----- internals ------------------------------------------------------------------------
 
+    fn reject(&mut self, now: Millis, error: FrameError) {
+        self.stats.frames_rejected += 1;
+        let second = now / 1000;
+        if self.reject_window.0 != second {
+            self.reject_window = (second, 0);
+        }
+        self.reject_window.1 += 1;
+        if self.reject_window.1 <= REJECTIONS_REPORTED_PER_SEC {
+            self.log(LogLevel::Warn, format!("frame rejected: {error}"));
+            self.ui(UiEvent::FrameRejected { error, total: self.stats.frames_rejected });
+        } else if self.reject_window.1 == REJECTIONS_REPORTED_PER_SEC + 1 {
+            self.log(LogLevel::Warn, "bad-frame flood: further rejections this second are only counted".into());
+        }
+    }
+
     fn answer_waiting(&mut self, id: &Scalar, accept: bool) -> Result<(), SessionError> {
         let idx = self.waiting.iter().position(|c| &c.id == id).ok_or_else(|| SessionError::UnknownCustomer(id.key()))?;
         let Link::Open { conn, .. } = self.link else { return Err(SessionError::NotConnected) };
@@ -585,8 +605,13 @@ impl Session {
         match frame {
             ServerFrame::CustomerMessage(m) => self.ui(UiEvent::Message(m)),
             ServerFrame::CustomerWaiting(c) => {
+                let full = self.waiting.len() >= MAX_WAITING;
                 match self.waiting.iter_mut().find(|w| w.id == c.id) {
                     Some(existing) => existing.user_name = c.user_name.clone(),
+                    None if full => {
+                        let detail = format!("waiting queue full ({MAX_WAITING})");
+                        return self.reject(self.reject_window.0 * 1000, FrameError::BadData { status: 2, detail });
+                    }
                     None => self.waiting.push(c.clone()),
                 }
                 let waiting = self.waiting.len();
@@ -595,6 +620,10 @@ impl Session {
             }
             ServerFrame::TransferRequest(t) => {
                 if !self.transfers.iter().any(|p| p.id == t.customer.id) {
+                    if self.transfers.len() >= MAX_WAITING {
+                        let detail = format!("pending transfers full ({MAX_WAITING})");
+                        return self.reject(self.reject_window.0 * 1000, FrameError::BadData { status: 4, detail });
+                    }
                     self.transfers.push(t.customer.clone());
                 }
                 self.ui(UiEvent::TransferRequest(t));

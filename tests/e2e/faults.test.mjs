@@ -130,12 +130,13 @@ test(`no message lost, duplicated or reordered under faults (${PER_DIRECTION} ea
   }
   const reconnects = (await Promise.all(agents.map((a) => a.evaluate(() => window.bench.reconnects)))).reduce((s, n) => s + n, 0);
   const retried = (await Promise.all(agents.map((a) => a.evaluate(() => window.bench.retried)))).reduce((s, n) => s + n, 0);
+  const recoveries = (await Promise.all(agents.map((a) => a.evaluate(() => window.bench.recoveries)))).flat();
   console.log(`\nFault injection with Chromium agents: ${faults.length} faults\n  ${faults.join('\n  ')}`);
   console.log('| direction | sent | delivered | lost | duplicated | out of order |\n|---|---|---|---|---|---|');
   for (const [name, r] of [['visitor → agent', toAgents], ['agent → visitor', toVisitors]]) {
     console.log(`| ${name} | ${r.sent} | ${r.delivered} | ${r.lost} | ${r.duplicated} | ${r.outOfOrder} |`);
   }
-  console.log(`agent reconnects: ${reconnects}; refused sends retried: ${retried}`);
+  console.log(`agent reconnects: ${reconnects}; longest time to recover: ${Math.max(0, ...recoveries)} ms (reconnectMs 200); refused sends retried: ${retried}`);
   for (const r of [toAgents, toVisitors]) assert.deepEqual([r.lost, r.duplicated, r.outOfOrder], [0, 0, 0]);
   assert.ok(faults.length >= 3);
 });

@@ -6,7 +6,8 @@ import init, { AgentSession } from '../pkg/kefu_agent.js';
 const params = new URLSearchParams(location.search);
 const num = (k) => (params.has(k) ? Number(params.get(k)) : undefined);
 const kfId = params.get('kfId') || 'auto';
-const bench = { received: [], customers: [], sent: 0, retried: 0, reconnects: 0, state: 'idle' };
+const bench = { received: [], customers: [], sent: 0, retried: 0, reconnects: 0, state: 'idle', recoveries: [] };
+let lostAt = 0;
 window.bench = bench;
 const texts = new Map();
 
@@ -15,7 +16,8 @@ const config = { serverUrl: params.get('server') || location.origin, kfId, logLe
 for (const k of ['heartbeatMs', 'heartbeatTimeoutMs', 'reconnectMs', 'helloWaitMs']) if (num(k)) config[k] = num(k);
 const session = new AgentSession(config, {
   onStateChange: ({ state }) => {
-    if (state === 'reconnecting' && bench.state === 'open') bench.reconnects += 1;
+    if (state === 'reconnecting' && bench.state === 'open') { bench.reconnects += 1; lostAt = performance.now(); }
+    if (state === 'open' && lostAt) { bench.recoveries.push(Math.round(performance.now() - lostAt)); lostAt = 0; }
     bench.state = state;
     document.getElementById('state').textContent = state;
   },
