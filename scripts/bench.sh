@@ -19,5 +19,8 @@ row("kefu_agent.js (glue)", ["www/pkg/kefu_agent.js"]);
 row("session total (wasm + glue)", ["www/pkg/kefu_agent_bg.wasm", "www/pkg/kefu_agent.js"]);
 row("JS baseline (bench/baseline-chatDialog.js)", ["bench/baseline-chatDialog.js"]);
 '
-echo "== 2. decode + dispatch (native; the Chromium comparison is still to do) =="
+echo "== 2. decode + dispatch, 100 000 mixed frames (native core, then Chromium side by side with the JS baseline) =="
 cargo test -q --release --test core_bench -- --ignored --nocapture 2>&1 | grep -E "decode|timers"
+cp bench/baseline-chatDialog.js www/bench/baseline-chatDialog.js
+cargo build -q -p kefu-server
+node tests/e2e/bench-decode.mjs

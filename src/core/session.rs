@@ -606,17 +606,26 @@ impl Session {
             ServerFrame::CustomerMessage(m) => self.ui(UiEvent::Message(m)),
             ServerFrame::CustomerWaiting(c) => {
                 let full = self.waiting.len() >= MAX_WAITING;
-                match self.waiting.iter_mut().find(|w| w.id == c.id) {
-                    Some(existing) => existing.user_name = c.user_name.clone(),
+                let changed = match self.waiting.iter_mut().find(|w| w.id == c.id) {
+                    Some(existing) if existing.user_name == c.user_name => false,
+                    Some(existing) => {
+                        existing.user_name = c.user_name.clone();
+                        true
+                    }
                     None if full => {
                         let detail = format!("waiting queue full ({MAX_WAITING})");
                         return self.reject(self.reject_window.0 * 1000, FrameError::BadData { status: 2, detail });
                     }
-                    None => self.waiting.push(c.clone()),
-                }
+                    None => {
+                        self.waiting.push(c.clone());
+                        true
+                    }
+                };
                 let waiting = self.waiting.len();
                 self.ui(UiEvent::CustomerWaiting { customer: c, waiting });
-                self.ui(UiEvent::QueueChanged(self.waiting.clone()));
+                if changed {
+                    self.ui(UiEvent::QueueChanged(self.waiting.clone()));
+                }
             }
             ServerFrame::TransferRequest(t) => {
                 if !self.transfers.iter().any(|p| p.id == t.customer.id) {

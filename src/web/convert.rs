@@ -4,11 +4,17 @@ use crate::core::{Customer, Scalar};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 
+/// A JS string for a fixed name (property or hook), converted once and cached: payloads are built
+/// per frame, and re-encoding the same names each time dominated the dispatch cost.
+pub fn name(n: &str) -> JsValue {
+    JsValue::from_str(wasm_bindgen::intern(n))
+}
+
 /// A JS object with the given properties.
 pub fn object(props: &[(&str, JsValue)]) -> JsValue {
     let o = Object::new();
     for (k, v) in props {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+        let _ = Reflect::set(&o, &name(k), v);
     }
     o.into()
 }
@@ -56,5 +62,5 @@ pub fn get(obj: &JsValue, key: &str) -> JsValue {
     if !obj.is_object() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(obj, &name(key)).unwrap_or(JsValue::UNDEFINED)
 }

@@ -17,7 +17,7 @@
 //!
 //! A hook that throws is reported on the console and does not disturb the session.
 
-use super::convert::{customer_to_js, customers_to_js, get, object, opt_scalar_to_js, scalar_to_js};
+use super::convert::{customer_to_js, customers_to_js, get, name, object, opt_scalar_to_js, scalar_to_js};
 use crate::core::{LogLevel, UiEvent};
 use js_sys::Function;
 use wasm_bindgen::JsValue;
@@ -42,10 +42,11 @@ impl Hooks {
         Hooks { obj }
     }
 
-    fn call(&self, name: &str, payload: JsValue) {
+    /// Calls hook `name` with the payload built by `payload`, which runs only if the hook exists.
+    fn call(&self, name: &str, payload: impl FnOnce() -> JsValue) {
         let f = get(&self.obj, name);
         if let Some(f) = f.dyn_ref_fn() {
-            if let Err(e) = f.call1(&self.obj, &payload) {
+            if let Err(e) = f.call1(&self.obj, &payload()) {
                 web_sys::console::error_2(&JsValue::from_str(&format!("[kefu] hook {name} threw:")), &e);
             }
         }
@@ -55,10 +56,10 @@ impl Hooks {
     pub fn deliver(&self, e: &UiEvent) {
         let s = JsValue::from_str;
         match e {
-            UiEvent::StateChanged(st) => self.call("onStateChange", object(&[("state", s(st.as_str()))])),
+            UiEvent::StateChanged(st) => self.call("onStateChange", || object(&[("state", name(st.as_str()))])),
             UiEvent::Message(m) => self.call(
                 "onMessage",
-                object(&[
+                || object(&[
                     ("userId", scalar_to_js(&m.from.id)),
                     ("userName", s(&m.from.user_name)),
                     ("kfId", opt_scalar_to_js(&m.kf_id)),
@@ -66,41 +67,38 @@ impl Hooks {
                     ("createTime", opt_scalar_to_js(&m.create_time)),
                 ]),
             ),
-            UiEvent::CustomerWaiting { customer, waiting } => {
+            UiEvent::CustomerWaiting { customer, waiting } => self.call("onCustomerWaiting", || {
                 let p = customer_to_js(customer);
-                let _ = js_sys::Reflect::set(&p, &s("waiting"), &JsValue::from_f64(*waiting as f64));
-                self.call("onCustomerWaiting", p)
-            }
-            UiEvent::QueueChanged(q) => self.call("onQueueChange", object(&[("waiting", customers_to_js(q))])),
-            UiEvent::TransferRequest(t) => {
+                let _ = js_sys::Reflect::set(&p, &name("waiting"), &JsValue::from_f64(*waiting as f64));
+                p
+            }),
+            UiEvent::QueueChanged(q) => self.call("onQueueChange", || object(&[("waiting", customers_to_js(q))])),
+            UiEvent::TransferRequest(t) => self.call("onTransferRequest", || {
                 let data = js_sys::JSON::parse(&t.data_json).unwrap_or(JsValue::NULL);
-                self.call(
-                    "onTransferRequest",
-                    object(&[("id", scalar_to_js(&t.customer.id)), ("userName", s(&t.customer.user_name)), ("data", data)]),
-                )
-            }
-            UiEvent::TransferRejected(c) => self.call("onTransferRejected", customer_to_js(c)),
-            UiEvent::Heartbeat => self.call("onHeartbeat", object(&[])),
-            UiEvent::OfferWithdrawn { customer, reason } => {
+                object(&[("id", scalar_to_js(&t.customer.id)), ("userName", s(&t.customer.user_name)), ("data", data)])
+            }),
+            UiEvent::TransferRejected(c) => self.call("onTransferRejected", || customer_to_js(c)),
+            UiEvent::Heartbeat => self.call("onHeartbeat", || object(&[])),
+            UiEvent::OfferWithdrawn { customer, reason } => self.call("onOfferWithdrawn", || {
                 let p = customer_to_js(customer);
-                let _ = js_sys::Reflect::set(&p, &s("reason"), &s(reason));
-                self.call("onOfferWithdrawn", p)
-            }
+                let _ = js_sys::Reflect::set(&p, &name("reason"), &s(reason));
+                p
+            }),
             UiEvent::ExtensionsNegotiated(f) => self.call(
                 "onExtensions",
-                object(&[("features", f.iter().map(|x| JsValue::from_str(x)).collect::<js_sys::Array>().into())]),
+                || object(&[("features", f.iter().map(|x| JsValue::from_str(x)).collect::<js_sys::Array>().into())]),
             ),
             UiEvent::MessageStatus { local_id, status, reason } => self.call(
                 "onMessageStatus",
-                object(&[
+                || object(&[
                     ("localId", JsValue::from_f64(*local_id as f64)),
-                    ("status", s(status.as_str())),
+                    ("status", name(status.as_str())),
                     ("reason", reason.as_deref().map(s).unwrap_or(JsValue::NULL)),
                 ]),
             ),
             UiEvent::FrameRejected { error, total } => self.call(
                 "onFrameRejected",
-                object(&[("reason", s(error.class())), ("message", s(&error.to_string())), ("total", JsValue::from_f64(*total as f64))]),
+                || object(&[("reason", s(error.class())), ("message", s(&error.to_string())), ("total", JsValue::from_f64(*total as f64))]),
             ),
         }
     }
@@ -108,7 +106,7 @@ impl Hooks {
     /// Logs a line: to `onLog` when given, else to the console.
     pub fn log(&self, level: LogLevel, message: &str) {
         if get(&self.obj, "onLog").dyn_ref_fn().is_some() {
-            return self.call("onLog", object(&[("level", JsValue::from_str(level_name(level))), ("message", JsValue::from_str(message))]));
+            return self.call("onLog", || object(&[("level", name(level_name(level))), ("message", JsValue::from_str(message))]));
         }
         let line = JsValue::from_str(&format!("[kefu] {message}"));
         match level {

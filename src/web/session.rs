@@ -18,11 +18,13 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
+thread_local! {
+    /// `performance`, looked up once (every input is stamped with the time).
+    static PERFORMANCE: Option<web_sys::Performance> = web_sys::window().and_then(|w| w.performance());
+}
+
 fn now() -> Millis {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or_else(js_sys::Date::now) as Millis
+    PERFORMANCE.with(|p| p.as_ref().map(|p| p.now()).unwrap_or_else(js_sys::Date::now)) as Millis
 }
 
 struct Inner {
@@ -272,6 +274,20 @@ impl AgentSession {
             .feed(|core, _| core.send_message(user_id, user_name, content))
             .map(|id| id as f64)
             .map_err(|e| session_error(&e))
+    }
+
+    /// Feeds `text` as if the open socket had just received it (replaying captured traffic,
+    /// tests, benchmarks). Ignored (returns false) when no socket is open.
+    #[wasm_bindgen(js_name = injectFrame)]
+    pub fn inject_frame(&self, text: &str) -> bool {
+        let conn = self.inner.core.borrow().live_conn();
+        match conn {
+            Some(c) if self.inner.core.borrow().state() == crate::core::LinkState::Open => {
+                self.inner.feed(|core, now| core.handle_frame(now, c, crate::core::FrameIn::Text(text)));
+                true
+            }
+            _ => false,
+        }
     }
 
     /// `"idle" | "connecting" | "open" | "reconnecting" | "closed"`.
