@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Builds the wasm AgentSession into www/pkg (release), then shrinks it with binaryen's wasm-opt
-# from npm (Debian's binaryen is too old to parse what current Rust emits).
+# Builds the wasm AgentSession (release), then shrinks it with binaryen's wasm-opt from npm
+# (Debian's binaryen is too old to parse what current Rust emits).
+#   scripts/build-wasm.sh [OUT_DIR=www/pkg] [TARGET=web] [--pack]
+# --pack also writes package.json (the npm package); without it only what a page loads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-www/pkg}
 TARGET=${2:-web}
-wasm-pack --log-level warn build --release --target "$TARGET" --out-dir "$OUT" --no-pack
+PACK=--no-pack
+[ "${3:-}" = "--pack" ] && PACK=""
+wasm-pack --log-level warn build --release --target "$TARGET" --out-dir "$OUT" $PACK
 WASM="$OUT/kefu_agent_bg.wasm"
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int --enable-sign-ext \

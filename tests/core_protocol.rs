@@ -355,3 +355,14 @@ fn a_flood_of_offers_or_bad_frames_is_bounded() {
     assert!(reported <= 20, "{reported}");
     assert_eq!(d.s.state(), LinkState::Open);
 }
+
+#[test]
+fn a_first_frame_that_is_not_a_hello_ends_the_wait_at_once() {
+    let mut d = Driver::agent();
+    d.s.send_message("u".into(), "U".into(), "held".into()).unwrap();
+    let conn = d.connect_open();
+    assert_eq!(d.s.held_count(), 1);
+    let out = d.frame(conn, PONG);
+    assert_eq!(d.s.held_count(), 0, "a legacy server's first frame releases held messages");
+    assert!(sent(&out)[0].contains(r#""content":"held""#) && !sent(&out)[0].contains("msgId"));
+}

@@ -490,21 +490,17 @@ impl Hub {
             _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
         }
         let (name, now) = (v.user_name.clone(), now_ms());
-        let stored = self.store.add_message(user_id, &name, Some(kf_id), By::Agent, content, now, msg_id).map_err(|e| err(500, e.to_string()))?;
-        let Some(id) = stored else { return Ok(()) };
-        let seq = self.store.deliver(&format!("v:{user_id}"), id).map_err(|e| err(500, e.to_string()))?;
+        let recipient = format!("v:{user_id}");
+        let stored = self
+            .store
+            .add_and_deliver(user_id, &name, Some(kf_id), By::Agent, content, now, msg_id, Some(&recipient))
+            .map_err(|e| err(500, e.to_string()))?;
+        let Some((_, Some(seq))) = stored else { return Ok(()) };
         let kf_name = st.agent_name(kf_id);
         st.to_visitor_seq(user_id, p::visitor_message(kf_id, &kf_name, content, now, seq), Some(seq));
         Ok(())
     }
 
-    /// Sends a stored visitor message to agent `kf_id` under a new durable delivery number.
-    fn route_to_agent(&self, st: &mut State, kf_id: &str, user_id: &str, user_name: &str, id: i64, content: &str, t: i64) {
-        match self.store.deliver(&format!("kf:{kf_id}"), id) {
-            Ok(seq) => st.to_agent(kf_id, p::status_message(user_id, user_name, kf_id, content, t), Some(seq)),
-            Err(e) => tracing::error!(kf_id, error = %e, "could not record a delivery"),
-        }
-    }
 
     fn accept(&self, st: &mut State, kf_id: &str, user_id: &str) -> Result<(), HubError> {
         let v = st.visitors.get_mut(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
@@ -512,8 +508,8 @@ impl Hub {
             return Err(err(409, format!("customer {user_id:?} is no longer waiting")));
         }
         let now = now_ms();
-        let waiting_msgs = self.store.unassigned_messages(user_id).map_err(|e| err(500, e.to_string()))?;
-        let conversation = self.store.start_conversation(user_id, &v.user_name, kf_id, now).map_err(|e| err(500, e.to_string()))?;
+        let (conversation, waiting_msgs) =
+            self.store.start_conversation_and_deliver(user_id, &v.user_name, kf_id, now).map_err(|e| err(500, e.to_string()))?;
         let other_offer = v.offered_to.take().filter(|o| o != kf_id);
         v.state = VState::Assigned { kf_id: kf_id.to_owned(), conversation };
         let name = v.user_name.clone();
@@ -526,8 +522,8 @@ impl Hub {
         }
         let kf_name = st.agent_name(kf_id);
         st.to_visitor(user_id, p::visitor_status("assigned", Some(kf_id), Some(&kf_name), &format!("客服 {kf_name} 为您服务")));
-        for (id, content, t) in waiting_msgs {
-            self.route_to_agent(st, kf_id, user_id, &name, id, &content, t);
+        for (_, content, t, seq) in waiting_msgs {
+            st.to_agent(kf_id, p::status_message(user_id, &name, kf_id, &content, t), Some(seq));
         }
         tracing::info!(kf_id, user_id, "conversation assigned");
         Ok(())
@@ -717,13 +713,16 @@ impl Hub {
             VState::Assigned { kf_id, .. } => Some(kf_id.clone()),
             _ => None,
         };
+        let recipient = owner.as_ref().map(|k| format!("kf:{k}"));
         let stored = self
             .store
-            .add_message(user_id, &name, owner.as_deref(), By::Visitor, content, now, msg_id)
+            .add_and_deliver(user_id, &name, owner.as_deref(), By::Visitor, content, now, msg_id, recipient.as_deref())
             .map_err(|e| err(500, e.to_string()))?;
-        let Some(id) = stored else { return Ok(false) };
+        let Some((_, seq)) = stored else { return Ok(false) };
         match state {
-            VState::Assigned { kf_id, .. } => self.route_to_agent(&mut st, &kf_id, user_id, &name, id, content, now),
+            VState::Assigned { kf_id, .. } => {
+                st.to_agent(&kf_id, p::status_message(user_id, &name, &kf_id, content, now), seq);
+            }
             VState::Waiting => {}
             VState::Ended => {
                 // A new question after the end starts a new conversation.

@@ -168,6 +168,18 @@ impl Store {
     pub fn deliver(&self, recipient: &str, message_id: i64) -> rusqlite::Result<u64> {
         let mut cache = self.next_seq.lock().unwrap_or_else(|p| p.into_inner());
         let db = self.db();
+        let next = Self::insert_delivery(&db, &cache, recipient, message_id)?;
+        cache.insert(recipient.to_owned(), next + 1);
+        Ok(next)
+    }
+
+    /// Inserts the next delivery row for `recipient` (the caller updates the cache after commit).
+    fn insert_delivery(
+        db: &Connection,
+        cache: &std::collections::HashMap<String, u64>,
+        recipient: &str,
+        message_id: i64,
+    ) -> rusqlite::Result<u64> {
         let next = match cache.get(recipient) {
             Some(n) => *n,
             None => {
@@ -176,8 +188,86 @@ impl Store {
             }
         };
         db.execute("INSERT INTO deliveries(recipient, seq, message_id) VALUES (?1, ?2, ?3)", params![recipient, next as i64, message_id])?;
-        cache.insert(recipient.to_owned(), next + 1);
         Ok(next)
+    }
+
+    /// Stores a message and, in the same transaction, its delivery to `deliver_to`: a crash can
+    /// never leave a stored message that no recipient will be sent. Returns `None` for a resend
+    /// of a stored `client_msg_id`, else the message id and the delivery seq.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_and_deliver(
+        &self,
+        user_id: &str,
+        user_name: &str,
+        kf_id: Option<&str>,
+        sender: Sender,
+        content: &str,
+        now: i64,
+        client_msg_id: Option<&str>,
+        deliver_to: Option<&str>,
+    ) -> rusqlite::Result<Option<(i64, Option<u64>)>> {
+        let mut cache = self.next_seq.lock().unwrap_or_else(|p| p.into_inner());
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let n = tx.execute(
+            "INSERT OR IGNORE INTO messages(user_id, user_name, kf_id, sender, content, created_at, client_msg_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![user_id, user_name, kf_id, sender.as_str(), content, now, client_msg_id],
+        )?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let id = tx.last_insert_rowid();
+        let seq = match deliver_to {
+            Some(r) => Some(Self::insert_delivery(&tx, &cache, r, id)?),
+            None => None,
+        };
+        tx.commit()?;
+        if let (Some(r), Some(seq)) = (deliver_to, seq) {
+            cache.insert(r.to_owned(), seq + 1);
+        }
+        Ok(Some((id, seq)))
+    }
+
+    /// Starts a conversation and, in one transaction, routes the messages the visitor wrote while
+    /// waiting to the agent (`kf:<id>` deliveries). Returns the conversation id and those
+    /// messages with their delivery seqs: `(id, content, created_at, seq)`.
+    pub fn start_conversation_and_deliver(
+        &self,
+        user_id: &str,
+        user_name: &str,
+        kf_id: &str,
+        now: i64,
+    ) -> rusqlite::Result<(i64, Vec<(i64, String, i64, u64)>)> {
+        let mut cache = self.next_seq.lock().unwrap_or_else(|p| p.into_inner());
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let waiting: Vec<(i64, String, i64)> = {
+            let mut st = tx.prepare(
+                "SELECT id, content, created_at FROM messages WHERE user_id = ?1 AND sender = 'visitor' AND kf_id IS NULL ORDER BY id",
+            )?;
+            let rows = st.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+            rows
+        };
+        tx.execute(
+            "INSERT INTO conversations(user_id, user_name, kf_id, started_at) VALUES (?1, ?2, ?3, ?4)",
+            params![user_id, user_name, kf_id, now],
+        )?;
+        let conversation = tx.last_insert_rowid();
+        tx.execute("UPDATE messages SET kf_id = ?2 WHERE user_id = ?1 AND kf_id IS NULL", params![user_id, kf_id])?;
+        let recipient = format!("kf:{kf_id}");
+        let mut local = cache.clone();
+        let mut routed = Vec::new();
+        for (id, content, t) in waiting {
+            let seq = Self::insert_delivery(&tx, &local, &recipient, id)?;
+            local.insert(recipient.clone(), seq + 1);
+            routed.push((id, content, t, seq));
+        }
+        tx.commit()?;
+        if let Some((_, _, _, last)) = routed.last() {
+            cache.insert(recipient, last + 1);
+        }
+        Ok((conversation, routed))
     }
 
     /// Deliveries to `recipient` after `after_seq`, in order (at most `limit`).

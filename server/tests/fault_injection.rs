@@ -127,7 +127,7 @@ async fn run_agent(kf: String, port: u16, shared: Arc<AgentShared>, mut to_send:
     cfg.heartbeat_timeout_ms = 400;
     cfg.reconnect_ms = 200;
     cfg.connect_timeout_ms = 2000;
-    cfg.hello_wait_ms = 500;
+    cfg.hello_wait_ms = 2000;
     cfg.client_token = format!("{kf}-t");
     let t0 = Instant::now();
     let now = || t0.elapsed().as_millis() as u64;

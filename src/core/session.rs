@@ -602,6 +602,16 @@ impl Session {
     }
 
     fn dispatch(&mut self, frame: ServerFrame) {
+        // An extension server always says hello first: any other first frame means a legacy
+        // server, so held messages need not wait for the hello timeout.
+        if let (Link::Open { conn, hello_deadline: Some(_), .. }, false) = (&self.link, matches!(frame, ServerFrame::Hello { .. })) {
+            let conn = *conn;
+            if let Link::Open { hello_deadline, .. } = &mut self.link {
+                *hello_deadline = None;
+            }
+            self.log(LogLevel::Info, "first frame is not a hello: legacy protocol".into());
+            self.flush_outbox(conn);
+        }
         match frame {
             ServerFrame::CustomerMessage(m) => self.ui(UiEvent::Message(m)),
             ServerFrame::CustomerWaiting(c) => {

@@ -34,7 +34,7 @@ export interface AgentSessionConfig {
   /**
    * After a socket opens, how long held messages wait for the server's hello (status 100) so an
    * extension server gets them with message ids. A legacy server never says hello: they go out
-   * when this expires. Default 1000 ms.
+   * when its first other frame arrives or this expires. Default 1000 ms.
    */
   helloWaitMs?: number;
   /** Largest text frame read, in UTF-16 units; larger frames are skipped unparsed. Default 1048576. */

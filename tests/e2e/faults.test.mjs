@@ -93,7 +93,7 @@ test(`no message lost, duplicated or reordered under faults (${PER_DIRECTION} ea
   const agents = [];
   for (const kf of ['bf-a', 'bf-b']) {
     const p = await (await browser.newContext()).newPage();
-    await p.goto(`${server.base}/examples/auto-agent.html?server=${encodeURIComponent(base)}&kfId=${kf}&heartbeatMs=400&heartbeatTimeoutMs=400&reconnectMs=200&helloWaitMs=500`);
+    await p.goto(`${server.base}/examples/auto-agent.html?server=${encodeURIComponent(base)}&kfId=${kf}&heartbeatMs=400&heartbeatTimeoutMs=400&reconnectMs=200&helloWaitMs=2000`);
     await p.waitForFunction(() => window.bench && window.bench.state === 'open', null, { timeout: 15000 });
     agents.push(p);
   }
