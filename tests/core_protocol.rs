@@ -48,7 +48,7 @@ fn outgoing_frames_match_the_original_byte_for_byte() {
 fn session_actions_emit_those_frames() {
     let mut d = Driver::agent();
     let conn = d.connect_open();
-    d.run_until(d.now + 1_000); // legacy server: the hello wait is over
+    d.run_until(d.now + 3_000); // legacy server: the hello wait is over
     d.frame(conn, r#"{"status":2,"data":{"id":"u1","userName":"张三"}}"#);
     d.frame(conn, r#"{"status":2,"data":{"id":42,"userName":"李四"}}"#);
     d.frame(conn, r#"{"status":4,"data":{"id":"u9","userName":"王五","fromKfId":"kf2"}}"#);
@@ -306,7 +306,7 @@ fn with_seq_duplicates_are_dropped_and_last_seq_is_reported_on_reconnect() {
 fn a_legacy_server_ignores_seq_fields_and_never_sees_msg_ids() {
     let mut d = Driver::agent();
     let conn = d.connect_open();
-    d.run_until(d.now + 1_000);
+    d.run_until(d.now + 3_000);
     let f = r#"{"status":1,"data":{"userId":"u","content":"x"},"seq":5}"#;
     d.frame(conn, f);
     let out = d.frame(conn, f);
@@ -319,7 +319,7 @@ fn a_legacy_server_ignores_seq_fields_and_never_sees_msg_ids() {
 fn a_failed_write_is_held_again_in_order() {
     let mut d = Driver::agent();
     let conn = d.connect_open();
-    d.run_until(d.now + 1_000);
+    d.run_until(d.now + 3_000);
     let a = d.s.send_message("u".into(), "U".into(), "a".into()).unwrap();
     let b = d.s.send_message("u".into(), "U".into(), "b".into()).unwrap();
     d.drain();
@@ -330,9 +330,10 @@ fn a_failed_write_is_held_again_in_order() {
     d.run_until(d.now + 5_000);
     let c2 = d.s.live_conn().unwrap();
     d.s.handle_socket_opened(d.now, c2);
-    let out = d.run_until(d.now + 1_000);
+    let out = d.run_until(d.now + 3_000);
     let texts = sent(&out);
-    assert!(texts[0].contains(r#""content":"a""#) && texts[1].contains(r#""content":"b""#), "{texts:?}");
+    assert_eq!(texts[0], PING, "opening with held messages pings first");
+    assert!(texts[1].contains(r#""content":"a""#) && texts[2].contains(r#""content":"b""#), "{texts:?}");
 }
 
 #[test]

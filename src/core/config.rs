@@ -30,7 +30,9 @@ pub struct SessionConfig {
     /// Most messages held while disconnected; more are reported failed ("outbox full").
     pub max_held_messages: usize,
     /// How long an opened socket waits for the server's hello before treating the server as
-    /// legacy and sending held messages without extensions (default 1 000).
+    /// legacy and sending held messages without extensions (default 3 000). Rarely reached: with
+    /// messages held the client pings on opening, and any first frame other than a hello (such as
+    /// the ping's answer) decides at once.
     pub hello_wait_ms: u64,
     /// Prefix of message ids (extension `ack`); unique per page load, chosen by the shell.
     pub client_token: String,
@@ -52,7 +54,7 @@ impl SessionConfig {
             connect_timeout_ms: 10_000,
             offline_send: OfflineSend::Hold,
             max_held_messages: 1_000,
-            hello_wait_ms: 1_000,
+            hello_wait_ms: 3_000,
             client_token: "c".into(),
             max_frame_chars: 1 << 20,
         }

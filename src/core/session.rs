@@ -394,6 +394,12 @@ impl Session {
                     pong_deadline: None,
                     hello_deadline: Some(now + self.cfg.hello_wait_ms),
                 });
+                // With messages waiting, ask for a frame at once: an extension server's hello comes
+                // first anyway, and a legacy server's ping answer decides "legacy" after one round
+                // trip instead of after the hello timeout.
+                if !self.outbox.is_empty() || self.unconfirmed.iter().any(|u| u.awaiting_ack) {
+                    self.ping(now, conn);
+                }
             }
             _ => self.stale(conn, "open"),
         }

@@ -32,9 +32,10 @@ export interface AgentSessionConfig {
   /** Most messages held while disconnected; beyond it they fail with reason "outbox full". Default 1000. */
   maxHeldMessages?: number;
   /**
-   * After a socket opens, how long held messages wait for the server's hello (status 100) so an
-   * extension server gets them with message ids. A legacy server never says hello: they go out
-   * when its first other frame arrives or this expires. Default 1000 ms.
+   * After a socket opens with messages held, the client pings at once and holds them until the
+   * server speaks: a hello (status 100) means an extension server, which gets them with message
+   * ids; any other first frame means a legacy server, which gets them as the original sent them.
+   * This is only the fallback for a server that stays silent. Default 3000 ms.
    */
   helloWaitMs?: number;
   /** Largest text frame read, in UTF-16 units; larger frames are skipped unparsed. Default 1048576. */

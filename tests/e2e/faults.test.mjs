@@ -101,7 +101,15 @@ test(`no message lost, duplicated or reordered under faults (${PER_DIRECTION} ea
   const ids = ['bv0', 'bv1', 'bv2', 'bv3'];
   const perVisitor = PER_DIRECTION / ids.length;
   await vpage.addScriptTag({ content: `(${visitors.toString()})(${JSON.stringify(base)}, ${JSON.stringify(ids)}, ${perVisitor});` });
-  await Promise.all(agents.map((a) => a.waitForFunction(() => window.bench.customers.length >= 2, null, { timeout: 15000 })));
+  // Every visitor accepted by someone, every agent with at least one customer to reply to.
+  const spread = () => Promise.all(agents.map((a) => a.evaluate(() => window.bench.customers.length)));
+  for (let i = 0; i < 300; i++) {
+    const c = await spread();
+    if (c.reduce((s, n) => s + n, 0) >= ids.length && c.every((n) => n >= 1)) break;
+    await sleep(100);
+  }
+  const c = await spread();
+  assert.ok(c.every((n) => n >= 1) && c.reduce((s, n) => s + n, 0) >= ids.length, 'customers per agent: ' + c.join('/'));
   const perAgent = PER_DIRECTION / agents.length;
   await Promise.all(agents.map((a) => a.evaluate((n) => window.bench.start(n, 10), perAgent)));
 
