@@ -70,6 +70,19 @@ pub struct StoredMessage {
     pub create_time: i64,
 }
 
+/// Reads the columns `id, sender, user_id, user_name, kf_id, content, created_at` starting at `at`.
+fn stored_message(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredMessage> {
+    Ok(StoredMessage {
+        id: r.get(at)?,
+        sender: r.get(at + 1)?,
+        user_id: r.get(at + 2)?,
+        user_name: r.get(at + 3)?,
+        kf_id: r.get(at + 4)?,
+        content: r.get(at + 5)?,
+        create_time: r.get(at + 6)?,
+    })
+}
+
 /// The store. Cheap to share behind an `Arc`.
 pub struct Store {
     db: Mutex<Connection>,
@@ -161,16 +174,6 @@ impl Store {
     /// Identifies this store: delivery sequence numbers are only comparable within one epoch.
     pub fn epoch(&self) -> &str {
         &self.epoch
-    }
-
-    /// Records that message `message_id` goes to `recipient` (`kf:<id>` or `v:<id>`) and returns
-    /// its sequence number for that recipient (1, 2, 3, … durable across restarts).
-    pub fn deliver(&self, recipient: &str, message_id: i64) -> rusqlite::Result<u64> {
-        let mut cache = self.next_seq.lock().unwrap_or_else(|p| p.into_inner());
-        let db = self.db();
-        let next = Self::insert_delivery(&db, &cache, recipient, message_id)?;
-        cache.insert(recipient.to_owned(), next + 1);
-        Ok(next)
     }
 
     /// Inserts the next delivery row for `recipient` (the caller updates the cache after commit).
@@ -280,30 +283,9 @@ impl Store {
         )?;
         let rows = st
             .query_map(params![recipient, after_seq as i64, limit], |r| {
-                Ok(Delivery {
-                    seq: r.get::<_, i64>(0)? as u64,
-                    message: StoredMessage {
-                        id: r.get(1)?,
-                        sender: r.get(2)?,
-                        user_id: r.get(3)?,
-                        user_name: r.get(4)?,
-                        kf_id: r.get(5)?,
-                        content: r.get(6)?,
-                        create_time: r.get(7)?,
-                    },
-                })
+                Ok(Delivery { seq: r.get::<_, i64>(0)? as u64, message: stored_message(r, 1)? })
             })?
             .collect();
-        rows
-    }
-
-    /// A visitor's messages not yet routed to any agent (written while waiting), oldest first.
-    pub fn unassigned_messages(&self, user_id: &str) -> rusqlite::Result<Vec<(i64, String, i64)>> {
-        let db = self.db();
-        let mut st = db.prepare(
-            "SELECT id, content, created_at FROM messages WHERE user_id = ?1 AND sender = 'visitor' AND kf_id IS NULL ORDER BY id",
-        )?;
-        let rows = st.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect();
         rows
     }
 
@@ -340,18 +322,6 @@ impl Store {
         Ok((rows, total))
     }
 
-    /// Starts a conversation row; returns its id.
-    pub fn start_conversation(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64) -> rusqlite::Result<i64> {
-        let db = self.db();
-        db.execute(
-            "INSERT INTO conversations(user_id, user_name, kf_id, started_at) VALUES (?1, ?2, ?3, ?4)",
-            params![user_id, user_name, kf_id, now],
-        )?;
-        // Messages the visitor wrote while waiting join this conversation's agent.
-        db.execute("UPDATE messages SET kf_id = ?2 WHERE user_id = ?1 AND kf_id IS NULL", params![user_id, kf_id])?;
-        Ok(db.last_insert_rowid())
-    }
-
     /// Moves a conversation to another agent.
     pub fn reassign_conversation(&self, conversation: i64, kf_id: &str) -> rusqlite::Result<()> {
         self.db().execute("UPDATE conversations SET kf_id = ?2 WHERE id = ?1", params![conversation, kf_id]).map(|_| ())
@@ -360,28 +330,6 @@ impl Store {
     /// Marks a conversation ended.
     pub fn end_conversation(&self, conversation: i64, now: i64) -> rusqlite::Result<()> {
         self.db().execute("UPDATE conversations SET ended_at = ?2 WHERE id = ?1", params![conversation, now]).map(|_| ())
-    }
-
-    /// Appends a message; returns its id, or `None` when `client_msg_id` was already stored for
-    /// this customer and sender (a client's resend: nothing is written twice).
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_message(
-        &self,
-        user_id: &str,
-        user_name: &str,
-        kf_id: Option<&str>,
-        sender: Sender,
-        content: &str,
-        now: i64,
-        client_msg_id: Option<&str>,
-    ) -> rusqlite::Result<Option<i64>> {
-        let db = self.db();
-        let n = db.execute(
-            "INSERT OR IGNORE INTO messages(user_id, user_name, kf_id, sender, content, created_at, client_msg_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![user_id, user_name, kf_id, sender.as_str(), content, now, client_msg_id],
-        )?;
-        Ok((n == 1).then(|| db.last_insert_rowid()))
     }
 
     /// A customer's history, oldest first, paged from the newest end: page 1 is the latest
@@ -396,15 +344,7 @@ impl Store {
         )?;
         let mut rows = st
             .query_map(params![user_id, per_page as i64, offset], |r| {
-                Ok(StoredMessage {
-                    id: r.get(0)?,
-                    sender: r.get(1)?,
-                    user_id: r.get(2)?,
-                    user_name: r.get(3)?,
-                    kf_id: r.get(4)?,
-                    content: r.get(5)?,
-                    create_time: r.get(6)?,
-                })
+                stored_message(r, 0)
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.reverse();
