@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the wasm AgentSession (release), then shrinks it with binaryen's wasm-opt from npm
-# (Debian's binaryen is too old to parse what current Rust emits).
+# (Debian's binaryen is too old to parse what current Rust emits), and minifies the JS glue.
 #   scripts/build-wasm.sh [OUT_DIR=www/pkg] [TARGET=web] [--pack]
 # --pack also writes package.json (the npm package); without it only what a page loads.
 set -euo pipefail
@@ -16,4 +16,9 @@ node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-call-indirect-overlong \
   "$WASM" -o "$WASM.opt"
 mv "$WASM.opt" "$WASM"
+# The generated JS glue is minified like any production script (exports keep their names; the
+# TypeScript declarations beside it document them).
+for js in "$OUT"/*.js; do
+  node_modules/.bin/esbuild "$js" --minify --log-level=warning --outfile="$js.min" && mv "$js.min" "$js"
+done
 echo "[build-wasm] $WASM: $(wc -c < "$WASM") bytes, $(gzip -9 -c "$WASM" | wc -c) gzip"

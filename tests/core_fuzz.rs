@@ -63,7 +63,7 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-fn check_invariants(s: &Session, outputs: &[Output], max_held: usize) {
+fn check_invariants(s: &JsonSession, outputs: &[JsonOutput], max_held: usize) {
     // Only the live socket is ever written to.
     for o in outputs {
         if let Output::Send { conn, .. } = o {
@@ -128,7 +128,7 @@ proptest! {
                 }
                 Step::Advance(ms) => now += ms,
             }
-            let out: Vec<Output> = std::iter::from_fn(|| s.poll_output()).collect();
+            let out: Vec<JsonOutput> = std::iter::from_fn(|| s.poll_output()).collect();
             prop_assert!(out.len() < 10_000, "bounded output per step");
             check_invariants(&s, &out, 5);
         }

@@ -73,15 +73,23 @@ fn session_actions_emit_those_frames() {
 #[test]
 fn status_1_becomes_a_message_event() {
     let f = decode_frame(r#"{"status":1,"data":{"userId":"u1","userName":"张三","kfId":"xiaoming","content":"<b>hi</b>","createTime":1700000000000,"extra":true}}"#).unwrap();
-    assert_eq!(
-        f,
-        ServerFrame::CustomerMessage(CustomerMessage {
-            from: Customer { id: "u1".into(), user_name: "张三".into() },
-            kf_id: Some("xiaoming".into()),
-            content: "<b>hi</b>".into(),
-            create_time: Some(num(1_700_000_000_000)),
-        })
-    );
+    // The data object goes to the UI as sent, unknown fields included.
+    let expected: serde_json::Value = serde_json::from_str(
+        r#"{"userId":"u1","userName":"张三","kfId":"xiaoming","content":"<b>hi</b>","createTime":1700000000000,"extra":true}"#,
+    )
+    .unwrap();
+    assert_eq!(f, ServerFrame::CustomerMessage(expected));
+}
+
+#[test]
+fn a_message_without_user_name_is_given_the_id_text() {
+    match decode_frame(r#"{"status":1,"data":{"userId":42,"content":"x"}}"#) {
+        Ok(ServerFrame::CustomerMessage(m)) => {
+            assert_eq!(m["userName"], "42");
+            assert_eq!(m["userId"], 42, "the id keeps its JSON type");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -93,23 +101,25 @@ fn status_may_be_a_numeric_string_like_the_originals_loose_equality() {
 #[test]
 fn statuses_2_4_5_name_the_customer_by_id() {
     let c = |id: Scalar, n: &str| Customer { id, user_name: n.into() };
-    assert_eq!(
-        decode_frame(r#"{"status":2,"data":{"id":5,"userName":"A"}}"#),
-        Ok(ServerFrame::CustomerWaiting(c(num(5), "A")))
-    );
-    assert_eq!(
-        decode_frame(r#"{"status":5,"data":{"id":"x","userName":"B"}}"#),
-        Ok(ServerFrame::TransferRejected(c("x".into(), "B")))
-    );
-    match decode_frame(r#"{"status":4,"data":{"id":"x","userName":"B","reason":"lunch"}}"#) {
-        Ok(ServerFrame::TransferRequest(t)) => {
-            assert_eq!(t.customer, c("x".into(), "B"));
-            assert!(t.data_json.contains(r#""reason":"lunch""#));
-        }
+    let who = |f: ServerFrame<serde_json::Value>| match f {
+        ServerFrame::CustomerWaiting(o) | ServerFrame::TransferRejected(o) | ServerFrame::TransferRequest(o) => o,
         other => panic!("{other:?}"),
-    }
-    // A missing userName falls back to the id.
-    assert_eq!(decode_frame(r#"{"status":2,"data":{"id":"u7"}}"#), Ok(ServerFrame::CustomerWaiting(c("u7".into(), "u7"))));
+    };
+    let w = decode_frame(r#"{"status":2,"data":{"id":5,"userName":"A"}}"#).unwrap();
+    assert!(matches!(w, ServerFrame::CustomerWaiting(_)));
+    assert_eq!(who(w).customer, c(num(5), "A"));
+    let r = decode_frame(r#"{"status":5,"data":{"id":"x","userName":"B"}}"#).unwrap();
+    assert!(matches!(r, ServerFrame::TransferRejected(_)));
+    assert_eq!(who(r).customer, c("x".into(), "B"));
+    let t = decode_frame(r#"{"status":4,"data":{"id":"x","userName":"B","reason":"lunch"}}"#).unwrap();
+    assert!(matches!(t, ServerFrame::TransferRequest(_)));
+    let t = who(t);
+    assert_eq!(t.customer, c("x".into(), "B"));
+    assert_eq!(t.data["reason"], "lunch");
+    // A missing userName falls back to the id, in the core and in the payload the UI gets.
+    let w = who(decode_frame(r#"{"status":2,"data":{"id":"u7"}}"#).unwrap());
+    assert_eq!(w.customer, c("u7".into(), "u7"));
+    assert_eq!(w.data["userName"], "u7");
 }
 
 #[test]
@@ -133,6 +143,11 @@ fn every_bad_frame_class_is_named() {
     assert_eq!(class(r#"{"status":2,"data":"u1"}"#), "bad-data");
     assert_eq!(class(r#"{"status":2,"data":{"id":""}}"#), "bad-data");
     assert_eq!(class(r#"{"status":4,"data":{"id":null}}"#), "bad-data");
+    assert_eq!(class(r#"{"status":1,"data":{"userId":"u","content":"c","userName":7}}"#), "bad-data");
+    assert_eq!(class(r#"{"status":1,"data":{"userId":"u","content":"c","createTime":{}}}"#), "bad-data");
+    assert_eq!(class(r#"{"status":1,"data":{"userId":"u","content":"c"},"seq":-1}"#), "bad-data");
+    assert_eq!(class(r#"{"status":100,"data":{"features":"ack"}}"#), "bad-data");
+    assert_eq!(class(r#"{"status":101,"data":{}}"#), "bad-data");
     assert_eq!(class(r#"{"status":5,"data":{"id":{"a":1}}}"#), "bad-data");
 }
 
@@ -232,7 +247,7 @@ fn a_withdrawn_offer_leaves_the_queue() {
     assert_eq!(d.s.accept_customer(&"a".into()), Err(SessionError::UnknownCustomer("a".into())));
 }
 
-fn hello(d: &mut Driver, conn: ConnId, epoch: &str) -> Vec<Output> {
+fn hello(d: &mut Driver, conn: ConnId, epoch: &str) -> Vec<JsonOutput> {
     d.frame(conn, &format!(r#"{{"status":100,"data":{{"features":["withdraw","ack","seq"],"epoch":"{epoch}"}}}}"#))
 }
 
@@ -279,7 +294,7 @@ fn with_seq_duplicates_are_dropped_and_last_seq_is_reported_on_reconnect() {
     let conn = d.connect_open();
     hello(&mut d, conn, "e1");
     let m = |seq: u64, text: &str| format!(r#"{{"status":1,"data":{{"userId":"u","content":"{text}"}},"seq":{seq}}}"#);
-    let messages = |out: &[Output]| ui(out).iter().filter(|e| matches!(e, UiEvent::Message(_))).count();
+    let messages = |out: &[JsonOutput]| ui(out).iter().filter(|e| matches!(e, UiEvent::Message(_))).count();
     assert_eq!(messages(&d.frame(conn, &m(1, "a"))), 1);
     assert_eq!(messages(&d.frame(conn, &m(2, "b"))), 1);
     assert_eq!(messages(&d.frame(conn, &m(2, "b"))), 0, "a replayed frame is dropped");

@@ -6,7 +6,7 @@
 //! Prints the table (see docs/reliability.md).
 
 use futures_util::{SinkExt, StreamExt};
-use kefu_agent::core::{DeliveryStatus, LinkState, Output, Scalar, Session, SessionConfig, UiEvent};
+use kefu_agent::core::{DeliveryStatus, JsonSession, LinkState, Output, Scalar, Session, SessionConfig, UiEvent};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -131,7 +131,7 @@ async fn run_agent(kf: String, port: u16, shared: Arc<AgentShared>, mut to_send:
     cfg.client_token = format!("{kf}-t");
     let t0 = Instant::now();
     let now = || t0.elapsed().as_millis() as u64;
-    let mut s = Session::new(cfg);
+    let mut s: JsonSession = Session::new(cfg);
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<AgentEvent>();
     let mut sink: Option<(u64, futures_util::stream::SplitSink<_, Message>)> = None;
     let mut texts: HashMap<u64, (String, String)> = HashMap::new(); // local id -> (user, content)
@@ -162,9 +162,9 @@ async fn run_agent(kf: String, port: u16, shared: Arc<AgentShared>, mut to_send:
                         }
                     });
                 }
-                Output::Send { conn, text, local_id } => {
+                Output::Send { conn, frame, local_id } => {
                     let ok = match &mut sink {
-                        Some((c, w)) if *c == conn => w.send(Message::Text(text.into())).await.is_ok(),
+                        Some((c, w)) if *c == conn => w.send(Message::Text(frame.encode().into())).await.is_ok(),
                         _ => false,
                     };
                     if !ok {
@@ -178,8 +178,9 @@ async fn run_agent(kf: String, port: u16, shared: Arc<AgentShared>, mut to_send:
                         }
                     }
                 }
-                Output::Ui(UiEvent::Message(m)) => shared.tally.lock().unwrap().record(&kf, &m.content),
-                Output::Ui(UiEvent::CustomerWaiting { customer, .. }) => {
+                Output::Ui(UiEvent::Message(m)) => shared.tally.lock().unwrap().record(&kf, m["content"].as_str().unwrap_or_default()),
+                Output::Ui(UiEvent::CustomerWaiting { offer, .. }) => {
+                    let customer = offer.customer;
                     let _ = s.accept_customer(&customer.id);
                     let mut cs = shared.customers.lock().unwrap();
                     if !cs.contains(&customer.id.key()) {

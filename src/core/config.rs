@@ -73,7 +73,7 @@ impl SessionConfig {
             ("helloWaitMs", self.hello_wait_ms),
         ] {
             if v == 0 {
-                return Err(format!("{name} must be a positive number of milliseconds"));
+                return Err([name, " must be a positive number of milliseconds"].concat());
             }
         }
         if self.max_frame_chars < 16 {

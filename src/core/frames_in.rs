@@ -3,11 +3,13 @@
 //! Leniency matches the original client where a real backend relies on it: `status` may be a number
 //! or a numeric string (the original compared with `==`), ids may be strings or numbers, unknown
 //! fields are ignored. Everything else that the original would have mishandled is a [`FrameError`].
+//!
+//! The rules work on an already parsed value ([`JsonValue`]): the browser's `JSON.parse` result in
+//! the wasm shell, `serde_json::Value` natively ([`decode_frame`]). Payloads that only the UI reads
+//! (a chat message, a transfer's data) stay in that parsed form and are passed through untouched.
 
+use super::json::JsonValue;
 use super::scalar::Scalar;
-use serde::de::{self, Deserializer, Visitor};
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use std::fmt;
 
 /// A customer as named by the server: `id` (or `userId`) and `userName`.
@@ -19,39 +21,36 @@ pub struct Customer {
     pub user_name: String,
 }
 
-/// Status 1: a customer's chat message.
+/// Status 1: a customer's chat message: the frame's `data` object as the server sent it
+/// (`userId`, `userName`, `kfId`, `content`, `createTime` and anything else), validated
+/// (`userId` a non-empty string or number, `content` a string) and with `userName` filled in from
+/// the id when the server sent none. Untrusted text: the UI must escape it.
+pub type CustomerMessage<V> = V;
+
+/// A frame about one customer (status 2, 4, 5, 3): who, for the core's queues, and the whole
+/// `data` object (with `userName` filled in when missing), passed to the UI without copying.
 #[derive(Clone, Debug, PartialEq)]
-pub struct CustomerMessage {
-    /// The sending customer (`userId`, `userName`).
-    pub from: Customer,
-    /// The agent the server routed it to (`kfId`), if sent.
-    pub kf_id: Option<Scalar>,
-    /// The message text, untrusted.
-    pub content: String,
-    /// The server's timestamp (`createTime`), if sent.
-    pub create_time: Option<Scalar>,
+pub struct CustomerFrame<V> {
+    /// The customer (`id`, `userName`).
+    pub customer: Customer,
+    /// The whole `data` object, for the UI ("whatever else the server sends").
+    pub data: V,
 }
 
 /// Status 4: another agent hands a conversation over.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TransferRequest {
-    /// The customer whose conversation is offered.
-    pub customer: Customer,
-    /// The whole `data` object as JSON text, for the UI ("whatever else the server sends").
-    pub data_json: String,
-}
+pub type TransferRequest<V> = CustomerFrame<V>;
 
-/// A decoded, validated server frame.
+/// A decoded, validated server frame; `V` is the parsed-JSON type payloads stay in.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ServerFrame {
+pub enum ServerFrame<V> {
     /// Status 1.
-    CustomerMessage(CustomerMessage),
+    CustomerMessage(CustomerMessage<V>),
     /// Status 2: a new customer asks to be accepted.
-    CustomerWaiting(Customer),
+    CustomerWaiting(CustomerFrame<V>),
     /// Status 4.
-    TransferRequest(TransferRequest),
+    TransferRequest(TransferRequest<V>),
     /// Status 5: the agent we transferred to refused; the conversation stays here.
-    TransferRejected(Customer),
+    TransferRejected(CustomerFrame<V>),
     /// Status 9: heartbeat answer.
     Heartbeat,
     /// Status 100 (extension): the server's hello, listing the extensions it offers.
@@ -71,8 +70,8 @@ pub enum ServerFrame {
     /// Status 3 (extension `withdraw`): an offer is no longer open (accepted elsewhere, the
     /// customer left).
     OfferWithdrawn {
-        /// The customer.
-        customer: Customer,
+        /// The customer and the `data` object.
+        offer: CustomerFrame<V>,
         /// Why, as the server put it.
         reason: String,
     },
@@ -112,19 +111,28 @@ pub enum FrameError {
 
 impl fmt::Display for FrameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FrameError::NotJson(e) => write!(f, "not JSON: {e}"),
-            FrameError::NotObject => f.write_str("not a JSON object"),
-            FrameError::BadStatus(e) => write!(f, "bad status: {e}"),
-            FrameError::UnknownStatus(s) => write!(f, "unknown status {s}"),
-            FrameError::BadData { status, detail } => write!(f, "status {status}: bad data: {detail}"),
-            FrameError::Binary { len } => write!(f, "binary frame of {len} bytes (only JSON text is spoken)"),
-            FrameError::TooLarge { len, max } => write!(f, "frame of {len} chars exceeds the {max}-char limit"),
-        }
+        f.write_str(&self.message())
     }
 }
 
 impl FrameError {
+    /// The human-readable message.
+    pub fn message(&self) -> String {
+        let mut b = itoa::Buffer::new();
+        let mut c = itoa::Buffer::new();
+        match self {
+            FrameError::NotJson(e) => ["not JSON: ", e].concat(),
+            FrameError::NotObject => "not a JSON object".into(),
+            FrameError::BadStatus(e) => ["bad status: ", e].concat(),
+            FrameError::UnknownStatus(s) => ["unknown status ", b.format(*s)].concat(),
+            FrameError::BadData { status, detail } => ["status ", b.format(*status), ": bad data: ", detail].concat(),
+            FrameError::Binary { len } => ["binary frame of ", b.format(*len), " bytes (only JSON text is spoken)"].concat(),
+            FrameError::TooLarge { len, max } => {
+                ["frame of ", b.format(*len), " chars exceeds the limit of ", c.format(*max)].concat()
+            }
+        }
+    }
+
     /// A short stable name of the error class, for counters and the JS `reason` code.
     pub fn class(&self) -> &'static str {
         match self {
@@ -139,168 +147,169 @@ impl FrameError {
     }
 }
 
-/// `status` as a number or a numeric string.
-struct Status(i64);
+fn bad(status: i64, detail: &str) -> FrameError {
+    FrameError::BadData { status, detail: detail.into() }
+}
 
-impl<'de> Deserialize<'de> for Status {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Status, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Status;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an integer status")
+/// A required id: a non-empty string or a finite number.
+fn scalar<V: JsonValue>(status: i64, v: Option<V>, what: &'static str) -> Result<Scalar, FrameError> {
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return Err(FrameError::BadData { status, detail: ["missing `", what, "`"].concat() });
+    };
+    let s = match (v.as_string(), v.number_text()) {
+        (Some(s), _) => Scalar::Text(s),
+        (None, Some(n)) => Scalar::Number(n),
+        _ => return Err(FrameError::BadData { status, detail: ["`", what, "` must be a string or a number"].concat() }),
+    };
+    if s.is_blank() {
+        return Err(bad(status, "empty customer id"));
+    }
+    Ok(s)
+}
+
+/// An optional string: absent and `null` are `None`, anything but a string is an error.
+fn opt_string<V: JsonValue>(status: i64, v: Option<V>, what: &'static str) -> Result<Option<String>, FrameError> {
+    match v.filter(|v| !v.is_null()) {
+        None => Ok(None),
+        Some(v) => v.as_string().map(Some).ok_or_else(|| FrameError::BadData { status, detail: ["`", what, "` must be a string"].concat() }),
+    }
+}
+
+/// A required id, checked without copying it: a non-empty string or a number.
+fn check_id<V: JsonValue>(status: i64, v: Option<V>, what: &'static str) -> Result<V, FrameError> {
+    match v.filter(|v| !v.is_null()) {
+        None => Err(FrameError::BadData { status, detail: ["missing `", what, "`"].concat() }),
+        Some(v) if v.is_empty_string() => Err(bad(status, "empty customer id")),
+        Some(v) if v.is_string() || v.is_number() => Ok(v),
+        Some(_) => Err(FrameError::BadData { status, detail: ["`", what, "` must be a string or a number"].concat() }),
+    }
+}
+
+/// An optional id-like value: absent/`null`, a string or a number.
+fn check_opt_scalar<V: JsonValue>(status: i64, v: Option<V>, what: &'static str) -> Result<(), FrameError> {
+    match v.filter(|v| !v.is_null()) {
+        Some(v) if !v.is_string() && !v.is_number() => {
+            Err(FrameError::BadData { status, detail: ["`", what, "` must be a string or a number"].concat() })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn customer<V: JsonValue>(status: i64, mut data: V) -> Result<CustomerFrame<V>, FrameError> {
+    let id = scalar(status, data.field("id"), "id")?;
+    let user_name = match opt_string(status, data.field("userName"), "userName")? {
+        Some(n) => n,
+        None => {
+            data.set_string("userName", id.as_key());
+            id.key()
+        }
+    };
+    Ok(CustomerFrame { customer: Customer { id, user_name }, data })
+}
+
+fn data_of<V: JsonValue>(status: i64, root: &V) -> Result<V, FrameError> {
+    match root.field("data") {
+        Some(d) if d.is_object() => Ok(d),
+        Some(d) if !d.is_null() => Err(bad(status, "`data` is not an object")),
+        _ => Err(bad(status, "missing `data`")),
+    }
+}
+
+/// `status` as a number or a numeric string (the original compared with `==`).
+fn status_of<V: JsonValue>(root: &V) -> Result<i64, FrameError> {
+    let v = root.field("status").ok_or_else(|| FrameError::BadStatus("missing `status`".into()))?;
+    if let Some(f) = v.as_f64() {
+        return if f.fract() == 0.0 && f.abs() < 1e15 {
+            Ok(f as i64)
+        } else {
+            Err(FrameError::BadStatus("status is not an integer".into()))
+        };
+    }
+    match v.as_string() {
+        Some(s) => s.trim().parse().map_err(|_| FrameError::BadStatus("status string is not an integer".into())),
+        None => Err(FrameError::BadStatus("status must be a number".into())),
+    }
+}
+
+/// `seq` (extension): absent/`null`, or a non-negative integer.
+fn seq_of<V: JsonValue>(status: i64, root: &V) -> Result<Option<u64>, FrameError> {
+    match root.field("seq").filter(|v| !v.is_null()) {
+        None => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(f) if f >= 0.0 && f.fract() == 0.0 && f < 9.0e15 => Ok(Some(f as u64)),
+            _ => Err(bad(status, "`seq` must be a non-negative integer")),
+        },
+    }
+}
+
+/// Decodes one parsed frame and its sequence number (extension `seq`: a top-level `"seq"` that
+/// legacy clients ignore). Never panics, whatever the input.
+pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64>), FrameError> {
+    if !root.is_object() {
+        return Err(FrameError::NotObject);
+    }
+    let status = status_of(&root)?;
+    let seq = seq_of(status, &root)?;
+    let frame = match status {
+        1 => {
+            // Checked by type only: the payload goes to the UI as it is, nothing is copied.
+            let mut d = data_of(status, &root)?;
+            let id = check_id(status, d.field("userId"), "userId")?;
+            if !d.field("content").is_some_and(|c| c.is_string()) {
+                return Err(bad(status, "`content` must be a string"));
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Status, E> {
-                i64::try_from(v).map(Status).map_err(|_| E::custom("status out of range"))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Status, E> {
-                Ok(Status(v))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Status, E> {
-                if v.fract() == 0.0 && v.abs() < 1e15 {
-                    Ok(Status(v as i64))
-                } else {
-                    Err(E::custom("status is not an integer"))
+            check_opt_scalar(status, d.field("kfId"), "kfId")?;
+            check_opt_scalar(status, d.field("createTime"), "createTime")?;
+            match d.field("userName").filter(|v| !v.is_null()) {
+                Some(n) if n.is_string() => {}
+                Some(_) => return Err(bad(status, "`userName` must be a string")),
+                None => {
+                    let text = id.as_string().or_else(|| id.number_text()).unwrap_or_default();
+                    d.set_string("userName", &text);
                 }
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Status, E> {
-                v.trim().parse().map(Status).map_err(|_| E::custom("status string is not an integer"))
-            }
+            ServerFrame::CustomerMessage(d)
         }
-        d.deserialize_any(V)
-    }
-}
-
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    status: Option<Status>,
-    #[serde(borrow)]
-    data: Option<&'a RawValue>,
-    seq: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MessageData {
-    user_id: Scalar,
-    user_name: Option<String>,
-    kf_id: Option<Scalar>,
-    content: String,
-    create_time: Option<Scalar>,
-}
-
-#[derive(Deserialize)]
-struct HelloData {
-    #[serde(default)]
-    features: Vec<String>,
-    epoch: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AckData {
-    msg_id: String,
-    error: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WithdrawData {
-    id: Scalar,
-    user_name: Option<String>,
-    #[serde(default)]
-    reason: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CustomerData {
-    id: Scalar,
-    user_name: Option<String>,
-}
-
-fn customer(id: Scalar, user_name: Option<String>) -> Customer {
-    let user_name = user_name.unwrap_or_else(|| id.key());
-    Customer { id, user_name }
-}
-
-fn data_of<'a, T: Deserialize<'a>>(status: i64, data: Option<&'a RawValue>) -> Result<T, FrameError> {
-    let raw = data.ok_or_else(|| FrameError::BadData { status, detail: "missing `data`".into() })?;
-    serde_json::from_str(raw.get()).map_err(|e| FrameError::BadData { status, detail: e.to_string() })
-}
-
-fn check_id(status: i64, id: &Scalar) -> Result<(), FrameError> {
-    if id.is_blank() {
-        return Err(FrameError::BadData { status, detail: "empty customer id".into() });
-    }
-    Ok(())
-}
-
-/// Decodes one text frame. Never panics, whatever the input.
-pub fn decode_frame(text: &str) -> Result<ServerFrame, FrameError> {
-    decode_frame_seq(text).map(|(f, _)| f)
-}
-
-/// Decodes one text frame and its sequence number (extension `seq`: a top-level `"seq"` that
-/// legacy clients ignore).
-pub fn decode_frame_seq(text: &str) -> Result<(ServerFrame, Option<u64>), FrameError> {
-    if !text.trim_start().starts_with('{') {
-        // serde would read a JSON array as a struct; only objects are frames.
-        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-            Ok(_) => FrameError::NotObject,
-            Err(e) => FrameError::NotJson(e.to_string()),
-        });
-    }
-    let env: Envelope<'_> = serde_json::from_str(text).map_err(|e| {
-        use serde_json::error::Category;
-        match e.classify() {
-            Category::Data => FrameError::BadStatus(e.to_string()),
-            _ => FrameError::NotJson(e.to_string()),
-        }
-    })?;
-    let status = env.status.ok_or_else(|| FrameError::BadStatus("missing `status`".into()))?.0;
-    decode_status(status, env.data).map(|f| (f, env.seq))
-}
-
-fn decode_status(status: i64, data: Option<&RawValue>) -> Result<ServerFrame, FrameError> {
-    let env_data = data;
-    match status {
-        1 => {
-            let d: MessageData = data_of(status, env_data)?;
-            check_id(status, &d.user_id)?;
-            Ok(ServerFrame::CustomerMessage(CustomerMessage {
-                from: customer(d.user_id, d.user_name),
-                kf_id: d.kf_id,
-                content: d.content,
-                create_time: d.create_time,
-            }))
-        }
-        2 | 5 => {
-            let d: CustomerData = data_of(status, env_data)?;
-            check_id(status, &d.id)?;
-            let c = customer(d.id, d.user_name);
-            Ok(if status == 2 { ServerFrame::CustomerWaiting(c) } else { ServerFrame::TransferRejected(c) })
-        }
-        4 => {
-            let d: CustomerData = data_of(status, env_data)?;
-            check_id(status, &d.id)?;
-            let data_json = env_data.map(|r| r.get().to_owned()).unwrap_or_default();
-            Ok(ServerFrame::TransferRequest(TransferRequest { customer: customer(d.id, d.user_name), data_json }))
-        }
-        9 => Ok(ServerFrame::Heartbeat),
+        2 => ServerFrame::CustomerWaiting(customer(status, data_of(status, &root)?)?),
+        5 => ServerFrame::TransferRejected(customer(status, data_of(status, &root)?)?),
+        4 => ServerFrame::TransferRequest(customer(status, data_of(status, &root)?)?),
+        9 => ServerFrame::Heartbeat,
         3 => {
-            let d: WithdrawData = data_of(status, env_data)?;
-            check_id(status, &d.id)?;
-            Ok(ServerFrame::OfferWithdrawn { customer: customer(d.id, d.user_name), reason: d.reason })
+            let offer = customer(status, data_of(status, &root)?)?;
+            let reason = opt_string(status, offer.data.field("reason"), "reason")?.unwrap_or_default();
+            ServerFrame::OfferWithdrawn { offer, reason }
         }
         100 => {
-            let d: HelloData = data_of(status, env_data)?;
-            Ok(ServerFrame::Hello { features: d.features, epoch: d.epoch })
+            let d = data_of(status, &root)?;
+            let features = match d.field("features").filter(|v| !v.is_null()) {
+                None => Vec::new(),
+                Some(f) => f
+                    .items()
+                    .and_then(|items| items.iter().map(|i| i.as_string()).collect::<Option<Vec<_>>>())
+                    .ok_or_else(|| bad(status, "`features` must be an array of strings"))?,
+            };
+            ServerFrame::Hello { features, epoch: opt_string(status, d.field("epoch"), "epoch")? }
         }
         101 => {
-            let d: AckData = data_of(status, env_data)?;
-            Ok(ServerFrame::Ack { msg_id: d.msg_id, error: d.error })
+            let d = data_of(status, &root)?;
+            let msg_id = opt_string(status, d.field("msgId"), "msgId")?.ok_or_else(|| bad(status, "missing `msgId`"))?;
+            ServerFrame::Ack { msg_id, error: opt_string(status, d.field("error"), "error")? }
         }
-        other => Err(FrameError::UnknownStatus(other)),
-    }
+        other => return Err(FrameError::UnknownStatus(other)),
+    };
+    Ok((frame, seq))
+}
+
+/// Parses and decodes one text frame with serde_json (native builds; the browser shell parses
+/// with `JSON.parse` and calls [`decode_value`]).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn decode_frame_seq(text: &str) -> Result<(ServerFrame<serde_json::Value>, Option<u64>), FrameError> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| FrameError::NotJson(e.to_string()))?;
+    decode_value(v)
+}
+
+/// [`decode_frame_seq`] without the sequence number.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn decode_frame(text: &str) -> Result<ServerFrame<serde_json::Value>, FrameError> {
+    decode_frame_seq(text).map(|(f, _)| f)
 }

@@ -1,8 +1,10 @@
 //! Encoding of agent → server frames, byte-for-byte as the original `chatDialog.js` produced them
 //! with `JSON.stringify` on its object literals (same field names, order and types; nothing extra).
+//!
+//! [`AgentFrame::fields`] lists a frame's fields in order; the browser shell writes them with
+//! `JSON.stringify`, native builds with serde_json ([`AgentFrame::encode`]), so both agree.
 
 use super::scalar::Scalar;
-use serde::Serialize;
 
 /// An agent → server frame.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,83 +70,82 @@ pub enum AgentFrame {
     },
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RespCustomer<'a> {
-    resp_status: u8,
-    kf_id: &'a str,
-    user_id: &'a Scalar,
-    user_name: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RespTransfer<'a> {
-    resp_status: u8,
-    user_id: &'a Scalar,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kf_id: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RespPing<'a> {
-    resp_status: u8,
-    kf_id: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RespHello<'a> {
-    resp_status: u8,
-    features: &'a [&'static str],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_seq: Option<u64>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ChatOut<'a> {
-    kf_id: &'a str,
-    kf_name: &'a str,
-    user_id: &'a Scalar,
-    user_name: &'a str,
-    content: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    msg_id: Option<&'a str>,
+/// One field value of an outgoing frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FieldValue<'a> {
+    /// A small non-negative integer (`respStatus`, `lastSeq`).
+    Int(u64),
+    /// A string.
+    Str(&'a str),
+    /// An id, string or number as the server typed it.
+    Scalar(&'a Scalar),
+    /// An array of strings (`features`).
+    StrList(&'a [&'static str]),
 }
 
 impl AgentFrame {
-    /// The frame as the JSON text sent on the socket.
-    pub fn encode(&self) -> String {
-        let r = match self {
-            AgentFrame::Accept { kf_id, user_id, user_name } => serde_json::to_string(&RespCustomer {
-                resp_status: 2,
-                kf_id,
-                user_id,
-                user_name,
-            }),
-            AgentFrame::Decline { kf_id, user_id, user_name } => serde_json::to_string(&RespCustomer {
-                resp_status: 3,
-                kf_id,
-                user_id,
-                user_name,
-            }),
+    /// The frame's fields, in the order the original wrote them.
+    pub fn fields(&self) -> Vec<(&'static str, FieldValue<'_>)> {
+        use FieldValue::{Int, Scalar as Id, Str, StrList};
+        match self {
+            AgentFrame::Accept { kf_id, user_id, user_name } | AgentFrame::Decline { kf_id, user_id, user_name } => {
+                let status = if matches!(self, AgentFrame::Accept { .. }) { 2 } else { 3 };
+                vec![("respStatus", Int(status)), ("kfId", Str(kf_id)), ("userId", Id(user_id)), ("userName", Str(user_name))]
+            }
             AgentFrame::AcceptTransfer { user_id, kf_id } => {
-                serde_json::to_string(&RespTransfer { resp_status: 4, user_id, kf_id: Some(kf_id) })
+                vec![("respStatus", Int(4)), ("userId", Id(user_id)), ("kfId", Str(kf_id))]
             }
-            AgentFrame::RejectTransfer { user_id } => {
-                serde_json::to_string(&RespTransfer { resp_status: 5, user_id, kf_id: None })
-            }
-            AgentFrame::Ping { kf_id } => serde_json::to_string(&RespPing { resp_status: 9, kf_id }),
+            AgentFrame::RejectTransfer { user_id } => vec![("respStatus", Int(5)), ("userId", Id(user_id))],
+            AgentFrame::Ping { kf_id } => vec![("respStatus", Int(9)), ("kfId", Str(kf_id))],
             AgentFrame::Hello { features, last_seq } => {
-                serde_json::to_string(&RespHello { resp_status: 100, features, last_seq: *last_seq })
+                let mut f = vec![("respStatus", Int(100)), ("features", StrList(features))];
+                if let Some(s) = last_seq {
+                    f.push(("lastSeq", Int(*s)));
+                }
+                f
             }
             AgentFrame::Chat { kf_id, kf_name, user_id, user_name, content, msg_id } => {
-                serde_json::to_string(&ChatOut { kf_id, kf_name, user_id, user_name, content, msg_id: msg_id.as_deref() })
+                let mut f = vec![
+                    ("kfId", Str(kf_id)),
+                    ("kfName", Str(kf_name)),
+                    ("userId", Id(user_id)),
+                    ("userName", Str(user_name)),
+                    ("content", Str(content)),
+                ];
+                if let Some(m) = msg_id {
+                    f.push(("msgId", Str(m)));
+                }
+                f
             }
+        }
+    }
+
+    /// The frame as the JSON text sent on the socket (native builds; the browser shell uses
+    /// `JSON.stringify` on the same [`fields`](AgentFrame::fields)).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn encode(&self) -> String {
+        use serde::ser::{SerializeMap, Serializer};
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::new(&mut out);
+        let fields = self.fields();
+        let write = |ser: &mut serde_json::Serializer<&mut Vec<u8>>| -> Result<(), serde_json::Error> {
+            let mut map = ser.serialize_map(Some(fields.len()))?;
+            for (k, v) in &fields {
+                match v {
+                    FieldValue::Int(n) => map.serialize_entry(k, n)?,
+                    FieldValue::Str(s) => map.serialize_entry(k, s)?,
+                    FieldValue::StrList(l) => map.serialize_entry(k, l)?,
+                    FieldValue::Scalar(Scalar::Text(t)) => map.serialize_entry(k, t)?,
+                    FieldValue::Scalar(Scalar::Number(n)) => match n.parse::<serde_json::Number>() {
+                        Ok(num) => map.serialize_entry(k, &num)?,
+                        Err(_) => map.serialize_entry(k, n)?,
+                    },
+                }
+            }
+            map.end()
         };
-        // Serializing plain structs of strings and numbers cannot fail.
-        r.unwrap_or_default()
+        // Writing strings and numbers into a Vec cannot fail.
+        let _ = write(&mut ser);
+        String::from_utf8(out).unwrap_or_default()
     }
 }

@@ -1,6 +1,7 @@
 //! What the session asks its shell to do ([`Output`]) and tells its UI ([`UiEvent`]).
 
-use super::frames_in::{Customer, CustomerMessage, FrameError, TransferRequest};
+use super::frames_in::{Customer, CustomerFrame, CustomerMessage, FrameError, TransferRequest};
+use super::frames_out::AgentFrame;
 
 /// Identifies one socket. Every socket the session opens gets a new, larger id (its generation);
 /// events carrying an older id are from a superseded socket and are ignored.
@@ -72,32 +73,32 @@ impl DeliveryStatus {
     }
 }
 
-/// Something the UI layer should know about.
+/// Something the UI layer should know about. `V` is the parsed-JSON type payloads stay in.
 #[derive(Clone, Debug, PartialEq)]
-pub enum UiEvent {
+pub enum UiEvent<V> {
     /// The connection state changed.
     StateChanged(LinkState),
     /// Status 1: a customer wrote.
-    Message(CustomerMessage),
+    Message(CustomerMessage<V>),
     /// Status 2: a customer waits to be accepted; `waiting` is the queue length now.
     CustomerWaiting {
-        /// Who.
-        customer: Customer,
+        /// Who, and the frame's `data` object.
+        offer: CustomerFrame<V>,
         /// Queue length including this customer.
         waiting: usize,
     },
     /// The waiting queue changed (oldest first).
     QueueChanged(Vec<Customer>),
     /// Status 4: a colleague offers a conversation.
-    TransferRequest(TransferRequest),
+    TransferRequest(TransferRequest<V>),
     /// Status 5: our transfer was refused; the conversation stays with us.
-    TransferRejected(Customer),
+    TransferRejected(CustomerFrame<V>),
     /// Status 9: the server answered a ping.
     Heartbeat,
     /// Status 3 (extension): a waiting customer's offer was withdrawn; they left the queue.
     OfferWithdrawn {
-        /// Who.
-        customer: Customer,
+        /// Who, and the frame's `data` object.
+        offer: CustomerFrame<V>,
         /// Why.
         reason: String,
     },
@@ -123,18 +124,18 @@ pub enum UiEvent {
 
 /// An instruction for the shell, drained with [`crate::core::Session::poll_output`].
 #[derive(Clone, Debug, PartialEq)]
-pub enum Output {
+pub enum Output<V> {
     /// Open a new socket for generation `conn` (and drop any older one).
     OpenSocket {
         /// The new generation.
         conn: ConnId,
     },
-    /// Send a text frame on socket `conn`.
+    /// Send a frame on socket `conn` (as JSON text: [`AgentFrame::fields`] in order).
     Send {
         /// The socket.
         conn: ConnId,
-        /// The JSON text.
-        text: String,
+        /// The frame.
+        frame: AgentFrame,
         /// For a chat message, the local id `send_message` returned. If the shell cannot write
         /// the frame it must report it with `Session::handle_send_failed`, so it is held again.
         local_id: Option<u64>,
@@ -149,12 +150,59 @@ pub enum Output {
         reason: &'static str,
     },
     /// Tell the UI.
-    Ui(UiEvent),
+    Ui(UiEvent<V>),
     /// A log line.
     Log {
         /// Severity.
         level: LogLevel,
-        /// Text.
-        message: String,
+        /// What happened.
+        message: LogMessage,
     },
+}
+
+/// A log line's text: a fixed phrase and at most one value, joined by the shell only when the line
+/// is actually logged (so the core formats nothing, and the wasm carries no formatting machinery).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogMessage {
+    /// The fixed phrase.
+    pub text: &'static str,
+    /// The value that goes after it.
+    pub detail: LogDetail,
+}
+
+/// The value in a [`LogMessage`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogDetail {
+    /// Nothing.
+    None,
+    /// A number (a socket generation, a close code, milliseconds).
+    Num(u64),
+    /// A fixed word.
+    Word(&'static str),
+    /// Text.
+    Text(String),
+}
+
+impl LogMessage {
+    /// The whole line as text (`text` and `detail` joined by a space).
+    pub fn to_text(&self) -> String {
+        let mut s = String::from(self.text);
+        let mut buf = itoa::Buffer::new();
+        let d = match &self.detail {
+            LogDetail::None => return s,
+            LogDetail::Num(n) => buf.format(*n),
+            LogDetail::Word(w) => w,
+            LogDetail::Text(t) => t,
+        };
+        s.push(' ');
+        s.push_str(d);
+        s
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl std::fmt::Display for LogMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_text())
+    }
 }

@@ -16,9 +16,10 @@
 //! a throttled background tab that wakes late sends its ping late, it does not miss it.
 
 use super::config::{OfflineSend, SessionConfig};
-use super::frames_in::{decode_frame_seq, Customer, FrameError, ServerFrame};
+use super::frames_in::{decode_value, Customer, FrameError, ServerFrame};
+use super::json::JsonValue;
 use super::frames_out::AgentFrame;
-use super::output::{ConnId, DeliveryStatus, LinkState, LogLevel, Output, UiEvent};
+use super::output::{ConnId, DeliveryStatus, LinkState, LogDetail, LogLevel, LogMessage, Output, UiEvent};
 use super::scalar::Scalar;
 use std::collections::VecDeque;
 use std::fmt;
@@ -38,7 +39,7 @@ const REJECTIONS_REPORTED_PER_SEC: u64 = 20;
 /// Milliseconds on a monotonic clock chosen by the shell.
 pub type Millis = u64;
 
-/// A frame as the shell received it.
+/// A frame as a native shell received it (see [`Session::handle_frame`]).
 #[derive(Clone, Copy, Debug)]
 pub enum FrameIn<'a> {
     /// A text frame.
@@ -61,8 +62,33 @@ pub enum WakeReason {
     PageShow,
 }
 
+impl WakeReason {
+    /// The event's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WakeReason::Online => "online",
+            WakeReason::Visible => "visible",
+            WakeReason::PageShow => "pageshow",
+        }
+    }
+}
+
+/// A frame as the shell received and parsed it (see [`Session::handle_received`]).
+#[derive(Clone, Debug)]
+pub enum Received<V> {
+    /// A text frame the shell parsed as JSON.
+    Json(V),
+    /// A text frame that is not JSON; the parser's message.
+    NotJson(String),
+    /// A binary frame of this many bytes (not spoken by the protocol).
+    Binary(usize),
+    /// A text frame longer (in UTF-16 units) than [`SessionConfig::max_frame_chars`], left unparsed.
+    TooLong(usize),
+}
+
 /// Everything that can happen to a session, for drivers that prefer one entry point
-/// (fuzzers, replay tools). See [`Session::handle_input`].
+/// (fuzzers, replay tools). See [`Session::handle_input`] (native builds).
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Debug)]
 pub enum Input<'a> {
     /// [`Session::connect`].
@@ -125,14 +151,21 @@ impl SessionError {
     }
 }
 
+impl SessionError {
+    /// The human-readable message (`err.message` in JS).
+    pub fn message(&self) -> String {
+        match self {
+            SessionError::NotConnected => "not connected: the socket is not open".into(),
+            SessionError::UnknownCustomer(id) => ["no waiting customer with id \"", id, "\""].concat(),
+            SessionError::UnknownTransfer(id) => ["no pending transfer for customer \"", id, "\""].concat(),
+            SessionError::InvalidArgument(m) => m.clone(),
+        }
+    }
+}
+
 impl fmt::Display for SessionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SessionError::NotConnected => f.write_str("not connected: the socket is not open"),
-            SessionError::UnknownCustomer(id) => write!(f, "no waiting customer with id {id:?}"),
-            SessionError::UnknownTransfer(id) => write!(f, "no pending transfer for customer {id:?}"),
-            SessionError::InvalidArgument(m) => f.write_str(m),
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -182,9 +215,10 @@ struct Unconfirmed {
     awaiting_ack: bool,
 }
 
-/// The agent session state machine. See the module docs for the drain loop.
+/// The agent session state machine. See the module docs for the drain loop. `V` is the parsed-JSON
+/// type frames arrive in ([`JsonValue`]); chat payloads stay in it on their way to the UI.
 #[derive(Debug)]
-pub struct Session {
+pub struct Session<V> {
     cfg: SessionConfig,
     link: Link,
     next_conn: ConnId,
@@ -192,7 +226,7 @@ pub struct Session {
     transfers: Vec<Customer>,
     outbox: VecDeque<Held>,
     next_local_id: u64,
-    out: VecDeque<Output>,
+    out: VecDeque<Output<V>>,
     stats: Stats,
     extensions: Vec<&'static str>,
     unconfirmed: VecDeque<Unconfirmed>,
@@ -202,7 +236,7 @@ pub struct Session {
     reject_window: (u64, u64),
 }
 
-impl Session {
+impl<V: JsonValue> Session<V> {
     /// A new, idle session. Call [`Session::connect`] to start. The config should be
     /// [validated](SessionConfig::validate) first; zero timings are raised to 1 ms.
     pub fn new(mut cfg: SessionConfig) -> Self {
@@ -293,7 +327,7 @@ impl Session {
     }
 
     /// The next instruction for the shell, in order; `None` when drained.
-    pub fn poll_output(&mut self) -> Option<Output> {
+    pub fn poll_output(&mut self) -> Option<Output<V>> {
         self.out.pop_front()
     }
 
@@ -307,52 +341,6 @@ impl Session {
             }
             Link::Waiting { at, .. } => Some(at),
             Link::Idle | Link::Closed => None,
-        }
-    }
-
-    /// Feeds any [`Input`]; action errors are logged rather than returned.
-    pub fn handle_input(&mut self, now: Millis, input: Input<'_>) {
-        let result = match input {
-            Input::Connect => {
-                self.connect(now);
-                Ok(())
-            }
-            Input::Close => {
-                self.close(now);
-                Ok(())
-            }
-            Input::SocketOpened(c) => {
-                self.handle_socket_opened(now, c);
-                Ok(())
-            }
-            Input::SocketClosed(c, code) => {
-                self.handle_socket_closed(now, c, code);
-                Ok(())
-            }
-            Input::SocketError(c) => {
-                self.handle_socket_error(now, c);
-                Ok(())
-            }
-            Input::Frame(c, f) => {
-                self.handle_frame(now, c, f);
-                Ok(())
-            }
-            Input::Timeout => {
-                self.handle_timeout(now);
-                Ok(())
-            }
-            Input::Wake(r) => {
-                self.handle_wake(now, r);
-                Ok(())
-            }
-            Input::AcceptCustomer(id) => self.accept_customer(&id),
-            Input::DeclineCustomer(id) => self.decline_customer(&id),
-            Input::AcceptTransfer(id) => self.accept_transfer(&id),
-            Input::RejectTransfer(id) => self.reject_transfer(&id),
-            Input::Send { user_id, user_name, content } => self.send_message(user_id, user_name, content).map(|_| ()),
-        };
-        if let Err(e) = result {
-            self.log(LogLevel::Warn, format!("action refused: {e}"));
         }
     }
 
@@ -375,7 +363,7 @@ impl Session {
             self.out.push_back(Output::CloseSocket { conn, code: 1000, reason: "agent closed the session" });
         }
         if !matches!(self.link, Link::Closed) {
-            self.log(LogLevel::Info, "session closed by the agent".into());
+            self.log(LogLevel::Info, "session closed by the agent", LogDetail::None);
             self.set_link(Link::Closed);
         }
     }
@@ -384,7 +372,7 @@ impl Session {
     pub fn handle_socket_opened(&mut self, now: Millis, conn: ConnId) {
         match self.link {
             Link::Connecting { conn: c, .. } if c == conn => {
-                self.log(LogLevel::Info, format!("socket {conn} open"));
+                self.log(LogLevel::Info, "opened socket", LogDetail::Num(conn));
                 self.extensions.clear();
                 // Held messages wait (briefly) for the server's hello, so that an extension
                 // server gets them with message ids; a legacy server gets them when it expires.
@@ -408,7 +396,7 @@ impl Session {
     /// The socket of generation `conn` closed (`code` from the close event).
     pub fn handle_socket_closed(&mut self, now: Millis, conn: ConnId, code: u16) {
         if self.live_conn() == Some(conn) {
-            self.lose_link(now, conn, &format!("socket closed (code {code})"));
+            self.lose_link(now, conn, "socket closed with code", LogDetail::Num(code.into()));
         } else {
             self.stale(conn, "close");
         }
@@ -417,7 +405,7 @@ impl Session {
     /// The socket of generation `conn` reported an error (a close usually follows and is ignored).
     pub fn handle_socket_error(&mut self, now: Millis, conn: ConnId) {
         if self.live_conn() == Some(conn) {
-            self.lose_link(now, conn, "socket error");
+            self.lose_link(now, conn, "socket error", LogDetail::None);
         } else {
             self.stale(conn, "error");
         }
@@ -429,7 +417,7 @@ impl Session {
     pub fn handle_send_failed(&mut self, now: Millis, conn: ConnId, local_id: Option<u64>) {
         self.stats.frames_sent = self.stats.frames_sent.saturating_sub(1);
         if self.live_conn() == Some(conn) {
-            self.lose_link(now, conn, "send failed");
+            self.lose_link(now, conn, "send failed", LogDetail::None);
         }
         let Some(local_id) = local_id else { return };
         if let Some(i) = self.unconfirmed.iter().position(|u| u.held.local_id == local_id) {
@@ -443,12 +431,12 @@ impl Session {
     pub fn handle_timeout(&mut self, now: Millis) {
         match self.link.clone() {
             Link::Connecting { conn, deadline, attempt } if now >= deadline => {
-                self.log(LogLevel::Warn, format!("socket {conn} did not open within {} ms", self.cfg.connect_timeout_ms));
+                self.log(LogLevel::Warn, "socket did not open in time (ms):", LogDetail::Num(self.cfg.connect_timeout_ms));
                 self.out.push_back(Output::CloseSocket { conn, code: 4001, reason: "connect timeout" });
                 self.set_link(Link::Waiting { at: now + self.cfg.reconnect_ms, attempt: attempt + 1 });
             }
             Link::Open { conn, hello_deadline: Some(h), .. } if now >= h => {
-                self.log(LogLevel::Info, "no hello from the server: legacy protocol".into());
+                self.log(LogLevel::Info, "no hello from the server: legacy protocol", LogDetail::None);
                 if let Link::Open { hello_deadline, .. } = &mut self.link {
                     *hello_deadline = None;
                 }
@@ -456,7 +444,7 @@ impl Session {
                 self.handle_timeout(now); // a heartbeat deadline may be due too
             }
             Link::Open { conn, pong_deadline: Some(d), .. } if now >= d => {
-                self.log(LogLevel::Warn, format!("no answer to the heartbeat within {} ms; reconnecting", self.cfg.heartbeat_timeout_ms));
+                self.log(LogLevel::Warn, "no answer to the heartbeat in time, reconnecting (ms):", LogDetail::Num(self.cfg.heartbeat_timeout_ms));
                 self.out.push_back(Output::CloseSocket { conn, code: 4000, reason: "heartbeat timeout" });
                 self.set_link(Link::Waiting { at: now + self.cfg.reconnect_ms, attempt: 1 });
             }
@@ -469,7 +457,7 @@ impl Session {
     /// The browser came back online, became visible, or showed the page: ping at once if open
     /// (unless a ping is already out), reconnect at once if waiting to reconnect.
     pub fn handle_wake(&mut self, now: Millis, reason: WakeReason) {
-        self.log(LogLevel::Debug, format!("wake: {reason:?}"));
+        self.log(LogLevel::Debug, "wake:", LogDetail::Word(reason.as_str()));
         self.handle_timeout(now);
         match self.link {
             Link::Open { conn, pong_deadline: None, .. } => self.ping(now, conn),
@@ -478,9 +466,9 @@ impl Session {
         }
     }
 
-    /// A frame arrived on socket `conn`. Any frame on the live socket counts as life and resets
-    /// the heartbeat; a malformed one is then logged, counted and skipped.
-    pub fn handle_frame(&mut self, now: Millis, conn: ConnId, frame: FrameIn<'_>) {
+    /// A frame arrived on socket `conn`, already parsed by the shell. Any frame on the live socket
+    /// counts as life and resets the heartbeat; a malformed one is then logged, counted and skipped.
+    pub fn handle_received(&mut self, now: Millis, conn: ConnId, frame: Received<V>) {
         match &mut self.link {
             Link::Open { conn: c, ping_at, pong_deadline, .. } if *c == conn => {
                 *ping_at = now + self.cfg.heartbeat_ms;
@@ -491,18 +479,16 @@ impl Session {
         self.stats.frames_received += 1;
         let max = self.cfg.max_frame_chars;
         let decoded = match frame {
-            FrameIn::Binary(len) => Err(FrameError::Binary { len }),
-            FrameIn::TooLong(len) => Err(FrameError::TooLarge { len, max }),
-            FrameIn::Text(t) if t.len() > max && t.encode_utf16().count() > max => {
-                Err(FrameError::TooLarge { len: t.encode_utf16().count(), max })
-            }
-            FrameIn::Text(t) => decode_frame_seq(t),
+            Received::Json(v) => decode_value(v),
+            Received::NotJson(e) => Err(FrameError::NotJson(e)),
+            Received::Binary(len) => Err(FrameError::Binary { len }),
+            Received::TooLong(len) => Err(FrameError::TooLarge { len, max }),
         };
         match decoded {
             Ok((f, Some(seq))) if self.extensions.contains(&"seq") => {
                 if seq <= self.last_seq {
                     self.stats.duplicates_dropped += 1;
-                    self.log(LogLevel::Debug, format!("dropped duplicate frame seq {seq}"));
+                    self.log(LogLevel::Debug, "dropped duplicate frame, seq", LogDetail::Num(seq));
                 } else {
                     self.last_seq = seq;
                     self.dispatch(f);
@@ -572,10 +558,10 @@ impl Session {
         }
         self.reject_window.1 += 1;
         if self.reject_window.1 <= REJECTIONS_REPORTED_PER_SEC {
-            self.log(LogLevel::Warn, format!("frame rejected: {error}"));
+            self.log(LogLevel::Warn, "frame rejected:", LogDetail::Text(error.message()));
             self.ui(UiEvent::FrameRejected { error, total: self.stats.frames_rejected });
         } else if self.reject_window.1 == REJECTIONS_REPORTED_PER_SEC + 1 {
-            self.log(LogLevel::Warn, "bad-frame flood: further rejections this second are only counted".into());
+            self.log(LogLevel::Warn, "bad-frame flood: further rejections this second are only counted", LogDetail::None);
         }
     }
 
@@ -589,7 +575,7 @@ impl Session {
         } else {
             AgentFrame::Decline { kf_id, user_id: c.id, user_name: c.user_name }
         };
-        self.send_frame(conn, &frame);
+        self.send_frame(conn, frame);
         self.ui(UiEvent::QueueChanged(self.waiting.clone()));
         Ok(())
     }
@@ -603,11 +589,11 @@ impl Session {
         } else {
             AgentFrame::RejectTransfer { user_id: c.id }
         };
-        self.send_frame(conn, &frame);
+        self.send_frame(conn, frame);
         Ok(())
     }
 
-    fn dispatch(&mut self, frame: ServerFrame) {
+    fn dispatch(&mut self, frame: ServerFrame<V>) {
         // An extension server always says hello first: any other first frame means a legacy
         // server, so held messages need not wait for the hello timeout.
         if let (Link::Open { conn, hello_deadline: Some(_), .. }, false) = (&self.link, matches!(frame, ServerFrame::Hello { .. })) {
@@ -615,12 +601,13 @@ impl Session {
             if let Link::Open { hello_deadline, .. } = &mut self.link {
                 *hello_deadline = None;
             }
-            self.log(LogLevel::Info, "first frame is not a hello: legacy protocol".into());
+            self.log(LogLevel::Info, "first frame is not a hello: legacy protocol", LogDetail::None);
             self.flush_outbox(conn);
         }
         match frame {
             ServerFrame::CustomerMessage(m) => self.ui(UiEvent::Message(m)),
-            ServerFrame::CustomerWaiting(c) => {
+            ServerFrame::CustomerWaiting(offer) => {
+                let c = &offer.customer;
                 let full = self.waiting.len() >= MAX_WAITING;
                 let changed = match self.waiting.iter_mut().find(|w| w.id == c.id) {
                     Some(existing) if existing.user_name == c.user_name => false,
@@ -629,7 +616,7 @@ impl Session {
                         true
                     }
                     None if full => {
-                        let detail = format!("waiting queue full ({MAX_WAITING})");
+                        let detail = "waiting queue full".into();
                         return self.reject(self.reject_window.0 * 1000, FrameError::BadData { status: 2, detail });
                     }
                     None => {
@@ -638,7 +625,7 @@ impl Session {
                     }
                 };
                 let waiting = self.waiting.len();
-                self.ui(UiEvent::CustomerWaiting { customer: c, waiting });
+                self.ui(UiEvent::CustomerWaiting { offer, waiting });
                 if changed {
                     self.ui(UiEvent::QueueChanged(self.waiting.clone()));
                 }
@@ -646,16 +633,16 @@ impl Session {
             ServerFrame::TransferRequest(t) => {
                 if !self.transfers.iter().any(|p| p.id == t.customer.id) {
                     if self.transfers.len() >= MAX_WAITING {
-                        let detail = format!("pending transfers full ({MAX_WAITING})");
+                        let detail = "pending transfers full".into();
                         return self.reject(self.reject_window.0 * 1000, FrameError::BadData { status: 4, detail });
                     }
                     self.transfers.push(t.customer.clone());
                 }
                 self.ui(UiEvent::TransferRequest(t));
             }
-            ServerFrame::TransferRejected(c) => self.ui(UiEvent::TransferRejected(c)),
+            ServerFrame::TransferRejected(offer) => self.ui(UiEvent::TransferRejected(offer)),
             ServerFrame::Heartbeat => {
-                self.log(LogLevel::Debug, "heartbeat answered".into());
+                self.log(LogLevel::Debug, "heartbeat answered", LogDetail::None);
                 self.ui(UiEvent::Heartbeat);
             }
             ServerFrame::Hello { features, epoch } => {
@@ -665,11 +652,11 @@ impl Session {
                     self.last_seq = 0; // a new server run numbers from scratch
                 }
                 self.epoch = epoch;
-                self.log(LogLevel::Info, format!("server hello; extensions in use: {chosen:?}"));
+                self.log(LogLevel::Info, "server hello; extensions in use:", LogDetail::Text(chosen.join(",")));
                 self.extensions = chosen.clone();
                 let Link::Open { conn, .. } = self.link else { return };
                 let last_seq = chosen.contains(&"seq").then_some(self.last_seq);
-                self.send_frame(conn, &AgentFrame::Hello { features: chosen.clone(), last_seq });
+                self.send_frame(conn, AgentFrame::Hello { features: chosen.clone(), last_seq });
                 self.ui(UiEvent::ExtensionsNegotiated(chosen));
                 self.resend_unacked(conn);
                 if let Link::Open { hello_deadline, .. } = &mut self.link {
@@ -685,18 +672,18 @@ impl Session {
                         match error {
                             None => self.message_status(u.held.local_id, DeliveryStatus::Acked, None),
                             Some(e) => {
-                                self.log(LogLevel::Warn, format!("server refused message {msg_id}: {e}"));
+                                self.log(LogLevel::Warn, "server refused message", LogDetail::Text([msg_id.as_str(), e.as_str()].join(": ")));
                                 self.message_status(u.held.local_id, DeliveryStatus::Failed, Some(e));
                             }
                         }
                     }
-                    None => self.log(LogLevel::Debug, format!("ack for unknown message {msg_id}")),
+                    None => self.log(LogLevel::Debug, "ack for unknown message", LogDetail::Text(msg_id)),
                 }
             }
-            ServerFrame::OfferWithdrawn { customer, reason } => {
+            ServerFrame::OfferWithdrawn { offer, reason } => {
                 let before = self.waiting.len();
-                self.waiting.retain(|w| w.id != customer.id);
-                self.ui(UiEvent::OfferWithdrawn { customer, reason });
+                self.waiting.retain(|w| w.id != offer.customer.id);
+                self.ui(UiEvent::OfferWithdrawn { offer, reason });
                 if self.waiting.len() != before {
                     self.ui(UiEvent::QueueChanged(self.waiting.clone()));
                 }
@@ -712,8 +699,9 @@ impl Session {
         self.set_link(Link::Connecting { conn, deadline: now + self.cfg.connect_timeout_ms, attempt });
     }
 
-    fn lose_link(&mut self, now: Millis, conn: ConnId, why: &str) {
-        self.log(LogLevel::Warn, format!("{why}; reconnecting in {} ms", self.cfg.reconnect_ms));
+    fn lose_link(&mut self, now: Millis, conn: ConnId, why: &'static str, detail: LogDetail) {
+        self.log(LogLevel::Warn, why, detail);
+        self.log(LogLevel::Info, "reconnecting in (ms)", LogDetail::Num(self.cfg.reconnect_ms));
         self.out.push_back(Output::CloseSocket { conn, code: 1000, reason: "lost" });
         let attempt = match self.link {
             Link::Connecting { attempt, .. } => attempt + 1,
@@ -724,8 +712,8 @@ impl Session {
 
     fn ping(&mut self, now: Millis, conn: ConnId) {
         self.stats.pings_sent += 1;
-        self.send_frame(conn, &AgentFrame::Ping { kf_id: self.cfg.kf_id.clone() });
-        self.log(LogLevel::Debug, "heartbeat ping".into());
+        self.send_frame(conn, AgentFrame::Ping { kf_id: self.cfg.kf_id.clone() });
+        self.log(LogLevel::Debug, "heartbeat ping", LogDetail::None);
         if let Link::Open { pong_deadline, .. } = &mut self.link {
             *pong_deadline = Some(now + self.cfg.heartbeat_timeout_ms);
         }
@@ -738,7 +726,10 @@ impl Session {
     }
 
     fn msg_id(&self, local_id: u64) -> String {
-        format!("{}-{}", self.cfg.client_token, local_id)
+        let mut id = self.cfg.client_token.clone();
+        id.push('-');
+        id.push_str(itoa::Buffer::new().format(local_id));
+        id
     }
 
     fn hold(&mut self, held: Held) {
@@ -748,7 +739,7 @@ impl Session {
         self.message_status(local_id, DeliveryStatus::Held, None);
     }
 
-    fn encode_chat(&self, h: &Held, with_id: bool) -> String {
+    fn chat_frame(&self, h: &Held, with_id: bool) -> AgentFrame {
         AgentFrame::Chat {
             kf_id: self.cfg.kf_id.clone(),
             kf_name: self.cfg.kf_name.clone(),
@@ -757,14 +748,13 @@ impl Session {
             content: h.content.clone(),
             msg_id: with_id.then(|| self.msg_id(h.local_id)),
         }
-        .encode()
     }
 
     fn send_chat(&mut self, conn: ConnId, h: Held) {
         let ack = self.extensions.contains(&"ack");
-        let text = self.encode_chat(&h, ack);
+        let frame = self.chat_frame(&h, ack);
         self.stats.frames_sent += 1;
-        self.out.push_back(Output::Send { conn, text, local_id: Some(h.local_id) });
+        self.out.push_back(Output::Send { conn, frame, local_id: Some(h.local_id) });
         self.message_status(h.local_id, DeliveryStatus::Sent, None);
         self.unconfirmed.push_back(Unconfirmed { held: h, awaiting_ack: ack });
         if !ack {
@@ -792,16 +782,16 @@ impl Session {
         }
         for h in pending {
             self.stats.resent += 1;
-            let text = self.encode_chat(&h, true);
+            let frame = self.chat_frame(&h, true);
             self.stats.frames_sent += 1;
-            self.out.push_back(Output::Send { conn, text, local_id: Some(h.local_id) });
+            self.out.push_back(Output::Send { conn, frame, local_id: Some(h.local_id) });
             self.unconfirmed.push_back(Unconfirmed { held: h, awaiting_ack: true });
         }
     }
 
-    fn send_frame(&mut self, conn: ConnId, frame: &AgentFrame) {
+    fn send_frame(&mut self, conn: ConnId, frame: AgentFrame) {
         self.stats.frames_sent += 1;
-        self.out.push_back(Output::Send { conn, text: frame.encode(), local_id: None });
+        self.out.push_back(Output::Send { conn, frame, local_id: None });
     }
 
     fn message_status(&mut self, local_id: u64, status: DeliveryStatus, reason: Option<String>) {
@@ -813,21 +803,89 @@ impl Session {
         self.link = link;
         let after = self.state();
         if before != after {
-            self.log(LogLevel::Info, format!("state: {} -> {}", before.as_str(), after.as_str()));
+            self.log(LogLevel::Info, "state:", LogDetail::Text([before.as_str(), after.as_str()].join(" -> ")));
             self.ui(UiEvent::StateChanged(after));
         }
     }
 
-    fn stale(&mut self, conn: ConnId, what: &str) {
+    fn stale(&mut self, conn: ConnId, what: &'static str) {
         self.stats.stale_events += 1;
-        self.log(LogLevel::Debug, format!("ignored {what} of superseded socket {conn}"));
+        let _ = conn;
+        self.log(LogLevel::Debug, "ignored an event of a superseded socket:", LogDetail::Word(what));
     }
 
-    fn ui(&mut self, e: UiEvent) {
+    fn ui(&mut self, e: UiEvent<V>) {
         self.out.push_back(Output::Ui(e));
     }
 
-    fn log(&mut self, level: LogLevel, message: String) {
-        self.out.push_back(Output::Log { level, message });
+    fn log(&mut self, level: LogLevel, text: &'static str, detail: LogDetail) {
+        self.out.push_back(Output::Log { level, message: LogMessage { text, detail } });
     }
+}
+
+/// Native drivers (tests, tools, the reference server's tests) feed JSON text.
+#[cfg(not(target_arch = "wasm32"))]
+impl Session<serde_json::Value> {
+    /// A text or binary frame arrived on socket `conn`: parsed with serde_json, then as
+    /// [`Session::handle_received`].
+    pub fn handle_frame(&mut self, now: Millis, conn: ConnId, frame: FrameIn<'_>) {
+        let max = self.cfg.max_frame_chars;
+        let received = match frame {
+            FrameIn::Binary(len) => Received::Binary(len),
+            FrameIn::TooLong(len) => Received::TooLong(len),
+            FrameIn::Text(t) if t.len() > max && t.encode_utf16().count() > max => Received::TooLong(t.encode_utf16().count()),
+            FrameIn::Text(t) => match serde_json::from_str(t) {
+                Ok(v) => Received::Json(v),
+                Err(e) => Received::NotJson(e.to_string()),
+            },
+        };
+        self.handle_received(now, conn, received);
+    }
+
+    /// Feeds any [`Input`]; action errors are logged rather than returned.
+    pub fn handle_input(&mut self, now: Millis, input: Input<'_>) {
+        let result = match input {
+            Input::Connect => {
+                self.connect(now);
+                Ok(())
+            }
+            Input::Close => {
+                self.close(now);
+                Ok(())
+            }
+            Input::SocketOpened(c) => {
+                self.handle_socket_opened(now, c);
+                Ok(())
+            }
+            Input::SocketClosed(c, code) => {
+                self.handle_socket_closed(now, c, code);
+                Ok(())
+            }
+            Input::SocketError(c) => {
+                self.handle_socket_error(now, c);
+                Ok(())
+            }
+            Input::Frame(c, f) => {
+                self.handle_frame(now, c, f);
+                Ok(())
+            }
+            Input::Timeout => {
+                self.handle_timeout(now);
+                Ok(())
+            }
+            Input::Wake(r) => {
+                self.handle_wake(now, r);
+                Ok(())
+            }
+            Input::AcceptCustomer(id) => self.accept_customer(&id),
+            Input::DeclineCustomer(id) => self.decline_customer(&id),
+            Input::AcceptTransfer(id) => self.accept_transfer(&id),
+            Input::RejectTransfer(id) => self.reject_transfer(&id),
+            Input::Send { user_id, user_name, content } => self.send_message(user_id, user_name, content).map(|_| ()),
+        };
+        if let Err(e) = result {
+            self.log(LogLevel::Warn, "action refused:", LogDetail::Text(e.message()));
+        }
+    }
+
 }

@@ -57,13 +57,16 @@ export interface Customer {
 /** Status 1: a customer's chat message. All strings are untrusted. */
 export interface CustomerMessageEvent {
   userId: CustomerId;
+  /** The customer's name; the id's text when the server sent none. */
   userName: string;
-  /** The agent the server routed it to, or null. */
-  kfId: string | number | null;
+  /** The agent the server routed it to, when sent. */
+  kfId?: string | number | null;
   /** Message text as the customer typed it. Untrusted: never insert as HTML. */
   content: string;
-  /** Server timestamp (`createTime`) as sent, or null. */
-  createTime: string | number | null;
+  /** Server timestamp (`createTime`) as sent, when sent. */
+  createTime?: string | number | null;
+  /** The frame's `data` object is passed as parsed, so any other field the server sends is here too. */
+  [field: string]: unknown;
 }
 
 /** Status 2: a customer asks to be accepted. */

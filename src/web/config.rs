@@ -12,6 +12,13 @@ const KNOWN: &[&str] = &[
     "offlineSend", "maxHeldMessages", "maxFrameChars", "logLevel", "watchPage", "helloWaitMs",
 ];
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// JS `String(v)`, to quote a bad option value in an error.
+    #[wasm_bindgen(js_name = String)]
+    fn string_of(v: &JsValue) -> js_sys::JsString;
+}
+
 /// The shell's settings on top of the core config.
 pub struct ShellConfig {
     /// The core session config.
@@ -28,27 +35,30 @@ fn invalid(msg: String) -> JsValue {
     kefu_error(codes::INVALID_CONFIG, &msg)
 }
 
-fn millis(cfg: &JsValue, key: &str, default: u64) -> Result<u64, JsValue> {
+fn millis(cfg: &JsValue, key: &'static str, default: u64) -> Result<u64, JsValue> {
     count(cfg, key, default, 1, 86_400_000)
 }
 
-fn count(cfg: &JsValue, key: &str, default: u64, min: u64, max: u64) -> Result<u64, JsValue> {
+fn count(cfg: &JsValue, key: &'static str, default: u64, min: u64, max: u64) -> Result<u64, JsValue> {
     let v = get(cfg, key);
     if v.is_undefined() {
         return Ok(default);
     }
     match v.as_f64() {
         Some(f) if f.is_finite() && f.fract() == 0.0 && f >= min as f64 && f <= max as f64 => Ok(f as u64),
-        _ => Err(invalid(format!("{key} must be an integer from {min} to {max}, got {v:?}"))),
+        _ => {
+            let (mut a, mut b) = (itoa::Buffer::new(), itoa::Buffer::new());
+            Err(invalid([key, " must be an integer from ", a.format(min), " to ", b.format(max), ", got ", &String::from(string_of(&v))].concat()))
+        }
     }
 }
 
-fn string(cfg: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
+fn string(cfg: &JsValue, key: &'static str) -> Result<Option<String>, JsValue> {
     let v = get(cfg, key);
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
-    v.as_string().map(Some).ok_or_else(|| invalid(format!("{key} must be a string")))
+    v.as_string().map(Some).ok_or_else(|| invalid([key, " must be a string"].concat()))
 }
 
 /// Parses the config object. Every error is an `INVALID_CONFIG` KefuError naming the option.
@@ -60,7 +70,7 @@ pub fn parse(cfg: &JsValue) -> Result<ShellConfig, JsValue> {
     for k in keys.iter() {
         let k = k.as_string().unwrap_or_default();
         if !KNOWN.contains(&k.as_str()) {
-            return Err(invalid(format!("unknown option {k:?}; known options: {}", KNOWN.join(", "))));
+            return Err(invalid(["unknown option \"", &k, "\"; known options: ", &KNOWN.join(", ")].concat()));
         }
     }
     let kf_id = match js_to_scalar(&get(cfg, "kfId")) {
@@ -77,13 +87,13 @@ pub fn parse(cfg: &JsValue) -> Result<ShellConfig, JsValue> {
     session.connect_timeout_ms = millis(cfg, "connectTimeoutMs", session.connect_timeout_ms)?;
     session.hello_wait_ms = millis(cfg, "helloWaitMs", session.hello_wait_ms)?;
     // Message ids (extension `ack`) must not repeat across page loads: a random prefix.
-    session.client_token = format!("{:08x}{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u64, js_sys::Date::now() as u64 & 0xffff_ffff);
+    session.client_token = client_token();
     session.max_held_messages = count(cfg, "maxHeldMessages", session.max_held_messages as u64, 0, 1_000_000)? as usize;
     session.max_frame_chars = count(cfg, "maxFrameChars", session.max_frame_chars as u64, 16, 1 << 30)? as usize;
     session.offline_send = match string(cfg, "offlineSend")?.as_deref() {
         None | Some("hold") => OfflineSend::Hold,
         Some("fail") => OfflineSend::Fail,
-        Some(o) => return Err(invalid(format!("offlineSend must be \"hold\" or \"fail\", got {o:?}"))),
+        Some(o) => return Err(invalid(["offlineSend must be \"hold\" or \"fail\", got \"", o, "\""].concat())),
     };
     let log_level = match string(cfg, "logLevel")?.as_deref() {
         Some("silent") => None,
@@ -91,7 +101,7 @@ pub fn parse(cfg: &JsValue) -> Result<ShellConfig, JsValue> {
         None | Some("warn") => Some(LogLevel::Warn),
         Some("info") => Some(LogLevel::Info),
         Some("debug") => Some(LogLevel::Debug),
-        Some(o) => return Err(invalid(format!("logLevel must be silent, error, warn, info or debug, got {o:?}"))),
+        Some(o) => return Err(invalid(["logLevel must be silent, error, warn, info or debug, got \"", o, "\""].concat())),
     };
     let watch_page = match get(cfg, "watchPage") {
         v if v.is_undefined() => true,
@@ -106,6 +116,13 @@ pub fn parse(cfg: &JsValue) -> Result<ShellConfig, JsValue> {
     Ok(ShellConfig { session, socket_url, log_level, watch_page })
 }
 
+/// A message-id prefix that does not repeat across page loads (extension `ack`): a random number
+/// and the time, in base 36, from the browser.
+fn client_token() -> String {
+    let b36 = |f: f64| String::from(js_sys::Number::from(f.floor()).to_string_with_radix(36).unwrap_or_default());
+    [b36(js_sys::Math::random() * 2_821_109_907_456.0), b36(js_sys::Date::now())].concat()
+}
+
 fn page_origin() -> Option<String> {
     web_sys::window()?.location().origin().ok()
 }
@@ -118,11 +135,11 @@ pub fn socket_url(server: &str, kf_id: &str) -> Result<String, JsValue> {
         Some(b) => web_sys::Url::new_with_base(server, b),
         None => web_sys::Url::new(server),
     }
-    .map_err(|_| invalid(format!("serverUrl {server:?} is not a valid URL")))?;
+    .map_err(|_| invalid(["serverUrl \"", server, "\" is not a valid URL"].concat()))?;
     let scheme = match url.protocol().as_str() {
         "http:" | "ws:" => "ws:",
         "https:" | "wss:" => "wss:",
-        other => return Err(invalid(format!("serverUrl must be http(s) or ws(s), got {other:?}"))),
+        other => return Err(invalid(["serverUrl must be http(s) or ws(s), got \"", other, "\""].concat())),
     };
     url.set_protocol(scheme);
     let mut path = url.pathname();

@@ -1,20 +1,45 @@
 //! Conversions between JS values and core types, and building plain JS payload objects.
 
-use crate::core::{Customer, Scalar};
+use crate::core::{Customer, JsonValue, Scalar};
 use js_sys::{Array, Object, Reflect};
+use std::cell::RefCell;
 use wasm_bindgen::JsValue;
 
-/// A JS string for a fixed name (property or hook), converted once and cached: payloads are built
-/// per frame, and re-encoding the same names each time dominated the dispatch cost.
-pub fn name(n: &str) -> JsValue {
-    JsValue::from_str(wasm_bindgen::intern(n))
+thread_local! {
+    /// JS strings of the fixed names used so far (properties, hooks): made once, looked up by
+    /// content. About forty short names, so a scan beats hashing.
+    static NAMES: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with the JS string for a fixed name (property or hook), converted once and cached:
+/// payloads are read and built per frame, and re-encoding the same names dominated the cost.
+pub fn with_name<R>(n: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
+    NAMES.with(|names| {
+        let i = {
+            let mut names = names.borrow_mut();
+            match names.iter().position(|(k, _)| *k == n) {
+                Some(i) => i,
+                None => {
+                    names.push((n, JsValue::from_str(n)));
+                    names.len() - 1
+                }
+            }
+        };
+        let key = names.borrow()[i].1.clone();
+        f(&key)
+    })
+}
+
+/// The JS string for a fixed name (see [`with_name`]).
+pub fn name(n: &'static str) -> JsValue {
+    with_name(n, JsValue::clone)
 }
 
 /// A JS object with the given properties.
-pub fn object(props: &[(&str, JsValue)]) -> JsValue {
+pub fn object(props: &[(&'static str, JsValue)]) -> JsValue {
     let o = Object::new();
     for (k, v) in props {
-        let _ = Reflect::set(&o, &name(k), v);
+        let _ = with_name(k, |k| Reflect::set(&o, k, v));
     }
     o.into()
 }
@@ -23,28 +48,17 @@ pub fn object(props: &[(&str, JsValue)]) -> JsValue {
 pub fn scalar_to_js(s: &Scalar) -> JsValue {
     match s {
         Scalar::Text(t) => JsValue::from_str(t),
-        Scalar::Number(n) => n.as_f64().map(JsValue::from_f64).unwrap_or_else(|| JsValue::from_str(&n.to_string())),
+        Scalar::Number(n) => JsValue::from_f64(js_sys::Number::parse_float(n)),
     }
 }
 
-/// An optional scalar, `null` when absent.
-pub fn opt_scalar_to_js(s: &Option<Scalar>) -> JsValue {
-    s.as_ref().map(scalar_to_js).unwrap_or(JsValue::NULL)
-}
-
-/// A JS string or finite number as a scalar; integral numbers stay integers on the wire.
+/// A JS string or finite number as a scalar (a number keeps its JS spelling, so it goes back on
+/// the wire exactly as it came).
 pub fn js_to_scalar(v: &JsValue) -> Option<Scalar> {
     if let Some(s) = v.as_string() {
         return Some(Scalar::Text(s));
     }
-    let f = v.as_f64()?;
-    if !f.is_finite() {
-        return None;
-    }
-    if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_991.0 {
-        return Some(Scalar::from(f as i64));
-    }
-    serde_json::Number::from_f64(f).map(Scalar::Number)
+    super::json_value::JsJson(v.clone()).number_text().map(Scalar::Number)
 }
 
 /// `{ id, userName }`.
@@ -58,9 +72,9 @@ pub fn customers_to_js(cs: &[Customer]) -> JsValue {
 }
 
 /// Reads a property of a JS object (undefined when absent or not an object).
-pub fn get(obj: &JsValue, key: &str) -> JsValue {
+pub fn get(obj: &JsValue, key: &'static str) -> JsValue {
     if !obj.is_object() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(obj, &name(key)).unwrap_or(JsValue::UNDEFINED)
+    with_name(key, |k| Reflect::get(obj, k)).unwrap_or(JsValue::UNDEFINED)
 }

@@ -21,5 +21,5 @@ pub fn kefu_error(code: &str, message: &str) -> JsValue {
 
 /// The JS error for a refused session action.
 pub fn session_error(e: &SessionError) -> JsValue {
-    kefu_error(e.code(), &e.to_string())
+    kefu_error(e.code(), &e.message())
 }

@@ -3,7 +3,7 @@
 //! | hook | when | payload |
 //! |---|---|---|
 //! | `onStateChange` | connection state changed | `{ state }` |
-//! | `onMessage` | status 1 | `{ userId, userName, kfId, content, createTime }` |
+//! | `onMessage` | status 1 | the frame's `data` object as parsed: `{ userId, userName, kfId, content, createTime, … }` |
 //! | `onCustomerWaiting` | status 2 | `{ id, userName, waiting }` |
 //! | `onQueueChange` | waiting queue changed | `{ waiting: [{ id, userName }] }` |
 //! | `onTransferRequest` | status 4 | `{ id, userName, data }` |
@@ -17,8 +17,10 @@
 //!
 //! A hook that throws is reported on the console and does not disturb the session.
 
-use super::convert::{customer_to_js, customers_to_js, get, name, object, opt_scalar_to_js, scalar_to_js};
-use crate::core::{LogLevel, UiEvent};
+use super::convert::{customers_to_js, get, name, object};
+use super::json_value::JsJson;
+use crate::core::{LogDetail, LogLevel, LogMessage, UiEvent};
+use js_sys::JsString;
 use js_sys::Function;
 use wasm_bindgen::JsValue;
 
@@ -43,44 +45,36 @@ impl Hooks {
     }
 
     /// Calls hook `name` with the payload built by `payload`, which runs only if the hook exists.
-    fn call(&self, name: &str, payload: impl FnOnce() -> JsValue) {
+    fn call(&self, name: &'static str, payload: impl FnOnce() -> JsValue) {
         let f = get(&self.obj, name);
         if let Some(f) = f.dyn_ref_fn() {
             if let Err(e) = f.call1(&self.obj, &payload()) {
-                web_sys::console::error_2(&JsValue::from_str(&format!("[kefu] hook {name} threw:")), &e);
+                web_sys::console::error_3(&JsValue::from_str("[kefu] hook threw:"), &JsValue::from_str(name), &e);
             }
         }
     }
 
     /// Delivers a UI event to its hook.
-    pub fn deliver(&self, e: &UiEvent) {
+    pub fn deliver(&self, e: &UiEvent<JsJson>) {
         let s = JsValue::from_str;
         match e {
             UiEvent::StateChanged(st) => self.call("onStateChange", || object(&[("state", name(st.as_str()))])),
-            UiEvent::Message(m) => self.call(
-                "onMessage",
-                || object(&[
-                    ("userId", scalar_to_js(&m.from.id)),
-                    ("userName", s(&m.from.user_name)),
-                    ("kfId", opt_scalar_to_js(&m.kf_id)),
-                    ("content", s(&m.content)),
-                    ("createTime", opt_scalar_to_js(&m.create_time)),
-                ]),
-            ),
-            UiEvent::CustomerWaiting { customer, waiting } => self.call("onCustomerWaiting", || {
-                let p = customer_to_js(customer);
+            UiEvent::Message(m) => self.call("onMessage", || m.0.clone()),
+            UiEvent::CustomerWaiting { offer, waiting } => self.call("onCustomerWaiting", || {
+                let p = who(&offer.data);
                 let _ = js_sys::Reflect::set(&p, &name("waiting"), &JsValue::from_f64(*waiting as f64));
                 p
             }),
             UiEvent::QueueChanged(q) => self.call("onQueueChange", || object(&[("waiting", customers_to_js(q))])),
             UiEvent::TransferRequest(t) => self.call("onTransferRequest", || {
-                let data = js_sys::JSON::parse(&t.data_json).unwrap_or(JsValue::NULL);
-                object(&[("id", scalar_to_js(&t.customer.id)), ("userName", s(&t.customer.user_name)), ("data", data)])
+                let p = who(&t.data);
+                let _ = js_sys::Reflect::set(&p, &name("data"), &t.data.0);
+                p
             }),
-            UiEvent::TransferRejected(c) => self.call("onTransferRejected", || customer_to_js(c)),
+            UiEvent::TransferRejected(t) => self.call("onTransferRejected", || who(&t.data)),
             UiEvent::Heartbeat => self.call("onHeartbeat", || object(&[])),
-            UiEvent::OfferWithdrawn { customer, reason } => self.call("onOfferWithdrawn", || {
-                let p = customer_to_js(customer);
+            UiEvent::OfferWithdrawn { offer, reason } => self.call("onOfferWithdrawn", || {
+                let p = who(&offer.data);
                 let _ = js_sys::Reflect::set(&p, &name("reason"), &s(reason));
                 p
             }),
@@ -98,17 +92,24 @@ impl Hooks {
             ),
             UiEvent::FrameRejected { error, total } => self.call(
                 "onFrameRejected",
-                || object(&[("reason", s(error.class())), ("message", s(&error.to_string())), ("total", JsValue::from_f64(*total as f64))]),
+                || object(&[("reason", s(error.class())), ("message", s(&error.message())), ("total", JsValue::from_f64(*total as f64))]),
             ),
         }
     }
 
-    /// Logs a line: to `onLog` when given, else to the console.
-    pub fn log(&self, level: LogLevel, message: &str) {
+    /// Logs a line: to `onLog` when given, else to the console. The text is joined in JS.
+    pub fn log(&self, level: LogLevel, message: &LogMessage) {
+        let text = JsString::from(message.text);
+        let text = match &message.detail {
+            LogDetail::None => text,
+            LogDetail::Num(n) => text.concat(&" ".into()).concat(&JsValue::from_f64(*n as f64)),
+            LogDetail::Word(w) => text.concat(&" ".into()).concat(&JsValue::from_str(w)),
+            LogDetail::Text(t) => text.concat(&" ".into()).concat(&JsValue::from_str(t)),
+        };
         if get(&self.obj, "onLog").dyn_ref_fn().is_some() {
-            return self.call("onLog", || object(&[("level", name(level_name(level))), ("message", JsValue::from_str(message))]));
+            return self.call("onLog", || object(&[("level", name(level_name(level))), ("message", text.into())]));
         }
-        let line = JsValue::from_str(&format!("[kefu] {message}"));
+        let line: JsValue = JsString::from("[kefu] ").concat(&text).into();
         match level {
             LogLevel::Error => web_sys::console::error_1(&line),
             LogLevel::Warn => web_sys::console::warn_1(&line),
@@ -116,6 +117,11 @@ impl Hooks {
             LogLevel::Debug => web_sys::console::debug_1(&line),
         }
     }
+}
+
+/// `{ id, userName }` copied from a frame's `data` object in JS (no string crosses into wasm).
+fn who(data: &JsJson) -> JsValue {
+    object(&[("id", get(&data.0, "id")), ("userName", get(&data.0, "userName"))])
 }
 
 trait AsFn {

@@ -5,6 +5,7 @@ mod config;
 mod convert;
 mod error;
 mod hooks;
+mod json_value;
 mod page;
 mod session;
 mod socket;
@@ -13,3 +14,8 @@ mod timer;
 pub use config::socket_url;
 pub use error::codes;
 pub use session::AgentSession;
+
+/// The JSON text the session writes for `frame` (the browser's `JSON.stringify` of its fields).
+pub fn encode_frame(frame: &crate::core::AgentFrame) -> String {
+    json_value::stringify_frame(frame).map(String::from).unwrap_or_default()
+}

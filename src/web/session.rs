@@ -10,10 +10,14 @@ use super::config::{parse, ShellConfig};
 use super::convert::{customers_to_js, get, js_to_scalar, object};
 use super::error::{codes, kefu_error, session_error};
 use super::hooks::Hooks;
+use super::json_value::{stringify_frame, JsJson};
 use super::page::PageWatch;
-use super::socket::{Socket, SocketEvent};
+use super::socket::{parse as parse_frame, Socket, SocketEvent};
 use super::timer::Timer;
-use crate::core::{ConnId, LogLevel, Millis, Output, Scalar, Session, SessionError, WakeReason};
+use crate::core::{ConnId, LogDetail, LogLevel, LogMessage, Millis, Output, Scalar, SessionError, WakeReason};
+
+/// The core session as the browser drives it: frames parsed by `JSON.parse`.
+type Session = crate::core::Session<JsJson>;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -67,11 +71,12 @@ impl Inner {
         self.draining.set(false);
     }
 
-    fn execute(&self, o: Output) {
+    fn execute(&self, o: Output<JsJson>) {
         match o {
             Output::OpenSocket { conn } => self.open(conn),
-            Output::Send { conn, text, local_id } => {
-                let ok = matches!(self.socket.borrow().as_ref(), Some(s) if s.conn() == conn && s.send(&text));
+            Output::Send { conn, frame, local_id } => {
+                let text = stringify_frame(&frame);
+                let ok = matches!((self.socket.borrow().as_ref(), &text), (Some(s), Some(t)) if s.conn() == conn && s.send(t));
                 if !ok {
                     self.core.borrow_mut().handle_send_failed(now(), conn, local_id);
                 }
@@ -110,16 +115,18 @@ impl Inner {
         }) {
             Ok(s) => *self.socket.borrow_mut() = Some(s),
             Err(e) => {
-                self.hooks.log(LogLevel::Error, &format!("cannot open {}: {:?}", self.socket_url, e));
+                let text = "cannot open the socket:";
+                self.hooks.log(LogLevel::Error, &LogMessage { text, detail: LogDetail::Text(self.socket_url.clone()) });
+                web_sys::console::error_1(&e);
                 self.core.borrow_mut().handle_socket_error(now(), conn);
             }
         }
     }
 
-    fn on_socket_event(&self, conn: ConnId, ev: SocketEvent<'_>) {
+    fn on_socket_event(&self, conn: ConnId, ev: SocketEvent) {
         self.feed(|core, now| match ev {
             SocketEvent::Opened => core.handle_socket_opened(now, conn),
-            SocketEvent::Frame(f) => core.handle_frame(now, conn, f),
+            SocketEvent::Frame(f) => core.handle_received(now, conn, f),
             SocketEvent::Error => core.handle_socket_error(now, conn),
             SocketEvent::Closed(code) => core.handle_socket_closed(now, conn, code),
         })
@@ -263,7 +270,7 @@ impl AgentSession {
     /// malformed message.
     pub fn send(&self, message: JsOutgoingMessage) -> Result<f64, JsValue> {
         let m: JsValue = message.into();
-        let bad = |what: &str| kefu_error(codes::INVALID_ARGUMENT, &format!("send: {what}"));
+        let bad = |what: &str| kefu_error(codes::INVALID_ARGUMENT, &["send: ", what].concat());
         let user_id = js_to_scalar(&get(&m, "userId")).ok_or_else(|| bad("userId must be a string or a number"))?;
         let user_name = match get(&m, "userName") {
             v if v.is_undefined() || v.is_null() => user_id.key(),
@@ -279,11 +286,14 @@ impl AgentSession {
     /// Feeds `text` as if the open socket had just received it (replaying captured traffic,
     /// tests, benchmarks). Ignored (returns false) when no socket is open.
     #[wasm_bindgen(js_name = injectFrame)]
-    pub fn inject_frame(&self, text: &str) -> bool {
+    pub fn inject_frame(&self, text: &js_sys::JsString) -> bool {
         let conn = self.inner.core.borrow().live_conn();
         match conn {
             Some(c) if self.inner.core.borrow().state() == crate::core::LinkState::Open => {
-                self.inner.feed(|core, now| core.handle_frame(now, c, crate::core::FrameIn::Text(text)));
+                let max = self.inner.core.borrow().config().max_frame_chars;
+                let len = text.length() as usize;
+                let frame = if len > max { crate::core::Received::TooLong(len) } else { parse_frame(text) };
+                self.inner.feed(|core, now| core.handle_received(now, c, frame));
                 true
             }
             _ => false,

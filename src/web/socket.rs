@@ -1,17 +1,18 @@
 //! [`Socket`]: one browser WebSocket of one generation, with its listeners owned RAII-style.
 //! Dropping it removes every listener and closes the socket if it is still open.
 
-use crate::core::{ConnId, FrameIn};
+use super::json_value::JsJson;
+use crate::core::{ConnId, Received};
 use gloo_events::EventListener;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 /// What a socket reports to its owner.
-pub enum SocketEvent<'a> {
+pub enum SocketEvent {
     /// `open`.
     Opened,
-    /// `message`, already classified (text / binary / too long).
-    Frame(FrameIn<'a>),
+    /// `message`, already parsed (or classified as not JSON / binary / too long).
+    Frame(Received<JsJson>),
     /// `error`.
     Error,
     /// `close` with its code.
@@ -27,12 +28,12 @@ pub struct Socket {
 
 impl Socket {
     /// Opens `url` as generation `conn`. `on_event` receives every event with the generation, so
-    /// the core can ignore a superseded socket. `max_chars` bounds the text frames copied into wasm.
+    /// the core can ignore a superseded socket. Text frames longer than `max_chars` are not parsed.
     pub fn open(
         url: &str,
         conn: ConnId,
         max_chars: usize,
-        on_event: impl Fn(ConnId, SocketEvent<'_>) + Clone + 'static,
+        on_event: impl Fn(ConnId, SocketEvent) + Clone + 'static,
     ) -> Result<Socket, wasm_bindgen::JsValue> {
         let ws = WebSocket::new(url)?;
         ws.set_binary_type(BinaryType::Arraybuffer);
@@ -44,16 +45,12 @@ impl Socket {
                 let data = e.data();
                 if let Some(s) = data.dyn_ref::<js_sys::JsString>() {
                     let len = s.length() as usize;
-                    if len > max_chars {
-                        h2(conn, SocketEvent::Frame(FrameIn::TooLong(len)));
-                    } else {
-                        let text = String::from(s);
-                        h2(conn, SocketEvent::Frame(FrameIn::Text(&text)));
-                    }
+                    let frame = if len > max_chars { Received::TooLong(len) } else { parse(s) };
+                    h2(conn, SocketEvent::Frame(frame));
                 } else if let Some(b) = data.dyn_ref::<js_sys::ArrayBuffer>() {
-                    h2(conn, SocketEvent::Frame(FrameIn::Binary(b.byte_length() as usize)));
+                    h2(conn, SocketEvent::Frame(Received::Binary(b.byte_length() as usize)));
                 } else {
-                    h2(conn, SocketEvent::Frame(FrameIn::Binary(0)));
+                    h2(conn, SocketEvent::Frame(Received::Binary(0)));
                 }
             }),
             EventListener::new(&ws, "error", move |_| h3(conn, SocketEvent::Error)),
@@ -71,8 +68,8 @@ impl Socket {
     }
 
     /// Sends a text frame if the socket is open; `false` when it is not (nothing is sent).
-    pub fn send(&self, text: &str) -> bool {
-        self.ws.ready_state() == WebSocket::OPEN && self.ws.send_with_str(text).is_ok()
+    pub fn send(&self, text: &js_sys::JsString) -> bool {
+        self.ws.ready_state() == WebSocket::OPEN && ws_send(&self.ws, text).is_ok()
     }
 
     /// Closes with a code and reason (no-op if already closing or closed).
@@ -81,6 +78,27 @@ impl Socket {
             let _ = self.ws.close_with_code_and_reason(code, reason);
         }
     }
+}
+
+/// A text frame parsed by the browser.
+pub fn parse(text: &js_sys::JsString) -> Received<JsJson> {
+    match JsJson::parse(text) {
+        Ok(v) => Received::Json(v),
+        Err(e) => Received::NotJson(e),
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// A `WebSocket` seen only for `send` with a JS string (web-sys's binding takes `&str`, a
+    /// needless round trip through wasm memory for text that JS just produced).
+    type TextSocket;
+    #[wasm_bindgen(method, js_name = send, catch)]
+    fn send(this: &TextSocket, text: &js_sys::JsString) -> Result<(), wasm_bindgen::JsValue>;
+}
+
+fn ws_send(ws: &WebSocket, text: &js_sys::JsString) -> Result<(), wasm_bindgen::JsValue> {
+    ws.unchecked_ref::<TextSocket>().send(text)
 }
 
 impl Drop for Socket {

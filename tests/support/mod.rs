@@ -5,7 +5,7 @@ use kefu_agent::core::*;
 
 /// Drives a [`Session`] with a fake clock and records every output.
 pub struct Driver {
-    pub s: Session,
+    pub s: JsonSession,
     pub now: Millis,
 }
 
@@ -21,13 +21,13 @@ impl Driver {
     }
 
     /// Drains every pending output.
-    pub fn drain(&mut self) -> Vec<Output> {
+    pub fn drain(&mut self) -> Vec<JsonOutput> {
         std::iter::from_fn(|| self.s.poll_output()).collect()
     }
 
     /// Moves the clock to `t`, firing the timer at every deadline on the way, exactly like a
     /// shell whose timers are punctual. Returns all outputs.
-    pub fn run_until(&mut self, t: Millis) -> Vec<Output> {
+    pub fn run_until(&mut self, t: Millis) -> Vec<JsonOutput> {
         let mut out = self.drain();
         while let Some(d) = self.s.poll_timeout() {
             if d > t {
@@ -41,7 +41,7 @@ impl Driver {
         out
     }
 
-    pub fn advance(&mut self, ms: Millis) -> Vec<Output> {
+    pub fn advance(&mut self, ms: Millis) -> Vec<JsonOutput> {
         let t = self.now + ms;
         self.run_until(t)
     }
@@ -55,33 +55,33 @@ impl Driver {
         conn
     }
 
-    pub fn frame(&mut self, conn: ConnId, text: &str) -> Vec<Output> {
+    pub fn frame(&mut self, conn: ConnId, text: &str) -> Vec<JsonOutput> {
         self.s.handle_frame(self.now, conn, FrameIn::Text(text));
         self.drain()
     }
 }
 
-pub fn sent(out: &[Output]) -> Vec<String> {
+pub fn sent(out: &[JsonOutput]) -> Vec<String> {
     out.iter()
         .filter_map(|o| match o {
-            Output::Send { text, .. } => Some(text.clone()),
+            Output::Send { frame, .. } => Some(frame.encode()),
             _ => None,
         })
         .collect()
 }
 
-pub fn opened(out: &[Output]) -> Option<ConnId> {
+pub fn opened(out: &[JsonOutput]) -> Option<ConnId> {
     out.iter().find_map(|o| match o {
         Output::OpenSocket { conn } => Some(*conn),
         _ => None,
     })
 }
 
-pub fn opens(out: &[Output]) -> usize {
+pub fn opens(out: &[JsonOutput]) -> usize {
     out.iter().filter(|o| matches!(o, Output::OpenSocket { .. })).count()
 }
 
-pub fn closes(out: &[Output]) -> Vec<(ConnId, u16)> {
+pub fn closes(out: &[JsonOutput]) -> Vec<(ConnId, u16)> {
     out.iter()
         .filter_map(|o| match o {
             Output::CloseSocket { conn, code, .. } => Some((*conn, *code)),
@@ -90,7 +90,7 @@ pub fn closes(out: &[Output]) -> Vec<(ConnId, u16)> {
         .collect()
 }
 
-pub fn ui(out: &[Output]) -> Vec<UiEvent> {
+pub fn ui(out: &[JsonOutput]) -> Vec<JsonUiEvent> {
     out.iter()
         .filter_map(|o| match o {
             Output::Ui(e) => Some(e.clone()),
@@ -99,7 +99,7 @@ pub fn ui(out: &[Output]) -> Vec<UiEvent> {
         .collect()
 }
 
-pub fn states(out: &[Output]) -> Vec<LinkState> {
+pub fn states(out: &[JsonOutput]) -> Vec<LinkState> {
     ui(out)
         .into_iter()
         .filter_map(|e| match e {

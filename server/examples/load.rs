@@ -1,0 +1,183 @@
+//! Load benchmark of the reference server (issue: performance, item 7), run by `scripts/bench.sh`.
+//!
+//! Starts the release `kefu-server` binary (path in `KEFU_SERVER_BIN`) as its own process, opens
+//! `AGENTS` agent sockets and `CONVERSATIONS` visitor sockets over loopback, lets the agents accept
+//! every customer, then has the visitors send `RATE` messages per second in total for `SECONDS`
+//! seconds. Each message carries its send time; the agents record the relay latency. Prints one
+//! Markdown table row per figure, plus the server's resident memory per idle connection.
+//!
+//! Everything runs on the same machine: the load generator competes with the server for the CPUs,
+//! so the latencies are an upper bound.
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+fn env_or(key: &str, default: u64) -> u64 {
+    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Resident memory of a process, in KiB, from /proc.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned()))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Tally {
+    latencies_us: Mutex<Vec<u64>>,
+    received: AtomicU64,
+    assigned: AtomicU64,
+}
+
+#[tokio::main]
+async fn main() {
+    let bin = std::env::var("KEFU_SERVER_BIN").expect("KEFU_SERVER_BIN: path of the release kefu-server");
+    let agents = env_or("AGENTS", 50);
+    let conversations = env_or("CONVERSATIONS", 1000);
+    let rate = env_or("RATE", 2000);
+    let seconds = env_or("SECONDS", 10);
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let per_agent = conversations.div_ceil(agents) + 1;
+    let mut server = std::process::Command::new(&bin)
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .args(["--data-dir", data.path().to_str().unwrap()])
+        .args(["--www-dir", data.path().to_str().unwrap()])
+        .args(["--max-conversations", &per_agent.to_string()])
+        .args(["--max-msgs-per-sec", "1000"])
+        .arg("--open-registration")
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("start kefu-server");
+    let base = format!("127.0.0.1:{port}");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(&base).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rss_start = rss_kib(server.id());
+    let clock = Instant::now();
+    let tally = Arc::new(Tally { latencies_us: Mutex::new(Vec::new()), received: AtomicU64::new(0), assigned: AtomicU64::new(0) });
+
+    // Agents: answer the hello as legacy clients, accept every customer, time every message.
+    for a in 0..agents {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{base}/websocket/load-agent-{a}")).await.expect("agent socket");
+        let (mut tx, mut rx) = ws.split();
+        let tally = tally.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(m)) = rx.next().await {
+                let Message::Text(t) = m else { continue };
+                let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
+                match v["status"].as_i64() {
+                    Some(100) => {
+                        let _ = tx.send(Message::Text(json!({"respStatus": 100, "features": []}).to_string().into())).await;
+                    }
+                    Some(2) => {
+                        let reply = json!({"respStatus": 2, "kfId": format!("load-agent-{a}"), "userId": v["data"]["id"], "userName": v["data"]["userName"]});
+                        let _ = tx.send(Message::Text(reply.to_string().into())).await;
+                    }
+                    Some(1) => {
+                        if let Some(sent) = v["data"]["content"].as_str().and_then(|c| c.strip_prefix("t=")).and_then(|c| c.parse::<u64>().ok()) {
+                            let now = clock.elapsed().as_micros() as u64;
+                            tally.latencies_us.lock().unwrap().push(now.saturating_sub(sent));
+                            tally.received.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        });
+    }
+
+    // Visitors: connect, wait to be assigned, then send at their share of the rate.
+    let per_visitor_interval = Duration::from_micros(1_000_000 * conversations / rate.max(1));
+    let start_sending = Arc::new(tokio::sync::Notify::new());
+    let sent = Arc::new(AtomicU64::new(0));
+    let mut visitors = Vec::new();
+    for v in 0..conversations {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{base}/websocket/visitor/load-v{v}?userName=V{v}"))
+            .await
+            .expect("visitor socket");
+        let (mut tx, mut rx) = ws.split();
+        let tally = tally.clone();
+        let go = start_sending.clone();
+        let sent = sent.clone();
+        visitors.push(tokio::spawn(async move {
+            // Wait for "assigned".
+            while let Some(Ok(m)) = rx.next().await {
+                if let Message::Text(t) = m {
+                    let f: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
+                    if f["type"] == "status" && f["state"] == "assigned" {
+                        tally.assigned.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    }
+                }
+            }
+            tokio::spawn(async move { while rx.next().await.is_some() {} });
+            go.notified().await;
+            // Spread the visitors' sends over the interval.
+            tokio::time::sleep(per_visitor_interval.mul_f64((v % 1000) as f64 / 1000.0)).await;
+            let mut tick = tokio::time::interval(per_visitor_interval);
+            let end = Instant::now() + Duration::from_secs(seconds);
+            while Instant::now() < end {
+                tick.tick().await;
+                let t = clock.elapsed().as_micros() as u64;
+                let frame = json!({"type": "message", "content": format!("t={t}")}).to_string();
+                if tx.send(Message::Text(frame.into())).await.is_err() {
+                    break;
+                }
+                sent.fetch_add(1, Ordering::Relaxed);
+            }
+            tx
+        }));
+    }
+    let wait = Instant::now();
+    while tally.assigned.load(Ordering::Relaxed) < conversations && wait.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let assigned = tally.assigned.load(Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_idle = rss_kib(server.id());
+    let connections = agents + conversations;
+
+    let began = Instant::now();
+    start_sending.notify_waiters();
+    let mut senders = Vec::new();
+    for v in visitors {
+        senders.push(v.await.ok());
+    }
+    let send_secs = began.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await; // let the tail arrive
+    let sent = sent.load(Ordering::Relaxed);
+    let received = tally.received.load(Ordering::Relaxed);
+    let rss_end = rss_kib(server.id());
+    let mut l = tally.latencies_us.lock().unwrap().clone();
+    l.sort_unstable();
+    let pct = |p: f64| if l.is_empty() { 0.0 } else { l[((l.len() as f64 * p) as usize).min(l.len() - 1)] as f64 / 1000.0 };
+    drop(senders);
+    let _ = server.kill();
+    let _ = server.wait();
+
+    println!("| server: conversations assigned | {assigned} of {conversations} ({agents} agents) |");
+    println!("| server: messages relayed visitor → agent | {received} of {sent} sent in {send_secs:.1} s ({:.0} msg/s offered) |", sent as f64 / send_secs);
+    println!("| server: relay latency (send → agent socket) | p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms |", pct(0.5), pct(0.99), pct(1.0));
+    println!(
+        "| server: resident memory | {} KiB at start, {} KiB with {connections} idle sockets ({:.1} KiB per connection), {} KiB after the run |",
+        rss_start,
+        rss_idle,
+        (rss_idle.saturating_sub(rss_start)) as f64 / connections as f64,
+        rss_end
+    );
+}

@@ -1,0 +1,74 @@
+//! [`JsonValue`]: read access to an already parsed JSON value.
+//!
+//! The frame rules ([`crate::core::decode_value`]) are written once against this trait: in the
+//! browser the shell implements it over the result of the browser's own `JSON.parse` (so no JSON
+//! parser ships in the wasm and payloads reach the UI without being copied), and natively it is
+//! implemented for `serde_json::Value`.
+
+/// A parsed JSON value the frame decoder can inspect. Cloning must be cheap (a handle).
+pub trait JsonValue: Clone {
+    /// Property `key` of an object; `None` when absent, or when `self` is not an object.
+    fn field(&self, key: &'static str) -> Option<Self>;
+    /// True for a JSON object (not an array, not `null`).
+    fn is_object(&self) -> bool;
+    /// True for `null`.
+    fn is_null(&self) -> bool;
+    /// True for a JSON string (checked without copying it).
+    fn is_string(&self) -> bool;
+    /// True for the empty string.
+    fn is_empty_string(&self) -> bool;
+    /// True for a JSON number.
+    fn is_number(&self) -> bool;
+    /// The string, for a JSON string (a copy).
+    fn as_string(&self) -> Option<String>;
+    /// The number, for a JSON number.
+    fn as_f64(&self) -> Option<f64>;
+    /// The JSON spelling of a finite number (as `JSON.stringify` would write it).
+    fn number_text(&self) -> Option<String>;
+    /// The items of an array, for a JSON array.
+    fn items(&self) -> Option<Vec<Self>>;
+    /// Sets a string property on an object (used to fill in a missing `userName`).
+    fn set_string(&mut self, key: &'static str, value: &str);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl JsonValue for serde_json::Value {
+    fn field(&self, key: &'static str) -> Option<Self> {
+        self.as_object()?.get(key).cloned()
+    }
+    fn is_string(&self) -> bool {
+        self.is_string()
+    }
+    fn is_empty_string(&self) -> bool {
+        self.as_str() == Some("")
+    }
+    fn is_number(&self) -> bool {
+        self.is_number()
+    }
+    fn is_object(&self) -> bool {
+        self.is_object()
+    }
+    fn is_null(&self) -> bool {
+        self.is_null()
+    }
+    fn as_string(&self) -> Option<String> {
+        self.as_str().map(str::to_owned)
+    }
+    fn as_f64(&self) -> Option<f64> {
+        self.as_f64()
+    }
+    fn number_text(&self) -> Option<String> {
+        match self {
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+    fn items(&self) -> Option<Vec<Self>> {
+        self.as_array().cloned()
+    }
+    fn set_string(&mut self, key: &'static str, value: &str) {
+        if let Some(o) = self.as_object_mut() {
+            o.insert(key.to_owned(), value.into());
+        }
+    }
+}
