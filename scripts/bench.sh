@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks (issue: performance budgets). Prints what is measured so far; see docs/performance.md.
+# Benchmarks (issue: performance budgets): prints every figure as table rows; the latest run is
+# kept in docs/performance.md. Numbers, not pass/fail: the budgets are judged there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
@@ -24,3 +25,9 @@ cargo test -q --release --test core_bench -- --ignored --nocapture 2>&1 | grep -
 cp bench/baseline-chatDialog.js www/bench/baseline-chatDialog.js
 cargo build -q -p kefu-server
 node tests/e2e/bench-decode.mjs
+echo "== 3. 1 000-message burst rendered in the console (LayIM, Long Tasks API) =="
+scripts/layim.sh >/dev/null
+node tests/e2e/bench-burst.mjs
+echo "== 7. reference server: 1 000 conversations over loopback, 2 000 msg/s =="
+cargo build -q --release -p kefu-server --bin kefu-server --example load
+KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/load

@@ -96,7 +96,7 @@ async function start() {
   const layim = await new Promise((resolve) => layui.use(['layim', 'layer'], resolve));
   const layer = layui.layer;
   const $ = layui.$;
-  window.kefu = { layim, customers, received: 0 };
+  window.kefu = { layim, customers, received: 0, rendered: 0, lastRenderAt: 0 };
 
   const mine = { username: esc(kfId), id: kfId, status: 'online', sign: '', avatar: AGENT_AVATAR };
   const config = () => ({
@@ -147,9 +147,9 @@ async function start() {
   // ---- notifications -----------------------------------------------------------------------
 
   let unread = 0;
-  function notifyHidden(title, body) {
+  function notifyHidden(title, body, n = 1) {
     if (!document.hidden) return;
-    unread += 1;
+    unread += n;
     document.title = '(' + unread + ') ' + BASE_TITLE;
     if ('Notification' in window && Notification.permission === 'granted') {
       try { new Notification(title, { body, icon: CUSTOMER_AVATAR, tag: 'kefu' }); } catch (_) { /* unsupported */ }
@@ -184,6 +184,38 @@ async function start() {
     el.textContent = st.status === 'held' ? '等待网络，恢复后自动发送' : st.status === 'failed' ? '发送失败（' + (st.reason || '') + '），点击重试' : st.status === 'acked' ? '已送达' : '已发送';
   }
 
+  // Customer messages are shown in chunks of at most INBOX_CHUNK per task, through LayIM's batch
+  // insert (layim-patches/05: one chat-log write, one sound, one scroll per chunk), with one toast
+  // and one notification per burst: a replay after a reconnect can bring a thousand messages at once,
+  // and a toast, a notification and a full LayIM insert each froze the page for a minute.
+  const INBOX_CHUNK = 40;
+  let inbox = [];
+  let inboxScheduled = false;
+  let burst = { count: 0, last: null };
+  function toLayim(m) {
+    const data = openChat({ id: m.userId, userName: m.userName });
+    return { username: data.username, avatar: CUSTOMER_AVATAR, id: data.id, type: 'kefu', content: m.content, timestamp: timestamp(m.createTime) };
+  }
+  function drainInbox() {
+    const chunk = inbox.slice(0, INBOX_CHUNK);
+    inbox = inbox.slice(chunk.length);
+    layim.getMessages(chunk.map(toLayim));
+    window.kefu.rendered += chunk.length;
+    burst.count += chunk.length;
+    burst.last = chunk[chunk.length - 1] || burst.last;
+    if (inbox.length) {
+      setTimeout(drainInbox, 0); // yield to input and paint, then go on
+      return;
+    }
+    inboxScheduled = false;
+    const { count, last } = burst;
+    burst = { count: 0, last: null };
+    window.kefu.lastRenderAt = performance.now();
+    if (!count) return;
+    layer.msg(count > 1 ? '您有 ' + count + ' 条新消息' : '您有新消息');
+    notifyHidden(count > 1 ? count + ' 条新消息' : '来自 ' + last.userName + ' 的消息', last.content, count);
+  }
+
   const hooks = {
     onStateChange({ state }) {
       chip.dataset.state = state;
@@ -197,17 +229,11 @@ async function start() {
     },
     onMessage(m) {
       window.kefu.received += 1;
-      layer.msg('您有新消息');
-      const data = openChat({ id: m.userId, userName: m.userName });
-      layim.getMessage({
-        username: data.username,
-        avatar: CUSTOMER_AVATAR,
-        id: data.id,
-        type: 'kefu',
-        content: m.content,
-        timestamp: timestamp(m.createTime),
-      });
-      notifyHidden('来自 ' + m.userName + ' 的消息', m.content);
+      inbox.push(m);
+      if (!inboxScheduled) {
+        inboxScheduled = true;
+        setTimeout(drainInbox, 0);
+      }
     },
     onCustomerWaiting(c) {
       layer.msg('您有新消息请求接入');

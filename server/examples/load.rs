@@ -29,6 +29,15 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time (user + system) a process has used, in seconds, from /proc (100 ticks per second).
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -152,6 +161,7 @@ async fn main() {
     let rss_idle = rss_kib(server.id());
     let connections = agents + conversations;
 
+    let cpu_before = cpu_secs(server.id());
     let began = Instant::now();
     start_sending.notify_waiters();
     let mut senders = Vec::new();
@@ -159,6 +169,7 @@ async fn main() {
         senders.push(v.await.ok());
     }
     let send_secs = began.elapsed().as_secs_f64();
+    let server_cpu = (cpu_secs(server.id()) - cpu_before) / send_secs;
     tokio::time::sleep(Duration::from_secs(2)).await; // let the tail arrive
     let sent = sent.load(Ordering::Relaxed);
     let received = tally.received.load(Ordering::Relaxed);
@@ -173,6 +184,7 @@ async fn main() {
     println!("| server: conversations assigned | {assigned} of {conversations} ({agents} agents) |");
     println!("| server: messages relayed visitor → agent | {received} of {sent} sent in {send_secs:.1} s ({:.0} msg/s offered) |", sent as f64 / send_secs);
     println!("| server: relay latency (send → agent socket) | p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms |", pct(0.5), pct(0.99), pct(1.0));
+    println!("| server: CPU while relaying | {:.0} % of one core (the load generator shares the {} cores) |", server_cpu * 100.0, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     println!(
         "| server: resident memory | {} KiB at start, {} KiB with {connections} idle sockets ({:.1} KiB per connection), {} KiB after the run |",
         rss_start,

@@ -89,6 +89,26 @@ pub struct Store {
     epoch: String,
     /// Next delivery sequence number per recipient (cache of MAX(seq)+1).
     next_seq: Mutex<std::collections::HashMap<String, u64>>,
+    /// Dropping it stops the checkpoint thread.
+    _checkpointer: Option<std::sync::mpsc::Sender<()>>,
+}
+
+/// Moves the WAL into the database file every second on its own connection and thread. SQLite's
+/// automatic checkpoint would run inside a message's commit, with an fsync, while the hub waits:
+/// that was the whole tail of the relay latency (p99 12–20 ms at any load). A passive checkpoint
+/// on another connection never blocks the writer.
+fn spawn_checkpointer(path: &Path) -> Option<std::sync::mpsc::Sender<()>> {
+    let conn = Connection::open(path).ok()?;
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("kefu-checkpoint".into())
+        .spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(std::time::Duration::from_secs(1)) {
+                let _ = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);");
+            }
+        })
+        .ok()?;
+    Some(tx)
 }
 
 /// A stored message delivered to a recipient under a sequence number.
@@ -123,6 +143,7 @@ impl Store {
         let db = Connection::open(path)?;
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "synchronous", "NORMAL")?;
+        db.pragma_update(None, "wal_autocheckpoint", 0)?;
         db.execute_batch(
             "CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, name TEXT NOT NULL, image TEXT NOT NULL DEFAULT '');
              CREATE TABLE IF NOT EXISTS phrases(id INTEGER PRIMARY KEY, content TEXT NOT NULL, source TEXT NOT NULL DEFAULT '');
@@ -164,7 +185,7 @@ impl Store {
             }
             db.execute("INSERT INTO meta(key, value) VALUES ('seeded', '1')", [])?;
         }
-        Ok(Store { db: Mutex::new(db), epoch, next_seq: Mutex::new(Default::default()) })
+        Ok(Store { db: Mutex::new(db), epoch, next_seq: Mutex::new(Default::default()), _checkpointer: spawn_checkpointer(path) })
     }
 
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {

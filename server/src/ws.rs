@@ -96,6 +96,13 @@ async fn read(stream: &mut futures_util::stream::SplitStream<WebSocket>, idle: s
 }
 
 /// `GET /websocket/{kfId}`: an agent console.
+/// Socket buffers sized for chat: tungstenite's defaults (128 KiB to read, 128 KiB before a
+/// write goes out) cost ~130 KiB of memory per idle connection; chat frames are small, so 4 KiB
+/// reads and immediate writes keep an idle socket in a few KiB and add no write delay.
+fn small_buffers(ws: WebSocketUpgrade, cfg: &crate::Config) -> WebSocketUpgrade {
+    ws.max_message_size(cfg.max_frame_bytes).read_buffer_size(4 * 1024).write_buffer_size(0)
+}
+
 pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws: WebSocketUpgrade) -> Response {
     let agent = match app.hub.store().agent(&kf_id) {
         Ok(Some(a)) => a,
@@ -108,7 +115,7 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
     };
     let hub = app.hub.clone();
     let cfg = app.cfg.clone();
-    ws.max_message_size(cfg.max_frame_bytes).on_upgrade(move |socket| async move {
+    small_buffers(ws, &cfg).on_upgrade(move |socket| async move {
         let (sink, mut stream) = socket.split();
         let (tx, rx) = mpsc::unbounded_channel();
         let w = tokio::spawn(writer(sink, rx));
@@ -186,7 +193,7 @@ pub async fn visitor_ws(
     let user_name: String = user_name.chars().take(64).collect();
     let hub: Arc<Hub> = app.hub.clone();
     let cfg = app.cfg.clone();
-    ws.max_message_size(cfg.max_frame_bytes).on_upgrade(move |socket| async move {
+    small_buffers(ws, &cfg).on_upgrade(move |socket| async move {
         let (sink, mut stream) = socket.split();
         let (tx, rx) = mpsc::unbounded_channel();
         let w = tokio::spawn(writer(sink, rx));
