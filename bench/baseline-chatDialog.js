@@ -40,7 +40,7 @@ export function createBaseline(url, kfId, hooks) {
   function create() {
     try {
       webSocket = new WebSocket(url);
-      webSocket.onopen = () => heartCheck.start();
+      webSocket.onopen = () => { heartCheck.start(); if (hooks.onOpen) hooks.onOpen(); }; // onOpen: a probe for the start-up benchmark
       webSocket.onerror = () => reconnect();
       webSocket.onclose = () => { clearTimeout(heartCheck.timeoutObj); clearTimeout(heartCheck.serverTimeoutObj); reconnect(); };
       webSocket.onmessage = onmessage;

@@ -66,6 +66,30 @@ async function api(path, options = {}) {
   return json;
 }
 
+// A short notice at the top of the page, as text (never HTML). Not layer.msg: LayIM's layer closes
+// every open dialog when a msg opens, so a toast for a new customer used to close the agent's
+// accept dialog under the mouse.
+let toastTimer = 0;
+function toast(text) {
+  let el = document.getElementById('kefu-toast');
+  if (!el) {
+    el = document.createElement('div');
+    el.id = 'kefu-toast';
+    el.className = 'kefu-toast';
+    el.setAttribute('role', 'status');
+    el.setAttribute('aria-live', 'polite');
+    document.body.appendChild(el);
+  }
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.hidden = true; }, 3000);
+}
+
+// Every hook the console implements (the session is created before the UI, with forwarders).
+const HOOK_NAMES = ['onStateChange', 'onMessage', 'onCustomerWaiting', 'onQueueChange', 'onOfferWithdrawn', 'onTransferRequest',
+  'onTransferRejected', 'onHeartbeat', 'onMessageStatus', 'onFrameRejected'];
+
 function errorText(e) {
   return e && e.code === 'NOT_CONNECTED' ? '连接已断开，请稍后再试' : (e && e.message) || String(e);
 }
@@ -91,9 +115,34 @@ if (!kfId) {
 async function start() {
   sessionStorage.setItem('kefuServer', server);
   if (token) sessionStorage.setItem('kefuToken', token);
-  const wasmReady = init(); // compiles by streaming while LayIM loads
+  const layimReady = new Promise((resolve) => layui.use(['layim', 'layer'], resolve));
   const info = api('personalConfig/getInfo?kfId=' + encodeURIComponent(kfId)).then((r) => r.data, () => null);
-  const layim = await new Promise((resolve) => layui.use(['layim', 'layer'], resolve));
+  // The session connects as soon as the wasm is compiled (by streaming) and the profile is known,
+  // while LayIM is still loading. Until the UI is ready its events wait here, in order, and are
+  // replayed then: nothing that arrives early (a replayed message, an offer) is lost.
+  const early = [];
+  let ui = null;
+  const forward = {};
+  for (const name of HOOK_NAMES) {
+    forward[name] = (e) => {
+      if (name === 'onStateChange' && e.state === 'open' && !performance.getEntriesByName('kefu:socket-open').length) {
+        performance.mark('kefu:socket-open'); // start-up benchmark (scripts/bench.sh)
+      }
+      if (ui) ui[name](e);
+      else early.push([name, e]);
+    };
+  }
+  const sessionReady = Promise.all([init(), info]).then(([, profile]) => {
+    const s = new AgentSession({
+      serverUrl: withToken(server + '/'),
+      kfId,
+      kfName: (profile && profile.name) || kfId,
+      logLevel: params.get('log') || 'warn',
+    }, forward);
+    s.connect();
+    return s;
+  });
+  const layim = await layimReady;
   const layer = layui.layer;
   const $ = layui.$;
   window.kefu = { layim, customers, received: 0, rendered: 0, lastRenderAt: 0 };
@@ -108,6 +157,7 @@ async function start() {
     maxLength: 5000,
   });
   layim.config(config());
+  performance.mark('kefu:layim-ready'); // start-up benchmark (scripts/bench.sh)
 
   const profile = await info;
   if (profile) {
@@ -117,7 +167,7 @@ async function start() {
   }
   $id('agent-name').textContent = (profile && profile.name) || kfId;
 
-  await wasmReady;
+  const session = await sessionReady;
 
   // ---- the chat windows --------------------------------------------------------------------
 
@@ -212,7 +262,7 @@ async function start() {
     burst = { count: 0, last: null };
     window.kefu.lastRenderAt = performance.now();
     if (!count) return;
-    layer.msg(count > 1 ? '您有 ' + count + ' 条新消息' : '您有新消息');
+    toast(count > 1 ? '您有 ' + count + ' 条新消息' : '您有新消息');
     notifyHidden(count > 1 ? count + ' 条新消息' : '来自 ' + last.userName + ' 的消息', last.content, count);
   }
 
@@ -221,10 +271,10 @@ async function start() {
       chip.dataset.state = state;
       chip.textContent = CHIP_TEXT[state] || state;
       if (state === 'open') {
-        if (everOpen) layer.msg('连接已恢复');
+        if (everOpen) toast('连接已恢复');
         everOpen = true;
       } else if (state === 'reconnecting' && everOpen) {
-        layer.msg('连接中断，正在重连……');
+        toast('连接中断，正在重连……');
       }
     },
     onMessage(m) {
@@ -236,7 +286,7 @@ async function start() {
       }
     },
     onCustomerWaiting(c) {
-      layer.msg('您有新消息请求接入');
+      toast('您有新消息请求接入');
       notifyHidden('新用户请求接入', c.userName);
     },
     onQueueChange({ waiting }) {
@@ -245,7 +295,7 @@ async function start() {
       badge.className = 'layui-badge' + (waiting.length ? '' : ' layui-bg-gray');
     },
     onOfferWithdrawn(c) {
-      layer.msg(esc(c.userName) + ' 已不再等待（' + esc(c.reason) + '）');
+      toast(c.userName + ' 已不再等待（' + c.reason + '）');
     },
     onTransferRequest(t) {
       notifyHidden('收到转接', t.userName);
@@ -259,7 +309,7 @@ async function start() {
           try {
             session.acceptTransfer(t.id);
           } catch (e) {
-            return layer.msg(errorText(e));
+            return toast(errorText(e));
           }
           layer.close(index);
           systemLine(t, '系统消息：转接成功');
@@ -268,7 +318,7 @@ async function start() {
           try {
             session.rejectTransfer(t.id);
           } catch (e) {
-            layer.msg(errorText(e));
+            toast(errorText(e));
             return false;
           }
           layer.close(index);
@@ -289,14 +339,9 @@ async function start() {
     },
   };
 
-  const session = new AgentSession({
-    serverUrl: withToken(server + '/'),
-    kfId,
-    kfName: (profile && profile.name) || kfId,
-    logLevel: params.get('log') || 'warn',
-  }, hooks);
   window.kefu.session = session;
-  session.connect();
+  ui = hooks;
+  for (const [name, e] of early.splice(0)) hooks[name](e);
 
   window.addEventListener('pagehide', () => session.close());
   window.addEventListener('pageshow', (e) => { if (e.persisted) session.connect(); });
@@ -306,7 +351,7 @@ async function start() {
   $id('openDialog').addEventListener('click', () => {
     const queue = session.waiting;
     if (!queue.length) {
-      layer.msg('当前无用户消息!');
+      toast('当前无用户消息!');
       return;
     }
     const c = queue[0];
@@ -317,7 +362,7 @@ async function start() {
       try {
         session.acceptCustomer(c.id);
       } catch (e) {
-        layer.msg(errorText(e));
+        toast(errorText(e));
         return;
       }
       layer.close(index);
@@ -327,7 +372,7 @@ async function start() {
       try {
         session.declineCustomer(c.id);
       } catch (e) {
-        layer.msg(errorText(e));
+        toast(errorText(e));
       }
       layer.close(index);
     });
@@ -360,15 +405,15 @@ async function start() {
 
   layim.on('sendMessage', (data) => {
     const c = customerOf(data.to);
-    if (!c) return layer.msg('当前会话不存在');
+    if (!c) return toast('当前会话不存在');
     sendTo(c, data.mine.content);
   });
 
   layim.on('endChat', (chat) => {
     const c = customerOf(chat.data);
-    if (!c) return layer.msg('当前会话不存在,无法退出');
+    if (!c) return toast('当前会话不存在,无法退出');
     api('overSession/overUser?kfId=' + encodeURIComponent(kfId) + '&userId=' + encodeURIComponent(c.id))
-      .then((r) => layer.msg(esc(r.msg)), (e) => layer.msg('退出失败：' + esc(e.message)));
+      .then((r) => toast(r.msg), (e) => toast('退出失败：' + e.message));
   });
 
   layim.on('commonLang', (show) => {
@@ -383,15 +428,15 @@ async function start() {
       }
       if (!r.data.list.length) box.textContent = '暂无常用语';
       show(box.outerHTML);
-    }, (e) => layer.msg('常用语加载失败：' + esc(e.message)));
+    }, (e) => toast('常用语加载失败：' + e.message));
   });
 
   layim.on('transfer', (chat) => {
     const c = customerOf(chat.data);
-    if (!c) return layer.msg('当前会话不存在');
+    if (!c) return toast('当前会话不存在');
     api('agents/online').then((r) => {
       const others = r.data.filter((a) => a.id !== kfId);
-      if (!others.length) return layer.msg('暂无其他在线客服');
+      if (!others.length) return toast('暂无其他在线客服');
       const list = document.createElement('div');
       list.className = 'kefu-transfer-list';
       for (const a of others) {
@@ -412,10 +457,10 @@ async function start() {
             const to = this.dataset.kfId;
             layer.close(index);
             api('transfer/transferUser', { body: { kfId, userId: String(c.id), toKfId: to } })
-              .then((res) => layer.msg(esc(res.msg)), (e) => layer.alert('转接失败：' + esc(e.message)));
+              .then((res) => toast(res.msg), (e) => layer.alert('转接失败：' + esc(e.message)));
           });
         },
       });
-    }, (e) => layer.msg('在线客服加载失败：' + esc(e.message)));
+    }, (e) => toast('在线客服加载失败：' + e.message));
   });
 }

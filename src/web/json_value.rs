@@ -31,9 +31,7 @@ impl JsJson {
 
 impl JsonValue for JsJson {
     fn field(&self, key: &'static str) -> Option<Self> {
-        if !self.0.is_object() {
-            return None;
-        }
+        // `Reflect.get` throws for a non-object, which is `None` here: one call into JS, not two.
         with_name(key, |k| Reflect::get(&self.0, k)).ok().filter(|v| !v.is_undefined()).map(JsJson)
     }
     fn is_string(&self) -> bool {

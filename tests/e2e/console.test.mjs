@@ -42,6 +42,29 @@ test('a visitor is queued, accepted, and both sides talk', async () => {
   await closeAll(a, v);
 });
 
+test('a customer arriving while the accept dialog is open does not close it', async () => {
+  const a = await agent(browser, server, 'e2e-dlg');
+  const v1 = await visitor(browser, server, 'dlg-v1', '第一位');
+  await waitingCount(a, 1);
+  await a.click('#openDialog');
+  await a.waitForSelector('.layui-layer-dialog .layui-layer-btn0');
+  const v2 = await visitor(browser, server, 'dlg-v2', '第二位');
+  await waitingCount(a, 2);
+  await a.waitForSelector('#kefu-toast:not([hidden])'); // the notice came, as text
+  assert.equal(await a.locator('.layui-layer-dialog .layui-layer-btn0').count(), 1, 'the dialog is still open');
+  await a.click('.layui-layer-dialog .layui-layer-btn0');
+  await chatHas(a, '用户已接入');
+  await visitorSaw(v1, '为您服务');
+  // Leave nothing behind for later tests: take the second customer too, then end both chats.
+  await answerOldest(a, true);
+  await visitorSaw(v2, '为您服务');
+  for (const u of ['dlg-v1', 'dlg-v2']) {
+    const r = await fetch(`${server.base}/overSession/overUser?kfId=e2e-dlg&userId=${u}`);
+    assert.equal(r.status, 200);
+  }
+  await closeAll(a, v1, v2);
+});
+
 test('declining offers the customer to a second agent', async () => {
   const a = await agent(browser, server, 'e2e-dec-a');
   const v = await visitor(browser, server, 'dec-v', 'Decliner');
