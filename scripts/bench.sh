@@ -18,6 +18,7 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname 
 IDLE_OUT=$(mktemp /tmp/kefu-bench-idle.XXXXXX)
 node tests/e2e/bench-idle.mjs >"$IDLE_OUT" 2>&1 &
 IDLE_PID=$!
+trap 'kill "$IDLE_PID" 2>/dev/null || true; rm -f "$IDLE_OUT"' EXIT
 
 echo "== 1. transfer size of the session module (release, wasm-opt -Oz, minified glue) =="
 node -e '
@@ -43,7 +44,7 @@ twiggy top -n 14 "$NAMED/named.wasm" | sed -n '3,16p' | grep -v 'function names'
 rm -rf "$NAMED"
 
 echo "== 2. decode + dispatch, 100 000 mixed status 1/2/4/5/9 frames, no DOM =="
-cargo test -q --release --test core_bench -- --ignored --nocapture 2>&1 | grep -E "^decode" | sed 's/^/| 2 | native core | /; s/$/ |/'
+cargo test -q --release --test core_bench -- --ignored --nocapture 2>&1 | grep -Eo "decode\+dispatch.*" | sed 's/^/| 2 | native core | /; s/$/ |/'
 node tests/e2e/bench-decode.mjs
 
 echo "== 3. 1 000-message burst rendered in the console (LayIM, Long Tasks API) =="
@@ -60,7 +61,7 @@ cargo build -q --release -p kefu-server --bin kefu-server --example load
 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/load
 
 echo "== 6. heartbeat and timers while idle =="
-cargo test -q --release --test core_bench -- --ignored --nocapture 2>&1 | grep -E "^timers" | sed 's/^/| 6 | native core, fake clock | /; s/$/ |/'
+cargo test -q --release --test core_bench -- --ignored --nocapture 2>&1 | grep -Eo "timers over.*" | sed 's/^/| 6 | native core, fake clock | /; s/$/ |/'
 wait "$IDLE_PID" || true
 cat "$IDLE_OUT"
 rm -f "$IDLE_OUT"

@@ -65,5 +65,5 @@ fn bench_idle_wakeups() {
             }
         }
     }
-    println!("timers over 10 idle minutes: {wakeups} wake-ups, {pings} pings ({:.1} per idle minute; the first is the 1 s hello wait)", wakeups as f64 / 10.0);
+    println!("timers over 10 idle minutes: {wakeups} wake-ups, {pings} pings ({:.1} per idle minute; one more than the pings: the hello wait after opening, as a legacy server never says hello)", wakeups as f64 / 10.0);
 }

@@ -66,6 +66,7 @@ async fn main() {
         .args(["--max-msgs-per-sec", "1000"])
         .arg("--open-registration")
         .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
         .spawn()
         .expect("start kefu-server");
     let base = format!("127.0.0.1:{port}");

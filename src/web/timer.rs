@@ -6,6 +6,9 @@ use std::cell::Cell;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
+/// How early a running timeout may fire before the deadline and still be kept (see [`Timer::arm`]).
+const KEEP_EARLY_MS: Millis = 1_000;
+
 /// One re-armable timeout.
 pub struct Timer {
     callback: Closure<dyn FnMut()>,
@@ -19,12 +22,14 @@ impl Timer {
     }
 
     /// Arms for `deadline` (`None` disarms), `now` being the current time. A running timeout that
-    /// fires no later than `deadline` is kept: when it fires early the core does nothing and the
-    /// timer is armed again for the real deadline. So a frame that pushes the heartbeat deadline
-    /// back costs nothing, instead of a clearTimeout + setTimeout per frame.
+    /// fires at most [`KEEP_EARLY_MS`] before `deadline` is kept: when it fires early the core does
+    /// nothing and the timer is armed again for the real deadline. So a burst of frames, each
+    /// pushing the heartbeat deadline back a little, costs no clearTimeout + setTimeout per frame,
+    /// while a deadline that moves far (the 5 s answer wait replaced by the next 30 s ping after
+    /// the server answers) is re-armed at once instead of waking the page for nothing.
     pub fn arm(&self, deadline: Option<Millis>, now: Millis) {
         match (self.armed.get(), deadline) {
-            (Some((_, armed)), Some(d)) if armed <= d => return,
+            (Some((_, armed)), Some(d)) if armed <= d && d - armed <= KEEP_EARLY_MS => return,
             (None, None) => return,
             _ => {}
         }
