@@ -50,12 +50,12 @@ fn bench_idle_wakeups() {
     s.connect(0);
     while s.poll_output().is_some() {}
     s.handle_socket_opened(0, 1);
-    let (mut now, mut wakeups, mut pings) = (0u64, 0u32, 0u32);
+    let (mut wakeups, mut pings) = (0u32, 0u32);
     while let Some(d) = s.poll_timeout() {
         if d > 600_000 {
             break;
         }
-        now = d;
+        let now = d;
         wakeups += 1;
         s.handle_timeout(now);
         while let Some(o) = s.poll_output() {

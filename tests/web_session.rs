@@ -35,6 +35,8 @@ extern "C" {
     fn original_frames(kf_id: &str, kf_name: &str, wsuser: JsValue, transfer: JsValue, chat: JsValue) -> js_sys::Array;
 }
 
+// A runtime message beats env!'s compile error for someone running `wasm-pack test` bare.
+#[allow(clippy::option_env_unwrap)]
 fn server() -> &'static str {
     option_env!("KEFU_TEST_SERVER").expect("build with KEFU_TEST_SERVER=http://127.0.0.1:PORT (scripts/test.sh does)")
 }
