@@ -340,6 +340,9 @@ async function start() {
   };
 
   window.kefu.session = session;
+  for (const name of Object.keys(hooks)) {
+    if (!HOOK_NAMES.includes(name)) console.error('[kefu] hook ' + name + ' is missing from HOOK_NAMES: the session never calls it');
+  }
   ui = hooks;
   for (const [name, e] of early.splice(0)) hooks[name](e);
 

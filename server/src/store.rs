@@ -143,7 +143,6 @@ impl Store {
         let db = Connection::open(path)?;
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "synchronous", "NORMAL")?;
-        db.pragma_update(None, "wal_autocheckpoint", 0)?;
         db.execute_batch(
             "CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, name TEXT NOT NULL, image TEXT NOT NULL DEFAULT '');
              CREATE TABLE IF NOT EXISTS phrases(id INTEGER PRIMARY KEY, content TEXT NOT NULL, source TEXT NOT NULL DEFAULT '');
@@ -185,7 +184,12 @@ impl Store {
             }
             db.execute("INSERT INTO meta(key, value) VALUES ('seeded', '1')", [])?;
         }
-        Ok(Store { db: Mutex::new(db), epoch, next_seq: Mutex::new(Default::default()), _checkpointer: spawn_checkpointer(path) })
+        let checkpointer = spawn_checkpointer(path);
+        if checkpointer.is_some() {
+            // The checkpoint thread keeps the WAL short; without it SQLite's own checkpoint stays on.
+            db.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
+        Ok(Store { db: Mutex::new(db), epoch, next_seq: Mutex::new(Default::default()), _checkpointer: checkpointer })
     }
 
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
