@@ -228,10 +228,7 @@ fn hello_is_answered_with_the_supported_subset_and_a_legacy_server_never_sees_ex
     assert_eq!(d.s.extensions(), &["withdraw"]);
     // A new socket starts legacy again until its own hello.
     d.s.handle_socket_closed(d.now, conn, 1006);
-    d.run_until(d.now + 5_000);
-    let c2 = d.s.live_conn().unwrap();
-    d.s.handle_socket_opened(d.now, c2);
-    d.drain();
+    d.reopen();
     assert!(d.s.extensions().is_empty());
 }
 
@@ -275,10 +272,7 @@ fn with_ack_messages_carry_ids_and_unacked_ones_are_resent_after_reconnect() {
     // The socket dies before "two" is acked; a third is typed while down.
     d.s.handle_socket_closed(d.now, conn, 1006);
     d.s.send_message("u1".into(), "U".into(), "three".into()).unwrap();
-    d.run_until(d.now + 5_000);
-    let c2 = d.s.live_conn().unwrap();
-    d.s.handle_socket_opened(d.now, c2);
-    d.drain();
+    let c2 = d.reopen();
     let out = hello(&mut d, c2, "e1");
     let texts = sent(&out);
     assert_eq!(texts.len(), 3, "{texts:?}");
@@ -300,18 +294,12 @@ fn with_seq_duplicates_are_dropped_and_last_seq_is_reported_on_reconnect() {
     assert_eq!(messages(&d.frame(conn, &m(2, "b"))), 0, "a replayed frame is dropped");
     assert_eq!(d.s.stats().duplicates_dropped, 1);
     d.s.handle_socket_closed(d.now, conn, 1006);
-    d.run_until(d.now + 5_000);
-    let c2 = d.s.live_conn().unwrap();
-    d.s.handle_socket_opened(d.now, c2);
-    d.drain();
+    let c2 = d.reopen();
     let out = hello(&mut d, c2, "e1");
     assert!(sent(&out)[0].ends_with(r#""lastSeq":2}"#), "{:?}", sent(&out));
     // A restarted server (new epoch) numbers from 1 again: nothing is dropped.
     d.s.handle_socket_closed(d.now, c2, 1006);
-    d.run_until(d.now + 5_000);
-    let c3 = d.s.live_conn().unwrap();
-    d.s.handle_socket_opened(d.now, c3);
-    d.drain();
+    let c3 = d.reopen();
     let out = hello(&mut d, c3, "e2");
     assert!(sent(&out)[0].ends_with(r#""lastSeq":0}"#));
     assert_eq!(messages(&d.frame(c3, &m(1, "fresh"))), 1);

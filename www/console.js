@@ -239,8 +239,7 @@ async function start() {
   // and one notification per burst: a replay after a reconnect can bring a thousand messages at once,
   // and a toast, a notification and a full LayIM insert each froze the page for a minute.
   const INBOX_CHUNK = 40;
-  let inbox = [];
-  let inboxScheduled = false;
+  let inbox = []; // a drain is scheduled whenever this is not empty
   let burst = { count: 0, last: null };
   function toLayim(m) {
     const data = openChat({ id: m.userId, userName: m.userName });
@@ -252,16 +251,14 @@ async function start() {
     layim.getMessages(chunk.map(toLayim));
     window.kefu.rendered += chunk.length;
     burst.count += chunk.length;
-    burst.last = chunk[chunk.length - 1] || burst.last;
+    burst.last = chunk[chunk.length - 1];
     if (inbox.length) {
       setTimeout(drainInbox, 0); // yield to input and paint, then go on
       return;
     }
-    inboxScheduled = false;
     const { count, last } = burst;
     burst = { count: 0, last: null };
     window.kefu.lastRenderAt = performance.now();
-    if (!count) return;
     toast(count > 1 ? '您有 ' + count + ' 条新消息' : '您有新消息');
     notifyHidden(count > 1 ? count + ' 条新消息' : '来自 ' + last.userName + ' 的消息', last.content, count);
   }
@@ -279,11 +276,7 @@ async function start() {
     },
     onMessage(m) {
       window.kefu.received += 1;
-      inbox.push(m);
-      if (!inboxScheduled) {
-        inboxScheduled = true;
-        setTimeout(drainInbox, 0);
-      }
+      if (inbox.push(m) === 1) setTimeout(drainInbox, 0);
     },
     onCustomerWaiting(c) {
       toast('您有新消息请求接入');

@@ -151,20 +151,17 @@ fn bad(status: i64, detail: &str) -> FrameError {
     FrameError::BadData { status, detail: detail.into() }
 }
 
-/// A required id: a non-empty string or a finite number.
+/// A required id: a non-empty string or a finite number, copied.
 fn scalar<V: JsonValue>(status: i64, v: Option<V>, what: &'static str) -> Result<Scalar, FrameError> {
-    let Some(v) = v.filter(|v| !v.is_null()) else {
-        return Err(FrameError::BadData { status, detail: ["missing `", what, "`"].concat() });
-    };
-    let s = match (v.as_string(), v.number_text()) {
-        (Some(s), _) => Scalar::Text(s),
-        (None, Some(n)) => Scalar::Number(n),
-        _ => return Err(FrameError::BadData { status, detail: ["`", what, "` must be a string or a number"].concat() }),
-    };
-    if s.is_blank() {
-        return Err(bad(status, "empty customer id"));
+    check_id(status, v, what).map(|v| scalar_of(&v))
+}
+
+/// An id that [`check_id`] accepted, as a [`Scalar`].
+fn scalar_of<V: JsonValue>(v: &V) -> Scalar {
+    match v.as_string() {
+        Some(s) => Scalar::Text(s),
+        None => Scalar::Number(v.number_text().unwrap_or_default()),
     }
-    Ok(s)
 }
 
 /// An optional string: absent and `null` are `None`, anything but a string is an error.
@@ -263,10 +260,7 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
             match d.field("userName").filter(|v| !v.is_null()) {
                 Some(n) if n.is_string() => {}
                 Some(_) => return Err(bad(status, "`userName` must be a string")),
-                None => {
-                    let text = id.as_string().or_else(|| id.number_text()).unwrap_or_default();
-                    d.set_string("userName", &text);
-                }
+                None => d.set_string("userName", scalar_of(&id).as_key()),
             }
             ServerFrame::CustomerMessage(d)
         }

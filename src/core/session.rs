@@ -389,7 +389,7 @@ impl<V: JsonValue> Session<V> {
                     self.ping(now, conn);
                 }
             }
-            _ => self.stale(conn, "open"),
+            _ => self.stale("open"),
         }
     }
 
@@ -398,7 +398,7 @@ impl<V: JsonValue> Session<V> {
         if self.live_conn() == Some(conn) {
             self.lose_link(now, conn, "socket closed with code", LogDetail::Num(code.into()));
         } else {
-            self.stale(conn, "close");
+            self.stale("close");
         }
     }
 
@@ -407,7 +407,7 @@ impl<V: JsonValue> Session<V> {
         if self.live_conn() == Some(conn) {
             self.lose_link(now, conn, "socket error", LogDetail::None);
         } else {
-            self.stale(conn, "error");
+            self.stale("error");
         }
     }
 
@@ -474,7 +474,7 @@ impl<V: JsonValue> Session<V> {
                 *ping_at = now + self.cfg.heartbeat_ms;
                 *pong_deadline = None;
             }
-            _ => return self.stale(conn, "frame"),
+            _ => return self.stale("frame"),
         }
         self.stats.frames_received += 1;
         let max = self.cfg.max_frame_chars;
@@ -808,9 +808,8 @@ impl<V: JsonValue> Session<V> {
         }
     }
 
-    fn stale(&mut self, conn: ConnId, what: &'static str) {
+    fn stale(&mut self, what: &'static str) {
         self.stats.stale_events += 1;
-        let _ = conn;
         self.log(LogLevel::Debug, "ignored an event of a superseded socket:", LogDetail::Word(what));
     }
 

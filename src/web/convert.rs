@@ -11,35 +11,25 @@ thread_local! {
     static NAMES: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` with the JS string for a fixed name (property or hook), converted once and cached:
-/// payloads are read and built per frame, and re-encoding the same names dominated the cost.
-pub fn with_name<R>(n: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
-    NAMES.with(|names| {
-        let i = {
-            let mut names = names.borrow_mut();
-            match names.iter().position(|(k, _)| *k == n) {
-                Some(i) => i,
-                None => {
-                    names.push((n, JsValue::from_str(n)));
-                    names.len() - 1
-                }
-            }
-        };
-        let key = names.borrow()[i].1.clone();
-        f(&key)
-    })
-}
-
-/// The JS string for a fixed name (see [`with_name`]).
+/// The JS string for a fixed name (property or hook), converted once and cached: payloads are
+/// read and built per frame, and re-encoding the same names dominated the cost.
 pub fn name(n: &'static str) -> JsValue {
-    with_name(n, JsValue::clone)
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some((_, v)) = names.iter().find(|(k, _)| *k == n) {
+            return v.clone();
+        }
+        let v = JsValue::from_str(n);
+        names.push((n, v.clone()));
+        v
+    })
 }
 
 /// A JS object with the given properties.
 pub fn object(props: &[(&'static str, JsValue)]) -> JsValue {
     let o = Object::new();
     for (k, v) in props {
-        let _ = with_name(k, |k| Reflect::set(&o, k, v));
+        let _ = Reflect::set(&o, &name(k), v);
     }
     o.into()
 }
@@ -76,5 +66,5 @@ pub fn get(obj: &JsValue, key: &'static str) -> JsValue {
     if !obj.is_object() {
         return JsValue::UNDEFINED;
     }
-    with_name(key, |k| Reflect::get(obj, k)).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(obj, &name(key)).unwrap_or(JsValue::UNDEFINED)
 }

@@ -99,12 +99,16 @@ impl Hooks {
 
     /// Logs a line: to `onLog` when given, else to the console. The text is joined in JS.
     pub fn log(&self, level: LogLevel, message: &LogMessage) {
+        let detail = match &message.detail {
+            LogDetail::None => None,
+            LogDetail::Num(n) => Some(JsValue::from_f64(*n as f64)),
+            LogDetail::Word(w) => Some(JsValue::from_str(w)),
+            LogDetail::Text(t) => Some(JsValue::from_str(t)),
+        };
         let text = JsString::from(message.text);
-        let text = match &message.detail {
-            LogDetail::None => text,
-            LogDetail::Num(n) => text.concat(&" ".into()).concat(&JsValue::from_f64(*n as f64)),
-            LogDetail::Word(w) => text.concat(&" ".into()).concat(&JsValue::from_str(w)),
-            LogDetail::Text(t) => text.concat(&" ".into()).concat(&JsValue::from_str(t)),
+        let text = match detail {
+            Some(d) => text.concat(&" ".into()).concat(&d),
+            None => text,
         };
         if get(&self.obj, "onLog").dyn_ref_fn().is_some() {
             return self.call("onLog", || object(&[("level", name(level_name(level))), ("message", text.into())]));

@@ -2,7 +2,7 @@
 //! [`stringify_frame`] for the way back. No JSON parser or serializer ships in the wasm: frames are
 //! parsed and written by the browser, and chat payloads reach the hooks without being copied.
 
-use super::convert::{with_name, scalar_to_js};
+use super::convert::{name, scalar_to_js};
 use crate::core::{AgentFrame, FieldValue, JsonValue};
 use js_sys::{Array, JsString, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -24,7 +24,7 @@ impl JsJson {
     /// Parses a text frame; the error is the browser's `SyntaxError` message.
     pub fn parse(text: &JsString) -> Result<JsJson, String> {
         json_parse(text).map(JsJson).map_err(|e| {
-            with_name("message", |k| Reflect::get(&e, k)).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "invalid JSON".into())
+            Reflect::get(&e, &name("message")).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "invalid JSON".into())
         })
     }
 }
@@ -32,7 +32,7 @@ impl JsJson {
 impl JsonValue for JsJson {
     fn field(&self, key: &'static str) -> Option<Self> {
         // `Reflect.get` throws for a non-object, which is `None` here: one call into JS, not two.
-        with_name(key, |k| Reflect::get(&self.0, k)).ok().filter(|v| !v.is_undefined()).map(JsJson)
+        Reflect::get(&self.0, &name(key)).ok().filter(|v| !v.is_undefined()).map(JsJson)
     }
     fn is_string(&self) -> bool {
         self.0.is_string()
@@ -66,7 +66,7 @@ impl JsonValue for JsJson {
         Array::is_array(&self.0).then(|| self.0.unchecked_ref::<Array>().iter().map(JsJson).collect())
     }
     fn set_string(&mut self, key: &'static str, value: &str) {
-        let _ = with_name(key, |k| Reflect::set(&self.0, k, &JsValue::from_str(value)));
+        let _ = Reflect::set(&self.0, &name(key), &JsValue::from_str(value));
     }
 }
 
@@ -81,7 +81,7 @@ pub fn stringify_frame(frame: &AgentFrame) -> Option<JsString> {
             FieldValue::Scalar(s) => scalar_to_js(s),
             FieldValue::StrList(l) => l.iter().map(|x| JsValue::from_str(x)).collect::<Array>().into(),
         };
-        let _ = with_name(k, |k| Reflect::set(&o, k, &v));
+        let _ = Reflect::set(&o, &name(k), &v);
     }
     js_sys::JSON::stringify(&o).ok()
 }

@@ -12,15 +12,15 @@ use super::error::{codes, kefu_error, session_error};
 use super::hooks::Hooks;
 use super::json_value::{stringify_frame, JsJson};
 use super::page::PageWatch;
-use super::socket::{parse as parse_frame, Socket, SocketEvent};
+use super::socket::{text_frame, Socket, SocketEvent};
 use super::timer::Timer;
 use crate::core::{ConnId, LogDetail, LogLevel, LogMessage, Millis, Output, Scalar, SessionError, WakeReason};
-
-/// The core session as the browser drives it: frames parsed by `JSON.parse`.
-type Session = crate::core::Session<JsJson>;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
+
+/// The core session as the browser drives it: frames parsed by `JSON.parse`.
+type Session = crate::core::Session<JsJson>;
 
 thread_local! {
     /// `performance`, looked up once (every input is stamped with the time).
@@ -290,9 +290,7 @@ impl AgentSession {
         let conn = self.inner.core.borrow().live_conn();
         match conn {
             Some(c) if self.inner.core.borrow().state() == crate::core::LinkState::Open => {
-                let max = self.inner.core.borrow().config().max_frame_chars;
-                let len = text.length() as usize;
-                let frame = if len > max { crate::core::Received::TooLong(len) } else { parse_frame(text) };
+                let frame = text_frame(text, self.inner.core.borrow().config().max_frame_chars);
                 self.inner.feed(|core, now| core.handle_received(now, c, frame));
                 true
             }

@@ -44,9 +44,7 @@ impl Socket {
                 let Some(e) = e.dyn_ref::<MessageEvent>() else { return };
                 let data = e.data();
                 if let Some(s) = data.dyn_ref::<js_sys::JsString>() {
-                    let len = s.length() as usize;
-                    let frame = if len > max_chars { Received::TooLong(len) } else { parse(s) };
-                    h2(conn, SocketEvent::Frame(frame));
+                    h2(conn, SocketEvent::Frame(text_frame(s, max_chars)));
                 } else if let Some(b) = data.dyn_ref::<js_sys::ArrayBuffer>() {
                     h2(conn, SocketEvent::Frame(Received::Binary(b.byte_length() as usize)));
                 } else {
@@ -80,8 +78,12 @@ impl Socket {
     }
 }
 
-/// A text frame parsed by the browser.
-pub fn parse(text: &js_sys::JsString) -> Received<JsJson> {
+/// A text frame parsed by the browser, or left unparsed when longer than `max_chars` UTF-16 units.
+pub fn text_frame(text: &js_sys::JsString, max_chars: usize) -> Received<JsJson> {
+    let len = text.length() as usize;
+    if len > max_chars {
+        return Received::TooLong(len);
+    }
     match JsJson::parse(text) {
         Ok(v) => Received::Json(v),
         Err(e) => Received::NotJson(e),

@@ -1,12 +1,10 @@
 // Prints the 1 000-message burst benchmark (scripts/bench.sh runs it): a customer's messages arrive
 // back to back at an agent's console (as a replay after a reconnect does) and are rendered with
 // LayIM. Long Tasks API in Chromium: the longest main-thread task and how long until all are shown.
-import { ServerProcess, launch, agent, visitor, waitingCount, answerOldest, sleep } from './harness.mjs';
+import { withServerAndBrowser, agent, visitor, waitingCount, answerOldest, sleep } from './harness.mjs';
 
 const N = Number(process.env.BURST || 1000);
-const server = await ServerProcess.start();
-const browser = await launch();
-try {
+await withServerAndBrowser(async (server, browser) => {
   const a = await agent(browser, server, 'xiaoming');
   const v = await visitor(browser, server, 'burst-customer', '连发');
   await waitingCount(a, 1);
@@ -35,7 +33,4 @@ try {
   const longest = Math.max(0, ...r.tasks);
   console.log(`| burst: ${N} customer messages rendered with LayIM | all shown ${Math.round(r.last - t0)} ms after the first frame arrived (frames delivered over ${Math.round(pushedAt - t0)} ms); ${r.tasks.length} long tasks, longest ${Math.round(longest)} ms |`);
   await v.close();
-} finally {
-  await browser.close();
-  await server.stop();
-}
+});

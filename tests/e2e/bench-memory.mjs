@@ -1,13 +1,11 @@
 // Prints the memory-over-a-shift benchmark (scripts/bench.sh runs it): 10 000 reconnect cycles and
 // 100 000 frames through one AgentSession in Chromium; JS heap (CDP Performance.getMetrics) and
 // wasm memory after a forced GC, before and after.
-import { ServerProcess, launch, openPage } from './harness.mjs';
+import { withServerAndBrowser, openPage } from './harness.mjs';
 
 const CYCLES = Number(process.env.CYCLES || 10000);
 const FRAMES = Number(process.env.FRAMES || 100000);
-const server = await ServerProcess.start();
-const browser = await launch();
-try {
+await withServerAndBrowser(async (server, browser) => {
   const page = await openPage(browser, `${server.base}/bench/memory.html`);
   await page.waitForFunction(() => window.benchReady, null, { timeout: 30000 });
   const cdp = await page.context().newCDPSession(page);
@@ -30,7 +28,4 @@ try {
   const after = await measure();
   const kib = (b) => (b / 1024).toFixed(0);
   console.log(`| memory: ${CYCLES} reconnect cycles + ${FRAMES} frames (${stats.socketsOpened} sockets opened, ${secs.toFixed(0)} s) | JS heap ${kib(before.heap)} → ${kib(after.heap)} KiB (${((after.heap - before.heap) / 1024).toFixed(0)} KiB), wasm memory ${kib(before.wasm)} → ${kib(after.wasm)} KiB, after forced GC |`);
-} finally {
-  await browser.close();
-  await server.stop();
-}
+});

@@ -1,13 +1,11 @@
 // Prints the start-up benchmark (scripts/bench.sh runs it): navigation start → socket open and →
 // LayIM ready, for the console and for an original-style page (LayIM + the chatDialog.js logic),
 // loaded alternately in the same browser, warm cache, median of RUNS.
-import { ServerProcess, launch } from './harness.mjs';
+import { withServerAndBrowser } from './harness.mjs';
 
 const RUNS = Number(process.env.RUNS || 15);
-const server = await ServerProcess.start();
-const browser = await launch();
 const median = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
-try {
+await withServerAndBrowser(async (server, browser) => {
   const ctx = await browser.newContext();
   const pages = { console: '/?kfId=xiaoming', original: '/bench/original.html?kfId=xiaohong' };
   const times = { console: [], original: [] };
@@ -31,7 +29,4 @@ try {
     return `socket open ${median(t.map((x) => x.open)).toFixed(0)} ms, LayIM ready ${median(t.map((x) => x.layim)).toFixed(0)} ms, both ${median(t.map((x) => Math.max(x.open, x.layim))).toFixed(0)} ms`;
   };
   console.log(`| start-up (navigation start →, median of ${RUNS} warm loads) | console: ${row('console')} | original-style page: ${row('original')} | wasm served as ${wasmType} (streaming compile) |`);
-} finally {
-  await browser.close();
-  await server.stop();
-}
+});

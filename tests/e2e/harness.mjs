@@ -151,3 +151,16 @@ export async function cspViolations(page) {
   const all = await page.evaluate(() => window.__csp);
   return all.filter((v) => !/^script-src-attr \/vendor\/layui\/lay\/modules\/jquery\.js:\d+$/.test(v));
 }
+
+/// Runs `fn(server, browser)` against a fresh reference server and Chromium, and closes both after
+/// (the benchmark and screenshot scripts).
+export async function withServerAndBrowser(fn) {
+  const server = await ServerProcess.start();
+  const browser = await launch();
+  try {
+    return await fn(server, browser);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}

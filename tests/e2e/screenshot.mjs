@@ -1,9 +1,7 @@
 // Refreshes docs/console.png: the console mid-conversation (run by scripts/screenshot.sh).
-import { ServerProcess, launch, agent, visitor, waitingCount, answerOldest, visitorSays, agentSays, chatHas, ROOT } from './harness.mjs';
+import { withServerAndBrowser, agent, visitor, waitingCount, answerOldest, visitorSays, agentSays, chatHas, ROOT } from './harness.mjs';
 
-const server = await ServerProcess.start();
-const browser = await launch();
-try {
+await withServerAndBrowser(async (server, browser) => {
   const a = await agent(browser, server, 'xiaoming');
   const v = await visitor(browser, server, 'demo-customer', '张女士');
   await waitingCount(a, 1);
@@ -22,7 +20,4 @@ try {
   await new Promise((r) => setTimeout(r, 800)); // the tips' fade-in
   await a.screenshot({ path: ROOT + 'docs/console.png' });
   console.log('wrote docs/console.png');
-} finally {
-  await browser.close();
-  await server.stop();
-}
+});

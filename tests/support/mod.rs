@@ -55,6 +55,16 @@ impl Driver {
         conn
     }
 
+    /// After the socket was lost: waits out the reconnect delay and opens the new socket it asks
+    /// for; returns the new generation.
+    pub fn reopen(&mut self) -> ConnId {
+        self.run_until(self.now + self.s.config().reconnect_ms);
+        let conn = self.s.live_conn().expect("a reconnect is under way");
+        self.s.handle_socket_opened(self.now, conn);
+        self.drain();
+        conn
+    }
+
     pub fn frame(&mut self, conn: ConnId, text: &str) -> Vec<JsonOutput> {
         self.s.handle_frame(self.now, conn, FrameIn::Text(text));
         self.drain()
