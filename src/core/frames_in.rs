@@ -151,17 +151,23 @@ fn bad(status: i64, detail: &str) -> FrameError {
     FrameError::BadData { status, detail: detail.into() }
 }
 
-/// A required id: a non-empty string or a finite number, copied.
+/// A required id: a non-empty string or a finite number, copied (two calls into JS at most: this
+/// runs for every offer, so it does not go through [`check_id`]'s type checks first).
 fn scalar<V: JsonValue>(status: i64, v: Option<V>, what: &'static str) -> Result<Scalar, FrameError> {
-    check_id(status, v, what).map(|v| scalar_of(&v))
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return Err(FrameError::BadData { status, detail: ["missing `", what, "`"].concat() });
+    };
+    let s = scalar_of(&v)
+        .ok_or_else(|| FrameError::BadData { status, detail: ["`", what, "` must be a string or a number"].concat() })?;
+    if s.is_blank() {
+        return Err(bad(status, "empty customer id"));
+    }
+    Ok(s)
 }
 
-/// An id that [`check_id`] accepted, as a [`Scalar`].
-fn scalar_of<V: JsonValue>(v: &V) -> Scalar {
-    match v.as_string() {
-        Some(s) => Scalar::Text(s),
-        None => Scalar::Number(v.number_text().unwrap_or_default()),
-    }
+/// A string or finite number as a [`Scalar`].
+fn scalar_of<V: JsonValue>(v: &V) -> Option<Scalar> {
+    v.as_string().map(Scalar::Text).or_else(|| v.number_text().map(Scalar::Number))
 }
 
 /// An optional string: absent and `null` are `None`, anything but a string is an error.
@@ -260,7 +266,7 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
             match d.field("userName").filter(|v| !v.is_null()) {
                 Some(n) if n.is_string() => {}
                 Some(_) => return Err(bad(status, "`userName` must be a string")),
-                None => d.set_string("userName", scalar_of(&id).as_key()),
+                None => d.set_string("userName", scalar_of(&id).as_ref().map_or("", Scalar::as_key)),
             }
             ServerFrame::CustomerMessage(d)
         }
