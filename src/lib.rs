@@ -2,10 +2,12 @@
 //!
 //! - [`core`]: the pure, deterministic session state machine and the wire protocol of the original
 //!   `chatDialog.js` (status 1/2/4/5/9 in, `respStatus` frames out). Runs and tests natively.
+//! - [`contract`]: the hook and option names of the JS API, checked against its TypeScript declarations.
 //! - `web` (wasm32 only): the thin shell exporting `AgentSession` to JavaScript; it owns the browser
 //!   WebSocket, one timer and the page listeners, and drains the core's outputs.
 #![warn(missing_docs)]
 
+pub mod contract;
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]

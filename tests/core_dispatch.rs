@@ -192,11 +192,13 @@ fn state_changes_are_reported_once_each() {
 #[test]
 fn handle_input_drives_the_same_machine() {
     let mut s = Session::new(SessionConfig::new("k"));
-    s.handle_input(0, Input::Connect);
-    s.handle_input(1, Input::SocketOpened(1));
-    s.handle_input(2, Input::Frame(1, FrameIn::Text(WAIT_A)));
-    s.handle_input(3, Input::AcceptCustomer("zzz".into())); // refused: logged, not returned
-    s.handle_input(4, Input::AcceptCustomer("a".into()));
+    let frame = Received::from_text(FrameIn::Text(WAIT_A), 1 << 20);
+    assert_eq!(s.handle_input(0, Input::Connect), Ok(None));
+    assert_eq!(s.handle_input(1, Input::SocketOpened(1)), Ok(None));
+    assert_eq!(s.handle_input(2, Input::Frame(1, frame)), Ok(None));
+    // refused: returned and logged
+    assert_eq!(s.handle_input(3, Input::AcceptCustomer("zzz".into())), Err(SessionError::UnknownCustomer("zzz".into())));
+    assert_eq!(s.handle_input(4, Input::AcceptCustomer("a".into())), Ok(None));
     let out: Vec<JsonOutput> = std::iter::from_fn(|| s.poll_output()).collect();
     assert_eq!(sent(&out), vec![r#"{"respStatus":2,"kfId":"k","userId":"a","userName":"A"}"#]);
     assert!(out.iter().any(|o| matches!(o, Output::Log { message, .. } if message.to_text().contains("zzz"))));

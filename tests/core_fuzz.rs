@@ -22,43 +22,35 @@ fn frame_text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// One step of a run: an input for the session, or the fake clock moving on. Frames are text
+/// here; they reach the session as [`Input::Frame`], parsed as the shells parse them.
 #[derive(Clone, Debug)]
 enum Step {
-    Connect,
-    Close,
-    Opened(u64),
-    Closed(u64),
-    Error(u64),
-    Frame(u64, String),
-    Binary(u64, usize),
-    Timeout,
-    Wake,
-    Accept(String),
-    Decline(String),
-    AcceptT(String),
-    RejectT(String),
-    Send(String),
+    Input(JsonInput),
+    Text(u64, String),
     Advance(u64),
 }
 
 fn step() -> impl Strategy<Value = Step> {
     let conn = 0u64..6;
-    let id = prop::sample::select(vec!["a".to_string(), "b".into(), "42".into(), "".into(), "u1".into()]);
+    let id = prop::sample::select(vec!["a".to_string(), "b".into(), "42".into(), "".into(), "u1".into()]).prop_map(Scalar::from);
+    let input = |i: JsonInput| Just(Step::Input(i));
     prop_oneof![
-        Just(Step::Connect),
-        Just(Step::Close),
-        conn.clone().prop_map(Step::Opened),
-        conn.clone().prop_map(Step::Closed),
-        conn.clone().prop_map(Step::Error),
-        (conn.clone(), frame_text()).prop_map(|(c, t)| Step::Frame(c, t)),
-        (conn.clone(), 0usize..100).prop_map(|(c, n)| Step::Binary(c, n)),
-        Just(Step::Timeout),
-        Just(Step::Wake),
-        id.clone().prop_map(Step::Accept),
-        id.clone().prop_map(Step::Decline),
-        id.clone().prop_map(Step::AcceptT),
-        id.clone().prop_map(Step::RejectT),
-        id.prop_map(Step::Send),
+        input(Input::Connect),
+        input(Input::Close),
+        conn.clone().prop_map(|c| Step::Input(Input::SocketOpened(c))),
+        conn.clone().prop_map(|c| Step::Input(Input::SocketClosed(c, 1006))),
+        conn.clone().prop_map(|c| Step::Input(Input::SocketError(c))),
+        (conn.clone(), prop::option::of(1u64..20)).prop_map(|(c, id)| Step::Input(Input::SendFailed(c, id))),
+        (conn.clone(), frame_text()).prop_map(|(c, t)| Step::Text(c, t)),
+        (conn.clone(), 0usize..100).prop_map(|(c, n)| Step::Input(Input::Frame(c, Received::Binary(n)))),
+        input(Input::Timeout),
+        input(Input::Wake(WakeReason::Online)),
+        id.clone().prop_map(|i| Step::Input(Input::AcceptCustomer(i))),
+        id.clone().prop_map(|i| Step::Input(Input::DeclineCustomer(i))),
+        id.clone().prop_map(|i| Step::Input(Input::AcceptTransfer(i))),
+        id.clone().prop_map(|i| Step::Input(Input::RejectTransfer(i))),
+        id.prop_map(|user_id| Step::Input(Input::Send { user_id, user_name: "n".into(), content: "x".into() })),
         (0u64..70_000).prop_map(Step::Advance),
     ]
 }
@@ -106,27 +98,17 @@ proptest! {
         let mut sends = 0u64;
         let mut sent_ids = Vec::new();
         for st in steps {
-            match st {
-                Step::Connect => s.connect(now),
-                Step::Close => s.close(now),
-                Step::Opened(c) => s.handle_socket_opened(now, c),
-                Step::Closed(c) => s.handle_socket_closed(now, c, 1006),
-                Step::Error(c) => s.handle_socket_error(now, c),
-                Step::Frame(c, t) => s.handle_frame(now, c, FrameIn::Text(&t)),
-                Step::Binary(c, n) => s.handle_frame(now, c, FrameIn::Binary(n)),
-                Step::Timeout => s.handle_timeout(now),
-                Step::Wake => s.handle_wake(now, WakeReason::Online),
-                Step::Accept(id) => { let _ = s.accept_customer(&Scalar::from(id)); }
-                Step::Decline(id) => { let _ = s.decline_customer(&Scalar::from(id)); }
-                Step::AcceptT(id) => { let _ = s.accept_transfer(&Scalar::from(id)); }
-                Step::RejectT(id) => { let _ = s.reject_transfer(&Scalar::from(id)); }
-                Step::Send(id) => {
-                    if let Ok(local) = s.send_message(Scalar::from(id), "n".into(), "x".into()) {
-                        sends += 1;
-                        sent_ids.push(local);
-                    }
+            let input = match st {
+                Step::Input(i) => i,
+                Step::Text(c, t) => Input::Frame(c, Received::from_text(FrameIn::Text(&t), s.config().max_frame_chars)),
+                Step::Advance(ms) => {
+                    now += ms;
+                    continue;
                 }
-                Step::Advance(ms) => now += ms,
+            };
+            if let Ok(Some(local)) = s.handle_input(now, input) {
+                sends += 1;
+                sent_ids.push(local);
             }
             let out: Vec<JsonOutput> = std::iter::from_fn(|| s.poll_output()).collect();
             prop_assert!(out.len() < 10_000, "bounded output per step");

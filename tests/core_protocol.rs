@@ -370,3 +370,23 @@ fn a_first_frame_that_is_not_a_hello_ends_the_wait_at_once() {
     assert_eq!(d.s.held_count(), 0, "a legacy server's first frame releases held messages");
     assert!(sent(&out)[0].contains(r#""content":"held""#) && !sent(&out)[0].contains("msgId"));
 }
+
+#[test]
+fn a_full_queue_rejection_in_a_new_second_is_reported_again() {
+    let mut d = Driver::agent();
+    let conn = d.connect_open();
+    for i in 0..MAX_WAITING {
+        d.s.handle_frame(d.now, conn, FrameIn::Text(&format!(r#"{{"status":2,"data":{{"id":"f{i}"}}}}"#)));
+        while d.s.poll_output().is_some() {}
+    }
+    let offer = |d: &mut Driver, i: u32| {
+        d.s.handle_frame(d.now, conn, FrameIn::Text(&format!(r#"{{"status":2,"data":{{"id":"over{i}"}}}}"#)));
+        ui(&d.drain()).iter().filter(|e| matches!(e, UiEvent::FrameRejected { .. })).count()
+    };
+    // A second's worth of rejections: the first 20 are reported, the rest only counted.
+    let first: usize = (0..30).map(|i| offer(&mut d, i)).sum();
+    assert_eq!(first, 20);
+    // A later second opens a new window: a queue-full rejection is reported again.
+    d.now += 1_000;
+    assert_eq!(offer(&mut d, 100), 1, "a new second reports rejections again");
+}

@@ -302,14 +302,14 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
 
 /// Parses and decodes one text frame with serde_json (native builds; the browser shell parses
 /// with `JSON.parse` and calls [`decode_value`]).
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(feature = "json")]
 pub fn decode_frame_seq(text: &str) -> Result<(ServerFrame<serde_json::Value>, Option<u64>), FrameError> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| FrameError::NotJson(e.to_string()))?;
     decode_value(v)
 }
 
 /// [`decode_frame_seq`] without the sequence number.
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(feature = "json")]
 pub fn decode_frame(text: &str) -> Result<ServerFrame<serde_json::Value>, FrameError> {
     decode_frame_seq(text).map(|(f, _)| f)
 }

@@ -122,7 +122,7 @@ impl AgentFrame {
 
     /// The frame as the JSON text sent on the socket (native builds; the browser shell uses
     /// `JSON.stringify` on the same [`fields`](AgentFrame::fields)).
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(feature = "json")]
     pub fn encode(&self) -> String {
         use serde::ser::{SerializeMap, Serializer};
         let mut out = Vec::new();

@@ -31,7 +31,7 @@ pub trait JsonValue: Clone {
     fn set_string(&mut self, key: &'static str, value: &str);
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(feature = "json")]
 impl JsonValue for serde_json::Value {
     fn field(&self, key: &'static str) -> Option<Self> {
         self.as_object()?.get(key).cloned()

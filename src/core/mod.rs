@@ -1,32 +1,42 @@
 //! The sans-IO core: protocol codecs and the session state machine. No web-sys, no clock, no
 //! sockets, so `cargo test` covers every timing rule with a fake clock.
+//!
+//! Cargo feature `json` (on for tests and native tools, off in the browser build) adds serde_json
+//! as a [`JsonValue`] and the text-frame helpers; the browser shell parses with `JSON.parse`.
 
 pub mod config;
+pub mod error;
 pub mod frames_in;
 pub mod frames_out;
+pub mod input;
 pub mod json;
 pub mod output;
 pub mod scalar;
 pub mod session;
+pub mod stats;
 
 pub use config::{OfflineSend, SessionConfig};
-#[cfg(not(target_arch = "wasm32"))]
+pub use error::{ErrorCode, SessionError};
+#[cfg(feature = "json")]
 pub use frames_in::{decode_frame, decode_frame_seq};
 pub use frames_in::{decode_value, Customer, CustomerFrame, CustomerMessage, FrameError, ServerFrame, TransferRequest};
 pub use frames_out::{AgentFrame, FieldValue};
+pub use input::{ConnId, FrameIn, Input, Millis, Received, WakeReason};
 pub use json::JsonValue;
-pub use output::{ConnId, DeliveryStatus, LinkState, LogDetail, LogLevel, LogMessage, Output, UiEvent};
+pub use output::{DeliveryStatus, LinkState, LogDetail, LogLevel, LogMessage, Output, UiEvent};
 pub use scalar::Scalar;
-#[cfg(not(target_arch = "wasm32"))]
-pub use session::Input;
-pub use session::{FrameIn, Millis, Received, Session, SessionError, Stats, WakeReason, MAX_WAITING, SUPPORTED_EXTENSIONS};
+pub use session::{Session, MAX_WAITING, SUPPORTED_EXTENSIONS};
+pub use stats::Stats;
 
 /// A session driven with JSON text natively (tests, tools): payloads are `serde_json::Value`s.
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(feature = "json")]
 pub type JsonSession = Session<serde_json::Value>;
 /// [`Output`] of a [`JsonSession`].
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(feature = "json")]
 pub type JsonOutput = Output<serde_json::Value>;
 /// [`UiEvent`] of a [`JsonSession`].
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(feature = "json")]
 pub type JsonUiEvent = UiEvent<serde_json::Value>;
+/// [`Input`] of a [`JsonSession`].
+#[cfg(feature = "json")]
+pub type JsonInput = Input<serde_json::Value>;

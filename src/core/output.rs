@@ -2,10 +2,7 @@
 
 use super::frames_in::{Customer, CustomerFrame, CustomerMessage, FrameError, TransferRequest};
 use super::frames_out::AgentFrame;
-
-/// Identifies one socket. Every socket the session opens gets a new, larger id (its generation);
-/// events carrying an older id are from a superseded socket and are ignored.
-pub type ConnId = u64;
+use super::input::ConnId;
 
 /// Connection state shown to the agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,7 +197,6 @@ impl LogMessage {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 impl std::fmt::Display for LogMessage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.to_text())

@@ -1,16 +1,12 @@
 //! Reading the JS config object into a [`SessionConfig`] plus shell settings, and building the
 //! socket URL with the browser's own `URL` and `encodeURIComponent`.
 
-use super::convert::{get, js_to_scalar};
-use super::error::{codes, kefu_error};
-use crate::core::{LogLevel, OfflineSend, SessionConfig};
+use crate::contract::OPTIONS;
+use super::convert::js_to_scalar;
+use super::error::kefu_error;
+use super::js::get;
+use crate::core::{ErrorCode, LogLevel, OfflineSend, SessionConfig};
 use wasm_bindgen::{JsCast, JsValue};
-
-/// Every option the constructor accepts; anything else is a typo and is rejected.
-const KNOWN: &[&str] = &[
-    "serverUrl", "kfId", "kfName", "heartbeatMs", "heartbeatTimeoutMs", "reconnectMs", "connectTimeoutMs",
-    "offlineSend", "maxHeldMessages", "maxFrameChars", "logLevel", "watchPage", "helloWaitMs",
-];
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
@@ -32,7 +28,7 @@ pub struct ShellConfig {
 }
 
 fn invalid(msg: String) -> JsValue {
-    kefu_error(codes::INVALID_CONFIG, &msg)
+    kefu_error(ErrorCode::InvalidConfig, &msg)
 }
 
 fn millis(cfg: &JsValue, key: &'static str, default: u64) -> Result<u64, JsValue> {
@@ -69,8 +65,8 @@ pub fn parse(cfg: &JsValue) -> Result<ShellConfig, JsValue> {
     let keys = js_sys::Object::keys(cfg.unchecked_ref::<js_sys::Object>());
     for k in keys.iter() {
         let k = k.as_string().unwrap_or_default();
-        if !KNOWN.contains(&k.as_str()) {
-            return Err(invalid(["unknown option \"", &k, "\"; known options: ", &KNOWN.join(", ")].concat()));
+        if !OPTIONS.contains(&k.as_str()) {
+            return Err(invalid(["unknown option \"", &k, "\"; known options: ", &OPTIONS.join(", ")].concat()));
         }
     }
     let kf_id = match js_to_scalar(&get(cfg, "kfId")) {

@@ -1,21 +1,15 @@
-//! Errors thrown to JavaScript: a real `Error` with a stable `code` and a human `message`.
+//! Errors thrown to JavaScript: a real `Error` named `KefuError` with a stable `code` (one of
+//! [`ErrorCode`]) and a human `message`.
 
-use crate::core::SessionError;
+use super::js::name;
+use crate::core::{ErrorCode, SessionError};
 use wasm_bindgen::JsValue;
 
-/// Stable error codes (the `code` property of every error this module throws).
-pub mod codes {
-    /// The config object passed to the constructor is invalid.
-    pub const INVALID_CONFIG: &str = "INVALID_CONFIG";
-    /// A method argument is missing or malformed.
-    pub const INVALID_ARGUMENT: &str = "INVALID_ARGUMENT";
-}
-
 /// A JS `Error` named `KefuError` with `code` set.
-pub fn kefu_error(code: &str, message: &str) -> JsValue {
+pub fn kefu_error(code: ErrorCode, message: &str) -> JsValue {
     let err = js_sys::Error::new(message);
     err.set_name("KefuError");
-    let _ = js_sys::Reflect::set(&err, &"code".into(), &code.into());
+    let _ = js_sys::Reflect::set(&err, &name("code"), &name(code.as_str()));
     err.into()
 }
 

@@ -1,23 +1,10 @@
-//! [`Hooks`]: the UI layer's callbacks, called with plain camelCase payload objects.
-//!
-//! | hook | when | payload |
-//! |---|---|---|
-//! | `onStateChange` | connection state changed | `{ state }` |
-//! | `onMessage` | status 1 | the frame's `data` object as parsed: `{ userId, userName, kfId, content, createTime, … }` |
-//! | `onCustomerWaiting` | status 2 | `{ id, userName, waiting }` |
-//! | `onQueueChange` | waiting queue changed | `{ waiting: [{ id, userName }] }` |
-//! | `onTransferRequest` | status 4 | `{ id, userName, data }` |
-//! | `onTransferRejected` | status 5 | `{ id, userName }` |
-//! | `onHeartbeat` | status 9 | `{}` |
-//! | `onOfferWithdrawn` | status 3 (extension) | `{ id, userName, reason }` |
-//! | `onExtensions` | the server's hello was answered | `{ features }` |
-//! | `onMessageStatus` | a sent message is held / sent / failed | `{ localId, status, reason }` |
-//! | `onFrameRejected` | a bad frame was skipped | `{ reason, message, total }` |
-//! | `onLog` | a log line at or above `logLevel` | `{ level, message }` |
-//!
-//! A hook that throws is reported on the console and does not disturb the session.
+//! [`Hooks`]: the UI layer's callbacks, called with plain camelCase payload objects. The hooks,
+//! their payloads and when each is called are documented once, in `AgentSessionHooks` of
+//! `agent_session.d.ts`; [`super::contract::HOOKS`] lists their names. A hook that throws is
+//! reported on the console and does not disturb the session.
 
-use super::convert::{customers_to_js, get, name, object};
+use super::convert::{customer_payload, customers_to_js};
+use super::js::{get, name, object};
 use super::json_value::JsJson;
 use crate::core::{LogDetail, LogLevel, LogMessage, UiEvent};
 use js_sys::JsString;
@@ -125,7 +112,7 @@ impl Hooks {
 
 /// `{ id, userName }` copied from a frame's `data` object in JS (no string crosses into wasm).
 fn who(data: &JsJson) -> JsValue {
-    object(&[("id", get(&data.0, "id")), ("userName", get(&data.0, "userName"))])
+    customer_payload(get(&data.0, "id"), get(&data.0, "userName"))
 }
 
 trait AsFn {

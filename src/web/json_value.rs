@@ -2,7 +2,8 @@
 //! [`stringify_frame`] for the way back. No JSON parser or serializer ships in the wasm: frames are
 //! parsed and written by the browser, and chat payloads reach the hooks without being copied.
 
-use super::convert::{name, scalar_to_js};
+use super::convert::scalar_to_js;
+use super::js::{name, number_text};
 use crate::core::{AgentFrame, FieldValue, JsonValue};
 use js_sys::{Array, JsString, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -56,11 +57,7 @@ impl JsonValue for JsJson {
         self.0.as_f64()
     }
     fn number_text(&self) -> Option<String> {
-        let f = self.0.as_f64()?;
-        if !f.is_finite() {
-            return None;
-        }
-        self.0.unchecked_ref::<js_sys::Number>().to_string_with_radix(10).ok().map(String::from)
+        number_text(&self.0)
     }
     fn items(&self) -> Option<Vec<Self>> {
         Array::is_array(&self.0).then(|| self.0.unchecked_ref::<Array>().iter().map(JsJson).collect())

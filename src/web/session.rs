@@ -7,20 +7,23 @@
 //! that produces are queued behind the current ones and run by the outer drain, in FIFO order.
 
 use super::config::{parse, ShellConfig};
-use super::convert::{customers_to_js, get, js_to_scalar, object};
-use super::error::{codes, kefu_error, session_error};
+use super::convert::{customers_to_js, js_to_scalar};
+use super::error::{kefu_error, session_error};
+use super::js::{get, object};
 use super::hooks::Hooks;
 use super::json_value::{stringify_frame, JsJson};
 use super::page::PageWatch;
 use super::socket::{text_frame, Socket, SocketEvent};
 use super::timer::Timer;
-use crate::core::{ConnId, LogDetail, LogLevel, LogMessage, Millis, Output, Scalar, SessionError, WakeReason};
+use crate::core::{ConnId, ErrorCode, Input, LogDetail, LogLevel, LogMessage, Millis, Output, Scalar, WakeReason};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
 /// The core session as the browser drives it: frames parsed by `JSON.parse`.
 type Session = crate::core::Session<JsJson>;
+/// An input for it.
+type SessionInput = Input<JsJson>;
 
 thread_local! {
     /// `performance`, looked up once (every input is stamped with the time).
@@ -46,11 +49,16 @@ struct Inner {
 }
 
 impl Inner {
-    /// Hands one input to the core, then drains. `f` must not call JS.
-    fn feed<R>(&self, f: impl FnOnce(&mut Session, Millis) -> R) -> R {
-        let r = f(&mut self.core.borrow_mut(), now());
+    /// Hands one input to the core, then drains; an action's refusal becomes a `KefuError`.
+    fn feed(&self, input: SessionInput) -> Result<Option<u64>, JsValue> {
+        let r = self.core.borrow_mut().handle_input(now(), input);
         self.drain();
-        r
+        r.map_err(|e| session_error(&e))
+    }
+
+    /// [`Inner::feed`] for an event that cannot be refused.
+    fn event(&self, input: SessionInput) {
+        let _ = self.feed(input);
     }
 
     fn drain(&self) {
@@ -78,7 +86,7 @@ impl Inner {
                 let text = stringify_frame(&frame);
                 let ok = matches!((self.socket.borrow().as_ref(), &text), (Some(s), Some(t)) if s.conn() == conn && s.send(t));
                 if !ok {
-                    self.core.borrow_mut().handle_send_failed(now(), conn, local_id);
+                    let _ = self.core.borrow_mut().handle_input(now(), Input::SendFailed(conn, local_id));
                 }
             }
             Output::CloseSocket { conn, code, reason } => {
@@ -118,23 +126,23 @@ impl Inner {
                 let text = "cannot open the socket:";
                 self.hooks.log(LogLevel::Error, &LogMessage { text, detail: LogDetail::Text(self.socket_url.clone()) });
                 web_sys::console::error_1(&e);
-                self.core.borrow_mut().handle_socket_error(now(), conn);
+                let _ = self.core.borrow_mut().handle_input(now(), Input::SocketError(conn));
             }
         }
     }
 
     fn on_socket_event(&self, conn: ConnId, ev: SocketEvent) {
-        self.feed(|core, now| match ev {
-            SocketEvent::Opened => core.handle_socket_opened(now, conn),
-            SocketEvent::Frame(f) => core.handle_received(now, conn, f),
-            SocketEvent::Error => core.handle_socket_error(now, conn),
-            SocketEvent::Closed(code) => core.handle_socket_closed(now, conn, code),
+        self.event(match ev {
+            SocketEvent::Opened => Input::SocketOpened(conn),
+            SocketEvent::Frame(f) => Input::Frame(conn, f),
+            SocketEvent::Error => Input::SocketError(conn),
+            SocketEvent::Closed(code) => Input::SocketClosed(conn, code),
         })
     }
 
-    fn answer(&self, id: &JsValue, f: impl FnOnce(&mut Session, &Scalar) -> Result<(), SessionError>) -> Result<(), JsValue> {
-        let id = js_to_scalar(id).ok_or_else(|| kefu_error(codes::INVALID_ARGUMENT, "id must be a string or a number"))?;
-        self.feed(|core, _| f(core, &id)).map_err(|e| session_error(&e))
+    fn answer(&self, id: &JsValue, action: fn(Scalar) -> SessionInput) -> Result<(), JsValue> {
+        let id = js_to_scalar(id).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "id must be a string or a number"))?;
+        self.feed(action(id)).map(|_| ())
     }
 }
 
@@ -183,7 +191,7 @@ impl AgentSession {
         let ShellConfig { session, socket_url, log_level, watch_page } = parse(&config)?;
         let hooks = hooks.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
         if !hooks.is_undefined() && !hooks.is_null() && !hooks.is_object() {
-            return Err(kefu_error(codes::INVALID_CONFIG, "hooks must be an object of callbacks"));
+            return Err(kefu_error(ErrorCode::InvalidConfig, "hooks must be an object of callbacks"));
         }
         let inner = Rc::new_cyclic(|me: &Weak<Inner>| Inner {
             me: me.clone(),
@@ -204,7 +212,7 @@ impl AgentSession {
                 if let Some(t) = inner.timer.borrow().as_ref() {
                     t.fired();
                 }
-                inner.feed(|core, now| core.handle_timeout(now));
+                inner.event(Input::Timeout);
             }
         }));
         Ok(AgentSession { inner })
@@ -217,17 +225,17 @@ impl AgentSession {
             let me = Rc::downgrade(&self.inner);
             *self.inner.page.borrow_mut() = Some(PageWatch::new(move |reason| {
                 if let Some(inner) = me.upgrade() {
-                    inner.feed(|core, now| core.handle_wake(now, reason));
+                    inner.event(Input::Wake(reason));
                 }
             }));
         }
-        self.inner.feed(|core, now| core.connect(now));
+        self.inner.event(Input::Connect);
     }
 
     /// Closes the socket (code 1000) and stops: no reconnect until `connect()` is called again.
     /// Held messages stay held and go out after the next `connect()`.
     pub fn close(&self) {
-        self.inner.feed(|core, now| core.close(now));
+        self.inner.event(Input::Close);
         self.inner.page.borrow_mut().take();
     }
 
@@ -235,33 +243,33 @@ impl AgentSession {
     /// reconnects at once if waiting to.
     #[wasm_bindgen(js_name = checkNow)]
     pub fn check_now(&self) {
-        self.inner.feed(|core, now| core.handle_wake(now, WakeReason::Visible));
+        self.inner.event(Input::Wake(WakeReason::Visible));
     }
 
     /// Accepts the waiting customer `id` (sends `respStatus 2`). Throws `UNKNOWN_CUSTOMER` if no
     /// such customer waits, `NOT_CONNECTED` if the socket is not open (the customer stays queued).
     #[wasm_bindgen(js_name = acceptCustomer)]
     pub fn accept_customer(&self, id: JsCustomerId) -> Result<(), JsValue> {
-        self.inner.answer(&id, |c, id| c.accept_customer(id))
+        self.inner.answer(&id, Input::AcceptCustomer)
     }
 
     /// Declines the waiting customer `id` (sends `respStatus 3`: offer them to someone else).
     #[wasm_bindgen(js_name = declineCustomer)]
     pub fn decline_customer(&self, id: JsCustomerId) -> Result<(), JsValue> {
-        self.inner.answer(&id, |c, id| c.decline_customer(id))
+        self.inner.answer(&id, Input::DeclineCustomer)
     }
 
     /// Accepts the incoming transfer of customer `id` (sends `respStatus 4`).
     /// Throws `UNKNOWN_TRANSFER` or `NOT_CONNECTED`.
     #[wasm_bindgen(js_name = acceptTransfer)]
     pub fn accept_transfer(&self, id: JsCustomerId) -> Result<(), JsValue> {
-        self.inner.answer(&id, |c, id| c.accept_transfer(id))
+        self.inner.answer(&id, Input::AcceptTransfer)
     }
 
     /// Refuses the incoming transfer of customer `id` (sends `respStatus 5`).
     #[wasm_bindgen(js_name = rejectTransfer)]
     pub fn reject_transfer(&self, id: JsCustomerId) -> Result<(), JsValue> {
-        self.inner.answer(&id, |c, id| c.reject_transfer(id))
+        self.inner.answer(&id, Input::RejectTransfer)
     }
 
     /// Sends a chat message `{ userId, userName, content }`; returns its local id. Never throws for
@@ -270,17 +278,15 @@ impl AgentSession {
     /// malformed message.
     pub fn send(&self, message: JsOutgoingMessage) -> Result<f64, JsValue> {
         let m: JsValue = message.into();
-        let bad = |what: &str| kefu_error(codes::INVALID_ARGUMENT, &["send: ", what].concat());
+        let bad = |what: &str| kefu_error(ErrorCode::InvalidArgument, &["send: ", what].concat());
         let user_id = js_to_scalar(&get(&m, "userId")).ok_or_else(|| bad("userId must be a string or a number"))?;
         let user_name = match get(&m, "userName") {
             v if v.is_undefined() || v.is_null() => user_id.key(),
             v => v.as_string().ok_or_else(|| bad("userName must be a string"))?,
         };
         let content = get(&m, "content").as_string().ok_or_else(|| bad("content must be a string"))?;
-        self.inner
-            .feed(|core, _| core.send_message(user_id, user_name, content))
-            .map(|id| id as f64)
-            .map_err(|e| session_error(&e))
+        let local_id = self.inner.feed(Input::Send { user_id, user_name, content })?;
+        Ok(local_id.unwrap_or_default() as f64)
     }
 
     /// Feeds `text` as if the open socket had just received it (replaying captured traffic,
@@ -291,7 +297,7 @@ impl AgentSession {
         match conn {
             Some(c) if self.inner.core.borrow().state() == crate::core::LinkState::Open => {
                 let frame = text_frame(text, self.inner.core.borrow().config().max_frame_chars);
-                self.inner.feed(|core, now| core.handle_received(now, c, frame));
+                self.inner.event(Input::Frame(c, frame));
                 true
             }
             _ => false,

@@ -1,24 +1,28 @@
-//! [`Timer`]: the session's single timer. One persistent callback, re-armed with `setTimeout`;
-//! cleared when re-armed or dropped. No polling: it is armed only for the core's next deadline.
+//! [`Timer`]: the session's single timer, on `gloo_timers::callback::Timeout` (so it arms in a
+//! Worker as well as in a window). Armed only for the core's next deadline, never polling;
+//! dropping the `Timeout` clears it.
 
 use crate::core::Millis;
-use std::cell::Cell;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use gloo_timers::callback::Timeout;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// How early a running timeout may fire before the deadline and still be kept (see [`Timer::arm`]).
 const KEEP_EARLY_MS: Millis = 1_000;
 
 /// One re-armable timeout.
 pub struct Timer {
-    callback: Closure<dyn FnMut()>,
-    armed: Cell<Option<(i32, Millis)>>,
+    on_fire: Rc<dyn Fn()>,
+    /// The running timeout and the deadline it was armed for.
+    armed: RefCell<Option<(Timeout, Millis)>>,
+    /// The timeout that just fired, kept until the next arm so it is not dropped inside its own call.
+    spent: RefCell<Option<Timeout>>,
 }
 
 impl Timer {
     /// A disarmed timer that calls `on_fire` when it fires.
-    pub fn new(on_fire: impl FnMut() + 'static) -> Timer {
-        Timer { callback: Closure::new(on_fire), armed: Cell::new(None) }
+    pub fn new(on_fire: impl Fn() + 'static) -> Timer {
+        Timer { on_fire: Rc::new(on_fire), armed: RefCell::new(None), spent: RefCell::new(None) }
     }
 
     /// Arms for `deadline` (`None` disarms), `now` being the current time. A running timeout that
@@ -28,35 +32,24 @@ impl Timer {
     /// while a deadline that moves far (the 5 s answer wait replaced by the next 30 s ping after
     /// the server answers) is re-armed at once instead of waking the page for nothing.
     pub fn arm(&self, deadline: Option<Millis>, now: Millis) {
-        match (self.armed.get(), deadline) {
-            (Some((_, armed)), Some(d)) if armed <= d && d - armed <= KEEP_EARLY_MS => return,
+        let armed_for = self.armed.borrow().as_ref().map(|(_, d)| *d);
+        match (armed_for, deadline) {
+            (Some(armed), Some(d)) if armed <= d && d - armed <= KEEP_EARLY_MS => return,
             (None, None) => return,
             _ => {}
         }
-        self.clear();
-        let (Some(deadline), Some(window)) = (deadline, web_sys::window()) else { return };
-        let delay = deadline.saturating_sub(now).min(i32::MAX as u64) as i32;
-        if let Ok(handle) = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(self.callback.as_ref().unchecked_ref(), delay)
-        {
-            self.armed.set(Some((handle, deadline)));
-        }
+        self.spent.borrow_mut().take();
+        let old = self.armed.borrow_mut().take();
+        drop(old); // clears it
+        let Some(deadline) = deadline else { return };
+        let delay = deadline.saturating_sub(now).min(i32::MAX as u64) as u32;
+        let on_fire = self.on_fire.clone();
+        *self.armed.borrow_mut() = Some((Timeout::new(delay, move || on_fire()), deadline));
     }
 
     /// Forgets the armed deadline after it fired (the timeout is spent).
     pub fn fired(&self) {
-        self.armed.set(None);
-    }
-
-    fn clear(&self) {
-        if let (Some((handle, _)), Some(window)) = (self.armed.take(), web_sys::window()) {
-            window.clear_timeout_with_handle(handle);
-        }
-    }
-}
-
-impl Drop for Timer {
-    fn drop(&mut self) {
-        self.clear();
+        let spent = self.armed.borrow_mut().take().map(|(t, _)| t);
+        *self.spent.borrow_mut() = spent;
     }
 }

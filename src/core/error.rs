@@ -1,0 +1,80 @@
+//! [`ErrorCode`]: every stable error code the JS API throws, and [`SessionError`], why the core
+//! refused an agent action.
+
+/// The stable `code` of every error thrown to JavaScript (a `KefuError`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The config object passed to the constructor is invalid.
+    InvalidConfig,
+    /// A method argument is missing or malformed.
+    InvalidArgument,
+    /// The socket is not open; try again once connected.
+    NotConnected,
+    /// No waiting customer has that id.
+    UnknownCustomer,
+    /// No pending transfer has that id.
+    UnknownTransfer,
+}
+
+impl ErrorCode {
+    /// Every code, in the order the TypeScript declarations list them.
+    pub const ALL: [ErrorCode; 5] = [
+        ErrorCode::InvalidConfig,
+        ErrorCode::InvalidArgument,
+        ErrorCode::NotConnected,
+        ErrorCode::UnknownCustomer,
+        ErrorCode::UnknownTransfer,
+    ];
+
+    /// The code as JS sees it (`err.code`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidConfig => "INVALID_CONFIG",
+            ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
+            ErrorCode::NotConnected => "NOT_CONNECTED",
+            ErrorCode::UnknownCustomer => "UNKNOWN_CUSTOMER",
+            ErrorCode::UnknownTransfer => "UNKNOWN_TRANSFER",
+        }
+    }
+}
+
+/// Why an agent action was refused. Nothing is lost: the customer or transfer stays pending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionError {
+    /// The socket is not open; try again once connected.
+    NotConnected,
+    /// No waiting customer has that id.
+    UnknownCustomer(String),
+    /// No pending transfer has that id.
+    UnknownTransfer(String),
+    /// An argument is empty or malformed.
+    InvalidArgument(String),
+}
+
+impl SessionError {
+    /// The stable error code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            SessionError::NotConnected => ErrorCode::NotConnected,
+            SessionError::UnknownCustomer(_) => ErrorCode::UnknownCustomer,
+            SessionError::UnknownTransfer(_) => ErrorCode::UnknownTransfer,
+            SessionError::InvalidArgument(_) => ErrorCode::InvalidArgument,
+        }
+    }
+
+    /// The human-readable message (`err.message` in JS).
+    pub fn message(&self) -> String {
+        match self {
+            SessionError::NotConnected => "not connected: the socket is not open".into(),
+            SessionError::UnknownCustomer(id) => ["no waiting customer with id \"", id, "\""].concat(),
+            SessionError::UnknownTransfer(id) => ["no pending transfer for customer \"", id, "\""].concat(),
+            SessionError::InvalidArgument(m) => m.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for SessionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}

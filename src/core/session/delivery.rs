@@ -1,0 +1,224 @@
+//! The delivery sub-machine: chat messages held while offline, written and awaiting an ack
+//! (extension `ack`), and the sequence numbers of frames received (extension `seq`).
+
+use super::super::config::OfflineSend;
+use super::super::error::SessionError;
+use super::super::frames_out::AgentFrame;
+use super::super::input::{ConnId, Millis};
+use super::super::json::JsonValue;
+use super::super::output::{DeliveryStatus, LogDetail, LogLevel, Output, UiEvent};
+use super::super::scalar::Scalar;
+use super::Session;
+use std::collections::VecDeque;
+
+/// Legacy-mode messages remembered after writing, only so a failed write can be held again.
+const LEGACY_WINDOW: usize = 256;
+
+/// A chat message the agent sent, as the session keeps it until it is confirmed.
+#[derive(Clone, Debug)]
+struct Held {
+    local_id: u64,
+    user_id: Scalar,
+    user_name: String,
+    content: String,
+}
+
+/// A chat message written to a socket and not confirmed yet.
+#[derive(Clone, Debug)]
+struct Unconfirmed {
+    held: Held,
+    /// Written on a socket with `ack`: it stays until acked and is re-sent after a reconnect.
+    awaiting_ack: bool,
+}
+
+/// Messages on their way out, and what has been received.
+#[derive(Debug)]
+pub(super) struct Delivery {
+    outbox: VecDeque<Held>,
+    unconfirmed: VecDeque<Unconfirmed>,
+    next_local_id: u64,
+    last_seq: u64,
+    epoch: Option<String>,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Delivery { outbox: VecDeque::new(), unconfirmed: VecDeque::new(), next_local_id: 1, last_seq: 0, epoch: None }
+    }
+}
+
+impl Delivery {
+    /// Messages that a new socket should carry: held ones, or written ones awaiting an ack.
+    pub(super) fn has_pending(&self) -> bool {
+        !self.outbox.is_empty() || self.unconfirmed.iter().any(|u| u.awaiting_ack)
+    }
+
+    /// Records `seq` and returns true if it is new (larger than any seen).
+    pub(super) fn is_new_seq(&mut self, seq: u64) -> bool {
+        let new = seq > self.last_seq;
+        if new {
+            self.last_seq = seq;
+        }
+        new
+    }
+
+    /// The server's run identity from its hello: numbers restart when it changes.
+    pub(super) fn note_epoch(&mut self, epoch: Option<String>) {
+        if epoch.is_none() || epoch != self.epoch {
+            self.last_seq = 0;
+        }
+        self.epoch = epoch;
+    }
+
+    pub(super) fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+}
+
+impl<V: JsonValue> Session<V> {
+    /// Number of chat messages held until the socket opens.
+    pub fn held_count(&self) -> usize {
+        self.delivery.outbox.len()
+    }
+
+    /// Chat messages written but not yet acknowledged by the server (extension `ack`).
+    pub fn unacked_count(&self) -> usize {
+        self.delivery.unconfirmed.iter().filter(|u| u.awaiting_ack).count()
+    }
+
+    /// The last sequence number seen from the server (extension `seq`).
+    pub fn last_seq(&self) -> u64 {
+        self.delivery.last_seq
+    }
+
+    /// Sends a chat message to customer `user_id`; returns its local id, whose fate is reported by
+    /// [`UiEvent::MessageStatus`]. While not open the message is held and sent on reconnect, or
+    /// failed at once if the config says [`OfflineSend::Fail`]. Never drops it silently.
+    pub fn send_message(&mut self, user_id: Scalar, user_name: String, content: String) -> Result<u64, SessionError> {
+        if user_id.is_blank() {
+            return Err(SessionError::InvalidArgument("userId must not be empty".into()));
+        }
+        let local_id = self.delivery.next_local_id;
+        self.delivery.next_local_id += 1;
+        let held = Held { local_id, user_id, user_name, content };
+        let held_now = self.delivery.outbox.len();
+        match self.link.writable_conn() {
+            Some(conn) if held_now == 0 => self.write_chat(conn, held, false),
+            _ if self.cfg.offline_send == OfflineSend::Fail => {
+                self.message_status(local_id, DeliveryStatus::Failed, Some("not connected".into()))
+            }
+            _ if held_now >= self.cfg.max_held_messages => {
+                self.message_status(local_id, DeliveryStatus::Failed, Some("outbox full".into()))
+            }
+            _ => {
+                self.delivery.outbox.push_back(held);
+                self.message_status(local_id, DeliveryStatus::Held, None);
+            }
+        }
+        Ok(local_id)
+    }
+
+    /// The shell could not write an [`Output::Send`] (the socket was already closing). The socket
+    /// is treated as lost; a chat message is held again, in its original order, and re-sent on
+    /// reconnect.
+    pub fn handle_send_failed(&mut self, now: Millis, conn: ConnId, local_id: Option<u64>) {
+        self.stats.frames_sent = self.stats.frames_sent.saturating_sub(1);
+        if self.live_conn() == Some(conn) {
+            self.lose_link(now, conn, "send failed", LogDetail::None);
+        }
+        let Some(local_id) = local_id else { return };
+        let unconfirmed = &mut self.delivery.unconfirmed;
+        if let Some(i) = unconfirmed.iter().position(|u| u.held.local_id == local_id) {
+            let held = unconfirmed.remove(i).map(|u| u.held).expect("index checked");
+            self.hold(held);
+        }
+    }
+
+    /// Status 101 (extension `ack`): the server stored (or refused) message `msg_id`.
+    pub(super) fn on_ack(&mut self, msg_id: String, error: Option<String>) {
+        let found = self.delivery.unconfirmed.iter().position(|u| u.awaiting_ack && self.msg_id(u.held.local_id) == msg_id);
+        let Some(i) = found else {
+            return self.log(LogLevel::Debug, "ack for unknown message", LogDetail::Text(msg_id));
+        };
+        let local_id = self.delivery.unconfirmed.remove(i).expect("index checked").held.local_id;
+        match error {
+            None => self.message_status(local_id, DeliveryStatus::Acked, None),
+            Some(e) => {
+                self.log(LogLevel::Warn, "server refused message", LogDetail::Text([msg_id.as_str(), e.as_str()].join(": ")));
+                self.message_status(local_id, DeliveryStatus::Failed, Some(e));
+            }
+        }
+    }
+
+    /// Writes every held message, in order, once the socket is writable.
+    pub(super) fn flush_outbox(&mut self) {
+        let Some(conn) = self.link.writable_conn() else { return };
+        while let Some(h) = self.delivery.outbox.pop_front() {
+            self.write_chat(conn, h, false);
+        }
+    }
+
+    /// After a hello: messages written on an earlier `ack` socket and never acked go out again,
+    /// first and in order (the server drops any it already has); legacy-written ones are forgotten.
+    pub(super) fn resend_unacked(&mut self, conn: ConnId) {
+        let pending: Vec<Held> = self.delivery.unconfirmed.drain(..).filter(|u| u.awaiting_ack).map(|u| u.held).collect();
+        let ack = self.extensions.contains(&"ack");
+        for h in pending {
+            if ack {
+                self.write_chat(conn, h, true);
+            } else {
+                self.hold(h); // the server no longer acks: hold them, so they are at least sent again
+            }
+        }
+    }
+
+    /// The one place a chat message is written: the frame (with its id under `ack`), the counters,
+    /// its status (a re-send keeps "sent") and the bookkeeping until it is confirmed.
+    fn write_chat(&mut self, conn: ConnId, h: Held, resend: bool) {
+        let ack = self.extensions.contains(&"ack");
+        let frame = AgentFrame::Chat {
+            kf_id: self.cfg.kf_id.clone(),
+            kf_name: self.cfg.kf_name.clone(),
+            user_id: h.user_id.clone(),
+            user_name: h.user_name.clone(),
+            content: h.content.clone(),
+            msg_id: ack.then(|| self.msg_id(h.local_id)),
+        };
+        if resend {
+            self.stats.resent += 1;
+        }
+        self.stats.frames_sent += 1;
+        self.out.push_back(Output::Send { conn, frame, local_id: Some(h.local_id) });
+        if !resend {
+            self.message_status(h.local_id, DeliveryStatus::Sent, None);
+        }
+        let unconfirmed = &mut self.delivery.unconfirmed;
+        unconfirmed.push_back(Unconfirmed { held: h, awaiting_ack: ack });
+        if !ack {
+            while unconfirmed.iter().filter(|u| !u.awaiting_ack).count() > LEGACY_WINDOW {
+                if let Some(i) = unconfirmed.iter().position(|u| !u.awaiting_ack) {
+                    unconfirmed.remove(i);
+                }
+            }
+        }
+    }
+
+    fn hold(&mut self, held: Held) {
+        let local_id = held.local_id;
+        let outbox = &mut self.delivery.outbox;
+        let at = outbox.iter().position(|h| h.local_id > local_id).unwrap_or(outbox.len());
+        outbox.insert(at, held);
+        self.message_status(local_id, DeliveryStatus::Held, None);
+    }
+
+    fn msg_id(&self, local_id: u64) -> String {
+        let mut id = self.cfg.client_token.clone();
+        id.push('-');
+        id.push_str(itoa::Buffer::new().format(local_id));
+        id
+    }
+
+    fn message_status(&mut self, local_id: u64, status: DeliveryStatus, reason: Option<String>) {
+        self.ui(UiEvent::MessageStatus { local_id, status, reason });
+    }
+}

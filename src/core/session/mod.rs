@@ -1,0 +1,257 @@
+//! [`Session`]: the sans-IO agent session. It owns no socket, no timer and no clock.
+//!
+//! # The drain loop
+//!
+//! The shell (the wasm wrapper, or a test) drives it like this:
+//!
+//! 1. Feed one [`Input`] with the current time ([`Session::handle_input`]; the `handle_*` and
+//!    action methods it calls are public too).
+//! 2. Drain [`Session::poll_output`] until it returns `None`, carrying out each [`Output`] in order
+//!    (open/send/close a socket, call a UI hook, log). Outputs never need the session borrowed, so a
+//!    hook that calls back into the session only queues more work; drain again until empty.
+//! 3. Ask [`Session::poll_timeout`] for the one deadline to arm a timer at (or none), replacing any
+//!    timer armed before. When it fires, feed [`Input::Timeout`].
+//!
+//! Deadlines are judged against the `now` passed in, never by trusting that a timer fired on time:
+//! a throttled background tab that wakes late sends its ping late, it does not miss it.
+//!
+//! The state is split by sub-machine: [`link`] (the socket's life: connect, heartbeat, reconnect,
+//! the hello wait), [`delivery`] (held, unacknowledged and numbered chat messages) and [`queue`]
+//! (waiting customers and incoming transfers). This file holds what they share and the dispatch
+//! of decoded frames.
+
+mod delivery;
+#[cfg(feature = "json")]
+mod json_driver;
+mod link;
+mod queue;
+
+use super::config::SessionConfig;
+use super::error::SessionError;
+use super::frames_in::{decode_value, FrameError, ServerFrame};
+use super::frames_out::AgentFrame;
+use super::input::{ConnId, Input, Millis, Received};
+use super::json::JsonValue;
+use super::output::{LinkState, LogDetail, LogLevel, LogMessage, Output, UiEvent};
+use super::stats::Stats;
+use delivery::Delivery;
+use link::Link;
+use queue::Queue;
+use std::collections::VecDeque;
+
+pub use queue::MAX_WAITING;
+
+/// Extensions this client implements; used only when a server's hello offers them.
+pub const SUPPORTED_EXTENSIONS: &[&str] = &["withdraw", "ack", "seq"];
+
+/// Rejected frames reported individually per second; beyond it they are only counted, so a flood
+/// of bad frames cannot flood the log or the UI.
+const REJECTIONS_REPORTED_PER_SEC: u64 = 20;
+
+/// The agent session state machine. See the module docs for the drain loop. `V` is the parsed-JSON
+/// type frames arrive in ([`JsonValue`]); chat payloads stay in it on their way to the UI.
+#[derive(Debug)]
+pub struct Session<V> {
+    cfg: SessionConfig,
+    link: Link,
+    next_conn: ConnId,
+    queue: Queue,
+    delivery: Delivery,
+    out: VecDeque<Output<V>>,
+    stats: Stats,
+    extensions: Vec<&'static str>,
+    /// (second, rejections reported in it)
+    reject_window: (u64, u64),
+}
+
+impl<V: JsonValue> Session<V> {
+    /// A new, idle session. Feed [`Input::Connect`] to start. The config should be
+    /// [validated](SessionConfig::validate) first; zero timings are raised to 1 ms.
+    pub fn new(mut cfg: SessionConfig) -> Self {
+        for t in [
+            &mut cfg.heartbeat_ms,
+            &mut cfg.heartbeat_timeout_ms,
+            &mut cfg.reconnect_ms,
+            &mut cfg.connect_timeout_ms,
+            &mut cfg.hello_wait_ms,
+        ] {
+            *t = (*t).max(1);
+        }
+        Session {
+            cfg,
+            link: Link::Idle,
+            next_conn: 0,
+            queue: Queue::default(),
+            delivery: Delivery::default(),
+            out: VecDeque::new(),
+            stats: Stats::default(),
+            extensions: Vec::new(),
+            reject_window: (0, 0),
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &SessionConfig {
+        &self.cfg
+    }
+
+    /// Extensions in use on the current socket (empty with a legacy server).
+    pub fn extensions(&self) -> &[&'static str] {
+        &self.extensions
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The next instruction for the shell, in order; `None` when drained.
+    pub fn poll_output(&mut self) -> Option<Output<V>> {
+        self.out.pop_front()
+    }
+
+    /// Feeds one input at time `now`. Returns the local id for [`Input::Send`] (`None` for the
+    /// rest), or why an agent action was refused; a refusal is also logged (debug).
+    pub fn handle_input(&mut self, now: Millis, input: Input<V>) -> Result<Option<u64>, SessionError> {
+        let result = match input {
+            Input::Connect => Ok(self.connect(now)),
+            Input::Close => Ok(self.close(now)),
+            Input::SocketOpened(c) => Ok(self.handle_socket_opened(now, c)),
+            Input::SocketClosed(c, code) => Ok(self.handle_socket_closed(now, c, code)),
+            Input::SocketError(c) => Ok(self.handle_socket_error(now, c)),
+            Input::Frame(c, f) => Ok(self.handle_received(now, c, f)),
+            Input::SendFailed(c, local_id) => Ok(self.handle_send_failed(now, c, local_id)),
+            Input::Timeout => Ok(self.handle_timeout(now)),
+            Input::Wake(r) => Ok(self.handle_wake(now, r)),
+            Input::AcceptCustomer(id) => self.accept_customer(&id),
+            Input::DeclineCustomer(id) => self.decline_customer(&id),
+            Input::AcceptTransfer(id) => self.accept_transfer(&id),
+            Input::RejectTransfer(id) => self.reject_transfer(&id),
+            Input::Send { user_id, user_name, content } => return self.send_message(user_id, user_name, content).map(Some),
+        };
+        if let Err(e) = &result {
+            self.log(LogLevel::Debug, "action refused:", LogDetail::Text(e.message()));
+        }
+        result.map(|()| None)
+    }
+
+    /// A frame arrived on socket `conn`, already parsed by the shell. Any frame on the live socket
+    /// counts as life and resets the heartbeat; a malformed one is then logged, counted and skipped.
+    pub fn handle_received(&mut self, now: Millis, conn: ConnId, frame: Received<V>) {
+        if !self.link.note_life(conn, now + self.cfg.heartbeat_ms) {
+            return self.stale("frame");
+        }
+        self.stats.frames_received += 1;
+        let max = self.cfg.max_frame_chars;
+        let decoded = match frame {
+            Received::Json(v) => decode_value(v),
+            Received::NotJson(e) => Err(FrameError::NotJson(e)),
+            Received::Binary(len) => Err(FrameError::Binary { len }),
+            Received::TooLong(len) => Err(FrameError::TooLarge { len, max }),
+        };
+        match decoded {
+            Ok((f, Some(seq))) if self.extensions.contains(&"seq") => {
+                if self.delivery.is_new_seq(seq) {
+                    self.dispatch(now, f);
+                } else {
+                    self.stats.duplicates_dropped += 1;
+                    self.log(LogLevel::Debug, "dropped duplicate frame, seq", LogDetail::Num(seq));
+                }
+            }
+            Ok((f, _)) => self.dispatch(now, f),
+            Err(error) => self.reject(now, error),
+        }
+    }
+
+    fn dispatch(&mut self, now: Millis, frame: ServerFrame<V>) {
+        // An extension server always says hello first: any other first frame means a legacy
+        // server, so held messages need not wait for the hello timeout.
+        if !matches!(frame, ServerFrame::Hello { .. }) && self.link.awaiting_hello() {
+            self.log(LogLevel::Info, "first frame is not a hello: legacy protocol", LogDetail::None);
+            self.end_hello_wait();
+        }
+        match frame {
+            ServerFrame::CustomerMessage(m) => self.ui(UiEvent::Message(m)),
+            ServerFrame::CustomerWaiting(offer) => {
+                if let Err(error) = self.on_offer(offer) {
+                    self.reject(now, error);
+                }
+            }
+            ServerFrame::TransferRequest(t) => {
+                if let Err(error) = self.on_transfer_request(t) {
+                    self.reject(now, error);
+                }
+            }
+            ServerFrame::TransferRejected(offer) => self.ui(UiEvent::TransferRejected(offer)),
+            ServerFrame::Heartbeat => {
+                self.log(LogLevel::Debug, "heartbeat answered", LogDetail::None);
+                self.ui(UiEvent::Heartbeat);
+            }
+            ServerFrame::Hello { features, epoch } => self.on_hello(features, epoch),
+            ServerFrame::Ack { msg_id, error } => self.on_ack(msg_id, error),
+            ServerFrame::OfferWithdrawn { offer, reason } => self.on_withdrawn(offer, reason),
+        }
+    }
+
+    fn on_hello(&mut self, features: Vec<String>, epoch: Option<String>) {
+        let chosen: Vec<&'static str> =
+            SUPPORTED_EXTENSIONS.iter().copied().filter(|f| features.iter().any(|g| g == f)).collect();
+        self.delivery.note_epoch(epoch);
+        self.log(LogLevel::Info, "server hello; extensions in use:", LogDetail::Text(chosen.join(",")));
+        self.extensions = chosen.clone();
+        let Some(conn) = self.link.open_conn() else { return };
+        let last_seq = chosen.contains(&"seq").then_some(self.delivery.last_seq());
+        self.send_frame(conn, AgentFrame::Hello { features: chosen.clone(), last_seq });
+        self.ui(UiEvent::ExtensionsNegotiated(chosen));
+        self.resend_unacked(conn);
+        self.end_hello_wait();
+    }
+
+    fn reject(&mut self, now: Millis, error: FrameError) {
+        self.stats.frames_rejected += 1;
+        let second = now / 1000;
+        if self.reject_window.0 != second {
+            self.reject_window = (second, 0);
+        }
+        self.reject_window.1 += 1;
+        if self.reject_window.1 <= REJECTIONS_REPORTED_PER_SEC {
+            self.log(LogLevel::Warn, "frame rejected:", LogDetail::Text(error.message()));
+            self.ui(UiEvent::FrameRejected { error, total: self.stats.frames_rejected });
+        } else if self.reject_window.1 == REJECTIONS_REPORTED_PER_SEC + 1 {
+            self.log(LogLevel::Warn, "bad-frame flood: further rejections this second are only counted", LogDetail::None);
+        }
+    }
+
+    fn send_frame(&mut self, conn: ConnId, frame: AgentFrame) {
+        self.stats.frames_sent += 1;
+        self.out.push_back(Output::Send { conn, frame, local_id: None });
+    }
+
+    fn set_link(&mut self, link: Link) {
+        let before = self.state();
+        self.link = link;
+        let after = self.state();
+        if before != after {
+            self.log(LogLevel::Info, "state:", LogDetail::Text([before.as_str(), after.as_str()].join(" -> ")));
+            self.ui(UiEvent::StateChanged(after));
+        }
+    }
+
+    /// The connection state as shown to the agent.
+    pub fn state(&self) -> LinkState {
+        self.link.state()
+    }
+
+    fn stale(&mut self, what: &'static str) {
+        self.stats.stale_events += 1;
+        self.log(LogLevel::Debug, "ignored an event of a superseded socket:", LogDetail::Word(what));
+    }
+
+    fn ui(&mut self, e: UiEvent<V>) {
+        self.out.push_back(Output::Ui(e));
+    }
+
+    fn log(&mut self, level: LogLevel, text: &'static str, detail: LogDetail) {
+        self.out.push_back(Output::Log { level, message: LogMessage { text, detail } });
+    }
+}

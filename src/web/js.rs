@@ -1,0 +1,54 @@
+//! Leaf helpers for talking to JS objects: the cached property names, reading a property,
+//! building an object, and a number's JSON spelling. Used by every other shell module; imports
+//! none of them.
+
+use js_sys::{Object, Reflect};
+use std::cell::RefCell;
+use wasm_bindgen::{JsCast, JsValue};
+
+thread_local! {
+    /// JS strings of the fixed names used so far (properties, hooks): made once, looked up by
+    /// content. About forty short names, so a scan beats hashing.
+    static NAMES: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The JS string for a fixed name (property or hook), converted once and cached: payloads are
+/// read and built per frame, and re-encoding the same names dominated the cost.
+pub fn name(n: &'static str) -> JsValue {
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some((_, v)) = names.iter().find(|(k, _)| *k == n) {
+            return v.clone();
+        }
+        let v = JsValue::from_str(n);
+        names.push((n, v.clone()));
+        v
+    })
+}
+
+/// Reads a property of a JS object (undefined when absent or not an object).
+pub fn get(obj: &JsValue, key: &'static str) -> JsValue {
+    if !obj.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(obj, &name(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A JS object with the given properties.
+pub fn object(props: &[(&'static str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in props {
+        let _ = Reflect::set(&o, &name(k), v);
+    }
+    o.into()
+}
+
+/// The JSON spelling of a finite JS number (`String(n)`, as `JSON.stringify` writes it); `None`
+/// for anything else.
+pub fn number_text(v: &JsValue) -> Option<String> {
+    let f = v.as_f64()?;
+    if !f.is_finite() {
+        return None;
+    }
+    v.unchecked_ref::<js_sys::Number>().to_string_with_radix(10).ok().map(String::from)
+}
