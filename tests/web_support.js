@@ -1,10 +1,9 @@
 // Helpers for the headless-Chrome suite (tests/web_*.rs): hooks that record, HTTP calls to the
 // reference server's test hooks, waiting, a visitor socket, and the original chatDialog.js frames.
 
-export function recorder() {
+/** Hooks that record every call; `names` is the module's `hookNames()`. */
+export function recorder(names) {
   const log = [];
-  const names = ["onStateChange", "onMessage", "onCustomerWaiting", "onQueueChange", "onTransferRequest",
-    "onTransferRejected", "onHeartbeat", "onOfferWithdrawn", "onExtensions", "onMessageStatus", "onFrameRejected", "onLog"];
   const hooks = { log };
   for (const n of names) hooks[n] = (e) => { log.push({ hook: n, e }); };
   return hooks;
@@ -89,4 +88,75 @@ export function originalFrames(kfId, kfName, wsuserObj, transferData, chat) {
     toStr({ respStatus: 9, kfId: kfId }),
     toStr({ kfId: kfId, kfName: kfName, userId: chat.to.id, userName: chat.to.username, content: chat.mine.content }),
   ];
+}
+
+// ---- An in-page fake server for the suite that runs without the reference server
+// (tests/web_fake.rs). Sockets to ws://fake.invalid/… are FakeSockets the test drives; any other
+// URL gets a real WebSocket.
+const RealWebSocket = globalThis.WebSocket;
+const fakes = [];
+
+class FakeSocket extends EventTarget {
+  constructor(url) {
+    if (!String(url).startsWith('ws://fake.invalid/')) return new RealWebSocket(url);
+    super();
+    this.url = String(url);
+    this.readyState = 0;
+    this.binaryType = 'blob';
+    this.sent = [];
+    this.closedWith = null;
+    fakes.push(this);
+  }
+  send(text) {
+    if (this.readyState !== 1) throw new DOMException('not open', 'InvalidStateError');
+    this.sent.push(String(text));
+  }
+  close(code = 1000, reason = '') {
+    if (this.readyState >= 2) return;
+    this.closedWith = code;
+    this.readyState = 3;
+    setTimeout(() => this.dispatchEvent(new CloseEvent('close', { code, reason, wasClean: true })), 0);
+  }
+}
+
+/** Makes `new WebSocket('ws://fake.invalid/…')` a FakeSocket from now on. */
+export function installFakeSockets() {
+  globalThis.WebSocket = FakeSocket;
+}
+
+/** How many fake sockets were opened so far. */
+export function fakeCount() {
+  return fakes.length;
+}
+
+/** The server side of fake socket `i`: accept the connection. */
+export function fakeOpen(i) {
+  fakes[i].readyState = 1;
+  fakes[i].dispatchEvent(new Event('open'));
+}
+
+/** The server side of fake socket `i`: send a text frame. */
+export function fakeFrame(i, text) {
+  fakes[i].dispatchEvent(new MessageEvent('message', { data: text }));
+}
+
+/** The server side of fake socket `i`: drop the connection with `code`. */
+export function fakeDrop(i, code) {
+  fakes[i].readyState = 3;
+  fakes[i].dispatchEvent(new CloseEvent('close', { code }));
+}
+
+/** Every frame the client wrote on fake socket `i`, one per line. */
+export function fakeSent(i) {
+  return fakes[i].sent.join('\n');
+}
+
+/** The code the client closed fake socket `i` with (0 while open). */
+export function fakeClosedWith(i) {
+  return fakes[i].closedWith ?? 0;
+}
+
+/** The URL fake socket `i` was opened with. */
+export function fakeUrl(i) {
+  return fakes[i].url;
 }

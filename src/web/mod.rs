@@ -15,6 +15,7 @@ mod timer;
 pub use config::socket_url;
 pub use session::AgentSession;
 
+
 /// The JSON text the session writes for `frame` (the browser's `JSON.stringify` of its fields).
 pub fn encode_frame(frame: &crate::core::AgentFrame) -> String {
     json_value::stringify_frame(frame).map(String::from).unwrap_or_default()

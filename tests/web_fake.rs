@@ -1,0 +1,231 @@
+//! Headless-Chrome suite that needs no server: the wasm shell against an in-page fake server
+//! (`FakeSocket` in `tests/web_support.js`, installed as `WebSocket` for `ws://fake.invalid/…`).
+//! It covers config checks, the socket URL, the original's frames, connect and dispatch, the
+//! heartbeat and reconnect on real browser timers, held messages, acks and re-entrant hooks.
+//! `web_live.rs` runs the same shell against the real reference server.
+#![cfg(target_arch = "wasm32")]
+
+mod web_common;
+
+use kefu_agent::core::{AgentFrame, Scalar};
+use kefu_agent::web::AgentSession;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+use web_common::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const HELLO: &str = r#"{"status":100,"data":{"features":["withdraw","ack","seq"],"epoch":"e1"}}"#;
+
+/// A session on the fake server; `extra` options on top. Returns it with its hooks and the index
+/// its first socket will have.
+fn fake_session(kf_id: &str, extra: &[(&str, JsValue)]) -> (AgentSession, JsValue, u32) {
+    install_fake_sockets();
+    let mut pairs = vec![("serverUrl", "http://fake.invalid/".into()), ("kfId", kf_id.into()), ("logLevel", "debug".into())];
+    pairs.extend(extra.iter().cloned());
+    let (s, hooks) = session_with(obj(&pairs));
+    (s, hooks, fake_count())
+}
+
+fn lines(i: u32) -> Vec<String> {
+    fake_sent(i).lines().map(str::to_string).collect()
+}
+
+#[wasm_bindgen_test]
+fn bad_configs_are_rejected_with_codes_before_any_socket() {
+    let bad = [
+        obj(&[("serverUrl", "http://h".into())]),
+        obj(&[("kfId", "".into())]),
+        obj(&[("kfId", "k".into()), ("heartbeatMs", (-5).into())]),
+        obj(&[("kfId", "k".into()), ("reconnectMs", 1.5.into())]),
+        obj(&[("kfId", "k".into()), ("heartbeatTimout", 5.into())]),
+        obj(&[("kfId", "k".into()), ("serverUrl", "ftp://h/".into())]),
+        obj(&[("kfId", "k".into()), ("logLevel", "loud".into())]),
+        JsValue::from_str("kfId=k"),
+    ];
+    for cfg in bad {
+        let e = AgentSession::new(cfg.clone().unchecked_into(), None).err().expect("rejected");
+        assert_eq!(error_code(e.clone()), "INVALID_CONFIG", "{cfg:?}");
+        assert_eq!(get(&e, "name").as_string().as_deref(), Some("KefuError"));
+        assert!(get(&e, "message").as_string().unwrap().len() > 10);
+    }
+}
+
+#[wasm_bindgen_test]
+fn socket_url_is_built_with_the_browser_url_and_percent_encoding() {
+    let cases = [
+        ("http://11.11.11.12:9981/", "xiaoming", "ws://11.11.11.12:9981/websocket/xiaoming"),
+        ("https://kefu.example/app", "a/b?c#d%客", "wss://kefu.example/app/websocket/a%2Fb%3Fc%23d%25%E5%AE%A2"),
+        ("https://kefu.example/app/?token=t1#frag", "k", "wss://kefu.example/app/websocket/k?token=t1"),
+        ("ws://h:1", "k", "ws://h:1/websocket/k"),
+    ];
+    for (base, kf, want) in cases {
+        let s = AgentSession::new(obj(&[("serverUrl", base.into()), ("kfId", kf.into())]).unchecked_into(), None).unwrap();
+        assert_eq!(s.socket_url(), want);
+        assert_eq!(s.state().as_string().as_deref(), Some("idle"));
+    }
+}
+
+#[wasm_bindgen_test]
+fn outgoing_frames_equal_the_original_chat_dialog_js_frame_by_frame() {
+    let wsuser = obj(&[("id", 42.into()), ("userName", "张三".into())]);
+    let transfer = obj(&[("id", "u9".into()), ("userName", "王五".into())]);
+    let chat = obj(&[
+        ("mine", obj(&[("id", "xiaoming".into()), ("username", "小明".into()), ("content", "你好 <b>\"x\"</b> face[微笑]".into())])),
+        ("to", obj(&[("id", "u1".into()), ("username", "李四".into())])),
+    ]);
+    let original: Vec<String> =
+        original_frames("xiaoming", "小明", wsuser, transfer, chat).iter().map(|v| v.as_string().unwrap()).collect();
+    let k = || "xiaoming".to_string();
+    let ours = [
+        AgentFrame::Accept { kf_id: k(), user_id: Scalar::from(42), user_name: "张三".into() },
+        AgentFrame::Decline { kf_id: k(), user_id: Scalar::from(42), user_name: "张三".into() },
+        AgentFrame::AcceptTransfer { user_id: "u9".into(), kf_id: k() },
+        AgentFrame::RejectTransfer { user_id: "u9".into() },
+        AgentFrame::Ping { kf_id: k() },
+        AgentFrame::Chat { kf_id: k(), kf_name: "小明".into(), user_id: "u1".into(), user_name: "李四".into(), content: "你好 <b>\"x\"</b> face[微笑]".into(), msg_id: None },
+    ];
+    assert_eq!(original.len(), ours.len());
+    for (o, f) in original.iter().zip(ours.iter()) {
+        assert_eq!(&kefu_agent::web::encode_frame(f), o);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn connects_negotiates_and_dispatches_every_status_to_hooks() {
+    let (s, hooks, i) = fake_session("fake-dispatch", &[]);
+    s.connect();
+    assert_eq!(fake_count(), i + 1, "connect opens one socket");
+    assert_eq!(fake_url(i), "ws://fake.invalid/websocket/fake-dispatch");
+    assert_eq!(s.state().as_string().as_deref(), Some("connecting"));
+    fake_open(i);
+    assert_eq!(s.state().as_string().as_deref(), Some("open"));
+    fake_frame(i, HELLO);
+    assert_eq!(lines(i), [r#"{"respStatus":100,"features":["withdraw","ack","seq"],"lastSeq":0}"#]);
+    assert_eq!(count(&hooks, "onExtensions"), 1);
+    fake_frame(i, r#"{"status":1,"seq":1,"data":{"userId":"c1","userName":"<img src=x onerror=alert(1)>","content":"hi","createTime":1700000000000}}"#);
+    fake_frame(i, r#"{"status":1,"seq":1,"data":{"userId":"c1","content":"a duplicate by seq"}}"#);
+    fake_frame(i, r#"{"status":2,"data":{"id":"c2","userName":"Waiter"}}"#);
+    fake_frame(i, r#"{"status":2,"data":{"id":7,"userName":"Second"}}"#);
+    fake_frame(i, r#"{"status":4,"data":{"id":"c4","userName":"Moved","fromKfId":"other"}}"#);
+    fake_frame(i, r#"{"status":5,"data":{"id":"c5","userName":"Back"}}"#);
+    fake_frame(i, r#"{"status":3,"data":{"id":"c2","reason":"taken"}}"#);
+    fake_frame(i, r#"{"status":9}"#);
+    fake_frame(i, "this is not json");
+    fake_frame(i, r#"{"status":42}"#);
+    assert_eq!(count(&hooks, "onMessage"), 1, "the duplicate is dropped");
+    let m = last(&hooks, "onMessage");
+    assert_eq!(get(&m, "userName").as_string().unwrap(), "<img src=x onerror=alert(1)>");
+    assert_eq!(get(&m, "createTime").as_f64(), Some(1_700_000_000_000.0));
+    assert_eq!(count(&hooks, "onCustomerWaiting"), 2);
+    assert_eq!(get(&last(&hooks, "onCustomerWaiting"), "id").as_f64(), Some(7.0), "numeric ids stay numbers");
+    assert_eq!(get(&get(&last(&hooks, "onTransferRequest"), "data"), "fromKfId").as_string().as_deref(), Some("other"));
+    assert_eq!(get(&last(&hooks, "onTransferRejected"), "id").as_string().as_deref(), Some("c5"));
+    assert_eq!(get(&last(&hooks, "onOfferWithdrawn"), "reason").as_string().as_deref(), Some("taken"));
+    assert_eq!(count(&hooks, "onHeartbeat"), 1);
+    assert_eq!(count(&hooks, "onFrameRejected"), 2);
+    assert_eq!(get(&last(&hooks, "onFrameRejected"), "reason").as_string().as_deref(), Some("unknown-status"));
+    assert_eq!(js_sys::Array::from(&s.waiting().into()).length(), 1, "c2 withdrawn, 7 waits");
+    assert_eq!(stat(&s, "duplicatesDropped"), 1.0);
+    // Answers go out as the original's frames; unknown ids throw coded errors.
+    s.accept_customer(JsValue::from(7).unchecked_into()).unwrap();
+    s.reject_transfer(JsValue::from("c4").unchecked_into()).unwrap();
+    let sent = lines(i);
+    assert_eq!(sent[1], r#"{"respStatus":2,"kfId":"fake-dispatch","userId":7,"userName":"Second"}"#);
+    assert_eq!(sent[2], r#"{"respStatus":5,"userId":"c4"}"#);
+    assert_eq!(error_code(s.accept_customer(JsValue::from("nobody").unchecked_into()).unwrap_err()), "UNKNOWN_CUSTOMER");
+    assert_eq!(error_code(s.accept_transfer(JsValue::from("nobody").unchecked_into()).unwrap_err()), "UNKNOWN_TRANSFER");
+    assert_eq!(s.state().as_string().as_deref(), Some("open"), "bad frames leave the session up");
+    s.close();
+    assert_eq!(fake_closed_with(i), 1000);
+}
+
+#[wasm_bindgen_test]
+async fn the_heartbeat_pings_on_silence_and_an_unanswered_one_reconnects_on_real_timers() {
+    let opts = [("heartbeatMs", 100.into()), ("heartbeatTimeoutMs", 100.into()), ("reconnectMs", 100.into())];
+    let (s, hooks, i) = fake_session("fake-hb", &opts);
+    s.connect();
+    fake_open(i);
+    fake_frame(i, r#"{"status":9}"#); // a legacy server: no hello
+    let ping = r#"{"respStatus":9,"kfId":"fake-hb"}"#;
+    assert!(until(1000.0, || lines(i).iter().any(|l| l == ping)).await, "a ping after 100 ms of silence");
+    fake_frame(i, r#"{"status":9}"#);
+    assert!(until(1000.0, || lines(i).iter().filter(|l| *l == ping).count() >= 2).await, "answered, so pinged again later");
+    assert_eq!(stat(&s, "socketsOpened"), 1.0);
+    // Now the server stays silent: the socket is closed with 4000 and a new one opened.
+    assert!(until(2000.0, || fake_closed_with(i) == 4000).await, "states: {}", states(&hooks));
+    assert!(until(2000.0, || fake_count() == i + 2).await, "reconnected after reconnectMs");
+    assert_eq!(s.state().as_string().as_deref(), Some("reconnecting"));
+    fake_open(i + 1);
+    assert_eq!(s.state().as_string().as_deref(), Some("open"));
+    // The superseded socket's late events are ignored.
+    fake_frame(i, r#"{"status":2,"data":{"id":"ghost"}}"#);
+    assert_eq!(count(&hooks, "onCustomerWaiting"), 0);
+    assert!(stat(&s, "staleEvents") >= 1.0);
+    s.close();
+    pause(300).await;
+    assert_eq!(fake_count(), i + 2, "closed on purpose: no reconnect");
+    assert!(states(&hooks).ends_with("open,closed"), "{}", states(&hooks));
+}
+
+#[wasm_bindgen_test]
+async fn messages_sent_while_offline_are_held_then_sent_in_order_with_ids_and_acked() {
+    let (s, hooks, i) = fake_session("fake-held", &[("reconnectMs", 50.into())]);
+    for text in ["one", "two"] {
+        let m = obj(&[("userId", "u1".into()), ("userName", "访客".into()), ("content", text.into())]);
+        s.send(m.unchecked_into()).unwrap();
+    }
+    assert_eq!(s.held_count(), 2);
+    assert_eq!(get(&last(&hooks, "onMessageStatus"), "status").as_string().as_deref(), Some("held"));
+    s.connect();
+    fake_open(i);
+    assert_eq!(lines(i), [r#"{"respStatus":9,"kfId":"fake-held"}"#], "opening with held messages pings first");
+    fake_frame(i, HELLO);
+    let sent = lines(i);
+    assert_eq!(sent.len(), 4, "{sent:?}");
+    assert!(sent[2].contains(r#""content":"one""#) && sent[3].contains(r#""content":"two""#), "{sent:?}");
+    let id_of = |l: &str| l.split(r#""msgId":""#).nth(1).and_then(|r| r.split('"').next()).map(str::to_string);
+    let first = id_of(&sent[2]).expect("an extension server gets message ids");
+    assert_eq!(s.held_count(), 0);
+    assert_eq!(stat(&s, "unacked"), 2.0);
+    fake_frame(i, &format!(r#"{{"status":101,"data":{{"msgId":"{first}"}}}}"#));
+    assert_eq!(stat(&s, "unacked"), 1.0);
+    assert_eq!(get(&last(&hooks, "onMessageStatus"), "status").as_string().as_deref(), Some("acked"));
+    // The socket drops: the unacked one is re-sent, with the same id, on the next socket.
+    fake_drop(i, 1006);
+    assert!(until(2000.0, || fake_count() == i + 2).await);
+    fake_open(i + 1);
+    fake_frame(i + 1, HELLO);
+    let again = lines(i + 1);
+    assert!(again.last().unwrap().contains(r#""content":"two""#), "{again:?}");
+    assert_eq!(id_of(again.last().unwrap()), id_of(&sent[3]), "re-sent with its id");
+    assert_eq!(stat(&s, "resent"), 1.0);
+    let bad = s.send(obj(&[("content", "x".into())]).unchecked_into()).unwrap_err();
+    assert_eq!(error_code(bad), "INVALID_ARGUMENT");
+    s.close();
+}
+
+#[wasm_bindgen_test]
+fn a_hook_that_calls_back_into_the_session_is_safe() {
+    // onCustomerWaiting accepts at once, re-entering the session from inside its own dispatch.
+    install_fake_sockets();
+    let hooks = hooks();
+    let cfg = obj(&[("serverUrl", "http://fake.invalid/".into()), ("kfId", "fake-reentry".into())]);
+    let s = std::rc::Rc::new(AgentSession::new(cfg.unchecked_into(), Some(hooks.clone().unchecked_into())).unwrap());
+    let s2 = std::rc::Rc::downgrade(&s);
+    let cb = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        if let Some(s) = s2.upgrade() {
+            s.accept_customer(get(&e, "id").unchecked_into()).unwrap();
+        }
+    });
+    js_sys::Reflect::set(&hooks, &"onCustomerWaiting".into(), cb.as_ref()).unwrap();
+    let i = fake_count();
+    s.connect();
+    fake_open(i);
+    fake_frame(i, r#"{"status":2,"data":{"id":"r1","userName":"R"}}"#);
+    assert_eq!(lines(i), [r#"{"respStatus":2,"kfId":"fake-reentry","userId":"r1","userName":"R"}"#]);
+    assert_eq!(js_sys::Array::from(&s.waiting().into()).length(), 0);
+    assert_eq!(count(&hooks, "onQueueChange"), 2, "queued, then accepted, in order");
+    s.close();
+    drop(cb);
+}

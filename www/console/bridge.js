@@ -1,0 +1,35 @@
+// The session bridge: the AgentSession is created (and connects) while LayIM still loads, with a
+// forwarder for every hook the module declares (`hookNames()`, the TypeScript contract's list).
+// Until the UI attaches its hooks, events wait here in order and are replayed then, so nothing
+// that arrives early (a replayed message, an offer) is lost.
+import init, { AgentSession, hookNames } from '../pkg/kefu_agent.js';
+
+/** Starts the session once the wasm is compiled and `profile` is known; returns
+ * `{ ready: Promise<AgentSession>, attach(hooks) }`. */
+export function startSession({ serverUrl, kfId, profile, logLevel }) {
+  const early = [];
+  let ui = null;
+  const forward = {};
+  const ready = Promise.all([init(), profile]).then(([, p]) => {
+    for (const name of hookNames()) {
+      forward[name] = (e) => {
+        if (name === 'onStateChange' && e.state === 'open' && !performance.getEntriesByName('kefu:socket-open').length) {
+          performance.mark('kefu:socket-open'); // start-up benchmark (scripts/bench.sh)
+        }
+        if (!ui) early.push([name, e]);
+        else if (ui[name]) ui[name](e);
+      };
+    }
+    const s = new AgentSession({ serverUrl, kfId, kfName: (p && p.name) || kfId, logLevel }, forward);
+    s.connect();
+    return s;
+  });
+  return {
+    ready,
+    /** Hands events to `hooks` from now on, after replaying those that came early. */
+    attach(hooks) {
+      ui = hooks;
+      for (const [name, e] of early.splice(0)) if (hooks[name]) hooks[name](e);
+    },
+  };
+}

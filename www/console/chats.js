@@ -1,0 +1,35 @@
+// Chat windows: customers as LayIM conversations. Customer ids become LayIM ids ('h' + hex), and
+// the original id (string or number) is remembered so it goes back to the server unchanged.
+import { CUSTOMER_AVATAR, esc, layimId } from './util.js';
+
+/** The customer ids seen, by LayIM id, with their original type (string or number). */
+export const customers = new Map();
+
+/** Opens (or finds) conversations in `layim`. */
+export function chats(layim) {
+  const $ = layui.$;
+  function chatData(c) {
+    const lid = layimId(c.id);
+    customers.set(lid, { id: c.id, userName: c.userName });
+    const name = esc(c.userName);
+    return { id: lid, type: 'kefu', name, username: name, avatar: CUSTOMER_AVATAR, userId: c.id };
+  }
+  const isOpen = (lid) => $('.layim-chatlist-kefu' + lid).length > 0;
+  return {
+    /** Opens the customer's chat window unless it is open; returns LayIM's chat data. */
+    open(c) {
+      const data = chatData(c);
+      if (!isOpen(data.id)) layim.chat(data);
+      return data;
+    },
+    /** A system line (plain text) in the customer's conversation. */
+    systemLine(c, text) {
+      const data = this.open(c);
+      layim.getMessage({ system: true, id: data.id, type: 'kefu', content: text });
+    },
+    /** The customer behind a LayIM chat (`{id, userName}`), or null. */
+    customerOf(chat) {
+      return customers.get(chat.id) || null;
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// The dialogs that answer the server: accepting a waiting customer (the 接入 button) and an
+// incoming transfer. Names are escaped before they reach layer's HTML.
+import { $id, errorText, esc, toast } from './util.js';
+import { notifyHidden } from './notify.js';
+
+/** Wires the 接入 button; returns the transfer hooks. */
+export function dialogs({ session, chats }) {
+  const layer = layui.layer;
+
+  $id('openDialog').addEventListener('click', () => {
+    const queue = session.waiting;
+    if (!queue.length) {
+      toast('当前无用户消息!');
+      return;
+    }
+    const c = queue[0];
+    layer.confirm('是否确认接入一个新的用户消息会话？<br>用户：' + esc(c.userName) + (queue.length > 1 ? '（还有 ' + (queue.length - 1) + ' 人在排队）' : ''), {
+      title: '新用户接入',
+      btn: ['接入', '不接入'],
+    }, (index) => {
+      try {
+        session.acceptCustomer(c.id);
+      } catch (e) {
+        toast(errorText(e));
+        return;
+      }
+      layer.close(index);
+      $id('hint').hidden = true;
+      chats.systemLine(c, '系统消息：用户已接入');
+    }, (index) => {
+      try {
+        session.declineCustomer(c.id);
+      } catch (e) {
+        toast(errorText(e));
+      }
+      layer.close(index);
+    });
+  });
+
+  return {
+    hooks: {
+      onTransferRequest(t) {
+        notifyHidden('收到转接', t.userName);
+        layer.open({
+          title: '会话转接',
+          content: '您收到一个来自其他客服转接过来的会话消息（用户：' + esc(t.userName) + '），是否接受处理该用户消息？',
+          closeBtn: false,
+          btn: ['接受', '不接受'],
+          btnAlign: 'c',
+          yes(index) {
+            try {
+              session.acceptTransfer(t.id);
+            } catch (e) {
+              return toast(errorText(e));
+            }
+            layer.close(index);
+            chats.systemLine(t, '系统消息：转接成功');
+          },
+          btn2(index) {
+            try {
+              session.rejectTransfer(t.id);
+            } catch (e) {
+              toast(errorText(e));
+              return false;
+            }
+            layer.close(index);
+          },
+        });
+      },
+      onTransferRejected(c) {
+        layer.alert('目标客服坐席不接受转接,会话保持');
+        chats.systemLine(c, '系统消息：目标客服坐席不接受转接,会话保持');
+      },
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// Messages in and out. Customer messages are shown in chunks of at most INBOX_CHUNK per task,
+// through LayIM's batch insert (layim-patches/05: one chat-log write, one sound, one scroll per
+// chunk), with one toast and one notification per burst: a replay after a reconnect can bring a
+// thousand messages at once, and a toast, a notification and a full LayIM insert each froze the
+// page for a minute. The agent's messages carry their delivery state (held/sent/acked/failed).
+import { CUSTOMER_AVATAR, timestamp, toast } from './util.js';
+import { notifyHidden } from './notify.js';
+
+const INBOX_CHUNK = 40;
+const STATUS_TEXT = { held: '等待网络，恢复后自动发送', acked: '已送达', sent: '已发送' };
+
+/** The inbox and outbox of the console; `stats` is `window.kefu` (counters for the tests). */
+export function inbox({ layim, session, chats, stats }) {
+  const $ = layui.$;
+  const messageStates = new Map(); // localId -> { status, reason }
+  let queue = []; // a drain is scheduled whenever this is not empty
+  let burst = { count: 0, last: null };
+
+  function toLayim(m) {
+    const data = chats.open({ id: m.userId, userName: m.userName });
+    return { username: data.username, avatar: CUSTOMER_AVATAR, id: data.id, type: 'kefu', content: m.content, timestamp: timestamp(m.createTime) };
+  }
+
+  function drain() {
+    const chunk = queue.slice(0, INBOX_CHUNK);
+    queue = queue.slice(chunk.length);
+    layim.getMessages(chunk.map(toLayim));
+    stats.rendered += chunk.length;
+    burst.count += chunk.length;
+    burst.last = chunk[chunk.length - 1];
+    if (queue.length) {
+      setTimeout(drain, 0); // yield to input and paint, then go on
+      return;
+    }
+    const { count, last } = burst;
+    burst = { count: 0, last: null };
+    stats.lastRenderAt = performance.now();
+    toast(count > 1 ? '您有 ' + count + ' 条新消息' : '您有新消息');
+    notifyHidden(count > 1 ? count + ' 条新消息' : '来自 ' + last.userName + ' 的消息', last.content, count);
+  }
+
+  function showStatus(localId) {
+    const st = messageStates.get(localId);
+    const el = document.querySelector('[data-local-id="' + localId + '"] .kefu-msg-status');
+    if (!st || !el) return;
+    el.dataset.status = st.status;
+    el.textContent = st.status === 'failed' ? '发送失败（' + (st.reason || '') + '），点击重试' : STATUS_TEXT[st.status];
+  }
+
+  return {
+    hooks: {
+      onMessage(m) {
+        stats.received += 1;
+        if (queue.push(m) === 1) setTimeout(drain, 0);
+      },
+      onMessageStatus({ localId, status, reason }) {
+        messageStates.set(localId, { status, reason });
+        showStatus(localId);
+      },
+    },
+    /** Sends what the agent typed (already shown by LayIM) and tags it with its delivery state;
+     * a failed message is re-sent on a click. */
+    send(c, content) {
+      const localId = session.send({ userId: c.id, userName: c.userName, content });
+      const li = layim.thisChat().elem.find('.layim-chat-main li.layim-chat-mine').last();
+      li.attr('data-local-id', String(localId));
+      const status = $('<span class="kefu-msg-status"></span>');
+      status.on('click', () => {
+        const st = messageStates.get(localId);
+        if (st && st.status === 'failed') {
+          status.text('重新发送中……');
+          li.removeAttr('data-local-id');
+          const retryId = session.send({ userId: c.id, userName: c.userName, content });
+          li.attr('data-local-id', String(retryId));
+          showStatus(retryId);
+        }
+      });
+      li.find('.layim-chat-text').append(status);
+      showStatus(localId);
+    },
+  };
+}

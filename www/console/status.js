@@ -1,0 +1,47 @@
+// The header: the connection chip, the waiting-queue badge, and the notices that go with them.
+import { $id, toast } from './util.js';
+import { notifyHidden } from './notify.js';
+
+const CHIP_TEXT = { idle: '未连接', connecting: '连接中', open: '已连接', reconnecting: '重新连接中', closed: '已断开' };
+
+/** The header's hooks. */
+export function status() {
+  const chip = $id('conn-chip');
+  let everOpen = false;
+  return {
+    hooks: {
+      onStateChange({ state }) {
+        chip.dataset.state = state;
+        chip.textContent = CHIP_TEXT[state] || state;
+        if (state === 'open') {
+          if (everOpen) toast('连接已恢复');
+          everOpen = true;
+        } else if (state === 'reconnecting' && everOpen) {
+          toast('连接中断，正在重连……');
+        }
+      },
+      onExtensions({ features }) {
+        chip.title = features.length ? '协议扩展：' + features.join(', ') : '';
+      },
+      onHeartbeat() {},
+      onCustomerWaiting(c) {
+        toast('您有新消息请求接入');
+        notifyHidden('新用户请求接入', c.userName);
+      },
+      onQueueChange({ waiting }) {
+        const badge = $id('waiting-count');
+        badge.textContent = String(waiting.length);
+        badge.className = 'layui-badge' + (waiting.length ? '' : ' layui-bg-gray');
+      },
+      onOfferWithdrawn(c) {
+        toast(c.userName + ' 已不再等待（' + c.reason + '）');
+      },
+      onFrameRejected({ message, total }) {
+        console.warn('[kefu] skipped a bad frame (' + total + ' so far): ' + message);
+      },
+      onLog({ level, message }) {
+        console[level]('[kefu] ' + message); // as the session logs without this hook
+      },
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// LayIM's events: sending, and the toolbar buttons our patches add (常用语, 退出此会话, 转接).
+import { api, esc, kfId, toast } from './util.js';
+
+/** Subscribes to LayIM's events. */
+export function toolbar({ layim, chats, inbox }) {
+  const layer = layui.layer;
+
+  layim.on('sendMessage', (data) => {
+    const c = chats.customerOf(data.to);
+    if (!c) return toast('当前会话不存在');
+    inbox.send(c, data.mine.content);
+  });
+
+  layim.on('endChat', (chat) => {
+    const c = chats.customerOf(chat.data);
+    if (!c) return toast('当前会话不存在,无法退出');
+    api('overSession/overUser?kfId=' + encodeURIComponent(kfId) + '&userId=' + encodeURIComponent(c.id))
+      .then((r) => toast(r.msg), (e) => toast('退出失败：' + e.message));
+  });
+
+  layim.on('commonLang', (show) => {
+    api('sessionComm/sessionCommList', { body: { content: '', page: 1, pageCount: 999, source: '' } }).then((r) => {
+      const box = document.createElement('div');
+      box.className = 'kefu-phrases';
+      for (const item of r.data.list) {
+        const row = document.createElement('div');
+        row.className = 'cl-item';
+        row.textContent = item.content;
+        box.append(row);
+      }
+      if (!r.data.list.length) box.textContent = '暂无常用语';
+      show(box.outerHTML);
+    }, (e) => toast('常用语加载失败：' + e.message));
+  });
+
+  layim.on('transfer', (chat) => {
+    const c = chats.customerOf(chat.data);
+    if (!c) return toast('当前会话不存在');
+    api('agents/online').then((r) => {
+      const others = r.data.filter((a) => a.id !== kfId);
+      if (!others.length) return toast('暂无其他在线客服');
+      const list = document.createElement('div');
+      list.className = 'kefu-transfer-list';
+      for (const a of others) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'layui-btn layui-btn-primary layui-btn-sm';
+        b.dataset.kfId = a.id;
+        b.textContent = a.name + '（' + a.conversations + ' 个会话）';
+        list.append(b);
+      }
+      const index = layer.open({
+        type: 1,
+        title: '转接 ' + esc(c.userName) + ' 给',
+        area: '320px',
+        content: list.outerHTML,
+        success(layero) {
+          layero.find('button[data-kf-id]').on('click', function () {
+            const to = this.dataset.kfId;
+            layer.close(index);
+            api('transfer/transferUser', { body: { kfId, userId: String(c.id), toKfId: to } })
+              .then((res) => toast(res.msg), (e) => layer.alert('转接失败：' + esc(e.message)));
+          });
+        },
+      });
+    }, (e) => toast('在线客服加载失败：' + e.message));
+  });
+}

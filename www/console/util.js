@@ -1,0 +1,79 @@
+// Small helpers shared by the console's modules: the page's parameters, escaping, LayIM ids,
+// the HTTP API, and text toasts.
+
+export const params = new URLSearchParams(location.search);
+export const server = (params.get('server') || location.origin).replace(/\/+$/, '');
+export const kfId = params.get('kfId');
+// Optional auth token (kefu-server --auth-token): sent with every API call and in the socket URL.
+export const token = params.get('token');
+export const withToken = (url) => (token ? url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : url);
+export const CUSTOMER_AVATAR = 'images/customer.svg';
+export const AGENT_AVATAR = 'images/agent.svg';
+export const $id = (id) => document.getElementById(id);
+
+const escBox = document.createElement('div');
+/** HTML-escapes text with the browser's own serializer (quotes added for attribute contexts). */
+export function esc(text) {
+  escBox.textContent = text == null ? '' : String(text);
+  return escBox.innerHTML.replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+const enc = new TextEncoder();
+/** A customer id as a LayIM id: 'h' + hex of its UTF-8, safe in class names and selectors. */
+export function layimId(id) {
+  return 'h' + Array.from(enc.encode(String(id)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Only http(s) and same-origin absolute paths are used as image URLs. */
+export function safeUrl(url, fallback) {
+  return typeof url === 'string' && /^(https?:\/\/|\/(?!\/)|images\/)/i.test(url) ? url : fallback;
+}
+
+/** A server timestamp (number, numeric string or date text) as milliseconds; now when unreadable. */
+export function timestamp(t) {
+  if (typeof t === 'number') return t;
+  const n = Number(t);
+  if (t != null && t !== '' && Number.isFinite(n)) return n;
+  const parsed = Date.parse(t);
+  return Number.isFinite(parsed) ? parsed : Date.now();
+}
+
+/** Calls the chat server's HTTP API (LayIM's `{code, msg, data}` shape); throws its `msg`. */
+export async function api(path, options = {}) {
+  const res = await fetch(withToken(server + '/' + path), {
+    method: options.body ? 'POST' : 'GET',
+    headers: options.body ? { 'content-type': 'application/json' } : {},
+    body: options.body ? JSON.stringify(options.body) : undefined,
+  });
+  let json = null;
+  try { json = await res.json(); } catch (_) { /* not JSON */ }
+  if (!res.ok || !json || json.code !== 0) {
+    throw new Error((json && json.msg) || ('HTTP ' + res.status));
+  }
+  return json;
+}
+
+// A short notice at the top of the page, as text (never HTML). Not layer.msg: LayIM's layer closes
+// every open dialog when a msg opens, so a toast for a new customer used to close the agent's
+// accept dialog under the mouse.
+let toastTimer = 0;
+export function toast(text) {
+  let el = document.getElementById('kefu-toast');
+  if (!el) {
+    el = document.createElement('div');
+    el.id = 'kefu-toast';
+    el.className = 'kefu-toast';
+    el.setAttribute('role', 'status');
+    el.setAttribute('aria-live', 'polite');
+    document.body.appendChild(el);
+  }
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.hidden = true; }, 3000);
+}
+
+/** The agent-facing text of a session error. */
+export function errorText(e) {
+  return e && e.code === 'NOT_CONNECTED' ? '连接已断开，请稍后再试' : (e && e.message) || String(e);
+}
