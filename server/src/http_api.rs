@@ -21,11 +21,13 @@ impl IntoResponse for Reply {
     }
 }
 
-fn ok(msg: &str, data: Value) -> Reply {
+/// A success in LayIM's response shape.
+pub(crate) fn ok(msg: &str, data: Value) -> Reply {
     Reply(StatusCode::OK, json!({"code": 0, "msg": msg, "data": data}))
 }
 
-fn fail(status: u16, msg: &str) -> Reply {
+/// A refusal in LayIM's response shape, with its HTTP status.
+pub(crate) fn fail(status: u16, msg: &str) -> Reply {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     Reply(status, json!({"code": status.as_u16(), "msg": msg, "data": null}))
 }
@@ -233,38 +235,6 @@ fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     format!("{:x}{:x}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
-}
-
-/// Query of the test hooks.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TestQuery {
-    kf_id: Option<String>,
-    ms: Option<u64>,
-}
-
-/// `POST /test/agent-frame?kfId=` (body: raw text) pushes a frame to a connected agent.
-pub async fn test_agent_frame(State(app): State<AppState>, Query(q): Query<TestQuery>, body: String) -> Reply {
-    let Some(k) = q.kf_id else { return fail(400, "`kfId` is required") };
-    match app.hub.push_raw_to_agent(&k, body) {
-        Ok(()) => ok("ok", Value::Null),
-        Err(e) => e.into(),
-    }
-}
-
-/// `POST /test/drop-agent?kfId=` closes an agent's socket (code 4000).
-pub async fn test_drop_agent(State(app): State<AppState>, Query(q): Query<TestQuery>) -> Reply {
-    let Some(k) = q.kf_id else { return fail(400, "`kfId` is required") };
-    match app.hub.drop_agent(&k) {
-        Ok(()) => ok("ok", Value::Null),
-        Err(e) => e.into(),
-    }
-}
-
-/// `POST /test/stall?ms=` stops heartbeat answers for `ms` milliseconds.
-pub async fn test_stall(State(app): State<AppState>, Query(q): Query<TestQuery>) -> Reply {
-    app.hub.stall(q.ms.unwrap_or(10_000));
-    ok("ok", Value::Null)
 }
 
 /// Fallback for unknown API paths.

@@ -8,6 +8,7 @@ pub mod hub;
 pub mod protocol;
 pub mod store;
 pub mod guard;
+pub mod test_hooks;
 pub mod ws;
 
 use axum::http::{header, HeaderValue};
@@ -28,6 +29,8 @@ pub struct AppState {
     pub cfg: Arc<Config>,
     /// Agents whose conversations were restored at start-up (grace timers start with `serve`).
     pub restored: Vec<(String, u64)>,
+    /// The `/test/*` controls, only with `--test-hooks`.
+    pub test_hooks: Option<Arc<test_hooks::TestHooks>>,
 }
 
 /// Opens the store (creating the data directory) and builds the state.
@@ -37,7 +40,8 @@ pub fn state(cfg: Config) -> anyhow_like::Result<AppState> {
     let open = store.open_conversations().map_err(|e| format!("cannot read the store: {e}"))?;
     let hub = hub::Hub::new(Arc::new(store), cfg.grace(), cfg.max_conversations);
     let restored = hub.restore(open);
-    Ok(AppState { hub, cfg: Arc::new(cfg), restored })
+    let test_hooks = cfg.test_hooks.then(Default::default);
+    Ok(AppState { hub, cfg: Arc::new(cfg), restored, test_hooks })
 }
 
 /// Minimal error alias: a message.
@@ -70,9 +74,9 @@ pub fn app(state: AppState) -> Router {
     if state.cfg.test_hooks {
         // Test pages (wasm-bindgen-test-runner) are served from another origin: allow them.
         api = api
-            .route("/test/agent-frame", post(http_api::test_agent_frame))
-            .route("/test/drop-agent", post(http_api::test_drop_agent))
-            .route("/test/stall", post(http_api::test_stall))
+            .route("/test/agent-frame", post(test_hooks::agent_frame))
+            .route("/test/drop-agent", post(test_hooks::drop_agent))
+            .route("/test/stall", post(test_hooks::stall))
             .layer(tower_http::cors::CorsLayer::permissive());
     }
     let api = api.layer(axum::middleware::from_fn_with_state(state.clone(), guard::check));

@@ -50,6 +50,19 @@ pub struct Phrase {
     pub source: String,
 }
 
+/// A conversation the store holds as not ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenConversation {
+    /// The conversation's row id.
+    pub id: i64,
+    /// The customer.
+    pub user_id: String,
+    /// The customer's name.
+    pub user_name: String,
+    /// The agent it is assigned to.
+    pub kf_id: String,
+}
+
 /// A stored chat message, as the chat-log page shows it.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -376,11 +389,13 @@ impl Store {
         Ok((rows, total))
     }
 
-    /// Conversations not ended (to resume routing after a restart): `(id, user_id, user_name, kf_id)`.
-    pub fn open_conversations(&self) -> rusqlite::Result<Vec<(i64, String, String, String)>> {
+    /// Conversations not ended, oldest first (to resume routing after a restart).
+    pub fn open_conversations(&self) -> rusqlite::Result<Vec<OpenConversation>> {
         let db = self.db();
         let mut st = db.prepare("SELECT id, user_id, user_name, kf_id FROM conversations WHERE ended_at IS NULL ORDER BY id")?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect();
+        let rows = st
+            .query_map([], |r| Ok(OpenConversation { id: r.get(0)?, user_id: r.get(1)?, user_name: r.get(2)?, kf_id: r.get(3)? }))?
+            .collect();
         rows
     }
 

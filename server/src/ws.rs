@@ -115,6 +115,7 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
     };
     let hub = app.hub.clone();
     let cfg = app.cfg.clone();
+    let stall = app.test_hooks.clone();
     small_buffers(ws, &cfg).on_upgrade(move |socket| async move {
         let (sink, mut stream) = socket.split();
         let (tx, rx) = mpsc::unbounded_channel();
@@ -149,6 +150,9 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
             }
             if let p::AgentIn::Hello { features, last_seq } = &frame {
                 hub.agent_hello(&kf_id, conn, features.clone(), *last_seq);
+            }
+            if matches!(frame, p::AgentIn::Ping) && stall.as_ref().is_some_and(|t| t.stalled()) {
+                continue; // test hook: a zombie server that stops answering heartbeats
             }
             match hub.agent_frame(&kf_id, frame) {
                 Ok(Some(reply)) => {

@@ -114,25 +114,38 @@ impl<V: JsonValue> Session<V> {
     /// rest), or why an agent action was refused; a refusal is also logged (debug).
     pub fn handle_input(&mut self, now: Millis, input: Input<V>) -> Result<Option<u64>, SessionError> {
         let result = match input {
-            Input::Connect => Ok(self.connect(now)),
-            Input::Close => Ok(self.close(now)),
-            Input::SocketOpened(c) => Ok(self.handle_socket_opened(now, c)),
-            Input::SocketClosed(c, code) => Ok(self.handle_socket_closed(now, c, code)),
-            Input::SocketError(c) => Ok(self.handle_socket_error(now, c)),
-            Input::Frame(c, f) => Ok(self.handle_received(now, c, f)),
-            Input::SendFailed(c, local_id) => Ok(self.handle_send_failed(now, c, local_id)),
-            Input::Timeout => Ok(self.handle_timeout(now)),
-            Input::Wake(r) => Ok(self.handle_wake(now, r)),
             Input::AcceptCustomer(id) => self.accept_customer(&id),
             Input::DeclineCustomer(id) => self.decline_customer(&id),
             Input::AcceptTransfer(id) => self.accept_transfer(&id),
             Input::RejectTransfer(id) => self.reject_transfer(&id),
             Input::Send { user_id, user_name, content } => return self.send_message(user_id, user_name, content).map(Some),
+            event => {
+                self.handle_event(now, event);
+                Ok(())
+            }
         };
         if let Err(e) = &result {
             self.log(LogLevel::Debug, "action refused:", LogDetail::Text(e.message()));
         }
         result.map(|()| None)
+    }
+
+    /// The inputs that are events, not agent actions: they cannot be refused.
+    fn handle_event(&mut self, now: Millis, event: Input<V>) {
+        match event {
+            Input::Connect => self.connect(now),
+            Input::Close => self.close(now),
+            Input::SocketOpened(c) => self.handle_socket_opened(now, c),
+            Input::SocketClosed(c, code) => self.handle_socket_closed(now, c, code),
+            Input::SocketError(c) => self.handle_socket_error(now, c),
+            Input::Frame(c, f) => self.handle_received(now, c, f),
+            Input::SendFailed(c, local_id) => self.handle_send_failed(now, c, local_id),
+            Input::Timeout => self.handle_timeout(now),
+            Input::Wake(r) => self.handle_wake(now, r),
+            Input::AcceptCustomer(_) | Input::DeclineCustomer(_) | Input::AcceptTransfer(_) | Input::RejectTransfer(_) | Input::Send { .. } => {
+                unreachable!("actions are handled by handle_input")
+            }
+        }
     }
 
     /// A frame arrived on socket `conn`, already parsed by the shell. Any frame on the live socket

@@ -1,0 +1,212 @@
+//! Agent sockets: connect (hello, re-offers), ready (backlog and replay), disconnect and its
+//! grace period, and the frames an agent sends.
+
+use super::state::{AgentSlot, Conn, State, VState};
+use super::{err, now_ms, Hub, HubError, Out};
+use crate::protocol as p;
+use crate::store::Sender as By;
+use tokio::sync::mpsc::UnboundedSender;
+
+impl Hub {
+    /// An agent's socket opened. Returns its connection id. Replaces an older socket of the same
+    /// agent (closed with 4409), says hello and re-offers waiting visitors. Frames for the agent
+    /// (held ones included) go out once the socket is ready: on the hello answer, or when the
+    /// caller's legacy wait ends ([`Hub::agent_ready`]).
+    pub fn agent_connected(&self, kf_id: &str, name: &str, tx: UnboundedSender<Out>) -> u64 {
+        let mut st = self.st();
+        st.next_conn += 1;
+        let id = st.next_conn;
+        let slot = st.agents.entry(kf_id.to_owned()).or_insert_with(|| AgentSlot::new(name.to_owned()));
+        if let Some(old) = slot.conn.take() {
+            let _ = old.tx.send(Out::Close(4409, "replaced by a newer connection".into()));
+        }
+        slot.epoch += 1;
+        slot.features.clear();
+        slot.ready = false;
+        let _ = tx.send(Out::Text(p::status_hello(&self.epoch)));
+        slot.conn = Some(Conn { id, tx });
+        let waiting: Vec<String> = st.queue.clone();
+        for u in waiting {
+            let offered_here = st.visitors.get(&u).and_then(|v| v.offered_to.clone()).as_deref() == Some(kf_id);
+            if offered_here {
+                // The agent may have lost its queue with its socket: offer again.
+                let n = st.visitors[&u].user_name.clone();
+                st.to_agent(kf_id, p::status_waiting(&u, &n), None);
+            } else {
+                st.offer(&u);
+            }
+        }
+        tracing::info!(kf_id, conn = id, "agent connected");
+        id
+    }
+
+    /// The agent's socket `conn` is ready for its backlog: after the hello answer (`last_seq`
+    /// from a client using `seq`) or, for a legacy client, after a short wait (`None`). With
+    /// `last_seq`, every message delivered to the agent after it is replayed from the store (the
+    /// ones lost in flight included), then the other pending frames; without, the pending frames.
+    pub fn agent_ready(&self, kf_id: &str, conn: u64, last_seq: Option<u64>) {
+        let mut st = self.st();
+        let Some(a) = st.agents.get_mut(kf_id) else { return };
+        if a.ready || a.conn.as_ref().map(|c| c.id) != Some(conn) {
+            return;
+        }
+        a.ready = true;
+        let tx = a.conn.as_ref().map(|c| c.tx.clone()).expect("checked above");
+        let pending = std::mem::take(&mut a.pending);
+        if let Some(from) = last_seq {
+            let mine = a.conversations.clone();
+            match self.store.replay(&format!("kf:{kf_id}"), from, 100_000) {
+                Ok(rows) => {
+                    for d in rows.into_iter().filter(|d| mine.contains(&d.message.user_id)) {
+                        let m = d.message;
+                        let mut f = p::status_message(&m.user_id, &m.user_name, kf_id, &m.content, m.create_time);
+                        f["seq"] = d.seq.into();
+                        let _ = tx.send(Out::Text(f.to_string()));
+                    }
+                }
+                Err(e) => tracing::error!(kf_id, error = %e, "replay failed"),
+            }
+            for (seq, text) in pending {
+                if seq.is_none() {
+                    let _ = tx.send(Out::Text(text));
+                }
+            }
+        } else {
+            for (_, text) in pending {
+                let _ = tx.send(Out::Text(text));
+            }
+        }
+    }
+
+    /// The agent answered the hello: extensions chosen, and with `seq` the last frame it saw.
+    pub fn agent_hello(&self, kf_id: &str, conn: u64, features: Vec<String>, last_seq: Option<u64>) {
+        {
+            let mut st = self.st();
+            if let Some(a) = st.agents.get_mut(kf_id) {
+                a.features = features.into_iter().filter(|f| p::FEATURES.contains(&f.as_str())).collect();
+            }
+        }
+        let uses_seq = self.st().agents.get(kf_id).is_some_and(|a| a.features.contains("seq"));
+        self.agent_ready(kf_id, conn, if uses_seq { last_seq.or(Some(0)) } else { None });
+    }
+
+    /// An agent's socket `conn` ended. Conversations are kept for the grace period; returns the
+    /// epoch to pass to [`Hub::agent_grace_expired`] when it ends.
+    pub fn agent_disconnected(&self, kf_id: &str, conn: u64) -> Option<u64> {
+        let mut st = self.st();
+        let slot = st.agents.get_mut(kf_id)?;
+        if slot.conn.as_ref().map(|c| c.id) != Some(conn) {
+            return None; // a replaced socket
+        }
+        slot.conn = None;
+        slot.epoch += 1;
+        let epoch = slot.epoch;
+        // Offers to this agent go to someone who can answer them now.
+        let offered: Vec<String> =
+            st.queue.iter().filter(|u| st.visitors[*u].offered_to.as_deref() == Some(kf_id)).cloned().collect();
+        for u in offered {
+            if let Some(v) = st.visitors.get_mut(&u) {
+                v.offered_to = None;
+            }
+            st.offer(&u);
+        }
+        tracing::info!(kf_id, conn, "agent disconnected; grace period starts");
+        Some(epoch)
+    }
+
+    /// The grace period of an agent's disconnect `epoch` ended: if they did not come back, their
+    /// conversations go back to the queue for someone else.
+    pub fn agent_grace_expired(&self, kf_id: &str, epoch: u64) {
+        let mut st = self.st();
+        let Some(slot) = st.agents.get_mut(kf_id) else { return };
+        if slot.epoch != epoch || slot.conn.is_some() {
+            return;
+        }
+        let convs: Vec<String> = slot.conversations.drain().collect();
+        slot.pending.clear();
+        tracing::info!(kf_id, n = convs.len(), "grace period over; conversations re-queued");
+        for u in convs {
+            if let Some(v) = st.visitors.get_mut(&u) {
+                if let VState::Assigned { conversation, .. } = v.state {
+                    let _ = self.store.end_conversation(conversation, now_ms());
+                }
+                v.state = VState::Waiting;
+                v.offered_to = None;
+                v.declined.clear();
+                v.told_waiting = false;
+                st.queue.push(u.clone());
+                st.to_visitor(&u, p::visitor_status("waiting", None, None, "客服已离线，正在为您转接其他客服。"));
+                st.offer(&u);
+            }
+        }
+    }
+
+    /// A frame from agent `kf_id`. Returns a reply for the agent's socket (pong) or an error
+    /// explaining why the frame was refused (logged; the legacy protocol has no error frame).
+    pub fn agent_frame(&self, kf_id: &str, frame: p::AgentIn) -> Result<Option<String>, HubError> {
+        let mut st = self.st();
+        match frame {
+            p::AgentIn::Ping => Ok(Some(p::status_pong())),
+            p::AgentIn::Hello { .. } => Ok(None), // handled by agent_hello, which knows the socket
+            p::AgentIn::Accept { user_id } => self.accept(&mut st, kf_id, &user_id).map(|_| None),
+            p::AgentIn::Decline { user_id } => {
+                let v = st.visitors.get_mut(&user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
+                if v.state != VState::Waiting {
+                    return Err(err(409, format!("customer {user_id:?} is not waiting")));
+                }
+                v.declined.insert(kf_id.to_owned());
+                if v.offered_to.as_deref() == Some(kf_id) {
+                    v.offered_to = None;
+                }
+                st.offer(&user_id);
+                Ok(None)
+            }
+            p::AgentIn::AcceptTransfer { user_id } => self.accept_transfer(&mut st, kf_id, &user_id).map(|_| None),
+            p::AgentIn::RejectTransfer { user_id } => {
+                let v = st.visitors.get_mut(&user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
+                match v.transfer.take() {
+                    Some(t) if t.to == kf_id => {
+                        let name = v.user_name.clone();
+                        st.to_agent(&t.from, p::status_transfer_refused(&user_id, &name), None);
+                        Ok(None)
+                    }
+                    other => {
+                        v.transfer = other;
+                        Err(err(409, format!("no transfer of {user_id:?} is pending for {kf_id:?}")))
+                    }
+                }
+            }
+            p::AgentIn::Chat { user_id, content, msg_id } => {
+                let routed = self.chat(&mut st, kf_id, &user_id, &content, msg_id.as_deref());
+                match (msg_id, routed) {
+                    (Some(id), Ok(())) => Ok(Some(p::status_ack(&id, None))),
+                    (Some(id), Err(e)) => {
+                        tracing::warn!(kf_id, error = %e.msg, "agent message refused");
+                        Ok(Some(p::status_ack(&id, Some(&e.msg))))
+                    }
+                    (None, r) => r.map(|_| None),
+                }
+            }
+        }
+    }
+
+    /// Stores an agent's message and sends it to the customer (numbered for replay). A resend of
+    /// a stored `msg_id` is a success that writes and sends nothing.
+    fn chat(&self, st: &mut State, kf_id: &str, user_id: &str, content: &str, msg_id: Option<&str>) -> Result<(), HubError> {
+        let v = st.visitors.get(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
+        match &v.state {
+            VState::Assigned { kf_id: owner, .. } if owner == kf_id => {}
+            _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
+        }
+        let (name, now) = (v.user_name.clone(), now_ms());
+        let recipient = format!("v:{user_id}");
+        let stored = self
+            .store
+            .add_and_deliver(user_id, &name, Some(kf_id), By::Agent, content, now, msg_id, Some(&recipient))
+            .map_err(|e| err(500, e.to_string()))?;
+        let Some((_, Some(seq))) = stored else { return Ok(()) };
+        let kf_name = st.agent_name(kf_id);
+        st.to_visitor_seq(user_id, p::visitor_message(kf_id, &kf_name, content, now, seq), Some(seq));
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! [`Hub`]: who is online, who waits, who talks to whom. All routing decisions live here, behind
+//! one mutex that is never held across an `.await`; sockets get their frames through channels.
+//!
+//! By job: [`state`] (the slots and how a frame reaches a socket), [`agents`] (agent sockets and
+//! their frames), [`visitors`] (visitor sockets and messages), [`routing`] (offers, accepting,
+//! transfers, ending). Test-only controls live outside, in `crate::test_hooks`.
+
+mod agents;
+mod routing;
+mod state;
+mod visitors;
+
+use crate::store::{OpenConversation, Store};
+use state::{AgentSlot, State, VState, VisitorSlot};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// What a socket task is told to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Out {
+    /// Send this text frame.
+    Text(String),
+    /// Close with this code and reason.
+    Close(u16, String),
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// A refused request, with the HTTP status it maps to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubError {
+    /// 400, 404 or 409.
+    pub status: u16,
+    /// Human message (shown by the console).
+    pub msg: String,
+}
+
+pub(crate) fn err(status: u16, msg: impl Into<String>) -> HubError {
+    HubError { status, msg: msg.into() }
+}
+
+/// An online agent, for the transfer picker.
+#[derive(serde::Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct OnlineAgent {
+    /// kfId.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Conversations in progress.
+    pub conversations: usize,
+}
+
+/// The routing hub.
+pub struct Hub {
+    state: Mutex<State>,
+    store: Arc<Store>,
+    grace: Duration,
+    max_conversations: usize,
+    /// The store's identity; delivery sequence numbers are durable within it.
+    epoch: String,
+}
+
+impl Hub {
+    /// A hub over `store`.
+    pub fn new(store: Arc<Store>, grace: Duration, max_conversations: usize) -> Arc<Hub> {
+        let epoch = store.epoch().to_owned();
+        Arc::new(Hub { state: Mutex::new(State::default()), store, grace, max_conversations, epoch })
+    }
+    fn st(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+    /// After a restart: open conversations from the store become assignments again, with their
+    /// agents and visitors disconnected. Returns `(kfId, epoch)` pairs whose grace timers the
+    /// caller must start, so agents who never come back hand their customers on.
+    pub fn restore(&self, open: Vec<OpenConversation>) -> Vec<(String, u64)> {
+        let mut st = self.st();
+        let mut restored: Vec<String> = Vec::new();
+        for OpenConversation { id: conversation, user_id, user_name, kf_id } in open {
+            // A customer with two open rows (crash between end and start): keep the newest.
+            let name = self.store.agent(&kf_id).ok().flatten().map(|a| a.name).unwrap_or_else(|| kf_id.clone());
+            let slot = st.agents.entry(kf_id.clone()).or_insert_with(|| AgentSlot { epoch: 1, ..AgentSlot::new(name) });
+            slot.conversations.insert(user_id.clone());
+            if !restored.contains(&kf_id) {
+                restored.push(kf_id.clone());
+            }
+            if let Some(old) = st.visitors.get(&user_id) {
+                if let VState::Assigned { kf_id: prev, .. } = &old.state {
+                    let prev = prev.clone();
+                    if let Some(a) = st.agents.get_mut(&prev) {
+                        a.conversations.remove(&user_id);
+                    }
+                }
+            }
+            st.visitors.insert(
+                user_id,
+                VisitorSlot {
+                    user_name,
+                    conn: None,
+                    epoch: 1,
+                    state: VState::Assigned { kf_id, conversation },
+                    offered_to: None,
+                    declined: HashSet::new(),
+                    held: Vec::new(),
+                    transfer: None,
+                    told_waiting: false,
+                },
+            );
+        }
+        tracing::info!(conversations = st.visitors.len(), agents = restored.len(), "routing restored from the store");
+        restored.into_iter().map(|k| (k, 1)).collect()
+    }
+    /// The grace period, for the socket tasks' timers.
+    pub fn grace(&self) -> Duration {
+        self.grace
+    }
+    /// Agents online now.
+    pub fn online_agents(&self) -> Vec<OnlineAgent> {
+        let st = self.st();
+        let mut v: Vec<OnlineAgent> = st
+            .agents
+            .iter()
+            .filter(|(_, a)| a.conn.is_some())
+            .map(|(id, a)| OnlineAgent { id: id.clone(), name: a.name.clone(), conversations: a.conversations.len() })
+            .collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+    /// Closes every socket with 1001 (server going away), for graceful shutdown.
+    pub fn shutdown(&self) {
+        let st = self.st();
+        for c in st.agents.values().filter_map(|a| a.conn.as_ref()).chain(st.visitors.values().filter_map(|v| v.conn.as_ref())) {
+            let _ = c.tx.send(Out::Close(1001, "server shutting down".into()));
+        }
+    }
+
+    /// The channel of agent `kf_id`'s socket, when connected (for the test hooks).
+    pub(crate) fn agent_socket(&self, kf_id: &str) -> Option<UnboundedSender<Out>> {
+        self.st().agents.get(kf_id).and_then(|a| a.conn.as_ref()).map(|c| c.tx.clone())
+    }
+}

@@ -1,0 +1,154 @@
+//! Routing: offering waiting visitors to agents (least busy first, declines remembered),
+//! accepting, transfers between agents, and ending conversations.
+
+use super::state::{State, Transfer, VState};
+use super::{err, now_ms, Hub, HubError};
+use crate::protocol as p;
+
+impl State {
+    /// Offers a waiting visitor to the least busy online agent who has not declined them.
+    pub(super) fn offer(&mut self, user_id: &str) {
+        let Some(v) = self.visitors.get(user_id) else { return };
+        if v.state != VState::Waiting {
+            return;
+        }
+        if let Some(kf) = &v.offered_to {
+            if self.agents.get(kf).is_some_and(|a| a.conn.is_some()) {
+                return; // still offered to someone online
+            }
+        }
+        // Load = conversations + offers still open, so a burst of visitors spreads out.
+        let offers = |kf: &str| self.visitors.values().filter(|w| w.state == VState::Waiting && w.offered_to.as_deref() == Some(kf)).count();
+        let mut candidates: Vec<(&String, usize)> = self
+            .agents
+            .iter()
+            .filter(|(id, a)| a.conn.is_some() && !v.declined.contains(*id))
+            .map(|(id, a)| (id, a.conversations.len() + offers(id)))
+            .collect();
+        candidates.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
+        let pick = candidates.first().map(|(id, _)| (*id).clone());
+        let name = v.user_name.clone();
+        let told = v.told_waiting;
+        match pick {
+            Some(kf) => {
+                if let Some(v) = self.visitors.get_mut(user_id) {
+                    v.offered_to = Some(kf.clone());
+                }
+                self.to_agent(&kf, p::status_waiting(user_id, &name), None);
+            }
+            None => {
+                if let Some(v) = self.visitors.get_mut(user_id) {
+                    v.offered_to = None;
+                    v.told_waiting = true;
+                }
+                if !told {
+                    self.to_visitor(user_id, p::visitor_status("waiting", None, None, "客服忙，请稍候，我们会尽快为您接入。"));
+                }
+            }
+        }
+    }
+
+    pub(super) fn withdraw(&mut self, kf_id: &str, user_id: &str, reason: &str) {
+        let name = self.visitors.get(user_id).map(|v| v.user_name.clone()).unwrap_or_default();
+        if self.agents.get(kf_id).is_some_and(|a| a.features.contains("withdraw")) {
+            self.to_agent(kf_id, p::status_withdrawn(user_id, &name, reason), None);
+        }
+    }
+}
+
+impl Hub {
+    pub(super) fn accept(&self, st: &mut State, kf_id: &str, user_id: &str) -> Result<(), HubError> {
+        let v = st.visitors.get_mut(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
+        if v.state != VState::Waiting {
+            return Err(err(409, format!("customer {user_id:?} is no longer waiting")));
+        }
+        let now = now_ms();
+        let (conversation, waiting_msgs) =
+            self.store.start_conversation_and_deliver(user_id, &v.user_name, kf_id, now).map_err(|e| err(500, e.to_string()))?;
+        let other_offer = v.offered_to.take().filter(|o| o != kf_id);
+        v.state = VState::Assigned { kf_id: kf_id.to_owned(), conversation };
+        let name = v.user_name.clone();
+        st.queue.retain(|u| u != user_id);
+        if let Some(o) = other_offer {
+            st.withdraw(&o, user_id, "accepted by another agent");
+        }
+        if let Some(a) = st.agents.get_mut(kf_id) {
+            a.conversations.insert(user_id.to_owned());
+        }
+        let kf_name = st.agent_name(kf_id);
+        st.to_visitor(user_id, p::visitor_status("assigned", Some(kf_id), Some(&kf_name), &format!("客服 {kf_name} 为您服务")));
+        for (_, content, t, seq) in waiting_msgs {
+            st.to_agent(kf_id, p::status_message(user_id, &name, kf_id, &content, t), Some(seq));
+        }
+        tracing::info!(kf_id, user_id, "conversation assigned");
+        Ok(())
+    }
+
+    pub(super) fn accept_transfer(&self, st: &mut State, kf_id: &str, user_id: &str) -> Result<(), HubError> {
+        let v = st.visitors.get_mut(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
+        let (from, conversation) = match (&v.transfer, &v.state) {
+            (Some(t), VState::Assigned { kf_id: owner, conversation }) if t.to == kf_id && &t.from == owner => {
+                (t.from.clone(), *conversation)
+            }
+            _ => return Err(err(409, format!("no transfer of {user_id:?} is pending for {kf_id:?}"))),
+        };
+        v.transfer = None;
+        v.state = VState::Assigned { kf_id: kf_id.to_owned(), conversation };
+        let _ = self.store.reassign_conversation(conversation, kf_id);
+        if let Some(a) = st.agents.get_mut(&from) {
+            a.conversations.remove(user_id);
+        }
+        if let Some(a) = st.agents.get_mut(kf_id) {
+            a.conversations.insert(user_id.to_owned());
+        }
+        let kf_name = st.agent_name(kf_id);
+        st.to_visitor(user_id, p::visitor_status("assigned", Some(kf_id), Some(&kf_name), &format!("已为您转接至客服 {kf_name}")));
+        tracing::info!(from, to = kf_id, user_id, "transfer accepted");
+        Ok(())
+    }
+
+    /// HTTP: agent `kf_id` asks to hand customer `user_id` to `to_kf_id`, who gets status 4.
+    pub fn request_transfer(&self, kf_id: &str, user_id: &str, to_kf_id: &str) -> Result<(), HubError> {
+        let mut st = self.st();
+        let v = st.visitors.get(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
+        match &v.state {
+            VState::Assigned { kf_id: owner, .. } if owner == kf_id => {}
+            _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
+        }
+        if v.transfer.is_some() {
+            return Err(err(409, "a transfer of this customer is already pending"));
+        }
+        if to_kf_id == kf_id {
+            return Err(err(400, "cannot transfer to yourself"));
+        }
+        let target = st.agents.get(to_kf_id).filter(|a| a.conn.is_some()).ok_or_else(|| err(409, format!("目标客服 {to_kf_id} 不在线")))?;
+        if target.conversations.len() >= self.max_conversations {
+            return Err(err(409, format!("目标客服 {to_kf_id} 忙碌（{} 个会话）", target.conversations.len())));
+        }
+        let name = v.user_name.clone();
+        let from_name = st.agent_name(kf_id);
+        if let Some(v) = st.visitors.get_mut(user_id) {
+            v.transfer = Some(Transfer { from: kf_id.to_owned(), to: to_kf_id.to_owned() });
+        }
+        st.to_agent(to_kf_id, p::status_transfer(user_id, &name, kf_id, &from_name), None);
+        Ok(())
+    }
+
+    /// HTTP: ends the conversation of `user_id` with `kf_id`; the visitor is told.
+    pub fn end_conversation(&self, kf_id: &str, user_id: &str) -> Result<(), HubError> {
+        let mut st = self.st();
+        let v = st.visitors.get_mut(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
+        let conversation = match &v.state {
+            VState::Assigned { kf_id: owner, conversation } if owner == kf_id => *conversation,
+            _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
+        };
+        v.state = VState::Ended;
+        v.transfer = None;
+        let _ = self.store.end_conversation(conversation, now_ms());
+        if let Some(a) = st.agents.get_mut(kf_id) {
+            a.conversations.remove(user_id);
+        }
+        st.to_visitor(user_id, p::visitor_status("ended", Some(kf_id), None, "会话已结束，感谢您的咨询。"));
+        Ok(())
+    }
+}

@@ -1,0 +1,111 @@
+//! The hub's state: one slot per agent and per visitor, the waiting queue, and how a frame
+//! reaches a socket (now, or held for the next one).
+
+use super::Out;
+use std::collections::{HashMap, HashSet};
+use tokio::sync::mpsc::UnboundedSender;
+
+pub(super) struct Conn {
+    pub(super) id: u64,
+    pub(super) tx: UnboundedSender<Out>,
+}
+
+/// Most frames kept per agent while it is away (status 2–5; messages are replayed from the store).
+pub(super) const PENDING_CAP: usize = 10_000;
+
+pub(super) struct AgentSlot {
+    pub(super) name: String,
+    pub(super) conn: Option<Conn>,
+    /// Bumped on every disconnect; a grace timer only expires the epoch it was started for.
+    pub(super) epoch: u64,
+    /// Frames produced while the socket was away or not ready: `(seq, text)`; status-1 frames
+    /// carry their durable delivery seq.
+    pub(super) pending: Vec<(Option<u64>, String)>,
+    /// The current socket has been sent its backlog (after the hello answer or the legacy wait).
+    pub(super) ready: bool,
+    pub(super) features: HashSet<String>,
+    pub(super) conversations: HashSet<String>,
+}
+
+impl AgentSlot {
+    pub(super) fn new(name: String) -> AgentSlot {
+        AgentSlot { name, conn: None, epoch: 0, pending: Vec::new(), ready: false, features: HashSet::new(), conversations: HashSet::new() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum VState {
+    Waiting,
+    Assigned { kf_id: String, conversation: i64 },
+    Ended,
+}
+
+pub(super) struct Transfer {
+    pub(super) from: String,
+    pub(super) to: String,
+}
+
+pub(super) struct VisitorSlot {
+    pub(super) user_name: String,
+    pub(super) conn: Option<Conn>,
+    pub(super) epoch: u64,
+    pub(super) state: VState,
+    pub(super) offered_to: Option<String>,
+    pub(super) declined: HashSet<String>,
+    /// Frames for the visitor while disconnected: `(seq, text)`; message frames carry their
+    /// durable delivery seq and are replayed from the store instead when the page says `lastSeq`.
+    pub(super) held: Vec<(Option<u64>, String)>,
+    pub(super) transfer: Option<Transfer>,
+    pub(super) told_waiting: bool,
+}
+
+#[derive(Default)]
+pub(super) struct State {
+    pub(super) agents: HashMap<String, AgentSlot>,
+    pub(super) visitors: HashMap<String, VisitorSlot>,
+    /// Waiting visitor ids, oldest first.
+    pub(super) queue: Vec<String>,
+    pub(super) next_conn: u64,
+}
+
+impl State {
+    /// Sends a frame to an agent when its socket is ready, else keeps it for the next one. `seq`
+    /// (the durable delivery number of a status-1 frame) is stamped as a top-level field, which
+    /// legacy clients ignore.
+    pub(super) fn to_agent(&mut self, kf_id: &str, mut frame: serde_json::Value, seq: Option<u64>) {
+        let Some(a) = self.agents.get_mut(kf_id) else { return };
+        if let Some(seq) = seq {
+            frame["seq"] = seq.into();
+        }
+        let text = frame.to_string();
+        match (&a.conn, a.ready) {
+            (Some(c), true) => {
+                let _ = c.tx.send(Out::Text(text));
+            }
+            _ if a.pending.len() < PENDING_CAP => a.pending.push((seq, text)),
+            _ => tracing::warn!(kf_id, "pending frames full; dropping a frame the store can replay"),
+        }
+    }
+
+    pub(super) fn to_visitor(&mut self, user_id: &str, frame: String) {
+        self.to_visitor_seq(user_id, frame, None)
+    }
+
+    pub(super) fn to_visitor_seq(&mut self, user_id: &str, frame: String, seq: Option<u64>) {
+        if let Some(v) = self.visitors.get_mut(user_id) {
+            match &v.conn {
+                Some(c) => {
+                    let _ = c.tx.send(Out::Text(frame));
+                }
+                None => v.held.push((seq, frame)),
+            }
+        }
+    }
+
+    pub(super) fn agent_name(&self, kf_id: &str) -> String {
+        self.agents.get(kf_id).map(|a| a.name.clone()).unwrap_or_else(|| kf_id.to_owned())
+    }
+
+
+}
+

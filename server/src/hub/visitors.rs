@@ -1,0 +1,139 @@
+//! Visitor sockets: connect (queue or resume, replay by `lastSeq`), disconnect and its grace
+//! period, and visitor messages.
+
+use super::state::{Conn, VState, VisitorSlot};
+use super::{err, now_ms, Hub, HubError, Out};
+use crate::protocol as p;
+use crate::store::Sender as By;
+use std::collections::HashSet;
+use tokio::sync::mpsc::UnboundedSender;
+
+impl Hub {
+    /// A visitor's socket opened. New visitors are queued and offered; returning ones resume.
+    /// With `last_seq` (the page's last numbered frame), agent messages after it are replayed
+    /// from the store, so none lost in flight or across a server restart goes missing.
+    pub fn visitor_connected(&self, user_id: &str, user_name: &str, tx: UnboundedSender<Out>, last_seq: Option<u64>) -> u64 {
+        let mut st = self.st();
+        st.next_conn += 1;
+        let id = st.next_conn;
+        let is_new = !st.visitors.contains_key(user_id);
+        let v = st.visitors.entry(user_id.to_owned()).or_insert_with(|| VisitorSlot {
+            user_name: user_name.to_owned(),
+            conn: None,
+            epoch: 0,
+            state: VState::Waiting,
+            offered_to: None,
+            declined: HashSet::new(),
+            held: Vec::new(),
+            transfer: None,
+            told_waiting: false,
+        });
+        if let Some(old) = v.conn.take() {
+            let _ = old.tx.send(Out::Close(4409, "replaced by a newer connection".into()));
+        }
+        v.epoch += 1;
+        let held = std::mem::take(&mut v.held);
+        if let Some(from) = last_seq {
+            match self.store.replay(&format!("v:{user_id}"), from, 100_000) {
+                Ok(rows) => {
+                    for d in rows {
+                        let m = d.message;
+                        let kf = m.kf_id.clone().unwrap_or_default();
+                        let name = self.store.agent(&kf).ok().flatten().map(|a| a.name).unwrap_or_else(|| kf.clone());
+                        let _ = tx.send(Out::Text(p::visitor_message(&kf, &name, &m.content, m.create_time, d.seq)));
+                    }
+                }
+                Err(e) => tracing::error!(user_id, error = %e, "visitor replay failed"),
+            }
+        }
+        for (seq, f) in held {
+            if last_seq.is_none() || seq.is_none() {
+                let _ = tx.send(Out::Text(f));
+            }
+        }
+        let Some(v) = st.visitors.get_mut(user_id) else { return id };
+        let state = v.state.clone();
+        v.conn = Some(Conn { id, tx });
+        match state {
+            VState::Assigned { kf_id, .. } => {
+                let name = st.agent_name(&kf_id);
+                st.to_visitor(user_id, p::visitor_status("assigned", Some(&kf_id), Some(&name), &format!("客服 {name} 为您服务")));
+            }
+            VState::Waiting if is_new => {
+                st.queue.push(user_id.to_owned());
+                st.to_visitor(user_id, p::visitor_status("waiting", None, None, "正在为您接入客服，请稍候。"));
+                st.offer(user_id);
+            }
+            VState::Waiting => st.to_visitor(user_id, p::visitor_status("waiting", None, None, "正在为您接入客服，请稍候。")),
+            VState::Ended => {}
+        }
+        tracing::info!(user_id, conn = id, "visitor connected");
+        id
+    }
+
+    /// A visitor's socket ended; returns the epoch for [`Hub::visitor_grace_expired`].
+    pub fn visitor_disconnected(&self, user_id: &str, conn: u64) -> Option<u64> {
+        let mut st = self.st();
+        let v = st.visitors.get_mut(user_id)?;
+        if v.conn.as_ref().map(|c| c.id) != Some(conn) {
+            return None;
+        }
+        v.conn = None;
+        v.epoch += 1;
+        Some(v.epoch)
+    }
+
+    /// A waiting visitor who did not come back within the grace period leaves the queue.
+    pub fn visitor_grace_expired(&self, user_id: &str, epoch: u64) {
+        let mut st = self.st();
+        let Some(v) = st.visitors.get(user_id) else { return };
+        if v.epoch != epoch || v.conn.is_some() || v.state != VState::Waiting {
+            return;
+        }
+        let offered = v.offered_to.clone();
+        st.queue.retain(|u| u != user_id);
+        if let Some(kf) = offered {
+            st.withdraw(&kf, user_id, "customer left");
+        }
+        st.visitors.remove(user_id);
+    }
+
+    /// A visitor's message: stored (once per `msg_id`), then to the assigned agent or kept in the
+    /// store for whoever accepts. Returns whether it was new.
+    pub fn visitor_message(&self, user_id: &str, content: &str, msg_id: Option<&str>) -> Result<bool, HubError> {
+        let mut st = self.st();
+        let now = now_ms();
+        let v = st.visitors.get(user_id).ok_or_else(|| err(404, "unknown customer"))?;
+        let name = v.user_name.clone();
+        let state = v.state.clone();
+        let owner = match &state {
+            VState::Assigned { kf_id, .. } => Some(kf_id.clone()),
+            _ => None,
+        };
+        let recipient = owner.as_ref().map(|k| format!("kf:{k}"));
+        let stored = self
+            .store
+            .add_and_deliver(user_id, &name, owner.as_deref(), By::Visitor, content, now, msg_id, recipient.as_deref())
+            .map_err(|e| err(500, e.to_string()))?;
+        let Some((_, seq)) = stored else { return Ok(false) };
+        match state {
+            VState::Assigned { kf_id, .. } => {
+                st.to_agent(&kf_id, p::status_message(user_id, &name, &kf_id, content, now), seq);
+            }
+            VState::Waiting => {}
+            VState::Ended => {
+                // A new question after the end starts a new conversation.
+                if let Some(v) = st.visitors.get_mut(user_id) {
+                    v.state = VState::Waiting;
+                    v.offered_to = None;
+                    v.declined.clear();
+                    v.told_waiting = false;
+                }
+                st.queue.push(user_id.to_owned());
+                st.to_visitor(user_id, p::visitor_status("waiting", None, None, "正在为您接入客服，请稍候。"));
+                st.offer(user_id);
+            }
+        }
+        Ok(true)
+    }
+}
