@@ -37,10 +37,21 @@ pub struct Config {
     /// Most simultaneous conversations per agent; a transfer to a fuller agent fails as busy.
     #[arg(long, env = "KEFU_MAX_CONVERSATIONS", default_value_t = 20)]
     pub max_conversations: usize,
-    /// Require this token from agents and the HTTP API (`?token=` or `Authorization: Bearer`).
-    /// Visitor sockets and static files stay open. Unset: no token needed.
-    #[arg(long, env = "KEFU_AUTH_TOKEN")]
-    pub auth_token: Option<String>,
+    /// Minutes an agent's sign-in token is valid (a shift); the console asks to sign in again after.
+    #[arg(long, env = "KEFU_TOKEN_TTL_MINS", default_value_t = 600)]
+    pub token_ttl_mins: u64,
+    /// Demo mode: seeded agents without a password get their id as password (printed at start).
+    /// Never in production.
+    #[arg(long, env = "KEFU_DEMO", default_value_t = false)]
+    pub demo: bool,
+    /// Let agents connect and call the API without signing in, as any agent (legacy demos only;
+    /// logged loudly). Customers still own their conversations.
+    #[arg(long, env = "KEFU_INSECURE_NO_AUTH", default_value_t = false)]
+    pub insecure_no_auth: bool,
+    /// The host site's key for signed visitor ids: a visitor socket with `?sig=` = hex
+    /// HMAC-SHA256(key, userId) is that customer (for sites with their own signed-in users).
+    #[arg(long, env = "KEFU_VISITOR_ID_SECRET", hide_env_values = true)]
+    pub visitor_id_secret: Option<String>,
     /// Comma-separated origins allowed to open sockets and call the API (browsers send `Origin`).
     /// Unset: any origin.
     #[arg(long, env = "KEFU_ALLOWED_ORIGINS", value_delimiter = ',')]
@@ -49,13 +60,36 @@ pub struct Config {
     /// socket is closed with 1008 (policy violation).
     #[arg(long, env = "KEFU_MAX_MSGS_PER_SEC", default_value_t = 100)]
     pub max_msgs_per_sec: u32,
-    /// Register unknown agent ids on first connection instead of refusing them.
+    /// Register unknown agents on their first login, with the password they give (tests only).
     #[arg(long, env = "KEFU_OPEN_REGISTRATION", default_value_t = false)]
     pub open_registration: bool,
     /// Enable /test/* endpoints (push raw frames, drop or stall sockets). Never in production.
     #[arg(long, env = "KEFU_TEST_HOOKS", default_value_t = false)]
     pub test_hooks: bool,
+    /// A command instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
 }
+
+/// Commands besides serving.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Sets an agent's password (creating the agent if needed), read from `KEFU_PASSWORD` or the
+    /// first line of standard input; the store keeps only its argon2 hash.
+    Passwd {
+        /// The agent's id (kfId).
+        kf_id: String,
+        /// Display name for a new agent (default: the id).
+        #[arg(long)]
+        name: Option<String>,
+        /// `agent` or `supervisor` (default: unchanged, `agent` for a new agent).
+        #[arg(long, value_parser = ["agent", "supervisor"])]
+        role: Option<String>,
+    },
+}
+
+/// The site key [`Config::for_tests`] sets for signed visitor ids.
+pub const TEST_VISITOR_ID_SECRET: &str = "test-site-key";
 
 impl Config {
     /// Grace period.
@@ -66,12 +100,15 @@ impl Config {
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_millis(self.idle_timeout_ms)
     }
-    /// Defaults for tests: a temp data dir, open registration, test hooks on.
+    /// Defaults for tests: a temp data dir, open registration, demo passwords, test hooks on, and
+    /// the test site key [`TEST_VISITOR_ID_SECRET`] for signed visitor ids. Authentication stays on.
     pub fn for_tests(data_dir: PathBuf) -> Config {
         let mut c = Config::parse_from(["kefu-server"]);
         c.data_dir = data_dir;
         c.open_registration = true;
+        c.demo = true;
         c.test_hooks = true;
+        c.visitor_id_secret = Some(TEST_VISITOR_ID_SECRET.into());
         c
     }
 }

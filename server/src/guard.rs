@@ -1,7 +1,9 @@
-//! Request guard: the optional auth token and the `Origin` allow-list, for agent sockets and the
-//! HTTP API. Visitor sockets are public by design (customers have no account) but still checked
-//! against the allow-list.
+//! Request guard for agent sockets and the HTTP API: the `Origin` allow-list, then the caller's
+//! token (`?token=` or `Authorization: Bearer`), which becomes the request's [`Caller`]. An agent
+//! socket is opened only for the token's own agent. Visitor sockets (checked by their own resume
+//! secret or signature), the login and the test hooks are not agent calls.
 
+use crate::auth::Caller;
 use crate::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -15,19 +17,15 @@ fn token_of(req: &Request) -> Option<String> {
         }
     }
     let q = req.uri().query()?;
-    url_params(q).into_iter().find(|(k, _)| k == "token").map(|(_, v)| v)
-}
-
-fn url_params(q: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+    form_urlencoded::parse(q.as_bytes()).into_owned().find(|(k, _)| k == "token").map(|(_, v)| v)
 }
 
 fn deny(status: StatusCode, msg: &str) -> Response {
     (status, axum::Json(serde_json::json!({"code": status.as_u16(), "msg": msg, "data": null}))).into_response()
 }
 
-/// Checks `Origin` (when an allow-list is set) and the token (when one is set; not for visitors).
-pub async fn check(State(app): State<AppState>, req: Request, next: Next) -> Response {
+/// Checks `Origin` (when an allow-list is set) and, for agent calls, the token.
+pub async fn check(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     if !app.cfg.allowed_origins.is_empty() {
         if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
@@ -37,11 +35,20 @@ pub async fn check(State(app): State<AppState>, req: Request, next: Next) -> Res
             }
         }
     }
-    let public = path.starts_with("/websocket/visitor/") || path.starts_with("/test/");
-    if let (Some(want), false) = (&app.cfg.auth_token, public) {
-        if token_of(&req).as_deref() != Some(want.as_str()) {
-            return deny(StatusCode::UNAUTHORIZED, "a valid token is required");
+    if path.starts_with("/websocket/visitor/") || path.starts_with("/test/") || path == "/auth/login" {
+        return next.run(req).await;
+    }
+    let caller = match app.auth.caller(app.hub.store(), token_of(&req).as_deref()) {
+        Ok(c) => c,
+        Err(msg) => return deny(StatusCode::UNAUTHORIZED, msg),
+    };
+    if let (Some(raw), Caller::Agent { kf_id, .. }) = (path.strip_prefix("/websocket/"), &caller) {
+        let wanted = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+        if wanted != kf_id.as_str() {
+            tracing::warn!(kf_id, wanted = %wanted, "agent socket for another agent refused");
+            return deny(StatusCode::FORBIDDEN, "this token belongs to another agent");
         }
     }
+    req.extensions_mut().insert(caller);
     next.run(req).await
 }

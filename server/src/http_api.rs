@@ -1,12 +1,13 @@
 //! The JSON HTTP API the console uses, in LayIM's `{"code":0,"msg":…,"data":…}` shape. Errors
 //! carry a non-zero code, a message, and a 4xx status.
 
+use crate::auth::Caller;
 use crate::hub::HubError;
 use crate::AppState;
 use axum::extract::{Multipart, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -74,11 +75,14 @@ pub async fn get_info(State(app): State<AppState>, Query(q): Query<Ids>) -> Repl
 }
 
 /// `GET /overSession/overUser?kfId=&userId=`: end a conversation; the visitor is told.
-pub async fn over_user(State(app): State<AppState>, Query(q): Query<Ids>) -> Reply {
+pub async fn over_user(State(app): State<AppState>, Extension(caller): Extension<Caller>, Query(q): Query<Ids>) -> Reply {
     let (kf_id, user_id) = match (required(&q.kf_id, "kfId"), required(&q.user_id, "userId")) {
         (Ok(k), Ok(u)) => (k, u),
         (Err(r), _) | (_, Err(r)) => return r,
     };
+    if let Err(r) = caller.acts_as(kf_id) {
+        return r;
+    }
     match app.hub.end_conversation(kf_id, user_id) {
         Ok(()) => ok("会话已结束", Value::Null),
         Err(e) => e.into(),
@@ -120,7 +124,14 @@ pub struct PhraseNew {
 }
 
 /// `POST /sessionComm/add` with `{content, source}` adds a canned phrase.
-pub async fn phrase_add(State(app): State<AppState>, body: Result<Json<PhraseNew>, axum::extract::rejection::JsonRejection>) -> Reply {
+pub async fn phrase_add(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Json<PhraseNew>, axum::extract::rejection::JsonRejection>,
+) -> Reply {
+    if let Err(r) = caller.supervisor() {
+        return r;
+    }
     let Json(b) = match body {
         Ok(b) => b,
         Err(e) => return fail(400, &format!("bad request body: {}", e.body_text())),
@@ -140,11 +151,14 @@ pub async fn phrase_add(State(app): State<AppState>, body: Result<Json<PhraseNew
 
 /// `GET /chatLog/list?userId=&page=&pageCount=` → the customer's history, newest page first,
 /// each page oldest-to-newest.
-pub async fn chat_log(State(app): State<AppState>, Query(q): Query<Ids>) -> Reply {
+pub async fn chat_log(State(app): State<AppState>, Extension(caller): Extension<Caller>, Query(q): Query<Ids>) -> Reply {
     let user_id = match required(&q.user_id, "userId") {
         Ok(u) => u,
         Err(r) => return r,
     };
+    if let Err(r) = caller.reads_log_of(app.hub.store(), user_id) {
+        return r;
+    }
     let page = q.page.unwrap_or(1).max(1);
     let per = q.page_count.unwrap_or(20).clamp(1, 200);
     match app.hub.store().history(user_id, page, per) {
@@ -168,7 +182,11 @@ pub struct TransferBody {
 }
 
 /// `POST /transfer/transferUser` with `{kfId,userId,toKfId}`: the target agent gets status 4.
-pub async fn transfer(State(app): State<AppState>, body: Result<Json<TransferBody>, axum::extract::rejection::JsonRejection>) -> Reply {
+pub async fn transfer(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Json<TransferBody>, axum::extract::rejection::JsonRejection>,
+) -> Reply {
     let Json(b) = match body {
         Ok(b) => b,
         Err(e) => return fail(400, &format!("bad request body: {}", e.body_text())),
@@ -177,6 +195,9 @@ pub async fn transfer(State(app): State<AppState>, body: Result<Json<TransferBod
         (Ok(k), Ok(u), Ok(t)) => (k, u, t),
         (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
     };
+    if let Err(r) = caller.acts_as(k) {
+        return r;
+    }
     match app.hub.request_transfer(k, u, t) {
         Ok(()) => ok("转接请求已发送", Value::Null),
         Err(e) => e.into(),

@@ -2,6 +2,7 @@
 //! protocol to agents, a small JSON protocol to visitors, serves the console, and stores every
 //! message in SQLite.
 
+pub mod auth;
 pub mod config;
 pub mod http_api;
 pub mod hub;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub restored: Vec<(String, u64)>,
     /// The `/test/*` controls, only with `--test-hooks`.
     pub test_hooks: Option<Arc<test_hooks::TestHooks>>,
+    /// Accounts, tokens and visitor ownership.
+    pub auth: Arc<auth::Auth>,
 }
 
 /// Opens the store (creating the data directory) and builds the state.
@@ -41,7 +44,41 @@ pub fn state(cfg: Config) -> anyhow_like::Result<AppState> {
     let hub = hub::Hub::new(Arc::new(store), cfg.grace(), cfg.max_conversations);
     let restored = hub.restore(open);
     let test_hooks = cfg.test_hooks.then(Default::default);
-    Ok(AppState { hub, cfg: Arc::new(cfg), restored, test_hooks })
+    let auth = Arc::new(auth::Auth::new(&cfg.data_dir, &cfg)?);
+    if cfg.demo {
+        for kf_id in hub.store().agents_without_password().map_err(|e| format!("cannot read the store: {e}"))? {
+            let seeded = store::DEFAULT_AGENTS.iter().any(|(id, _, _)| *id == kf_id);
+            if seeded {
+                let name = hub.store().agent(&kf_id).ok().flatten().map(|a| a.name).unwrap_or_else(|| kf_id.clone());
+                hub.store().set_password(&kf_id, &name, &auth::hash_password(&kf_id), None).map_err(|e| format!("cannot write the store: {e}"))?;
+            }
+        }
+    }
+    Ok(AppState { hub, cfg: Arc::new(cfg), restored, test_hooks, auth })
+}
+
+/// `kefu-server passwd`: sets agent `kf_id`'s password (from `KEFU_PASSWORD` or the first line
+/// of standard input), creating the agent if needed; the store keeps only the argon2 hash.
+pub fn set_password(cfg: &Config, kf_id: &str, name: Option<&str>, role: Option<&str>) -> anyhow_like::Result<()> {
+    let password = match std::env::var("KEFU_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    if password.chars().count() < 8 && !cfg.demo {
+        return Err("a password needs at least 8 characters".into());
+    }
+    std::fs::create_dir_all(&cfg.data_dir).map_err(|e| format!("cannot create {:?}: {e}", cfg.data_dir))?;
+    let store = store::Store::open(&cfg.data_dir.join("kefu.db")).map_err(|e| format!("cannot open the store: {e}"))?;
+    let name = match (name, store.agent(kf_id).ok().flatten()) {
+        (Some(n), _) => n.to_owned(),
+        (None, Some(a)) => a.name,
+        (None, None) => kf_id.to_owned(),
+    };
+    store.set_password(kf_id, &name, &auth::hash_password(&password), role).map_err(|e| format!("cannot write the store: {e}"))
 }
 
 /// Minimal error alias: a message.
@@ -60,6 +97,9 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("default-src 'none'; img-src 'self'; sandbox"),
         ));
     let mut api = Router::new()
+        .route("/auth/login", post(auth::routes::login))
+        .route("/auth/logout", post(auth::routes::logout))
+        .route("/auth/me", get(auth::routes::me))
         .route("/websocket/visitor/{user_id}", get(ws::visitor_ws))
         .route("/websocket/{kf_id}", get(ws::agent_ws))
         .route("/personalConfig/getInfo", get(http_api::get_info))
@@ -124,7 +164,8 @@ pub async fn serve(
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         let _ = tx.send(());
     });
-    let r = axum::serve(listener, router).with_graceful_shutdown(async { let _ = rx.await; }).await;
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let r = axum::serve(listener, service).with_graceful_shutdown(async { let _ = rx.await; }).await;
     hub.store().checkpoint();
     r
 }

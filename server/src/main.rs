@@ -1,6 +1,7 @@
 //! `kefu-server`: run the reference chat server. See `--help` for every option.
 
 use clap::Parser;
+use kefu_server::config::Command;
 use kefu_server::{serve, state, Config};
 
 #[tokio::main]
@@ -9,7 +10,20 @@ async fn main() {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let cfg = Config::parse();
+    if let Some(Command::Passwd { kf_id, name, role }) = &cfg.command {
+        std::process::exit(match kefu_server::set_password(&cfg, kf_id, name.as_deref(), role.as_deref()) {
+            Ok(()) => {
+                println!("password set for agent {kf_id}");
+                0
+            }
+            Err(e) => {
+                eprintln!("kefu-server passwd: {e}");
+                1
+            }
+        });
+    }
     let bind = cfg.bind;
+    let (demo, insecure) = (cfg.demo, cfg.insecure_no_auth);
     let st = match state(cfg) {
         Ok(s) => s,
         Err(e) => {
@@ -26,8 +40,19 @@ async fn main() {
     };
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| bind.to_string());
     println!("kefu-server listening on http://{addr}");
-    println!("  agent console: http://{addr}/?kfId=xiaoming   (second agent: ?kfId=xiaohong)");
+    println!("  agent console: http://{addr}/   (sign in as an agent)");
     println!("  visitor page:  http://{addr}/visitor.html");
+    if demo {
+        println!();
+        println!("  !! DEMO MODE (--demo): the seeded agents' password is their id. Never use --demo in production.");
+        println!("     agents: xiaoming / xiaoming, xiaohong / xiaohong, kf001 / kf001; supervisor: zhuguan / zhuguan");
+        tracing::warn!("demo mode: seeded agents have their id as password");
+    }
+    if insecure {
+        println!();
+        println!("  !! INSECURE (--insecure-no-auth): anyone can connect and act as any agent. Legacy demos only.");
+        tracing::warn!("--insecure-no-auth: agents are not authenticated");
+    }
     let shutdown = async {
         #[cfg(unix)]
         {

@@ -150,6 +150,12 @@ pub fn visitor_status(state: &str, kf_id: Option<&str>, kf_name: Option<&str>, t
     json!({"type": "status", "state": state, "kfId": kf_id, "kfName": kf_name, "text": text}).to_string()
 }
 
+/// Server → visitor: the first status of a new customer id, with the resume secret the page must
+/// keep (`?resume=` on every later connection).
+pub fn visitor_welcome(text: &str, resume: &str) -> String {
+    json!({"type": "status", "state": "waiting", "kfId": null, "kfName": null, "text": text, "resume": resume}).to_string()
+}
+
 /// Server → visitor: an agent's message, numbered for replay (`?lastSeq=` on reconnect).
 pub fn visitor_message(kf_id: &str, kf_name: &str, content: &str, create_time: i64, seq: u64) -> String {
     json!({"type": "message", "from": "agent", "kfId": kf_id, "kfName": kf_name, "content": content, "createTime": create_time, "seq": seq}).to_string()

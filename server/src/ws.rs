@@ -3,6 +3,7 @@
 
 use crate::hub::{Hub, Out};
 use crate::protocol as p;
+use crate::auth;
 use crate::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
@@ -113,6 +114,9 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
         Ok(None) => return (StatusCode::NOT_FOUND, format!("unknown agent {kf_id:?}")).into_response(),
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     };
+    if app.auth.insecure {
+        tracing::warn!(kf_id, "agent connected WITHOUT authentication (--insecure-no-auth): anyone can be this agent");
+    }
     let hub = app.hub.clone();
     let cfg = app.cfg.clone();
     let stall = app.test_hooks.clone();
@@ -181,6 +185,10 @@ pub struct VisitorQuery {
 
     user_name: Option<String>,
     last_seq: Option<u64>,
+    /// The resume secret the server issued for this id.
+    resume: Option<String>,
+    /// The host site's signature of the id.
+    sig: Option<String>,
 }
 
 /// `GET /websocket/visitor/{userId}?userName=…`: a customer.
@@ -197,11 +205,25 @@ pub async fn visitor_ws(
     let user_name: String = user_name.chars().take(64).collect();
     let hub: Arc<Hub> = app.hub.clone();
     let cfg = app.cfg.clone();
+    let known = hub.visitor_known(&user_id);
+    let access = auth::visitor::admit(&app.auth, hub.store(), &user_id, q.resume.as_deref(), q.sig.as_deref(), known);
     small_buffers(ws, &cfg).on_upgrade(move |socket| async move {
         let (sink, mut stream) = socket.split();
         let (tx, rx) = mpsc::unbounded_channel();
         let w = tokio::spawn(writer(sink, rx));
-        let conn = hub.visitor_connected(&user_id, &user_name, tx.clone(), q.last_seq);
+        let secret = match access {
+            Ok(auth::visitor::VisitorAccess::New { secret }) => Some(secret),
+            Ok(_) => None,
+            Err(why) => {
+                tracing::warn!(user_id, why, "visitor refused");
+                let _ = tx.send(Out::Text(p::visitor_error(why)));
+                let _ = tx.send(Out::Close(4403, "not your conversation".into()));
+                drop(tx);
+                let _ = w.await;
+                return;
+            }
+        };
+        let conn = hub.visitor_connected(&user_id, &user_name, tx.clone(), q.last_seq, secret.as_deref());
         let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
         while let Read::Text(text) = read(&mut stream, cfg.idle_timeout(), &tx).await {
             if !limit.take() {

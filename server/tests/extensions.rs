@@ -17,7 +17,7 @@ async fn assigned(s: &Server, kf: &str, user: &str) -> (Peer, Peer) {
 #[tokio::test]
 async fn hello_offers_the_extensions_with_an_epoch() {
     let s = Server::start().await;
-    let mut p = Peer::connect(&format!("ws://{}/websocket/hx", s.base)).await;
+    let mut p = Peer::connect(&s.agent_url("hx").await).await;
     let hello = p.recv().await;
     assert_eq!(hello["data"]["features"], json!(["withdraw", "ack", "seq"]));
     assert!(hello["data"]["epoch"].as_str().unwrap().len() > 4);
@@ -103,7 +103,7 @@ async fn visitor_messages_are_acked_once_and_agent_messages_replayed_after_last_
     }
     v.close().await;
     // The page saw only r0; its reconnect asks for what came after.
-    let mut v2 = Peer::connect(&format!("ws://{}/websocket/visitor/vv?userName=V&lastSeq={}", s.base, seqs[0])).await;
+    let mut v2 = Peer::connect(&s.visitor_url("vv", &format!("userName=V&lastSeq={}", seqs[0]))).await;
     let r1 = v2.recv_until(|f| f["type"] == "message").await;
     let r2 = v2.recv_until(|f| f["type"] == "message").await;
     assert_eq!((r1["content"].as_str(), r2["content"].as_str()), (Some("r1"), Some("r2")));
@@ -122,14 +122,14 @@ async fn sequence_numbers_and_replay_survive_a_server_restart() {
         let _ = f;
         v.send(json!({"type": "message", "content": "lost in flight", "msgId": "x-2"})).await;
         v.recv_until(|f| f["type"] == "ack" && f["msgId"] == "x-2").await;
-        let mut p = Peer::connect(&format!("ws://{}/websocket/rs-a", s.base)).await;
+        let mut p = Peer::connect(&s.agent_url("rs-a").await).await;
         epoch = p.recv().await["data"]["epoch"].as_str().unwrap().to_owned();
         last = 1; // the agent saw only delivery 1 ("before")
         let _ = &mut p;
     }
     let tmp = s.stop().await;
     let s2 = Server::start_in(dir, |_| {}).await;
-    let mut a = Peer::connect(&format!("ws://{}/websocket/rs-a", s2.base)).await;
+    let mut a = Peer::connect(&s2.agent_url("rs-a").await).await;
     let hello = a.recv().await;
     assert_eq!(hello["data"]["epoch"].as_str(), Some(epoch.as_str()), "the epoch is the store's, so it survives");
     a.send(json!({"respStatus": 100, "features": ["seq"], "lastSeq": last})).await;

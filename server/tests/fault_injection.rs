@@ -5,6 +5,8 @@
 //! order, and the time agents take to recover. Bounded for CI; `KEFU_FAULT_MESSAGES` scales it.
 //! Prints the table (see docs/reliability.md).
 
+use kefu_server::auth::visitor::sign_visitor_id;
+use kefu_server::config::TEST_VISITOR_ID_SECRET;
 use futures_util::{SinkExt, StreamExt};
 use kefu_agent::core::{DeliveryStatus, JsonSession, LinkState, Output, Scalar, Session, SessionConfig, UiEvent};
 use serde_json::{json, Value};
@@ -37,6 +39,7 @@ impl ServerProc {
             .args(["--bind", &format!("127.0.0.1:{}", self.port), "--data-dir"])
             .arg(&self.dir)
             .args(["--www-dir", "/nonexistent", "--open-registration", "--test-hooks", "--grace-ms", "120000"])
+            .args(["--visitor-id-secret", TEST_VISITOR_ID_SECRET])
             .env("RUST_LOG", "error")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -121,7 +124,7 @@ struct AgentShared {
 }
 
 /// A native shell around the sans-IO session: the same core the wasm console runs.
-async fn run_agent(kf: String, port: u16, shared: Arc<AgentShared>, mut to_send: mpsc::UnboundedReceiver<(String, String)>, stop: Arc<std::sync::atomic::AtomicBool>) {
+async fn run_agent(kf: String, token: String, port: u16, shared: Arc<AgentShared>, mut to_send: mpsc::UnboundedReceiver<(String, String)>, stop: Arc<std::sync::atomic::AtomicBool>) {
     let mut cfg = SessionConfig::new(kf.clone());
     cfg.heartbeat_ms = 400;
     cfg.heartbeat_timeout_ms = 400;
@@ -143,7 +146,7 @@ async fn run_agent(kf: String, port: u16, shared: Arc<AgentShared>, mut to_send:
                 Output::OpenSocket { conn } => {
                     sink = None;
                     let tx = ev_tx.clone();
-                    let url = format!("ws://127.0.0.1:{port}/websocket/{kf}");
+                    let url = format!("ws://127.0.0.1:{port}/websocket/{kf}?token={token}");
                     tokio::spawn(async move {
                         match tokio_tungstenite::connect_async(&url).await {
                             Ok((ws, _)) => {
@@ -246,8 +249,9 @@ async fn run_visitor(id: String, port: u16, count: usize, tally: Arc<Mutex<Tally
     let mut next = 0usize;
     let mut last_seq = 0u64;
     let mut seen: HashSet<u64> = HashSet::new();
+    let sig = sign_visitor_id(TEST_VISITOR_ID_SECRET.as_bytes(), &id);
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        let url = format!("ws://127.0.0.1:{port}/websocket/visitor/{id}?userName=V&lastSeq={last_seq}");
+        let url = format!("ws://127.0.0.1:{port}/websocket/visitor/{id}?userName=V&lastSeq={last_seq}&sig={sig}");
         let Ok(Ok((ws, _))) = tokio::time::timeout(Duration::from_secs(2), tokio_tungstenite::connect_async(&url)).await else {
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
@@ -326,7 +330,12 @@ async fn nothing_is_lost_duplicated_or_reordered_under_faults() {
             retried: Mutex::new(0),
         });
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run_agent(format!("fault-kf{i}"), port, sh.clone(), rx, stop.clone()));
+        let kf = format!("fault-kf{i}");
+        let login = serde_json::json!({"kfId": kf, "password": kf});
+        let r = reqwest::Client::new().post(format!("http://127.0.0.1:{server_port}/auth/login")).json(&login).send().await.unwrap();
+        let body: serde_json::Value = r.json().await.unwrap();
+        let token = body["data"]["token"].as_str().expect("agent login").to_owned();
+        tokio::spawn(run_agent(kf, token, port, sh.clone(), rx, stop.clone()));
         shared.push(sh);
         senders.push(tx);
     }

@@ -10,7 +10,7 @@ async fn personal_info_of_a_seeded_agent_and_clear_errors() {
     let (code, body) = s.get("/personalConfig/getInfo?kfId=xiaoming").await;
     assert_eq!(code, 200);
     assert_eq!((body["code"].as_i64(), body["data"]["name"].as_str()), (Some(0), Some("小明")));
-    let (code, body) = s.get("/personalConfig/getInfo?kfId=ghost").await;
+    let (code, body) = s.get_as(SUPERVISOR, "/personalConfig/getInfo?kfId=ghost").await;
     assert_eq!((code, body["code"].as_i64()), (404, Some(404)));
     assert!(body["msg"].as_str().unwrap().contains("ghost"));
     let (code, _) = s.get("/personalConfig/getInfo").await;
@@ -35,7 +35,8 @@ async fn canned_phrases_are_seeded_searchable_and_paged() {
     // A LIKE wildcard in the search is literal.
     let (_, body) = s.post("/sessionComm/sessionCommList", json!({"content": "%", "page": 1, "pageCount": 10, "source": ""})).await;
     assert_eq!(body["data"]["total"], 0);
-    let r = reqwest::Client::new().post(s.http("/sessionComm/sessionCommList")).body("{not json").header("content-type", "application/json").send().await.unwrap();
+    let token = s.token(SUPERVISOR).await;
+    let r = reqwest::Client::new().post(s.http("/sessionComm/sessionCommList")).bearer_auth(token).body("{not json").header("content-type", "application/json").send().await.unwrap();
     assert_eq!(r.status().as_u16(), 400);
 }
 
@@ -97,7 +98,8 @@ fn png() -> Vec<u8> {
 async fn upload(s: &Server, name: &str, bytes: Vec<u8>) -> (u16, serde_json::Value) {
     let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
     let form = reqwest::multipart::Form::new().part("file", part);
-    let r = reqwest::Client::new().post(s.http("/upload/image")).multipart(form).send().await.unwrap();
+    let token = s.token("uploader").await;
+    let r = reqwest::Client::new().post(s.http("/upload/image")).bearer_auth(token).multipart(form).send().await.unwrap();
     let code = r.status().as_u16();
     (code, r.json().await.unwrap_or(serde_json::Value::Null))
 }

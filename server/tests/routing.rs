@@ -210,9 +210,11 @@ async fn silent_sockets_are_dropped_after_the_idle_timeout() {
 #[tokio::test]
 async fn unknown_agents_are_refused_unless_registration_is_open() {
     let s = Server::start_with(|c| c.open_registration = false).await;
+    let r = reqwest::Client::new().post(s.http("/auth/login")).json(&json!({"kfId": "stranger", "password": "stranger"})).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401, "an unknown agent cannot sign in");
     let url = format!("ws://{}/websocket/stranger", s.base);
     let e = tokio_tungstenite::connect_async(&url).await.unwrap_err().to_string();
-    assert!(e.contains("404"), "{e}");
+    assert!(e.contains("401"), "{e}");
     // A seeded agent gets in.
     s.agent("xiaoming").await;
 }
@@ -260,25 +262,25 @@ async fn a_flooding_socket_is_closed_with_a_policy_code() {
 
 #[tokio::test]
 async fn the_token_and_origin_allow_list_guard_agents_and_the_api() {
-    let s = Server::start_with(|c| {
-        c.auth_token = Some("s3cret".into());
-        c.allowed_origins = vec!["http://console.example".into()];
-    })
-    .await;
-    let (code, _) = s.get("/agents/online").await;
-    assert_eq!(code, 401);
-    let (code, _) = s.get("/agents/online?token=s3cret").await;
-    assert_eq!(code, 200);
-    let r = reqwest::Client::new().get(s.http("/agents/online")).header("authorization", "Bearer s3cret").send().await.unwrap();
+    let s = Server::start_with(|c| c.allowed_origins = vec!["http://console.example".into()]).await;
+    let token = s.token("xiaoming").await;
+    let get = |path: String, origin: Option<&'static str>| {
+        let mut r = reqwest::Client::new().get(s.http(&path));
+        if let Some(o) = origin {
+            r = r.header("origin", o);
+        }
+        async move { r.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get("/agents/online".into(), None).await, 401);
+    assert_eq!(get(format!("/agents/online?token={token}"), None).await, 200);
+    let r = reqwest::Client::new().get(s.http("/agents/online")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let r = reqwest::Client::new().get(s.http("/agents/online?token=s3cret")).header("origin", "http://evil.example").send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 403);
-    let r = reqwest::Client::new().get(s.http("/agents/online?token=s3cret")).header("origin", "http://console.example").send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    // Agent sockets need the token; visitor sockets do not.
+    assert_eq!(get(format!("/agents/online?token={token}"), Some("http://evil.example")).await, 403);
+    assert_eq!(get(format!("/agents/online?token={token}"), Some("http://console.example")).await, 200);
+    // Agent sockets need the token; visitor sockets do not (they prove the id another way).
     let e = tokio_tungstenite::connect_async(format!("ws://{}/websocket/xiaoming", s.base)).await.unwrap_err().to_string();
     assert!(e.contains("401"), "{e}");
-    let mut a = Peer::connect(&format!("ws://{}/websocket/xiaoming?token=s3cret", s.base)).await;
+    let mut a = Peer::connect(&format!("ws://{}/websocket/xiaoming?token={token}", s.base)).await;
     assert_eq!(a.recv().await["status"], 100);
     let _v = s.visitor("anon", "A").await;
 }

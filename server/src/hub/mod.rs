@@ -79,6 +79,16 @@ impl Hub {
     pub fn store(&self) -> &Store {
         &self.store
     }
+
+    /// The store, shared (for blocking work off the async threads).
+    pub fn store_arc(&self) -> Arc<Store> {
+        self.store.clone()
+    }
+
+    /// Whether customer `user_id` is known to routing now (waiting, talking, or restored).
+    pub fn visitor_known(&self, user_id: &str) -> bool {
+        self.st().visitors.contains_key(user_id)
+    }
     /// After a restart: open conversations from the store become assignments again, with their
     /// agents and visitors disconnected. Returns `(kfId, epoch)` pairs whose grace timers the
     /// caller must start, so agents who never come back hand their customers on.

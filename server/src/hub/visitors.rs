@@ -12,7 +12,8 @@ impl Hub {
     /// A visitor's socket opened. New visitors are queued and offered; returning ones resume.
     /// With `last_seq` (the page's last numbered frame), agent messages after it are replayed
     /// from the store, so none lost in flight or across a server restart goes missing.
-    pub fn visitor_connected(&self, user_id: &str, user_name: &str, tx: UnboundedSender<Out>, last_seq: Option<u64>) -> u64 {
+    /// `resume` is the secret of a newly claimed id, sent once in its first status frame.
+    pub fn visitor_connected(&self, user_id: &str, user_name: &str, tx: UnboundedSender<Out>, last_seq: Option<u64>, resume: Option<&str>) -> u64 {
         let mut st = self.st();
         st.next_conn += 1;
         let id = st.next_conn;
@@ -61,7 +62,12 @@ impl Hub {
             }
             VState::Waiting if is_new => {
                 st.queue.push(user_id.to_owned());
-                st.to_visitor(user_id, p::visitor_status("waiting", None, None, "正在为您接入客服，请稍候。"));
+                let text = "正在为您接入客服，请稍候。";
+                let first = match resume {
+                    Some(secret) => p::visitor_welcome(text, secret),
+                    None => p::visitor_status("waiting", None, None, text),
+                };
+                st.to_visitor(user_id, first);
                 st.offer(user_id);
             }
             VState::Waiting => st.to_visitor(user_id, p::visitor_status("waiting", None, None, "正在为您接入客服，请稍候。")),

@@ -2,9 +2,13 @@
 #![allow(dead_code)]
 
 use futures_util::{SinkExt, StreamExt};
+use kefu_server::auth::visitor::sign_visitor_id;
+use kefu_server::config::TEST_VISITOR_ID_SECRET;
 use kefu_server::{serve, state, Config};
-use serde_json::Value;
+use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -13,6 +17,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 pub struct Server {
     pub base: String,
     pub dir: PathBuf,
+    /// Agent tokens by kfId (a login hashes a password: done once per agent).
+    tokens: Mutex<HashMap<String, String>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     _tmp: Option<tempfile::TempDir>,
@@ -45,7 +51,7 @@ impl Server {
             .await
             .unwrap();
         });
-        Server { base, dir, stop: Some(tx), task: Some(task), _tmp: None }
+        Server { base, dir, tokens: Mutex::new(HashMap::new()), stop: Some(tx), task: Some(task), _tmp: None }
     }
 
     pub async fn stop(mut self) -> Option<tempfile::TempDir> {
@@ -58,6 +64,40 @@ impl Server {
         format!("http://{}{}", self.base, path)
     }
 
+    /// A token for agent `kf_id` (password: the id; unknown agents register on first login).
+    pub async fn token(&self, kf_id: &str) -> String {
+        let kf_id = &*percent_encoding::percent_decode_str(kf_id).decode_utf8_lossy();
+        if let Some(t) = self.tokens.lock().unwrap().get(kf_id) {
+            return t.clone();
+        }
+        let r = reqwest::Client::new().post(self.http("/auth/login")).json(&json!({"kfId": kf_id, "password": kf_id})).send().await.unwrap();
+        let body: Value = r.json().await.unwrap();
+        let t = body["data"]["token"].as_str().unwrap_or_else(|| panic!("login {kf_id}: {body}")).to_owned();
+        self.tokens.lock().unwrap().insert(kf_id.to_owned(), t.clone());
+        t
+    }
+
+    /// The socket URL of agent `kf_id`, with its token.
+    pub async fn agent_url(&self, kf_id: &str) -> String {
+        format!("ws://{}/websocket/{}?token={}", self.base, kf_id, self.token(kf_id).await)
+    }
+
+    /// The socket URL of customer `user_id`, signed by the test site; `query` is appended.
+    pub fn visitor_url(&self, user_id: &str, query: &str) -> String {
+        let id = percent_encoding::percent_decode_str(user_id).decode_utf8_lossy();
+        let sig = sign_visitor_id(TEST_VISITOR_ID_SECRET.as_bytes(), &id);
+        format!("ws://{}/websocket/visitor/{}?sig={sig}&{query}", self.base, user_id)
+    }
+
+    /// The token an HTTP call goes out with: the agent its query or body names, else the supervisor.
+    async fn token_for(&self, path: &str, body: Option<&Value>) -> String {
+        let named = body.and_then(|b| b["kfId"].as_str()).map(str::to_owned).or_else(|| {
+            let q = path.split_once('?')?.1;
+            form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "kfId").map(|(_, v)| v.into_owned())
+        });
+        self.token(named.as_deref().unwrap_or(SUPERVISOR)).await
+    }
+
     /// An agent that answers the hello without extensions (so its backlog comes at once).
     pub async fn agent(&self, kf_id: &str) -> Peer {
         let mut p = self.legacy_agent(kf_id).await;
@@ -67,28 +107,45 @@ impl Server {
 
     /// An agent speaking only the original protocol: it ignores the hello.
     pub async fn legacy_agent(&self, kf_id: &str) -> Peer {
-        let mut p = Peer::connect(&format!("ws://{}/websocket/{}", self.base, kf_id)).await;
+        let mut p = Peer::connect(&self.agent_url(kf_id).await).await;
         let hello = p.recv().await;
         assert_eq!(hello["status"], 100, "hello first: {hello}");
         p
     }
 
     pub async fn visitor(&self, user_id: &str, name: &str) -> Peer {
-        Peer::connect(&format!("ws://{}/websocket/visitor/{}?userName={}", self.base, user_id, name)).await
+        Peer::connect(&self.visitor_url(user_id, &format!("userName={name}"))).await
     }
 
+    /// GET as the agent the path names (`kfId=`), else as the supervisor.
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let r = reqwest::get(self.http(path)).await.unwrap();
+        let token = self.token_for(path, None).await;
+        self.get_with(path, &token).await
+    }
+
+    /// GET as agent `kf_id`.
+    pub async fn get_as(&self, kf_id: &str, path: &str) -> (u16, Value) {
+        let token = self.token(kf_id).await;
+        self.get_with(path, &token).await
+    }
+
+    async fn get_with(&self, path: &str, token: &str) -> (u16, Value) {
+        let r = reqwest::Client::new().get(self.http(path)).bearer_auth(token).send().await.unwrap();
         let s = r.status().as_u16();
         (s, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// POST as the agent the body names (`kfId`), else as the supervisor.
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = reqwest::Client::new().post(self.http(path)).json(&body).send().await.unwrap();
+        let token = self.token_for(path, Some(&body)).await;
+        let r = reqwest::Client::new().post(self.http(path)).bearer_auth(token).json(&body).send().await.unwrap();
         let s = r.status().as_u16();
         (s, r.json().await.unwrap_or(Value::Null))
     }
 }
+
+/// The seeded supervisor; in demo mode (on in the tests) its password is its id.
+pub const SUPERVISOR: &str = "zhuguan";
 
 pub struct Peer {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,

@@ -2,6 +2,8 @@
 //! One connection behind a mutex; every call is a short statement (WAL mode), so history survives
 //! a restart and a crash never leaves a half-written row.
 
+mod accounts;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::path::Path;
@@ -147,8 +149,10 @@ const DEFAULT_PHRASES: &[(&str, &str)] = &[
     ("Thank you for waiting, one moment please.", "common"),
 ];
 
-/// Agents seeded into a new store.
-const DEFAULT_AGENTS: &[(&str, &str)] = &[("xiaoming", "小明"), ("xiaohong", "小红"), ("kf001", "客服001")];
+/// Agents seeded into a new store: `(id, name, role)`. They have no password until one is set
+/// (`kefu-server passwd`), except in demo mode, where each one's password is its id.
+pub const DEFAULT_AGENTS: &[(&str, &str, &str)] =
+    &[("xiaoming", "小明", "agent"), ("xiaohong", "小红", "agent"), ("kf001", "客服001", "agent"), ("zhuguan", "主管", "supervisor")];
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and seeds a new one.
@@ -187,10 +191,11 @@ impl Store {
                 e
             }
         };
+        accounts::migrate(&db)?;
         let seeded: Option<String> = db.query_row("SELECT value FROM meta WHERE key='seeded'", [], |r| r.get(0)).optional()?;
         if seeded.is_none() {
-            for (id, name) in DEFAULT_AGENTS {
-                db.execute("INSERT OR IGNORE INTO agents(id, name) VALUES (?1, ?2)", params![id, name])?;
+            for (id, name, role) in DEFAULT_AGENTS {
+                db.execute("INSERT OR IGNORE INTO agents(id, name, role) VALUES (?1, ?2, ?3)", params![id, name, role])?;
             }
             for (content, source) in DEFAULT_PHRASES {
                 db.execute("INSERT INTO phrases(content, source) VALUES (?1, ?2)", params![content, source])?;

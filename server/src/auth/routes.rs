@@ -1,0 +1,99 @@
+//! `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`, in LayIM's `{code, msg, data}` shape.
+
+use super::{hash_password, verify_password, Caller};
+use crate::http_api::{fail, ok, Reply};
+use crate::hub::Out;
+use crate::AppState;
+use axum::extract::{ConnectInfo, State};
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+
+/// Body of a login.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Login {
+    kf_id: Option<String>,
+    password: Option<String>,
+}
+
+/// One answer for every wrong account or password, so accounts cannot be enumerated.
+const WRONG: &str = "账号或密码错误 (wrong account or password)";
+
+/// `POST /auth/login` with `{kfId, password}` → `{"code":0,"data":{"token","kfId","role","expiresAt"}}`.
+pub async fn login(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Result<Json<Login>, axum::extract::rejection::JsonRejection>,
+) -> Reply {
+    let Ok(Json(b)) = body else { return fail(400, "send JSON {\"kfId\": …, \"password\": …}") };
+    let (Some(kf_id), Some(password)) = (b.kf_id.filter(|k| !k.trim().is_empty()), b.password.filter(|p| !p.is_empty())) else {
+        return fail(400, "kfId and password are required");
+    };
+    if kf_id.chars().count() > 64 || password.len() > 1024 {
+        return fail(400, "kfId or password too long");
+    }
+    let auth = app.auth.clone();
+    let address = peer.ip().to_string();
+    if let Some(secs) = auth.throttle.locked(&kf_id, &address) {
+        tracing::warn!(kf_id, address, "login refused: too many failures");
+        return fail(429, &format!("登录失败次数过多，请 {secs} 秒后再试 (too many failed logins; try again in {secs} s)"));
+    }
+    let store = app.hub.store_arc();
+    let creds = match store.credentials(&kf_id) {
+        Ok(c) => c,
+        Err(e) => return fail(500, &format!("store error: {e}")),
+    };
+    let (kf, pw) = (kf_id.clone(), password.clone());
+    let role = match creds {
+        None if auth.open_registration => {
+            let hash = tokio::task::spawn_blocking(move || hash_password(&pw)).await.expect("hashing task");
+            if let Err(e) = store.set_password(&kf, &kf, &hash, None) {
+                return fail(500, &format!("store error: {e}"));
+            }
+            tracing::info!(kf_id, "agent registered on first login (--open-registration)");
+            "agent".to_owned()
+        }
+        Some(c) if c.password_hash.is_some() => {
+            let hash = c.password_hash.expect("checked");
+            let good = tokio::task::spawn_blocking(move || verify_password(&pw, &hash)).await.expect("verify task");
+            if !good {
+                auth.throttle.failed(&kf_id, &address);
+                tracing::warn!(kf_id, address, "failed login");
+                return fail(401, WRONG);
+            }
+            c.role
+        }
+        _ => {
+            auth.throttle.failed(&kf_id, &address);
+            tracing::warn!(kf_id, address, "failed login (unknown agent or no password set)");
+            return fail(401, WRONG);
+        }
+    };
+    auth.throttle.succeeded(&kf_id);
+    let (token, exp) = auth.issue(&kf_id, &role);
+    tracing::info!(kf_id, role, "agent signed in");
+    ok("ok", json!({"token": token, "kfId": kf_id, "role": role, "expiresAt": exp}))
+}
+
+/// `POST /auth/logout`: voids every token of the caller and closes their sockets.
+pub async fn logout(State(app): State<AppState>, Extension(caller): Extension<Caller>) -> Reply {
+    let Caller::Agent { kf_id, .. } = caller else { return ok("ok", Value::Null) };
+    if let Err(e) = app.hub.store().void_tokens(&kf_id, crate::hub::now_ms() + 1) {
+        return fail(500, &format!("store error: {e}"));
+    }
+    if let Some(tx) = app.hub.agent_socket(&kf_id) {
+        let _ = tx.send(Out::Close(4401, "signed out".into()));
+    }
+    tracing::info!(kf_id, "agent signed out");
+    ok("已退出登录", Value::Null)
+}
+
+/// `GET /auth/me` → `{kfId, role}` of the token's agent.
+pub async fn me(Extension(caller): Extension<Caller>) -> Reply {
+    match caller {
+        Caller::Agent { kf_id, supervisor } => ok("ok", json!({"kfId": kf_id, "role": if supervisor { "supervisor" } else { "agent" }})),
+        Caller::Unchecked => ok("ok", json!({"kfId": null, "role": "unchecked"})),
+    }
+}
