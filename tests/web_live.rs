@@ -27,20 +27,23 @@ async fn push(kf_id: &str, frame: &str) {
     assert_eq!(status.as_f64(), Some(200.0), "push to {kf_id}");
 }
 
-fn config(kf_id: &str, extra: &[(&str, JsValue)]) -> JsValue {
-    let mut pairs = vec![("serverUrl", server().into()), ("kfId", kf_id.into()), ("logLevel", "debug".into())];
+/// A config for agent `kf_id`, signed in: the token goes in the server URL's query.
+async fn config(kf_id: &str, extra: &[(&str, JsValue)]) -> JsValue {
+    let token = JsFuture::from(login(server(), kf_id)).await.unwrap().as_string().unwrap();
+    let url = format!("{}/?token={token}", server());
+    let mut pairs = vec![("serverUrl", url.into()), ("kfId", kf_id.into()), ("logLevel", "debug".into())];
     pairs.extend(extra.iter().cloned());
     obj(&pairs)
 }
 
-fn session(kf_id: &str, extra: &[(&str, JsValue)]) -> (AgentSession, JsValue) {
-    session_with(config(kf_id, extra))
+async fn session(kf_id: &str, extra: &[(&str, JsValue)]) -> (AgentSession, JsValue) {
+    session_with(config(kf_id, extra).await)
 }
 
 #[wasm_bindgen_test]
 #[ignore = "needs the reference server: scripts/test-web.sh runs it"]
 async fn connects_negotiates_and_dispatches_every_status_to_hooks() {
-    let (s, hooks) = session("web-dispatch", &[]);
+    let (s, hooks) = session("web-dispatch", &[]).await;
     s.connect();
     assert!(reach(&s, "open", 5000.0).await, "states: {}", states(&hooks));
     assert!(ok(wait_hook(&hooks, "onExtensions", 1, 3000)).await);
@@ -79,7 +82,7 @@ async fn connects_negotiates_and_dispatches_every_status_to_hooks() {
 #[wasm_bindgen_test]
 #[ignore = "needs the reference server: scripts/test-web.sh runs it"]
 async fn heartbeat_pings_on_silence_and_the_server_answers() {
-    let (s, hooks) = session("web-hb", &[("heartbeatMs", 150.into()), ("heartbeatTimeoutMs", 1000.into())]);
+    let (s, hooks) = session("web-hb", &[("heartbeatMs", 150.into()), ("heartbeatTimeoutMs", 1000.into())]).await;
     s.connect();
     assert!(reach(&s, "open", 5000.0).await);
     assert!(ok(wait_hook(&hooks, "onHeartbeat", 3, 3000)).await, "pings answered: {}", count(&hooks, "onHeartbeat"));
@@ -92,7 +95,7 @@ async fn heartbeat_pings_on_silence_and_the_server_answers() {
 #[wasm_bindgen_test]
 #[ignore = "needs the reference server: scripts/test-web.sh runs it"]
 async fn unanswered_heartbeat_closes_and_reconnects() {
-    let (s, hooks) = session("web-stall", &[("heartbeatMs", 150.into()), ("heartbeatTimeoutMs", 150.into()), ("reconnectMs", 100.into())]);
+    let (s, hooks) = session("web-stall", &[("heartbeatMs", 150.into()), ("heartbeatTimeoutMs", 150.into()), ("reconnectMs", 100.into())]).await;
     s.connect();
     assert!(reach(&s, "open", 5000.0).await);
     let status = JsFuture::from(post(&format!("{}/test/stall?ms=600", server()), "")).await.unwrap();
@@ -106,7 +109,7 @@ async fn unanswered_heartbeat_closes_and_reconnects() {
 #[wasm_bindgen_test]
 #[ignore = "needs the reference server: scripts/test-web.sh runs it"]
 async fn a_dropped_socket_reconnects_after_the_delay_and_close_never_does() {
-    let (s, hooks) = session("web-drop", &[("reconnectMs", 200.into())]);
+    let (s, hooks) = session("web-drop", &[("reconnectMs", 200.into())]).await;
     s.connect();
     assert!(reach(&s, "open", 5000.0).await);
     let status = JsFuture::from(post(&format!("{}/test/drop-agent?kfId=web-drop", server()), "")).await.unwrap();
@@ -124,7 +127,7 @@ async fn a_dropped_socket_reconnects_after_the_delay_and_close_never_does() {
 #[wasm_bindgen_test]
 #[ignore = "needs the reference server: scripts/test-web.sh runs it"]
 async fn messages_typed_while_closed_are_held_and_reach_the_customer_on_reconnect() {
-    let (s, hooks) = session("web-held", &[]);
+    let (s, hooks) = session("web-held", &[]).await;
     s.connect();
     assert!(reach(&s, "open", 5000.0).await);
     let v = visitor(server(), "web-held-customer", "访客");
@@ -165,7 +168,7 @@ async fn messages_typed_while_closed_are_held_and_reach_the_customer_on_reconnec
 async fn a_hook_that_calls_back_into_the_session_is_safe() {
     // onCustomerWaiting accepts at once, re-entering the session from inside its own dispatch.
     let hooks = hooks();
-    let cfg = config("web-reentry", &[]);
+    let cfg = config("web-reentry", &[]).await;
     let s = std::rc::Rc::new(AgentSession::new(cfg.unchecked_into(), Some(hooks.clone().unchecked_into())).unwrap());
     let s2 = std::rc::Rc::downgrade(&s);
     let cb = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {

@@ -160,3 +160,14 @@ export function fakeClosedWith(i) {
 export function fakeUrl(i) {
   return fakes[i].url;
 }
+
+/// A token for agent `kfId` from the reference server (password: the id; the test server
+/// registers unknown agents on their first login).
+export async function login(base, kfId) {
+  const r = await fetch(base + '/auth/login', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kfId, password: kfId }),
+  });
+  const json = await r.json();
+  if (json.code !== 0) throw new Error('login ' + kfId + ': ' + json.msg);
+  return json.data.token;
+}

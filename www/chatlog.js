@@ -36,7 +36,8 @@
 
   async function load() {
     page += 1;
-    const token = params.get('token') || sessionStorage.getItem('kefuToken');
+    const saved = JSON.parse(localStorage.getItem('kefuAuth') || 'null'); // the console's sign-in
+    const token = params.get('token') || (saved && saved.server === server ? saved.token : null);
     const r = await fetch(server + '/chatLog/list?userId=' + encodeURIComponent(userId) + '&page=' + page + '&pageCount=' + PER_PAGE + (token ? '&token=' + encodeURIComponent(token) : ''));
     const json = await r.json();
     if (json.code !== 0) throw new Error(json.msg);

@@ -3,13 +3,20 @@
 (function () {
   const params = new URLSearchParams(location.search);
   const server = (params.get('server') || location.origin).replace(/\/+$/, '');
+  // The id is the page's own (random, kept in localStorage) unless the host page passes one, with
+  // the site's signature (`sig`) when it has signed-in users. The server gives a new id a resume
+  // secret on its first connection; coming back to the conversation needs it.
+  const ownId = !params.get('userId');
   let userId = params.get('userId') || localStorage.getItem('kefuVisitorId');
   if (!userId) {
-    userId = 'v' + Math.random().toString(36).slice(2, 10);
+    userId = 'v' + Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
     localStorage.setItem('kefuVisitorId', userId);
   }
+  const secretKey = 'kefuVisitorResume:' + userId;
   const userName = params.get('userName') || '访客' + userId.slice(-4);
-  const base = server.replace(/^http/, 'ws') + '/websocket/visitor/' + encodeURIComponent(userId) + '?userName=' + encodeURIComponent(userName);
+  const sig = params.get('sig');
+  const base = server.replace(/^http/, 'ws') + '/websocket/visitor/' + encodeURIComponent(userId) + '?userName=' + encodeURIComponent(userName) +
+    (sig ? '&sig=' + encodeURIComponent(sig) : '');
   // Nothing lost either way: our messages carry ids and are re-sent until acked; the agent's are
   // numbered and replayed after the last one we saw when we reconnect.
   const token = Math.random().toString(36).slice(2, 10);
@@ -31,7 +38,8 @@
   }
 
   function connect() {
-    ws = new WebSocket(base + (lastSeq ? '&lastSeq=' + lastSeq : ''));
+    const resume = localStorage.getItem(secretKey);
+    ws = new WebSocket(base + (lastSeq ? '&lastSeq=' + lastSeq : '') + (resume ? '&resume=' + encodeURIComponent(resume) : ''));
     status.dataset.state = 'connecting';
     ws.onopen = () => {
       status.dataset.state = 'open';
@@ -47,11 +55,20 @@
         if (f.seq) lastSeq = f.seq;
         line('agent', (f.kfName || f.kfId) + '：' + f.content);
       } else if (f.type === 'ack') unacked.delete(f.msgId);
-      else if (f.type === 'status') { status.textContent = f.text; status.dataset.conversation = f.state; line('system', f.text); }
+      else if (f.type === 'status') {
+        if (f.resume) localStorage.setItem(secretKey, f.resume);
+        status.textContent = f.text; status.dataset.conversation = f.state; line('system', f.text);
+      }
       else if (f.type === 'error') line('system', '错误：' + f.error);
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       clearInterval(ping);
+      if (e.code === 4403) { // this id is someone else's conversation (or our secret was lost)
+        status.dataset.state = 'refused';
+        status.textContent = '无法恢复此会话，请刷新页面开始新的咨询。';
+        if (ownId) { localStorage.removeItem('kefuVisitorId'); localStorage.removeItem(secretKey); }
+        return;
+      }
       status.dataset.state = 'reconnecting';
       status.textContent = '连接中断，正在重连……';
       setTimeout(connect, 3000);

@@ -1,12 +1,18 @@
 // Prints the start-up benchmark (scripts/bench.sh runs it): navigation start → socket open and →
 // LayIM ready, for the console and for an original-style page (LayIM + the chatDialog.js logic),
 // loaded alternately in the same browser, warm cache, median of RUNS.
-import { withServerAndBrowser } from './harness.mjs';
+import { withServerAndBrowser, signInThroughForm } from './harness.mjs';
 
 const RUNS = Number(process.env.RUNS || 15);
 const median = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
 await withServerAndBrowser(async (server, browser) => {
   const ctx = await browser.newContext();
+  // Sign in once (demo password); every later load reuses the saved sign-in, as an agent's would.
+  const first = await ctx.newPage();
+  await first.goto(server.base + '/?kfId=xiaoming');
+  await signInThroughForm(first, 'xiaoming');
+  await first.waitForSelector('#conn-chip[data-state="open"]', { timeout: 20000 });
+  await first.close();
   const pages = { console: '/?kfId=xiaoming', original: '/bench/original.html?kfId=xiaohong' };
   const times = { console: [], original: [] };
   let wasmType = '';

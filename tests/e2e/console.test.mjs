@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ServerProcess, launch, agent, visitor, waitingCount, answerOldest, visitorSays, visitorSaw, agentSays, chatHas,
-  openPage, xss, sleep, ROOT,
+  openPage, xss, sleep, ROOT, login,
 } from './harness.mjs';
 
 let server;
@@ -59,7 +59,7 @@ test('a customer arriving while the accept dialog is open does not close it', as
   await answerOldest(a, true);
   await visitorSaw(v2, '为您服务');
   for (const u of ['dlg-v1', 'dlg-v2']) {
-    const r = await fetch(`${server.base}/overSession/overUser?kfId=e2e-dlg&userId=${u}`);
+    const r = await fetch(`${server.base}/overSession/overUser?kfId=e2e-dlg&userId=${u}&token=${await login(server, 'e2e-dlg')}`);
     assert.equal(r.status, 200);
   }
   await closeAll(a, v1, v2);

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { ServerProcess, launch, freePort, sleep } from './harness.mjs';
+import { ServerProcess, launch, freePort, login, sleep } from './harness.mjs';
 
 const PER_DIRECTION = Number(process.env.KEFU_E2E_FAULT_MESSAGES || 400);
 let server;
@@ -41,10 +41,10 @@ function visitors(base, ids, perVisitor) {
   window.got = {};
   window.sentCount = 0;
   for (const id of ids) {
-    let lastSeq = 0; let next = 0; const unacked = new Map(); const seen = new Set();
+    let lastSeq = 0; let next = 0; let resume = ''; const unacked = new Map(); const seen = new Set();
     window.got[id] = [];
     const connect = () => {
-      const ws = new WebSocket(base.replace(/^http/, 'ws') + '/websocket/visitor/' + id + '?userName=V&lastSeq=' + lastSeq);
+      const ws = new WebSocket(base.replace(/^http/, 'ws') + '/websocket/visitor/' + id + '?userName=V&lastSeq=' + lastSeq + (resume ? '&resume=' + resume : ''));
       let timer;
       ws.onopen = () => {
         for (const f of unacked.values()) ws.send(f);
@@ -60,6 +60,7 @@ function visitors(base, ids, perVisitor) {
       ws.onmessage = (e) => {
         const f = JSON.parse(e.data);
         if (f.type === 'ack') unacked.delete(f.msgId);
+        if (f.resume) resume = f.resume; // the id's resume secret, from its first status frame
         if (f.type === 'message' && !seen.has(f.seq)) { seen.add(f.seq); lastSeq = Math.max(lastSeq, f.seq); window.got[id].push(f.content); }
       };
       ws.onclose = () => { clearInterval(timer); setTimeout(connect, 100); };
@@ -93,7 +94,8 @@ test(`no message lost, duplicated or reordered under faults (${PER_DIRECTION} ea
   const agents = [];
   for (const kf of ['bf-a', 'bf-b']) {
     const p = await (await browser.newContext()).newPage();
-    await p.goto(`${server.base}/examples/auto-agent.html?server=${encodeURIComponent(base)}&kfId=${kf}&heartbeatMs=400&heartbeatTimeoutMs=400&reconnectMs=200&helloWaitMs=2000`);
+    const token = await login(server, kf);
+    await p.goto(`${server.base}/examples/auto-agent.html?server=${encodeURIComponent(base)}&kfId=${kf}&token=${token}&heartbeatMs=400&heartbeatTimeoutMs=400&reconnectMs=200&helloWaitMs=2000`);
     await p.waitForFunction(() => window.bench && window.bench.state === 'open', null, { timeout: 15000 });
     agents.push(p);
   }

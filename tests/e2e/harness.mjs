@@ -37,7 +37,7 @@ export class ServerProcess {
   async spawn() {
     const bin = process.env.KEFU_SERVER_BIN || join(ROOT, 'target/debug/kefu-server');
     this.proc = spawn(bin, ['--bind', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir, '--www-dir', join(ROOT, 'www'),
-      '--open-registration', '--test-hooks', ...this.extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--open-registration', '--demo', '--test-hooks', ...this.extra], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.log = '';
     this.proc.stderr.on('data', (d) => { this.log += d; });
     for (let i = 0; i < 200; i++) {
@@ -64,8 +64,12 @@ export class ServerProcess {
     await done;
   }
 
+  /// POST as the seeded supervisor (demo mode: its password is its id).
   async post(path, body) {
-    const r = await fetch(this.base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const token = await login(this, 'zhuguan');
+    const r = await fetch(this.base + path, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token }, body: JSON.stringify(body),
+    });
     return r.json();
   }
 }
@@ -101,10 +105,30 @@ export async function openPage(browser, url) {
   return page;
 }
 
+/// A console signed in through its form (the server runs with --open-registration: an unknown
+/// agent is registered with the password it gives; here, its id).
 export async function agent(browser, server, kfId, extra = '') {
   const page = await openPage(browser, `${server.base}/?kfId=${encodeURIComponent(kfId)}${extra}`);
+  await signInThroughForm(page, kfId);
   await page.waitForSelector('#conn-chip[data-state="open"]', { timeout: 15000 });
   return page;
+}
+
+/// Fills and submits the console's sign-in form (password: the id).
+export async function signInThroughForm(page, kfId) {
+  await page.waitForSelector('#login-form input[name="password"]', { state: 'visible', timeout: 15000 });
+  await page.fill('#login-form input[name="password"]', kfId);
+  await page.click('#login-form button[type="submit"]');
+}
+
+/// A token for agent `kfId` from POST /auth/login (password: the id), for pages given `?token=`.
+export async function login(server, kfId) {
+  const r = await fetch(server.base + '/auth/login', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kfId, password: kfId }),
+  });
+  const json = await r.json();
+  if (json.code !== 0) throw new Error('login ' + kfId + ': ' + json.msg);
+  return json.data.token;
 }
 
 export async function visitor(browser, server, userId, userName) {

@@ -1,7 +1,7 @@
 // The UI-agnostic proof: www/examples/plain.html uses the session with plain DOM, no LayIM.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess, launch, openPage, visitor, visitorSays, visitorSaw } from './harness.mjs';
+import { ServerProcess, launch, login, openPage, visitor, visitorSays, visitorSaw } from './harness.mjs';
 
 let server;
 let browser;
@@ -9,7 +9,8 @@ before(async () => { server = await ServerProcess.start(); browser = await launc
 after(async () => { await browser?.close(); await server?.stop(); });
 
 test('the plain DOM example accepts a customer and chats', async () => {
-  const a = await openPage(browser, `${server.base}/examples/plain.html?kfId=plain-agent`);
+  const token = await login(server, 'plain-agent');
+  const a = await openPage(browser, `${server.base}/examples/plain.html?kfId=plain-agent&token=${token}`);
   await a.waitForSelector('#state[data-state="open"]', { timeout: 15000 });
   assert.equal(await a.evaluate(() => typeof window.layui), 'undefined', 'no LayIM on this page');
   const v = await visitor(browser, server, 'plain-v', '<b>Plain</b>');

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ServerProcess, launch, openPage, visitor, visitorSays, visitorSaw, freePort, sleep, ROOT } from './harness.mjs';
+import { ServerProcess, launch, login, openPage, visitor, visitorSays, visitorSaw, freePort, sleep, ROOT } from './harness.mjs';
 
 const DIST = ROOT + 'examples/vite/dist/index.html';
 let server;
@@ -27,7 +27,8 @@ before(async () => {
 after(async () => { preview?.kill(); await browser?.close(); await server?.stop(); });
 
 test('the Vite build of the example page connects, accepts and answers', { skip: !existsSync(DIST) && 'run scripts/test-package.sh first' }, async () => {
-  const page = await openPage(browser, `${base}/?server=${encodeURIComponent(server.base)}&kfId=vite-agent`);
+  const token = await login(server, 'vite-agent');
+  const page = await openPage(browser, `${base}/?server=${encodeURIComponent(server.base)}&kfId=vite-agent&token=${token}`);
   await page.waitForFunction(() => document.getElementById('state').textContent === 'open', null, { timeout: 15000 });
   const v = await visitor(browser, server, 'vite-v', 'Vite customer');
   await visitorSaw(v, '为您服务');

@@ -30,6 +30,8 @@ extern "C" {
     pub fn original_frames(kf_id: &str, kf_name: &str, wsuser: JsValue, transfer: JsValue, chat: JsValue) -> js_sys::Array;
     #[wasm_bindgen(js_name = installFakeSockets)]
     pub fn install_fake_sockets();
+    /// `Promise<string>`: a token for the agent from the reference server.
+    pub fn login(base: &str, kf_id: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = fakeCount)]
     pub fn fake_count() -> u32;
     #[wasm_bindgen(js_name = fakeOpen)]

@@ -6,7 +6,8 @@
 //
 // Modules by job: bridge (the session, started early), status (header chip and badge), inbox
 // (messages in and out), dialogs (accept, transfer), toolbar (LayIM's events), notify, chats.
-import { $id, AGENT_AVATAR, api, esc, kfId, params, safeUrl, server, token, withToken } from './util.js';
+import { $id, AGENT_AVATAR, api, esc, kfId, params, safeUrl, server, setIdentity, token, whenUnauthorized, withToken } from './util.js';
+import { forgetAuth, needsSignIn, savedAuth, signIn } from './signin.js';
 import { startSession } from './bridge.js';
 import { chats as makeChats, customers } from './chats.js';
 import { status } from './status.js';
@@ -15,25 +16,51 @@ import { dialogs } from './dialogs.js';
 import { toolbar } from './toolbar.js';
 import { setUpNotifications } from './notify.js';
 
-if (!kfId) {
-  $id('login').hidden = false;
-  $id('hint').hidden = true;
-  $id('login-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    const p = new URLSearchParams(location.search);
-    p.set('kfId', new FormData(e.target).get('kfId'));
-    location.search = p.toString();
-  });
-} else {
-  start().catch((e) => {
+// Who is this? A `?token=` in the URL is used as it is (a backend with its own shared token); a
+// saved sign-in for this server is reused (every tab of the agent shares it); else the agent signs
+// in, with a password when the server has accounts, with the id alone for a backend built for
+// the original.
+async function identify() {
+  if (token && kfId) return;
+  const saved = savedAuth(server);
+  if (saved && (!kfId || saved.kfId === kfId)) return setIdentity(saved.kfId, saved.token);
+  const withPassword = await needsSignIn(server);
+  if (kfId && !withPassword) return;
+  const who = await signIn(server, { kfId, withPassword, message: sessionStorage.getItem('kefuSignInMessage') });
+  sessionStorage.removeItem('kefuSignInMessage');
+  const p = new URLSearchParams(location.search);
+  p.set('kfId', who.kfId);
+  history.replaceState(null, '', '?' + p.toString());
+  $id('login').hidden = true;
+  $id('hint').hidden = false;
+  setIdentity(who.kfId, who.token);
+}
+
+/** Back to the sign-in form, saying why. */
+function signOut(message) {
+  forgetAuth();
+  if (message) sessionStorage.setItem('kefuSignInMessage', message);
+  location.reload();
+}
+
+identify()
+  .then(start)
+  .catch((e) => {
     console.error(e);
     $id('hint').textContent = '启动失败：' + e.message;
   });
-}
 
 async function start() {
   sessionStorage.setItem('kefuServer', server);
-  if (token) sessionStorage.setItem('kefuToken', token);
+  whenUnauthorized((why) => signOut('登录已失效：' + why));
+  if (token && !params.get('token')) {
+    const logout = $id('logout');
+    logout.hidden = false;
+    logout.addEventListener('click', () => {
+      whenUnauthorized(() => {}); // the session's socket closing is expected now
+      api('auth/logout', { body: {} }).catch(() => {}).finally(() => signOut('已退出登录'));
+    });
+  }
   const layimReady = new Promise((resolve) => layui.use(['layim', 'layer'], resolve));
   const info = api('personalConfig/getInfo?kfId=' + encodeURIComponent(kfId)).then((r) => r.data, () => null);
   // The session connects as soon as the wasm is compiled (by streaming) and the profile is known,

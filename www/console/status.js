@@ -1,5 +1,5 @@
 // The header: the connection chip, the waiting-queue badge, and the notices that go with them.
-import { $id, toast } from './util.js';
+import { $id, api, toast, token } from './util.js';
 import { notifyHidden } from './notify.js';
 
 const CHIP_TEXT = { idle: '未连接', connecting: '连接中', open: '已连接', reconnecting: '重新连接中', closed: '已断开' };
@@ -18,6 +18,7 @@ export function status() {
           everOpen = true;
         } else if (state === 'reconnecting' && everOpen) {
           toast('连接中断，正在重连……');
+          if (token) api('auth/me').catch(() => {}); // signed out or expired: back to the sign-in form
         }
       },
       onExtensions({ features }) {

@@ -3,10 +3,21 @@
 
 export const params = new URLSearchParams(location.search);
 export const server = (params.get('server') || location.origin).replace(/\/+$/, '');
-export const kfId = params.get('kfId');
-// Optional auth token (kefu-server --auth-token): sent with every API call and in the socket URL.
-export const token = params.get('token');
+/** The signed-in agent's id and token (null against a backend without accounts), set once by
+ * main.js before anything else runs. */
+export let kfId = params.get('kfId');
+export let token = params.get('token');
+export function setIdentity(id, t) {
+  kfId = id;
+  token = t;
+}
+/** `url` with the token as `?token=` (the socket URL and the API accept it). */
 export const withToken = (url) => (token ? url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : url);
+/** Called when the server says the token is no longer good (expired, signed out elsewhere). */
+let onUnauthorized = () => {};
+export function whenUnauthorized(f) {
+  onUnauthorized = f;
+}
 export const CUSTOMER_AVATAR = 'images/customer.svg';
 export const AGENT_AVATAR = 'images/agent.svg';
 export const $id = (id) => document.getElementById(id);
@@ -47,6 +58,7 @@ export async function api(path, options = {}) {
   });
   let json = null;
   try { json = await res.json(); } catch (_) { /* not JSON */ }
+  if (res.status === 401 && token) onUnauthorized((json && json.msg) || '请重新登录');
   if (!res.ok || !json || json.code !== 0) {
     throw new Error((json && json.msg) || ('HTTP ' + res.status));
   }

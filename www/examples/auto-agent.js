@@ -12,7 +12,9 @@ window.bench = bench;
 const texts = new Map();
 
 await init();
-const config = { serverUrl: params.get('server') || location.origin, kfId, logLevel: 'error' };
+const base = params.get('server') || location.origin;
+const token = params.get('token'); // a server with accounts wants the agent's token in the query
+const config = { serverUrl: token ? base + '/?token=' + encodeURIComponent(token) : base, kfId, logLevel: 'error' };
 for (const k of ['heartbeatMs', 'heartbeatTimeoutMs', 'reconnectMs', 'helloWaitMs']) if (num(k)) config[k] = num(k);
 const session = new AgentSession(config, {
   onStateChange: ({ state }) => {

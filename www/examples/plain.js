@@ -25,7 +25,10 @@ function renderTalking() {
 }
 
 await init();
-const session = new AgentSession({ serverUrl: params.get('server') || location.origin, kfId }, {
+// A server with accounts wants the agent's token (POST /auth/login) in the socket URL's query.
+const token = params.get('token');
+const base = params.get('server') || location.origin;
+const session = new AgentSession({ serverUrl: token ? base + '/?token=' + encodeURIComponent(token) : base, kfId }, {
   onStateChange: ({ state }) => { $('state').dataset.state = state; $('state').textContent = state; },
   onQueueChange: ({ waiting }) => {
     $('waiting').replaceChildren();

@@ -8,8 +8,11 @@ const log = (text: string) => {
 
 await init();
 const params = new URLSearchParams(location.search);
+// A server with accounts wants the agent's token (POST /auth/login) in the socket URL's query.
+const base = params.get('server') ?? 'http://127.0.0.1:9981';
+const token = params.get('token');
 const session = new AgentSession(
-  { serverUrl: params.get('server') ?? 'http://127.0.0.1:9981', kfId: params.get('kfId') ?? 'xiaoming' },
+  { serverUrl: token ? `${base}/?token=${encodeURIComponent(token)}` : base, kfId: params.get('kfId') ?? 'xiaoming' },
   {
     onStateChange: ({ state }) => { document.getElementById('state')!.textContent = state; },
     onCustomerWaiting: (c) => { log(`${c.userName} is waiting — accepting`); session.acceptCustomer(c.id); },
