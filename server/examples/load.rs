@@ -83,7 +83,12 @@ async fn main() {
 
     // Agents: answer the hello as legacy clients, accept every customer, time every message.
     for a in 0..agents {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{base}/websocket/load-agent-{a}")).await.expect("agent socket");
+        let kf = format!("load-agent-{a}");
+        let login = serde_json::json!({"kfId": kf, "password": kf}); // registered on first login
+        let body: serde_json::Value =
+            reqwest::Client::new().post(format!("http://{base}/auth/login")).json(&login).send().await.expect("login").json().await.expect("login answer");
+        let token = body["data"]["token"].as_str().expect("agent token").to_owned();
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{base}/websocket/{kf}?token={token}")).await.expect("agent socket");
         let (mut tx, mut rx) = ws.split();
         let tally = tally.clone();
         tokio::spawn(async move {
