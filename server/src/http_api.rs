@@ -62,11 +62,14 @@ pub struct Ids {
 }
 
 /// `GET /personalConfig/getInfo?kfId=` → `{ id, name, image }`.
-pub async fn get_info(State(app): State<AppState>, Query(q): Query<Ids>) -> Reply {
+pub async fn get_info(State(app): State<AppState>, Extension(caller): Extension<Caller>, Query(q): Query<Ids>) -> Reply {
     let kf_id = match required(&q.kf_id, "kfId") {
         Ok(k) => k,
         Err(r) => return r,
     };
+    if let Err(r) = caller.reads_profile_of(kf_id) {
+        return r;
+    }
     match app.hub.store().agent(kf_id) {
         Ok(Some(a)) => ok("ok", json!(a)),
         Ok(None) => fail(404, &format!("unknown agent {kf_id:?}")),

@@ -61,6 +61,8 @@ async fn agent_sockets_and_calls_refuse_missing_foreign_tampered_forged_and_expi
     // Another agent's token: no socket as xiaoming, no ending or transferring xiaoming's customers.
     assert!(socket_status(&ws(&theirs)).await.contains("403"));
     assert_eq!(get_with(&s, "/overSession/overUser?kfId=xiaoming&userId=u1", &theirs).await, 403);
+    assert_eq!(get_with(&s, "/personalConfig/getInfo?kfId=xiaoming", &theirs).await, 403);
+    assert_eq!(get_with(&s, "/personalConfig/getInfo?kfId=xiaoming", &mine).await, 200);
     let r = reqwest::Client::new()
         .post(s.http("/transfer/transferUser"))
         .bearer_auth(&theirs)
