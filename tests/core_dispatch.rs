@@ -213,3 +213,22 @@ fn config_validation_names_the_bad_setting() {
     assert!(c.validate().unwrap_err().contains("reconnectMs"));
     assert!(SessionConfig::new("k").validate().is_ok());
 }
+
+#[test]
+fn a_socket_replaced_by_a_newer_connection_is_not_fought_for() {
+    let mut d = Driver::agent();
+    let conn = d.connect_open();
+    d.s.handle_socket_closed(d.now, conn, 4409);
+    assert_eq!(states(&d.drain()), vec![LinkState::Replaced]);
+    assert_eq!(d.s.poll_timeout(), None, "no reconnect is scheduled");
+    let out = d.advance(60_000);
+    assert!(opened(&out).is_none(), "a minute later still no new socket");
+    d.s.handle_wake(d.now, WakeReason::Visible);
+    assert!(opened(&d.drain()).is_none(), "nor when the tab becomes visible");
+    // Messages typed meanwhile are held, not lost; connect() takes the connection back.
+    d.s.send_message("u".into(), "U".into(), "held".into()).unwrap();
+    assert_eq!(d.s.held_count(), 1);
+    d.s.connect(d.now);
+    assert!(opened(&d.drain()).is_some());
+    assert_eq!(d.s.state(), LinkState::Connecting);
+}

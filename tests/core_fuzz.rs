@@ -39,7 +39,7 @@ fn step() -> impl Strategy<Value = Step> {
         input(Input::Connect),
         input(Input::Close),
         conn.clone().prop_map(|c| Step::Input(Input::SocketOpened(c))),
-        conn.clone().prop_map(|c| Step::Input(Input::SocketClosed(c, 1006))),
+        (conn.clone(), prop::sample::select(vec![1006u16, 1000, 4409])).prop_map(|(c, code)| Step::Input(Input::SocketClosed(c, code))),
         conn.clone().prop_map(|c| Step::Input(Input::SocketError(c))),
         (conn.clone(), prop::option::of(1u64..20)).prop_map(|(c, id)| Step::Input(Input::SendFailed(c, id))),
         (conn.clone(), frame_text()).prop_map(|(c, t)| Step::Text(c, t)),
@@ -59,14 +59,14 @@ fn check_invariants(s: &JsonSession, outputs: &[JsonOutput], max_held: usize) {
     // Only the live socket is ever written to.
     for o in outputs {
         if let Output::Send { conn, .. } = o {
-            assert!(s.live_conn() == Some(*conn) || matches!(s.state(), LinkState::Reconnecting | LinkState::Closed));
+            assert!(s.live_conn() == Some(*conn) || matches!(s.state(), LinkState::Reconnecting | LinkState::Closed | LinkState::Replaced));
         }
     }
     assert!(s.held_count() <= max_held);
     match s.state() {
         LinkState::Open | LinkState::Connecting => assert!(s.live_conn().is_some() && s.poll_timeout().is_some()),
         LinkState::Reconnecting => assert!(s.poll_timeout().is_some()),
-        LinkState::Idle | LinkState::Closed => assert!(s.live_conn().is_none() && s.poll_timeout().is_none()),
+        LinkState::Idle | LinkState::Closed | LinkState::Replaced => assert!(s.live_conn().is_none() && s.poll_timeout().is_none()),
     }
     // Waiting customers are unique.
     let w = s.waiting();

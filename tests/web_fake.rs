@@ -206,6 +206,22 @@ async fn messages_sent_while_offline_are_held_then_sent_in_order_with_ids_and_ac
 }
 
 #[wasm_bindgen_test]
+async fn a_socket_replaced_by_another_tab_is_not_fought_for() {
+    let (s, hooks, i) = fake_session("fake-replaced", &[("reconnectMs", 50.into())]);
+    s.connect();
+    fake_open(i);
+    fake_drop(i, 4409);
+    assert_eq!(s.state().as_string().as_deref(), Some("replaced"));
+    assert_eq!(get(&last(&hooks, "onStateChange"), "state").as_string().as_deref(), Some("replaced"));
+    s.check_now(); // what becoming visible does
+    pause(300).await;
+    assert_eq!(fake_count(), i + 1, "no reconnect loop: 6 reconnect delays later, still one socket");
+    s.connect();
+    assert_eq!(fake_count(), i + 2, "connect() takes the connection back");
+    s.close();
+}
+
+#[wasm_bindgen_test]
 fn a_hook_that_calls_back_into_the_session_is_safe() {
     // onCustomerWaiting accepts at once, re-entering the session from inside its own dispatch.
     install_fake_sockets();

@@ -17,6 +17,10 @@ pub enum LinkState {
     Reconnecting,
     /// Closed on purpose by `close()`; never reconnects by itself.
     Closed,
+    /// The server closed the socket because a newer connection of the same agent replaced it
+    /// (close code 4409, another tab or device): the session does not fight back with a reconnect
+    /// loop; `connect()` takes the connection back.
+    Replaced,
 }
 
 impl LinkState {
@@ -28,6 +32,7 @@ impl LinkState {
             LinkState::Open => "open",
             LinkState::Reconnecting => "reconnecting",
             LinkState::Closed => "closed",
+            LinkState::Replaced => "replaced",
         }
     }
 }

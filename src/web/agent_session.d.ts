@@ -1,8 +1,12 @@
 /** A customer id exactly as the server sent it: string or number. It is echoed back with the same type. */
 export type CustomerId = string | number;
 
-/** Connection state, also used as the console chip's `data-state`. */
-export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
+/**
+ * Connection state, also used as the console chip's `data-state`. `replaced`: the server closed
+ * the socket because a newer connection of the same agent (another tab or device) took over (close
+ * code 4409); the session does not reconnect by itself, `connect()` takes the connection back.
+ */
+export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed" | "replaced";
 
 /** Options of `new AgentSession(config, hooks)`. Unknown options are rejected (`INVALID_CONFIG`). */
 export interface AgentSessionConfig {

@@ -304,7 +304,7 @@ impl AgentSession {
         }
     }
 
-    /// `"idle" | "connecting" | "open" | "reconnecting" | "closed"`.
+    /// `"idle" | "connecting" | "open" | "reconnecting" | "closed" | "replaced"`.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> JsConnectionState {
         JsValue::from_str(self.inner.core.borrow().state().as_str()).into()

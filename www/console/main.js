@@ -95,7 +95,7 @@ async function start() {
   stats.session = session;
   const chats = makeChats(layim);
   const messages = makeInbox({ layim, session, chats, stats });
-  const parts = [status(), messages, dialogs({ session, chats })];
+  const parts = [status({ session }), messages, dialogs({ session, chats })];
   bridge.attach(Object.assign({}, ...parts.map((p) => p.hooks)));
   toolbar({ layim, chats, inbox: messages });
 

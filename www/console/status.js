@@ -2,12 +2,16 @@
 import { $id, api, toast, token } from './util.js';
 import { notifyHidden } from './notify.js';
 
-const CHIP_TEXT = { idle: '未连接', connecting: '连接中', open: '已连接', reconnecting: '重新连接中', closed: '已断开' };
+const CHIP_TEXT = { idle: '未连接', connecting: '连接中', open: '已连接', reconnecting: '重新连接中', closed: '已断开', replaced: '已在其他标签页打开 · 在此使用' };
 
-/** The header's hooks. */
-export function status() {
+/** The header's hooks. A chip saying the console was opened in another tab takes the connection
+ * back here when clicked. */
+export function status({ session }) {
   const chip = $id('conn-chip');
   let everOpen = false;
+  chip.addEventListener('click', () => {
+    if (chip.dataset.state === 'replaced') session.connect();
+  });
   return {
     hooks: {
       onStateChange({ state }) {
@@ -16,6 +20,8 @@ export function status() {
         if (state === 'open') {
           if (everOpen) toast('连接已恢复');
           everOpen = true;
+        } else if (state === 'replaced') {
+          toast('此工作台已在其他标签页打开；点击顶部状态可在此使用');
         } else if (state === 'reconnecting' && everOpen) {
           toast('连接中断，正在重连……');
           if (token) api('auth/me').catch(() => {}); // signed out or expired: back to the sign-in form

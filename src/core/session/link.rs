@@ -15,7 +15,12 @@ pub(super) enum Link {
     Open { conn: ConnId, ping_at: Millis, pong_deadline: Option<Millis>, hello_deadline: Option<Millis> },
     Waiting { at: Millis, attempt: u32 },
     Closed,
+    /// The server replaced this socket with a newer one of the same agent (close code 4409).
+    Replaced,
 }
+
+/// The close code the reference server uses for "replaced by a newer connection".
+pub const CLOSE_REPLACED: u16 = 4409;
 
 impl Link {
     /// The state as shown to the agent.
@@ -26,6 +31,7 @@ impl Link {
             Link::Connecting { .. } | Link::Waiting { .. } => LinkState::Reconnecting,
             Link::Open { .. } => LinkState::Open,
             Link::Closed => LinkState::Closed,
+            Link::Replaced => LinkState::Replaced,
         }
     }
 
@@ -72,7 +78,7 @@ impl Link {
                 Some(hello_deadline.map_or(hb, |h| h.min(hb)))
             }
             Link::Waiting { at, .. } => Some(*at),
-            Link::Idle | Link::Closed => None,
+            Link::Idle | Link::Closed | Link::Replaced => None,
         }
     }
 }
@@ -91,11 +97,11 @@ impl<V: JsonValue> Session<V> {
         self.link.deadline()
     }
 
-    /// Starts connecting (from idle or closed), or retries at once while waiting to reconnect.
-    /// Does nothing while connecting or open.
+    /// Starts connecting (from idle, closed or replaced), or retries at once while waiting to
+    /// reconnect. Does nothing while connecting or open.
     pub fn connect(&mut self, now: Millis) {
         match self.link {
-            Link::Idle | Link::Closed => self.open_socket(now, 0),
+            Link::Idle | Link::Closed | Link::Replaced => self.open_socket(now, 0),
             Link::Waiting { attempt, .. } => self.open_socket(now, attempt),
             Link::Connecting { .. } | Link::Open { .. } => {}
         }
@@ -138,9 +144,14 @@ impl<V: JsonValue> Session<V> {
         }
     }
 
-    /// The socket of generation `conn` closed (`code` from the close event).
+    /// The socket of generation `conn` closed (`code` from the close event). Code 4409 (a newer
+    /// connection of the same agent replaced it) stops the session instead of reconnecting.
     pub fn handle_socket_closed(&mut self, now: Millis, conn: ConnId, code: u16) {
-        if self.live_conn() == Some(conn) {
+        if self.live_conn() == Some(conn) && code == CLOSE_REPLACED {
+            self.log(LogLevel::Warn, "replaced by a newer connection of this agent (another tab?); not reconnecting", LogDetail::None);
+            self.out.push_back(Output::CloseSocket { conn, code: 1000, reason: "replaced" });
+            self.set_link(Link::Replaced);
+        } else if self.live_conn() == Some(conn) {
             self.lose_link(now, conn, "socket closed with code", LogDetail::Num(code.into()));
         } else {
             self.stale("close");
