@@ -1,6 +1,7 @@
 // Chat windows: customers as LayIM conversations. Customer ids become LayIM ids ('h' + hex), and
 // the original id (string or number) is remembered so it goes back to the server unchanged.
 import { CUSTOMER_AVATAR, esc, layimId } from './util.js';
+import { restoreDraft } from './drafts.js';
 
 /** The customer ids seen, by LayIM id, with their original type (string or number). */
 export const customers = new Map();
@@ -16,10 +17,15 @@ export function chats(layim) {
   }
   const isOpen = (lid) => $('.layim-chatlist-kefu' + lid).length > 0;
   return {
-    /** Opens the customer's chat window unless it is open; returns LayIM's chat data. */
+    /** Opens the customer's chat window unless it is open (with the agent's draft back in its
+     * input); returns LayIM's chat data. */
     open(c) {
       const data = chatData(c);
-      if (!isOpen(data.id)) layim.chat(data);
+      if (!isOpen(data.id)) {
+        layim.chat(data);
+        const chat = layim.thisChat();
+        if (chat && chat.data.id === data.id) restoreDraft(data.id, chat.textarea);
+      }
       return data;
     },
     /** A system line (plain text) in the customer's conversation. */

@@ -5,7 +5,8 @@
 // patched content() filter.
 //
 // Modules by job: bridge (the session, started early), status (header chip and badge), inbox
-// (messages in and out), dialogs (accept, transfer), toolbar (LayIM's events), notify, chats.
+// (messages in and out), dialogs (accept, transfer), toolbar (LayIM's events), notify, chats,
+// drafts, signin.
 import { $id, AGENT_AVATAR, api, esc, kfId, params, safeUrl, server, setIdentity, token, whenUnauthorized, withToken } from './util.js';
 import { forgetAuth, needsSignIn, savedAuth, signIn } from './signin.js';
 import { startSession } from './bridge.js';
@@ -15,6 +16,7 @@ import { inbox as makeInbox } from './inbox.js';
 import { dialogs } from './dialogs.js';
 import { toolbar } from './toolbar.js';
 import { setUpNotifications } from './notify.js';
+import { keepDrafts } from './drafts.js';
 
 // Who is this? A `?token=` in the URL is used as it is (a backend with its own shared token); a
 // saved sign-in for this server is reused (every tab of the agent shares it); else the agent signs
@@ -98,6 +100,7 @@ async function start() {
   const parts = [status({ session }), messages, dialogs({ session, chats })];
   bridge.attach(Object.assign({}, ...parts.map((p) => p.hooks)));
   toolbar({ layim, chats, inbox: messages });
+  keepDrafts();
 
   window.addEventListener('pagehide', () => session.close());
   window.addEventListener('pageshow', (e) => { if (e.persisted) session.connect(); });

@@ -1,5 +1,6 @@
 // LayIM's events: sending, and the toolbar buttons our patches add (常用语, 退出此会话, 转接).
 import { api, esc, kfId, toast } from './util.js';
+import { clearDraft } from './drafts.js';
 
 /** Subscribes to LayIM's events. */
 export function toolbar({ layim, chats, inbox }) {
@@ -8,6 +9,7 @@ export function toolbar({ layim, chats, inbox }) {
   layim.on('sendMessage', (data) => {
     const c = chats.customerOf(data.to);
     if (!c) return toast('当前会话不存在');
+    clearDraft(data.to.id);
     inbox.send(c, data.mine.content);
   });
 
