@@ -51,6 +51,10 @@ fn step() -> impl Strategy<Value = Step> {
         id.clone().prop_map(|i| Step::Input(Input::AcceptTransfer(i))),
         id.clone().prop_map(|i| Step::Input(Input::RejectTransfer(i))),
         id.prop_map(|user_id| Step::Input(Input::Send { user_id, user_name: "n".into(), content: "x".into() })),
+        prop::collection::vec(prop::sample::select(vec!["r-1", "r-2", "page-3"]), 0..3).prop_map(|ids| {
+            let kept = ids.into_iter().map(|id| PersistedMessage { msg_id: id.into(), user_id: "u1".into(), user_name: "n".into(), content: "kept".into() });
+            Step::Input(Input::Restore(kept.collect()))
+        }),
         (0u64..70_000).prop_map(Step::Advance),
     ]
 }
@@ -93,6 +97,7 @@ proptest! {
         let mut cfg = SessionConfig::new("k");
         cfg.max_held_messages = 5;
         cfg.max_frame_chars = 200;
+        cfg.durable_outbox = true;
         let mut s = Session::new(cfg);
         let mut now = 0u64;
         let mut sends = 0u64;
@@ -112,7 +117,7 @@ proptest! {
             }
             let out: Vec<JsonOutput> = std::iter::from_fn(|| s.poll_output()).collect();
             prop_assert!(out.len() < 10_000, "bounded output per step");
-            check_invariants(&s, &out, 5);
+            check_invariants(&s, &out, 5 + 3); // restored messages (3 distinct ids here) are never refused
         }
         // Every accepted send got a distinct local id.
         sent_ids.dedup();

@@ -39,6 +39,9 @@ pub struct SessionConfig {
     /// Largest text frame accepted, in UTF-16 units as the browser reports its length; larger frames
     /// are rejected without being parsed.
     pub max_frame_chars: usize,
+    /// Ask the shell to keep unconfirmed messages in durable storage ([`crate::core::Output::Persist`]
+    /// and [`crate::core::Output::Forget`]), so a reload or crash loses none (default off).
+    pub durable_outbox: bool,
 }
 
 impl SessionConfig {
@@ -57,6 +60,7 @@ impl SessionConfig {
             hello_wait_ms: 3_000,
             client_token: "c".into(),
             max_frame_chars: 1 << 20,
+            durable_outbox: false,
         }
     }
 

@@ -1,6 +1,7 @@
 //! [`Input`]: everything that can happen to a session, the one way every driver (the wasm shell,
 //! native tests, the fuzzer) feeds it. See [`crate::core::Session::handle_input`].
 
+use super::output::PersistedMessage;
 use super::scalar::Scalar;
 
 /// Milliseconds on a monotonic clock chosen by the shell.
@@ -86,6 +87,9 @@ pub enum Input<V> {
     AcceptTransfer(Scalar),
     /// The agent refuses an incoming transfer (status 5 answer).
     RejectTransfer(Scalar),
+    /// Messages an earlier page load kept in durable storage, oldest first: they are sent before
+    /// anything typed since, under their own ids.
+    Restore(Vec<PersistedMessage>),
     /// The agent sends a chat message.
     Send {
         /// The customer.

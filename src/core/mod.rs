@@ -23,7 +23,7 @@ pub use frames_in::{decode_value, Customer, CustomerFrame, CustomerMessage, Fram
 pub use frames_out::{AgentFrame, FieldValue};
 pub use input::{ConnId, FrameIn, Input, Millis, Received, WakeReason};
 pub use json::JsonValue;
-pub use output::{DeliveryStatus, LinkState, LogDetail, LogLevel, LogMessage, Output, UiEvent};
+pub use output::{DeliveryStatus, LinkState, LogDetail, LogLevel, LogMessage, Output, PersistedMessage, UiEvent};
 pub use scalar::Scalar;
 pub use session::{Session, MAX_WAITING, SUPPORTED_EXTENSIONS};
 pub use stats::Stats;

@@ -3,6 +3,7 @@
 use super::frames_in::{Customer, CustomerFrame, CustomerMessage, FrameError, TransferRequest};
 use super::frames_out::AgentFrame;
 use super::input::ConnId;
+use super::scalar::Scalar;
 
 /// Connection state shown to the agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,6 +116,14 @@ pub enum UiEvent<V> {
         /// Why it failed, for `Failed`.
         reason: Option<String>,
     },
+    /// A message kept in durable storage by an earlier page (or session) was restored and will be
+    /// sent; its fate is reported by `MessageStatus` under `local_id` like any other.
+    Restored {
+        /// Its local id in this session.
+        local_id: u64,
+        /// The message.
+        message: PersistedMessage,
+    },
     /// A frame was rejected and skipped; `total` counts rejections so far.
     FrameRejected {
         /// Why.
@@ -151,6 +160,20 @@ pub enum Output<V> {
         /// Short reason.
         reason: &'static str,
     },
+    /// Keep this message in durable storage until a `Forget` for its id (only with
+    /// `SessionConfig::durable_outbox`): it is accepted but not yet acknowledged or written.
+    Persist {
+        /// Its local id in this session (for reporting the commit).
+        local_id: u64,
+        /// The message.
+        message: PersistedMessage,
+    },
+    /// The message with this id is acknowledged, written to a legacy server, or refused: drop it
+    /// from durable storage.
+    Forget {
+        /// Its message id.
+        msg_id: String,
+    },
     /// Tell the UI.
     Ui(UiEvent<V>),
     /// A log line.
@@ -160,6 +183,20 @@ pub enum Output<V> {
         /// What happened.
         message: LogMessage,
     },
+}
+
+/// A chat message as durable storage keeps it: enough to send it again from another page load,
+/// under the same message id (so the server de-duplicates it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersistedMessage {
+    /// Its message id (`msgId` under the `ack` extension), unique across page loads.
+    pub msg_id: String,
+    /// The customer.
+    pub user_id: Scalar,
+    /// The customer's name.
+    pub user_name: String,
+    /// The text.
+    pub content: String,
 }
 
 /// A log line's text: a fixed phrase and at most one value, joined by the shell only when the line

@@ -1,12 +1,14 @@
 //! The delivery sub-machine: chat messages held while offline, written and awaiting an ack
-//! (extension `ack`), and the sequence numbers of frames received (extension `seq`).
+//! (extension `ack`), and the sequence numbers of frames received (extension `seq`). With a durable
+//! outbox, every message accepted and not yet confirmed (acked, or written to a legacy server) is
+//! kept in storage by the shell (`Persist` / `Forget`) and restored by the next page load.
 
 use super::super::config::OfflineSend;
 use super::super::error::SessionError;
 use super::super::frames_out::AgentFrame;
 use super::super::input::{ConnId, Millis};
 use super::super::json::JsonValue;
-use super::super::output::{DeliveryStatus, LogDetail, LogLevel, Output, UiEvent};
+use super::super::output::{DeliveryStatus, LogDetail, LogLevel, Output, PersistedMessage, UiEvent};
 use super::super::scalar::Scalar;
 use super::Session;
 use std::collections::VecDeque;
@@ -18,9 +20,23 @@ const LEGACY_WINDOW: usize = 256;
 #[derive(Clone, Debug)]
 struct Held {
     local_id: u64,
+    msg_id: String,
     user_id: Scalar,
     user_name: String,
     content: String,
+    /// In durable storage (a `Persist` went out and no `Forget` since).
+    persisted: bool,
+}
+
+impl Held {
+    fn persisted_form(&self) -> PersistedMessage {
+        PersistedMessage {
+            msg_id: self.msg_id.clone(),
+            user_id: self.user_id.clone(),
+            user_name: self.user_name.clone(),
+            content: self.content.clone(),
+        }
+    }
 }
 
 /// A chat message written to a socket and not confirmed yet.
@@ -98,12 +114,18 @@ impl<V: JsonValue> Session<V> {
         if user_id.is_blank() {
             return Err(SessionError::InvalidArgument("userId must not be empty".into()));
         }
-        let local_id = self.delivery.next_local_id;
-        self.delivery.next_local_id += 1;
-        let held = Held { local_id, user_id, user_name, content };
+        let local_id = self.next_local_id();
+        let msg_id = self.msg_id(local_id);
+        let held = Held { local_id, msg_id, user_id, user_name, content, persisted: false };
         let held_now = self.delivery.outbox.len();
         match self.link.writable_conn() {
-            Some(conn) if held_now == 0 => self.write_chat(conn, held, false),
+            Some(conn) if held_now == 0 => {
+                let mut held = held;
+                if self.extensions.contains(&"ack") {
+                    self.persist(&mut held); // until acked; a legacy write counts as sent
+                }
+                self.write_chat(conn, held, false)
+            }
             _ if self.cfg.offline_send == OfflineSend::Fail => {
                 self.message_status(local_id, DeliveryStatus::Failed, Some("not connected".into()))
             }
@@ -111,11 +133,42 @@ impl<V: JsonValue> Session<V> {
                 self.message_status(local_id, DeliveryStatus::Failed, Some("outbox full".into()))
             }
             _ => {
+                let mut held = held;
+                self.persist(&mut held);
                 self.delivery.outbox.push_back(held);
                 self.message_status(local_id, DeliveryStatus::Held, None);
             }
         }
         Ok(local_id)
+    }
+
+    /// Messages an earlier page load kept in durable storage: held, before anything typed since,
+    /// under their own ids (a message already known by id is skipped), and sent as soon as the
+    /// socket is writable.
+    pub fn restore_outbox(&mut self, messages: Vec<PersistedMessage>) {
+        let known = |d: &Delivery, id: &str| {
+            d.outbox.iter().any(|h| h.msg_id == id) || d.unconfirmed.iter().any(|u| u.held.msg_id == id)
+        };
+        let mut restored = Vec::new();
+        for m in messages {
+            if known(&self.delivery, &m.msg_id) || restored.iter().any(|h: &Held| h.msg_id == m.msg_id) {
+                continue;
+            }
+            let local_id = self.next_local_id();
+            self.ui(UiEvent::Restored { local_id, message: m.clone() });
+            let PersistedMessage { msg_id, user_id, user_name, content } = m;
+            restored.push(Held { local_id, msg_id, user_id, user_name, content, persisted: true });
+        }
+        if restored.is_empty() {
+            return;
+        }
+        self.log(LogLevel::Info, "restored unsent messages:", LogDetail::Num(restored.len() as u64));
+        for h in restored.into_iter().rev() {
+            let local_id = h.local_id;
+            self.delivery.outbox.push_front(h);
+            self.message_status(local_id, DeliveryStatus::Held, None);
+        }
+        self.flush_outbox();
     }
 
     /// The shell could not write an [`Output::Send`] (the socket was already closing). The socket
@@ -136,11 +189,13 @@ impl<V: JsonValue> Session<V> {
 
     /// Status 101 (extension `ack`): the server stored (or refused) message `msg_id`.
     pub(super) fn on_ack(&mut self, msg_id: String, error: Option<String>) {
-        let found = self.delivery.unconfirmed.iter().position(|u| u.awaiting_ack && self.msg_id(u.held.local_id) == msg_id);
+        let found = self.delivery.unconfirmed.iter().position(|u| u.awaiting_ack && u.held.msg_id == msg_id);
         let Some(i) = found else {
             return self.log(LogLevel::Debug, "ack for unknown message", LogDetail::Text(msg_id));
         };
-        let local_id = self.delivery.unconfirmed.remove(i).expect("index checked").held.local_id;
+        let mut held = self.delivery.unconfirmed.remove(i).expect("index checked").held;
+        self.forget(&mut held);
+        let local_id = held.local_id;
         match error {
             None => self.message_status(local_id, DeliveryStatus::Acked, None),
             Some(e) => {
@@ -182,8 +237,12 @@ impl<V: JsonValue> Session<V> {
             user_id: h.user_id.clone(),
             user_name: h.user_name.clone(),
             content: h.content.clone(),
-            msg_id: ack.then(|| self.msg_id(h.local_id)),
+            msg_id: ack.then(|| h.msg_id.clone()),
         };
+        let mut h = h;
+        if !ack {
+            self.forget(&mut h); // written to a legacy server: sent, as the original counted it
+        }
         if resend {
             self.stats.resent += 1;
         }
@@ -203,12 +262,35 @@ impl<V: JsonValue> Session<V> {
         }
     }
 
-    fn hold(&mut self, held: Held) {
+    fn hold(&mut self, mut held: Held) {
+        self.persist(&mut held);
         let local_id = held.local_id;
         let outbox = &mut self.delivery.outbox;
         let at = outbox.iter().position(|h| h.local_id > local_id).unwrap_or(outbox.len());
         outbox.insert(at, held);
         self.message_status(local_id, DeliveryStatus::Held, None);
+    }
+
+    fn next_local_id(&mut self) -> u64 {
+        let id = self.delivery.next_local_id;
+        self.delivery.next_local_id += 1;
+        id
+    }
+
+    /// Asks the shell to keep `held` in durable storage (with a durable outbox, once).
+    fn persist(&mut self, held: &mut Held) {
+        if self.cfg.durable_outbox && !held.persisted {
+            held.persisted = true;
+            self.out.push_back(Output::Persist { local_id: held.local_id, message: held.persisted_form() });
+        }
+    }
+
+    /// Asks the shell to drop `held` from durable storage.
+    fn forget(&mut self, held: &mut Held) {
+        if held.persisted {
+            held.persisted = false;
+            self.out.push_back(Output::Forget { msg_id: held.msg_id.clone() });
+        }
     }
 
     fn msg_id(&self, local_id: u64) -> String {

@@ -142,6 +142,7 @@ impl<V: JsonValue> Session<V> {
             Input::SendFailed(c, local_id) => self.handle_send_failed(now, c, local_id),
             Input::Timeout => self.handle_timeout(now),
             Input::Wake(r) => self.handle_wake(now, r),
+            Input::Restore(messages) => self.restore_outbox(messages),
             Input::AcceptCustomer(_) | Input::DeclineCustomer(_) | Input::AcceptTransfer(_) | Input::RejectTransfer(_) | Input::Send { .. } => {
                 unreachable!("actions are handled by handle_input")
             }
