@@ -15,6 +15,8 @@ pub const HOOKS: &[&str] = &[
     "onOfferWithdrawn",
     "onExtensions",
     "onMessageStatus",
+    "onMessageRestored",
+    "onMessageSaved",
     "onFrameRejected",
     "onLog",
 ];
@@ -34,4 +36,5 @@ pub const OPTIONS: &[&str] = &[
     "maxFrameChars",
     "logLevel",
     "watchPage",
+    "durableOutbox",
 ];

@@ -222,6 +222,42 @@ async fn a_socket_replaced_by_another_tab_is_not_fought_for() {
 }
 
 #[wasm_bindgen_test]
+async fn a_durable_outbox_keeps_unsent_messages_for_the_next_session() {
+    install_fake_sockets();
+    let kf = format!("fake-durable-{}", js_sys::Date::now());
+    let cfg = || obj(&[("serverUrl", "http://fake.invalid/".into()), ("kfId", kf.as_str().into()), ("durableOutbox", true.into())]);
+    let (a, hooks_a) = session_with(cfg());
+    for text in ["one", "two"] {
+        a.send(obj(&[("userId", "u1".into()), ("userName", "U".into()), ("content", text.into())]).unchecked_into()).unwrap();
+    }
+    assert!(until(3000.0, || count(&hooks_a, "onMessageSaved") == 2).await, "both writes committed");
+    drop(a); // the page is reloaded or crashes
+    let (b, hooks_b) = session_with(cfg());
+    assert!(until(3000.0, || count(&hooks_b, "onMessageRestored") == 2).await, "both restored");
+    assert_eq!(get(&last(&hooks_b, "onMessageRestored"), "content").as_string().as_deref(), Some("two"));
+    assert_eq!(b.held_count(), 2);
+    let i = fake_count();
+    b.connect();
+    fake_open(i);
+    fake_frame(i, HELLO);
+    let sent = lines(i);
+    assert_eq!(sent.len(), 4, "ping, hello, one, two: {sent:?}");
+    let id_of = |l: &str| l.split(r#""msgId":""#).nth(1).and_then(|r| r.split('"').next()).map(str::to_string).unwrap();
+    assert!(sent[2].contains(r#""content":"one""#) && sent[3].contains(r#""content":"two""#), "{sent:?}");
+    let (one, two) = (id_of(&sent[2]), id_of(&sent[3]));
+    assert_ne!(one, two);
+    for id in [&one, &two] {
+        fake_frame(i, &format!(r#"{{"status":101,"data":{{"msgId":"{id}"}}}}"#));
+    }
+    assert_eq!(stat(&b, "unacked"), 0.0);
+    b.close();
+    pause(300).await; // the deletes commit
+    let (_c, hooks_c) = session_with(cfg());
+    pause(500).await;
+    assert_eq!(count(&hooks_c, "onMessageRestored"), 0, "acknowledged messages are gone from storage");
+}
+
+#[wasm_bindgen_test]
 fn a_hook_that_calls_back_into_the_session_is_safe() {
     // onCustomerWaiting accepts at once, re-entering the session from inside its own dispatch.
     install_fake_sockets();

@@ -48,6 +48,16 @@ export interface AgentSessionConfig {
   logLevel?: "silent" | "error" | "warn" | "info" | "debug";
   /** Ping or reconnect at once on `online`, `visibilitychange`→visible and `pageshow`. Default true. */
   watchPage?: boolean;
+  /**
+   * Keep every message accepted by `send()` and not yet confirmed (acknowledged under the `ack`
+   * extension; with a legacy server, written to an open socket, as the original counted it) in
+   * IndexedDB, keyed by server and kfId. The write starts inside `send()`; `onMessageSaved` reports
+   * its commit. The next session for the same server and agent restores them (`onMessageRestored`),
+   * in order and before anything newer, under their original ids, and sends them (the server drops
+   * duplicates by id). Storage unavailable or full: one warning, and the session works in memory;
+   * `send()` never throws for it. Default false.
+   */
+  durableOutbox?: boolean;
 }
 
 /** A customer named by the server. */
@@ -97,6 +107,15 @@ export interface MessageStatusEvent {
   reason: string | null;
 }
 
+/** A message an earlier page load kept (`durableOutbox`) is back in this session, to be sent. */
+export interface RestoredMessageEvent {
+  /** Its id in this session: `onMessageStatus` reports its fate under it. */
+  localId: number;
+  userId: CustomerId;
+  userName: string;
+  content: string;
+}
+
 /** A malformed frame was skipped. */
 export interface FrameRejectedEvent {
   /** Class: not-json, not-object, bad-status, unknown-status, bad-data, binary, too-large. */
@@ -129,6 +148,10 @@ export interface AgentSessionHooks {
   onExtensions?(e: { features: string[] }): void;
   /** A sent message was held, sent or failed. */
   onMessageStatus?(e: MessageStatusEvent): void;
+  /** `durableOutbox`: a message kept by an earlier page load was restored and will be sent. */
+  onMessageRestored?(e: RestoredMessageEvent): void;
+  /** `durableOutbox`: the message is in durable storage (its write committed). */
+  onMessageSaved?(e: { localId: number }): void;
   /** A malformed frame was skipped; the session stays up. */
   onFrameRejected?(e: FrameRejectedEvent): void;
   /** Log lines at or above `logLevel`; without this hook they go to the console. */

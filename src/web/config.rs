@@ -49,6 +49,13 @@ fn count(cfg: &JsValue, key: &'static str, default: u64, min: u64, max: u64) -> 
     }
 }
 
+fn flag(cfg: &JsValue, key: &'static str, default: bool) -> Result<bool, JsValue> {
+    match get(cfg, key) {
+        v if v.is_undefined() => Ok(default),
+        v => v.as_bool().ok_or_else(|| invalid([key, " must be a boolean"].concat())),
+    }
+}
+
 fn string(cfg: &JsValue, key: &'static str) -> Result<Option<String>, JsValue> {
     let v = get(cfg, key);
     if v.is_undefined() || v.is_null() {
@@ -99,10 +106,8 @@ pub fn parse(cfg: &JsValue) -> Result<ShellConfig, JsValue> {
         Some("debug") => Some(LogLevel::Debug),
         Some(o) => return Err(invalid(["logLevel must be silent, error, warn, info or debug, got \"", o, "\""].concat())),
     };
-    let watch_page = match get(cfg, "watchPage") {
-        v if v.is_undefined() => true,
-        v => v.as_bool().ok_or_else(|| invalid("watchPage must be a boolean".into()))?,
-    };
+    let watch_page = flag(cfg, "watchPage", true)?;
+    session.durable_outbox = flag(cfg, "durableOutbox", false)?;
     session.validate().map_err(invalid)?;
     let server = match string(cfg, "serverUrl")? {
         Some(s) => s,

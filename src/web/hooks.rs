@@ -3,7 +3,7 @@
 //! `agent_session.d.ts`; [`super::contract::HOOKS`] lists their names. A hook that throws is
 //! reported on the console and does not disturb the session.
 
-use super::convert::{customer_payload, customers_to_js};
+use super::convert::{customer_payload, customers_to_js, scalar_to_js};
 use super::js::{get, name, object};
 use super::json_value::JsJson;
 use crate::core::{LogDetail, LogLevel, LogMessage, UiEvent};
@@ -77,11 +77,24 @@ impl Hooks {
                     ("reason", reason.as_deref().map(s).unwrap_or(JsValue::NULL)),
                 ]),
             ),
+            UiEvent::Restored { local_id, message } => self.call("onMessageRestored", || {
+                object(&[
+                    ("localId", JsValue::from_f64(*local_id as f64)),
+                    ("userId", scalar_to_js(&message.user_id)),
+                    ("userName", s(&message.user_name)),
+                    ("content", s(&message.content)),
+                ])
+            }),
             UiEvent::FrameRejected { error, total } => self.call(
                 "onFrameRejected",
                 || object(&[("reason", s(error.class())), ("message", s(&error.message())), ("total", JsValue::from_f64(*total as f64))]),
             ),
         }
+    }
+
+    /// The durable write of message `local_id` committed.
+    pub fn saved(&self, local_id: u64) {
+        self.call("onMessageSaved", || object(&[("localId", JsValue::from_f64(local_id as f64))]));
     }
 
     /// Logs a line: to `onLog` when given, else to the console. The text is joined in JS.

@@ -7,6 +7,7 @@ mod error;
 mod hooks;
 mod js;
 mod json_value;
+mod outbox;
 mod page;
 mod session;
 mod socket;

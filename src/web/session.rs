@@ -12,6 +12,7 @@ use super::error::{kefu_error, session_error};
 use super::js::{get, object};
 use super::hooks::Hooks;
 use super::json_value::{stringify_frame, JsJson};
+use super::outbox::Outbox;
 use super::page::PageWatch;
 use super::socket::{text_frame, Socket, SocketEvent};
 use super::timer::Timer;
@@ -41,6 +42,7 @@ struct Inner {
     retired: RefCell<Vec<Socket>>,
     timer: RefCell<Option<Timer>>,
     page: RefCell<Option<PageWatch>>,
+    outbox: RefCell<Option<Outbox>>,
     hooks: Hooks,
     socket_url: String,
     log_level: Option<LogLevel>,
@@ -99,6 +101,16 @@ impl Inner {
                     self.retired.borrow_mut().push(s);
                 }
             }
+            Output::Persist { local_id, message } => {
+                if let Some(o) = self.outbox.borrow().as_ref() {
+                    o.put(local_id, &message);
+                }
+            }
+            Output::Forget { msg_id } => {
+                if let Some(o) = self.outbox.borrow().as_ref() {
+                    o.remove(&msg_id);
+                }
+            }
             Output::Ui(e) => self.hooks.deliver(&e),
             Output::Log { level, message } => {
                 if self.log_level.is_some_and(|max| level <= max) {
@@ -144,6 +156,32 @@ impl Inner {
         let id = js_to_scalar(id).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "id must be a string or a number"))?;
         self.feed(action(id)).map(|_| ())
     }
+}
+
+/// The durable outbox of `inner`'s server and agent: what an earlier page kept is restored; each
+/// committed write is reported; storage trouble is one warning, and the session goes on in memory.
+fn open_outbox(inner: &Rc<Inner>) -> Outbox {
+    let key = [inner.socket_url.split('?').next().unwrap_or_default(), "#", &inner.core.borrow().config().kf_id].concat();
+    let (a, b, c) = (Rc::downgrade(inner), Rc::downgrade(inner), Rc::downgrade(inner));
+    Outbox::open(
+        &key,
+        move |kept| {
+            if let Some(inner) = a.upgrade() {
+                let _ = inner.feed(Input::Restore(kept));
+            }
+        },
+        move |local_id| {
+            if let Some(inner) = b.upgrade() {
+                inner.hooks.saved(local_id);
+            }
+        },
+        move |why| {
+            if let Some(inner) = c.upgrade() {
+                let text = "durable outbox unavailable, messages are kept in memory only:";
+                inner.hooks.log(LogLevel::Warn, &LogMessage { text, detail: LogDetail::Text(why) });
+            }
+        },
+    )
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -200,6 +238,7 @@ impl AgentSession {
             retired: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
             page: RefCell::new(None),
+            outbox: RefCell::new(None),
             hooks: Hooks::new(hooks),
             socket_url,
             log_level,
@@ -215,6 +254,9 @@ impl AgentSession {
                 inner.event(Input::Timeout);
             }
         }));
+        if inner.core.borrow().config().durable_outbox {
+            *inner.outbox.borrow_mut() = Some(open_outbox(&inner));
+        }
         Ok(AgentSession { inner })
     }
 

@@ -1,0 +1,76 @@
+//! [`Outbox`]: the durable outbox's storage (IndexedDB, in `outbox.js`), owned RAII-style by the
+//! session: its callbacks live exactly as long as it does. The core decides what is kept
+//! (`Output::Persist` / `Output::Forget`); this only stores it and loads it back.
+
+use super::convert::{js_to_scalar, scalar_to_js};
+use super::js::get;
+use crate::core::PersistedMessage;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/src/web/outbox.js")]
+extern "C" {
+    type OutboxStore;
+    #[wasm_bindgen(constructor)]
+    fn new(key: &str, on_saved: &js_sys::Function, on_error: &js_sys::Function) -> OutboxStore;
+    #[wasm_bindgen(method)]
+    fn load(this: &OutboxStore) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn put(this: &OutboxStore, local_id: f64, msg_id: &str, user_id: &JsValue, user_name: &str, content: &str);
+    #[wasm_bindgen(method)]
+    fn remove(this: &OutboxStore, msg_id: &str);
+}
+
+/// The storage of one session's outbox, and its callbacks.
+pub struct Outbox {
+    store: OutboxStore,
+    _on_saved: Closure<dyn FnMut(f64)>,
+    _on_error: Closure<dyn FnMut(String)>,
+    _on_loaded: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Outbox {
+    /// Opens the outbox for `key` (server socket URL and agent). `on_loaded` gets the messages an
+    /// earlier session kept (oldest first), `on_saved` each local id whose write committed,
+    /// `on_error` the reason storage is unavailable (once).
+    pub fn open(
+        key: &str,
+        on_loaded: impl FnMut(Vec<PersistedMessage>) + 'static,
+        on_saved: impl FnMut(u64) + 'static,
+        mut on_error: impl FnMut(String) + 'static,
+    ) -> Outbox {
+        let mut on_saved = on_saved;
+        let on_saved = Closure::<dyn FnMut(f64)>::new(move |id: f64| on_saved(id as u64));
+        let on_error = Closure::<dyn FnMut(String)>::new(move |why: String| on_error(why));
+        let store = OutboxStore::new(key, on_saved.as_ref().unchecked_ref(), on_error.as_ref().unchecked_ref());
+        let mut on_loaded = on_loaded;
+        let on_loaded = Closure::<dyn FnMut(JsValue)>::new(move |records: JsValue| on_loaded(messages_of(&records)));
+        let _ = store.load().then(&on_loaded);
+        Outbox { store, _on_saved: on_saved, _on_error: on_error, _on_loaded: on_loaded }
+    }
+
+    /// Keeps `message` (its write starts now; `on_saved` reports the commit).
+    pub fn put(&self, local_id: u64, message: &PersistedMessage) {
+        let PersistedMessage { msg_id, user_id, user_name, content } = message;
+        self.store.put(local_id as f64, msg_id, &scalar_to_js(user_id), user_name, content);
+    }
+
+    /// Drops the message with this id.
+    pub fn remove(&self, msg_id: &str) {
+        self.store.remove(msg_id);
+    }
+}
+
+/// The records `load()` resolved with, as messages (malformed records are skipped).
+fn messages_of(records: &JsValue) -> Vec<PersistedMessage> {
+    js_sys::Array::from(records)
+        .iter()
+        .filter_map(|r| {
+            Some(PersistedMessage {
+                msg_id: get(&r, "msgId").as_string()?,
+                user_id: js_to_scalar(&get(&r, "userId"))?,
+                user_name: get(&r, "userName").as_string()?,
+                content: get(&r, "content").as_string()?,
+            })
+        })
+        .collect()
+}
