@@ -112,14 +112,26 @@ pub fn app(state: AppState) -> Router {
         .route("/upload/image", post(http_api::upload_image))
         .layer(axum::extract::DefaultBodyLimit::max(state.cfg.max_upload_bytes + 64 * 1024));
     if state.cfg.test_hooks {
-        // Test pages (wasm-bindgen-test-runner) are served from another origin: allow them.
         api = api
             .route("/test/agent-frame", post(test_hooks::agent_frame))
             .route("/test/drop-agent", post(test_hooks::drop_agent))
-            .route("/test/stall", post(test_hooks::stall))
-            .layer(tower_http::cors::CorsLayer::permissive());
+            .route("/test/stall", post(test_hooks::stall));
     }
-    let api = api.layer(axum::middleware::from_fn_with_state(state.clone(), guard::check));
+    let mut api = api.layer(axum::middleware::from_fn_with_state(state.clone(), guard::check));
+    // CORS outside the guard, so a console on another origin gets its preflights answered: any
+    // origin for test pages (wasm-bindgen-test-runner serves from its own port), else the origins
+    // of the allow-list.
+    if state.cfg.test_hooks {
+        api = api.layer(tower_http::cors::CorsLayer::permissive());
+    } else if !state.cfg.allowed_origins.is_empty() {
+        let origins: Vec<HeaderValue> = state.cfg.allowed_origins.iter().filter_map(|o| o.parse().ok()).collect();
+        api = api.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+        );
+    }
     // The console's CSP: as strict as LayIM allows. laytpl compiles templates with `new Function`
     // ('unsafe-eval'), layer positions with inline styles ('unsafe-inline' for styles only), the
     // wasm needs 'wasm-unsafe-eval'; customer images may come from any http(s) URL.

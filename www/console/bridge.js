@@ -1,7 +1,8 @@
 // The session bridge: the AgentSession is created (and connects) while LayIM still loads, with a
 // forwarder for every hook the module declares (`hookNames()`, the TypeScript contract's list).
 // Until the UI attaches its hooks, events wait here in order and are replayed then, so nothing
-// that arrives early (a replayed message, an offer) is lost.
+// that arrives early (a replayed message, an offer, a reply restored from the durable outbox) is
+// lost.
 import init, { AgentSession, hookNames } from '../pkg/kefu_agent.js';
 
 /** Starts the session once the wasm is compiled and `profile` is known; returns
@@ -20,7 +21,7 @@ export function startSession({ serverUrl, kfId, profile, logLevel }) {
         else if (ui[name]) ui[name](e);
       };
     }
-    const s = new AgentSession({ serverUrl, kfId, kfName: (p && p.name) || kfId, logLevel }, forward);
+    const s = new AgentSession({ serverUrl, kfId, kfName: (p && p.name) || kfId, logLevel, durableOutbox: true }, forward);
     s.connect();
     return s;
   });

@@ -1,13 +1,22 @@
 // Chat windows: customers as LayIM conversations. Customer ids become LayIM ids ('h' + hex), and
 // the original id (string or number) is remembered so it goes back to the server unchanged.
 import { CUSTOMER_AVATAR, esc, layimId } from './util.js';
-import { restoreDraft } from './drafts.js';
 
 /** The customer ids seen, by LayIM id, with their original type (string or number). */
 export const customers = new Map();
 
-/** Opens (or finds) conversations in `layim`. */
-export function chats(layim) {
+/** The LayIM id of the conversation an element (its input, a message) belongs to. */
+export function chatIdOf(el) {
+  const tool = el.closest('.layim-chat')?.querySelector('.layim-chat-tool');
+  try {
+    return JSON.parse(decodeURIComponent(tool.dataset.json)).id;
+  } catch (_) {
+    return null;
+  }
+}
+
+/** Opens (or finds) conversations in `layim`; `opened(lid, textarea)` runs for a new window. */
+export function chats(layim, { opened = () => {} } = {}) {
   const $ = layui.$;
   function chatData(c) {
     const lid = layimId(c.id);
@@ -17,14 +26,13 @@ export function chats(layim) {
   }
   const isOpen = (lid) => $('.layim-chatlist-kefu' + lid).length > 0;
   return {
-    /** Opens the customer's chat window unless it is open (with the agent's draft back in its
-     * input); returns LayIM's chat data. */
+    /** Opens the customer's chat window unless it is open; returns LayIM's chat data. */
     open(c) {
       const data = chatData(c);
       if (!isOpen(data.id)) {
         layim.chat(data);
         const chat = layim.thisChat();
-        if (chat && chat.data.id === data.id) restoreDraft(data.id, chat.textarea);
+        if (chat && chat.data.id === data.id) opened(data.id, chat.textarea);
       }
       return data;
     },
@@ -32,6 +40,10 @@ export function chats(layim) {
     systemLine(c, text) {
       const data = this.open(c);
       layim.getMessage({ system: true, id: data.id, type: 'kefu', content: text });
+    },
+    /** The chat window of conversation `lid` (a jQuery set, empty when not open). */
+    elem(lid) {
+      return layui.$([...document.querySelectorAll('.layim-chat')].filter((c) => chatIdOf(c) === lid));
     },
     /** The customer behind a LayIM chat (`{id, userName}`), or null. */
     customerOf(chat) {

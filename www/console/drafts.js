@@ -2,18 +2,9 @@
 // conversations, a reload and a crash. Kept in localStorage per server, agent and customer as it is
 // typed; put back when the customer's chat window opens; forgotten when sent.
 import { kfId, server } from './util.js';
+import { chatIdOf } from './chats.js';
 
 const key = (lid) => 'kefuDraft:' + server + ':' + kfId + ':' + lid;
-
-/** The LayIM id of the conversation a textarea belongs to. */
-function chatIdOf(textarea) {
-  const tool = textarea.closest('.layim-chat')?.querySelector('.layim-chat-tool');
-  try {
-    return JSON.parse(decodeURIComponent(tool.dataset.json)).id;
-  } catch (_) {
-    return null;
-  }
-}
 
 function write(lid, text) {
   try {

@@ -3,14 +3,15 @@
 // chunk), with one toast and one notification per burst: a replay after a reconnect can bring a
 // thousand messages at once, and a toast, a notification and a full LayIM insert each froze the
 // page for a minute. The agent's messages carry their delivery state (held/sent/acked/failed).
-import { CUSTOMER_AVATAR, timestamp, toast } from './util.js';
+import { AGENT_AVATAR, CUSTOMER_AVATAR, kfId, timestamp, toast } from './util.js';
 import { notifyHidden } from './notify.js';
 
 const INBOX_CHUNK = 40;
 const STATUS_TEXT = { held: '等待网络，恢复后自动发送', acked: '已送达', sent: '已发送' };
 
-/** The inbox and outbox of the console; `stats` is `window.kefu` (counters for the tests). */
-export function inbox({ layim, session, chats, stats }) {
+/** The inbox and outbox of the console; `stats` is `window.kefu` (counters for the tests), `mine`
+ * LayIM's profile of the agent. */
+export function inbox({ layim, session, chats, stats, mine }) {
   const $ = layui.$;
   const messageStates = new Map(); // localId -> { status, reason }
   let queue = []; // a drain is scheduled whenever this is not empty
@@ -47,6 +48,23 @@ export function inbox({ layim, session, chats, stats }) {
     el.textContent = st.status === 'failed' ? '发送失败（' + (st.reason || '') + '），点击重试' : STATUS_TEXT[st.status];
   }
 
+  // A message's state under it; a failed one is re-sent on a click.
+  function tag(li, localId, c, content) {
+    li.attr('data-local-id', String(localId));
+    const status = $('<span class="kefu-msg-status"></span>');
+    status.on('click', () => {
+      const st = messageStates.get(Number(li.attr('data-local-id')));
+      if (st && st.status === 'failed') {
+        status.text('重新发送中……');
+        const retryId = session.send({ userId: c.id, userName: c.userName, content });
+        li.attr('data-local-id', String(retryId));
+        showStatus(retryId);
+      }
+    });
+    li.find('.layim-chat-text').append(status);
+    showStatus(localId);
+  }
+
   return {
     hooks: {
       onMessage(m) {
@@ -57,26 +75,23 @@ export function inbox({ layim, session, chats, stats }) {
         messageStates.set(localId, { status, reason });
         showStatus(localId);
       },
+      // A reply typed before a reload or crash and never confirmed: back in its conversation.
+      // LayIM may already show it from its local chat log: then that line gets the status.
+      onMessageRestored({ localId, userId, userName, content }) {
+        const c = { id: userId, userName };
+        const data = chats.open(c);
+        const shown = () => chats.elem(data.id).find('.layim-chat-main li.layim-chat-mine:not([data-local-id])')
+          .filter((_, li) => $(li).find('.layim-chat-text').text().trim() === content.trim());
+        if (!shown().length) {
+          layim.getMessage({ fromid: kfId, username: mine.username, avatar: mine.avatar || AGENT_AVATAR, id: data.id, type: 'kefu', content, timestamp: Date.now() });
+        }
+        tag(shown().last(), localId, c, content);
+      },
     },
-    /** Sends what the agent typed (already shown by LayIM) and tags it with its delivery state;
-     * a failed message is re-sent on a click. */
+    /** Sends what the agent typed (already shown by LayIM) and tags it with its delivery state. */
     send(c, content) {
       const localId = session.send({ userId: c.id, userName: c.userName, content });
-      const li = layim.thisChat().elem.find('.layim-chat-main li.layim-chat-mine').last();
-      li.attr('data-local-id', String(localId));
-      const status = $('<span class="kefu-msg-status"></span>');
-      status.on('click', () => {
-        const st = messageStates.get(localId);
-        if (st && st.status === 'failed') {
-          status.text('重新发送中……');
-          li.removeAttr('data-local-id');
-          const retryId = session.send({ userId: c.id, userName: c.userName, content });
-          li.attr('data-local-id', String(retryId));
-          showStatus(retryId);
-        }
-      });
-      li.find('.layim-chat-text').append(status);
-      showStatus(localId);
+      tag(layim.thisChat().elem.find('.layim-chat-main li.layim-chat-mine').last(), localId, c, content);
     },
   };
 }

@@ -16,7 +16,7 @@ import { inbox as makeInbox } from './inbox.js';
 import { dialogs } from './dialogs.js';
 import { toolbar } from './toolbar.js';
 import { setUpNotifications } from './notify.js';
-import { keepDrafts } from './drafts.js';
+import { keepDrafts, restoreDraft } from './drafts.js';
 
 // Who is this? A `?token=` in the URL is used as it is (a backend with its own shared token); a
 // saved sign-in for this server is reused (every tab of the agent shares it); else the agent signs
@@ -95,8 +95,8 @@ async function start() {
 
   const session = await bridge.ready;
   stats.session = session;
-  const chats = makeChats(layim);
-  const messages = makeInbox({ layim, session, chats, stats });
+  const chats = makeChats(layim, { opened: restoreDraft });
+  const messages = makeInbox({ layim, session, chats, stats, mine });
   const parts = [status({ session }), messages, dialogs({ session, chats })];
   bridge.attach(Object.assign({}, ...parts.map((p) => p.hooks)));
   toolbar({ layim, chats, inbox: messages });

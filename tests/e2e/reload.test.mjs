@@ -1,0 +1,75 @@
+// Nothing typed is lost across a reload: a draft is back in its conversation's input, and a reply
+// sent while the server was down (kept in the durable outbox) is delivered once after the reload.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ServerProcess, launch, agent, agentSays, visitor, waitingCount, answerOldest, chatHas, visitorSays, visitorSaw, sleep } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => { server = await ServerProcess.start(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+const input = (page) => page.locator('.layim-chat-textarea textarea').first();
+
+test('an unsent reply survives a reload and is cleared when sent', async () => {
+  const a = await agent(browser, server, 'draft-agent');
+  const v = await visitor(browser, server, 'draft-v', 'D');
+  await waitingCount(a, 1);
+  await answerOldest(a, true);
+  await chatHas(a, '用户已接入');
+  await input(a).fill('还没发送的回复：订单 42');
+  await a.reload();
+  await a.waitForSelector('#conn-chip[data-state="open"]', { timeout: 15000 });
+  await visitorSays(v, '还在吗？');
+  await chatHas(a, '还在吗？');
+  assert.equal(await input(a).inputValue(), '还没发送的回复：订单 42', 'the draft is back in its conversation');
+  await a.click('.layim-send-btn');
+  await visitorSaw(v, '还没发送的回复：订单 42');
+  await a.reload();
+  await a.waitForSelector('#conn-chip[data-state="open"]', { timeout: 15000 });
+  await visitorSays(v, '收到了');
+  await chatHas(a, '收到了');
+  assert.equal(await input(a).inputValue(), '', 'a sent draft is gone');
+  assert.deepEqual(a.errors, []);
+});
+
+/** Resolves true once the console's durable outbox holds a message. */
+const outboxHasMessages = () => new Promise((resolve) => {
+  const open = indexedDB.open('kefu-agent');
+  open.onerror = () => resolve(false);
+  open.onsuccess = () => {
+    try {
+      const count = open.result.transaction('outbox').objectStore('outbox').count();
+      count.onsuccess = () => resolve(count.result > 0);
+      count.onerror = () => resolve(false);
+    } catch (_) { resolve(false); }
+  };
+});
+
+test('a reply sent while the server is down survives a reload and arrives exactly once', async () => {
+  // The console page comes from a second server, so it still loads while the chat server is down.
+  const pages = await ServerProcess.start();
+  const a = await agent(browser, pages, 'outbox-agent', '&server=' + encodeURIComponent(server.base));
+  const v = await visitor(browser, server, 'outbox-v', 'O');
+  await waitingCount(a, 1);
+  await answerOldest(a, true);
+  await chatHas(a, '用户已接入');
+  await server.kill();
+  await a.waitForSelector('#conn-chip[data-state="reconnecting"]', { timeout: 15000 });
+  await agentSays(a, '服务器断开时写的回复');
+  await a.waitForSelector('.kefu-msg-status[data-status="held"]');
+  await a.waitForFunction(outboxHasMessages, null, { timeout: 5000 });
+  await a.reload();
+  await a.waitForSelector('.layim-chat-mine .kefu-msg-status[data-status="held"]', { timeout: 15000 });
+  const lines = await a.locator('.layim-chat-mine', { hasText: '服务器断开时写的回复' }).count();
+  assert.equal(lines, 1, 'shown once in its conversation after the reload');
+  await server.spawn();
+  await visitorSaw(v, '服务器断开时写的回复');
+  await a.waitForSelector('.kefu-msg-status[data-status="acked"]', { state: 'attached', timeout: 15000 });
+  await sleep(1000); // a duplicate would have arrived by now
+  const copies = await v.evaluate(() => [...document.querySelectorAll('#log li')].filter((l) => l.textContent.includes('服务器断开时写的回复')).length);
+  assert.equal(copies, 1, 'exactly once');
+  assert.equal(await a.evaluate(outboxHasMessages), false, 'acknowledged: gone from the outbox');
+  assert.deepEqual(a.errors, []);
+  await pages.stop();
+});
