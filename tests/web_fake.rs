@@ -258,6 +258,36 @@ async fn a_durable_outbox_keeps_unsent_messages_for_the_next_session() {
 }
 
 #[wasm_bindgen_test]
+async fn without_storage_the_durable_outbox_warns_once_and_sends_from_memory() {
+    install_fake_sockets();
+    let cfg = obj(&[("serverUrl", "http://fake.invalid/".into()), ("kfId", "fake-nostore".into()), ("durableOutbox", true.into())]);
+    let made = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let slot = made.clone();
+    let make = Closure::<dyn FnMut()>::new(move || *slot.borrow_mut() = Some(session_with(cfg.clone())));
+    without_indexed_db(make.as_ref().unchecked_ref());
+    drop(make);
+    let (s, hooks) = made.borrow_mut().take().expect("created");
+    for text in ["a", "b"] {
+        s.send(obj(&[("userId", "u1".into()), ("content", text.into())]).unchecked_into()).expect("send never throws for storage");
+    }
+    pause(200).await;
+    let warnings = js_sys::Array::from(&get(&hooks, "log"))
+        .iter()
+        .filter(|e| get(e, "hook").as_string().as_deref() == Some("onLog"))
+        .filter(|e| get(&get(e, "e"), "message").as_string().unwrap_or_default().contains("durable outbox unavailable"))
+        .count();
+    assert_eq!(warnings, 1, "one clear warning");
+    assert_eq!(count(&hooks, "onMessageSaved"), 0);
+    let i = fake_count();
+    s.connect();
+    fake_open(i);
+    fake_frame(i, r#"{"status":9}"#);
+    let sent = lines(i);
+    assert!(sent.iter().any(|l| l.contains(r#""content":"a""#)) && sent.iter().any(|l| l.contains(r#""content":"b""#)), "{sent:?}");
+    s.close();
+}
+
+#[wasm_bindgen_test]
 fn a_hook_that_calls_back_into_the_session_is_safe() {
     // onCustomerWaiting accepts at once, re-entering the session from inside its own dispatch.
     install_fake_sockets();

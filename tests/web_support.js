@@ -171,3 +171,15 @@ export async function login(base, kfId) {
   if (json.code !== 0) throw new Error('login ' + kfId + ': ' + json.msg);
   return json.data.token;
 }
+
+/** Runs `f` with `indexedDB` unavailable, as in some private windows; returns what `f` returns. */
+export function withoutIndexedDb(f) {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'indexedDB') || Object.getOwnPropertyDescriptor(Window.prototype, 'indexedDB');
+  Object.defineProperty(globalThis, 'indexedDB', { value: undefined, configurable: true });
+  try {
+    return f();
+  } finally {
+    delete globalThis.indexedDB;
+    if (!('indexedDB' in globalThis)) Object.defineProperty(globalThis, 'indexedDB', saved);
+  }
+}

@@ -2,6 +2,8 @@
 // payload, option and method is used with the types a developer's editor would show.
 import init, {
   AgentSession,
+  hookNames,
+  optionNames,
   type AgentSessionConfig,
   type AgentSessionHooks,
   type CustomerMessageEvent,
@@ -21,11 +23,12 @@ const config: AgentSessionConfig = {
   maxFrameChars: 1 << 20,
   logLevel: 'warn',
   watchPage: true,
+  durableOutbox: true,
 };
 
 const shown: string[] = [];
 const hooks: AgentSessionHooks = {
-  onStateChange: ({ state }) => { const s: 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' = state; shown.push(s); },
+  onStateChange: ({ state }) => { const s: 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'replaced' = state; shown.push(s); },
   onMessage: (m: CustomerMessageEvent) => shown.push(`${m.userName}: ${m.content.trim()} @${m.createTime ?? ''}`),
   onCustomerWaiting: (c) => shown.push(`${c.userName} (${c.waiting} waiting), id ${typeof c.id === 'number' ? c.id.toFixed(0) : c.id}`),
   onQueueChange: ({ waiting }) => shown.push(waiting.map((c) => c.userName).join(',')),
@@ -35,6 +38,8 @@ const hooks: AgentSessionHooks = {
   onOfferWithdrawn: (c) => shown.push(c.reason),
   onExtensions: ({ features }) => shown.push(features.join(',')),
   onMessageStatus: ({ localId, status, reason }) => shown.push(`${localId.toFixed(0)} ${status} ${reason ?? ''}`),
+  onMessageRestored: ({ localId, userId, content }) => shown.push(`${localId.toFixed(0)} ${String(userId)} ${content}`),
+  onMessageSaved: ({ localId }) => shown.push(localId.toFixed(0)),
   onFrameRejected: ({ reason, message, total }) => shown.push(`${reason} ${message} ${total.toFixed(0)}`),
   onLog: ({ level, message }) => shown.push(`${level}: ${message}`),
 };
@@ -60,5 +65,6 @@ export async function main(): Promise<void> {
   shown.push(...session.waiting.map((c) => c.userName), ...session.pendingTransfers.map((c) => String(c.id)));
   shown.push(String(session.stats.framesRejected + session.stats.pingsSent));
   session.close();
+  shown.push(...hookNames(), ...optionNames());
   session.free();
 }

@@ -73,3 +73,31 @@ test('a reply sent while the server is down survives a reload and arrives exactl
   assert.deepEqual(a.errors, []);
   await pages.stop();
 });
+
+test('replies left unsent by a crashed tab are delivered once by the next load', async () => {
+  const pages = await ServerProcess.start();
+  const a = await agent(browser, pages, 'crash-agent', '&server=' + encodeURIComponent(server.base));
+  const v = await visitor(browser, server, 'crash-v', 'C');
+  await waitingCount(a, 1);
+  await answerOldest(a, true);
+  await chatHas(a, '用户已接入');
+  await server.kill();
+  await a.waitForSelector('#conn-chip[data-state="reconnecting"]', { timeout: 15000 });
+  await agentSays(a, '崩溃前的第一条');
+  await agentSays(a, '崩溃前的第二条');
+  await a.waitForFunction(outboxHasMessages, null, { timeout: 5000 });
+  const cdp = await a.context().newCDPSession(a);
+  // The renderer dies with the replies unsent (the call itself never answers: its page is gone).
+  await Promise.race([cdp.send('Page.crash').catch(() => {}), sleep(1000)]);
+  await server.spawn();
+  const b = await a.context().newPage();
+  await b.goto(`${pages.base}/?kfId=crash-agent&server=${encodeURIComponent(server.base)}`);
+  await visitorSaw(v, '崩溃前的第二条');
+  await b.waitForFunction(() => document.querySelectorAll('.kefu-msg-status[data-status="acked"]').length === 2, null, { timeout: 15000 });
+  await sleep(1000); // a duplicate would have arrived by now
+  const texts = await v.evaluate(() => [...document.querySelectorAll('#log li')].map((l) => l.textContent));
+  assert.equal(texts.filter((t) => t.includes('崩溃前的第一条')).length, 1);
+  assert.equal(texts.filter((t) => t.includes('崩溃前的第二条')).length, 1);
+  assert.ok(texts.findIndex((t) => t.includes('第一条')) < texts.findIndex((t) => t.includes('第二条')), 'in order');
+  await pages.stop();
+});

@@ -30,6 +30,9 @@ extern "C" {
     pub fn original_frames(kf_id: &str, kf_name: &str, wsuser: JsValue, transfer: JsValue, chat: JsValue) -> js_sys::Array;
     #[wasm_bindgen(js_name = installFakeSockets)]
     pub fn install_fake_sockets();
+    /// Calls `f` with `indexedDB` unavailable (a private window, say); returns its result.
+    #[wasm_bindgen(js_name = withoutIndexedDb)]
+    pub fn without_indexed_db(f: &js_sys::Function) -> JsValue;
     /// `Promise<string>`: a token for the agent from the reference server.
     pub fn login(base: &str, kf_id: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = fakeCount)]
