@@ -16,9 +16,9 @@ node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-call-indirect-overlong \
   "$WASM" -o "$WASM.opt"
 mv "$WASM.opt" "$WASM"
-# The generated JS glue is minified like any production script (exports keep their names; the
-# TypeScript declarations beside it document them).
-for js in "$OUT"/*.js; do
+# The generated JS glue and its snippets (src/web/outbox.js) are minified like any production
+# script (exports keep their names; the TypeScript declarations beside it document them).
+for js in "$OUT"/*.js $(find "$OUT/snippets" -name '*.js' 2>/dev/null); do
   node_modules/.bin/esbuild "$js" --minify --log-level=warning --outfile="$js.min" && mv "$js.min" "$js"
 done
 echo "[build-wasm] $WASM: $(wc -c < "$WASM") bytes, $(gzip -9 -c "$WASM" | wc -c) gzip"
