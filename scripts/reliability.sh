@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the reliability results in one go: the fault-injection table (real server process killed
 # and restarted, connections cut mid-stream, heartbeats stalled; native agents + scripted visitors),
-# the long fuzz run, and the hostile-strings browser test.
+# the long fuzz run, reloads and crashes with unsent replies, second tabs, and the hostile-strings
+# browser test.
 #   KEFU_FAULT_MESSAGES (default 2000 per direction), PROPTEST_CASES (default 100000 here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,5 +14,7 @@ scripts/build-wasm.sh >/dev/null && scripts/layim.sh >/dev/null && cargo build -
 KEFU_E2E_FAULT_MESSAGES=${KEFU_FAULT_MESSAGES:-2000} node --test tests/e2e/faults.test.mjs 2>&1 | grep -E '^# (\||[A-Za-z ]*:|  )|^(ok|not ok)' | sed 's/^# //'
 echo "== fuzzing: decoder and session state machine (${PROPTEST_CASES:=100000} cases each) =="
 PROPTEST_CASES=$PROPTEST_CASES cargo test -q --release --test core_fuzz 2>&1 | grep -E 'test result|panicked|minimal'
+echo "== reloads, crashes and second tabs (durable outbox, drafts, replaced sockets) =="
+node --test tests/e2e/reload.test.mjs tests/e2e/tabs.test.mjs 2>&1 | grep -E '^(ok|not ok) |^# (pass|fail)' | sed 's/^ok [0-9]* - /| ok | /; s/^not ok [0-9]* - /| FAILED | /'
 echo "== hostile strings in the console (blns + LayIM payloads) =="
 node --test --test-name-pattern=hostile tests/e2e/console.test.mjs 2>&1 | grep -E '^(ok|not ok) .*hostile|^# (pass|fail)'
