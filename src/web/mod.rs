@@ -12,6 +12,7 @@ mod page;
 mod session;
 mod socket;
 mod timer;
+mod ts_types;
 
 pub use config::socket_url;
 pub use session::AgentSession;

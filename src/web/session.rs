@@ -16,6 +16,7 @@ use super::outbox::Outbox;
 use super::page::PageWatch;
 use super::socket::{text_frame, Socket, SocketEvent};
 use super::timer::Timer;
+use super::ts_types::*;
 use crate::core::{ConnId, ErrorCode, Input, LogDetail, LogLevel, LogMessage, Millis, Output, Scalar, WakeReason};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -182,34 +183,6 @@ fn open_outbox(inner: &Rc<Inner>) -> Outbox {
             }
         },
     )
-}
-
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = include_str!("agent_session.d.ts");
-
-#[wasm_bindgen]
-extern "C" {
-    /// The constructor's config object (see `AgentSessionConfig` in the TypeScript declarations).
-    #[wasm_bindgen(typescript_type = "AgentSessionConfig")]
-    pub type JsAgentSessionConfig;
-    /// The hooks object (see `AgentSessionHooks`).
-    #[wasm_bindgen(typescript_type = "AgentSessionHooks")]
-    pub type JsAgentSessionHooks;
-    /// The argument of `send` (see `OutgoingMessage`).
-    #[wasm_bindgen(typescript_type = "OutgoingMessage")]
-    pub type JsOutgoingMessage;
-    /// A customer id: string or number, as the server sent it.
-    #[wasm_bindgen(typescript_type = "CustomerId")]
-    pub type JsCustomerId;
-    /// `Customer[]`.
-    #[wasm_bindgen(typescript_type = "Customer[]")]
-    pub type JsCustomerList;
-    /// `SessionStats`.
-    #[wasm_bindgen(typescript_type = "SessionStats")]
-    pub type JsSessionStats;
-    /// `ConnectionState`.
-    #[wasm_bindgen(typescript_type = "ConnectionState")]
-    pub type JsConnectionState;
 }
 
 /// One customer-service agent's connection to the chat server: the WebSocket, the heartbeat, the

@@ -3,11 +3,15 @@
 //! a restart and a crash never leaves a half-written row.
 
 mod accounts;
+mod seed;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Mutex;
+
+pub use seed::DEFAULT_AGENTS;
+use seed::DEFAULT_PHRASES;
 
 /// Who wrote a stored message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,25 +138,6 @@ pub struct Delivery {
     /// The message.
     pub message: StoredMessage,
 }
-
-/// Phrases seeded into a new store: what a customer-service desk says every day.
-const DEFAULT_PHRASES: &[(&str, &str)] = &[
-    ("您好，很高兴为您服务，请问有什么可以帮您？", "问候"),
-    ("请稍等，我马上为您查询。", "常用"),
-    ("感谢您的耐心等待。", "常用"),
-    ("请提供您的订单号，方便我为您核实。", "订单"),
-    ("您的问题已记录，我们会在24小时内回复您。", "售后"),
-    ("退款将在3-5个工作日内原路退回。", "售后"),
-    ("请问还有其他可以帮您的吗？", "结束"),
-    ("感谢您的咨询，祝您生活愉快！", "结束"),
-    ("Hello, how can I help you today?", "greeting"),
-    ("Thank you for waiting, one moment please.", "common"),
-];
-
-/// Agents seeded into a new store: `(id, name, role)`. They have no password until one is set
-/// (`kefu-server passwd`), except in demo mode, where each one's password is its id.
-pub const DEFAULT_AGENTS: &[(&str, &str, &str)] =
-    &[("xiaoming", "小明", "agent"), ("xiaohong", "小红", "agent"), ("kf001", "客服001", "agent"), ("zhuguan", "主管", "supervisor")];
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and seeds a new one.
