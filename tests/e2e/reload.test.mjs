@@ -46,16 +46,22 @@ const outboxHasMessages = () => new Promise((resolve) => {
   };
 });
 
-test('a reply sent while the server is down survives a reload and arrives exactly once', async () => {
-  // The console page comes from a second server, so it still loads while the chat server is down.
+/** A console served by a second server (so its page still loads while the chat server is down),
+ * in a conversation with a visitor, and then the chat server killed. */
+async function talkingThenServerDown(kfId, userId) {
   const pages = await ServerProcess.start();
-  const a = await agent(browser, pages, 'outbox-agent', '&server=' + encodeURIComponent(server.base));
-  const v = await visitor(browser, server, 'outbox-v', 'O');
+  const a = await agent(browser, pages, kfId, '&server=' + encodeURIComponent(server.base));
+  const v = await visitor(browser, server, userId, 'V');
   await waitingCount(a, 1);
   await answerOldest(a, true);
   await chatHas(a, '用户已接入');
   await server.kill();
   await a.waitForSelector('#conn-chip[data-state="reconnecting"]', { timeout: 15000 });
+  return { pages, a, v };
+}
+
+test('a reply sent while the server is down survives a reload and arrives exactly once', async () => {
+  const { pages, a, v } = await talkingThenServerDown('outbox-agent', 'outbox-v');
   await agentSays(a, '服务器断开时写的回复');
   await a.waitForSelector('.kefu-msg-status[data-status="held"]');
   await a.waitForFunction(outboxHasMessages, null, { timeout: 5000 });
@@ -75,14 +81,7 @@ test('a reply sent while the server is down survives a reload and arrives exactl
 });
 
 test('replies left unsent by a crashed tab are delivered once by the next load', async () => {
-  const pages = await ServerProcess.start();
-  const a = await agent(browser, pages, 'crash-agent', '&server=' + encodeURIComponent(server.base));
-  const v = await visitor(browser, server, 'crash-v', 'C');
-  await waitingCount(a, 1);
-  await answerOldest(a, true);
-  await chatHas(a, '用户已接入');
-  await server.kill();
-  await a.waitForSelector('#conn-chip[data-state="reconnecting"]', { timeout: 15000 });
+  const { pages, a, v } = await talkingThenServerDown('crash-agent', 'crash-v');
   await agentSays(a, '崩溃前的第一条');
   await agentSays(a, '崩溃前的第二条');
   await a.waitForFunction(outboxHasMessages, null, { timeout: 5000 });
