@@ -187,6 +187,48 @@ async fn after_the_grace_period_conversations_go_to_another_agent() {
 }
 
 #[tokio::test]
+async fn a_customer_who_left_is_ended_and_never_offered_to_the_next_agent() {
+    let s = Server::start_with(|c| c.grace_ms = 300).await;
+    let mut a = s.agent("la").await;
+    let mut v = s.visitor("left1", "V").await;
+    a.recv_until(status(2)).await;
+    a.send(json!({"respStatus": 2, "kfId": "la", "userId": "left1", "userName": "V"})).await;
+    v.recv_until(vstate("assigned")).await;
+    v.close().await; // the customer closes their page
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(s.hub.visitor_count(), 0, "gone after the grace period: conversation ended, forgotten");
+    let mut b = s.agent("lb").await;
+    a.close().await;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await; // the agent's grace period too
+    b.silent(300).await; // no ghost is offered
+    assert!(s.hub.store().open_conversations().unwrap().is_empty(), "the conversation is ended in the store");
+}
+
+#[tokio::test]
+async fn a_waiting_customer_without_a_socket_is_offered_only_once_back() {
+    let s = Server::start_with(|c| c.grace_ms = 5_000).await;
+    let mut v = s.visitor("away1", "V").await;
+    v.recv_until(vstate("waiting")).await;
+    v.close().await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut a = s.agent("wa").await;
+    a.silent(300).await;
+    let _back = s.visitor("away1", "V").await;
+    assert_eq!(a.recv_until(status(2)).await["data"]["id"], "away1");
+}
+
+#[tokio::test]
+async fn customers_who_come_and_go_are_forgotten() {
+    let s = Server::start_with(|c| c.grace_ms = 200).await;
+    for i in 0..50 {
+        let v = s.visitor(&format!("passing{i}"), "P").await;
+        v.close().await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(s.hub.visitor_count(), 0);
+}
+
+#[tokio::test]
 async fn a_newer_socket_replaces_the_older_one() {
     let s = Server::start().await;
     let mut a1 = s.agent("dup").await;

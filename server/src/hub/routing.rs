@@ -6,7 +6,8 @@ use super::{err, now_ms, Hub, HubError};
 use crate::protocol as p;
 
 impl State {
-    /// Offers a waiting visitor to the least busy online agent who has not declined them.
+    /// Offers a waiting visitor who is connected to the least busy online agent who has not declined
+    /// them.
     pub(super) fn offer(&mut self, user_id: &str) {
         let Some(v) = self.visitors.get(user_id) else { return };
         if v.state != VState::Waiting {
@@ -16,6 +17,9 @@ impl State {
             if self.agents.get(kf).is_some_and(|a| a.conn.is_some()) {
                 return; // still offered to someone online
             }
+        }
+        if v.conn.is_none() {
+            return; // gone (for now): offered again if they come back within the grace period
         }
         // Load = conversations + offers still open, so a burst of visitors spreads out.
         let offers = |kf: &str| self.visitors.values().filter(|w| w.state == VState::Waiting && w.offered_to.as_deref() == Some(kf)).count();

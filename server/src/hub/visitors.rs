@@ -70,7 +70,10 @@ impl Hub {
                 st.to_visitor(user_id, first);
                 st.offer(user_id);
             }
-            VState::Waiting => st.to_visitor(user_id, p::visitor_status("waiting", None, None, "正在为您接入客服，请稍候。")),
+            VState::Waiting => {
+                st.to_visitor(user_id, p::visitor_status("waiting", None, None, "正在为您接入客服，请稍候。"));
+                st.offer(user_id); // not offered while they were gone
+            }
             VState::Ended => {}
         }
         tracing::info!(user_id, conn = id, "visitor connected");
@@ -89,19 +92,33 @@ impl Hub {
         Some(v.epoch)
     }
 
-    /// A waiting visitor who did not come back within the grace period leaves the queue.
+    /// A visitor who did not come back within the grace period is gone: out of the queue (their
+    /// offer withdrawn), their conversation ended, and forgotten, so memory holds only customers
+    /// who are here or may still come back.
     pub fn visitor_grace_expired(&self, user_id: &str, epoch: u64) {
         let mut st = self.st();
         let Some(v) = st.visitors.get(user_id) else { return };
-        if v.epoch != epoch || v.conn.is_some() || v.state != VState::Waiting {
+        if v.epoch != epoch || v.conn.is_some() {
             return;
         }
-        let offered = v.offered_to.clone();
+        let (state, offered) = (v.state.clone(), v.offered_to.clone());
         st.queue.retain(|u| u != user_id);
         if let Some(kf) = offered {
             st.withdraw(&kf, user_id, "customer left");
         }
+        if let VState::Assigned { kf_id, conversation } = state {
+            let _ = self.store.end_conversation(conversation, now_ms());
+            if let Some(a) = st.agents.get_mut(&kf_id) {
+                a.conversations.remove(user_id);
+            }
+            tracing::info!(user_id, kf_id, "customer left; conversation ended");
+        }
         st.visitors.remove(user_id);
+    }
+
+    /// Customers the routing hub holds now (here, or gone for less than the grace period).
+    pub fn visitor_count(&self) -> usize {
+        self.st().visitors.len()
     }
 
     /// A visitor's message: stored (once per `msg_id`), then to the assigned agent or kept in the

@@ -16,6 +16,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub struct Server {
     pub base: String,
+    /// The routing hub, to look inside (how many customers it holds).
+    pub hub: std::sync::Arc<kefu_server::hub::Hub>,
     pub dir: PathBuf,
     /// Agent tokens by kfId (a login hashes a password: done once per agent).
     tokens: Mutex<HashMap<String, String>>,
@@ -41,6 +43,7 @@ impl Server {
         cfg.www_dir = dir.join("www");
         tweak(&mut cfg);
         let st = state(cfg).unwrap();
+        let hub = st.hub.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("127.0.0.1:{}", listener.local_addr().unwrap().port());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -51,7 +54,7 @@ impl Server {
             .await
             .unwrap();
         });
-        Server { base, dir, tokens: Mutex::new(HashMap::new()), stop: Some(tx), task: Some(task), _tmp: None }
+        Server { base, hub, dir, tokens: Mutex::new(HashMap::new()), stop: Some(tx), task: Some(task), _tmp: None }
     }
 
     pub async fn stop(mut self) -> Option<tempfile::TempDir> {
