@@ -34,7 +34,8 @@ pub struct Config {
     /// Largest image upload, in bytes.
     #[arg(long, env = "KEFU_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024)]
     pub max_upload_bytes: usize,
-    /// Most simultaneous conversations per agent; a transfer to a fuller agent fails as busy.
+    /// Most simultaneous conversations per agent (open offers count): nobody is offered to an agent
+    /// at the cap, and a transfer to them fails as busy.
     #[arg(long, env = "KEFU_MAX_CONVERSATIONS", default_value_t = 20)]
     pub max_conversations: usize,
     /// Minutes an agent's sign-in token is valid (a shift); the console asks to sign in again after.

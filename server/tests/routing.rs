@@ -218,6 +218,22 @@ async fn a_waiting_customer_without_a_socket_is_offered_only_once_back() {
 }
 
 #[tokio::test]
+async fn nobody_is_offered_to_an_agent_at_the_cap_and_the_queue_moves_when_one_frees_up() {
+    let s = Server::start_with(|c| c.max_conversations = 1).await;
+    let mut a = s.agent("cap-a").await;
+    let mut v1 = s.visitor("cap1", "V1").await;
+    a.recv_until(status(2)).await;
+    a.send(json!({"respStatus": 2, "kfId": "cap-a", "userId": "cap1", "userName": "V1"})).await;
+    v1.recv_until(vstate("assigned")).await;
+    let mut v2 = s.visitor("cap2", "V2").await;
+    v2.recv_until(|f| f["type"] == "status" && f["text"].as_str().unwrap_or("").contains("客服忙")).await;
+    a.silent(300).await; // at the cap: no offer
+    let (code, _) = s.get("/overSession/overUser?kfId=cap-a&userId=cap1").await;
+    assert_eq!(code, 200);
+    assert_eq!(a.recv_until(status(2)).await["data"]["id"], "cap2", "offered the moment the agent frees up");
+}
+
+#[tokio::test]
 async fn customers_who_come_and_go_are_forgotten() {
     let s = Server::start_with(|c| c.grace_ms = 200).await;
     for i in 0..50 {

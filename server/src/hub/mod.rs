@@ -70,7 +70,8 @@ impl Hub {
     /// A hub over `store`.
     pub fn new(store: Arc<Store>, grace: Duration, max_conversations: usize) -> Arc<Hub> {
         let epoch = store.epoch().to_owned();
-        Arc::new(Hub { state: Mutex::new(State::default()), store, grace, max_conversations, epoch })
+        let state = State { max_conversations, ..State::default() };
+        Arc::new(Hub { state: Mutex::new(state), store, grace, max_conversations, epoch })
     }
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())

@@ -6,8 +6,8 @@ use super::{err, now_ms, Hub, HubError};
 use crate::protocol as p;
 
 impl State {
-    /// Offers a waiting visitor who is connected to the least busy online agent who has not declined
-    /// them.
+    /// Offers a waiting visitor who is connected to the least busy online agent under the
+    /// conversation cap who has not declined them.
     pub(super) fn offer(&mut self, user_id: &str) {
         let Some(v) = self.visitors.get(user_id) else { return };
         if v.state != VState::Waiting {
@@ -23,11 +23,13 @@ impl State {
         }
         // Load = conversations + offers still open, so a burst of visitors spreads out.
         let offers = |kf: &str| self.visitors.values().filter(|w| w.state == VState::Waiting && w.offered_to.as_deref() == Some(kf)).count();
+        let cap = self.max_conversations;
         let mut candidates: Vec<(&String, usize)> = self
             .agents
             .iter()
             .filter(|(id, a)| a.conn.is_some() && !v.declined.contains(*id))
             .map(|(id, a)| (id, a.conversations.len() + offers(id)))
+            .filter(|(_, load)| *load < cap)
             .collect();
         candidates.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
         let pick = candidates.first().map(|(id, _)| (*id).clone());
@@ -49,6 +51,13 @@ impl State {
                     self.to_visitor(user_id, p::visitor_status("waiting", None, None, "客服忙，请稍候，我们会尽快为您接入。"));
                 }
             }
+        }
+    }
+
+    /// Offers every waiting customer who has no open offer, oldest first (an agent freed up).
+    pub(super) fn offer_waiting(&mut self) {
+        for u in self.queue.clone() {
+            self.offer(&u);
         }
     }
 
@@ -108,6 +117,7 @@ impl Hub {
         let kf_name = st.agent_name(kf_id);
         st.to_visitor(user_id, p::visitor_status("assigned", Some(kf_id), Some(&kf_name), &format!("已为您转接至客服 {kf_name}")));
         tracing::info!(from, to = kf_id, user_id, "transfer accepted");
+        st.offer_waiting(); // the first agent has room again
         Ok(())
     }
 
@@ -153,6 +163,7 @@ impl Hub {
             a.conversations.remove(user_id);
         }
         st.to_visitor(user_id, p::visitor_status("ended", Some(kf_id), None, "会话已结束，感谢您的咨询。"));
+        st.offer_waiting(); // the agent has room again
         Ok(())
     }
 }

@@ -66,6 +66,8 @@ pub(super) struct State {
     /// Waiting visitor ids, oldest first.
     pub(super) queue: Vec<String>,
     pub(super) next_conn: u64,
+    /// Most conversations (open offers included) an agent is offered.
+    pub(super) max_conversations: usize,
 }
 
 impl State {

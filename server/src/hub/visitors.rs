@@ -114,6 +114,7 @@ impl Hub {
             tracing::info!(user_id, kf_id, "customer left; conversation ended");
         }
         st.visitors.remove(user_id);
+        st.offer_waiting(); // an agent may have room again
     }
 
     /// Customers the routing hub holds now (here, or gone for less than the grace period).
