@@ -58,6 +58,7 @@
       else if (f.type === 'status') {
         if (f.resume) localStorage.setItem(secretKey, f.resume);
         status.textContent = f.text; status.dataset.conversation = f.state; line('system', f.text);
+        if (f.position) status.dataset.position = f.position; else delete status.dataset.position; // place in the queue
       }
       else if (f.type === 'error') line('system', '错误：' + f.error);
     };

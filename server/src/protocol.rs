@@ -150,10 +150,20 @@ pub fn visitor_status(state: &str, kf_id: Option<&str>, kf_name: Option<&str>, t
     json!({"type": "status", "state": state, "kfId": kf_id, "kfName": kf_name, "text": text}).to_string()
 }
 
-/// Server → visitor: the first status of a new customer id, with the resume secret the page must
-/// keep (`?resume=` on every later connection).
-pub fn visitor_welcome(text: &str, resume: &str) -> String {
-    json!({"type": "status", "state": "waiting", "kfId": null, "kfName": null, "text": text, "resume": resume}).to_string()
+/// Server → visitor: still waiting, at `position` in the queue (1 = next), with an estimated wait
+/// from recent handling times (`null` until there are any); `resume` only in a new customer id's
+/// first frame: the secret the page must keep (`?resume=` on every later connection).
+pub fn visitor_waiting(position: usize, eta_seconds: Option<u64>, resume: Option<&str>) -> String {
+    let ahead = position.saturating_sub(1);
+    let mut text = if ahead == 0 { "正在为您接入客服，您是下一位。".to_owned() } else { format!("正在为您接入客服，您前面还有 {ahead} 位。") };
+    if let Some(eta) = eta_seconds {
+        text.push_str(&format!("预计等待约 {} 分钟。", eta.div_ceil(60)));
+    }
+    let mut f = json!({"type": "status", "state": "waiting", "kfId": null, "kfName": null, "text": text, "position": position, "etaSeconds": eta_seconds});
+    if let Some(secret) = resume {
+        f["resume"] = secret.into();
+    }
+    f.to_string()
 }
 
 /// Server → visitor: an agent's message, numbered for replay (`?lastSeq=` on reconnect).

@@ -234,6 +234,34 @@ async fn nobody_is_offered_to_an_agent_at_the_cap_and_the_queue_moves_when_one_f
 }
 
 #[tokio::test]
+async fn waiting_customers_are_told_their_place_and_an_estimate_from_recent_handling() {
+    let s = Server::start_with(|c| c.grace_ms = 200).await;
+    let mut v1 = s.visitor("q1", "Q1").await;
+    let first = v1.recv().await;
+    assert_eq!((first["position"].as_u64(), first["etaSeconds"].is_null()), (Some(1), true), "no history: no estimate");
+    let mut v2 = s.visitor("q2", "Q2").await;
+    assert_eq!(v2.recv().await["position"], 2);
+    let mut v3 = s.visitor("q3", "Q3").await;
+    let third = v3.recv().await;
+    assert_eq!(third["position"], 3);
+    assert!(third["text"].as_str().unwrap().contains("前面还有 2 位"), "{third}");
+    v1.close().await; // gone: after the grace period the queue moves up
+    assert_eq!(v2.recv_until(|f| f["position"].is_u64()).await["position"], 1);
+    assert_eq!(v3.recv_until(|f| f["position"].is_u64()).await["position"], 2);
+    // One conversation handled (accepted, then ended): the next estimates use its handling time.
+    let mut a = s.agent("qa").await;
+    a.recv_until(status(2)).await;
+    a.send(json!({"respStatus": 2, "kfId": "qa", "userId": "q2", "userName": "Q2"})).await;
+    v2.recv_until(vstate("assigned")).await;
+    assert_eq!(v3.recv_until(|f| f["position"].is_u64()).await["position"], 1, "moved up when q2 was accepted");
+    let (code, _) = s.get("/overSession/overUser?kfId=qa&userId=q2").await;
+    assert_eq!(code, 200);
+    let mut v4 = s.visitor("q4", "Q4").await;
+    let f = v4.recv().await;
+    assert!(f["etaSeconds"].as_u64().is_some_and(|e| e >= 1), "an estimate now: {f}");
+}
+
+#[tokio::test]
 async fn customers_who_come_and_go_are_forgotten() {
     let s = Server::start_with(|c| c.grace_ms = 200).await;
     for i in 0..50 {

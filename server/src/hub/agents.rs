@@ -134,11 +134,14 @@ impl Hub {
                 v.offered_to = None;
                 v.declined.clear();
                 v.told_waiting = false;
+                v.told_position = None;
+                st.conversation_over(&u, now_ms());
                 st.queue.push(u.clone());
                 st.to_visitor(&u, p::visitor_status("waiting", None, None, "客服已离线，正在为您转接其他客服。"));
                 st.offer(&u);
             }
         }
+        st.tell_positions();
     }
 
     /// A frame from agent `kf_id`. Returns a reply for the agent's socket (pong) or an error

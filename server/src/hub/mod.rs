@@ -124,6 +124,7 @@ impl Hub {
                     held: Vec::new(),
                     transfer: None,
                     told_waiting: false,
+                    told_position: None,
                 },
             );
         }

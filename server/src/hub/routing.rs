@@ -82,6 +82,8 @@ impl Hub {
         v.state = VState::Assigned { kf_id: kf_id.to_owned(), conversation };
         let name = v.user_name.clone();
         st.queue.retain(|u| u != user_id);
+        st.conversation_started(user_id, now);
+        st.tell_positions();
         if let Some(o) = other_offer {
             st.withdraw(&o, user_id, "accepted by another agent");
         }
@@ -159,6 +161,7 @@ impl Hub {
         v.state = VState::Ended;
         v.transfer = None;
         let _ = self.store.end_conversation(conversation, now_ms());
+        st.conversation_over(user_id, now_ms());
         if let Some(a) = st.agents.get_mut(kf_id) {
             a.conversations.remove(user_id);
         }

@@ -2,6 +2,10 @@
 //! reaches a socket (now, or held for the next one).
 
 use super::Out;
+use crate::protocol as p;
+
+/// Handling times kept for the estimates.
+const HANDLED_KEPT: usize = 20;
 use std::collections::{HashMap, HashSet};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -57,6 +61,8 @@ pub(super) struct VisitorSlot {
     pub(super) held: Vec<(Option<u64>, String)>,
     pub(super) transfer: Option<Transfer>,
     pub(super) told_waiting: bool,
+    /// The queue position this visitor was last told.
+    pub(super) told_position: Option<usize>,
 }
 
 #[derive(Default)]
@@ -68,6 +74,10 @@ pub(super) struct State {
     pub(super) next_conn: u64,
     /// Most conversations (open offers included) an agent is offered.
     pub(super) max_conversations: usize,
+    /// When each open conversation started (ms), for handling times.
+    pub(super) started: HashMap<String, i64>,
+    /// The latest handling times (ms), newest last, for the visitors' estimated wait.
+    pub(super) handled: std::collections::VecDeque<i64>,
 }
 
 impl State {
@@ -100,6 +110,48 @@ impl State {
                     let _ = c.tx.send(Out::Text(frame));
                 }
                 None => v.held.push((seq, frame)),
+            }
+        }
+    }
+
+    /// A conversation with `user_id` started now.
+    pub(super) fn conversation_started(&mut self, user_id: &str, now: i64) {
+        self.started.insert(user_id.to_owned(), now);
+    }
+
+    /// The conversation with `user_id` is over: its handling time counts for the estimates.
+    pub(super) fn conversation_over(&mut self, user_id: &str, now: i64) {
+        if let Some(t) = self.started.remove(user_id) {
+            self.handled.push_back((now - t).max(0));
+            if self.handled.len() > HANDLED_KEPT {
+                self.handled.pop_front();
+            }
+        }
+    }
+
+    /// Estimated wait at `position`: the mean recent handling time per online agent; `None` with no
+    /// history yet.
+    pub(super) fn eta_seconds(&self, position: usize) -> Option<u64> {
+        if self.handled.is_empty() {
+            return None;
+        }
+        let mean_ms = self.handled.iter().sum::<i64>() as f64 / self.handled.len() as f64;
+        let agents = self.agents.values().filter(|a| a.conn.is_some()).count().max(1) as f64;
+        Some((position as f64 * mean_ms / agents / 1000.0).ceil() as u64)
+    }
+
+    /// Tells every connected waiting visitor whose place in the queue changed their new place.
+    pub(super) fn tell_positions(&mut self) {
+        let queue = self.queue.clone();
+        for (i, u) in queue.iter().enumerate() {
+            let position = i + 1;
+            let changed = self.visitors.get(u).is_some_and(|v| v.conn.is_some() && v.told_position != Some(position));
+            if changed {
+                let frame = p::visitor_waiting(position, self.eta_seconds(position), None);
+                if let Some(v) = self.visitors.get_mut(u) {
+                    v.told_position = Some(position);
+                }
+                self.to_visitor(u, frame);
             }
         }
     }

@@ -28,6 +28,7 @@ impl Hub {
             held: Vec::new(),
             transfer: None,
             told_waiting: false,
+            told_position: None,
         });
         if let Some(old) = v.conn.take() {
             let _ = old.tx.send(Out::Close(4409, "replaced by a newer connection".into()));
@@ -62,20 +63,23 @@ impl Hub {
             }
             VState::Waiting if is_new => {
                 st.queue.push(user_id.to_owned());
-                let text = "正在为您接入客服，请稍候。";
-                let first = match resume {
-                    Some(secret) => p::visitor_welcome(text, secret),
-                    None => p::visitor_status("waiting", None, None, text),
-                };
+                let position = st.queue.len();
+                let first = p::visitor_waiting(position, st.eta_seconds(position), resume);
+                if let Some(v) = st.visitors.get_mut(user_id) {
+                    v.told_position = Some(position);
+                }
                 st.to_visitor(user_id, first);
                 st.offer(user_id);
             }
             VState::Waiting => {
-                st.to_visitor(user_id, p::visitor_status("waiting", None, None, "正在为您接入客服，请稍候。"));
+                if let Some(v) = st.visitors.get_mut(user_id) {
+                    v.told_position = None; // told again below, on this socket
+                }
                 st.offer(user_id); // not offered while they were gone
             }
             VState::Ended => {}
         }
+        st.tell_positions();
         tracing::info!(user_id, conn = id, "visitor connected");
         id
     }
@@ -108,6 +112,7 @@ impl Hub {
         }
         if let VState::Assigned { kf_id, conversation } = state {
             let _ = self.store.end_conversation(conversation, now_ms());
+            st.conversation_over(user_id, now_ms());
             if let Some(a) = st.agents.get_mut(&kf_id) {
                 a.conversations.remove(user_id);
             }
@@ -115,6 +120,7 @@ impl Hub {
         }
         st.visitors.remove(user_id);
         st.offer_waiting(); // an agent may have room again
+        st.tell_positions();
     }
 
     /// Customers the routing hub holds now (here, or gone for less than the grace period).
@@ -154,8 +160,11 @@ impl Hub {
                     v.told_waiting = false;
                 }
                 st.queue.push(user_id.to_owned());
-                st.to_visitor(user_id, p::visitor_status("waiting", None, None, "正在为您接入客服，请稍候。"));
+                if let Some(v) = st.visitors.get_mut(user_id) {
+                    v.told_position = None;
+                }
                 st.offer(user_id);
+                st.tell_positions();
             }
         }
         Ok(true)
