@@ -5,15 +5,6 @@ mod support;
 use serde_json::json;
 use support::*;
 
-async fn assigned(s: &Server, kf: &str, user: &str) -> (Peer, Peer) {
-    let mut a = s.agent(kf).await;
-    let mut v = s.visitor(user, "V").await;
-    a.recv_until(status(2)).await;
-    a.send(json!({"respStatus": 2, "kfId": kf, "userId": user, "userName": "V"})).await;
-    v.recv_until(vstate("assigned")).await;
-    (a, v)
-}
-
 #[tokio::test]
 async fn hello_offers_the_extensions_with_an_epoch() {
     let s = Server::start().await;

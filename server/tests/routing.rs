@@ -189,11 +189,7 @@ async fn after_the_grace_period_conversations_go_to_another_agent() {
 #[tokio::test]
 async fn a_customer_who_left_is_ended_and_never_offered_to_the_next_agent() {
     let s = Server::start_with(|c| c.grace_ms = 300).await;
-    let mut a = s.agent("la").await;
-    let mut v = s.visitor("left1", "V").await;
-    a.recv_until(status(2)).await;
-    a.send(json!({"respStatus": 2, "kfId": "la", "userId": "left1", "userName": "V"})).await;
-    v.recv_until(vstate("assigned")).await;
+    let (a, v) = assigned(&s, "la", "left1").await;
     v.close().await; // the customer closes their page
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     assert_eq!(s.hub.visitor_count(), 0, "gone after the grace period: conversation ended, forgotten");
@@ -220,11 +216,7 @@ async fn a_waiting_customer_without_a_socket_is_offered_only_once_back() {
 #[tokio::test]
 async fn nobody_is_offered_to_an_agent_at_the_cap_and_the_queue_moves_when_one_frees_up() {
     let s = Server::start_with(|c| c.max_conversations = 1).await;
-    let mut a = s.agent("cap-a").await;
-    let mut v1 = s.visitor("cap1", "V1").await;
-    a.recv_until(status(2)).await;
-    a.send(json!({"respStatus": 2, "kfId": "cap-a", "userId": "cap1", "userName": "V1"})).await;
-    v1.recv_until(vstate("assigned")).await;
+    let (mut a, _v1) = assigned(&s, "cap-a", "cap1").await;
     let mut v2 = s.visitor("cap2", "V2").await;
     v2.recv_until(|f| f["type"] == "status" && f["text"].as_str().unwrap_or("").contains("客服忙")).await;
     a.silent(300).await; // at the cap: no offer

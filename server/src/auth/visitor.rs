@@ -34,9 +34,8 @@ pub fn admit(auth: &Auth, store: &Store, user_id: &str, resume: Option<&str>, si
     if let Some(sig) = sig {
         let key = auth.visitor_id_key.as_deref().ok_or("this server does not accept signed visitor ids")?;
         let sig = hex::decode(sig).map_err(|_| "the visitor id signature is not hex")?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
-        mac.update(user_id.as_bytes());
-        return mac.verify_slice(&sig).map(|_| VisitorAccess::Signed).map_err(|_| "the visitor id signature is wrong");
+        return id_mac(key, user_id)
+            .verify_slice(&sig).map(|_| VisitorAccess::Signed).map_err(|_| "the visitor id signature is wrong");
     }
     match store.visitor_secret(user_id) {
         Ok(Some(hash)) => {
@@ -60,9 +59,14 @@ pub fn admit(auth: &Auth, store: &Store, user_id: &str, resume: Option<&str>, si
     }
 }
 
-/// The signature a host site sends for `user_id` (for tests and the docs' example).
-pub fn sign_visitor_id(key: &[u8], user_id: &str) -> String {
+/// HMAC-SHA256 of `user_id` under the site key.
+fn id_mac(key: &[u8], user_id: &str) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(user_id.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    mac
+}
+
+/// The signature a host site sends for `user_id` (for tests and the docs' example).
+pub fn sign_visitor_id(key: &[u8], user_id: &str) -> String {
+    hex::encode(id_mac(key, user_id).finalize().into_bytes())
 }

@@ -12,7 +12,6 @@ mod visitors;
 
 use crate::store::{OpenConversation, Store};
 use state::{AgentSlot, State, VState, VisitorSlot};
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc::UnboundedSender;
@@ -61,7 +60,6 @@ pub struct Hub {
     state: Mutex<State>,
     store: Arc<Store>,
     grace: Duration,
-    max_conversations: usize,
     /// The store's identity; delivery sequence numbers are durable within it.
     epoch: String,
 }
@@ -71,7 +69,7 @@ impl Hub {
     pub fn new(store: Arc<Store>, grace: Duration, max_conversations: usize) -> Arc<Hub> {
         let epoch = store.epoch().to_owned();
         let state = State { max_conversations, ..State::default() };
-        Arc::new(Hub { state: Mutex::new(state), store, grace, max_conversations, epoch })
+        Arc::new(Hub { state: Mutex::new(state), store, grace, epoch })
     }
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -112,21 +110,7 @@ impl Hub {
                     }
                 }
             }
-            st.visitors.insert(
-                user_id,
-                VisitorSlot {
-                    user_name,
-                    conn: None,
-                    epoch: 1,
-                    state: VState::Assigned { kf_id, conversation },
-                    offered_to: None,
-                    declined: HashSet::new(),
-                    held: Vec::new(),
-                    transfer: None,
-                    told_waiting: false,
-                    told_position: None,
-                },
-            );
+            st.visitors.insert(user_id, VisitorSlot::new(user_name, 1, VState::Assigned { kf_id, conversation }));
         }
         tracing::info!(conversations = st.visitors.len(), agents = restored.len(), "routing restored from the store");
         restored.into_iter().map(|k| (k, 1)).collect()

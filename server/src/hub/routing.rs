@@ -138,7 +138,7 @@ impl Hub {
             return Err(err(400, "cannot transfer to yourself"));
         }
         let target = st.agents.get(to_kf_id).filter(|a| a.conn.is_some()).ok_or_else(|| err(409, format!("目标客服 {to_kf_id} 不在线")))?;
-        if target.conversations.len() >= self.max_conversations {
+        if target.conversations.len() >= st.max_conversations {
             return Err(err(409, format!("目标客服 {to_kf_id} 忙碌（{} 个会话）", target.conversations.len())));
         }
         let name = v.user_name.clone();

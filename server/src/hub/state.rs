@@ -65,6 +65,24 @@ pub(super) struct VisitorSlot {
     pub(super) told_position: Option<usize>,
 }
 
+impl VisitorSlot {
+    /// A customer not connected yet, in `state`, at disconnect epoch `epoch`.
+    pub(super) fn new(user_name: String, epoch: u64, state: VState) -> VisitorSlot {
+        VisitorSlot {
+            user_name,
+            conn: None,
+            epoch,
+            state,
+            offered_to: None,
+            declined: HashSet::new(),
+            held: Vec::new(),
+            transfer: None,
+            told_waiting: false,
+            told_position: None,
+        }
+    }
+}
+
 #[derive(Default)]
 pub(super) struct State {
     pub(super) agents: HashMap<String, AgentSlot>,

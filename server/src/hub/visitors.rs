@@ -5,7 +5,6 @@ use super::state::{Conn, VState, VisitorSlot};
 use super::{err, now_ms, Hub, HubError, Out};
 use crate::protocol as p;
 use crate::store::Sender as By;
-use std::collections::HashSet;
 use tokio::sync::mpsc::UnboundedSender;
 
 impl Hub {
@@ -18,18 +17,7 @@ impl Hub {
         st.next_conn += 1;
         let id = st.next_conn;
         let is_new = !st.visitors.contains_key(user_id);
-        let v = st.visitors.entry(user_id.to_owned()).or_insert_with(|| VisitorSlot {
-            user_name: user_name.to_owned(),
-            conn: None,
-            epoch: 0,
-            state: VState::Waiting,
-            offered_to: None,
-            declined: HashSet::new(),
-            held: Vec::new(),
-            transfer: None,
-            told_waiting: false,
-            told_position: None,
-        });
+        let v = st.visitors.entry(user_id.to_owned()).or_insert_with(|| VisitorSlot::new(user_name.to_owned(), 0, VState::Waiting));
         if let Some(old) = v.conn.take() {
             let _ = old.tx.send(Out::Close(4409, "replaced by a newer connection".into()));
         }

@@ -147,6 +147,16 @@ impl Server {
     }
 }
 
+/// Agent `kf` connected and in a conversation with a new customer `user` (accepted from the offer).
+pub async fn assigned(s: &Server, kf: &str, user: &str) -> (Peer, Peer) {
+    let mut a = s.agent(kf).await;
+    let mut v = s.visitor(user, "V").await;
+    a.recv_until(status(2)).await;
+    a.send(json!({"respStatus": 2, "kfId": kf, "userId": user, "userName": "V"})).await;
+    v.recv_until(vstate("assigned")).await;
+    (a, v)
+}
+
 /// The seeded supervisor; in demo mode (on in the tests) its password is its id.
 pub const SUPERVISOR: &str = "zhuguan";
 
