@@ -18,6 +18,7 @@ pub const HOOKS: &[&str] = &[
     "onMessageRestored",
     "onMessageSaved",
     "onFrameRejected",
+    "onOtherTabAction",
     "onLog",
 ];
 
@@ -37,4 +38,5 @@ pub const OPTIONS: &[&str] = &[
     "logLevel",
     "watchPage",
     "durableOutbox",
+    "shareAcrossTabs",
 ];

@@ -90,6 +90,9 @@ pub enum Input<V> {
     /// Messages an earlier page load kept in durable storage, oldest first: they are sent before
     /// anything typed since, under their own ids.
     Restore(Vec<PersistedMessage>),
+    /// A chat message another tab of this agent accepted (and, with a durable outbox, stored),
+    /// sent here under its own id because this session owns the shared socket.
+    Relay(PersistedMessage),
     /// The agent sends a chat message.
     Send {
         /// The customer.

@@ -58,6 +58,19 @@ export interface AgentSessionConfig {
    * `send()` never throws for it. Default false.
    */
   durableOutbox?: boolean;
+  /**
+   * One socket for every tab of this browser that runs a session for the same server and agent.
+   * The tabs elect a leader with the Web Locks API; it owns the socket and shares it over a
+   * BroadcastChannel. Every tab's hooks hear the same events (`state`, `waiting` and
+   * `pendingTransfers` answer the leader's view), and an action or `send()` in any tab goes
+   * through the leader (`onOtherTabAction` tells the other tabs about it). When the leader tab
+   * closes, calls `close()` or crashes, another tab owns the socket at once, restores the durable
+   * outbox (turn on `durableOutbox` too, so nothing in flight is lost) and asks the server only for
+   * frames after the last one the tabs saw. Where Web Locks or BroadcastChannel are missing, a
+   * warning is logged and the tab uses its own socket (a server that allows one socket per agent
+   * then closes the older one: state `"replaced"`). Default false.
+   */
+  shareAcrossTabs?: boolean;
 }
 
 /** A customer named by the server. */
@@ -126,6 +139,18 @@ export interface FrameRejectedEvent {
   total: number;
 }
 
+/** `shareAcrossTabs`: what another tab of this agent did, so this one can show it too. */
+export interface OtherTabActionEvent {
+  /** The method the other tab called. */
+  action: "acceptCustomer" | "declineCustomer" | "acceptTransfer" | "rejectTransfer" | "send";
+  /** The customer. */
+  id: CustomerId;
+  /** The customer's name, when known. Untrusted: escape before rendering. */
+  userName: string | null;
+  /** For `send`: the text the agent sent. Never insert as HTML. */
+  content?: string;
+}
+
 /** Callbacks for the UI layer; all optional. A hook that throws is logged and ignored. */
 export interface AgentSessionHooks {
   /** The connection state changed. */
@@ -154,6 +179,8 @@ export interface AgentSessionHooks {
   onMessageSaved?(e: { localId: number }): void;
   /** A malformed frame was skipped; the session stays up. */
   onFrameRejected?(e: FrameRejectedEvent): void;
+  /** `shareAcrossTabs`: another tab of this agent answered a customer or sent a message. */
+  onOtherTabAction?(e: OtherTabActionEvent): void;
   /** Log lines at or above `logLevel`; without this hook they go to the console. */
   onLog?(e: { level: "error" | "warn" | "info" | "debug"; message: string }): void;
 }

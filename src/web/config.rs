@@ -25,6 +25,8 @@ pub struct ShellConfig {
     pub log_level: Option<LogLevel>,
     /// Listen to `online`, `visibilitychange` and `pageshow`.
     pub watch_page: bool,
+    /// One socket for all the tabs of this server and agent (`shareAcrossTabs`).
+    pub share_tabs: bool,
 }
 
 fn invalid(msg: String) -> JsValue {
@@ -108,13 +110,14 @@ pub fn parse(cfg: &JsValue) -> Result<ShellConfig, JsValue> {
     };
     let watch_page = flag(cfg, "watchPage", true)?;
     session.durable_outbox = flag(cfg, "durableOutbox", false)?;
+    let share_tabs = flag(cfg, "shareAcrossTabs", false)?;
     session.validate().map_err(invalid)?;
     let server = match string(cfg, "serverUrl")? {
         Some(s) => s,
         None => page_origin().ok_or_else(|| invalid("serverUrl is required outside a web page".into()))?,
     };
     let socket_url = socket_url(&server, &kf_id)?;
-    Ok(ShellConfig { session, socket_url, log_level, watch_page })
+    Ok(ShellConfig { session, socket_url, log_level, watch_page, share_tabs })
 }
 
 /// A message-id prefix that does not repeat across page loads (extension `ack`): a random number

@@ -35,49 +35,80 @@ impl Hooks {
     fn call(&self, name: &'static str, payload: impl FnOnce() -> JsValue) {
         let f = get(&self.obj, name);
         if let Some(f) = f.dyn_ref_fn() {
-            if let Err(e) = f.call1(&self.obj, &payload()) {
-                web_sys::console::error_3(&JsValue::from_str("[kefu] hook threw:"), &JsValue::from_str(name), &e);
+            self.invoke(name, f, &payload());
+        }
+    }
+
+    fn invoke(&self, name: &str, f: &Function, payload: &JsValue) {
+        if let Err(e) = f.call1(&self.obj, payload) {
+            web_sys::console::error_3(&JsValue::from_str("[kefu] hook threw:"), &JsValue::from_str(name), &e);
+        }
+    }
+
+    /// Calls the hook named `name` (one of the contract's hooks, else nothing) with `payload`:
+    /// for events another tab delivers.
+    pub fn call_named(&self, name: &str, payload: &JsValue) {
+        if let Some(name) = crate::contract::HOOKS.iter().find(|h| **h == name) {
+            if let Some(f) = get(&self.obj, name).dyn_ref_fn() {
+                self.invoke(name, f, payload);
             }
         }
     }
 
     /// Delivers a UI event to its hook.
     pub fn deliver(&self, e: &UiEvent<JsJson>) {
+        self.deliver_with(e, |name, payload| self.call(name, || payload()));
+    }
+
+    /// Delivers a UI event to its hook and hands its name and payload to `keep` first (the payload
+    /// is then built even if the hook is missing): for sharing it with other tabs.
+    pub fn deliver_keeping(&self, e: &UiEvent<JsJson>, keep: &mut dyn FnMut(&'static str, &JsValue)) {
+        let keep = std::cell::RefCell::new(keep);
+        self.deliver_with(e, |name, payload| {
+            let p = payload();
+            (keep.borrow_mut())(name, &p);
+            if let Some(f) = get(&self.obj, name).dyn_ref_fn() {
+                self.invoke(name, f, &p);
+            }
+        });
+    }
+
+    fn deliver_with(&self, e: &UiEvent<JsJson>, call: impl Fn(&'static str, &dyn Fn() -> JsValue)) {
         let s = JsValue::from_str;
         match e {
-            UiEvent::StateChanged(st) => self.call("onStateChange", || object(&[("state", name(st.as_str()))])),
-            UiEvent::Message(m) => self.call("onMessage", || m.0.clone()),
-            UiEvent::CustomerWaiting { offer, waiting } => self.call("onCustomerWaiting", || {
+            UiEvent::StateChanged(st) => call("onStateChange", &|| object(&[("state", name(st.as_str()))])),
+            UiEvent::Message(m) => call("onMessage", &|| m.0.clone()),
+            UiEvent::CustomerWaiting { offer, waiting } => call("onCustomerWaiting", &|| {
                 let p = who(&offer.data);
                 let _ = js_sys::Reflect::set(&p, &name("waiting"), &JsValue::from_f64(*waiting as f64));
                 p
             }),
-            UiEvent::QueueChanged(q) => self.call("onQueueChange", || object(&[("waiting", customers_to_js(q))])),
-            UiEvent::TransferRequest(t) => self.call("onTransferRequest", || {
+            UiEvent::QueueChanged(q) => call("onQueueChange", &|| object(&[("waiting", customers_to_js(q))])),
+            UiEvent::TransferRequest(t) => call("onTransferRequest", &|| {
                 let p = who(&t.data);
                 let _ = js_sys::Reflect::set(&p, &name("data"), &t.data.0);
                 p
             }),
-            UiEvent::TransferRejected(t) => self.call("onTransferRejected", || who(&t.data)),
-            UiEvent::Heartbeat => self.call("onHeartbeat", || object(&[])),
-            UiEvent::OfferWithdrawn { offer, reason } => self.call("onOfferWithdrawn", || {
+            UiEvent::TransferRejected(t) => call("onTransferRejected", &|| who(&t.data)),
+            UiEvent::Heartbeat => call("onHeartbeat", &|| object(&[])),
+            UiEvent::OfferWithdrawn { offer, reason } => call("onOfferWithdrawn", &|| {
                 let p = who(&offer.data);
                 let _ = js_sys::Reflect::set(&p, &name("reason"), &s(reason));
                 p
             }),
-            UiEvent::ExtensionsNegotiated(f) => self.call(
+            UiEvent::ExtensionsNegotiated(f) => call(
                 "onExtensions",
-                || object(&[("features", f.iter().map(|x| JsValue::from_str(x)).collect::<js_sys::Array>().into())]),
+                &|| object(&[("features", f.iter().map(|x| JsValue::from_str(x)).collect::<js_sys::Array>().into())]),
             ),
-            UiEvent::MessageStatus { local_id, status, reason } => self.call(
+            UiEvent::MessageStatus { local_id, status, reason } => call(
                 "onMessageStatus",
-                || object(&[
+                &|| object(&[
                     ("localId", JsValue::from_f64(*local_id as f64)),
                     ("status", name(status.as_str())),
                     ("reason", reason.as_deref().map(s).unwrap_or(JsValue::NULL)),
                 ]),
             ),
-            UiEvent::Restored { local_id, message } => self.call("onMessageRestored", || {
+            UiEvent::Restored { local_id, message } => call("onMessageRestored", &|| {
                 object(&[
                     ("localId", JsValue::from_f64(*local_id as f64)),
                     ("userId", scalar_to_js(&message.user_id)),
@@ -85,9 +116,9 @@ impl Hooks {
                     ("content", s(&message.content)),
                 ])
             }),
-            UiEvent::FrameRejected { error, total } => self.call(
+            UiEvent::FrameRejected { error, total } => call(
                 "onFrameRejected",
-                || object(&[("reason", s(error.class())), ("message", s(&error.message())), ("total", JsValue::from_f64(*total as f64))]),
+                &|| object(&[("reason", s(error.class())), ("message", s(&error.message())), ("total", JsValue::from_f64(*total as f64))]),
             ),
         }
     }

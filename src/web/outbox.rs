@@ -25,27 +25,29 @@ pub struct Outbox {
     store: OutboxStore,
     _on_saved: Closure<dyn FnMut(f64)>,
     _on_error: Closure<dyn FnMut(String)>,
-    _on_loaded: Closure<dyn FnMut(JsValue)>,
+    on_loaded: Option<Closure<dyn FnMut(JsValue)>>,
 }
 
 impl Outbox {
-    /// Opens the outbox for `key` (server socket URL and agent). `on_loaded` gets the messages an
-    /// earlier session kept (oldest first), `on_saved` each local id whose write committed,
-    /// `on_error` the reason storage is unavailable (once).
-    pub fn open(
-        key: &str,
-        on_loaded: impl FnMut(Vec<PersistedMessage>) + 'static,
-        on_saved: impl FnMut(u64) + 'static,
-        mut on_error: impl FnMut(String) + 'static,
-    ) -> Outbox {
+    /// Opens the outbox for `key` (server socket URL and agent): `on_saved` gets each local id
+    /// whose write committed, `on_error` the reason storage is unavailable (once).
+    pub fn open(key: &str, on_saved: impl FnMut(u64) + 'static, mut on_error: impl FnMut(String) + 'static) -> Outbox {
         let mut on_saved = on_saved;
         let on_saved = Closure::<dyn FnMut(f64)>::new(move |id: f64| on_saved(id as u64));
         let on_error = Closure::<dyn FnMut(String)>::new(move |why: String| on_error(why));
         let store = OutboxStore::new(key, on_saved.as_ref().unchecked_ref(), on_error.as_ref().unchecked_ref());
+        Outbox { store, _on_saved: on_saved, _on_error: on_error, on_loaded: None }
+    }
+
+    /// Loads what earlier sessions kept (oldest first) into `on_loaded`, once.
+    pub fn load(&mut self, on_loaded: impl FnMut(Vec<PersistedMessage>) + 'static) {
+        if self.on_loaded.is_some() {
+            return;
+        }
         let mut on_loaded = on_loaded;
         let on_loaded = Closure::<dyn FnMut(JsValue)>::new(move |records: JsValue| on_loaded(messages_of(&records)));
-        let _ = store.load().then(&on_loaded);
-        Outbox { store, _on_saved: on_saved, _on_error: on_error, _on_loaded: on_loaded }
+        let _ = self.store.load().then(&on_loaded);
+        self.on_loaded = Some(on_loaded);
     }
 
     /// Keeps `message` (its write starts now; `on_saved` reports the commit).

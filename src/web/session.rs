@@ -6,6 +6,8 @@
 //! the session (say `acceptCustomer` from `onCustomerWaiting`) feeds the core directly; the outputs
 //! that produces are queued behind the current ones and run by the outer drain, in FIFO order.
 
+mod share;
+
 use super::config::{parse, ShellConfig};
 use super::convert::{customers_to_js, js_to_scalar};
 use super::error::{kefu_error, session_error};
@@ -44,6 +46,8 @@ struct Inner {
     timer: RefCell<Option<Timer>>,
     page: RefCell<Option<PageWatch>>,
     outbox: RefCell<Option<Outbox>>,
+    share: RefCell<Option<Rc<share::Share>>>,
+    share_tabs: bool,
     hooks: Hooks,
     socket_url: String,
     log_level: Option<LogLevel>,
@@ -112,7 +116,7 @@ impl Inner {
                     o.remove(&msg_id);
                 }
             }
-            Output::Ui(e) => self.hooks.deliver(&e),
+            Output::Ui(e) => self.deliver(&e),
             Output::Log { level, message } => {
                 if self.log_level.is_some_and(|max| level <= max) {
                     self.hooks.log(level, &message);
@@ -153,24 +157,45 @@ impl Inner {
         })
     }
 
-    fn answer(&self, id: &JsValue, action: fn(Scalar) -> SessionInput) -> Result<(), JsValue> {
+    /// An answer to a waiting customer or a transfer: here, or by the tab that owns the socket.
+    fn answer(&self, op: &'static str, id: &JsValue, action: fn(Scalar) -> SessionInput) -> Result<(), JsValue> {
+        if let Some(sh) = self.following() {
+            return self.ask_leader(&sh, op, id);
+        }
+        let told = self.action_payload(op, id);
         let id = js_to_scalar(id).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "id must be a string or a number"))?;
-        self.feed(action(id)).map(|_| ())
+        self.feed(action(id))?;
+        if let Some(action) = told {
+            self.tell_tabs(&self.tab_id(), action);
+        }
+        Ok(())
+    }
+
+    /// Server socket URL (without its query) and agent: what the durable outbox and the tabs'
+    /// sharing are keyed by.
+    fn storage_key(&self) -> String {
+        [self.socket_url.split('?').next().unwrap_or_default(), "#", &self.core.borrow().config().kf_id].concat()
+    }
+
+    /// Restores what earlier sessions kept in the durable outbox (once).
+    fn load_outbox(&self) {
+        let me = self.me.clone();
+        if let Some(o) = self.outbox.borrow_mut().as_mut() {
+            o.load(move |kept| {
+                if let Some(inner) = me.upgrade() {
+                    let _ = inner.feed(Input::Restore(kept));
+                }
+            });
+        }
     }
 }
 
-/// The durable outbox of `inner`'s server and agent: what an earlier page kept is restored; each
-/// committed write is reported; storage trouble is one warning, and the session goes on in memory.
+/// The durable outbox of `inner`'s server and agent: each committed write is reported; storage
+/// trouble is one warning, and the session goes on in memory.
 fn open_outbox(inner: &Rc<Inner>) -> Outbox {
-    let key = [inner.socket_url.split('?').next().unwrap_or_default(), "#", &inner.core.borrow().config().kf_id].concat();
-    let (a, b, c) = (Rc::downgrade(inner), Rc::downgrade(inner), Rc::downgrade(inner));
+    let (b, c) = (Rc::downgrade(inner), Rc::downgrade(inner));
     Outbox::open(
-        &key,
-        move |kept| {
-            if let Some(inner) = a.upgrade() {
-                let _ = inner.feed(Input::Restore(kept));
-            }
-        },
+        &inner.storage_key(),
         move |local_id| {
             if let Some(inner) = b.upgrade() {
                 inner.hooks.saved(local_id);
@@ -199,7 +224,7 @@ impl AgentSession {
     /// any socket is opened. Call `connect()` to start.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsAgentSessionConfig, hooks: Option<JsAgentSessionHooks>) -> Result<AgentSession, JsValue> {
-        let ShellConfig { session, socket_url, log_level, watch_page } = parse(&config)?;
+        let ShellConfig { session, socket_url, log_level, watch_page, share_tabs } = parse(&config)?;
         let hooks = hooks.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
         if !hooks.is_undefined() && !hooks.is_null() && !hooks.is_object() {
             return Err(kefu_error(ErrorCode::InvalidConfig, "hooks must be an object of callbacks"));
@@ -212,6 +237,8 @@ impl AgentSession {
             timer: RefCell::new(None),
             page: RefCell::new(None),
             outbox: RefCell::new(None),
+            share: RefCell::new(None),
+            share_tabs,
             hooks: Hooks::new(hooks),
             socket_url,
             log_level,
@@ -229,6 +256,9 @@ impl AgentSession {
         }));
         if inner.core.borrow().config().durable_outbox {
             *inner.outbox.borrow_mut() = Some(open_outbox(&inner));
+            if !share_tabs {
+                inner.load_outbox(); // shared: the tab that gets the socket restores it
+            }
         }
         Ok(AgentSession { inner })
     }
@@ -244,6 +274,12 @@ impl AgentSession {
                 }
             }));
         }
+        if self.inner.share_tabs && self.inner.join_tabs() {
+            if self.inner.following().is_none() {
+                self.inner.event(Input::Connect); // this tab owns the socket
+            }
+            return;
+        }
         self.inner.event(Input::Connect);
     }
 
@@ -251,6 +287,7 @@ impl AgentSession {
     /// Held messages stay held and go out after the next `connect()`.
     pub fn close(&self) {
         self.inner.event(Input::Close);
+        self.inner.leave_tabs();
         self.inner.page.borrow_mut().take();
     }
 
@@ -258,6 +295,9 @@ impl AgentSession {
     /// reconnects at once if waiting to.
     #[wasm_bindgen(js_name = checkNow)]
     pub fn check_now(&self) {
+        if let Some(sh) = self.inner.following() {
+            return sh.ask_check();
+        }
         self.inner.event(Input::Wake(WakeReason::Visible));
     }
 
@@ -265,26 +305,26 @@ impl AgentSession {
     /// such customer waits, `NOT_CONNECTED` if the socket is not open (the customer stays queued).
     #[wasm_bindgen(js_name = acceptCustomer)]
     pub fn accept_customer(&self, id: JsCustomerId) -> Result<(), JsValue> {
-        self.inner.answer(&id, Input::AcceptCustomer)
+        self.inner.answer("acceptCustomer", &id, Input::AcceptCustomer)
     }
 
     /// Declines the waiting customer `id` (sends `respStatus 3`: offer them to someone else).
     #[wasm_bindgen(js_name = declineCustomer)]
     pub fn decline_customer(&self, id: JsCustomerId) -> Result<(), JsValue> {
-        self.inner.answer(&id, Input::DeclineCustomer)
+        self.inner.answer("declineCustomer", &id, Input::DeclineCustomer)
     }
 
     /// Accepts the incoming transfer of customer `id` (sends `respStatus 4`).
     /// Throws `UNKNOWN_TRANSFER` or `NOT_CONNECTED`.
     #[wasm_bindgen(js_name = acceptTransfer)]
     pub fn accept_transfer(&self, id: JsCustomerId) -> Result<(), JsValue> {
-        self.inner.answer(&id, Input::AcceptTransfer)
+        self.inner.answer("acceptTransfer", &id, Input::AcceptTransfer)
     }
 
     /// Refuses the incoming transfer of customer `id` (sends `respStatus 5`).
     #[wasm_bindgen(js_name = rejectTransfer)]
     pub fn reject_transfer(&self, id: JsCustomerId) -> Result<(), JsValue> {
-        self.inner.answer(&id, Input::RejectTransfer)
+        self.inner.answer("rejectTransfer", &id, Input::RejectTransfer)
     }
 
     /// Sends a chat message `{ userId, userName, content }`; returns its local id. Never throws for
@@ -300,7 +340,20 @@ impl AgentSession {
             v => v.as_string().ok_or_else(|| bad("userName must be a string"))?,
         };
         let content = get(&m, "content").as_string().ok_or_else(|| bad("content must be a string"))?;
+        if let Some(sh) = self.inner.following() {
+            if user_id.is_blank() {
+                return Err(bad("userId must not be empty"));
+            }
+            return Ok(self.inner.send_via_leader(&sh, user_id, user_name, content) as f64);
+        }
+        let told = self.inner.share().map(|_| {
+            let s = |v: &str| JsValue::from_str(v);
+            object(&[("action", s("send")), ("id", get(&m, "userId")), ("userName", s(&user_name)), ("content", s(&content))])
+        });
         let local_id = self.inner.feed(Input::Send { user_id, user_name, content })?;
+        if let Some(action) = told {
+            self.inner.tell_tabs(&self.inner.tab_id(), action);
+        }
         Ok(local_id.unwrap_or_default() as f64)
     }
 
@@ -322,24 +375,36 @@ impl AgentSession {
     /// `"idle" | "connecting" | "open" | "reconnecting" | "closed" | "replaced"`.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> JsConnectionState {
+        if let Some(sh) = self.inner.following() {
+            return self.inner.mirrored(&sh, "state").into();
+        }
         JsValue::from_str(self.inner.core.borrow().state().as_str()).into()
     }
 
     /// Customers waiting to be accepted, oldest first: `[{ id, userName }]`.
     #[wasm_bindgen(getter)]
     pub fn waiting(&self) -> JsCustomerList {
+        if let Some(sh) = self.inner.following() {
+            return self.inner.mirrored(&sh, "waiting").into();
+        }
         customers_to_js(self.inner.core.borrow().waiting()).into()
     }
 
     /// Incoming transfers not yet answered: `[{ id, userName }]`.
     #[wasm_bindgen(getter, js_name = pendingTransfers)]
     pub fn pending_transfers(&self) -> JsCustomerList {
+        if let Some(sh) = self.inner.following() {
+            return self.inner.mirrored(&sh, "transfers").into();
+        }
         customers_to_js(self.inner.core.borrow().pending_transfers()).into()
     }
 
     /// Messages held until the socket opens.
     #[wasm_bindgen(getter, js_name = heldCount)]
     pub fn held_count(&self) -> usize {
+        if let Some(sh) = self.inner.following() {
+            return self.inner.mirrored(&sh, "held").as_f64().unwrap_or(0.0) as usize;
+        }
         self.inner.core.borrow().held_count()
     }
 

@@ -116,7 +116,56 @@ impl<V: JsonValue> Session<V> {
         }
         let local_id = self.next_local_id();
         let msg_id = self.msg_id(local_id);
-        let held = Held { local_id, msg_id, user_id, user_name, content, persisted: false };
+        self.enqueue(Held { local_id, msg_id, user_id, user_name, content, persisted: false });
+        Ok(local_id)
+    }
+
+    /// A local id and message id for a message this session will hand to another session (the tab
+    /// that owns the agent's shared socket), which sends it with [`Session::relay_message`].
+    pub fn new_message_id(&mut self) -> (u64, String) {
+        let local_id = self.next_local_id();
+        (local_id, self.msg_id(local_id))
+    }
+
+    /// Sends a chat message another session (another tab of this agent) accepted, under its own
+    /// message id; with a durable outbox that tab already stored it. Returns the local id here
+    /// (its fate is reported under it), or `None` when a message with this id is already known.
+    pub fn relay_message(&mut self, m: PersistedMessage) -> Result<Option<u64>, SessionError> {
+        if m.user_id.is_blank() {
+            return Err(SessionError::InvalidArgument("userId must not be empty".into()));
+        }
+        if self.knows(&m.msg_id) {
+            return Ok(None);
+        }
+        let local_id = self.next_local_id();
+        let PersistedMessage { msg_id, user_id, user_name, content } = m;
+        self.enqueue(Held { local_id, msg_id, user_id, user_name, content, persisted: self.cfg.durable_outbox });
+        Ok(Some(local_id))
+    }
+
+    /// Where frame numbering stands (extension `seq`): the server's epoch and the last number seen.
+    pub fn resume_point(&self) -> (Option<&str>, u64) {
+        (self.delivery.epoch.as_deref(), self.delivery.last_seq)
+    }
+
+    /// Continues numbering from a point another session reached (the tab that owned the agent's
+    /// socket until now): the next hello asks the server only for what came after it.
+    pub fn resume_from(&mut self, epoch: Option<String>, last_seq: u64) {
+        if epoch.is_some() {
+            self.delivery.epoch = epoch;
+            self.delivery.last_seq = last_seq;
+        }
+    }
+
+    fn knows(&self, msg_id: &str) -> bool {
+        let d = &self.delivery;
+        d.outbox.iter().any(|h| h.msg_id == msg_id) || d.unconfirmed.iter().any(|u| u.held.msg_id == msg_id)
+    }
+
+    /// Writes `held` now if the socket is writable and nothing waits before it, else holds it (or
+    /// fails it, per the config).
+    fn enqueue(&mut self, held: Held) {
+        let local_id = held.local_id;
         let held_now = self.delivery.outbox.len();
         match self.link.writable_conn() {
             Some(conn) if held_now == 0 => {
@@ -126,12 +175,8 @@ impl<V: JsonValue> Session<V> {
                 }
                 self.write_chat(conn, held, false)
             }
-            _ if self.cfg.offline_send == OfflineSend::Fail => {
-                self.message_status(local_id, DeliveryStatus::Failed, Some("not connected".into()))
-            }
-            _ if held_now >= self.cfg.max_held_messages => {
-                self.message_status(local_id, DeliveryStatus::Failed, Some("outbox full".into()))
-            }
+            _ if self.cfg.offline_send == OfflineSend::Fail => self.fail(held, "not connected"),
+            _ if held_now >= self.cfg.max_held_messages => self.fail(held, "outbox full"),
             _ => {
                 let mut held = held;
                 self.persist(&mut held);
@@ -139,19 +184,15 @@ impl<V: JsonValue> Session<V> {
                 self.message_status(local_id, DeliveryStatus::Held, None);
             }
         }
-        Ok(local_id)
     }
 
     /// Messages an earlier page load kept in durable storage: held, before anything typed since,
     /// under their own ids (a message already known by id is skipped), and sent as soon as the
     /// socket is writable.
     pub fn restore_outbox(&mut self, messages: Vec<PersistedMessage>) {
-        let known = |d: &Delivery, id: &str| {
-            d.outbox.iter().any(|h| h.msg_id == id) || d.unconfirmed.iter().any(|u| u.held.msg_id == id)
-        };
         let mut restored = Vec::new();
         for m in messages {
-            if known(&self.delivery, &m.msg_id) || restored.iter().any(|h: &Held| h.msg_id == m.msg_id) {
+            if self.knows(&m.msg_id) || restored.iter().any(|h: &Held| h.msg_id == m.msg_id) {
                 continue;
             }
             let local_id = self.next_local_id();
@@ -260,6 +301,12 @@ impl<V: JsonValue> Session<V> {
                 }
             }
         }
+    }
+
+    /// Reports `held` failed; a relayed message stored by its tab is dropped from storage.
+    fn fail(&mut self, mut held: Held, why: &str) {
+        self.forget(&mut held);
+        self.message_status(held.local_id, DeliveryStatus::Failed, Some(why.into()));
     }
 
     fn hold(&mut self, mut held: Held) {

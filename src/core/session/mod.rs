@@ -110,7 +110,7 @@ impl<V: JsonValue> Session<V> {
         self.out.pop_front()
     }
 
-    /// Feeds one input at time `now`. Returns the local id for [`Input::Send`] (`None` for the
+    /// Feeds one input at time `now`. Returns the local id for [`Input::Send`] and [`Input::Relay`] (`None` for the
     /// rest), or why an agent action was refused; a refusal is also logged (debug).
     pub fn handle_input(&mut self, now: Millis, input: Input<V>) -> Result<Option<u64>, SessionError> {
         let result = match input {
@@ -119,6 +119,7 @@ impl<V: JsonValue> Session<V> {
             Input::AcceptTransfer(id) => self.accept_transfer(&id),
             Input::RejectTransfer(id) => self.reject_transfer(&id),
             Input::Send { user_id, user_name, content } => return self.send_message(user_id, user_name, content).map(Some),
+            Input::Relay(m) => return self.relay_message(m),
             event => {
                 self.handle_event(now, event);
                 Ok(())
@@ -143,7 +144,7 @@ impl<V: JsonValue> Session<V> {
             Input::Timeout => self.handle_timeout(now),
             Input::Wake(r) => self.handle_wake(now, r),
             Input::Restore(messages) => self.restore_outbox(messages),
-            Input::AcceptCustomer(_) | Input::DeclineCustomer(_) | Input::AcceptTransfer(_) | Input::RejectTransfer(_) | Input::Send { .. } => {
+            Input::AcceptCustomer(_) | Input::DeclineCustomer(_) | Input::AcceptTransfer(_) | Input::RejectTransfer(_) | Input::Send { .. } | Input::Relay(_) => {
                 unreachable!("actions are handled by handle_input")
             }
         }

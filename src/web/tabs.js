@@ -1,0 +1,32 @@
+// One socket per agent across the tabs of a browser (AgentSession option `shareAcrossTabs`): the
+// sessions of one server + agent ask for the same Web Lock; its holder owns the socket and the
+// others follow over a BroadcastChannel of the same name. The browser hands the lock to the next
+// tab when its holder closes, navigates away or crashes.
+export function tabsSupported() {
+  return typeof BroadcastChannel === 'function' && typeof navigator === 'object' && !!navigator.locks;
+}
+
+export class TabLink {
+  constructor(name, onLead, onMessage) {
+    this.stop = new AbortController();
+    this.release = null;
+    this.channel = new BroadcastChannel(name);
+    this.channel.onmessage = (e) => onMessage(e.data);
+    navigator.locks.request(name, { signal: this.stop.signal }, () => new Promise((resolve) => {
+      this.release = resolve;
+      onLead();
+    })).catch(() => {}); // aborted by close()
+  }
+
+  /** Posts to the other tabs (throws a DataCloneError for what cannot be cloned). */
+  post(message) {
+    this.channel.postMessage(message);
+  }
+
+  /** Leaves: stops waiting for the lock or gives it up, and closes the channel. */
+  close() {
+    this.stop.abort();
+    if (this.release) this.release();
+    this.channel.close();
+  }
+}
