@@ -39,4 +39,5 @@ pub const OPTIONS: &[&str] = &[
     "watchPage",
     "durableOutbox",
     "shareAcrossTabs",
+    "resumeAcrossReloads",
 ];

@@ -1,7 +1,7 @@
 //! Headless-Chrome suite for `shareAcrossTabs`: two sessions of one agent in a page stand for two
 //! tabs (Web Locks and BroadcastChannel work the same between them), on the in-page fake server.
 //! One socket for both, the same events in both, actions and replies from the tab without the
-//! socket, and a takeover that loses nothing and replays nothing.
+//! socket, and a takeover that loses nothing and replays nothing; and `resumeAcrossReloads`.
 #![cfg(target_arch = "wasm32")]
 
 mod web_common;
@@ -131,4 +131,38 @@ async fn when_the_owner_leaves_another_tab_takes_over_resumes_and_loses_nothing(
     assert_eq!(count(&hb, "onMessage"), 3, "nothing shown twice");
     assert_eq!(state(&b), "open");
     b.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_reloaded_tab_asks_only_for_frames_after_the_last_one_it_showed() {
+    install_fake_sockets();
+    let kf = format!("resume-{}", js_sys::Date::now());
+    let cfg = |resume: bool| {
+        obj(&[("serverUrl", "http://fake.invalid/".into()), ("kfId", kf.as_str().into()), ("resumeAcrossReloads", resume.into())])
+    };
+    let (a, _) = session_with(cfg(true));
+    let i = fake_count();
+    a.connect();
+    fake_open(i);
+    fake_frame(i, HELLO);
+    for seq in 1..=3 {
+        fake_frame(i, &format!(r#"{{"status":1,"seq":{seq},"data":{{"userId":"u1","content":"m{seq}"}}}}"#));
+    }
+    a.close(); // what the console does when the page hides (a reload)
+    drop(a);
+    let (b, hb) = session_with(cfg(true));
+    b.connect();
+    fake_open(i + 1);
+    fake_frame(i + 1, HELLO);
+    assert_eq!(lines(i + 1), [r#"{"respStatus":100,"features":["withdraw","ack","seq"],"lastSeq":3}"#]);
+    fake_frame(i + 1, r#"{"status":1,"seq":3,"data":{"userId":"u1","content":"m3"}}"#);
+    assert_eq!(count(&hb, "onMessage"), 0, "shown before the reload");
+    b.close();
+    // Without the option a new session asks for everything, as before.
+    let (c, _) = session_with(cfg(false));
+    c.connect();
+    fake_open(i + 2);
+    fake_frame(i + 2, HELLO);
+    assert!(lines(i + 2)[0].ends_with(r#""lastSeq":0}"#));
+    c.close();
 }

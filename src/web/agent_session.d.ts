@@ -71,6 +71,14 @@ export interface AgentSessionConfig {
    * then closes the older one: state `"replaced"`). Default false.
    */
   shareAcrossTabs?: boolean;
+  /**
+   * For pages that keep what they showed across a reload (the console keeps LayIM's chat log):
+   * where the `seq` numbering stands is saved in this tab's sessionStorage when the page hides
+   * or `close()` is called, and the next session in the tab asks the server only for frames after
+   * it, instead of a replay of every open conversation. After a crash nothing was saved and the
+   * server replays as before. Default false.
+   */
+  resumeAcrossReloads?: boolean;
 }
 
 /** A customer named by the server. */

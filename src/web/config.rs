@@ -27,6 +27,8 @@ pub struct ShellConfig {
     pub watch_page: bool,
     /// One socket for all the tabs of this server and agent (`shareAcrossTabs`).
     pub share_tabs: bool,
+    /// Keep the `seq` resume point in sessionStorage across reloads (`resumeAcrossReloads`).
+    pub resume: bool,
 }
 
 fn invalid(msg: String) -> JsValue {
@@ -111,13 +113,14 @@ pub fn parse(cfg: &JsValue) -> Result<ShellConfig, JsValue> {
     let watch_page = flag(cfg, "watchPage", true)?;
     session.durable_outbox = flag(cfg, "durableOutbox", false)?;
     let share_tabs = flag(cfg, "shareAcrossTabs", false)?;
+    let resume = flag(cfg, "resumeAcrossReloads", false)?;
     session.validate().map_err(invalid)?;
     let server = match string(cfg, "serverUrl")? {
         Some(s) => s,
         None => page_origin().ok_or_else(|| invalid("serverUrl is required outside a web page".into()))?,
     };
     let socket_url = socket_url(&server, &kf_id)?;
-    Ok(ShellConfig { session, socket_url, log_level, watch_page, share_tabs })
+    Ok(ShellConfig { session, socket_url, log_level, watch_page, share_tabs, resume })
 }
 
 /// A message-id prefix that does not repeat across page loads (extension `ack`): a random number

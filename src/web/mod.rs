@@ -9,6 +9,7 @@ mod js;
 mod json_value;
 mod outbox;
 mod page;
+mod resume;
 mod session;
 mod socket;
 mod timer;

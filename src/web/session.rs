@@ -7,6 +7,7 @@
 //! that produces are queued behind the current ones and run by the outer drain, in FIFO order.
 
 mod share;
+mod storage;
 
 use super::config::{parse, ShellConfig};
 use super::convert::{customers_to_js, js_to_scalar};
@@ -16,6 +17,7 @@ use super::hooks::Hooks;
 use super::json_value::{stringify_frame, JsJson};
 use super::outbox::Outbox;
 use super::page::PageWatch;
+use super::resume::OnPageHide;
 use super::socket::{text_frame, Socket, SocketEvent};
 use super::timer::Timer;
 use super::ts_types::*;
@@ -48,6 +50,7 @@ struct Inner {
     outbox: RefCell<Option<Outbox>>,
     share: RefCell<Option<Rc<share::Share>>>,
     share_tabs: bool,
+    on_hide: RefCell<Option<OnPageHide>>,
     hooks: Hooks,
     socket_url: String,
     log_level: Option<LogLevel>,
@@ -171,44 +174,8 @@ impl Inner {
         Ok(())
     }
 
-    /// Server socket URL (without its query) and agent: what the durable outbox and the tabs'
-    /// sharing are keyed by.
-    fn storage_key(&self) -> String {
-        [self.socket_url.split('?').next().unwrap_or_default(), "#", &self.core.borrow().config().kf_id].concat()
-    }
-
-    /// Restores what earlier sessions kept in the durable outbox (once).
-    fn load_outbox(&self) {
-        let me = self.me.clone();
-        if let Some(o) = self.outbox.borrow_mut().as_mut() {
-            o.load(move |kept| {
-                if let Some(inner) = me.upgrade() {
-                    let _ = inner.feed(Input::Restore(kept));
-                }
-            });
-        }
-    }
 }
 
-/// The durable outbox of `inner`'s server and agent: each committed write is reported; storage
-/// trouble is one warning, and the session goes on in memory.
-fn open_outbox(inner: &Rc<Inner>) -> Outbox {
-    let (b, c) = (Rc::downgrade(inner), Rc::downgrade(inner));
-    Outbox::open(
-        &inner.storage_key(),
-        move |local_id| {
-            if let Some(inner) = b.upgrade() {
-                inner.hooks.saved(local_id);
-            }
-        },
-        move |why| {
-            if let Some(inner) = c.upgrade() {
-                let text = "durable outbox unavailable, messages are kept in memory only:";
-                inner.hooks.log(LogLevel::Warn, &LogMessage { text, detail: LogDetail::Text(why) });
-            }
-        },
-    )
-}
 
 /// One customer-service agent's connection to the chat server: the WebSocket, the heartbeat, the
 /// locked reconnect and the status 1/2/4/5/9 dispatch of the original `chatDialog.js`, with a
@@ -224,7 +191,7 @@ impl AgentSession {
     /// any socket is opened. Call `connect()` to start.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsAgentSessionConfig, hooks: Option<JsAgentSessionHooks>) -> Result<AgentSession, JsValue> {
-        let ShellConfig { session, socket_url, log_level, watch_page, share_tabs } = parse(&config)?;
+        let ShellConfig { session, socket_url, log_level, watch_page, share_tabs, resume } = parse(&config)?;
         let hooks = hooks.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
         if !hooks.is_undefined() && !hooks.is_null() && !hooks.is_object() {
             return Err(kefu_error(ErrorCode::InvalidConfig, "hooks must be an object of callbacks"));
@@ -239,6 +206,7 @@ impl AgentSession {
             outbox: RefCell::new(None),
             share: RefCell::new(None),
             share_tabs,
+            on_hide: RefCell::new(None),
             hooks: Hooks::new(hooks),
             socket_url,
             log_level,
@@ -254,8 +222,11 @@ impl AgentSession {
                 inner.event(Input::Timeout);
             }
         }));
+        if resume {
+            inner.resume_across_reloads();
+        }
         if inner.core.borrow().config().durable_outbox {
-            *inner.outbox.borrow_mut() = Some(open_outbox(&inner));
+            *inner.outbox.borrow_mut() = Some(storage::open_outbox(&inner));
             if !share_tabs {
                 inner.load_outbox(); // shared: the tab that gets the socket restores it
             }
@@ -286,6 +257,7 @@ impl AgentSession {
     /// Closes the socket (code 1000) and stops: no reconnect until `connect()` is called again.
     /// Held messages stay held and go out after the next `connect()`.
     pub fn close(&self) {
+        self.inner.save_resume_point();
         self.inner.event(Input::Close);
         self.inner.leave_tabs();
         self.inner.page.borrow_mut().take();
