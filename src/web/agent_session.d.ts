@@ -72,11 +72,11 @@ export interface AgentSessionConfig {
    */
   shareAcrossTabs?: boolean;
   /**
-   * For pages that keep what they showed across a reload (the console keeps LayIM's chat log):
-   * where the `seq` numbering stands is saved in this tab's sessionStorage when the page hides
-   * or `close()` is called, and the next session in the tab asks the server only for frames after
-   * it, instead of a replay of every open conversation. After a crash nothing was saved and the
-   * server replays as before. Default false.
+   * For pages that keep what they showed (the console keeps LayIM's chat log): where the `seq`
+   * numbering stands is saved in localStorage, per server and agent, when the page hides or
+   * `close()` is called, and the next session (a reload, a new tab) asks the server only for frames
+   * after it instead of a replay of every open conversation. After a crash nothing was saved and
+   * the server replays as before. Default false.
    */
   resumeAcrossReloads?: boolean;
 }

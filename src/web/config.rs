@@ -27,7 +27,7 @@ pub struct ShellConfig {
     pub watch_page: bool,
     /// One socket for all the tabs of this server and agent (`shareAcrossTabs`).
     pub share_tabs: bool,
-    /// Keep the `seq` resume point in sessionStorage across reloads (`resumeAcrossReloads`).
+    /// Keep the `seq` resume point in localStorage across page loads (`resumeAcrossReloads`).
     pub resume: bool,
 }
 

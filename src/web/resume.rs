@@ -1,21 +1,21 @@
-//! Where the `seq` numbering stands (the server's epoch and the last number shown), kept in the
-//! tab's sessionStorage so a reload asks the server only for frames after it (option
-//! `resumeAcrossReloads`). Written when the page hides or the session closes; storage that is
-//! missing or refuses is ignored (the server then replays the open conversations, as before).
+//! Where the `seq` numbering stands (the server's epoch and the last number shown), kept in
+//! localStorage per server and agent so the next page load asks the server only for frames after it
+//! (option `resumeAcrossReloads`). Written when the page hides or the session closes; storage that
+//! is missing or refuses is ignored (the server then replays the open conversations, as before).
 
 use super::js::{get, object};
 use gloo_events::EventListener;
 use wasm_bindgen::JsValue;
 
 fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok().flatten()
+    web_sys::window()?.local_storage().ok().flatten()
 }
 
 fn item_key(key: &str) -> String {
     ["kefu-agent:resume:", key].concat()
 }
 
-/// The point saved for `key` (server and agent) by an earlier load of this tab.
+/// The point saved for `key` (server and agent) by an earlier page load.
 pub fn load(key: &str) -> Option<(String, u64)> {
     let text = storage()?.get_item(&item_key(key)).ok().flatten()?;
     let v = js_sys::JSON::parse(&text).ok()?;

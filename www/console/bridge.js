@@ -2,7 +2,8 @@
 // forwarder for every hook the module declares (`hookNames()`, the TypeScript contract's list).
 // Until the UI attaches its hooks, events wait here in order and are replayed then, so nothing
 // that arrives early (a replayed message, an offer, a reply restored from the durable outbox) is
-// lost.
+// lost. The tabs of one agent share one socket (`shareAcrossTabs`), and a reload asks the server
+// only for what this tab has not shown (`resumeAcrossReloads`; chats.js reopens its windows).
 import init, { AgentSession, hookNames } from '../pkg/kefu_agent.js';
 
 /** Starts the session once the wasm is compiled and `profile` is known; returns
@@ -21,7 +22,7 @@ export function startSession({ serverUrl, kfId, profile, logLevel }) {
         else if (ui[name]) ui[name](e);
       };
     }
-    const s = new AgentSession({ serverUrl, kfId, kfName: (p && p.name) || kfId, logLevel, durableOutbox: true }, forward);
+    const s = new AgentSession({ serverUrl, kfId, kfName: (p && p.name) || kfId, logLevel, durableOutbox: true, shareAcrossTabs: true, resumeAcrossReloads: true }, forward);
     s.connect();
     return s;
   });

@@ -1,6 +1,6 @@
 // Chat windows: customers as LayIM conversations. Customer ids become LayIM ids ('h' + hex), and
 // the original id (string or number) is remembered so it goes back to the server unchanged.
-import { CUSTOMER_AVATAR, esc, layimId } from './util.js';
+import { CUSTOMER_AVATAR, esc, kfId, layimId, server } from './util.js';
 
 /** The customer ids seen, by LayIM id, with their original type (string or number). */
 export const customers = new Map();
@@ -13,6 +13,22 @@ export function chatIdOf(el) {
   } catch (_) {
     return null;
   }
+}
+
+// The open conversations, kept in localStorage per server and agent, so a reload or a new tab opens
+// them again (with LayIM's chat log) without asking the server to replay them (`resumeAcrossReloads`).
+const openKey = () => 'kefuChats:' + server + ':' + kfId;
+function remembered() {
+  try {
+    return JSON.parse(localStorage.getItem(openKey()) || '[]');
+  } catch (_) {
+    return [];
+  }
+}
+function remember(list) {
+  try {
+    localStorage.setItem(openKey(), JSON.stringify(list));
+  } catch (_) { /* storage unavailable: a reload starts with no window open */ }
 }
 
 /** Opens (or finds) conversations in `layim`; `opened(lid, textarea)` runs for a new window. */
@@ -30,11 +46,21 @@ export function chats(layim, { opened = () => {} } = {}) {
     open(c) {
       const data = chatData(c);
       if (!isOpen(data.id)) {
+        const list = remembered();
+        if (!list.some((k) => k.id === c.id)) remember([...list, { id: c.id, userName: c.userName }]);
         layim.chat(data);
         const chat = layim.thisChat();
         if (chat && chat.data.id === data.id) opened(data.id, chat.textarea);
       }
       return data;
+    },
+    /** Opens again the conversations open before this page load. */
+    reopen() {
+      for (const c of remembered()) this.open(c);
+    },
+    /** The conversation ended: a reload does not open it again. */
+    forget(c) {
+      remember(remembered().filter((k) => k.id !== c.id));
     },
     /** A system line (plain text) in the customer's conversation. */
     systemLine(c, text) {

@@ -75,6 +75,14 @@ export function inbox({ layim, session, chats, stats, mine }) {
         messageStates.set(localId, { status, reason });
         showStatus(localId);
       },
+      // Another tab of this agent accepted a customer or replied: shown here too.
+      onOtherTabAction({ action, id, userName, content }) {
+        const c = { id, userName: userName || String(id) };
+        if (action === 'acceptCustomer' || action === 'acceptTransfer') chats.systemLine(c, '系统消息：已在另一个标签页接入');
+        if (action !== 'send') return;
+        const data = chats.open(c);
+        layim.getMessage({ fromid: kfId, username: mine.username, avatar: mine.avatar || AGENT_AVATAR, id: data.id, type: 'kefu', content, timestamp: Date.now() });
+      },
       // A reply typed before a reload or crash and never confirmed: back in its conversation.
       // LayIM may already show it from its local chat log: then that line gets the status.
       onMessageRestored({ localId, userId, userName, content }) {

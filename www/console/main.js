@@ -96,6 +96,7 @@ async function start() {
   const session = await bridge.ready;
   stats.session = session;
   const chats = makeChats(layim, { opened: restoreDraft });
+  chats.reopen();
   const messages = makeInbox({ layim, session, chats, stats, mine });
   const parts = [status({ session }), messages, dialogs({ session, chats })];
   bridge.attach(Object.assign({}, ...parts.map((p) => p.hooks)));

@@ -17,7 +17,7 @@ export function toolbar({ layim, chats, inbox }) {
     const c = chats.customerOf(chat.data);
     if (!c) return toast('当前会话不存在,无法退出');
     api('overSession/overUser?kfId=' + encodeURIComponent(kfId) + '&userId=' + encodeURIComponent(c.id))
-      .then((r) => toast(r.msg), (e) => toast('退出失败：' + e.message));
+      .then((r) => { chats.forget(c); toast(r.msg); }, (e) => toast('退出失败：' + e.message));
   });
 
   layim.on('commonLang', (show) => {

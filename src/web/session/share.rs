@@ -99,6 +99,11 @@ fn text(v: &str) -> JsValue {
     JsValue::from_str(v)
 }
 
+/// `v` if it is an array, else an empty one (a snapshot not received yet).
+fn array(v: &JsValue) -> js_sys::Array {
+    v.clone().dyn_into().unwrap_or_default()
+}
+
 fn same(a: &JsValue, b: &JsValue) -> bool {
     js_sys::Object::is(a, b)
 }
@@ -294,8 +299,8 @@ impl Inner {
             self.hooks.call_named("onStateChange", &object(&[("state", get(&snap, "state"))]));
         }
         self.hooks.call_named("onQueueChange", &object(&[("waiting", get(&snap, "waiting"))]));
-        let known = js_sys::Array::from(&get(&old, "transfers"));
-        for t in js_sys::Array::from(&get(&snap, "transfers")).iter() {
+        let known = array(&get(&old, "transfers"));
+        for t in array(&get(&snap, "transfers")).iter() {
             if !known.iter().any(|k| same(&get(&k, "id"), &get(&t, "id"))) {
                 let p = object(&[("id", get(&t, "id")), ("userName", get(&t, "userName")), ("data", t.clone())]);
                 self.hooks.call_named("onTransferRequest", &p);
@@ -321,7 +326,7 @@ impl Inner {
             "acceptCustomer" | "declineCustomer" => ("waiting", ErrorCode::UnknownCustomer),
             _ => ("transfers", ErrorCode::UnknownTransfer),
         };
-        let entry = js_sys::Array::from(&self.mirrored(sh, list)).iter().find(|c| js_to_scalar(&get(c, "id")).as_ref() == Some(&id_s));
+        let entry = array(&self.mirrored(sh, list)).iter().find(|c| js_to_scalar(&get(c, "id")).as_ref() == Some(&id_s));
         let Some(entry) = entry else { return Err(kefu_error(code, &["no such customer: ", &id_s.key()].concat())) };
         if self.mirrored(sh, "state").as_string().as_deref() != Some("open") {
             return Err(kefu_error(ErrorCode::NotConnected, "not connected"));

@@ -1,5 +1,5 @@
 //! What the session keeps in the browser's storage for its server and agent: the durable outbox
-//! (IndexedDB, `outbox.rs`) and the `seq` resume point across reloads (sessionStorage, `resume.rs`).
+//! (IndexedDB, `outbox.rs`) and the `seq` resume point across page loads (localStorage, `resume.rs`).
 
 use super::{Inner, Input};
 use crate::core::{LogDetail, LogLevel, LogMessage};
@@ -14,7 +14,7 @@ impl Inner {
         [self.socket_url.split('?').next().unwrap_or_default(), "#", &self.core.borrow().config().kf_id].concat()
     }
 
-    /// `resumeAcrossReloads`: keeps where the numbering stands for this tab's next load.
+    /// `resumeAcrossReloads`: keeps where the numbering stands for the next page load.
     pub(super) fn save_resume_point(&self) {
         if self.on_hide.borrow().is_some() && self.following().is_none() {
             let core = self.core.borrow();
@@ -35,7 +35,7 @@ impl Inner {
         }
     }
 
-    /// `resumeAcrossReloads`: continues from the point an earlier load of this tab saved, and
+    /// `resumeAcrossReloads`: continues from the point an earlier page load saved, and
     /// saves it when the page hides.
     pub(super) fn resume_across_reloads(self: &Rc<Self>) {
         if let Some((epoch, last_seq)) = resume::load(&self.storage_key()) {
