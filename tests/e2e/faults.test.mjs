@@ -1,7 +1,7 @@
 // Fault injection with real browsers: 2 agents in headless Chromium (the wasm session) and 4
 // visitors (browser WebSockets), through a TCP proxy, while the server is SIGKILLed and
-// restarted, every connection is cut mid-stream, and heartbeats stall. Counts lost, duplicated
-// and out-of-order messages per direction. KEFU_E2E_FAULT_MESSAGES sets messages per direction.
+// restarted, every connection is cut mid-stream, heartbeats stall and an agent's page is reloaded
+// (durable outbox, resume point). Counts lost, duplicated and out-of-order messages per direction. KEFU_E2E_FAULT_MESSAGES sets messages per direction.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -95,7 +95,7 @@ test(`no message lost, duplicated or reordered under faults (${PER_DIRECTION} ea
   for (const kf of ['bf-a', 'bf-b']) {
     const p = await (await browser.newContext()).newPage();
     const token = await login(server, kf);
-    await p.goto(`${server.base}/examples/auto-agent.html?server=${encodeURIComponent(base)}&kfId=${kf}&token=${token}&heartbeatMs=400&heartbeatTimeoutMs=400&reconnectMs=200&helloWaitMs=2000`);
+    await p.goto(`${server.base}/examples/auto-agent.html?server=${encodeURIComponent(base)}&kfId=${kf}&token=${token}&heartbeatMs=400&heartbeatTimeoutMs=400&reconnectMs=200&helloWaitMs=2000&durable=1`);
     await p.waitForFunction(() => window.bench && window.bench.state === 'open', null, { timeout: 15000 });
     agents.push(p);
   }
@@ -118,12 +118,13 @@ test(`no message lost, duplicated or reordered under faults (${PER_DIRECTION} ea
   const started = Date.now();
   const faults = [];
   let k = 0;
-  while (Date.now() - started < Math.max(6000, PER_DIRECTION * 6)) {
+  while (Date.now() - started < Math.max(7000, PER_DIRECTION * 6)) {
     await sleep(1500);
     const at = ((Date.now() - started) / 1000).toFixed(2);
-    if (k % 3 === 0) { await server.kill(); await sleep(300); await server.spawn(); faults.push(at + ' s  server SIGKILL + restart'); }
-    else if (k % 3 === 1) { cutAll(); faults.push(at + ' s  network cut (RST mid-stream)'); }
-    else { await fetch(server.base + '/test/stall?ms=1500', { method: 'POST' }); faults.push(at + ' s  heartbeat stall'); }
+    if (k % 4 === 0) { await server.kill(); await sleep(300); await server.spawn(); faults.push(at + ' s  server SIGKILL + restart'); }
+    else if (k % 4 === 1) { cutAll(); faults.push(at + ' s  network cut (RST mid-stream)'); }
+    else if (k % 4 === 2) { await fetch(server.base + '/test/stall?ms=1500', { method: 'POST' }); faults.push(at + ' s  heartbeat stall'); }
+    else { const a = agents[(k >> 2) % agents.length]; await a.reload(); faults.push(at + ' s  agent page reloaded mid-run'); }
     k += 1;
   }
   // Settle.
@@ -148,5 +149,7 @@ test(`no message lost, duplicated or reordered under faults (${PER_DIRECTION} ea
   }
   console.log(`agent reconnects: ${reconnects}; longest time to recover: ${Math.max(0, ...recoveries)} ms (reconnectMs 200); refused sends retried: ${retried}`);
   for (const r of [toAgents, toVisitors]) assert.deepEqual([r.lost, r.duplicated, r.outOfOrder], [0, 0, 0]);
-  assert.ok(faults.length >= 3);
+  assert.ok(faults.some((f) => f.includes('reloaded')), 'the run included a reload');
+  const loads = await Promise.all(agents.map((a) => a.evaluate(() => window.bench.loads)));
+  assert.ok(loads.some((n) => n > 1), 'a page was reloaded: loads ' + loads.join('/'));
 });
