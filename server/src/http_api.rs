@@ -39,7 +39,7 @@ impl From<HubError> for Reply {
     }
 }
 
-fn required<'a>(v: &'a Option<String>, name: &str) -> Result<&'a str, Reply> {
+pub(crate) fn required<'a>(v: &'a Option<String>, name: &str) -> Result<&'a str, Reply> {
     match v.as_deref().map(str::trim) {
         Some(s) if !s.is_empty() => Ok(s),
         _ => Err(fail(400, &format!("`{name}` is required"))),

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod http_api;
 pub mod hub;
+pub mod ops_api;
 pub mod protocol;
 pub mod store;
 pub mod guard;
@@ -108,6 +109,9 @@ pub fn app(state: AppState) -> Router {
         .route("/sessionComm/add", post(http_api::phrase_add))
         .route("/chatLog/list", get(http_api::chat_log))
         .route("/agents/online", get(http_api::online_agents))
+        .route("/agents/presence", post(ops_api::set_presence))
+        .route("/agents/capacity", post(ops_api::set_capacity))
+        .route("/queue", get(ops_api::queue))
         .route("/transfer/transferUser", post(http_api::transfer))
         .route("/upload/image", post(http_api::upload_image))
         .layer(axum::extract::DefaultBodyLimit::max(state.cfg.max_upload_bytes + 64 * 1024));

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 /// Extension features this server offers in its hello (status 100). An agent opts in by answering
 /// `{"respStatus":100,"features":[...]}`; until then it gets exactly the original frames.
-pub const FEATURES: &[&str] = &["withdraw", "ack", "seq"];
+pub const FEATURES: &[&str] = &["withdraw", "ack", "seq", "presence", "queue"];
 
 /// A frame from an agent.
 #[derive(Debug, PartialEq)]
@@ -22,6 +22,8 @@ pub enum AgentIn {
     Ping,
     /// respStatus 100: opt into extensions; with `seq`, the last sequence number it saw.
     Hello { features: Vec<String>, last_seq: Option<u64> },
+    /// respStatus 102 (extension `presence`): the agent is `online`, `busy` or `away`.
+    SetPresence { presence: String },
     /// No respStatus: a chat message (with `ack`, carrying the client's `msgId`).
     Chat { user_id: String, content: String, msg_id: Option<String> },
 }
@@ -70,6 +72,10 @@ pub fn parse_agent_frame(text: &str) -> Result<AgentIn, String> {
                 .map(|a| a.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect())
                 .unwrap_or_default(),
         },
+        Some(102) => match v.get("presence").and_then(Value::as_str) {
+            Some(p @ ("online" | "busy" | "away")) => AgentIn::SetPresence { presence: p.to_owned() },
+            _ => return Err("`presence` must be \"online\", \"busy\" or \"away\"".into()),
+        },
         Some(n) => return Err(format!("unknown respStatus {n}")),
     })
 }
@@ -82,6 +88,12 @@ pub fn status_message(user_id: &str, user_name: &str, kf_id: &str, content: &str
 /// Status 2: a customer waits to be accepted.
 pub fn status_waiting(user_id: &str, user_name: &str) -> Value {
     json!({"status": 2, "data": {"id": user_id, "userName": user_name}})
+}
+
+/// Status 102 (extension `presence`): the agent's presence and conversation cap, after the hello
+/// and whenever either changes (from this socket, another device or a supervisor).
+pub fn status_presence(presence: &str, max_conversations: usize) -> Value {
+    json!({"status": 102, "data": {"presence": presence, "maxConversations": max_conversations}})
 }
 
 /// Status 3 (extension `withdraw`): an offer is no longer open.

@@ -2,16 +2,16 @@
 //! grace period, and the frames an agent sends.
 
 use super::state::{AgentSlot, Conn, State, VState};
-use super::{err, now_ms, Hub, HubError, Out};
+use super::{err, now_ms, Hub, HubError, Out, Presence};
 use crate::protocol as p;
 use crate::store::Sender as By;
 use tokio::sync::mpsc::UnboundedSender;
 
 impl Hub {
     /// An agent's socket opened. Returns its connection id. Replaces an older socket of the same
-    /// agent (closed with 4409), says hello and re-offers waiting visitors. Frames for the agent
-    /// (held ones included) go out once the socket is ready: on the hello answer, or when the
-    /// caller's legacy wait ends ([`Hub::agent_ready`]).
+    /// agent (closed with 4409) and says hello. Frames for the agent (held ones included) go out,
+    /// and waiting visitors are offered, once the socket is ready: on the hello answer, or when
+    /// the caller's legacy wait ends ([`Hub::agent_ready`]).
     pub fn agent_connected(&self, kf_id: &str, name: &str, tx: UnboundedSender<Out>) -> u64 {
         let mut st = self.st();
         st.next_conn += 1;
@@ -25,17 +25,7 @@ impl Hub {
         slot.ready = false;
         let _ = tx.send(Out::Text(p::status_hello(&self.epoch)));
         slot.conn = Some(Conn { id, tx });
-        let waiting: Vec<String> = st.queue.clone();
-        for u in waiting {
-            let offered_here = st.visitors.get(&u).and_then(|v| v.offered_to.clone()).as_deref() == Some(kf_id);
-            if offered_here {
-                // The agent may have lost its queue with its socket: offer again.
-                let n = st.visitors[&u].user_name.clone();
-                st.to_agent(kf_id, p::status_waiting(&u, &n), None);
-            } else {
-                st.offer(&u);
-            }
-        }
+        self.load_presence(&mut st, kf_id);
         tracing::info!(kf_id, conn = id, "agent connected");
         id
     }
@@ -76,6 +66,18 @@ impl Hub {
                 let _ = tx.send(Out::Text(text));
             }
         }
+        // Offers are made to ready sockets only, so each is written for the extensions in use.
+        for u in st.queue.clone() {
+            let offered_here = st.visitors.get(&u).and_then(|v| v.offered_to.clone()).as_deref() == Some(kf_id);
+            if offered_here {
+                // The agent may have lost its queue with its socket: offer again.
+                let n = st.visitors[&u].user_name.clone();
+                let frame = st.offer_frame(kf_id, &u, &n);
+                st.to_agent(kf_id, frame, None);
+            } else {
+                st.offer(&u);
+            }
+        }
     }
 
     /// The agent answered the hello: extensions chosen, and with `seq` the last frame it saw.
@@ -85,6 +87,7 @@ impl Hub {
             if let Some(a) = st.agents.get_mut(kf_id) {
                 a.features = features.into_iter().filter(|f| p::FEATURES.contains(&f.as_str())).collect();
             }
+            st.tell_presence(kf_id);
         }
         let uses_seq = self.st().agents.get(kf_id).is_some_and(|a| a.features.contains("seq"));
         self.agent_ready(kf_id, conn, if uses_seq { last_seq.or(Some(0)) } else { None });
@@ -135,6 +138,7 @@ impl Hub {
                 v.declined.clear();
                 v.told_waiting = false;
                 v.told_position = None;
+                v.waiting_since = now_ms();
                 st.conversation_over(&u, now_ms());
                 st.queue.push(u.clone());
                 st.to_visitor(&u, p::visitor_status("waiting", None, None, "客服已离线，正在为您转接其他客服。"));
@@ -150,6 +154,10 @@ impl Hub {
         let mut st = self.st();
         match frame {
             p::AgentIn::Ping => Ok(Some(p::status_pong())),
+            p::AgentIn::SetPresence { presence } => {
+                let presence = Presence::parse(&presence).ok_or_else(|| err(400, "unknown presence"))?;
+                self.apply_presence(&mut st, kf_id, presence).map(|_| None)
+            }
             p::AgentIn::Hello { .. } => Ok(None), // handled by agent_hello, which knows the socket
             p::AgentIn::Accept { user_id } => self.accept(&mut st, kf_id, &user_id).map(|_| None),
             p::AgentIn::Decline { user_id } => {

@@ -6,9 +6,12 @@
 //! transfers, ending). Test-only controls live outside, in `crate::test_hooks`.
 
 mod agents;
+mod presence;
 mod routing;
 mod state;
 mod visitors;
+
+pub use presence::{Presence, WaitingCustomer};
 
 use crate::store::{OpenConversation, Store};
 use state::{AgentSlot, State, VState, VisitorSlot};
@@ -53,6 +56,10 @@ pub struct OnlineAgent {
     pub name: String,
     /// Conversations in progress.
     pub conversations: usize,
+    /// `online`, `busy` or `away`.
+    pub presence: Presence,
+    /// Its conversation cap (its own, else the server default).
+    pub max_conversations: usize,
 }
 
 /// The routing hub.
@@ -126,7 +133,13 @@ impl Hub {
             .agents
             .iter()
             .filter(|(_, a)| a.conn.is_some())
-            .map(|(id, a)| OnlineAgent { id: id.clone(), name: a.name.clone(), conversations: a.conversations.len() })
+            .map(|(id, a)| OnlineAgent {
+                id: id.clone(),
+                name: a.name.clone(),
+                conversations: a.conversations.len(),
+                presence: a.presence,
+                max_conversations: st.cap_of(id),
+            })
             .collect();
         v.sort_by(|a, b| a.id.cmp(&b.id));
         v

@@ -2,12 +2,12 @@
 //! accepting, transfers between agents, and ending conversations.
 
 use super::state::{State, Transfer, VState};
-use super::{err, now_ms, Hub, HubError};
+use super::{err, now_ms, Hub, HubError, Presence};
 use crate::protocol as p;
 
 impl State {
-    /// Offers a waiting visitor who is connected to the least busy online agent under the
-    /// conversation cap who has not declined them.
+    /// Offers a waiting visitor who is connected to the least busy online agent (socket ready,
+    /// presence `online`) under its conversation cap who has not declined them.
     pub(super) fn offer(&mut self, user_id: &str) {
         let Some(v) = self.visitors.get(user_id) else { return };
         if v.state != VState::Waiting {
@@ -23,13 +23,12 @@ impl State {
         }
         // Load = conversations + offers still open, so a burst of visitors spreads out.
         let offers = |kf: &str| self.visitors.values().filter(|w| w.state == VState::Waiting && w.offered_to.as_deref() == Some(kf)).count();
-        let cap = self.max_conversations;
         let mut candidates: Vec<(&String, usize)> = self
             .agents
             .iter()
-            .filter(|(id, a)| a.conn.is_some() && !v.declined.contains(*id))
+            .filter(|(id, a)| a.conn.is_some() && a.ready && a.presence == Presence::Online && !v.declined.contains(*id))
             .map(|(id, a)| (id, a.conversations.len() + offers(id)))
-            .filter(|(_, load)| *load < cap)
+            .filter(|(id, load)| *load < self.cap_of(id))
             .collect();
         candidates.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
         let pick = candidates.first().map(|(id, _)| (*id).clone());
@@ -40,7 +39,8 @@ impl State {
                 if let Some(v) = self.visitors.get_mut(user_id) {
                     v.offered_to = Some(kf.clone());
                 }
-                self.to_agent(&kf, p::status_waiting(user_id, &name), None);
+                let frame = self.offer_frame(&kf, user_id, &name);
+                self.to_agent(&kf, frame, None);
             }
             None => {
                 if let Some(v) = self.visitors.get_mut(user_id) {
@@ -52,6 +52,16 @@ impl State {
                 }
             }
         }
+    }
+
+    /// Status 2 for agent `kf_id`; with the `queue` extension it says how long they have waited.
+    pub(super) fn offer_frame(&self, kf_id: &str, user_id: &str, name: &str) -> serde_json::Value {
+        let mut frame = p::status_waiting(user_id, name);
+        let queue = self.agents.get(kf_id).is_some_and(|a| a.features.contains("queue"));
+        if let (true, Some(v)) = (queue, self.visitors.get(user_id)) {
+            frame["data"]["waitedMs"] = (now_ms() - v.waiting_since).max(0).into();
+        }
+        frame
     }
 
     /// Offers every waiting customer who has no open offer, oldest first (an agent freed up).
@@ -138,7 +148,12 @@ impl Hub {
             return Err(err(400, "cannot transfer to yourself"));
         }
         let target = st.agents.get(to_kf_id).filter(|a| a.conn.is_some()).ok_or_else(|| err(409, format!("目标客服 {to_kf_id} 不在线")))?;
-        if target.conversations.len() >= st.max_conversations {
+        match target.presence {
+            Presence::Online => {}
+            Presence::Busy => return Err(err(409, format!("目标客服 {to_kf_id} 忙碌，暂不接受转接"))),
+            Presence::Away => return Err(err(409, format!("目标客服 {to_kf_id} 暂时离开"))),
+        }
+        if target.conversations.len() >= st.cap_of(to_kf_id) {
             return Err(err(409, format!("目标客服 {to_kf_id} 忙碌（{} 个会话）", target.conversations.len())));
         }
         let name = v.user_name.clone();

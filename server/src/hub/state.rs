@@ -29,11 +29,25 @@ pub(super) struct AgentSlot {
     pub(super) ready: bool,
     pub(super) features: HashSet<String>,
     pub(super) conversations: HashSet<String>,
+    /// Whether it takes new customers (saved in the store).
+    pub(super) presence: super::Presence,
+    /// Its own conversation cap, if it has one (saved in the store).
+    pub(super) max_conversations: Option<usize>,
 }
 
 impl AgentSlot {
     pub(super) fn new(name: String) -> AgentSlot {
-        AgentSlot { name, conn: None, epoch: 0, pending: Vec::new(), ready: false, features: HashSet::new(), conversations: HashSet::new() }
+        AgentSlot {
+            name,
+            conn: None,
+            epoch: 0,
+            pending: Vec::new(),
+            ready: false,
+            features: HashSet::new(),
+            conversations: HashSet::new(),
+            presence: super::Presence::Online,
+            max_conversations: None,
+        }
     }
 }
 
@@ -63,6 +77,8 @@ pub(super) struct VisitorSlot {
     pub(super) told_waiting: bool,
     /// The queue position this visitor was last told.
     pub(super) told_position: Option<usize>,
+    /// When they joined the queue (ms), for the wait shown to agents.
+    pub(super) waiting_since: i64,
 }
 
 impl VisitorSlot {
@@ -79,6 +95,7 @@ impl VisitorSlot {
             transfer: None,
             told_waiting: false,
             told_position: None,
+            waiting_since: super::now_ms(),
         }
     }
 }

@@ -146,6 +146,7 @@ impl Hub {
                     v.offered_to = None;
                     v.declined.clear();
                     v.told_waiting = false;
+                    v.waiting_since = now_ms();
                 }
                 st.queue.push(user_id.to_owned());
                 if let Some(v) = st.visitors.get_mut(user_id) {

@@ -21,6 +21,8 @@ pub(super) fn migrate(db: &Connection) -> rusqlite::Result<()> {
         ("password_hash", "ALTER TABLE agents ADD COLUMN password_hash TEXT"),
         ("role", "ALTER TABLE agents ADD COLUMN role TEXT NOT NULL DEFAULT 'agent'"),
         ("tokens_after", "ALTER TABLE agents ADD COLUMN tokens_after INTEGER NOT NULL DEFAULT 0"),
+        ("presence", "ALTER TABLE agents ADD COLUMN presence TEXT NOT NULL DEFAULT 'online'"),
+        ("max_conversations", "ALTER TABLE agents ADD COLUMN max_conversations INTEGER"),
     ] {
         let exists = db.prepare("SELECT 1 FROM pragma_table_info('agents') WHERE name = ?1")?.exists([column])?;
         if !exists {

@@ -3,6 +3,7 @@
 //! a restart and a crash never leaves a half-written row.
 
 mod accounts;
+mod presence;
 mod seed;
 
 use rusqlite::{params, Connection, OptionalExtension};

@@ -138,6 +138,14 @@ impl Server {
         (s, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// POST as agent `kf_id` (the supervisor: [`SUPERVISOR`]).
+    pub async fn post_as(&self, kf_id: &str, path: &str, body: Value) -> (u16, Value) {
+        let token = self.token(kf_id).await;
+        let r = reqwest::Client::new().post(self.http(path)).bearer_auth(token).json(&body).send().await.unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
     /// POST as the agent the body names (`kfId`), else as the supervisor.
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let token = self.token_for(path, Some(&body)).await;
