@@ -14,6 +14,7 @@ pub const HOOKS: &[&str] = &[
     "onHeartbeat",
     "onOfferWithdrawn",
     "onExtensions",
+    "onPresenceChange",
     "onMessageStatus",
     "onMessageRestored",
     "onMessageSaved",

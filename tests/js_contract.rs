@@ -4,7 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use kefu_agent::contract::{HOOKS, OPTIONS};
-use kefu_agent::core::{DeliveryStatus, ErrorCode, LinkState};
+use kefu_agent::core::{DeliveryStatus, ErrorCode, LinkState, Presence};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -67,6 +67,7 @@ fn message_states_and_error_codes_match_the_declarations() {
     let states = [DeliveryStatus::Held, DeliveryStatus::Sent, DeliveryStatus::Acked, DeliveryStatus::Failed];
     assert_eq!(union_after(&dts, "status: "), set(states.map(DeliveryStatus::as_str)));
     assert_eq!(union_after(&dts, "  code: "), set(ErrorCode::ALL.map(ErrorCode::as_str)));
+    assert_eq!(union_after(&dts, "export type Presence = "), set(Presence::ALL.map(Presence::as_str)));
     let links = [LinkState::Idle, LinkState::Connecting, LinkState::Open, LinkState::Reconnecting, LinkState::Closed, LinkState::Replaced];
     assert_eq!(union_after(&dts, "export type ConnectionState = "), set(links.map(LinkState::as_str)));
 }

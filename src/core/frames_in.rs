@@ -67,6 +67,14 @@ pub enum ServerFrame<V> {
         /// Set when the server refused the message (for example, the conversation ended).
         error: Option<String>,
     },
+    /// Status 102 (extension `presence`): the agent's presence and conversation cap as the server
+    /// has them (after the hello, and whenever either changes).
+    Presence {
+        /// Online, busy or away.
+        presence: crate::core::Presence,
+        /// The agent's conversation cap, when sent.
+        max_conversations: Option<u64>,
+    },
     /// Status 3 (extension `withdraw`): an offer is no longer open (accepted elsewhere, the
     /// customer left).
     OfferWithdrawn {
@@ -294,6 +302,18 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
             let d = data_of(status, &root)?;
             let msg_id = opt_string(status, d.field("msgId"), "msgId")?.ok_or_else(|| bad(status, "missing `msgId`"))?;
             ServerFrame::Ack { msg_id, error: opt_string(status, d.field("error"), "error")? }
+        }
+        102 => {
+            let d = data_of(status, &root)?;
+            let name = opt_string(status, d.field("presence"), "presence")?.unwrap_or_default();
+            let presence = crate::core::Presence::parse(&name).ok_or_else(|| bad(status, "`presence` must be online, busy or away"))?;
+            let max = d.field("maxConversations").filter(|v| !v.is_null());
+            let max_conversations = match max.map(|m| m.as_f64()) {
+                None => None,
+                Some(Some(n)) if n >= 0.0 && n.fract() == 0.0 && n <= 1e9 => Some(n as u64),
+                Some(_) => return Err(bad(status, "`maxConversations` must be a whole number")),
+            };
+            ServerFrame::Presence { presence, max_conversations }
         }
         other => return Err(FrameError::UnknownStatus(other)),
     };

@@ -52,6 +52,11 @@ pub enum AgentFrame {
         /// With `seq`: the last sequence number seen from this server run (0 for none).
         last_seq: Option<u64>,
     },
+    /// `{"respStatus":102,"presence"}` (extension `presence`): the agent is online, busy or away.
+    SetPresence {
+        /// The new presence.
+        presence: crate::core::Presence,
+    },
     /// `{"kfId","kfName","userId","userName","content"}`: a chat message to a customer.
     Chat {
         /// The agent.
@@ -104,6 +109,7 @@ impl AgentFrame {
                 }
                 f
             }
+            AgentFrame::SetPresence { presence } => vec![("respStatus", Int(102)), ("presence", Str(presence.as_str()))],
             AgentFrame::Chat { kf_id, kf_name, user_id, user_name, content, msg_id } => {
                 let mut f = vec![
                     ("kfId", Str(kf_id)),

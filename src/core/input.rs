@@ -87,6 +87,8 @@ pub enum Input<V> {
     AcceptTransfer(Scalar),
     /// The agent refuses an incoming transfer (status 5 answer).
     RejectTransfer(Scalar),
+    /// The agent sets its presence (extension `presence`): sent now, or after the next hello.
+    SetPresence(super::presence::Presence),
     /// Messages an earlier page load kept in durable storage, oldest first: they are sent before
     /// anything typed since, under their own ids.
     Restore(Vec<PersistedMessage>),

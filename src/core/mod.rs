@@ -11,6 +11,7 @@ pub mod frames_out;
 pub mod input;
 pub mod json;
 pub mod output;
+pub mod presence;
 pub mod scalar;
 pub mod session;
 pub mod stats;
@@ -23,6 +24,7 @@ pub use frames_in::{decode_value, Customer, CustomerFrame, CustomerMessage, Fram
 pub use frames_out::{AgentFrame, FieldValue};
 pub use input::{ConnId, FrameIn, Input, Millis, Received, WakeReason};
 pub use json::JsonValue;
+pub use presence::Presence;
 pub use output::{DeliveryStatus, LinkState, LogDetail, LogLevel, LogMessage, Output, PersistedMessage, UiEvent};
 pub use scalar::Scalar;
 pub use session::{Session, MAX_WAITING, SUPPORTED_EXTENSIONS};

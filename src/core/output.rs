@@ -124,6 +124,13 @@ pub enum UiEvent<V> {
         /// The message.
         message: PersistedMessage,
     },
+    /// The server says the agent's presence and conversation cap (extension `presence`).
+    PresenceChanged {
+        /// Online, busy or away.
+        presence: super::presence::Presence,
+        /// The agent's conversation cap, when the server sent it.
+        max_conversations: Option<u64>,
+    },
     /// A frame was rejected and skipped; `total` counts rejections so far.
     FrameRejected {
         /// Why.

@@ -8,6 +8,21 @@ export type CustomerId = string | number;
  */
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed" | "replaced";
 
+/**
+ * The agent's presence (extension `presence`): `"online"` is offered new customers up to its
+ * conversation cap, `"busy"` keeps its conversations and is offered none (nor transfers),
+ * `"away"` is offered nothing. Set with `setPresence()`; the server keeps it across reconnects
+ * and restarts.
+ */
+export type Presence = "online" | "busy" | "away";
+
+/** The server has the agent's presence (after each hello, and on every change). */
+export interface PresenceEvent {
+  presence: Presence;
+  /** The agent's conversation cap (its own, or the server's default), when the server says. */
+  maxConversations: number | null;
+}
+
 /** Options of `new AgentSession(config, hooks)`. Unknown options are rejected (`INVALID_CONFIG`). */
 export interface AgentSessionConfig {
   /** The agent's id (`kfId`), appended percent-encoded to the socket path. Required. */
@@ -108,6 +123,11 @@ export interface CustomerMessageEvent {
 export interface CustomerWaitingEvent extends Customer {
   /** Waiting customers now, this one included. */
   waiting: number;
+  /**
+   * The whole `data` object the server sent. With the `queue` extension it has `waitedMs`: how
+   * long the customer had waited when offered.
+   */
+  data: Record<string, unknown>;
 }
 
 /** Status 4: a colleague transfers a conversation to you. */
@@ -179,6 +199,8 @@ export interface AgentSessionHooks {
   onOfferWithdrawn?(e: Customer & { reason: string }): void;
   /** The server said hello (status 100) and these extensions are in use on this socket. Never called with a legacy server. */
   onExtensions?(e: { features: string[] }): void;
+  /** Extension `presence`: the server has the agent's presence and cap. */
+  onPresenceChange?(e: PresenceEvent): void;
   /** A sent message was held, sent or failed. */
   onMessageStatus?(e: MessageStatusEvent): void;
   /** `durableOutbox`: a message kept by an earlier page load was restored and will be sent. */

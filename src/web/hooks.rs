@@ -81,6 +81,7 @@ impl Hooks {
             UiEvent::CustomerWaiting { offer, waiting } => call("onCustomerWaiting", &|| {
                 let p = who(&offer.data);
                 let _ = js_sys::Reflect::set(&p, &name("waiting"), &JsValue::from_f64(*waiting as f64));
+                let _ = js_sys::Reflect::set(&p, &name("data"), &offer.data.0);
                 p
             }),
             UiEvent::QueueChanged(q) => call("onQueueChange", &|| object(&[("waiting", customers_to_js(q))])),
@@ -115,6 +116,10 @@ impl Hooks {
                     ("userName", s(&message.user_name)),
                     ("content", s(&message.content)),
                 ])
+            }),
+            UiEvent::PresenceChanged { presence, max_conversations } => call("onPresenceChange", &|| {
+                let max = max_conversations.map(|m| JsValue::from_f64(m as f64)).unwrap_or(JsValue::NULL);
+                object(&[("presence", name(presence.as_str())), ("maxConversations", max)])
             }),
             UiEvent::FrameRejected { error, total } => call(
                 "onFrameRejected",

@@ -21,7 +21,7 @@ use super::resume::OnPageHide;
 use super::socket::{text_frame, Socket, SocketEvent};
 use super::timer::Timer;
 use super::ts_types::*;
-use crate::core::{ConnId, ErrorCode, Input, LogDetail, LogLevel, LogMessage, Millis, Output, Scalar, WakeReason};
+use crate::core::{ConnId, ErrorCode, Input, Presence, LogDetail, LogLevel, LogMessage, Millis, Output, Scalar, WakeReason};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -297,6 +297,32 @@ impl AgentSession {
     #[wasm_bindgen(js_name = rejectTransfer)]
     pub fn reject_transfer(&self, id: JsCustomerId) -> Result<(), JsValue> {
         self.inner.answer("rejectTransfer", &id, Input::RejectTransfer)
+    }
+
+    /// Sets the agent's presence: `"online"` (offered customers), `"busy"` (keeps its conversations,
+    /// offered none) or `"away"`. Sent to a server with the `presence` extension now, or after the
+    /// next hello; `onPresenceChange` reports it once the server has it. Throws
+    /// `INVALID_ARGUMENT` for any other value.
+    #[wasm_bindgen(js_name = setPresence)]
+    pub fn set_presence(&self, presence: JsPresence) -> Result<(), JsValue> {
+        let v: JsValue = presence.into();
+        let p = v.as_string().and_then(|s| Presence::parse(&s));
+        let p = p.ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "setPresence: presence must be \"online\", \"busy\" or \"away\""))?;
+        if let Some(sh) = self.inner.following() {
+            return self.inner.ask_leader(&sh, "setPresence", &JsValue::from_str(p.as_str()));
+        }
+        self.inner.feed(Input::SetPresence(p)).map(|_| ())
+    }
+
+    /// The agent's presence as the server last said it (`null` before it has, or with a server
+    /// without the `presence` extension).
+    #[wasm_bindgen(getter)]
+    pub fn presence(&self) -> JsPresenceOrNull {
+        if let Some(sh) = self.inner.following() {
+            return self.inner.mirrored(&sh, "presence").into();
+        }
+        let p = self.inner.core.borrow().presence().map(|(p, _)| JsValue::from_str(p.as_str()));
+        p.unwrap_or(JsValue::NULL).into()
     }
 
     /// Sends a chat message `{ userId, userName, content }`; returns its local id. Never throws for

@@ -27,6 +27,12 @@ extern "C" {
     /// `SessionStats`.
     #[wasm_bindgen(typescript_type = "SessionStats")]
     pub type JsSessionStats;
+    /// `Presence`.
+    #[wasm_bindgen(typescript_type = "Presence")]
+    pub type JsPresence;
+    /// `Presence | null`.
+    #[wasm_bindgen(typescript_type = "Presence | null")]
+    pub type JsPresenceOrNull;
     /// `ConnectionState`.
     #[wasm_bindgen(typescript_type = "ConnectionState")]
     pub type JsConnectionState;

@@ -21,6 +21,7 @@
 //! of decoded frames.
 
 mod delivery;
+mod presence;
 #[cfg(feature = "json")]
 mod json_driver;
 mod link;
@@ -42,7 +43,7 @@ use std::collections::VecDeque;
 pub use queue::MAX_WAITING;
 
 /// Extensions this client implements; used only when a server's hello offers them.
-pub const SUPPORTED_EXTENSIONS: &[&str] = &["withdraw", "ack", "seq"];
+pub const SUPPORTED_EXTENSIONS: &[&str] = &["withdraw", "ack", "seq", "presence", "queue"];
 
 /// Rejected frames reported individually per second; beyond it they are only counted, so a flood
 /// of bad frames cannot flood the log or the UI.
@@ -60,6 +61,7 @@ pub struct Session<V> {
     out: VecDeque<Output<V>>,
     stats: Stats,
     extensions: Vec<&'static str>,
+    presence: presence::PresenceState,
     /// (second, rejections reported in it)
     reject_window: (u64, u64),
 }
@@ -86,6 +88,7 @@ impl<V: JsonValue> Session<V> {
             out: VecDeque::new(),
             stats: Stats::default(),
             extensions: Vec::new(),
+            presence: Default::default(),
             reject_window: (0, 0),
         }
     }
@@ -120,6 +123,10 @@ impl<V: JsonValue> Session<V> {
             Input::RejectTransfer(id) => self.reject_transfer(&id),
             Input::Send { user_id, user_name, content } => return self.send_message(user_id, user_name, content).map(Some),
             Input::Relay(m) => return self.relay_message(m),
+            Input::SetPresence(p) => {
+                self.set_presence(p);
+                Ok(())
+            }
             event => {
                 self.handle_event(now, event);
                 Ok(())
@@ -144,7 +151,7 @@ impl<V: JsonValue> Session<V> {
             Input::Timeout => self.handle_timeout(now),
             Input::Wake(r) => self.handle_wake(now, r),
             Input::Restore(messages) => self.restore_outbox(messages),
-            Input::AcceptCustomer(_) | Input::DeclineCustomer(_) | Input::AcceptTransfer(_) | Input::RejectTransfer(_) | Input::Send { .. } | Input::Relay(_) => {
+            Input::AcceptCustomer(_) | Input::DeclineCustomer(_) | Input::AcceptTransfer(_) | Input::RejectTransfer(_) | Input::Send { .. } | Input::Relay(_) | Input::SetPresence(_) => {
                 unreachable!("actions are handled by handle_input")
             }
         }
@@ -205,6 +212,7 @@ impl<V: JsonValue> Session<V> {
             ServerFrame::Hello { features, epoch } => self.on_hello(features, epoch),
             ServerFrame::Ack { msg_id, error } => self.on_ack(msg_id, error),
             ServerFrame::OfferWithdrawn { offer, reason } => self.on_withdrawn(offer, reason),
+            ServerFrame::Presence { presence, max_conversations } => self.on_presence(presence, max_conversations),
         }
     }
 
@@ -219,6 +227,7 @@ impl<V: JsonValue> Session<V> {
         self.send_frame(conn, AgentFrame::Hello { features: chosen.clone(), last_seq });
         self.ui(UiEvent::ExtensionsNegotiated(chosen));
         self.resend_unacked(conn);
+        self.send_presence();
         self.end_hello_wait();
     }
 

@@ -9,7 +9,7 @@
 //! one stopped. docs/js-api.md describes the guarantees.
 
 use super::{now, Inner};
-use crate::core::{ErrorCode, Input, LogDetail, LogLevel, LogMessage, PersistedMessage, Scalar, UiEvent, WakeReason};
+use crate::core::{ErrorCode, Input, LogDetail, LogLevel, LogMessage, PersistedMessage, Presence, Scalar, UiEvent, WakeReason};
 use crate::web::convert::{customers_to_js, js_to_scalar, scalar_to_js};
 use crate::web::error::kefu_error;
 use crate::web::js::{get, name, object};
@@ -201,6 +201,7 @@ impl Inner {
             ("epoch", epoch.map(text).unwrap_or(JsValue::NULL)),
             ("lastSeq", JsValue::from_f64(last_seq as f64)),
             ("leader", text(&core.config().client_token)),
+            ("presence", core.presence().map(|(p, _)| text(p.as_str())).unwrap_or(JsValue::NULL)),
         ])
     }
 
@@ -312,6 +313,7 @@ impl Inner {
     pub(super) fn mirrored(&self, sh: &Share, key: &'static str) -> JsValue {
         match (key, sh.mirrored(key)) {
             ("state", v) if v.is_undefined() => name("connecting"),
+            ("presence", v) if v.is_undefined() => JsValue::NULL,
             ("waiting" | "transfers", v) if v.is_undefined() => js_sys::Array::new().into(),
             ("held", v) => JsValue::from_f64(v.as_f64().unwrap_or(0.0) + sh.unreported.borrow().len() as f64),
             (_, v) => v,
@@ -321,6 +323,11 @@ impl Inner {
     /// Follower: an answer to a waiting customer or a transfer, checked against the leader's
     /// snapshot and handed to it.
     pub(super) fn ask_leader(&self, sh: &Share, op: &'static str, id: &JsValue) -> Result<(), JsValue> {
+        if op == "setPresence" {
+            let action = object(&[("action", name(op)), ("id", id.clone()), ("userName", JsValue::NULL)]);
+            sh.post(object(&[("t", text("act")), ("from", sh.me.clone()), ("action", action)]));
+            return Ok(());
+        }
         let id_s = js_to_scalar(id).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "id must be a string or a number"))?;
         let (list, code) = match op {
             "acceptCustomer" | "declineCustomer" => ("waiting", ErrorCode::UnknownCustomer),
@@ -384,6 +391,10 @@ impl Inner {
         let action = get(m, "action");
         let Some(id) = js_to_scalar(&get(&action, "id")) else { return };
         let input = match get(&action, "action").as_string().as_deref() {
+            Some("setPresence") => match Presence::parse(&id.key()) {
+                Some(p) => Input::SetPresence(p),
+                None => return,
+            },
             Some("acceptCustomer") => Input::AcceptCustomer(id),
             Some("declineCustomer") => Input::DeclineCustomer(id),
             Some("acceptTransfer") => Input::AcceptTransfer(id),
@@ -391,6 +402,7 @@ impl Inner {
             _ => return,
         };
         match self.feed(input) {
+            Ok(_) if get(&action, "action").as_string().as_deref() == Some("setPresence") => {}
             Ok(_) => self.tell_tabs(&get(m, "from"), action),
             Err(e) => sh.post(object(&[("t", text("err")), ("to", get(m, "from")), ("message", get(&e, "message"))])),
         }
