@@ -166,8 +166,19 @@ pub fn visitor_status(state: &str, kf_id: Option<&str>, kf_name: Option<&str>, t
 /// from recent handling times (`null` until there are any); `resume` only in a new customer id's
 /// first frame: the secret the page must keep (`?resume=` on every later connection).
 pub fn visitor_waiting(position: usize, eta_seconds: Option<u64>, resume: Option<&str>) -> String {
+    waiting_frame("正在为您接入客服，", position, eta_seconds, resume)
+}
+
+/// The waiting status when no agent can take the visitor now (all busy, away or at their cap):
+/// the same fields, saying so.
+pub fn visitor_busy(position: usize, eta_seconds: Option<u64>) -> String {
+    waiting_frame("客服忙，请稍候，我们会尽快为您接入。", position, eta_seconds, None)
+}
+
+fn waiting_frame(lead: &str, position: usize, eta_seconds: Option<u64>, resume: Option<&str>) -> String {
     let ahead = position.saturating_sub(1);
-    let mut text = if ahead == 0 { "正在为您接入客服，您是下一位。".to_owned() } else { format!("正在为您接入客服，您前面还有 {ahead} 位。") };
+    let mut text = lead.to_owned();
+    text.push_str(&if ahead == 0 { "您是下一位。".to_owned() } else { format!("您前面还有 {ahead} 位。") });
     if let Some(eta) = eta_seconds {
         text.push_str(&format!("预计等待约 {} 分钟。", eta.div_ceil(60)));
     }

@@ -2,6 +2,15 @@
 // incoming transfer. Names are escaped before they reach layer's HTML.
 import { $id, errorText, esc, toast } from './util.js';
 import { notifyHidden } from './notify.js';
+import { waitingSince } from './status.js';
+
+/** "已等待 1 分 5 秒" for customer `id`, or '' when unknown. */
+export function waitedText(id) {
+  const since = waitingSince.get(String(id));
+  if (since === undefined) return '';
+  const s = Math.max(0, Math.round((Date.now() - since) / 1000));
+  return '已等待 ' + (s >= 60 ? Math.floor(s / 60) + ' 分 ' : '') + (s % 60) + ' 秒';
+}
 
 /** Wires the 接入 button; returns the transfer hooks. */
 export function dialogs({ session, chats }) {
@@ -14,7 +23,9 @@ export function dialogs({ session, chats }) {
       return;
     }
     const c = queue[0];
-    layer.confirm('是否确认接入一个新的用户消息会话？<br>用户：' + esc(c.userName) + (queue.length > 1 ? '（还有 ' + (queue.length - 1) + ' 人在排队）' : ''), {
+    const waited = waitedText(c.id);
+    layer.confirm('是否确认接入一个新的用户消息会话？<br>用户：' + esc(c.userName) + (waited ? '（<span class="kefu-waited">' + waited + '</span>）' : '')
+      + (queue.length > 1 ? '<br>还有 ' + (queue.length - 1) + ' 人在排队' : ''), {
       title: '新用户接入',
       btn: ['接入', '不接入'],
     }, (index) => {

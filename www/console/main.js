@@ -14,6 +14,7 @@ import { chats as makeChats, customers } from './chats.js';
 import { status } from './status.js';
 import { inbox as makeInbox } from './inbox.js';
 import { dialogs } from './dialogs.js';
+import { presence } from './presence.js';
 import { toolbar } from './toolbar.js';
 import { setUpNotifications } from './notify.js';
 import { keepDrafts, restoreDraft } from './drafts.js';
@@ -98,7 +99,7 @@ async function start() {
   const chats = makeChats(layim, { opened: restoreDraft });
   chats.reopen();
   const messages = makeInbox({ layim, session, chats, stats, mine });
-  const parts = [status({ session }), messages, dialogs({ session, chats })];
+  const parts = [status({ session }), messages, dialogs({ session, chats }), presence({ session })];
   bridge.attach(Object.assign({}, ...parts.map((p) => p.hooks)));
   toolbar({ layim, chats, inbox: messages });
   keepDrafts();

@@ -2,6 +2,10 @@
 import { $id, api, toast, token } from './util.js';
 import { notifyHidden } from './notify.js';
 
+/** When each waiting customer started waiting (ms, this page's clock), from the offers' `waitedMs`
+ * (extension `queue`), else from when the offer arrived. */
+export const waitingSince = new Map();
+
 const CHIP_TEXT = { idle: '未连接', connecting: '连接中', open: '已连接', reconnecting: '重新连接中', closed: '已断开', replaced: '已在其他标签页打开 · 在此使用' };
 
 /** The header's hooks. A chip saying the console was opened in another tab takes the connection
@@ -32,6 +36,8 @@ export function status({ session }) {
       },
       onHeartbeat() {},
       onCustomerWaiting(c) {
+        const waited = c.data && typeof c.data.waitedMs === 'number' ? c.data.waitedMs : 0;
+        waitingSince.set(String(c.id), Date.now() - waited);
         toast('您有新消息请求接入');
         notifyHidden('新用户请求接入', c.userName);
       },
@@ -39,6 +45,8 @@ export function status({ session }) {
         const badge = $id('waiting-count');
         badge.textContent = String(waiting.length);
         badge.className = 'layui-badge' + (waiting.length ? '' : ' layui-bg-gray');
+        const ids = new Set(waiting.map((c) => String(c.id)));
+        for (const id of waitingSince.keys()) if (!ids.has(id)) waitingSince.delete(id);
       },
       onOfferWithdrawn(c) {
         toast(c.userName + ' 已不再等待（' + c.reason + '）');

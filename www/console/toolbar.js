@@ -1,6 +1,7 @@
 // LayIM's events: sending, and the toolbar buttons our patches add (常用语, 退出此会话, 转接).
 import { api, esc, kfId, toast } from './util.js';
 import { clearDraft } from './drafts.js';
+import { PRESENCE_TEXT } from './presence.js';
 
 /** Subscribes to LayIM's events. */
 export function toolbar({ layim, chats, inbox }) {
@@ -48,7 +49,10 @@ export function toolbar({ layim, chats, inbox }) {
         b.type = 'button';
         b.className = 'layui-btn layui-btn-primary layui-btn-sm';
         b.dataset.kfId = a.id;
-        b.textContent = a.name + '（' + a.conversations + ' 个会话）';
+        const state = PRESENCE_TEXT[a.presence] || '在线';
+        b.textContent = a.name + '（' + state + ' · ' + a.conversations + (a.maxConversations ? '/' + a.maxConversations : '') + ' 个会话）';
+        b.dataset.presence = a.presence || 'online';
+        if (a.presence && a.presence !== 'online') b.disabled = true; // busy or away: not taking transfers
         list.append(b);
       }
       const index = layer.open({

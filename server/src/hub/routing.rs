@@ -48,7 +48,12 @@ impl State {
                     v.told_waiting = true;
                 }
                 if !told {
-                    self.to_visitor(user_id, p::visitor_status("waiting", None, None, "客服忙，请稍候，我们会尽快为您接入。"));
+                    let position = self.queue.iter().position(|u| u == user_id).map_or(1, |i| i + 1);
+                    let frame = p::visitor_busy(position, self.eta_seconds(position));
+                    if let Some(v) = self.visitors.get_mut(user_id) {
+                        v.told_position = Some(position);
+                    }
+                    self.to_visitor(user_id, frame);
                 }
             }
         }
