@@ -60,6 +60,10 @@ echo "== 7. reference server: 1 000 conversations over loopback, 2 000 msg/s =="
 cargo build -q --release -p kefu-server --bin kefu-server --example load
 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/load
 
+echo "== 8. reference server memory: 10 000 customers come, are served and go =="
+cargo build -q --release -p kefu-server --bin kefu-server --example visitor_churn
+target/release/examples/visitor_churn 10000 target/release/kefu-server
+
 echo "== 6. heartbeat and timers while idle =="
 cargo test -q --release --test core_bench -- --ignored --nocapture 2>&1 | grep -Eo "timers over.*" | sed 's/^/| 6 | native core, fake clock | /; s/$/ |/'
 wait "$IDLE_PID" || true
