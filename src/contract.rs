@@ -15,6 +15,8 @@ pub const HOOKS: &[&str] = &[
     "onOfferWithdrawn",
     "onExtensions",
     "onPresenceChange",
+    "onTyping",
+    "onRead",
     "onMessageStatus",
     "onMessageRestored",
     "onMessageSaved",

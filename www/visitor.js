@@ -27,6 +27,20 @@
   const status = document.getElementById('status');
   let ws = null;
   let ping = null;
+  // Workbench signals (docs/protocol.md): typing both ways, read receipts both ways, and what this
+  // page is (for the agent's context panel). `peek`: the server shows the agent our unsent text.
+  let peek = false;
+  let typingSentAt = 0;
+  let typingOn = false;
+  let agentTypingTimer = null;
+  const typingEl = document.getElementById('typing');
+  const sendRaw = (o) => { if (ws && ws.readyState === 1) ws.send(JSON.stringify(o)); };
+  const reportRead = () => { if (lastSeq && document.visibilityState === 'visible') sendRaw({ type: 'read', seq: lastSeq }); };
+  function agentTyping(on) {
+    clearTimeout(agentTypingTimer);
+    typingEl.textContent = on ? '对方正在输入…' : '';
+    if (on) agentTypingTimer = setTimeout(() => { typingEl.textContent = ''; }, 6000);
+  }
 
   function line(cls, text) {
     const li = document.createElement('li');
@@ -45,6 +59,13 @@
       status.dataset.state = 'open';
       status.textContent = '已连接';
       for (const frame of unacked.values()) ws.send(frame);
+      sendRaw({
+        type: 'context',
+        url: params.get('pageUrl') || location.href,
+        title: params.get('pageTitle') || document.title,
+        referrer: params.get('referrer') || document.referrer,
+        language: navigator.language,
+      });
       ping = setInterval(() => ws.readyState === 1 && ws.send('{"type":"ping"}'), 30000);
     };
     ws.onmessage = (e) => {
@@ -53,7 +74,9 @@
       if (f.type === 'message') {
         if (f.seq && f.seq <= lastSeq) return; // already shown
         if (f.seq) lastSeq = f.seq;
+        agentTyping(false);
         line('agent', (f.kfName || f.kfId) + '：' + f.content);
+        reportRead();
       } else if (f.type === 'ack') unacked.delete(f.msgId);
       else if (f.type === 'status') {
         if (f.resume) localStorage.setItem(secretKey, f.resume);
@@ -61,6 +84,20 @@
         if (f.position) status.dataset.position = f.position; else delete status.dataset.position; // place in the queue
       }
       else if (f.type === 'error') line('system', '错误：' + f.error);
+      else if (f.type === 'hello') peek = f.peek === true;
+      else if (f.type === 'typing') agentTyping(f.typing === true);
+      else if (f.type === 'read' && Array.isArray(f.msgIds)) {
+        for (const id of f.msgIds) {
+          const li = log.querySelector('li[data-msg-id="' + CSS.escape(String(id)) + '"]');
+          if (li && !li.dataset.read) {
+            li.dataset.read = '1';
+            const mark = document.createElement('span');
+            mark.className = 'read-mark';
+            mark.textContent = '已读';
+            li.append(mark);
+          }
+        }
+      }
     };
     ws.onclose = (e) => {
       clearInterval(ping);
@@ -82,8 +119,26 @@
     const frame = JSON.stringify({ type: 'message', content, msgId });
     unacked.set(msgId, frame);
     if (ws && ws.readyState === 1) ws.send(frame);
-    line('me', content);
+    line('me', content).dataset.msgId = msgId;
+    typingOn = false; // the server and the agent clear it with the message
   }
+
+  // Our typing: at most one signal every 2 s (with peek, the text at most once a second); a
+  // stop when the input is emptied.
+  document.getElementById('text').addEventListener('input', (e) => {
+    const text = e.target.value;
+    const now = Date.now();
+    if (!text) {
+      if (typingOn) sendRaw({ type: 'typing', typing: false });
+      typingOn = false;
+      return;
+    }
+    if (now - typingSentAt < (peek ? 1000 : 2000)) return;
+    typingSentAt = now;
+    typingOn = true;
+    sendRaw(peek ? { type: 'typing', typing: true, text } : { type: 'typing', typing: true });
+  });
+  document.addEventListener('visibilitychange', reportRead);
 
   document.getElementById('form').addEventListener('submit', (e) => {
     e.preventDefault();

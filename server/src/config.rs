@@ -61,6 +61,10 @@ pub struct Config {
     /// socket is closed with 1008 (policy violation).
     #[arg(long, env = "KEFU_MAX_MSGS_PER_SEC", default_value_t = 100)]
     pub max_msgs_per_sec: u32,
+    /// Sneak peek: agents see what a customer is typing before it is sent (at most one update a
+    /// second; never stored). It reveals text the customer may never send: off unless set.
+    #[arg(long, env = "KEFU_SNEAK_PEEK", default_value_t = false)]
+    pub sneak_peek: bool,
     /// Register unknown agents on their first login, with the password they give (tests only).
     #[arg(long, env = "KEFU_OPEN_REGISTRATION", default_value_t = false)]
     pub open_registration: bool,

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod context_api;
 pub mod http_api;
 pub mod hub;
 pub mod ops_api;
@@ -42,7 +43,7 @@ pub fn state(cfg: Config) -> anyhow_like::Result<AppState> {
     std::fs::create_dir_all(cfg.data_dir.join("uploads")).map_err(|e| format!("cannot create {:?}: {e}", cfg.data_dir))?;
     let store = store::Store::open(&cfg.data_dir.join("kefu.db")).map_err(|e| format!("cannot open the store: {e}"))?;
     let open = store.open_conversations().map_err(|e| format!("cannot read the store: {e}"))?;
-    let hub = hub::Hub::new(Arc::new(store), cfg.grace(), cfg.max_conversations);
+    let hub = hub::Hub::new(Arc::new(store), cfg.grace(), cfg.max_conversations, cfg.sneak_peek);
     let restored = hub.restore(open);
     let test_hooks = cfg.test_hooks.then(Default::default);
     let auth = Arc::new(auth::Auth::new(&cfg.data_dir, &cfg)?);
@@ -112,6 +113,7 @@ pub fn app(state: AppState) -> Router {
         .route("/agents/presence", post(ops_api::set_presence))
         .route("/agents/capacity", post(ops_api::set_capacity))
         .route("/queue", get(ops_api::queue))
+        .route("/visitors/context", get(context_api::context))
         .route("/transfer/transferUser", post(http_api::transfer))
         .route("/upload/image", post(http_api::upload_image))
         .layer(axum::extract::DefaultBodyLimit::max(state.cfg.max_upload_bytes + 64 * 1024));

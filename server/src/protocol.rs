@@ -5,7 +5,11 @@ use serde_json::{json, Value};
 
 /// Extension features this server offers in its hello (status 100). An agent opts in by answering
 /// `{"respStatus":100,"features":[...]}`; until then it gets exactly the original frames.
-pub const FEATURES: &[&str] = &["withdraw", "ack", "seq", "presence", "queue"];
+pub const FEATURES: &[&str] = &["withdraw", "ack", "seq", "presence", "queue", "typing", "read"];
+
+/// Offered besides [`FEATURES`] only when the server runs with `--sneak-peek`: typing signals
+/// carry the visitor's unsent text.
+pub const PEEK: &str = "peek";
 
 /// A frame from an agent.
 #[derive(Debug, PartialEq)]
@@ -24,6 +28,10 @@ pub enum AgentIn {
     Hello { features: Vec<String>, last_seq: Option<u64> },
     /// respStatus 102 (extension `presence`): the agent is `online`, `busy` or `away`.
     SetPresence { presence: String },
+    /// respStatus 103 (extension `typing`): the agent is typing to customer `user_id`, or stopped.
+    Typing { user_id: String, typing: bool },
+    /// respStatus 104 (extension `read`): the agent has seen every message of `user_id` so far.
+    Seen { user_id: String },
     /// No respStatus: a chat message (with `ack`, carrying the client's `msgId`).
     Chat { user_id: String, content: String, msg_id: Option<String> },
 }
@@ -72,6 +80,11 @@ pub fn parse_agent_frame(text: &str) -> Result<AgentIn, String> {
                 .map(|a| a.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect())
                 .unwrap_or_default(),
         },
+        Some(103) => AgentIn::Typing {
+            user_id: id_of(&v, "userId")?,
+            typing: v.get("typing").and_then(Value::as_bool).ok_or("`typing` must be true or false")?,
+        },
+        Some(104) => AgentIn::Seen { user_id: id_of(&v, "userId")? },
         Some(102) => match v.get("presence").and_then(Value::as_str) {
             Some(p @ ("online" | "busy" | "away")) => AgentIn::SetPresence { presence: p.to_owned() },
             _ => return Err("`presence` must be \"online\", \"busy\" or \"away\"".into()),
@@ -117,8 +130,12 @@ pub fn status_pong() -> String {
 }
 
 /// Status 100: the hello announcing extensions and this server run's `epoch`.
-pub fn status_hello(epoch: &str) -> String {
-    json!({"status": 100, "data": {"server": "kefu-server", "version": 1, "features": FEATURES, "epoch": epoch}}).to_string()
+pub fn status_hello(epoch: &str, peek: bool) -> String {
+    let mut features = FEATURES.to_vec();
+    if peek {
+        features.push(PEEK);
+    }
+    json!({"status": 100, "data": {"server": "kefu-server", "version": 1, "features": features, "epoch": epoch}}).to_string()
 }
 
 /// Status 101 (extension `ack`): the chat message `msg_id` is stored and routed, or refused.
@@ -129,6 +146,49 @@ pub fn status_ack(msg_id: &str, error: Option<&str>) -> String {
     }
 }
 
+/// Status 103 (extension `typing`): customer `user_id` is typing (with `peek`, their unsent text).
+pub fn status_typing(user_id: &str, typing: bool, text: Option<&str>) -> String {
+    match text {
+        Some(t) => json!({"status": 103, "data": {"userId": user_id, "typing": typing, "text": t}}),
+        None => json!({"status": 103, "data": {"userId": user_id, "typing": typing}}),
+    }
+    .to_string()
+}
+
+/// Status 104 (extension `read`): customer `user_id` has been shown the agent messages `msg_ids`.
+pub fn status_read(user_id: &str, msg_ids: &[String]) -> String {
+    json!({"status": 104, "data": {"userId": user_id, "msgIds": msg_ids}}).to_string()
+}
+
+/// Server → visitor, first, only with `--sneak-peek`: typing signals may carry the unsent text.
+pub fn visitor_hello(peek: bool) -> String {
+    json!({"type": "hello", "peek": peek}).to_string()
+}
+
+/// Server → visitor: the agent is typing (or stopped).
+pub fn visitor_typing(typing: bool) -> String {
+    json!({"type": "typing", "typing": typing}).to_string()
+}
+
+/// Server → visitor: the agent has seen the visitor's messages `msg_ids`.
+pub fn visitor_read(msg_ids: &[String]) -> String {
+    json!({"type": "read", "msgIds": msg_ids}).to_string()
+}
+
+/// What a visitor page reports about itself (`{"type":"context",…}`); every field optional,
+/// untrusted, and cut to a sane length.
+#[derive(Debug, PartialEq, Clone, Default, serde::Serialize)]
+pub struct PageContext {
+    /// The page's URL.
+    pub url: Option<String>,
+    /// The page's title.
+    pub title: Option<String>,
+    /// `document.referrer`.
+    pub referrer: Option<String>,
+    /// `navigator.language`.
+    pub language: Option<String>,
+}
+
 /// Visitor → server.
 #[derive(Debug, PartialEq)]
 pub enum VisitorIn {
@@ -136,6 +196,16 @@ pub enum VisitorIn {
     Message(String, Option<String>),
     /// `{"type":"ping"}`.
     Ping,
+    /// `{"type":"typing","typing":true,"text":"…"}` (`text` only when the server said `peek`).
+    Typing { typing: bool, text: Option<String> },
+    /// `{"type":"read","seq":n}`: the page has shown every agent message up to its `seq` n.
+    Read(u64),
+    /// `{"type":"context","url","title","referrer","language"}`.
+    Context(PageContext),
+}
+
+fn short(v: &Value, key: &str, max: usize) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(|s| s.chars().take(max).collect())
 }
 
 /// Parses a visitor frame.
@@ -152,6 +222,17 @@ pub fn parse_visitor_frame(text: &str) -> Result<VisitorIn, String> {
             Ok(VisitorIn::Message(c.to_owned(), id))
         }
         Some("ping") => Ok(VisitorIn::Ping),
+        Some("typing") => Ok(VisitorIn::Typing {
+            typing: v.get("typing").and_then(Value::as_bool).ok_or("`typing` must be true or false")?,
+            text: short(&v, "text", 5000),
+        }),
+        Some("read") => v.get("seq").and_then(Value::as_u64).map(VisitorIn::Read).ok_or_else(|| "`seq` must be a whole number".into()),
+        Some("context") => Ok(VisitorIn::Context(PageContext {
+            url: short(&v, "url", 2048),
+            title: short(&v, "title", 512),
+            referrer: short(&v, "referrer", 2048),
+            language: short(&v, "language", 64),
+        })),
         Some(t) => Err(format!("unknown type {t:?}")),
         None => Err("missing `type`".into()),
     }

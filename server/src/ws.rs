@@ -196,8 +196,10 @@ pub async fn visitor_ws(
     State(app): State<AppState>,
     Path(user_id): Path<String>,
     Query(q): Query<VisitorQuery>,
+    headers: axum::http::HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(512).collect::<String>());
     if user_id.trim().is_empty() || user_id.chars().count() > 128 {
         return (StatusCode::BAD_REQUEST, "userId must be 1 to 128 characters").into_response();
     }
@@ -223,7 +225,11 @@ pub async fn visitor_ws(
                 return;
             }
         };
+        if hub.sneak_peek() {
+            let _ = tx.send(Out::Text(p::visitor_hello(true))); // first: the page may then send its text
+        }
         let conn = hub.visitor_connected(&user_id, &user_name, tx.clone(), q.last_seq, secret.as_deref());
+        hub.visitor_context(&user_id, None, user_agent);
         let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
         while let Read::Text(text) = read(&mut stream, cfg.idle_timeout(), &tx).await {
             if !limit.take() {
@@ -234,6 +240,9 @@ pub async fn visitor_ws(
                 Ok(p::VisitorIn::Ping) => {
                     let _ = tx.send(Out::Text(p::visitor_pong()));
                 }
+                Ok(p::VisitorIn::Typing { typing, text }) => hub.visitor_typing(&user_id, typing, text.as_deref()),
+                Ok(p::VisitorIn::Read(seq)) => hub.visitor_read(&user_id, seq),
+                Ok(p::VisitorIn::Context(page)) => hub.visitor_context(&user_id, Some(page), None),
                 Ok(p::VisitorIn::Message(c, _)) if c.trim().is_empty() => {
                     let _ = tx.send(Out::Text(p::visitor_error("empty message")));
                 }

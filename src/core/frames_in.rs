@@ -75,6 +75,23 @@ pub enum ServerFrame<V> {
         /// The agent's conversation cap, when sent.
         max_conversations: Option<u64>,
     },
+    /// Status 103 (extension `typing`): a customer is typing, or stopped; with `peek`, their
+    /// unsent text.
+    Typing {
+        /// The customer.
+        user_id: Scalar,
+        /// Typing now.
+        typing: bool,
+        /// Their unsent text (extension `peek`).
+        text: Option<String>,
+    },
+    /// Status 104 (extension `read`): a customer's page has shown these agent messages.
+    Read {
+        /// The customer.
+        user_id: Scalar,
+        /// The messages' ids (`msgId`).
+        msg_ids: Vec<String>,
+    },
     /// Status 3 (extension `withdraw`): an offer is no longer open (accepted elsewhere, the
     /// customer left).
     OfferWithdrawn {
@@ -314,6 +331,22 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
                 Some(_) => return Err(bad(status, "`maxConversations` must be a whole number")),
             };
             ServerFrame::Presence { presence, max_conversations }
+        }
+        103 => {
+            let d = data_of(status, &root)?;
+            let user_id = scalar_of(&check_id(status, d.field("userId"), "userId")?).ok_or_else(|| bad(status, "bad `userId`"))?;
+            let typing = d.field("typing").and_then(|t| t.as_bool()).ok_or_else(|| bad(status, "`typing` must be true or false"))?;
+            ServerFrame::Typing { user_id, typing, text: opt_string(status, d.field("text"), "text")? }
+        }
+        104 => {
+            let d = data_of(status, &root)?;
+            let user_id = scalar_of(&check_id(status, d.field("userId"), "userId")?).ok_or_else(|| bad(status, "bad `userId`"))?;
+            let msg_ids = d
+                .field("msgIds")
+                .and_then(|f| f.items())
+                .and_then(|items| items.iter().map(|i| i.as_string()).collect::<Option<Vec<_>>>())
+                .ok_or_else(|| bad(status, "`msgIds` must be an array of strings"))?;
+            ServerFrame::Read { user_id, msg_ids }
         }
         other => return Err(FrameError::UnknownStatus(other)),
     };

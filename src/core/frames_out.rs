@@ -57,6 +57,18 @@ pub enum AgentFrame {
         /// The new presence.
         presence: crate::core::Presence,
     },
+    /// `{"respStatus":103,"userId","typing"}` (extension `typing`): typing to a customer, or stopped.
+    Typing {
+        /// The customer.
+        user_id: Scalar,
+        /// Typing now.
+        typing: bool,
+    },
+    /// `{"respStatus":104,"userId"}` (extension `read`): the agent has seen the customer's messages.
+    Seen {
+        /// The customer.
+        user_id: Scalar,
+    },
     /// `{"kfId","kfName","userId","userName","content"}`: a chat message to a customer.
     Chat {
         /// The agent.
@@ -86,12 +98,14 @@ pub enum FieldValue<'a> {
     Scalar(&'a Scalar),
     /// An array of strings (`features`).
     StrList(&'a [&'static str]),
+    /// `true` or `false`.
+    Bool(bool),
 }
 
 impl AgentFrame {
     /// The frame's fields, in the order the original wrote them.
     pub fn fields(&self) -> Vec<(&'static str, FieldValue<'_>)> {
-        use FieldValue::{Int, Scalar as Id, Str, StrList};
+        use FieldValue::{Bool, Int, Scalar as Id, Str, StrList};
         match self {
             AgentFrame::Accept { kf_id, user_id, user_name } | AgentFrame::Decline { kf_id, user_id, user_name } => {
                 let status = if matches!(self, AgentFrame::Accept { .. }) { 2 } else { 3 };
@@ -109,6 +123,10 @@ impl AgentFrame {
                 }
                 f
             }
+            AgentFrame::Typing { user_id, typing } => {
+                vec![("respStatus", Int(103)), ("userId", Id(user_id)), ("typing", Bool(*typing))]
+            }
+            AgentFrame::Seen { user_id } => vec![("respStatus", Int(104)), ("userId", Id(user_id))],
             AgentFrame::SetPresence { presence } => vec![("respStatus", Int(102)), ("presence", Str(presence.as_str()))],
             AgentFrame::Chat { kf_id, kf_name, user_id, user_name, content, msg_id } => {
                 let mut f = vec![
@@ -141,6 +159,7 @@ impl AgentFrame {
                     FieldValue::Int(n) => map.serialize_entry(k, n)?,
                     FieldValue::Str(s) => map.serialize_entry(k, s)?,
                     FieldValue::StrList(l) => map.serialize_entry(k, l)?,
+                    FieldValue::Bool(b) => map.serialize_entry(k, b)?,
                     FieldValue::Scalar(Scalar::Text(t)) => map.serialize_entry(k, t)?,
                     FieldValue::Scalar(Scalar::Number(n)) => match n.parse::<serde_json::Number>() {
                         Ok(num) => map.serialize_entry(k, &num)?,

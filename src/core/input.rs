@@ -87,6 +87,10 @@ pub enum Input<V> {
     AcceptTransfer(Scalar),
     /// The agent refuses an incoming transfer (status 5 answer).
     RejectTransfer(Scalar),
+    /// The agent is typing to a customer (`true`), or stopped (extension `typing`).
+    Typing(Scalar, bool),
+    /// The agent has seen every message of this customer shown so far (extension `read`).
+    Seen(Scalar),
     /// The agent sets its presence (extension `presence`): sent now, or after the next hello.
     SetPresence(super::presence::Presence),
     /// Messages an earlier page load kept in durable storage, oldest first: they are sent before

@@ -23,6 +23,8 @@ pub trait JsonValue: Clone {
     fn as_string(&self) -> Option<String>;
     /// The number, for a JSON number.
     fn as_f64(&self) -> Option<f64>;
+    /// The boolean, for `true` or `false`.
+    fn as_bool(&self) -> Option<bool>;
     /// The JSON spelling of a finite number (as `JSON.stringify` would write it).
     fn number_text(&self) -> Option<String>;
     /// The items of an array, for a JSON array.
@@ -56,6 +58,9 @@ impl JsonValue for serde_json::Value {
     }
     fn as_f64(&self) -> Option<f64> {
         self.as_f64()
+    }
+    fn as_bool(&self) -> Option<bool> {
+        self.as_bool()
     }
     fn number_text(&self) -> Option<String> {
         match self {

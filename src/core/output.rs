@@ -124,6 +124,22 @@ pub enum UiEvent<V> {
         /// The message.
         message: PersistedMessage,
     },
+    /// A customer is typing, or stopped (extension `typing`); with `peek`, their unsent text.
+    Typing {
+        /// The customer.
+        user_id: Scalar,
+        /// Typing now.
+        typing: bool,
+        /// Their unsent text (extension `peek`).
+        text: Option<String>,
+    },
+    /// A customer's page has shown these messages of the agent (extension `read`).
+    Read {
+        /// The customer.
+        user_id: Scalar,
+        /// The messages' local ids in this session (those it still remembers).
+        local_ids: Vec<u64>,
+    },
     /// The server says the agent's presence and conversation cap (extension `presence`).
     PresenceChanged {
         /// Online, busy or away.

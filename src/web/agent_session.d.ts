@@ -167,6 +167,17 @@ export interface FrameRejectedEvent {
   total: number;
 }
 
+/** Extension `typing`: a customer is typing (or stopped). */
+export interface TypingEvent {
+  userId: CustomerId;
+  typing: boolean;
+  /**
+   * Their unsent text, only when the server runs with sneak peek and the session negotiated
+   * `peek` (at most one update a second; never stored). Untrusted: never insert as HTML.
+   */
+  text: string | null;
+}
+
 /** `shareAcrossTabs`: what another tab of this agent did, so this one can show it too. */
 export interface OtherTabActionEvent {
   /** The method the other tab called. */
@@ -201,6 +212,10 @@ export interface AgentSessionHooks {
   onExtensions?(e: { features: string[] }): void;
   /** Extension `presence`: the server has the agent's presence and cap. */
   onPresenceChange?(e: PresenceEvent): void;
+  /** Extension `typing`: a customer started or stopped typing (clear it yourself after 6 s without a new one). */
+  onTyping?(e: TypingEvent): void;
+  /** Extension `read`: a customer's page has shown these messages (by the ids `send` returned). */
+  onRead?(e: { userId: CustomerId; localIds: number[] }): void;
   /** A sent message was held, sent or failed. */
   onMessageStatus?(e: MessageStatusEvent): void;
   /** `durableOutbox`: a message kept by an earlier page load was restored and will be sent. */

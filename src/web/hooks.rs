@@ -117,6 +117,14 @@ impl Hooks {
                     ("content", s(&message.content)),
                 ])
             }),
+            UiEvent::Typing { user_id, typing, text } => call("onTyping", &|| {
+                let text = text.as_deref().map(s).unwrap_or(JsValue::NULL);
+                object(&[("userId", scalar_to_js(user_id)), ("typing", JsValue::from_bool(*typing)), ("text", text)])
+            }),
+            UiEvent::Read { user_id, local_ids } => call("onRead", &|| {
+                let ids: js_sys::Array = local_ids.iter().map(|l| JsValue::from_f64(*l as f64)).collect();
+                object(&[("userId", scalar_to_js(user_id)), ("localIds", ids.into())])
+            }),
             UiEvent::PresenceChanged { presence, max_conversations } => call("onPresenceChange", &|| {
                 let max = max_conversations.map(|m| JsValue::from_f64(m as f64)).unwrap_or(JsValue::NULL);
                 object(&[("presence", name(presence.as_str())), ("maxConversations", max)])

@@ -56,6 +56,9 @@ impl JsonValue for JsJson {
     fn as_f64(&self) -> Option<f64> {
         self.0.as_f64()
     }
+    fn as_bool(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
     fn number_text(&self) -> Option<String> {
         number_text(&self.0)
     }
@@ -77,6 +80,7 @@ pub fn stringify_frame(frame: &AgentFrame) -> Option<JsString> {
             FieldValue::Str(s) => JsValue::from_str(s),
             FieldValue::Scalar(s) => scalar_to_js(s),
             FieldValue::StrList(l) => l.iter().map(|x| JsValue::from_str(x)).collect::<Array>().into(),
+            FieldValue::Bool(b) => JsValue::from_bool(b),
         };
         let _ = Reflect::set(&o, &name(k), &v);
     }

@@ -10,7 +10,7 @@ mod share;
 mod storage;
 
 use super::config::{parse, ShellConfig};
-use super::convert::{customers_to_js, js_to_scalar};
+use super::convert::{customers_to_js, js_to_scalar, scalar_to_js};
 use super::error::{kefu_error, session_error};
 use super::js::{get, object};
 use super::hooks::Hooks;
@@ -297,6 +297,28 @@ impl AgentSession {
     #[wasm_bindgen(js_name = rejectTransfer)]
     pub fn reject_transfer(&self, id: JsCustomerId) -> Result<(), JsValue> {
         self.inner.answer("rejectTransfer", &id, Input::RejectTransfer)
+    }
+
+    /// Tells the customer the agent is typing (`true`) or stopped (`false`), extension `typing`:
+    /// call it on every input; the session sends at most one signal every 2 s per customer, and
+    /// none to a server without the extension. Sending a message clears it.
+    pub fn typing(&self, user_id: JsCustomerId, active: bool) -> Result<(), JsValue> {
+        let id = js_to_scalar(&user_id.into()).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "typing: userId must be a string or a number"))?;
+        if let Some(sh) = self.inner.following() {
+            return self.inner.ask_leader(&sh, if active { "typing" } else { "stopTyping" }, &scalar_to_js(&id));
+        }
+        self.inner.feed(Input::Typing(id, active)).map(|_| ())
+    }
+
+    /// Tells the customer's page the agent has seen every message of theirs shown so far
+    /// (extension `read`; their page marks them 已读).
+    #[wasm_bindgen(js_name = markSeen)]
+    pub fn mark_seen(&self, user_id: JsCustomerId) -> Result<(), JsValue> {
+        let id = js_to_scalar(&user_id.into()).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "markSeen: userId must be a string or a number"))?;
+        if let Some(sh) = self.inner.following() {
+            return self.inner.ask_leader(&sh, "markSeen", &scalar_to_js(&id));
+        }
+        self.inner.feed(Input::Seen(id)).map(|_| ())
     }
 
     /// Sets the agent's presence: `"online"` (offered customers), `"busy"` (keeps its conversations,

@@ -23,7 +23,7 @@ impl Hub {
         slot.epoch += 1;
         slot.features.clear();
         slot.ready = false;
-        let _ = tx.send(Out::Text(p::status_hello(&self.epoch)));
+        let _ = tx.send(Out::Text(p::status_hello(&self.epoch, self.sneak_peek)));
         slot.conn = Some(Conn { id, tx });
         self.load_presence(&mut st, kf_id);
         tracing::info!(kf_id, conn = id, "agent connected");
@@ -85,7 +85,8 @@ impl Hub {
         {
             let mut st = self.st();
             if let Some(a) = st.agents.get_mut(kf_id) {
-                a.features = features.into_iter().filter(|f| p::FEATURES.contains(&f.as_str())).collect();
+                let peek = self.sneak_peek;
+                a.features = features.into_iter().filter(|f| p::FEATURES.contains(&f.as_str()) || (peek && f == p::PEEK)).collect();
             }
             st.tell_presence(kf_id);
         }
@@ -154,6 +155,8 @@ impl Hub {
         let mut st = self.st();
         match frame {
             p::AgentIn::Ping => Ok(Some(p::status_pong())),
+            p::AgentIn::Typing { user_id, typing } => self.agent_typing(&mut st, kf_id, &user_id, typing).map(|_| None),
+            p::AgentIn::Seen { user_id } => self.agent_seen(&mut st, kf_id, &user_id).map(|_| None),
             p::AgentIn::SetPresence { presence } => {
                 let presence = Presence::parse(&presence).ok_or_else(|| err(400, "unknown presence"))?;
                 self.apply_presence(&mut st, kf_id, presence).map(|_| None)
@@ -218,6 +221,9 @@ impl Hub {
         let Some((_, Some(seq))) = stored else { return Ok(()) };
         let kf_name = st.agent_name(kf_id);
         st.to_visitor_seq(user_id, p::visitor_message(kf_id, &kf_name, content, now, seq), Some(seq));
+        if let Some(id) = msg_id {
+            st.note_unread_by_visitor(user_id, seq, id);
+        }
         Ok(())
     }
 }

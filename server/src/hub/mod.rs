@@ -8,10 +8,12 @@
 mod agents;
 mod presence;
 mod routing;
+mod signals;
 mod state;
 mod visitors;
 
 pub use presence::{Presence, WaitingCustomer};
+pub use signals::VisitorContext;
 
 use crate::store::{OpenConversation, Store};
 use state::{AgentSlot, State, VState, VisitorSlot};
@@ -69,14 +71,21 @@ pub struct Hub {
     grace: Duration,
     /// The store's identity; delivery sequence numbers are durable within it.
     epoch: String,
+    /// `--sneak-peek`: agents that ask (`peek`) see customers' unsent text.
+    sneak_peek: bool,
 }
 
 impl Hub {
     /// A hub over `store`.
-    pub fn new(store: Arc<Store>, grace: Duration, max_conversations: usize) -> Arc<Hub> {
+    pub fn new(store: Arc<Store>, grace: Duration, max_conversations: usize, sneak_peek: bool) -> Arc<Hub> {
         let epoch = store.epoch().to_owned();
         let state = State { max_conversations, ..State::default() };
-        Arc::new(Hub { state: Mutex::new(state), store, grace, epoch })
+        Arc::new(Hub { state: Mutex::new(state), store, grace, epoch, sneak_peek })
+    }
+
+    /// Whether customers' unsent text is shown to agents (`--sneak-peek`).
+    pub fn sneak_peek(&self) -> bool {
+        self.sneak_peek
     }
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())

@@ -79,6 +79,14 @@ pub(super) struct VisitorSlot {
     pub(super) told_position: Option<usize>,
     /// When they joined the queue (ms), for the wait shown to agents.
     pub(super) waiting_since: i64,
+    /// Agent messages sent to them and not yet shown by their page: `(their seq, msgId)`.
+    pub(super) unread_by_visitor: std::collections::VecDeque<(u64, String)>,
+    /// Their messages (by msgId) their agent has not seen yet.
+    pub(super) unseen_by_agent: std::collections::VecDeque<String>,
+    /// What their page reported about itself.
+    pub(super) page: Option<crate::protocol::PageContext>,
+    /// Their browser's `User-Agent`.
+    pub(super) user_agent: Option<String>,
 }
 
 impl VisitorSlot {
@@ -96,6 +104,10 @@ impl VisitorSlot {
             told_waiting: false,
             told_position: None,
             waiting_since: super::now_ms(),
+            unread_by_visitor: Default::default(),
+            unseen_by_agent: Default::default(),
+            page: None,
+            user_agent: None,
         }
     }
 }

@@ -134,6 +134,9 @@ impl Hub {
             .add_and_deliver(user_id, &name, owner.as_deref(), By::Visitor, content, now, msg_id, recipient.as_deref())
             .map_err(|e| err(500, e.to_string()))?;
         let Some((_, seq)) = stored else { return Ok(false) };
+        if let Some(id) = msg_id {
+            st.note_unseen_by_agent(user_id, id);
+        }
         match state {
             VState::Assigned { kf_id, .. } => {
                 st.to_agent(&kf_id, p::status_message(user_id, &name, &kf_id, content, now), seq);

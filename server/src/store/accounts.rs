@@ -95,3 +95,17 @@ impl Store {
         Ok(n == 1)
     }
 }
+
+impl Store {
+    /// When customer `user_id` was first seen (their first message or conversation, ms) and how
+    /// many conversations they have had.
+    pub fn visitor_history(&self, user_id: &str) -> rusqlite::Result<(Option<i64>, i64)> {
+        self.db().query_row(
+            "SELECT MIN(t), (SELECT COUNT(*) FROM conversations WHERE user_id = ?1) FROM (
+               SELECT MIN(created_at) AS t FROM messages WHERE user_id = ?1
+               UNION ALL SELECT MIN(started_at) FROM conversations WHERE user_id = ?1)",
+            [user_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+}

@@ -237,6 +237,9 @@ impl<V: JsonValue> Session<V> {
         let mut held = self.delivery.unconfirmed.remove(i).expect("index checked").held;
         self.forget(&mut held);
         let local_id = held.local_id;
+        if error.is_none() {
+            self.signals.note_confirmed(held.msg_id.clone(), local_id);
+        }
         match error {
             None => self.message_status(local_id, DeliveryStatus::Acked, None),
             Some(e) => {
@@ -271,6 +274,7 @@ impl<V: JsonValue> Session<V> {
     /// The one place a chat message is written: the frame (with its id under `ack`), the counters,
     /// its status (a re-send keeps "sent") and the bookkeeping until it is confirmed.
     fn write_chat(&mut self, conn: ConnId, h: Held, resend: bool) {
+        self.signals.sent_to(&h.user_id);
         let ack = self.extensions.contains(&"ack");
         let frame = AgentFrame::Chat {
             kf_id: self.cfg.kf_id.clone(),

@@ -22,6 +22,7 @@
 
 mod delivery;
 mod presence;
+mod signals;
 #[cfg(feature = "json")]
 mod json_driver;
 mod link;
@@ -43,7 +44,7 @@ use std::collections::VecDeque;
 pub use queue::MAX_WAITING;
 
 /// Extensions this client implements; used only when a server's hello offers them.
-pub const SUPPORTED_EXTENSIONS: &[&str] = &["withdraw", "ack", "seq", "presence", "queue"];
+pub const SUPPORTED_EXTENSIONS: &[&str] = &["withdraw", "ack", "seq", "presence", "queue", "typing", "read", "peek"];
 
 /// Rejected frames reported individually per second; beyond it they are only counted, so a flood
 /// of bad frames cannot flood the log or the UI.
@@ -62,6 +63,7 @@ pub struct Session<V> {
     stats: Stats,
     extensions: Vec<&'static str>,
     presence: presence::PresenceState,
+    signals: signals::Signals,
     /// (second, rejections reported in it)
     reject_window: (u64, u64),
 }
@@ -89,6 +91,7 @@ impl<V: JsonValue> Session<V> {
             stats: Stats::default(),
             extensions: Vec::new(),
             presence: Default::default(),
+            signals: Default::default(),
             reject_window: (0, 0),
         }
     }
@@ -123,6 +126,14 @@ impl<V: JsonValue> Session<V> {
             Input::RejectTransfer(id) => self.reject_transfer(&id),
             Input::Send { user_id, user_name, content } => return self.send_message(user_id, user_name, content).map(Some),
             Input::Relay(m) => return self.relay_message(m),
+            Input::Typing(user_id, typing) => {
+                self.set_typing(now, user_id, typing);
+                Ok(())
+            }
+            Input::Seen(user_id) => {
+                self.seen(user_id);
+                Ok(())
+            }
             Input::SetPresence(p) => {
                 self.set_presence(p);
                 Ok(())
@@ -151,7 +162,7 @@ impl<V: JsonValue> Session<V> {
             Input::Timeout => self.handle_timeout(now),
             Input::Wake(r) => self.handle_wake(now, r),
             Input::Restore(messages) => self.restore_outbox(messages),
-            Input::AcceptCustomer(_) | Input::DeclineCustomer(_) | Input::AcceptTransfer(_) | Input::RejectTransfer(_) | Input::Send { .. } | Input::Relay(_) | Input::SetPresence(_) => {
+            Input::AcceptCustomer(_) | Input::DeclineCustomer(_) | Input::AcceptTransfer(_) | Input::RejectTransfer(_) | Input::Send { .. } | Input::Relay(_) | Input::SetPresence(_) | Input::Typing(..) | Input::Seen(_) => {
                 unreachable!("actions are handled by handle_input")
             }
         }
@@ -213,6 +224,8 @@ impl<V: JsonValue> Session<V> {
             ServerFrame::Ack { msg_id, error } => self.on_ack(msg_id, error),
             ServerFrame::OfferWithdrawn { offer, reason } => self.on_withdrawn(offer, reason),
             ServerFrame::Presence { presence, max_conversations } => self.on_presence(presence, max_conversations),
+            ServerFrame::Typing { user_id, typing, text } => self.ui(UiEvent::Typing { user_id, typing, text }),
+            ServerFrame::Read { user_id, msg_ids } => self.on_read(user_id, msg_ids),
         }
     }
 

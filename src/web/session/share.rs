@@ -79,11 +79,10 @@ impl Share {
         self.mine.borrow().iter().find(|(m, _)| m == msg_id).map(|(_, l)| *l)
     }
 
-    fn settle_mine(&self, msg_id: &str, status: &str) {
+    /// A leader reported on message `msg_id`: it is no longer handed to new leaders (it stays in
+    /// `mine`, bounded, so read receipts still find it).
+    fn settle_mine(&self, msg_id: &str) {
         self.unreported.borrow_mut().retain(|m| m.msg_id != msg_id);
-        if status == "acked" || status == "failed" {
-            self.mine.borrow_mut().retain(|(m, _)| m != msg_id);
-        }
     }
 
     fn note_relayed(&self, local_id: u64, msg_id: String, foreign: bool) {
@@ -221,7 +220,7 @@ impl Inner {
                 let status = name(status.as_str());
                 sh.post(object(&[("t", text("status")), ("msgId", text(&msg_id)), ("status", status.clone()), ("reason", reason.clone())]));
                 let own = sh.own_local_id(&msg_id);
-                sh.settle_mine(&msg_id, &status.as_string().unwrap_or_default());
+                sh.settle_mine(&msg_id);
                 match own {
                     Some(own) => self.hooks.call_named(
                         "onMessageStatus",
@@ -229,6 +228,19 @@ impl Inner {
                     ),
                     None if !foreign => self.hooks.deliver(e),
                     None => {}
+                }
+            }
+            UiEvent::Read { user_id, local_ids } => {
+                let relayed = sh.relayed.borrow();
+                let (theirs, here): (Vec<u64>, Vec<u64>) = local_ids.iter().partition(|l| relayed.iter().any(|r| r.0 == **l));
+                let ids: js_sys::Array = relayed.iter().filter(|r| theirs.contains(&r.0)).map(|r| text(&r.1)).collect();
+                drop(relayed);
+                if ids.length() > 0 {
+                    sh.post(object(&[("t", text("read")), ("userId", scalar_to_js(user_id)), ("msgIds", ids.clone().into())]));
+                    self.follower_read(&sh, &scalar_to_js(user_id), &ids); // this tab's own, handed over as a follower
+                }
+                if !here.is_empty() {
+                    self.hooks.deliver(&UiEvent::Read { user_id: user_id.clone(), local_ids: here });
                 }
             }
             UiEvent::Restored { local_id, message } => {
@@ -261,11 +273,12 @@ impl Inner {
                 }
             }
             (false, "snap") => self.follow(&sh, get(m, "snap"), true),
+            (false, "read") => self.follower_read(&sh, &get(m, "userId"), &array(&get(m, "msgIds"))),
             (false, "status") => {
                 let msg_id = get(m, "msgId").as_string().unwrap_or_default();
                 if let Some(own) = sh.own_local_id(&msg_id) {
                     let status = get(m, "status");
-                    sh.settle_mine(&msg_id, &status.as_string().unwrap_or_default());
+                    sh.settle_mine(&msg_id);
                     let p = object(&[("localId", JsValue::from_f64(own as f64)), ("status", status), ("reason", get(m, "reason"))]);
                     self.hooks.call_named("onMessageStatus", &p);
                 }
@@ -309,6 +322,15 @@ impl Inner {
         }
     }
 
+    /// Read receipts for messages this tab handed to a leader, under this tab's local ids.
+    fn follower_read(&self, sh: &Share, user_id: &JsValue, msg_ids: &js_sys::Array) {
+        let own: js_sys::Array =
+            msg_ids.iter().filter_map(|m| sh.own_local_id(&m.as_string()?)).map(|l| JsValue::from_f64(l as f64)).collect();
+        if own.length() > 0 {
+            self.hooks.call_named("onRead", &object(&[("userId", user_id.clone()), ("localIds", own.into())]));
+        }
+    }
+
     /// Follower: the leader's state, queue, transfers or held count, for the getters.
     pub(super) fn mirrored(&self, sh: &Share, key: &'static str) -> JsValue {
         match (key, sh.mirrored(key)) {
@@ -323,7 +345,7 @@ impl Inner {
     /// Follower: an answer to a waiting customer or a transfer, checked against the leader's
     /// snapshot and handed to it.
     pub(super) fn ask_leader(&self, sh: &Share, op: &'static str, id: &JsValue) -> Result<(), JsValue> {
-        if op == "setPresence" {
+        if matches!(op, "setPresence" | "typing" | "stopTyping" | "markSeen") {
             let action = object(&[("action", name(op)), ("id", id.clone()), ("userName", JsValue::NULL)]);
             sh.post(object(&[("t", text("act")), ("from", sh.me.clone()), ("action", action)]));
             return Ok(());
@@ -395,6 +417,9 @@ impl Inner {
                 Some(p) => Input::SetPresence(p),
                 None => return,
             },
+            Some("typing") => Input::Typing(id, true),
+            Some("stopTyping") => Input::Typing(id, false),
+            Some("markSeen") => Input::Seen(id),
             Some("acceptCustomer") => Input::AcceptCustomer(id),
             Some("declineCustomer") => Input::DeclineCustomer(id),
             Some("acceptTransfer") => Input::AcceptTransfer(id),
@@ -402,7 +427,7 @@ impl Inner {
             _ => return,
         };
         match self.feed(input) {
-            Ok(_) if get(&action, "action").as_string().as_deref() == Some("setPresence") => {}
+            Ok(_) if !matches!(get(&action, "action").as_string().as_deref(), Some("acceptCustomer" | "declineCustomer" | "acceptTransfer" | "rejectTransfer")) => {}
             Ok(_) => self.tell_tabs(&get(m, "from"), action),
             Err(e) => sh.post(object(&[("t", text("err")), ("to", get(m, "from")), ("message", get(&e, "message"))])),
         }
