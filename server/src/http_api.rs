@@ -124,9 +124,11 @@ pub struct PhraseNew {
     content: Option<String>,
     #[serde(default)]
     source: String,
+    #[serde(default)]
+    shortcut: String,
 }
 
-/// `POST /sessionComm/add` with `{content, source}` adds a canned phrase.
+/// `POST /sessionComm/add` with `{content, source, shortcut?}` adds a canned phrase.
 pub async fn phrase_add(
     State(app): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -146,7 +148,11 @@ pub async fn phrase_add(
     if content.chars().count() > app.cfg.max_message_chars {
         return fail(400, &format!("a phrase is at most {} characters", app.cfg.max_message_chars));
     }
-    match app.hub.store().add_phrase(content, b.source.trim()) {
+    let shortcut = b.shortcut.trim();
+    if shortcut.chars().count() > 32 || shortcut.contains(char::is_whitespace) {
+        return fail(400, "a shortcut is one word of at most 32 characters");
+    }
+    match app.hub.store().add_phrase(content, b.source.trim(), shortcut) {
         Ok(id) => ok("ok", json!({"id": id})),
         Err(e) => db_err(e),
     }

@@ -7,15 +7,16 @@ import { AGENT_AVATAR, CUSTOMER_AVATAR, kfId, timestamp, toast } from './util.js
 import { notifyHidden } from './notify.js';
 
 const INBOX_CHUNK = 40;
-const STATUS_TEXT = { held: '等待网络，恢复后自动发送', acked: '已送达', sent: '已发送' };
+const STATUS_TEXT = { held: '等待网络，恢复后自动发送', acked: '已送达', sent: '已发送', read: '已读' };
 
 /** The inbox and outbox of the console; `stats` is `window.kefu` (counters for the tests), `mine`
  * LayIM's profile of the agent. */
-export function inbox({ layim, session, chats, stats, mine }) {
+export function inbox({ layim, session, chats, stats, mine, work }) {
   const $ = layui.$;
   const messageStates = new Map(); // localId -> { status, reason }
   let queue = []; // a drain is scheduled whenever this is not empty
   let burst = { count: 0, last: null };
+  let receipts = false; // extension `read`: an acknowledged message is 未读 until the customer's page shows it
 
   function toLayim(m) {
     const data = chats.open({ id: m.userId, userName: m.userName });
@@ -27,6 +28,12 @@ export function inbox({ layim, session, chats, stats, mine }) {
     queue = queue.slice(chunk.length);
     layim.getMessages(chunk.map(toLayim));
     stats.rendered += chunk.length;
+    const per = new Map();
+    for (const m of chunk) {
+      const k = String(m.userId);
+      per.set(k, { c: { id: m.userId, userName: m.userName }, n: (per.get(k)?.n || 0) + 1 });
+    }
+    for (const { c, n } of per.values()) work.received(c, n);
     burst.count += chunk.length;
     burst.last = chunk[chunk.length - 1];
     if (queue.length) {
@@ -37,7 +44,7 @@ export function inbox({ layim, session, chats, stats, mine }) {
     burst = { count: 0, last: null };
     stats.lastRenderAt = performance.now();
     toast(count > 1 ? '您有 ' + count + ' 条新消息' : '您有新消息');
-    notifyHidden(count > 1 ? count + ' 条新消息' : '来自 ' + last.userName + ' 的消息', last.content, count);
+    notifyHidden(count > 1 ? count + ' 条新消息' : '来自 ' + last.userName + ' 的消息', last.content);
   }
 
   function showStatus(localId) {
@@ -45,7 +52,8 @@ export function inbox({ layim, session, chats, stats, mine }) {
     const el = document.querySelector('[data-local-id="' + localId + '"] .kefu-msg-status');
     if (!st || !el) return;
     el.dataset.status = st.status;
-    el.textContent = st.status === 'failed' ? '发送失败（' + (st.reason || '') + '），点击重试' : STATUS_TEXT[st.status];
+    el.textContent = st.status === 'failed' ? '发送失败（' + (st.reason || '') + '），点击重试'
+      : st.status === 'acked' && receipts ? '未读' : STATUS_TEXT[st.status];
   }
 
   // A message's state under it; a failed one is re-sent on a click.
@@ -72,14 +80,25 @@ export function inbox({ layim, session, chats, stats, mine }) {
         if (queue.push(m) === 1) setTimeout(drain, 0);
       },
       onMessageStatus({ localId, status, reason }) {
+        if (messageStates.get(localId)?.status === 'read') return; // read outranks a late ack
         messageStates.set(localId, { status, reason });
         showStatus(localId);
+      },
+      onExtensions({ features }) {
+        receipts = features.includes('read');
+      },
+      onRead({ localIds }) {
+        for (const id of localIds) {
+          messageStates.set(id, { status: 'read', reason: null });
+          showStatus(id);
+        }
       },
       // Another tab of this agent accepted a customer or replied: shown here too.
       onOtherTabAction({ action, id, userName, content }) {
         const c = { id, userName: userName || String(id) };
         if (action === 'acceptCustomer' || action === 'acceptTransfer') chats.systemLine(c, '系统消息：已在另一个标签页接入');
         if (action !== 'send') return;
+        work.answered(c);
         const data = chats.open(c);
         layim.getMessage({ fromid: kfId, username: mine.username, avatar: mine.avatar || AGENT_AVATAR, id: data.id, type: 'kefu', content, timestamp: Date.now() });
       },
@@ -99,6 +118,7 @@ export function inbox({ layim, session, chats, stats, mine }) {
     /** Sends what the agent typed (already shown by LayIM) and tags it with its delivery state. */
     send(c, content) {
       const localId = session.send({ userId: c.id, userName: c.userName, content });
+      work.answered(c);
       tag(layim.thisChat().elem.find('.layim-chat-main li.layim-chat-mine').last(), localId, c, content);
     },
   };

@@ -15,6 +15,10 @@ import { status } from './status.js';
 import { inbox as makeInbox } from './inbox.js';
 import { dialogs } from './dialogs.js';
 import { presence } from './presence.js';
+import { signals } from './signals.js';
+import { worklist } from './worklist.js';
+import { phrases } from './phrases.js';
+import { contextPanel } from './context.js';
 import { toolbar } from './toolbar.js';
 import { setUpNotifications } from './notify.js';
 import { keepDrafts, restoreDraft } from './drafts.js';
@@ -37,6 +41,18 @@ async function identify() {
   $id('login').hidden = true;
   $id('hint').hidden = false;
   setIdentity(who.kfId, who.token);
+}
+
+/** One hooks object from several: a hook several parts implement calls each, in order. */
+function mergeHooks(list) {
+  const merged = {};
+  for (const hooks of list) {
+    for (const [name, f] of Object.entries(hooks)) {
+      const before = merged[name];
+      merged[name] = before ? (e) => { before(e); f(e); } : f;
+    }
+  }
+  return merged;
 }
 
 /** Back to the sign-in form, saying why. */
@@ -98,10 +114,14 @@ async function start() {
   stats.session = session;
   const chats = makeChats(layim, { opened: restoreDraft });
   chats.reopen();
-  const messages = makeInbox({ layim, session, chats, stats, mine });
-  const parts = [status({ session }), messages, dialogs({ session, chats }), presence({ session })];
-  bridge.attach(Object.assign({}, ...parts.map((p) => p.hooks)));
-  toolbar({ layim, chats, inbox: messages });
+  const seen = (c) => { try { session.markSeen(c.id); } catch (_) { /* not connected: told next time */ } };
+  const work = worklist({ layim, chats, seen });
+  const messages = makeInbox({ layim, session, chats, stats, mine, work });
+  const parts = [status({ session }), messages, dialogs({ session, chats }), presence({ session }), signals({ session, chats })];
+  bridge.attach(mergeHooks(parts.map((p) => p.hooks)));
+  toolbar({ layim, chats, inbox: messages, work });
+  phrases();
+  contextPanel({ layim, chats });
   keepDrafts();
 
   window.addEventListener('pagehide', () => session.close());

@@ -4,7 +4,7 @@ import { clearDraft } from './drafts.js';
 import { PRESENCE_TEXT } from './presence.js';
 
 /** Subscribes to LayIM's events. */
-export function toolbar({ layim, chats, inbox }) {
+export function toolbar({ layim, chats, inbox, work }) {
   const layer = layui.layer;
 
   layim.on('sendMessage', (data) => {
@@ -18,7 +18,7 @@ export function toolbar({ layim, chats, inbox }) {
     const c = chats.customerOf(chat.data);
     if (!c) return toast('当前会话不存在,无法退出');
     api('overSession/overUser?kfId=' + encodeURIComponent(kfId) + '&userId=' + encodeURIComponent(c.id))
-      .then((r) => { chats.forget(c); toast(r.msg); }, (e) => toast('退出失败：' + e.message));
+      .then((r) => { chats.forget(c); work.ended(c); toast(r.msg); }, (e) => toast('退出失败：' + e.message));
   });
 
   layim.on('commonLang', (show) => {

@@ -3,6 +3,7 @@
 //! a restart and a crash never leaves a half-written row.
 
 mod accounts;
+mod phrases;
 mod presence;
 mod seed;
 
@@ -12,6 +13,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 pub use seed::DEFAULT_AGENTS;
+pub use phrases::Phrase;
 use seed::DEFAULT_PHRASES;
 
 /// Who wrote a stored message.
@@ -44,17 +46,6 @@ pub struct Agent {
     pub name: String,
     /// Avatar URL (may be empty).
     pub image: String,
-}
-
-/// A canned phrase.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Phrase {
-    /// Row id.
-    pub id: i64,
-    /// Text.
-    pub content: String,
-    /// Category.
-    pub source: String,
 }
 
 /// A conversation the store holds as not ended.
@@ -178,12 +169,13 @@ impl Store {
             }
         };
         accounts::migrate(&db)?;
+        phrases::migrate(&db)?;
         let seeded: Option<String> = db.query_row("SELECT value FROM meta WHERE key='seeded'", [], |r| r.get(0)).optional()?;
         if seeded.is_none() {
             for (id, name, role) in DEFAULT_AGENTS {
                 db.execute("INSERT OR IGNORE INTO agents(id, name, role) VALUES (?1, ?2, ?3)", params![id, name, role])?;
             }
-            for (content, source) in DEFAULT_PHRASES {
+            for (content, source, _) in DEFAULT_PHRASES {
                 db.execute("INSERT INTO phrases(content, source) VALUES (?1, ?2)", params![content, source])?;
             }
             db.execute("INSERT INTO meta(key, value) VALUES ('seeded', '1')", [])?;
@@ -334,23 +326,6 @@ impl Store {
             .map(|_| ())
     }
 
-    /// Canned phrases containing `search` (all when empty) in `source` (all when empty), paged
-    /// from 1. Returns the page and the total count.
-    pub fn phrases(&self, search: &str, source: &str, page: u32, per_page: u32) -> rusqlite::Result<(Vec<Phrase>, i64)> {
-        let db = self.db();
-        let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let where_ = "WHERE content LIKE ?1 ESCAPE '\\' AND (?2 = '' OR source = ?2)";
-        let total: i64 = db.query_row(&format!("SELECT COUNT(*) FROM phrases {where_}"), params![pattern, source], |r| r.get(0))?;
-        let mut st = db.prepare(&format!("SELECT id, content, source FROM phrases {where_} ORDER BY id LIMIT ?3 OFFSET ?4"))?;
-        let offset = (page.max(1) - 1) as i64 * per_page as i64;
-        let rows = st
-            .query_map(params![pattern, source, per_page as i64, offset], |r| {
-                Ok(Phrase { id: r.get(0)?, content: r.get(1)?, source: r.get(2)? })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok((rows, total))
-    }
-
     /// Moves a conversation to another agent.
     pub fn reassign_conversation(&self, conversation: i64, kf_id: &str) -> rusqlite::Result<()> {
         self.db().execute("UPDATE conversations SET kf_id = ?2 WHERE id = ?1", params![conversation, kf_id]).map(|_| ())
@@ -388,13 +363,6 @@ impl Store {
             .query_map([], |r| Ok(OpenConversation { id: r.get(0)?, user_id: r.get(1)?, user_name: r.get(2)?, kf_id: r.get(3)? }))?
             .collect();
         rows
-    }
-
-    /// Adds a canned phrase; returns its id.
-    pub fn add_phrase(&self, content: &str, source: &str) -> rusqlite::Result<i64> {
-        let db = self.db();
-        db.execute("INSERT INTO phrases(content, source) VALUES (?1, ?2)", params![content, source])?;
-        Ok(db.last_insert_rowid())
     }
 
     /// Flushes the WAL into the main file (on shutdown).
