@@ -121,23 +121,36 @@
     if (ws && ws.readyState === 1) ws.send(frame);
     line('me', content).dataset.msgId = msgId;
     typingOn = false; // the server and the agent clear it with the message
+    typingSentAt = 0; // the next keystroke starts a new signal at once
+    clearTimeout(trailing);
+    trailing = null;
   }
 
   // Our typing: at most one signal every 2 s (with peek, the text at most once a second); a
   // stop when the input is emptied.
-  document.getElementById('text').addEventListener('input', (e) => {
-    const text = e.target.value;
-    const now = Date.now();
+  // The last change inside a window goes out when it ends (with peek, so the agent sees the
+  // latest text, not the first keystroke).
+  let trailing = null;
+  const input = document.getElementById('text');
+  function typingSignal() {
+    const text = input.value;
     if (!text) {
+      clearTimeout(trailing);
+      trailing = null;
       if (typingOn) sendRaw({ type: 'typing', typing: false });
       typingOn = false;
       return;
     }
-    if (now - typingSentAt < (peek ? 1000 : 2000)) return;
-    typingSentAt = now;
+    const wait = typingSentAt + (peek ? 1000 : 2000) - Date.now();
+    if (wait > 0) {
+      if (peek && !trailing) trailing = setTimeout(() => { trailing = null; typingSignal(); }, wait);
+      return;
+    }
+    typingSentAt = Date.now();
     typingOn = true;
     sendRaw(peek ? { type: 'typing', typing: true, text } : { type: 'typing', typing: true });
-  });
+  }
+  input.addEventListener('input', typingSignal);
   document.addEventListener('visibilitychange', reportRead);
 
   document.getElementById('form').addEventListener('submit', (e) => {

@@ -175,8 +175,8 @@ impl Store {
             for (id, name, role) in DEFAULT_AGENTS {
                 db.execute("INSERT OR IGNORE INTO agents(id, name, role) VALUES (?1, ?2, ?3)", params![id, name, role])?;
             }
-            for (content, source, _) in DEFAULT_PHRASES {
-                db.execute("INSERT INTO phrases(content, source) VALUES (?1, ?2)", params![content, source])?;
+            for (content, source, shortcut) in DEFAULT_PHRASES {
+                db.execute("INSERT INTO phrases(content, source, shortcut) VALUES (?1, ?2, ?3)", params![content, source, shortcut])?;
             }
             db.execute("INSERT INTO meta(key, value) VALUES ('seeded', '1')", [])?;
         }
