@@ -46,8 +46,8 @@ pub(crate) fn required<'a>(v: &'a Option<String>, name: &str) -> Result<&'a str,
     }
 }
 
-fn db_err(e: rusqlite::Error) -> Reply {
-    tracing::error!(error = %e, "store error");
+fn db_err(app: &AppState, e: rusqlite::Error) -> Reply {
+    let _ = app.hub.store_failed(e); // counted and logged
     fail(500, "store error")
 }
 
@@ -73,7 +73,7 @@ pub async fn get_info(State(app): State<AppState>, Extension(caller): Extension<
     match app.hub.store().agent(kf_id) {
         Ok(Some(a)) => ok("ok", json!(a)),
         Ok(None) => fail(404, &format!("unknown agent {kf_id:?}")),
-        Err(e) => db_err(e),
+        Err(e) => db_err(&app, e),
     }
 }
 
@@ -114,7 +114,7 @@ pub async fn phrase_list(State(app): State<AppState>, body: Result<Json<PhraseQu
     let per = q.page_count.unwrap_or(20).clamp(1, 1000);
     match app.hub.store().phrases(q.content.trim(), q.source.trim(), page, per) {
         Ok((list, total)) => ok("ok", json!({"list": list, "total": total, "page": page, "pageCount": per})),
-        Err(e) => db_err(e),
+        Err(e) => db_err(&app, e),
     }
 }
 
@@ -154,7 +154,7 @@ pub async fn phrase_add(
     }
     match app.hub.store().add_phrase(content, b.source.trim(), shortcut) {
         Ok(id) => ok("ok", json!({"id": id})),
-        Err(e) => db_err(e),
+        Err(e) => db_err(&app, e),
     }
 }
 
@@ -172,7 +172,7 @@ pub async fn chat_log(State(app): State<AppState>, Extension(caller): Extension<
     let per = q.page_count.unwrap_or(20).clamp(1, 200);
     match app.hub.store().history(user_id, page, per) {
         Ok((list, total)) => ok("ok", json!({"list": list, "total": total, "page": page, "pageCount": per})),
-        Err(e) => db_err(e),
+        Err(e) => db_err(&app, e),
     }
 }
 

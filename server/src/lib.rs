@@ -7,6 +7,7 @@ pub mod config;
 pub mod context_api;
 pub mod http_api;
 pub mod hub;
+pub mod metrics;
 pub mod ops_api;
 pub mod protocol;
 pub mod store;
@@ -113,6 +114,8 @@ pub fn app(state: AppState) -> Router {
         .route("/agents/presence", post(ops_api::set_presence))
         .route("/agents/capacity", post(ops_api::set_capacity))
         .route("/queue", get(ops_api::queue))
+        .route("/healthz", get(metrics::healthz))
+        .route("/metrics", get(metrics::metrics))
         .route("/visitors/context", get(context_api::context))
         .route("/transfer/transferUser", post(http_api::transfer))
         .route("/upload/image", post(http_api::upload_image))

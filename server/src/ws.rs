@@ -158,7 +158,9 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
             if matches!(frame, p::AgentIn::Ping) && stall.as_ref().is_some_and(|t| t.stalled()) {
                 continue; // test hook: a zombie server that stops answering heartbeats
             }
-            match hub.agent_frame(&kf_id, frame) {
+            let chat = matches!(frame, p::AgentIn::Chat { .. });
+            let handled = if chat { relay_timed(&hub, || hub.agent_frame(&kf_id, frame)) } else { hub.agent_frame(&kf_id, frame) };
+            match handled {
                 Ok(Some(reply)) => {
                     let _ = tx.send(Out::Text(reply));
                 }
@@ -249,7 +251,7 @@ pub async fn visitor_ws(
                 Ok(p::VisitorIn::Message(c, _)) if c.chars().count() > cfg.max_message_chars => {
                     let _ = tx.send(Out::Text(p::visitor_error(&format!("message longer than {} characters", cfg.max_message_chars))));
                 }
-                Ok(p::VisitorIn::Message(c, id)) => match hub.visitor_message(&user_id, &c, id.as_deref()) {
+                Ok(p::VisitorIn::Message(c, id)) => match relay_timed(&hub, || hub.visitor_message(&user_id, &c, id.as_deref())) {
                     Ok(_) => {
                         if let Some(id) = id {
                             let _ = tx.send(Out::Text(p::visitor_ack(&id)));
@@ -275,4 +277,12 @@ pub async fn visitor_ws(
         }
         let _ = w.await;
     })
+}
+
+/// Runs `f` (storing and routing one chat message) and records how long it took.
+fn relay_timed<T>(hub: &Hub, f: impl FnOnce() -> T) -> T {
+    let t = std::time::Instant::now();
+    let r = f();
+    hub.metrics().relay.observe(t.elapsed().as_secs_f64());
+    r
 }

@@ -217,7 +217,7 @@ impl Hub {
         let stored = self
             .store
             .add_and_deliver(user_id, &name, Some(kf_id), By::Agent, content, now, msg_id, Some(&recipient))
-            .map_err(|e| err(500, e.to_string()))?;
+            .map_err(|e| self.store_failed(e))?;
         let Some((_, Some(seq))) = stored else { return Ok(()) };
         let kf_name = st.agent_name(kf_id);
         st.to_visitor_seq(user_id, p::visitor_message(kf_id, &kf_name, content, now, seq), Some(seq));

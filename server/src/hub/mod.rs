@@ -73,14 +73,37 @@ pub struct Hub {
     epoch: String,
     /// `--sneak-peek`: agents that ask (`peek`) see customers' unsent text.
     sneak_peek: bool,
+    /// What `/metrics` exports.
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Hub {
     /// A hub over `store`.
     pub fn new(store: Arc<Store>, grace: Duration, max_conversations: usize, sneak_peek: bool) -> Arc<Hub> {
         let epoch = store.epoch().to_owned();
-        let state = State { max_conversations, ..State::default() };
-        Arc::new(Hub { state: Mutex::new(state), store, grace, epoch, sneak_peek })
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let state = State { max_conversations, offers: metrics.offers.clone(), ..State::default() };
+        Arc::new(Hub { state: Mutex::new(state), store, grace, epoch, sneak_peek, metrics })
+    }
+
+    /// The server's metrics.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
+    }
+
+    /// Connected agents, connected customers, and customers waiting (for `/metrics`).
+    pub fn gauges(&self) -> (usize, usize, usize) {
+        let st = self.st();
+        let agents = st.agents.values().filter(|a| a.conn.is_some()).count();
+        let visitors = st.visitors.values().filter(|v| v.conn.is_some()).count();
+        (agents, visitors, st.queue.len())
+    }
+
+    /// A store failure, counted, as the error a request gets.
+    pub(crate) fn store_failed(&self, e: impl std::fmt::Display) -> HubError {
+        self.metrics.store_errors.inc();
+        tracing::error!(error = %e, "store error");
+        err(500, e.to_string())
     }
 
     /// Whether customers' unsent text is shown to agents (`--sneak-peek`).

@@ -110,7 +110,7 @@ impl Hub {
     }
 
     pub(super) fn apply_presence(&self, st: &mut State, kf_id: &str, presence: Presence) -> Result<(), HubError> {
-        if !self.store.set_presence(kf_id, presence.as_str()).map_err(|e| err(500, e.to_string()))? {
+        if !self.store.set_presence(kf_id, presence.as_str()).map_err(|e| self.store_failed(e))? {
             return Err(err(404, format!("unknown agent {kf_id:?}")));
         }
         let Some(a) = st.agents.get_mut(kf_id) else { return Ok(()) }; // applied when it connects
@@ -131,7 +131,7 @@ impl Hub {
         if max.is_some_and(|m| m > 1000) {
             return Err(err(400, "maxConversations must be from 0 to 1000"));
         }
-        if !self.store.set_max_conversations(kf_id, max.map(|m| m as i64)).map_err(|e| err(500, e.to_string()))? {
+        if !self.store.set_max_conversations(kf_id, max.map(|m| m as i64)).map_err(|e| self.store_failed(e))? {
             return Err(err(404, format!("unknown agent {kf_id:?}")));
         }
         let mut st = self.st();

@@ -39,6 +39,7 @@ impl State {
                 if let Some(v) = self.visitors.get_mut(user_id) {
                     v.offered_to = Some(kf.clone());
                 }
+                self.offers.inc();
                 let frame = self.offer_frame(&kf, user_id, &name);
                 self.to_agent(&kf, frame, None);
             }
@@ -92,7 +93,7 @@ impl Hub {
         }
         let now = now_ms();
         let (conversation, waiting_msgs) =
-            self.store.start_conversation_and_deliver(user_id, &v.user_name, kf_id, now).map_err(|e| err(500, e.to_string()))?;
+            self.store.start_conversation_and_deliver(user_id, &v.user_name, kf_id, now).map_err(|e| self.store_failed(e))?;
         let other_offer = v.offered_to.take().filter(|o| o != kf_id);
         v.state = VState::Assigned { kf_id: kf_id.to_owned(), conversation };
         let name = v.user_name.clone();

@@ -125,6 +125,8 @@ pub(super) struct State {
     pub(super) started: HashMap<String, i64>,
     /// The latest handling times (ms), newest last, for the visitors' estimated wait.
     pub(super) handled: std::collections::VecDeque<i64>,
+    /// Offers made (exported by `/metrics`).
+    pub(super) offers: prometheus_client::metrics::counter::Counter,
 }
 
 impl State {

@@ -132,7 +132,7 @@ impl Hub {
         let stored = self
             .store
             .add_and_deliver(user_id, &name, owner.as_deref(), By::Visitor, content, now, msg_id, recipient.as_deref())
-            .map_err(|e| err(500, e.to_string()))?;
+            .map_err(|e| self.store_failed(e))?;
         let Some((_, seq)) = stored else { return Ok(false) };
         if let Some(id) = msg_id {
             st.note_unseen_by_agent(user_id, id);

@@ -365,6 +365,11 @@ impl Store {
         rows
     }
 
+    /// Whether the database answers (the health check).
+    pub fn ping(&self) -> rusqlite::Result<()> {
+        self.db().query_row("SELECT 1", [], |_| Ok(()))
+    }
+
     /// Flushes the WAL into the main file (on shutdown).
     pub fn checkpoint(&self) {
         let _ = self.db().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
