@@ -7,6 +7,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 await withServerAndBrowser(async (server, browser) => {
   const a = await agent(browser, server, 'xiaoming', '&amberSec=20&redSec=40');
+  await a.setViewportSize({ width: 1440, height: 800 }); // room for the list, LayIM and the panel
   const page = encodeURIComponent('https://shop.example/orders/2026112500123');
   const v = await openPage(browser, `${server.base}/visitor.html?userId=demo-customer&userName=${encodeURIComponent('张女士')}`
     + `&pageUrl=${page}&pageTitle=${encodeURIComponent('我的订单 - 示例商城')}&referrer=${encodeURIComponent('https://www.example-search.com/?q=示例商城')}`);
