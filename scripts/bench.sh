@@ -53,6 +53,9 @@ node tests/e2e/bench-burst.mjs
 echo "== 4. start-up =="
 node tests/e2e/bench-startup.mjs
 
+echo "== 9. new costs: send() to its IndexedDB commit, and an event reaching a follower tab =="
+node tests/e2e/bench-tabs.mjs
+
 echo "== 5. memory over a shift =="
 node tests/e2e/bench-memory.mjs
 
