@@ -17,10 +17,15 @@ export function chatIdOf(el) {
 
 // The open conversations, kept in localStorage per server and agent, so a reload or a new tab opens
 // them again (with LayIM's chat log) without asking the server to replay them (`resumeAcrossReloads`).
+// Entries not opened for KEEP_MS (a conversation the customer or a colleague ended meanwhile) are
+// dropped, and at most KEEP_MAX are kept.
 const openKey = () => 'kefuChats:' + server + ':' + kfId;
+const KEEP_MS = 12 * 3600 * 1000;
+const KEEP_MAX = 50;
 function remembered() {
   try {
-    return JSON.parse(localStorage.getItem(openKey()) || '[]');
+    const list = JSON.parse(localStorage.getItem(openKey()) || '[]');
+    return Array.isArray(list) ? list.filter((k) => k && Date.now() - (k.at || 0) < KEEP_MS).slice(-KEEP_MAX) : [];
   } catch (_) {
     return [];
   }
@@ -46,8 +51,7 @@ export function chats(layim, { opened = () => {} } = {}) {
     open(c) {
       const data = chatData(c);
       if (!isOpen(data.id)) {
-        const list = remembered();
-        if (!list.some((k) => k.id === c.id)) remember([...list, { id: c.id, userName: c.userName }]);
+        remember([...remembered().filter((k) => k.id !== c.id), { id: c.id, userName: c.userName, at: Date.now() }]);
         layim.chat(data);
         const chat = layim.thisChat();
         if (chat && chat.data.id === data.id) opened(data.id, chat.textarea);

@@ -112,10 +112,11 @@ async function start() {
 
   const session = await bridge.ready;
   stats.session = session;
-  const chats = makeChats(layim, { opened: restoreDraft });
-  chats.reopen();
+  let work = null; // the conversation list lists every window opened (it needs `chats` itself)
+  const chats = makeChats(layim, { opened: (lid, textarea) => { restoreDraft(lid, textarea); work?.track(customers.get(lid)); } });
   const seen = (c) => { try { session.markSeen(c.id); } catch (_) { /* not connected: told next time */ } };
-  const work = worklist({ layim, chats, seen });
+  work = worklist({ layim, chats, seen });
+  chats.reopen();
   const messages = makeInbox({ layim, session, chats, stats, mine, work });
   const parts = [status({ session }), messages, dialogs({ session, chats }), presence({ session }), signals({ session, chats })];
   bridge.attach(mergeHooks(parts.map((p) => p.hooks)));

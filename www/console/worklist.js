@@ -102,6 +102,11 @@ export function worklist({ layim, chats, seen }) {
       else r.unread += n;
       look();
     },
+    /** A conversation window opened (accepted, transferred in, reopened after a reload). */
+    track(c) {
+      if (c) row(c);
+      paint();
+    },
     /** The agent replied to `c` (here or in another tab). */
     answered(c) {
       const [, r] = row(c);
