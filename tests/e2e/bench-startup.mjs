@@ -1,7 +1,7 @@
 // Prints the start-up benchmark (scripts/bench.sh runs it): navigation start → socket open and →
 // LayIM ready, for the console and for an original-style page (LayIM + the chatDialog.js logic),
 // loaded alternately in the same browser, warm cache, median of RUNS.
-import { withServerAndBrowser, signInThroughForm } from './harness.mjs';
+import { withServerAndBrowser, signInThroughForm, login } from './harness.mjs';
 
 const RUNS = Number(process.env.RUNS || 15);
 const median = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -13,7 +13,7 @@ await withServerAndBrowser(async (server, browser) => {
   await signInThroughForm(first, 'xiaoming');
   await first.waitForSelector('#conn-chip[data-state="open"]', { timeout: 20000 });
   await first.close();
-  const pages = { console: '/?kfId=xiaoming', original: '/bench/original.html?kfId=xiaohong' };
+  const pages = { console: '/?kfId=xiaoming', original: '/bench/original.html?kfId=xiaohong&token=' + encodeURIComponent(await login(server, 'xiaohong')) };
   const times = { console: [], original: [] };
   let wasmType = '';
   for (let i = 0; i <= RUNS; i++) {

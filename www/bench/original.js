@@ -4,7 +4,9 @@ import { createBaseline } from './baseline-chatDialog.js';
 
 const kfId = new URLSearchParams(location.search).get('kfId') || 'xiaoming';
 const noop = () => {};
-const url = location.origin.replace(/^http/, 'ws') + '/websocket/' + encodeURIComponent(kfId);
+// A server with accounts wants the agent's token (`?token=`); the original had none to send.
+const token = new URLSearchParams(location.search).get('token');
+const url = location.origin.replace(/^http/, 'ws') + '/websocket/' + encodeURIComponent(kfId) + (token ? '?token=' + encodeURIComponent(token) : '');
 createBaseline(url, kfId, {
   onOpen: () => performance.mark('kefu:socket-open'),
   onMessage: noop, onCustomerWaiting: noop, onTransferRejected: noop, onTransferRequest: noop, onHeartbeat: noop,
