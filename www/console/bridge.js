@@ -12,7 +12,7 @@ export function startSession({ serverUrl, kfId, profile, logLevel }) {
   const early = [];
   let ui = null;
   const forward = {};
-  const ready = Promise.all([init(), profile]).then(([, p]) => {
+  const ready = Promise.all([init().then(() => performance.mark('kefu:wasm-ready')), profile]).then(([, p]) => {
     for (const name of hookNames()) {
       forward[name] = (e) => {
         if (name === 'onStateChange' && e.state === 'open' && !performance.getEntriesByName('kefu:socket-open').length) {
@@ -24,6 +24,7 @@ export function startSession({ serverUrl, kfId, profile, logLevel }) {
     }
     const s = new AgentSession({ serverUrl, kfId, kfName: (p && p.name) || kfId, logLevel, durableOutbox: true, shareAcrossTabs: true, resumeAcrossReloads: true }, forward);
     s.connect();
+    performance.mark('kefu:connect-called');
     return s;
   });
   return {

@@ -80,7 +80,7 @@ async function start() {
       api('auth/logout', { body: {} }).catch(() => {}).finally(() => signOut('已退出登录'));
     });
   }
-  const layimReady = new Promise((resolve) => layui.use(['layim', 'layer'], resolve));
+  const layimReady = window.kefuLayim || new Promise((resolve) => layui.use(['layim', 'layer'], resolve));
   const info = api('personalConfig/getInfo?kfId=' + encodeURIComponent(kfId)).then((r) => r.data, () => null);
   // The session connects as soon as the wasm is compiled (by streaming) and the profile is known,
   // while LayIM is still loading.

@@ -1,0 +1,3 @@
+// Starts LayIM's (sequential) module loader at once, as a classic script, while the console's ES
+// modules and the wasm still load; console/main.js awaits the same promise.
+window.kefuLayim = new Promise((resolve) => layui.use(['layim', 'layer'], resolve));
