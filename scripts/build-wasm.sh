@@ -16,9 +16,12 @@ node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-call-indirect-overlong \
   "$WASM" -o "$WASM.opt"
 mv "$WASM.opt" "$WASM"
-# The generated JS glue and its snippets (src/web/outbox.js) are minified like any production
-# script (exports keep their names; the TypeScript declarations beside it document them).
-for js in "$OUT"/*.js $(find "$OUT/snippets" -name '*.js' 2>/dev/null); do
-  node_modules/.bin/esbuild "$js" --minify --log-level=warning --outfile="$js.min" && mv "$js.min" "$js"
+# The generated JS glue is minified like any production script (exports keep their names; the
+# TypeScript declarations beside it document them), with its snippets (src/web/outbox.js, tabs.js)
+# bundled in: a page then fetches one script, not a second round of imports found only when the
+# glue is parsed.
+for js in "$OUT"/*.js; do
+  node_modules/.bin/esbuild "$js" --bundle --format=esm --minify --log-level=warning --outfile="$js.min" && mv "$js.min" "$js"
 done
+if ! grep -Eq 'from ?"\./snippets' "$OUT"/*.js; then rm -rf "$OUT/snippets"; fi
 echo "[build-wasm] $WASM: $(wc -c < "$WASM") bytes, $(gzip -9 -c "$WASM" | wc -c) gzip"

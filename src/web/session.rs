@@ -387,6 +387,19 @@ impl AgentSession {
         self.inner.socket_url.clone()
     }
 
+    /// The agent's display name, sent as `kfName` with every chat message.
+    #[wasm_bindgen(getter, js_name = kfName)]
+    pub fn kf_name(&self) -> String {
+        self.inner.core.borrow().config().kf_name.clone()
+    }
+
+    /// Sets the display name sent with chat messages from now on (say, once the agent's profile
+    /// has arrived, so the session need not wait for it to connect).
+    #[wasm_bindgen(setter, js_name = kfName)]
+    pub fn set_kf_name(&self, name: String) {
+        self.inner.core.borrow_mut().set_kf_name(name);
+    }
+
     /// The agent's id.
     #[wasm_bindgen(getter, js_name = kfId)]
     pub fn kf_id(&self) -> String {

@@ -6,13 +6,16 @@
 // only for what this tab has not shown (`resumeAcrossReloads`; chats.js reopens its windows).
 import init, { AgentSession, hookNames } from '../pkg/kefu_agent.js';
 
-/** Starts the session once the wasm is compiled and `profile` is known; returns
+/** Starts the session once the wasm is compiled (`profile`, a promise, names the agent later); returns
  * `{ ready: Promise<AgentSession>, attach(hooks) }`. */
 export function startSession({ serverUrl, kfId, profile, logLevel }) {
   const early = [];
   let ui = null;
   const forward = {};
-  const ready = Promise.all([init().then(() => performance.mark('kefu:wasm-ready')), profile]).then(([, p]) => {
+  // The session starts as soon as the wasm is ready; the agent's name (sent with chat messages)
+  // follows when the profile arrives, so connecting does not wait for that request.
+  const ready = init().then(() => {
+    performance.mark('kefu:wasm-ready');
     for (const name of hookNames()) {
       forward[name] = (e) => {
         if (name === 'onStateChange' && e.state === 'open' && !performance.getEntriesByName('kefu:socket-open').length) {
@@ -22,7 +25,8 @@ export function startSession({ serverUrl, kfId, profile, logLevel }) {
         else if (ui[name]) ui[name](e);
       };
     }
-    const s = new AgentSession({ serverUrl, kfId, kfName: (p && p.name) || kfId, logLevel, durableOutbox: true, shareAcrossTabs: true, resumeAcrossReloads: true }, forward);
+    const s = new AgentSession({ serverUrl, kfId, kfName: kfId, logLevel, durableOutbox: true, shareAcrossTabs: true, resumeAcrossReloads: true }, forward);
+    Promise.resolve(profile).then((p) => { if (p && p.name) s.kfName = p.name; });
     s.connect();
     performance.mark('kefu:connect-called');
     return s;

@@ -101,6 +101,12 @@ impl<V: JsonValue> Session<V> {
         &self.cfg
     }
 
+    /// Sets the agent's display name, sent as `kfName` with every chat message from now on (a
+    /// profile that arrives after the session started, or a rename).
+    pub fn set_kf_name(&mut self, name: String) {
+        self.cfg.kf_name = name;
+    }
+
     /// Extensions in use on the current socket (empty with a legacy server).
     pub fn extensions(&self) -> &[&'static str] {
         &self.extensions
