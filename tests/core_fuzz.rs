@@ -12,12 +12,17 @@ fn frame_text() -> impl Strategy<Value = String> {
         "{", "}", "[", "]", ",", ":", "\"status\"", "\"data\"", "\"id\"", "\"userId\"", "\"userName\"", "\"content\"",
         "\"kfId\"", "\"createTime\"", "\"features\"", "\"reason\"", "1", "2", "3", "4", "5", "9", "100", "-1", "1.5",
         "\"9\"", "null", "true", "\"\"", "\"u1\"", "\"张三\"", "1e308", "\"\\ud800\"", " ", "\"withdraw\"",
+        "101", "102", "103", "104", "\"presence\"", "\"away\"", "\"typing\"", "\"msgIds\"", "\"maxConversations\"", "false",
     ]);
     prop_oneof![
         any::<String>(),
         prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat()),
         (0u8..=120, "[a-z0-9]{0,6}", ".{0,20}").prop_map(|(s, id, text)| {
             format!(r#"{{"status":{s},"data":{{"id":"{id}","userId":"{id}","userName":"n","content":{text:?},"features":["withdraw"]}}}}"#)
+        }),
+        // The extension frames (presence, typing, read), with good and bad values.
+        (100u16..=105, "[a-z0-9]{0,6}", prop::sample::select(vec!["\"away\"", "\"asleep\"", "true", "7", "-1", "[\"page-1\"]", "null"])).prop_map(|(s, id, v)| {
+            format!(r#"{{"status":{s},"data":{{"userId":"{id}","presence":{v},"maxConversations":{v},"typing":{v},"text":{v},"msgIds":{v},"features":["ack","presence","typing","read","peek"]}}}}"#)
         }),
     ]
 }
@@ -50,11 +55,15 @@ fn step() -> impl Strategy<Value = Step> {
         id.clone().prop_map(|i| Step::Input(Input::DeclineCustomer(i))),
         id.clone().prop_map(|i| Step::Input(Input::AcceptTransfer(i))),
         id.clone().prop_map(|i| Step::Input(Input::RejectTransfer(i))),
-        id.prop_map(|user_id| Step::Input(Input::Send { user_id, user_name: "n".into(), content: "x".into() })),
+        id.clone().prop_map(|user_id| Step::Input(Input::Send { user_id, user_name: "n".into(), content: "x".into() })),
         prop::collection::vec(prop::sample::select(vec!["r-1", "r-2", "page-3"]), 0..3).prop_map(|ids| {
             let kept = ids.into_iter().map(|id| PersistedMessage { msg_id: id.into(), user_id: "u1".into(), user_name: "n".into(), content: "kept".into() });
             Step::Input(Input::Restore(kept.collect()))
         }),
+        id.clone().prop_map(|user_id| Step::Input(Input::Relay(PersistedMessage { msg_id: "other-tab-1".into(), user_id, user_name: "n".into(), content: "r".into() }))),
+        prop::sample::select(vec![Presence::Online, Presence::Busy, Presence::Away]).prop_map(|p| Step::Input(Input::SetPresence(p))),
+        (id.clone(), any::<bool>()).prop_map(|(i, on)| Step::Input(Input::Typing(i, on))),
+        id.clone().prop_map(|i| Step::Input(Input::Seen(i))),
         (0u64..70_000).prop_map(Step::Advance),
     ]
 }
