@@ -69,7 +69,7 @@ fn read_receipts_name_the_local_ids_send_returned() {
 fn a_customer_typing_is_reported_with_their_text_under_peek() {
     let (mut d, conn) = open_with(HELLO);
     let out = d.frame(conn, r#"{"status":103,"data":{"userId":"u1","typing":true,"text":"我想问<b>"}}"#);
-    assert_eq!(ui(&out), vec![UiEvent::Typing { user_id: "u1".into(), typing: true, text: Some("我想问<b>".into()) }]);
+    assert_eq!(ui(&out), vec![UiEvent::Typing(TypingSignal { user_id: "u1".into(), typing: true, text: Some("我想问<b>".into()) })]);
     let out = d.frame(conn, r#"{"status":103,"data":{"userId":"u1","typing":"yes"}}"#);
     assert!(matches!(ui(&out)[..], [UiEvent::FrameRejected { .. }]));
 }

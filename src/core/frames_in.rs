@@ -40,6 +40,17 @@ pub struct CustomerFrame<V> {
 /// Status 4: another agent hands a conversation over.
 pub type TransferRequest<V> = CustomerFrame<V>;
 
+/// A customer typing, or stopped (extension `typing`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypingSignal {
+    /// The customer.
+    pub user_id: Scalar,
+    /// Typing now.
+    pub typing: bool,
+    /// Their unsent text (extension `peek`).
+    pub text: Option<String>,
+}
+
 /// A decoded, validated server frame; `V` is the parsed-JSON type payloads stay in.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ServerFrame<V> {
@@ -77,14 +88,7 @@ pub enum ServerFrame<V> {
     },
     /// Status 103 (extension `typing`): a customer is typing, or stopped; with `peek`, their
     /// unsent text.
-    Typing {
-        /// The customer.
-        user_id: Scalar,
-        /// Typing now.
-        typing: bool,
-        /// Their unsent text (extension `peek`).
-        text: Option<String>,
-    },
+    Typing(TypingSignal),
     /// Status 104 (extension `read`): a customer's page has shown these agent messages.
     Read {
         /// The customer.
@@ -336,7 +340,7 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
             let d = data_of(status, &root)?;
             let user_id = scalar_of(&check_id(status, d.field("userId"), "userId")?).ok_or_else(|| bad(status, "bad `userId`"))?;
             let typing = d.field("typing").and_then(|t| t.as_bool()).ok_or_else(|| bad(status, "`typing` must be true or false"))?;
-            ServerFrame::Typing { user_id, typing, text: opt_string(status, d.field("text"), "text")? }
+            ServerFrame::Typing(TypingSignal { user_id, typing, text: opt_string(status, d.field("text"), "text")? })
         }
         104 => {
             let d = data_of(status, &root)?;

@@ -20,7 +20,7 @@ pub use config::{OfflineSend, SessionConfig};
 pub use error::{ErrorCode, SessionError};
 #[cfg(feature = "json")]
 pub use frames_in::{decode_frame, decode_frame_seq};
-pub use frames_in::{decode_value, Customer, CustomerFrame, CustomerMessage, FrameError, ServerFrame, TransferRequest};
+pub use frames_in::{decode_value, Customer, CustomerFrame, CustomerMessage, FrameError, ServerFrame, TransferRequest, TypingSignal};
 pub use frames_out::{AgentFrame, FieldValue};
 pub use input::{ConnId, FrameIn, Input, Millis, Received, WakeReason};
 pub use json::JsonValue;

@@ -1,6 +1,6 @@
 //! What the session asks its shell to do ([`Output`]) and tells its UI ([`UiEvent`]).
 
-use super::frames_in::{Customer, CustomerFrame, CustomerMessage, FrameError, TransferRequest};
+use super::frames_in::{Customer, CustomerFrame, CustomerMessage, FrameError, TransferRequest, TypingSignal};
 use super::frames_out::AgentFrame;
 use super::input::ConnId;
 use super::scalar::Scalar;
@@ -125,14 +125,7 @@ pub enum UiEvent<V> {
         message: PersistedMessage,
     },
     /// A customer is typing, or stopped (extension `typing`); with `peek`, their unsent text.
-    Typing {
-        /// The customer.
-        user_id: Scalar,
-        /// Typing now.
-        typing: bool,
-        /// Their unsent text (extension `peek`).
-        text: Option<String>,
-    },
+    Typing(TypingSignal),
     /// A customer's page has shown these messages of the agent (extension `read`).
     Read {
         /// The customer.

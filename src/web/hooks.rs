@@ -117,7 +117,7 @@ impl Hooks {
                     ("content", s(&message.content)),
                 ])
             }),
-            UiEvent::Typing { user_id, typing, text } => call("onTyping", &|| {
+            UiEvent::Typing(crate::core::TypingSignal { user_id, typing, text }) => call("onTyping", &|| {
                 let text = text.as_deref().map(s).unwrap_or(JsValue::NULL);
                 object(&[("userId", scalar_to_js(user_id)), ("typing", JsValue::from_bool(*typing)), ("text", text)])
             }),

@@ -230,7 +230,7 @@ impl<V: JsonValue> Session<V> {
             ServerFrame::Ack { msg_id, error } => self.on_ack(msg_id, error),
             ServerFrame::OfferWithdrawn { offer, reason } => self.on_withdrawn(offer, reason),
             ServerFrame::Presence { presence, max_conversations } => self.on_presence(presence, max_conversations),
-            ServerFrame::Typing { user_id, typing, text } => self.ui(UiEvent::Typing { user_id, typing, text }),
+            ServerFrame::Typing(t) => self.ui(UiEvent::Typing(t)),
             ServerFrame::Read { user_id, msg_ids } => self.on_read(user_id, msg_ids),
         }
     }
