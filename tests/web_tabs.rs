@@ -46,19 +46,26 @@ fn reply(to: &str, content: &str) -> JsValue {
     obj(&[("userId", to.into()), ("userName", "七".into()), ("content", content.into())])
 }
 
-#[wasm_bindgen_test]
-async fn two_tabs_share_one_socket_see_the_same_events_and_act_through_its_owner() {
-    let kf = format!("tabs-{}", js_sys::Date::now());
+/// Two tabs of agent `kf`: the first takes the lock and opens the (fake) socket `first`, the
+/// second follows it. Returns (leader, its hooks, follower, its hooks, first).
+async fn leader_and_follower(kf: &str) -> (AgentSession, JsValue, AgentSession, JsValue, u32) {
     let first = fake_count();
-    let (a, ha) = tab(&kf);
+    let (a, ha) = tab(kf);
     a.connect();
     assert!(until(3000.0, || fake_count() == first + 1).await, "the first tab takes the lock and opens the socket");
     fake_open(first);
     fake_frame(first, HELLO);
     assert_eq!(state(&a), "open");
-    let (b, hb) = tab(&kf);
+    let (b, hb) = tab(kf);
     b.connect();
     assert!(until(3000.0, || state(&b) == "open").await, "the second tab shows the first one's state");
+    (a, ha, b, hb, first)
+}
+
+#[wasm_bindgen_test]
+async fn two_tabs_share_one_socket_see_the_same_events_and_act_through_its_owner() {
+    let kf = format!("tabs-{}", js_sys::Date::now());
+    let (a, ha, b, hb, first) = leader_and_follower(&kf).await;
     fake_frame(first, r#"{"status":2,"seq":1,"data":{"id":"u7","userName":"七"}}"#);
     assert!(until(3000.0, || count(&hb, "onCustomerWaiting") == 1).await, "the offer shows in the tab without the socket");
     assert_eq!(count(&ha, "onCustomerWaiting"), 1);
@@ -92,15 +99,7 @@ async fn two_tabs_share_one_socket_see_the_same_events_and_act_through_its_owner
 #[wasm_bindgen_test]
 async fn when_the_owner_leaves_another_tab_takes_over_resumes_and_loses_nothing() {
     let kf = format!("takeover-{}", js_sys::Date::now());
-    let first = fake_count();
-    let (a, _ha) = tab(&kf);
-    a.connect();
-    assert!(until(3000.0, || fake_count() == first + 1).await);
-    fake_open(first);
-    fake_frame(first, HELLO);
-    let (b, hb) = tab(&kf);
-    b.connect();
-    assert!(until(3000.0, || state(&b) == "open").await);
+    let (a, _ha, b, hb, first) = leader_and_follower(&kf).await;
     fake_frame(first, r#"{"status":1,"seq":1,"data":{"userId":"u1","content":"one"}}"#);
     fake_frame(first, r#"{"status":1,"seq":2,"data":{"userId":"u1","content":"two"}}"#);
     assert!(until(3000.0, || count(&hb, "onMessage") == 2).await);

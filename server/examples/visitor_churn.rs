@@ -5,21 +5,14 @@
 //! `cargo run --release -p kefu-server --example visitor_churn -- [customers] [server binary]`
 //! (scripts/bench.sh runs it with 10 000). Prints table rows.
 
+mod common;
+use common::{free_port, rss_kib};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// An agent that accepts every customer offered and greets them.
 async fn agent(base: String) {

@@ -69,16 +69,11 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
 /// `GET /healthz`: 200 `{"status":"ok"}` while the store answers, else 503 with the reason.
 pub async fn healthz(State(app): State<AppState>) -> Response {
     let hub = app.hub.clone();
-    let store = tokio::task::spawn_blocking(move || hub.store().ping()).await;
-    match store {
-        Ok(Ok(())) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "store": "ok"}))).into_response(),
-        other => {
-            let why = match other {
-                Ok(Err(e)) => e.to_string(),
-                Err(e) => e.to_string(),
-                Ok(Ok(())) => unreachable!(),
-            };
-            app.hub.metrics().store_errors.inc();
+    let store = tokio::task::spawn_blocking(move || hub.store().ping().map_err(|e| e.to_string())).await;
+    match store.map_err(|e| e.to_string()).and_then(|r| r) {
+        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "store": "ok"}))).into_response(),
+        Err(why) => {
+            let _ = app.hub.store_failed(&why); // counted and logged
             (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "unavailable", "store": why}))).into_response()
         }
     }

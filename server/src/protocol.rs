@@ -156,8 +156,8 @@ pub fn status_typing(user_id: &str, typing: bool, text: Option<&str>) -> String 
 }
 
 /// Status 104 (extension `read`): customer `user_id` has been shown the agent messages `msg_ids`.
-pub fn status_read(user_id: &str, msg_ids: &[String]) -> String {
-    json!({"status": 104, "data": {"userId": user_id, "msgIds": msg_ids}}).to_string()
+pub fn status_read(user_id: &str, msg_ids: &[String]) -> Value {
+    json!({"status": 104, "data": {"userId": user_id, "msgIds": msg_ids}})
 }
 
 /// Server → visitor, first, only with `--sneak-peek`: typing signals may carry the unsent text.

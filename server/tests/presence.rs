@@ -7,13 +7,6 @@ mod support;
 use serde_json::json;
 use support::*;
 
-/// An agent that answered the hello with `features`.
-async fn agent_with(s: &Server, kf: &str, features: &[&str]) -> Peer {
-    let mut p = s.legacy_agent(kf).await;
-    p.send(json!({"respStatus": 100, "features": features})).await;
-    p
-}
-
 fn presence(p: &'static str) -> impl Fn(&serde_json::Value) -> bool {
     move |v| v["status"] == 102 && v["data"]["presence"] == p
 }
@@ -21,7 +14,7 @@ fn presence(p: &'static str) -> impl Fn(&serde_json::Value) -> bool {
 #[tokio::test]
 async fn an_agent_who_goes_away_has_its_offer_withdrawn_and_given_to_a_colleague() {
     let s = Server::start().await;
-    let mut a = agent_with(&s, "away-a", &["withdraw", "presence"]).await;
+    let mut a = s.agent_with("away-a", &["withdraw", "presence"]).await;
     assert_eq!(a.recv_until(status(102)).await["data"], json!({"presence": "online", "maxConversations": 20}));
     let mut b = s.agent("away-b").await;
     let _v = s.visitor("away-v", "V").await;
@@ -92,18 +85,18 @@ async fn a_per_agent_cap_limits_offers_and_raising_it_offers_the_queue() {
 async fn presence_and_caps_survive_reconnects_and_restarts() {
     let tmp = tempfile::tempdir().unwrap();
     let s = Server::start_in(tmp.path().to_path_buf(), |_| {}).await;
-    let mut a = agent_with(&s, "keeps", &["presence"]).await;
+    let mut a = s.agent_with("keeps", &["presence"]).await;
     a.recv_until(presence("online")).await;
     a.send(json!({"respStatus": 102, "presence": "busy"})).await;
     a.recv_until(presence("busy")).await;
     s.post_as(SUPERVISOR, "/agents/capacity", json!({"kfId": "keeps", "maxConversations": 3})).await;
     a.close().await;
-    let mut again = agent_with(&s, "keeps", &["presence"]).await;
+    let mut again = s.agent_with("keeps", &["presence"]).await;
     assert_eq!(again.recv_until(status(102)).await["data"], json!({"presence": "busy", "maxConversations": 3}));
     again.close().await;
     s.stop().await;
     let s = Server::start_in(tmp.path().to_path_buf(), |_| {}).await;
-    let mut after = agent_with(&s, "keeps", &["presence"]).await;
+    let mut after = s.agent_with("keeps", &["presence"]).await;
     assert_eq!(after.recv_until(status(102)).await["data"], json!({"presence": "busy", "maxConversations": 3}));
     let _v = s.visitor("keeps-v", "V").await;
     after.silent(300).await; // still busy after the restart: no offer
@@ -115,7 +108,7 @@ async fn offers_say_how_long_the_customer_waited_only_to_agents_that_asked() {
     let mut v = s.visitor("wait-v", "V").await;
     v.recv_until(vstate("waiting")).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let mut q = agent_with(&s, "wait-q", &["queue"]).await;
+    let mut q = s.agent_with("wait-q", &["queue"]).await;
     let offer = q.recv_until(status(2)).await;
     assert!(offer["data"]["waitedMs"].as_i64().unwrap() >= 300, "{offer}");
     // A legacy agent gets exactly the original frames: no waitedMs, no presence frames.

@@ -6,21 +6,10 @@ mod support;
 use serde_json::json;
 use support::*;
 
-/// Agent `kf` (answering the hello with `features`) in a conversation with new customer `user`.
-async fn talking(s: &Server, kf: &str, user: &str, features: &[&str]) -> (Peer, Peer) {
-    let mut a = s.legacy_agent(kf).await;
-    a.send(json!({"respStatus": 100, "features": features})).await;
-    let mut v = s.visitor(user, "V").await;
-    a.recv_until(status(2)).await;
-    a.send(json!({"respStatus": 2, "kfId": kf, "userId": user, "userName": "V"})).await;
-    v.recv_until(vstate("assigned")).await;
-    (a, v)
-}
-
 #[tokio::test]
 async fn typing_goes_both_ways_and_the_unsent_text_only_with_sneak_peek() {
     let s = Server::start().await;
-    let (mut a, mut v) = talking(&s, "ty-a", "ty-v", &["typing", "peek"]).await;
+    let (mut a, mut v) = assigned_with(&s, "ty-a", "ty-v", &["typing", "peek"]).await;
     v.send(json!({"type": "typing", "typing": true, "text": "我想退"})).await;
     assert_eq!(a.recv_until(status(103)).await["data"], json!({"userId": "ty-v", "typing": true}), "no text without --sneak-peek");
     a.send(json!({"respStatus": 103, "userId": "ty-v", "typing": true})).await;
@@ -29,8 +18,7 @@ async fn typing_goes_both_ways_and_the_unsent_text_only_with_sneak_peek() {
     assert_eq!(v.recv_until(|f| f["type"] == "typing").await["typing"], false);
 
     let s = Server::start_with(|c| c.sneak_peek = true).await;
-    let mut a = s.legacy_agent("peek-a").await;
-    a.send(json!({"respStatus": 100, "features": ["typing", "peek"]})).await;
+    let mut a = s.agent_with("peek-a", &["typing", "peek"]).await;
     let mut v = s.visitor("peek-v", "V").await;
     assert_eq!(v.recv().await, json!({"type": "hello", "peek": true}), "the page is told its text may be shown");
     a.recv_until(status(2)).await;
@@ -43,7 +31,7 @@ async fn typing_goes_both_ways_and_the_unsent_text_only_with_sneak_peek() {
 #[tokio::test]
 async fn read_receipts_go_both_ways() {
     let s = Server::start().await;
-    let (mut a, mut v) = talking(&s, "rd-a", "rd-v", &["ack", "read"]).await;
+    let (mut a, mut v) = assigned_with(&s, "rd-a", "rd-v", &["ack", "read"]).await;
     a.send(json!({"kfId": "rd-a", "kfName": "A", "userId": "rd-v", "userName": "V", "content": "您好", "msgId": "page-1"})).await;
     a.recv_until(status(101)).await;
     let seq = loop {
@@ -60,7 +48,7 @@ async fn read_receipts_go_both_ways() {
     a.send(json!({"respStatus": 104, "userId": "rd-v"})).await;
     assert_eq!(v.recv_until(|f| f["type"] == "read").await["msgIds"], json!(["v-7"]));
     // Someone else's customer: refused, nothing sent.
-    let (_b, mut w) = talking(&s, "rd-b", "rd-w", &["read"]).await;
+    let (_b, mut w) = assigned_with(&s, "rd-b", "rd-w", &["read"]).await;
     a.send(json!({"respStatus": 104, "userId": "rd-w"})).await;
     a.send(json!({"respStatus": 103, "userId": "rd-w", "typing": true})).await;
     w.silent(300).await;
@@ -69,7 +57,7 @@ async fn read_receipts_go_both_ways() {
 #[tokio::test]
 async fn an_agent_that_did_not_ask_gets_no_signal() {
     let s = Server::start().await;
-    let (mut a, mut v) = talking(&s, "lg-a", "lg-v", &[]).await;
+    let (mut a, mut v) = assigned_with(&s, "lg-a", "lg-v", &[]).await;
     v.send(json!({"type": "typing", "typing": true})).await;
     a.send(json!({"kfId": "lg-a", "kfName": "A", "userId": "lg-v", "userName": "V", "content": "hi"})).await;
     v.recv_until(|f| f["type"] == "message").await;
@@ -88,7 +76,7 @@ async fn an_agent_that_did_not_ask_gets_no_signal() {
 #[tokio::test]
 async fn the_context_panel_shows_what_the_page_reported_to_the_agents_who_serve_them() {
     let s = Server::start().await;
-    let (_a, mut v) = talking(&s, "cx-a", "cx-v", &[]).await;
+    let (_a, mut v) = assigned_with(&s, "cx-a", "cx-v", &[]).await;
     let hostile = "<img src=x onerror=pwn(1)>\u{202e}";
     v.send(json!({"type": "context", "url": format!("https://shop.example/?q={hostile}"), "title": hostile, "referrer": hostile, "language": "zh-CN"})).await;
     v.send(json!({"type": "ping"})).await;
@@ -101,7 +89,7 @@ async fn the_context_panel_shows_what_the_page_reported_to_the_agents_who_serve_
     assert_eq!(d["conversations"], 1);
     assert!(d["firstSeen"].as_i64().unwrap() > 1_600_000_000_000);
     assert_eq!(d["connected"], true);
-    let (_b, _) = talking(&s, "cx-b", "cx-other", &[]).await;
+    let (_b, _) = assigned_with(&s, "cx-b", "cx-other", &[]).await;
     assert_eq!(s.get_as("cx-b", "/visitors/context?userId=cx-v").await.0, 403, "not their customer");
     assert_eq!(s.get_as(SUPERVISOR, "/visitors/context?userId=nobody").await.0, 404);
 }

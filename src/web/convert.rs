@@ -1,7 +1,8 @@
 //! Conversions between JS values and core types: ids (string or number) and customers.
 
 use super::js::{number_text, object};
-use crate::core::{Customer, Scalar};
+use super::js::get;
+use crate::core::{Customer, PersistedMessage, Scalar};
 use js_sys::Array;
 use wasm_bindgen::JsValue;
 
@@ -20,6 +21,17 @@ pub fn js_to_scalar(v: &JsValue) -> Option<Scalar> {
         return Some(Scalar::Text(s));
     }
     number_text(v).map(Scalar::Number)
+}
+
+/// A kept message from its JS record `{ msgId, userId, userName, content }` (the durable outbox's
+/// records, and messages another tab hands over); `None` if any field is missing or mistyped.
+pub fn persisted_from_js(r: &JsValue) -> Option<PersistedMessage> {
+    Some(PersistedMessage {
+        msg_id: get(r, "msgId").as_string()?,
+        user_id: js_to_scalar(&get(r, "userId"))?,
+        user_name: get(r, "userName").as_string()?,
+        content: get(r, "content").as_string()?,
+    })
 }
 
 /// The `{ id, userName }` payload every customer-shaped hook argument starts from.

@@ -2,8 +2,7 @@
 //! session: its callbacks live exactly as long as it does. The core decides what is kept
 //! (`Output::Persist` / `Output::Forget`); this only stores it and loads it back.
 
-use super::convert::{js_to_scalar, scalar_to_js};
-use super::js::get;
+use super::convert::{persisted_from_js, scalar_to_js};
 use crate::core::PersistedMessage;
 use wasm_bindgen::prelude::*;
 
@@ -64,15 +63,5 @@ impl Outbox {
 
 /// The records `load()` resolved with, as messages (malformed records are skipped).
 fn messages_of(records: &JsValue) -> Vec<PersistedMessage> {
-    js_sys::Array::from(records)
-        .iter()
-        .filter_map(|r| {
-            Some(PersistedMessage {
-                msg_id: get(&r, "msgId").as_string()?,
-                user_id: js_to_scalar(&get(&r, "userId"))?,
-                user_name: get(&r, "userName").as_string()?,
-                content: get(&r, "content").as_string()?,
-            })
-        })
-        .collect()
+    js_sys::Array::from(records).iter().filter_map(|r| persisted_from_js(&r)).collect()
 }

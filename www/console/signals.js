@@ -4,17 +4,16 @@
 // the conversation when the server has sneak peek on, and our own typing sent as the agent types —
 // but not while the input holds a `/` phrase search, which is not meant for the customer.
 import { customers, chatIdOf } from './chats.js';
+import { layimId } from './util.js';
 
 const CLEAR_AFTER_MS = 6000;
 
 /** Hooks and the agent's side of typing. */
 export function signals({ session, chats }) {
-  const timers = new Map(); // lid -> timeout
+  const timers = new Map(); // lid -> the timeout clearing its indicator, while one is shown
 
   function show(c, typing, text) {
-    const lid = chatData(c);
-    if (!lid) return;
-    const chat = chats.elem(lid);
+    const chat = chats.elem(layimId(c.id));
     if (!chat.length) return;
     const status = chat.find('.layim-chat-status');
     status.text(typing ? '对方正在输入…' : '');
@@ -27,7 +26,6 @@ export function signals({ session, chats }) {
     peek.text(typing && text ? '正在输入：' + text : '');
     peek.prop('hidden', !(typing && text));
   }
-  const chatData = (c) => [...customers.entries()].find(([, k]) => String(k.id) === String(c.id))?.[0] || null;
 
   // Our typing, from every conversation's input.
   document.addEventListener('input', (e) => {
@@ -43,17 +41,18 @@ export function signals({ session, chats }) {
     hooks: {
       onTyping({ userId, typing, text }) {
         const c = { id: userId };
-        const lid = chatData(c);
+        const lid = layimId(userId);
         clearTimeout(timers.get(lid));
+        timers.delete(lid);
         show(c, typing, text);
-        if (typing) timers.set(lid, setTimeout(() => show(c, false, null), CLEAR_AFTER_MS));
+        if (typing) timers.set(lid, setTimeout(() => { timers.delete(lid); show(c, false, null); }, CLEAR_AFTER_MS));
       },
       onMessage(m) {
-        const lid = chatData({ id: m.userId });
-        if (lid) {
-          clearTimeout(timers.get(lid));
-          show({ id: m.userId }, false, null); // their message ends their typing
-        }
+        const lid = layimId(m.userId);
+        if (!timers.has(lid)) return; // no indicator shown: nothing to look up (a burst passes here)
+        clearTimeout(timers.get(lid));
+        timers.delete(lid);
+        show({ id: m.userId }, false, null); // their message ends their typing
       },
     },
   };

@@ -2,7 +2,7 @@
 // customer's oldest unanswered message, amber and red past thresholds (`?amberSec=`, default 60;
 // `?redSec=`, default 120); the page title and the favicon show the total unread. A message is
 // read when its conversation is the one on screen in a visible page.
-import { $id, esc, params } from './util.js';
+import { $id, params } from './util.js';
 
 const AMBER = (Number(params.get('amberSec')) || 60) * 1000;
 const RED = (Number(params.get('redSec')) || 120) * 1000;
@@ -121,7 +121,5 @@ export function worklist({ layim, chats, seen }) {
       box.hidden = rows.size === 0;
       paint();
     },
-    /** Names are plain text; exported for tests. */
-    esc,
   };
 }

@@ -110,7 +110,7 @@ impl Hub {
         }
         let Some(kf) = st.agent_of(user_id) else { return };
         if !ids.is_empty() && st.speaks(&kf, "read") {
-            st.to_agent(&kf, serde_json::from_str(&p::status_read(user_id, &ids)).unwrap_or_default(), None);
+            st.to_agent(&kf, p::status_read(user_id, &ids), None);
         }
     }
 

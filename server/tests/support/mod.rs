@@ -103,8 +103,13 @@ impl Server {
 
     /// An agent that answers the hello without extensions (so its backlog comes at once).
     pub async fn agent(&self, kf_id: &str) -> Peer {
+        self.agent_with(kf_id, &[]).await
+    }
+
+    /// An agent that answers the hello choosing `features`.
+    pub async fn agent_with(&self, kf_id: &str, features: &[&str]) -> Peer {
         let mut p = self.legacy_agent(kf_id).await;
-        p.send(serde_json::json!({"respStatus": 100, "features": []})).await;
+        p.send(serde_json::json!({"respStatus": 100, "features": features})).await;
         p
     }
 
@@ -157,7 +162,12 @@ impl Server {
 
 /// Agent `kf` connected and in a conversation with a new customer `user` (accepted from the offer).
 pub async fn assigned(s: &Server, kf: &str, user: &str) -> (Peer, Peer) {
-    let mut a = s.agent(kf).await;
+    assigned_with(s, kf, user, &[]).await
+}
+
+/// [`assigned`], with the agent using extensions `features`.
+pub async fn assigned_with(s: &Server, kf: &str, user: &str, features: &[&str]) -> (Peer, Peer) {
+    let mut a = s.agent_with(kf, features).await;
     let mut v = s.visitor(user, "V").await;
     a.recv_until(status(2)).await;
     a.send(json!({"respStatus": 2, "kfId": kf, "userId": user, "userName": "V"})).await;

@@ -10,7 +10,7 @@
 
 use super::{now, Inner};
 use crate::core::{Input, LogDetail, LogLevel, LogMessage, PersistedMessage, Presence, UiEvent, WakeReason};
-use crate::web::convert::{customers_to_js, js_to_scalar, scalar_to_js};
+use crate::web::convert::{customers_to_js, js_to_scalar, persisted_from_js, scalar_to_js};
 use crate::web::js::{get, name, object};
 use crate::web::json_value::JsJson;
 use std::cell::{Cell, RefCell};
@@ -344,29 +344,21 @@ impl Inner {
 
     fn send_for(&self, sh: &Share, m: &JsValue) {
         let msg = get(m, "msg");
-        let parsed = (|| {
-            Some(PersistedMessage {
-                msg_id: get(&msg, "msgId").as_string()?,
-                user_id: js_to_scalar(&get(&msg, "userId"))?,
-                user_name: get(&msg, "userName").as_string()?,
-                content: get(&msg, "content").as_string()?,
-            })
-        })();
-        let Some(pm) = parsed else { return };
+        let Some(pm) = persisted_from_js(&msg) else { return };
         let msg_id = pm.msg_id.clone();
-        let r = self.core.borrow_mut().handle_input(now(), Input::Relay(pm));
-        if let Ok(Some(local_id)) = r {
-            sh.note_relayed(local_id, msg_id, true);
+        let relayed = self.core.borrow_mut().handle_input(now(), Input::Relay(pm));
+        if let Ok(Some(local_id)) = relayed {
+            sh.note_relayed(local_id, msg_id, true); // before the drain reports its status
+        }
+        self.drain();
+        if let Ok(Some(_)) = relayed {
             let action = object(&[
                 ("action", name("send")),
                 ("id", get(&msg, "userId")),
                 ("userName", get(&msg, "userName")),
                 ("content", get(&msg, "content")),
             ]);
-            self.drain();
             self.tell_tabs(&get(m, "from"), action);
-        } else {
-            self.drain();
         }
     }
 }
