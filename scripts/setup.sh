@@ -13,10 +13,15 @@ if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# 2. Debian packages: Chromium + ChromeDriver for the browser tests.
+# 2. Debian packages: Chromium + ChromeDriver for the browser tests; PostgreSQL, nats-server and
+#    HAProxy for the cluster (its tests, scripts/run-cluster.sh). None is started as a service:
+#    scripts/pg.sh and scripts/nats.sh run private instances.
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v nats-server >/dev/null || need_apt+=(nats-server)
+command -v haproxy >/dev/null || need_apt+=(haproxy)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]} (apt)"

@@ -15,6 +15,17 @@ pub struct Config {
     /// Directory for the database and uploads (created on first run).
     #[arg(long, env = "KEFU_DATA_DIR", default_value = ".kefu-data")]
     pub data_dir: PathBuf,
+    /// The store: `sqlite` (the default: `kefu.db` in the data directory) or a PostgreSQL URL
+    /// (`postgres://user:password@host:port/database`), which the nodes of a cluster share.
+    #[arg(long, env = "KEFU_STORE", default_value = "sqlite")]
+    pub store: String,
+    /// Cluster mode: the NATS server the nodes talk through (`nats://127.0.0.1:4222`). Needs a
+    /// PostgreSQL `--store`. Unset: one node, as before.
+    #[arg(long, env = "KEFU_NATS")]
+    pub nats: Option<String>,
+    /// This node's name in the cluster (logs, metrics); a random one if unset.
+    #[arg(long, env = "KEFU_NODE_ID")]
+    pub node_id: Option<String>,
     /// Directory of static files (console, visitor page, wasm package, patched LayIM).
     #[arg(long, env = "KEFU_WWW_DIR", default_value = "www")]
     pub www_dir: PathBuf,
@@ -100,6 +111,21 @@ impl Config {
     /// Grace period.
     pub fn grace(&self) -> Duration {
         Duration::from_millis(self.grace_ms)
+    }
+    /// Whether the store is PostgreSQL.
+    pub fn postgres(&self) -> bool {
+        self.store.starts_with("postgres://") || self.store.starts_with("postgresql://")
+    }
+    /// Opens the configured store (creating the data directory for SQLite).
+    pub fn open_store(&self) -> Result<crate::store::Store, String> {
+        if self.postgres() {
+            return crate::store::Store::connect(&self.store).map_err(|e| format!("cannot open the PostgreSQL store: {e}"));
+        }
+        if self.store != "sqlite" {
+            return Err(format!("--store must be `sqlite` or a postgres:// URL, not {:?}", self.store));
+        }
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| format!("cannot create {:?}: {e}", self.data_dir))?;
+        crate::store::Store::open(&self.data_dir.join("kefu.db")).map_err(|e| format!("cannot open the store: {e}"))
     }
     /// Idle timeout.
     pub fn idle_timeout(&self) -> Duration {

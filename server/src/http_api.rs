@@ -46,7 +46,7 @@ pub(crate) fn required<'a>(v: &'a Option<String>, name: &str) -> Result<&'a str,
     }
 }
 
-fn db_err(app: &AppState, e: rusqlite::Error) -> Reply {
+fn db_err(app: &AppState, e: crate::store::StoreError) -> Reply {
     let _ = app.hub.store_failed(e); // counted and logged
     fail(500, "store error")
 }
@@ -252,12 +252,36 @@ pub async fn upload_image(State(app): State<AppState>, mut form: Multipart) -> R
             return fail(415, "only PNG, JPEG, GIF and WebP images are accepted");
         };
         let name = format!("{}-{}.{ext}", crate::hub::now_ms(), rand_suffix());
-        let path = app.cfg.data_dir.join("uploads").join(&name);
-        if let Err(e) = tokio::fs::write(&path, &bytes).await {
+        let stored = match app.hub.store() {
+            // In PostgreSQL every node serves it (no shared files).
+            crate::store::Store::Postgres(pg) => {
+                let mime = image_type(&bytes).map(|(_, m)| m).unwrap_or("application/octet-stream");
+                pg.put_upload(&name, mime, bytes.to_vec(), crate::hub::now_ms()).map_err(|e| e.to_string())
+            }
+            crate::store::Store::Sqlite(_) => tokio::fs::write(app.cfg.data_dir.join("uploads").join(&name), &bytes).await.map_err(|e| e.to_string()),
+        };
+        if let Err(e) = stored {
             tracing::error!(error = %e, "upload write failed");
             return fail(500, "could not store the image");
         }
         return ok("ok", json!({"src": format!("/uploads/{name}")}));
+    }
+}
+
+/// `GET /uploads/{name}` on a PostgreSQL store: the image, as the upload stored it.
+pub async fn stored_upload(State(app): State<AppState>, axum::extract::Path(name): axum::extract::Path<String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let found = match app.hub.store() {
+        crate::store::Store::Postgres(pg) => pg.upload(&name),
+        crate::store::Store::Sqlite(_) => Ok(None),
+    };
+    match found {
+        Ok(Some((mime, bytes))) => ([(axum::http::header::CONTENT_TYPE, mime)], bytes).into_response(),
+        Ok(None) => axum::http::StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            let _ = app.hub.store_failed(e);
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }
 

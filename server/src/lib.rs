@@ -42,12 +42,20 @@ pub struct AppState {
 /// Opens the store (creating the data directory) and builds the state.
 pub fn state(cfg: Config) -> anyhow_like::Result<AppState> {
     std::fs::create_dir_all(cfg.data_dir.join("uploads")).map_err(|e| format!("cannot create {:?}: {e}", cfg.data_dir))?;
-    let store = store::Store::open(&cfg.data_dir.join("kefu.db")).map_err(|e| format!("cannot open the store: {e}"))?;
+    let store = cfg.open_store()?;
     let open = store.open_conversations().map_err(|e| format!("cannot read the store: {e}"))?;
+    // The token key: a file beside SQLite; in PostgreSQL, shared by every node.
+    let key = match &store {
+        store::Store::Sqlite(_) => auth::keys::load_or_create(&cfg.data_dir.join("auth.key"))?,
+        store::Store::Postgres(_) => {
+            let hex_key = store.meta_or_insert("token_key", || hex::encode(auth::keys::random_bytes::<32>())).map_err(|e| format!("cannot read the store: {e}"))?;
+            hex::decode(hex_key).map_err(|e| format!("the stored token key is not hex: {e}"))?
+        }
+    };
     let hub = hub::Hub::new(Arc::new(store), cfg.grace(), cfg.max_conversations, cfg.sneak_peek);
     let restored = hub.restore(open);
     let test_hooks = cfg.test_hooks.then(Default::default);
-    let auth = Arc::new(auth::Auth::new(&cfg.data_dir, &cfg)?);
+    let auth = Arc::new(auth::Auth::new(&key, &cfg));
     if cfg.demo {
         for kf_id in hub.store().agents_without_password().map_err(|e| format!("cannot read the store: {e}"))? {
             let seeded = store::DEFAULT_AGENTS.iter().any(|(id, _, _)| *id == kf_id);
@@ -74,8 +82,7 @@ pub fn set_password(cfg: &Config, kf_id: &str, name: Option<&str>, role: Option<
     if password.chars().count() < 8 && !cfg.demo {
         return Err("a password needs at least 8 characters".into());
     }
-    std::fs::create_dir_all(&cfg.data_dir).map_err(|e| format!("cannot create {:?}: {e}", cfg.data_dir))?;
-    let store = store::Store::open(&cfg.data_dir.join("kefu.db")).map_err(|e| format!("cannot open the store: {e}"))?;
+    let store = cfg.open_store()?;
     let name = match (name, store.agent(kf_id).ok().flatten()) {
         (Some(n), _) => n.to_owned(),
         (None, Some(a)) => a.name,
@@ -92,8 +99,12 @@ pub mod anyhow_like {
 
 /// The router: sockets, API, uploads and the static console.
 pub fn app(state: AppState) -> Router {
-    let uploads = Router::new()
-        .fallback_service(ServeDir::new(state.cfg.data_dir.join("uploads")))
+    let uploads = if state.cfg.postgres() {
+        Router::new().route("/{name}", get(http_api::stored_upload)).with_state(state.clone())
+    } else {
+        Router::new().fallback_service(ServeDir::new(state.cfg.data_dir.join("uploads")))
+    };
+    let uploads = uploads
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

@@ -81,7 +81,7 @@ async fn agent_sockets_and_calls_refuse_missing_foreign_tampered_forged_and_expi
     let forged = sign(b"attacker-key-attacker-key-attack", &Claims { sub: "xiaoming".into(), ..claims.clone() });
     assert!(socket_status(&ws(&forged)).await.contains("401"));
     // Expired, though signed with the server's own key.
-    let key = hex::decode(std::fs::read_to_string(s.dir.join("auth.key")).unwrap().trim()).unwrap();
+    let key = s.token_key();
     let expired = sign(&key, &Claims { sub: "xiaoming".into(), exp: now_secs() - 3600, ..claims });
     assert!(socket_status(&ws(&expired)).await.contains("401"));
     let r = reqwest::Client::new().get(s.http("/agents/online")).bearer_auth(&expired).send().await.unwrap();

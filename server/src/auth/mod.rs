@@ -13,7 +13,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 use std::time::Duration;
 
 /// The claims of an agent token.
@@ -100,18 +99,17 @@ pub struct Auth {
 }
 
 impl Auth {
-    /// Loads (or creates) the signing key in `data_dir`.
-    pub fn new(data_dir: &Path, cfg: &crate::Config) -> Result<Auth, String> {
-        let key = keys::load_or_create(&data_dir.join("auth.key"))?;
-        Ok(Auth {
-            encoding: EncodingKey::from_secret(&key),
-            decoding: DecodingKey::from_secret(&key),
+    /// Accounts signing tokens with `key` (32 random bytes, kept by the caller).
+    pub fn new(key: &[u8], cfg: &crate::Config) -> Auth {
+        Auth {
+            encoding: EncodingKey::from_secret(key),
+            decoding: DecodingKey::from_secret(key),
             ttl: Duration::from_secs(cfg.token_ttl_mins.max(1) * 60),
             insecure: cfg.insecure_no_auth,
             open_registration: cfg.open_registration,
             throttle: throttle::Throttle::default(),
             visitor_id_key: cfg.visitor_id_secret.as_ref().map(|s| s.as_bytes().to_vec()),
-        })
+        }
     }
 
     /// A token for agent `kf_id` with `role`, valid for the configured time; and its expiry

@@ -1,218 +1,92 @@
-//! The embedded SQLite store: agents, canned phrases, conversations and every message.
-//! One connection behind a mutex; every call is a short statement (WAL mode), so history survives
-//! a restart and a crash never leaves a half-written row.
+//! The store: agents, canned phrases, conversations and every message, behind one interface with
+//! two backends — embedded SQLite (the default, one node) and PostgreSQL (`--store postgres://…`,
+//! shared by the nodes of a cluster). Both give the same guarantees: per-recipient delivery
+//! sequence numbers, de-duplication by message id, a message and its delivery in one transaction,
+//! migrations applied at start. See docs/deployment.md.
 
-mod accounts;
-mod phrases;
-mod presence;
+mod postgres;
 mod seed;
+mod sqlite;
+mod types;
 
-use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
-use std::path::Path;
-use std::sync::Mutex;
-
+pub use postgres::PgStore;
 pub use seed::DEFAULT_AGENTS;
-pub use phrases::Phrase;
-use seed::DEFAULT_PHRASES;
+pub use sqlite::SqliteStore;
+pub use types::{Agent, Credentials, Delivery, OpenConversation, Phrase, Sender, StoredMessage};
 
-/// Who wrote a stored message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sender {
-    /// The customer.
-    Visitor,
-    /// The agent.
-    Agent,
-    /// The server (joins, transfers, endings).
-    System,
-}
+use std::path::Path;
 
-impl Sender {
-    fn as_str(self) -> &'static str {
-        match self {
-            Sender::Visitor => "visitor",
-            Sender::Agent => "agent",
-            Sender::System => "system",
-        }
+/// A store call that failed: the database's own message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
-/// An agent's profile.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Agent {
-    /// kfId.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Avatar URL (may be empty).
-    pub image: String,
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError(e.to_string())
+    }
 }
 
-/// A conversation the store holds as not ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenConversation {
-    /// The conversation's row id.
-    pub id: i64,
-    /// The customer.
-    pub user_id: String,
-    /// The customer's name.
-    pub user_name: String,
-    /// The agent it is assigned to.
-    pub kf_id: String,
+impl From<::postgres::Error> for StoreError {
+    fn from(e: ::postgres::Error) -> Self {
+        StoreError(e.to_string())
+    }
 }
 
-/// A stored chat message, as the chat-log page shows it.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredMessage {
-    /// Row id (also the order).
-    pub id: i64,
-    /// `visitor`, `agent` or `system`.
-    pub sender: String,
-    /// The customer.
-    pub user_id: String,
-    /// The customer's name.
-    pub user_name: String,
-    /// The agent, if any yet.
-    pub kf_id: Option<String>,
-    /// Text.
-    pub content: String,
-    /// Milliseconds since the epoch.
-    pub create_time: i64,
+/// A store result.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The store, on either backend. Cheap to share behind an `Arc`.
+pub enum Store {
+    /// Embedded SQLite (the default).
+    Sqlite(SqliteStore),
+    /// PostgreSQL.
+    Postgres(PgStore),
 }
 
-/// Reads the columns `id, sender, user_id, user_name, kf_id, content, created_at` starting at `at`.
-fn stored_message(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredMessage> {
-    Ok(StoredMessage {
-        id: r.get(at)?,
-        sender: r.get(at + 1)?,
-        user_id: r.get(at + 2)?,
-        user_name: r.get(at + 3)?,
-        kf_id: r.get(at + 4)?,
-        content: r.get(at + 5)?,
-        create_time: r.get(at + 6)?,
-    })
-}
-
-/// The store. Cheap to share behind an `Arc`.
-pub struct Store {
-    db: Mutex<Connection>,
-    epoch: String,
-    /// Next delivery sequence number per recipient (cache of MAX(seq)+1).
-    next_seq: Mutex<std::collections::HashMap<String, u64>>,
-    /// Dropping it stops the checkpoint thread.
-    _checkpointer: Option<std::sync::mpsc::Sender<()>>,
-}
-
-/// Moves the WAL into the database file every second on its own connection and thread. SQLite's
-/// automatic checkpoint would run inside a message's commit, with an fsync, while the hub waits:
-/// that was the whole tail of the relay latency (p99 12–20 ms at any load). A passive checkpoint
-/// on another connection never blocks the writer.
-fn spawn_checkpointer(path: &Path) -> Option<std::sync::mpsc::Sender<()>> {
-    let conn = Connection::open(path).ok()?;
-    let (tx, rx) = std::sync::mpsc::channel::<()>();
-    std::thread::Builder::new()
-        .name("kefu-checkpoint".into())
-        .spawn(move || {
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(std::time::Duration::from_secs(1)) {
-                let _ = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);");
-            }
-        })
-        .ok()?;
-    Some(tx)
-}
-
-/// A stored message delivered to a recipient under a sequence number.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Delivery {
-    /// The recipient's sequence number.
-    pub seq: u64,
-    /// The message.
-    pub message: StoredMessage,
+/// Calls the same method on whichever backend this is.
+macro_rules! on_backend {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            Store::Sqlite(s) => s.$method($($arg),*).map_err(StoreError::from),
+            Store::Postgres(s) => s.$method($($arg),*),
+        }
+    };
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and seeds a new one.
-    pub fn open(path: &Path) -> rusqlite::Result<Store> {
-        let db = Connection::open(path)?;
-        db.pragma_update(None, "journal_mode", "WAL")?;
-        db.pragma_update(None, "synchronous", "NORMAL")?;
-        db.execute_batch(
-            "CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, name TEXT NOT NULL, image TEXT NOT NULL DEFAULT '');
-             CREATE TABLE IF NOT EXISTS phrases(id INTEGER PRIMARY KEY, content TEXT NOT NULL, source TEXT NOT NULL DEFAULT '');
-             CREATE TABLE IF NOT EXISTS conversations(id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, user_name TEXT NOT NULL,
-                 kf_id TEXT NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER);
-             CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, user_name TEXT NOT NULL,
-                 kf_id TEXT, sender TEXT NOT NULL, content TEXT NOT NULL, created_at INTEGER NOT NULL);
-             CREATE INDEX IF NOT EXISTS messages_user ON messages(user_id, id);
-             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS deliveries(recipient TEXT NOT NULL, seq INTEGER NOT NULL,
-                 message_id INTEGER NOT NULL, PRIMARY KEY(recipient, seq));",
-        )?;
-        let has_client_id: bool = db
-            .prepare("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'client_msg_id'")?
-            .exists([])?;
-        if !has_client_id {
-            db.execute_batch("ALTER TABLE messages ADD COLUMN client_msg_id TEXT;")?;
-        }
-        db.execute_batch(
-            "CREATE UNIQUE INDEX IF NOT EXISTS messages_client_id ON messages(user_id, sender, client_msg_id)
-                 WHERE client_msg_id IS NOT NULL;",
-        )?;
-        let epoch: Option<String> = db.query_row("SELECT value FROM meta WHERE key='epoch'", [], |r| r.get(0)).optional()?;
-        let epoch = match epoch {
-            Some(e) => e,
-            None => {
-                let e = format!("{:x}{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0), std::process::id());
-                db.execute("INSERT INTO meta(key, value) VALUES ('epoch', ?1)", [&e])?;
-                e
-            }
-        };
-        accounts::migrate(&db)?;
-        phrases::migrate(&db)?;
-        let seeded: Option<String> = db.query_row("SELECT value FROM meta WHERE key='seeded'", [], |r| r.get(0)).optional()?;
-        if seeded.is_none() {
-            for (id, name, role) in DEFAULT_AGENTS {
-                db.execute("INSERT OR IGNORE INTO agents(id, name, role) VALUES (?1, ?2, ?3)", params![id, name, role])?;
-            }
-            for (content, source, shortcut) in DEFAULT_PHRASES {
-                db.execute("INSERT INTO phrases(content, source, shortcut) VALUES (?1, ?2, ?3)", params![content, source, shortcut])?;
-            }
-            db.execute("INSERT INTO meta(key, value) VALUES ('seeded', '1')", [])?;
-        }
-        let checkpointer = spawn_checkpointer(path);
-        if checkpointer.is_some() {
-            // The checkpoint thread keeps the WAL short; without it SQLite's own checkpoint stays on.
-            db.pragma_update(None, "wal_autocheckpoint", 0)?;
-        }
-        Ok(Store { db: Mutex::new(db), epoch, next_seq: Mutex::new(Default::default()), _checkpointer: checkpointer })
+    /// Opens (creating if needed) the SQLite database at `path` and seeds a new one.
+    pub fn open(path: &Path) -> Result<Store> {
+        Ok(Store::Sqlite(SqliteStore::open(path)?))
     }
 
-    fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.db.lock().unwrap_or_else(|p| p.into_inner())
+    /// Connects to PostgreSQL at `url` (`postgres://user:password@host:port/db`), applies the
+    /// migrations and seeds a new database.
+    pub fn connect(url: &str) -> Result<Store> {
+        Ok(Store::Postgres(PgStore::connect(url)?))
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
     }
 
     /// Identifies this store: delivery sequence numbers are only comparable within one epoch.
     pub fn epoch(&self) -> &str {
-        &self.epoch
-    }
-
-    /// Inserts the next delivery row for `recipient` (the caller updates the cache after commit).
-    fn insert_delivery(
-        db: &Connection,
-        cache: &std::collections::HashMap<String, u64>,
-        recipient: &str,
-        message_id: i64,
-    ) -> rusqlite::Result<u64> {
-        let next = match cache.get(recipient) {
-            Some(n) => *n,
-            None => {
-                let max: Option<i64> = db.query_row("SELECT MAX(seq) FROM deliveries WHERE recipient = ?1", [recipient], |r| r.get(0))?;
-                max.unwrap_or(0) as u64 + 1
-            }
-        };
-        db.execute("INSERT INTO deliveries(recipient, seq, message_id) VALUES (?1, ?2, ?3)", params![recipient, next as i64, message_id])?;
-        Ok(next)
+        match self {
+            Store::Sqlite(s) => s.epoch(),
+            Store::Postgres(s) => s.epoch(),
+        }
     }
 
     /// Stores a message and, in the same transaction, its delivery to `deliver_to`: a crash can
@@ -229,149 +103,139 @@ impl Store {
         now: i64,
         client_msg_id: Option<&str>,
         deliver_to: Option<&str>,
-    ) -> rusqlite::Result<Option<(i64, Option<u64>)>> {
-        let mut cache = self.next_seq.lock().unwrap_or_else(|p| p.into_inner());
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        let n = tx.execute(
-            "INSERT OR IGNORE INTO messages(user_id, user_name, kf_id, sender, content, created_at, client_msg_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![user_id, user_name, kf_id, sender.as_str(), content, now, client_msg_id],
-        )?;
-        if n == 0 {
-            return Ok(None);
-        }
-        let id = tx.last_insert_rowid();
-        let seq = match deliver_to {
-            Some(r) => Some(Self::insert_delivery(&tx, &cache, r, id)?),
-            None => None,
-        };
-        tx.commit()?;
-        if let (Some(r), Some(seq)) = (deliver_to, seq) {
-            cache.insert(r.to_owned(), seq + 1);
-        }
-        Ok(Some((id, seq)))
+    ) -> Result<Option<(i64, Option<u64>)>> {
+        on_backend!(self.add_and_deliver(user_id, user_name, kf_id, sender, content, now, client_msg_id, deliver_to))
     }
 
     /// Starts a conversation and, in one transaction, routes the messages the visitor wrote while
     /// waiting to the agent (`kf:<id>` deliveries). Returns the conversation id and those
     /// messages with their delivery seqs: `(id, content, created_at, seq)`.
-    pub fn start_conversation_and_deliver(
-        &self,
-        user_id: &str,
-        user_name: &str,
-        kf_id: &str,
-        now: i64,
-    ) -> rusqlite::Result<(i64, Vec<(i64, String, i64, u64)>)> {
-        let mut cache = self.next_seq.lock().unwrap_or_else(|p| p.into_inner());
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        let waiting: Vec<(i64, String, i64)> = {
-            let mut st = tx.prepare(
-                "SELECT id, content, created_at FROM messages WHERE user_id = ?1 AND sender = 'visitor' AND kf_id IS NULL ORDER BY id",
-            )?;
-            let rows = st.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
-            rows
-        };
-        tx.execute(
-            "INSERT INTO conversations(user_id, user_name, kf_id, started_at) VALUES (?1, ?2, ?3, ?4)",
-            params![user_id, user_name, kf_id, now],
-        )?;
-        let conversation = tx.last_insert_rowid();
-        tx.execute("UPDATE messages SET kf_id = ?2 WHERE user_id = ?1 AND kf_id IS NULL", params![user_id, kf_id])?;
-        let recipient = format!("kf:{kf_id}");
-        let mut local = cache.clone();
-        let mut routed = Vec::new();
-        for (id, content, t) in waiting {
-            let seq = Self::insert_delivery(&tx, &local, &recipient, id)?;
-            local.insert(recipient.clone(), seq + 1);
-            routed.push((id, content, t, seq));
-        }
-        tx.commit()?;
-        if let Some((_, _, _, last)) = routed.last() {
-            cache.insert(recipient, last + 1);
-        }
-        Ok((conversation, routed))
+    pub fn start_conversation_and_deliver(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64) -> Result<(i64, Vec<(i64, String, i64, u64)>)> {
+        on_backend!(self.start_conversation_and_deliver(user_id, user_name, kf_id, now))
     }
 
     /// Deliveries to `recipient` after `after_seq`, in order (at most `limit`).
-    pub fn replay(&self, recipient: &str, after_seq: u64, limit: u32) -> rusqlite::Result<Vec<Delivery>> {
-        let db = self.db();
-        let mut st = db.prepare(
-            "SELECT d.seq, m.id, m.sender, m.user_id, m.user_name, m.kf_id, m.content, m.created_at
-             FROM deliveries d JOIN messages m ON m.id = d.message_id
-             WHERE d.recipient = ?1 AND d.seq > ?2 ORDER BY d.seq LIMIT ?3",
-        )?;
-        let rows = st
-            .query_map(params![recipient, after_seq as i64, limit], |r| {
-                Ok(Delivery { seq: r.get::<_, i64>(0)? as u64, message: stored_message(r, 1)? })
-            })?
-            .collect();
-        rows
+    pub fn replay(&self, recipient: &str, after_seq: u64, limit: u32) -> Result<Vec<Delivery>> {
+        on_backend!(self.replay(recipient, after_seq, limit))
     }
 
     /// The agent `id`, if registered.
-    pub fn agent(&self, id: &str) -> rusqlite::Result<Option<Agent>> {
-        self.db()
-            .query_row("SELECT id, name, image FROM agents WHERE id = ?1", [id], |r| {
-                Ok(Agent { id: r.get(0)?, name: r.get(1)?, image: r.get(2)? })
-            })
-            .optional()
+    pub fn agent(&self, id: &str) -> Result<Option<Agent>> {
+        on_backend!(self.agent(id))
     }
 
     /// Registers (or renames) an agent.
-    pub fn upsert_agent(&self, id: &str, name: &str) -> rusqlite::Result<()> {
-        self.db()
-            .execute("INSERT INTO agents(id, name) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET name = excluded.name", params![id, name])
-            .map(|_| ())
+    pub fn upsert_agent(&self, id: &str, name: &str) -> Result<()> {
+        on_backend!(self.upsert_agent(id, name))
     }
 
     /// Moves a conversation to another agent.
-    pub fn reassign_conversation(&self, conversation: i64, kf_id: &str) -> rusqlite::Result<()> {
-        self.db().execute("UPDATE conversations SET kf_id = ?2 WHERE id = ?1", params![conversation, kf_id]).map(|_| ())
+    pub fn reassign_conversation(&self, conversation: i64, kf_id: &str) -> Result<()> {
+        on_backend!(self.reassign_conversation(conversation, kf_id))
     }
 
     /// Marks a conversation ended.
-    pub fn end_conversation(&self, conversation: i64, now: i64) -> rusqlite::Result<()> {
-        self.db().execute("UPDATE conversations SET ended_at = ?2 WHERE id = ?1", params![conversation, now]).map(|_| ())
+    pub fn end_conversation(&self, conversation: i64, now: i64) -> Result<()> {
+        on_backend!(self.end_conversation(conversation, now))
     }
 
     /// A customer's history, oldest first, paged from the newest end: page 1 is the latest
     /// `per_page` messages. Returns the page and the total.
-    pub fn history(&self, user_id: &str, page: u32, per_page: u32) -> rusqlite::Result<(Vec<StoredMessage>, i64)> {
-        let db = self.db();
-        let total: i64 = db.query_row("SELECT COUNT(*) FROM messages WHERE user_id = ?1", [user_id], |r| r.get(0))?;
-        let offset = (page.max(1) - 1) as i64 * per_page as i64;
-        let mut st = db.prepare(
-            "SELECT id, sender, user_id, user_name, kf_id, content, created_at FROM messages WHERE user_id = ?1
-             ORDER BY id DESC LIMIT ?2 OFFSET ?3",
-        )?;
-        let mut rows = st
-            .query_map(params![user_id, per_page as i64, offset], |r| {
-                stored_message(r, 0)
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.reverse();
-        Ok((rows, total))
+    pub fn history(&self, user_id: &str, page: u32, per_page: u32) -> Result<(Vec<StoredMessage>, i64)> {
+        on_backend!(self.history(user_id, page, per_page))
     }
 
     /// Conversations not ended, oldest first (to resume routing after a restart).
-    pub fn open_conversations(&self) -> rusqlite::Result<Vec<OpenConversation>> {
-        let db = self.db();
-        let mut st = db.prepare("SELECT id, user_id, user_name, kf_id FROM conversations WHERE ended_at IS NULL ORDER BY id")?;
-        let rows = st
-            .query_map([], |r| Ok(OpenConversation { id: r.get(0)?, user_id: r.get(1)?, user_name: r.get(2)?, kf_id: r.get(3)? }))?
-            .collect();
-        rows
+    pub fn open_conversations(&self) -> Result<Vec<OpenConversation>> {
+        on_backend!(self.open_conversations())
     }
 
     /// Whether the database answers (the health check).
-    pub fn ping(&self) -> rusqlite::Result<()> {
-        self.db().query_row("SELECT 1", [], |_| Ok(()))
+    pub fn ping(&self) -> Result<()> {
+        on_backend!(self.ping())
     }
 
-    /// Flushes the WAL into the main file (on shutdown).
+    /// Flushes SQLite's WAL into the main file (on shutdown); nothing to do on PostgreSQL.
     pub fn checkpoint(&self) {
-        let _ = self.db().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+        if let Store::Sqlite(s) = self {
+            s.checkpoint()
+        }
+    }
+
+    /// The agent's credentials, if the agent exists.
+    pub fn credentials(&self, kf_id: &str) -> Result<Option<Credentials>> {
+        on_backend!(self.credentials(kf_id))
+    }
+
+    /// Creates or updates an agent with a password hash (and a role, when given).
+    pub fn set_password(&self, kf_id: &str, name: &str, hash: &str, role: Option<&str>) -> Result<()> {
+        on_backend!(self.set_password(kf_id, name, hash, role))
+    }
+
+    /// Agents without a password (demo mode gives them one).
+    pub fn agents_without_password(&self) -> Result<Vec<String>> {
+        on_backend!(self.agents_without_password())
+    }
+
+    /// Voids every token the agent holds (logout).
+    pub fn void_tokens(&self, kf_id: &str, now_ms: i64) -> Result<()> {
+        on_backend!(self.void_tokens(kf_id, now_ms))
+    }
+
+    /// Whether agent `kf_id` ever had a conversation with customer `user_id`.
+    pub fn served(&self, kf_id: &str, user_id: &str) -> Result<bool> {
+        on_backend!(self.served(kf_id, user_id))
+    }
+
+    /// The SHA-256 (hex) of the customer's resume secret, if one was issued.
+    pub fn visitor_secret(&self, user_id: &str) -> Result<Option<String>> {
+        on_backend!(self.visitor_secret(user_id))
+    }
+
+    /// Records the customer's resume secret hash, only if the id is new to the store (no secret, no
+    /// message, no conversation). Returns false when the id is already someone's.
+    pub fn claim_visitor(&self, user_id: &str, secret_sha256: &str, now_ms: i64) -> Result<bool> {
+        on_backend!(self.claim_visitor(user_id, secret_sha256, now_ms))
+    }
+
+    /// When customer `user_id` was first seen (their first message or conversation, ms) and how
+    /// many conversations they have had.
+    pub fn visitor_history(&self, user_id: &str) -> Result<(Option<i64>, i64)> {
+        on_backend!(self.visitor_history(user_id))
+    }
+
+    /// Canned phrases whose text or shortcut contains `search` (all when empty) in `source` (all
+    /// when empty), paged from 1. Returns the page and the total count.
+    pub fn phrases(&self, search: &str, source: &str, page: u32, per_page: u32) -> Result<(Vec<Phrase>, i64)> {
+        on_backend!(self.phrases(search, source, page, per_page))
+    }
+
+    /// Adds a canned phrase; returns its id.
+    pub fn add_phrase(&self, content: &str, source: &str, shortcut: &str) -> Result<i64> {
+        on_backend!(self.add_phrase(content, source, shortcut))
+    }
+
+    /// The agent's saved presence and cap override (`None`: the server default); `None` for an
+    /// agent the store does not know.
+    pub fn presence(&self, kf_id: &str) -> Result<Option<(String, Option<i64>)>> {
+        on_backend!(self.presence(kf_id))
+    }
+
+    /// Saves the agent's presence; false for an agent the store does not know.
+    pub fn set_presence(&self, kf_id: &str, presence: &str) -> Result<bool> {
+        on_backend!(self.set_presence(kf_id, presence))
+    }
+
+    /// Saves the agent's cap override (`None`: back to the server default); false for an agent
+    /// the store does not know.
+    pub fn set_max_conversations(&self, kf_id: &str, max: Option<i64>) -> Result<bool> {
+        on_backend!(self.set_max_conversations(kf_id, max))
+    }
+
+    /// A value kept in the store's `meta` table, created with `make()` by the first caller (the
+    /// nodes of a cluster share their token key this way). Atomic on both backends.
+    pub fn meta_or_insert(&self, key: &str, make: impl FnOnce() -> String) -> Result<String> {
+        let value = make();
+        on_backend!(self.meta_or_insert(key, &value))
     }
 }

@@ -26,6 +26,20 @@ pub struct Server {
     _tmp: Option<tempfile::TempDir>,
 }
 
+/// With `KEFU_TEST_PG` (a PostgreSQL URL; scripts/test.sh sets it for the second run of the
+/// suites), a fresh schema on it for one server, as a store URL; else `None` (SQLite).
+pub async fn postgres_store() -> Option<String> {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let url = std::env::var("KEFU_TEST_PG").ok().filter(|u| !u.is_empty())?;
+    let schema = format!("t{}_{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.expect("KEFU_TEST_PG reachable");
+    let task = tokio::spawn(conn);
+    client.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")).await.expect("create a test schema");
+    drop(client);
+    let _ = task.await;
+    Some(format!("{url}?options=-c%20search_path%3D{schema}"))
+}
+
 impl Server {
     pub async fn start() -> Server {
         Self::start_with(|_| {}).await
@@ -41,6 +55,15 @@ impl Server {
     pub async fn start_in(dir: PathBuf, tweak: impl FnOnce(&mut Config)) -> Server {
         let mut cfg = Config::for_tests(dir.clone());
         cfg.www_dir = dir.join("www");
+        // A restart on the same directory finds the same PostgreSQL schema.
+        let remembered = dir.join("pg-store-url");
+        let url = match std::fs::read_to_string(&remembered) {
+            Ok(u) => Some(u),
+            Err(_) => postgres_store().await.inspect(|u| std::fs::write(&remembered, u).unwrap()),
+        };
+        if let Some(url) = url {
+            cfg.store = url;
+        }
         tweak(&mut cfg);
         let st = state(cfg).unwrap();
         let hub = st.hub.clone();
@@ -61,6 +84,15 @@ impl Server {
         let _ = self.stop.take().unwrap().send(());
         let _ = self.task.take().unwrap().await;
         self._tmp.take()
+    }
+
+    /// The key the server signs agent tokens with (a file beside SQLite, a row in PostgreSQL).
+    pub fn token_key(&self) -> Vec<u8> {
+        let hex_key = match self.hub.store() {
+            kefu_server::store::Store::Postgres(_) => self.hub.store().meta_or_insert("token_key", String::new).unwrap(),
+            kefu_server::store::Store::Sqlite(_) => std::fs::read_to_string(self.dir.join("auth.key")).unwrap(),
+        };
+        hex::decode(hex_key.trim()).unwrap()
     }
 
     pub fn http(&self, path: &str) -> String {

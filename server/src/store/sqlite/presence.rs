@@ -2,10 +2,10 @@
 //! they survive reconnects and restarts. Only agents the store knows (registered, or connected once)
 //! have them.
 
-use super::Store;
+use super::SqliteStore;
 use rusqlite::{params, OptionalExtension};
 
-impl Store {
+impl SqliteStore {
     /// The agent's saved presence and cap override (`None`: the server default); `None` for an
     /// agent the store does not know.
     pub fn presence(&self, kf_id: &str) -> rusqlite::Result<Option<(String, Option<i64>)>> {

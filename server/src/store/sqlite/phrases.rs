@@ -1,22 +1,10 @@
 //! Canned phrases (常用语): text, a category, and an optional shortcut an agent types after `/`.
 
-use super::seed::DEFAULT_PHRASES;
-use super::Store;
+use crate::store::seed::DEFAULT_PHRASES;
+use super::SqliteStore;
+use crate::store::Phrase;
 use rusqlite::{params, Connection};
-use serde::Serialize;
 
-/// A canned phrase.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Phrase {
-    /// Row id.
-    pub id: i64,
-    /// Text.
-    pub content: String,
-    /// Category.
-    pub source: String,
-    /// What an agent types after `/` to find it (may be empty).
-    pub shortcut: String,
-}
 
 /// Adds the shortcut column to a store created before it existed, and gives the seeded phrases
 /// theirs.
@@ -31,7 +19,7 @@ pub(super) fn migrate(db: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-impl Store {
+impl SqliteStore {
     /// Canned phrases whose text or shortcut contains `search` (all when empty) in `source` (all
     /// when empty), paged from 1. Returns the page and the total count.
     pub fn phrases(&self, search: &str, source: &str, page: u32, per_page: u32) -> rusqlite::Result<(Vec<Phrase>, i64)> {

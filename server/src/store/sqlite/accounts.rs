@@ -1,19 +1,10 @@
 //! Accounts in the store: agents' password hashes, roles and logout times, the customers'
 //! resume secrets (as SHA-256 hashes), and who served whom (for chat-log rights).
 
-use super::Store;
+use super::SqliteStore;
+use crate::store::Credentials;
 use rusqlite::{params, Connection, OptionalExtension};
 
-/// What the store knows to check an agent's login and tokens.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Credentials {
-    /// The PHC string of the password hash (argon2), if a password is set.
-    pub password_hash: Option<String>,
-    /// `agent` or `supervisor`.
-    pub role: String,
-    /// Tokens issued before this time (ms since the epoch) are void: the agent logged out.
-    pub tokens_after: i64,
-}
 
 /// Adds the account columns and tables to a store created before they existed.
 pub(super) fn migrate(db: &Connection) -> rusqlite::Result<()> {
@@ -35,7 +26,7 @@ pub(super) fn migrate(db: &Connection) -> rusqlite::Result<()> {
     )
 }
 
-impl Store {
+impl SqliteStore {
     /// The agent's credentials, if the agent exists.
     pub fn credentials(&self, kf_id: &str) -> rusqlite::Result<Option<Credentials>> {
         self.db()
@@ -96,7 +87,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// When customer `user_id` was first seen (their first message or conversation, ms) and how
     /// many conversations they have had.
     pub fn visitor_history(&self, user_id: &str) -> rusqlite::Result<(Option<i64>, i64)> {

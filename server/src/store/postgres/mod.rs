@@ -1,0 +1,148 @@
+//! The PostgreSQL store, for a cluster of nodes (or one node that wants it). The hub calls the
+//! store synchronously inside its lock, as it does SQLite; the sync `postgres` client (the
+//! blocking face of tokio-postgres) runs on a few threads of its own, each with one connection
+//! and its prepared statements, and a call waits for its answer. A connection that broke is
+//! opened again on the next call.
+
+mod queries;
+
+use super::seed::{DEFAULT_AGENTS, DEFAULT_PHRASES};
+use super::{Result, StoreError};
+use postgres::{Client, NoTls, Statement};
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+/// Connections (and threads) per store.
+const CONNECTIONS: usize = 4;
+
+/// Serializes the migrations of nodes starting together (a `pg_advisory_xact_lock` key).
+const MIGRATION_LOCK: i64 = 0x6b65_6675_0001;
+
+/// One connection and the statements prepared on it.
+pub(super) struct Conn {
+    url: String,
+    client: Option<Client>,
+    statements: HashMap<&'static str, Statement>,
+}
+
+impl Conn {
+    /// The connection, opened again if it broke.
+    pub(super) fn client(&mut self) -> std::result::Result<&mut Client, postgres::Error> {
+        if self.client.as_ref().is_none_or(|c| c.is_closed()) {
+            self.statements.clear();
+            self.client = Some(Client::connect(&self.url, NoTls)?);
+        }
+        Ok(self.client.as_mut().expect("just set"))
+    }
+
+    /// `sql`, prepared once per connection.
+    pub(super) fn statement(&mut self, sql: &'static str) -> std::result::Result<Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            if self.client.as_ref().is_some_and(|c| !c.is_closed()) {
+                return Ok(s.clone());
+            }
+        }
+        let s = self.client()?.prepare(sql)?;
+        self.statements.insert(sql, s.clone());
+        Ok(s)
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut Conn) + Send>;
+
+/// The PostgreSQL store.
+pub struct PgStore {
+    jobs: mpsc::Sender<Job>,
+    epoch: String,
+}
+
+impl PgStore {
+    /// Connects, migrates and seeds. The connections are opened on the store's threads (the sync
+    /// client runs a small runtime of its own, which cannot start inside the server's).
+    pub fn connect(url: &str) -> Result<PgStore> {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..CONNECTIONS {
+            let rx = rx.clone();
+            let mut conn = Conn { url: url.to_owned(), client: None, statements: HashMap::new() };
+            std::thread::Builder::new()
+                .name(format!("kefu-pg-{i}"))
+                .spawn(move || loop {
+                    let job = match rx.lock() {
+                        Ok(r) => r.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(&mut conn),
+                        Err(_) => return, // the store was dropped
+                    }
+                })
+                .map_err(|e| StoreError(format!("cannot start a store thread: {e}")))?;
+        }
+        let store = PgStore { jobs, epoch: String::new() };
+        store.run(|c| migrate(c.client()?))?;
+        let epoch = store.meta_or_insert("epoch", &new_epoch())?;
+        Ok(PgStore { epoch, ..store })
+    }
+
+    /// Runs `f` on a store thread and waits for its answer.
+    pub(super) fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, postgres::Error> + Send + 'static) -> Result<T> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.jobs
+            .send(Box::new(move |c| {
+                let _ = tx.send(f(c));
+            }))
+            .map_err(|_| StoreError("the store's threads stopped".into()))?;
+        rx.recv().map_err(|_| StoreError("a store thread stopped".into()))?.map_err(StoreError::from)
+    }
+
+    /// Identifies this store: delivery sequence numbers are only comparable within one epoch.
+    pub fn epoch(&self) -> &str {
+        &self.epoch
+    }
+}
+
+fn new_epoch() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{nanos:x}{:x}", std::process::id())
+}
+
+/// Creates the schema (idempotent, one node at a time) and seeds a new database.
+fn migrate(client: &mut Client) -> std::result::Result<(), postgres::Error> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, name TEXT NOT NULL, image TEXT NOT NULL DEFAULT '',
+             password_hash TEXT, role TEXT NOT NULL DEFAULT 'agent', tokens_after BIGINT NOT NULL DEFAULT 0,
+             presence TEXT NOT NULL DEFAULT 'online', max_conversations BIGINT);
+         CREATE TABLE IF NOT EXISTS phrases(id BIGSERIAL PRIMARY KEY, content TEXT NOT NULL, source TEXT NOT NULL DEFAULT '',
+             shortcut TEXT NOT NULL DEFAULT '');
+         CREATE TABLE IF NOT EXISTS conversations(id BIGSERIAL PRIMARY KEY, user_id TEXT NOT NULL, user_name TEXT NOT NULL,
+             kf_id TEXT NOT NULL, started_at BIGINT NOT NULL, ended_at BIGINT);
+         CREATE INDEX IF NOT EXISTS conversations_kf_user ON conversations(kf_id, user_id);
+         CREATE INDEX IF NOT EXISTS conversations_open ON conversations(id) WHERE ended_at IS NULL;
+         CREATE TABLE IF NOT EXISTS messages(id BIGSERIAL PRIMARY KEY, user_id TEXT NOT NULL, user_name TEXT NOT NULL,
+             kf_id TEXT, sender TEXT NOT NULL, content TEXT NOT NULL, created_at BIGINT NOT NULL, client_msg_id TEXT);
+         CREATE INDEX IF NOT EXISTS messages_user ON messages(user_id, id);
+         CREATE UNIQUE INDEX IF NOT EXISTS messages_client_id ON messages(user_id, sender, client_msg_id)
+             WHERE client_msg_id IS NOT NULL;
+         CREATE TABLE IF NOT EXISTS deliveries(recipient TEXT NOT NULL, seq BIGINT NOT NULL, message_id BIGINT NOT NULL,
+             PRIMARY KEY(recipient, seq));
+         CREATE TABLE IF NOT EXISTS visitor_secrets(user_id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL, created_at BIGINT NOT NULL);
+         CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS uploads(name TEXT PRIMARY KEY, content_type TEXT NOT NULL, bytes BYTEA NOT NULL,
+             created_at BIGINT NOT NULL);",
+    )?;
+    let seeded = tx.query_opt("SELECT value FROM meta WHERE key = 'seeded'", &[])?.is_some();
+    if !seeded {
+        for (id, name, role) in DEFAULT_AGENTS {
+            tx.execute("INSERT INTO agents(id, name, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", &[id, name, role])?;
+        }
+        for (content, source, shortcut) in DEFAULT_PHRASES {
+            tx.execute("INSERT INTO phrases(content, source, shortcut) VALUES ($1, $2, $3)", &[content, source, shortcut])?;
+        }
+        tx.execute("INSERT INTO meta(key, value) VALUES ('seeded', '1')", &[])?;
+    }
+    tx.commit()
+}

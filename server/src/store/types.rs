@@ -1,0 +1,102 @@
+//! What the store holds, as both backends return it.
+
+use serde::Serialize;
+
+/// Who wrote a stored message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sender {
+    /// The customer.
+    Visitor,
+    /// The agent.
+    Agent,
+    /// The server (joins, transfers, endings).
+    System,
+}
+
+impl Sender {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Sender::Visitor => "visitor",
+            Sender::Agent => "agent",
+            Sender::System => "system",
+        }
+    }
+}
+
+/// An agent's profile.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Agent {
+    /// kfId.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Avatar URL (may be empty).
+    pub image: String,
+}
+
+/// A conversation the store holds as not ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenConversation {
+    /// The conversation's row id.
+    pub id: i64,
+    /// The customer.
+    pub user_id: String,
+    /// The customer's name.
+    pub user_name: String,
+    /// The agent it is assigned to.
+    pub kf_id: String,
+}
+
+/// A stored chat message, as the chat-log page shows it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredMessage {
+    /// Row id (also the order).
+    pub id: i64,
+    /// `visitor`, `agent` or `system`.
+    pub sender: String,
+    /// The customer.
+    pub user_id: String,
+    /// The customer's name.
+    pub user_name: String,
+    /// The agent, if any yet.
+    pub kf_id: Option<String>,
+    /// Text.
+    pub content: String,
+    /// Milliseconds since the epoch.
+    pub create_time: i64,
+}
+
+/// A stored message delivered to a recipient under a sequence number.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    /// The recipient's sequence number.
+    pub seq: u64,
+    /// The message.
+    pub message: StoredMessage,
+}
+
+
+/// What the store knows to check an agent's login and tokens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Credentials {
+    /// The PHC string of the password hash (argon2), if a password is set.
+    pub password_hash: Option<String>,
+    /// `agent` or `supervisor`.
+    pub role: String,
+    /// Tokens issued before this time (ms since the epoch) are void: the agent logged out.
+    pub tokens_after: i64,
+}
+
+/// A canned phrase.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Phrase {
+    /// Row id.
+    pub id: i64,
+    /// Text.
+    pub content: String,
+    /// Category.
+    pub source: String,
+    /// What an agent types after `/` to find it (may be empty).
+    pub shortcut: String,
+}
