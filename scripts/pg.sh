@@ -33,6 +33,8 @@ if ! as_pg "$BIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1; then
   as_pg "$BIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w -t 30 start >/dev/null
 fi
 psql_() { as_pg "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U kefu -d postgres -qAtX "$@"; }
+# `scripts/pg.sh fresh-test-db`: the tests' database starts empty (each test server makes a schema).
+if [ "${1:-}" = fresh-test-db ]; then psql_ -c "DROP DATABASE IF EXISTS kefu_test WITH (FORCE)" >/dev/null; fi
 for db in kefu kefu_test; do
   [ "$(psql_ -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" = 1 ] || psql_ -c "CREATE DATABASE $db" >/dev/null
 done

@@ -21,6 +21,12 @@ run() { # run a suite, keeping its output for the summary
 
 run "native tests: core state machine and reference server" cargo test --workspace
 
+# The server's suites again on PostgreSQL (a private instance, started here; a schema per test
+# server), then the cluster: three nodes on PostgreSQL + NATS behind HAProxy, nodes SIGKILLed.
+PG_URL=$(scripts/pg.sh fresh-test-db)
+run "reference server on PostgreSQL: the same suites" env KEFU_TEST_PG="${PG_URL%/kefu}/kefu_test" \
+  cargo test -p kefu-server --test auth --test extensions --test http_api --test ops --test presence --test routing --test signals
+
 # The design card's own command, exactly as a developer types it (no server: the live tests report
 # as ignored), then the live suite against a throw-away reference server.
 run "headless Chromium: wasm-pack test --headless --chrome (in-page fake server)" wasm-pack test --headless --chrome

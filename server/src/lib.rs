@@ -10,6 +10,7 @@ pub mod hub;
 pub mod metrics;
 pub mod ops_api;
 pub mod protocol;
+pub mod socket;
 pub mod store;
 pub mod guard;
 pub mod test_hooks;

@@ -1,37 +1,22 @@
 //! WebSocket endpoints: agents on `/websocket/{kfId}`, visitors on `/websocket/visitor/{userId}`.
-//! Each socket has a writer task fed by the hub's channel and a reader loop with an idle timeout.
+//! Each socket (see `socket.rs`: here or on a gateway node) has a reader loop with an idle
+//! timeout; the hub writes to it through a channel.
 
 use crate::hub::{Hub, Out};
 use crate::protocol as p;
 use crate::auth;
 use crate::AppState;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use crate::socket::{Incoming, Socket, Transport};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// How long a new agent socket waits for the hello answer before it is treated as legacy.
 pub const LEGACY_READY_MS: u64 = 700;
-
-async fn writer(mut sink: futures_util::stream::SplitSink<WebSocket, Message>, mut rx: mpsc::UnboundedReceiver<Out>) {
-    while let Some(o) = rx.recv().await {
-        let r = match o {
-            Out::Text(t) => sink.send(Message::Text(t.into())).await,
-            Out::Close(code, reason) => {
-                let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
-                break;
-            }
-        };
-        if r.is_err() {
-            break;
-        }
-    }
-    let _ = sink.close().await;
-}
 
 /// A token bucket: `rate` messages per second, bursts of twice that.
 struct RateLimit {
@@ -69,42 +54,23 @@ enum Read {
     Closed,
 }
 
-async fn read(stream: &mut futures_util::stream::SplitStream<WebSocket>, idle: std::time::Duration, tx: &mpsc::UnboundedSender<Out>) -> Read {
-    loop {
-        match tokio::time::timeout(idle, stream.next()).await {
-            Err(_) => {
-                let _ = tx.send(Out::Close(4408, "idle timeout".into()));
-                return Read::Closed;
-            }
-            Ok(Some(Err(e))) => {
-                let text = e.to_string();
-                tracing::warn!(error = %text, "socket read error");
-                let lower = text.to_lowercase();
-                if lower.contains("too long") || lower.contains("capacity") || lower.contains("size") {
-                    let _ = tx.send(Out::Close(1009, "frame too large".into()));
-                }
-                return Read::Closed;
-            }
-            Ok(None) | Ok(Some(Ok(Message::Close(_)))) => return Read::Closed,
-            Ok(Some(Ok(Message::Text(t)))) => return Read::Text(t.to_string()),
-            Ok(Some(Ok(Message::Binary(_)))) => {
-                let _ = tx.send(Out::Close(1003, "binary frames are not supported".into()));
-                return Read::Closed;
-            }
-            Ok(Some(Ok(_))) => continue, // ping/pong: life, handled by the library
+async fn read(incoming: &mut Transport, idle: std::time::Duration) -> Read {
+    match tokio::time::timeout(idle, incoming.incoming.next()).await {
+        Err(_) => {
+            let _ = incoming.tx.send(Out::Close(4408, "idle timeout".into()));
+            Read::Closed
         }
+        Ok(None) | Ok(Some(Incoming::End(None))) => Read::Closed,
+        Ok(Some(Incoming::End(Some((code, reason))))) => {
+            let _ = incoming.tx.send(Out::Close(code, reason));
+            Read::Closed
+        }
+        Ok(Some(Incoming::Text(t))) => Read::Text(t),
     }
 }
 
 /// `GET /websocket/{kfId}`: an agent console.
-/// Socket buffers sized for chat: tungstenite's defaults (128 KiB to read, 128 KiB before a
-/// write goes out) cost ~130 KiB of memory per idle connection; chat frames are small, so 4 KiB
-/// reads and immediate writes keep an idle socket in a few KiB and add no write delay.
-fn small_buffers(ws: WebSocketUpgrade, cfg: &crate::Config) -> WebSocketUpgrade {
-    ws.max_message_size(cfg.max_frame_bytes).read_buffer_size(4 * 1024).write_buffer_size(0)
-}
-
-pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws: WebSocketUpgrade) -> Response {
+pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, socket: Socket) -> Response {
     let agent = match app.hub.store().agent(&kf_id) {
         Ok(Some(a)) => a,
         Ok(None) if app.cfg.open_registration => {
@@ -120,10 +86,8 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
     let hub = app.hub.clone();
     let cfg = app.cfg.clone();
     let stall = app.test_hooks.clone();
-    small_buffers(ws, &cfg).on_upgrade(move |socket| async move {
-        let (sink, mut stream) = socket.split();
-        let (tx, rx) = mpsc::unbounded_channel();
-        let w = tokio::spawn(writer(sink, rx));
+    socket.serve(cfg.max_frame_bytes, move |mut io| async move {
+        let tx = io.tx.clone();
         let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
         let conn = hub.agent_connected(&kf_id, &agent.name, tx.clone());
         {
@@ -134,7 +98,7 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
                 hub.agent_ready(&kf_id, conn, None);
             });
         }
-        while let Read::Text(text) = read(&mut stream, cfg.idle_timeout(), &tx).await {
+        while let Read::Text(text) = read(&mut io, cfg.idle_timeout()).await {
             if !limit.take() {
                 over_rate(&tx, &kf_id);
                 break;
@@ -168,7 +132,7 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
                 Err(e) => tracing::warn!(kf_id, error = %e.msg, "agent frame refused"),
             }
         }
-        drop(tx);
+        drop((tx, io));
         if let Some(epoch) = hub.agent_disconnected(&kf_id, conn) {
             let hub = hub.clone();
             tokio::spawn(async move {
@@ -176,7 +140,6 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, ws
                 hub.agent_grace_expired(&kf_id, epoch);
             });
         }
-        let _ = w.await;
     })
 }
 
@@ -199,7 +162,7 @@ pub async fn visitor_ws(
     Path(user_id): Path<String>,
     Query(q): Query<VisitorQuery>,
     headers: axum::http::HeaderMap,
-    ws: WebSocketUpgrade,
+    socket: Socket,
 ) -> Response {
     let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(512).collect::<String>());
     if user_id.trim().is_empty() || user_id.chars().count() > 128 {
@@ -211,10 +174,8 @@ pub async fn visitor_ws(
     let cfg = app.cfg.clone();
     let known = hub.visitor_known(&user_id);
     let access = auth::visitor::admit(&app.auth, hub.store(), &user_id, q.resume.as_deref(), q.sig.as_deref(), known);
-    small_buffers(ws, &cfg).on_upgrade(move |socket| async move {
-        let (sink, mut stream) = socket.split();
-        let (tx, rx) = mpsc::unbounded_channel();
-        let w = tokio::spawn(writer(sink, rx));
+    socket.serve(cfg.max_frame_bytes, move |mut io| async move {
+        let tx = io.tx.clone();
         let secret = match access {
             Ok(auth::visitor::VisitorAccess::New { secret }) => Some(secret),
             Ok(_) => None,
@@ -222,8 +183,6 @@ pub async fn visitor_ws(
                 tracing::warn!(user_id, why, "visitor refused");
                 let _ = tx.send(Out::Text(p::visitor_error(why)));
                 let _ = tx.send(Out::Close(4403, "not your conversation".into()));
-                drop(tx);
-                let _ = w.await;
                 return;
             }
         };
@@ -233,7 +192,7 @@ pub async fn visitor_ws(
         let conn = hub.visitor_connected(&user_id, &user_name, tx.clone(), q.last_seq, secret.as_deref());
         hub.visitor_context(&user_id, None, user_agent);
         let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
-        while let Read::Text(text) = read(&mut stream, cfg.idle_timeout(), &tx).await {
+        while let Read::Text(text) = read(&mut io, cfg.idle_timeout()).await {
             if !limit.take() {
                 over_rate(&tx, &user_id);
                 break;
@@ -267,7 +226,7 @@ pub async fn visitor_ws(
                 }
             }
         }
-        drop(tx);
+        drop((tx, io));
         if let Some(epoch) = hub.visitor_disconnected(&user_id, conn) {
             let hub = hub.clone();
             tokio::spawn(async move {
@@ -275,7 +234,6 @@ pub async fn visitor_ws(
                 hub.visitor_grace_expired(&user_id, epoch);
             });
         }
-        let _ = w.await;
     })
 }
 
