@@ -6,6 +6,10 @@
 //! seconds. Each message carries its send time; the agents record the relay latency. Prints one
 //! Markdown table row per figure, plus the server's resident memory per idle connection.
 //!
+//! With `KEFU_TARGET=host:port` it starts no server and loads the one there (a cluster's load
+//! balancer, started with `--max-conversations`, `--max-msgs-per-sec 1000` and
+//! `--open-registration`); the row names say `cluster` and the server's CPU and memory are left out.
+//!
 //! Everything runs on the same machine: the load generator competes with the server for the CPUs,
 //! so the latencies are an upper bound.
 
@@ -39,7 +43,7 @@ struct Tally {
 
 #[tokio::main]
 async fn main() {
-    let bin = std::env::var("KEFU_SERVER_BIN").expect("KEFU_SERVER_BIN: path of the release kefu-server");
+    let target = std::env::var("KEFU_TARGET").ok();
     let agents = env_or("AGENTS", 50);
     let conversations = env_or("CONVERSATIONS", 1000);
     let rate = env_or("RATE", 2000);
@@ -47,7 +51,11 @@ async fn main() {
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
     let per_agent = conversations.div_ceil(agents) + 1;
-    let mut server = std::process::Command::new(&bin)
+    if let Some(base) = target {
+        return run(base, agents, conversations, rate, seconds, None).await;
+    }
+    let bin = std::env::var("KEFU_SERVER_BIN").expect("KEFU_SERVER_BIN: path of the release kefu-server");
+    let server = std::process::Command::new(&bin)
         .args(["--bind", &format!("127.0.0.1:{port}")])
         .args(["--data-dir", data.path().to_str().unwrap()])
         .args(["--www-dir", data.path().to_str().unwrap()])
@@ -59,6 +67,15 @@ async fn main() {
         .spawn()
         .expect("start kefu-server");
     let base = format!("127.0.0.1:{port}");
+    run(base, agents, conversations, rate, seconds, Some(server)).await;
+}
+
+/// Loads the server at `base`; `server` is its process when this benchmark started it.
+async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: u64, mut server: Option<std::process::Child>) {
+    let pid = server.as_ref().map(|s| s.id());
+    // Ids of this run only: a shared store (a cluster's) keeps the last run's customers.
+    let run_id = std::process::id();
+    let label = if server.is_some() { "server" } else { "cluster" };
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(&base).await.is_ok() {
             break;
@@ -66,13 +83,13 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let rss_start = rss_kib(server.id());
+    let rss_start = pid.map(rss_kib).unwrap_or(0);
     let clock = Instant::now();
     let tally = Arc::new(Tally { latencies_us: Mutex::new(Vec::new()), received: AtomicU64::new(0), assigned: AtomicU64::new(0) });
 
     // Agents: answer the hello as legacy clients, accept every customer, time every message.
     for a in 0..agents {
-        let kf = format!("load-agent-{a}");
+        let kf = format!("load{run_id}-agent-{a}");
         let login = serde_json::json!({"kfId": kf, "password": kf}); // registered on first login
         let body: serde_json::Value =
             reqwest::Client::new().post(format!("http://{base}/auth/login")).json(&login).send().await.expect("login").json().await.expect("login answer");
@@ -89,7 +106,7 @@ async fn main() {
                         let _ = tx.send(Message::Text(json!({"respStatus": 100, "features": []}).to_string().into())).await;
                     }
                     Some(2) => {
-                        let reply = json!({"respStatus": 2, "kfId": format!("load-agent-{a}"), "userId": v["data"]["id"], "userName": v["data"]["userName"]});
+                        let reply = json!({"respStatus": 2, "kfId": format!("load{run_id}-agent-{a}"), "userId": v["data"]["id"], "userName": v["data"]["userName"]});
                         let _ = tx.send(Message::Text(reply.to_string().into())).await;
                     }
                     Some(1) => {
@@ -111,7 +128,7 @@ async fn main() {
     let sent = Arc::new(AtomicU64::new(0));
     let mut visitors = Vec::new();
     for v in 0..conversations {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{base}/websocket/visitor/load-v{v}?userName=V{v}"))
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{base}/websocket/visitor/load{run_id}-v{v}?userName=V{v}"))
             .await
             .expect("visitor socket");
         let (mut tx, mut rx) = ws.split();
@@ -153,10 +170,10 @@ async fn main() {
     }
     let assigned = tally.assigned.load(Ordering::Relaxed);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_idle = rss_kib(server.id());
+    let rss_idle = pid.map(rss_kib).unwrap_or(0);
     let connections = agents + conversations;
 
-    let cpu_before = cpu_secs(server.id());
+    let cpu_before = pid.map(cpu_secs).unwrap_or(0.0);
     let began = Instant::now();
     start_sending.notify_waiters();
     let mut senders = Vec::new();
@@ -164,21 +181,26 @@ async fn main() {
         senders.push(v.await.ok());
     }
     let send_secs = began.elapsed().as_secs_f64();
-    let server_cpu = (cpu_secs(server.id()) - cpu_before) / send_secs;
+    let server_cpu = (pid.map(cpu_secs).unwrap_or(0.0) - cpu_before) / send_secs;
     tokio::time::sleep(Duration::from_secs(2)).await; // let the tail arrive
     let sent = sent.load(Ordering::Relaxed);
     let received = tally.received.load(Ordering::Relaxed);
-    let rss_end = rss_kib(server.id());
+    let rss_end = pid.map(rss_kib).unwrap_or(0);
     let mut l = tally.latencies_us.lock().unwrap().clone();
     l.sort_unstable();
     let pct = |p: f64| if l.is_empty() { 0.0 } else { l[((l.len() as f64 * p) as usize).min(l.len() - 1)] as f64 / 1000.0 };
     drop(senders);
-    let _ = server.kill();
-    let _ = server.wait();
+    if let Some(s) = server.as_mut() {
+        let _ = s.kill();
+        let _ = s.wait();
+    }
 
-    println!("| server: conversations assigned | {assigned} of {conversations} ({agents} agents) |");
-    println!("| server: messages relayed visitor → agent | {received} of {sent} sent in {send_secs:.1} s ({:.0} msg/s offered) |", sent as f64 / send_secs);
-    println!("| server: relay latency (send → agent socket) | p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms |", pct(0.5), pct(0.99), pct(1.0));
+    println!("| {label}: conversations assigned | {assigned} of {conversations} ({agents} agents) |");
+    println!("| {label}: messages relayed visitor → agent | {received} of {sent} sent in {send_secs:.1} s ({:.0} msg/s offered) |", sent as f64 / send_secs);
+    println!("| {label}: relay latency (send → agent socket) | p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms |", pct(0.5), pct(0.99), pct(1.0));
+    if server.is_none() {
+        return;
+    }
     println!("| server: CPU while relaying | {:.0} % of one core (the load generator shares the {} cores) |", server_cpu * 100.0, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     println!(
         "| server: resident memory | {} KiB at start, {} KiB with {connections} idle sockets ({:.1} KiB per connection), {} KiB after the run |",

@@ -26,6 +26,10 @@ pub struct Config {
     /// This node's name in the cluster (logs, metrics); a random one if unset.
     #[arg(long, env = "KEFU_NODE_ID")]
     pub node_id: Option<String>,
+    /// Comma-separated addresses of proxies (the load balancer) whose `X-Forwarded-For` names the
+    /// client (for the login throttle); unset, the direct peer is the client.
+    #[arg(long, env = "KEFU_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Directory of static files (console, visitor page, wasm package, patched LayIM).
     #[arg(long, env = "KEFU_WWW_DIR", default_value = "www")]
     pub www_dir: PathBuf,

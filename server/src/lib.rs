@@ -3,6 +3,7 @@
 //! message in SQLite.
 
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod context_api;
 pub mod http_api;
@@ -98,6 +99,30 @@ pub mod anyhow_like {
     pub type Result<T> = std::result::Result<T, String>;
 }
 
+/// Path prefixes of the API (a cluster's gateways send these to the routing node).
+pub const API_PREFIXES: &[&str] = &[
+    "/auth/", "/personalConfig/", "/overSession/", "/sessionComm/", "/chatLog/", "/agents/", "/queue", "/visitors/",
+    "/transfer/", "/upload/", "/uploads/", "/test/",
+];
+
+/// The static console and visitor page, with their security headers.
+pub fn www(cfg: &Config) -> Router {
+    // The console's CSP: as strict as LayIM allows. laytpl compiles templates with `new Function`
+    // ('unsafe-eval'), layer positions with inline styles ('unsafe-inline' for styles only), the
+    // wasm needs 'wasm-unsafe-eval'; customer images may come from any http(s) URL.
+    Router::new()
+        .fallback_service(ServeDir::new(&cfg.www_dir).append_index_html_on_directories(true))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+                 img-src 'self' data: blob: http: https:; media-src 'self' http: https:; connect-src 'self' ws: wss: http: https:; \
+                 frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+}
+
 /// The router: sockets, API, uploads and the static console.
 pub fn app(state: AppState) -> Router {
     let uploads = if state.cfg.postgres() {
@@ -153,23 +178,22 @@ pub fn app(state: AppState) -> Router {
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
         );
     }
-    // The console's CSP: as strict as LayIM allows. laytpl compiles templates with `new Function`
-    // ('unsafe-eval'), layer positions with inline styles ('unsafe-inline' for styles only), the
-    // wasm needs 'wasm-unsafe-eval'; customer images may come from any http(s) URL.
-    let www = Router::new()
-        .fallback_service(ServeDir::new(&state.cfg.www_dir).append_index_html_on_directories(true))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-                 img-src 'self' data: blob: http: https:; media-src 'self' http: https:; connect-src 'self' ws: wss: http: https:; \
-                 frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'",
-            ),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")));
+    let www = www(&state.cfg);
     api.nest_service("/uploads", uploads)
         .fallback_service(www)
         .with_state(state)
+}
+
+/// Starts the grace timers of the agents whose conversations were restored from the store, so
+/// those who never come back hand their customers on.
+pub fn start_restored_timers(state: &AppState) {
+    for (kf_id, epoch) in state.restored.clone() {
+        let hub = state.hub.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(hub.grace()).await;
+            hub.agent_grace_expired(&kf_id, epoch);
+        });
+    }
 }
 
 /// Serves on an already bound listener until `shutdown` resolves; then closes every socket with
@@ -180,13 +204,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let hub = state.hub.clone();
-    for (kf_id, epoch) in state.restored.clone() {
-        let hub = hub.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(hub.grace()).await;
-            hub.agent_grace_expired(&kf_id, epoch);
-        });
-    }
+    start_restored_timers(&state);
     let router = app(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let hub2 = hub.clone();

@@ -4,8 +4,18 @@ use clap::Parser;
 use kefu_server::config::Command;
 use kefu_server::{serve, state, Config};
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // A cluster node's store calls wait on PostgreSQL (a network round trip, ~1–2 ms) inside the
+    // hub's lock; more workers than cores keep NATS and the sockets moving meanwhile.
+    let cluster = std::env::args().any(|a| a == "--nats") || std::env::var_os("KEFU_NATS").is_some();
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if cluster {
+        rt.worker_threads(8);
+    }
+    rt.enable_all().build().expect("the async runtime").block_on(run());
+}
+
+async fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
@@ -24,6 +34,9 @@ async fn main() {
     }
     let bind = cfg.bind;
     let (demo, insecure) = (cfg.demo, cfg.insecure_no_auth);
+    if cfg.nats.is_some() {
+        std::process::exit(run_cluster_node(cfg).await);
+    }
     let st = match state(cfg) {
         Ok(s) => s,
         Err(e) => {
@@ -53,6 +66,34 @@ async fn main() {
         println!("  !! INSECURE (--insecure-no-auth): anyone can connect and act as any agent. Legacy demos only.");
         tracing::warn!("--insecure-no-auth: agents are not authenticated");
     }
+    if let Err(e) = serve(listener, st, shutdown_signal()).await {
+        eprintln!("kefu-server: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Runs one node of a cluster (`--nats`); returns the exit code.
+async fn run_cluster_node(cfg: kefu_server::Config) -> i32 {
+    let bind = cfg.bind;
+    let listener = match tokio::net::TcpListener::bind(bind).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("kefu-server: cannot listen on {bind}: {e}");
+            return 1;
+        }
+    };
+    println!("kefu-server cluster node {} listening on http://{bind} (store: PostgreSQL, NATS: {})", cfg.node_id.as_deref().unwrap_or("node"), cfg.nats.as_deref().unwrap_or(""));
+    match kefu_server::cluster::serve(listener, cfg, shutdown_signal()).await {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("kefu-server: {e}");
+            1
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
     let shutdown = async {
         #[cfg(unix)]
         {
@@ -66,8 +107,5 @@ async fn main() {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");
     };
-    if let Err(e) = serve(listener, st, shutdown).await {
-        eprintln!("kefu-server: {e}");
-        std::process::exit(1);
-    }
+    shutdown.await
 }

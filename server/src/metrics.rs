@@ -58,12 +58,17 @@ impl Metrics {
 
 /// `GET /metrics`.
 pub async fn metrics(State(app): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], render(&app)).into_response()
+}
+
+/// The hub's metrics in Prometheus' text format, with the gauges read now.
+pub fn render(app: &AppState) -> String {
     let (agents, visitors, waiting) = app.hub.gauges();
     let m = app.hub.metrics();
     m.sockets.get_or_create(&vec![("kind".into(), "agent".into())]).set(agents as i64);
     m.sockets.get_or_create(&vec![("kind".into(), "visitor".into())]).set(visitors as i64);
     m.waiting.set(waiting as i64);
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], m.render()).into_response()
+    m.render()
 }
 
 /// `GET /healthz`: 200 `{"status":"ok"}` while the store answers, else 503 with the reason.

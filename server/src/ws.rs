@@ -237,10 +237,15 @@ pub async fn visitor_ws(
     })
 }
 
-/// Runs `f` (storing and routing one chat message) and records how long it took.
+/// Runs `f` (storing and routing one chat message) and records how long it took. On a
+/// multi-threaded runtime with a PostgreSQL store the worker hands its other tasks on while `f`
+/// waits for the store (a network round trip under the hub's lock), so sockets and NATS keep
+/// moving.
 fn relay_timed<T>(hub: &Hub, f: impl FnOnce() -> T) -> T {
     let t = std::time::Instant::now();
-    let r = f();
+    let remote_store = matches!(hub.store(), crate::store::Store::Postgres(_));
+    let multi_thread = tokio::runtime::Handle::try_current().is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    let r = if remote_store && multi_thread { tokio::task::block_in_place(f) } else { f() };
     hub.metrics().relay.observe(t.elapsed().as_secs_f64());
     r
 }

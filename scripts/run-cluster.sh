@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The reference server as a cluster on this machine: a private PostgreSQL (scripts/pg.sh) and
+# nats-server (scripts/nats.sh), three kefu-server nodes on loopback, and HAProxy in front of them
+# (health-checked on /healthz, long-lived sockets spread by least connections). Each node runs
+# under a small supervisor that restarts it if it dies. Demo mode, like scripts/run.sh. Ctrl-C
+# stops the nodes and HAProxy (PostgreSQL and NATS keep running: `scripts/pg.sh stop`,
+# `scripts/nats.sh stop`). Extra arguments go to every kefu-server node.
+#   KEFU_LB_PORT (default 9980), KEFU_NODE_PORTS (default "9991 9992 9993"), KEFU_CLUSTER_DIR
+#   (logs; default /tmp/kefu-cluster)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build-wasm.sh
+cargo build --release -p kefu-server
+PG_URL=$(scripts/pg.sh)
+NATS_URL=$(scripts/nats.sh)
+LB_PORT=${KEFU_LB_PORT:-9980}
+NODE_PORTS=${KEFU_NODE_PORTS:-"9991 9992 9993"}
+DIR=${KEFU_CLUSTER_DIR:-/tmp/kefu-cluster}
+mkdir -p "$DIR"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+i=0
+servers=""
+for port in $NODE_PORTS; do
+  i=$((i + 1))
+  setsid bash -c "while true; do
+      ./target/release/kefu-server --bind 127.0.0.1:$port --store '$PG_URL' --nats '$NATS_URL' --node-id n$i \
+        --data-dir '$DIR/n$i' --www-dir www --demo --trusted-proxies 127.0.0.1 $* >> '$DIR/n$i.log' 2>&1
+      echo \"node n$i exited (\$?); restarting in 1 s\" >> '$DIR/n$i.log'; sleep 1
+    done" &
+  pids+=($!)
+  servers+="    server n$i 127.0.0.1:$port check inter 1s fall 2 rise 1
+"
+done
+
+cat > "$DIR/haproxy.cfg" <<CFG
+global
+    maxconn 9000
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 120s
+    timeout server 120s
+    timeout tunnel 1h
+    option forwardfor
+frontend kefu
+    bind 127.0.0.1:$LB_PORT
+    default_backend nodes
+backend nodes
+    balance leastconn
+    option httpchk GET /healthz
+    http-check expect status 200
+$servers
+CFG
+ulimit -n 65536 2>/dev/null || true
+haproxy -f "$DIR/haproxy.cfg" -db > "$DIR/haproxy.log" 2>&1 &
+pids+=($!)
+
+echo "kefu cluster: 3 nodes on PostgreSQL ($PG_URL) and NATS ($NATS_URL), behind HAProxy"
+echo "  agent console: http://127.0.0.1:$LB_PORT/   (demo: xiaoming / xiaoming, …; supervisor zhuguan / zhuguan)"
+echo "  visitor page:  http://127.0.0.1:$LB_PORT/visitor.html"
+for port in $NODE_PORTS; do echo "  node:          http://127.0.0.1:$port/healthz"; done
+echo "  logs:          $DIR"
+wait

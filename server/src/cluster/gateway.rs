@@ -1,0 +1,256 @@
+//! The gateway every node of a cluster runs: it holds the WebSocket connections that reach this
+//! node (through the load balancer) and tunnels them, and the API requests, to the routing node
+//! over NATS. The console and the visitor page cannot tell: a refused socket gets the same HTTP
+//! status as on one node, and an API request the same response.
+
+use super::wire::{self, Alive, HttpHead, InEv, InMsg, OpenReply, OutMsg};
+use crate::hub::Out;
+use crate::socket::{classify, small_buffers, Incoming};
+use axum::body::Body;
+use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// How long a gateway waits for the routing node to answer.
+const ROUTER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A socket this node holds.
+struct Held {
+    tx: mpsc::UnboundedSender<Out>,
+    /// The routing node that serves it.
+    router: String,
+    /// `agent` or `visitor`.
+    kind: &'static str,
+}
+
+/// The gateway's state.
+pub struct Gateway {
+    pub(super) nats: async_nats::Client,
+    pub(super) instance: String,
+    next: AtomicU64,
+    held: Mutex<HashMap<String, Held>>,
+    /// The routing node last heard, and when.
+    router: Mutex<Option<(String, Instant)>>,
+    max_frame_bytes: usize,
+    max_body: usize,
+}
+
+impl Gateway {
+    /// A gateway on `nats`; starts its heartbeat, the frames-to-sockets pump and the router watch.
+    pub async fn start(nats: async_nats::Client, instance: String, cfg: &crate::Config) -> Result<Arc<Gateway>, String> {
+        let g = Arc::new(Gateway {
+            nats: nats.clone(),
+            instance: instance.clone(),
+            next: AtomicU64::new(0),
+            held: Mutex::default(),
+            router: Mutex::default(),
+            max_frame_bytes: cfg.max_frame_bytes,
+            max_body: cfg.max_upload_bytes + 1024 * 1024,
+        });
+        let mut out = nats.subscribe(wire::out_subject(&instance)).await.map_err(|e| e.to_string())?;
+        let mut router = nats.subscribe(wire::ROUTER).await.map_err(|e| e.to_string())?;
+        let g2 = g.clone();
+        tokio::spawn(async move {
+            while let Some(m) = out.next().await {
+                if let Ok(OutMsg { conn, out }) = serde_json::from_slice(&m.payload) {
+                    let mut held = g2.held.lock().unwrap_or_else(|p| p.into_inner());
+                    let close = matches!(out, Out::Close(..));
+                    if let Some(h) = held.get(&conn) {
+                        let _ = h.tx.send(out);
+                    }
+                    if close {
+                        held.remove(&conn);
+                    }
+                }
+            }
+        });
+        let g2 = g.clone();
+        tokio::spawn(async move {
+            while let Some(m) = router.next().await {
+                if let Ok(a) = serde_json::from_slice::<Alive>(&m.payload) {
+                    *g2.router.lock().unwrap_or_else(|p| p.into_inner()) = Some((a.node, Instant::now()));
+                }
+            }
+        });
+        let g2 = g.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(wire::HEARTBEAT_MS));
+            loop {
+                tick.tick().await;
+                let beat = serde_json::to_vec(&Alive { node: g2.instance.clone() }).expect("serializes");
+                let _ = g2.nats.publish(wire::ALIVE, beat.into()).await;
+                g2.close_orphans();
+            }
+        });
+        Ok(g)
+    }
+
+    /// The routing node, if one was heard from lately.
+    pub fn router(&self) -> Option<String> {
+        let r = self.router.lock().unwrap_or_else(|p| p.into_inner());
+        r.as_ref().filter(|(_, t)| t.elapsed() < Duration::from_millis(wire::ROUTER_DEAD_AFTER_MS)).map(|(n, _)| n.clone())
+    }
+
+    /// Sockets held here, by kind.
+    pub fn sockets(&self) -> (usize, usize) {
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let agents = held.values().filter(|h| h.kind == "agent").count();
+        (agents, held.len() - agents)
+    }
+
+    /// Closes (1012, "service restart") the sockets whose routing node is gone or was replaced:
+    /// their clients reconnect and resume with the routing node there is now.
+    fn close_orphans(&self) {
+        let current = self.router();
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let before = held.len();
+        held.retain(|_, h| {
+            let opening = h.router.is_empty();
+            let keep = opening || current.as_deref() == Some(h.router.as_str());
+            if !keep {
+                let _ = h.tx.send(Out::Close(1012, "routing node changed; reconnect".into()));
+            }
+            keep
+        });
+        if held.len() < before {
+            tracing::warn!(sockets = before - held.len(), router = ?current, "routing node lost: sockets closed for their clients to reconnect");
+        }
+    }
+
+    async fn publish_in(&self, conn: &str, ev: InEv) {
+        let msg = serde_json::to_vec(&InMsg { conn: conn.to_owned(), node: self.instance.clone(), ev }).expect("serializes");
+        let _ = self.nats.publish(wire::IN, msg.into()).await;
+    }
+}
+
+/// The client's address: the direct peer, or the last `X-Forwarded-For` entry a trusted proxy
+/// (the load balancer) added.
+pub fn client_address(peer: SocketAddr, headers: &axum::http::HeaderMap, trusted: &[std::net::IpAddr]) -> SocketAddr {
+    if !trusted.contains(&peer.ip()) {
+        return peer;
+    }
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.rsplit(',').next()).map(str::trim);
+    forwarded.and_then(|a| a.parse::<std::net::IpAddr>().ok()).map(|ip| SocketAddr::new(ip, 0)).unwrap_or(peer)
+}
+
+/// `GET /websocket/…` on a gateway: asks the routing node, then upgrades and tunnels.
+pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request) -> Response {
+    let g = node.gateway.clone();
+    let (mut parts, _) = req.into_parts();
+    let ws = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(ws) => ws,
+        Err(e) => return e.into_response(),
+    };
+    let kind = if parts.uri.path().starts_with("/websocket/visitor/") { "visitor" } else { "agent" };
+    let conn = format!("{}.{}", g.instance, g.next.fetch_add(1, Ordering::Relaxed));
+    let (tx, rx) = mpsc::unbounded_channel::<Out>();
+    g.held.lock().unwrap_or_else(|p| p.into_inner()).insert(conn.clone(), Held { tx, router: String::new(), kind });
+    let peer = client_address(peer, &parts.headers, &node.trusted_proxies);
+    let open = InMsg {
+        conn: conn.clone(),
+        node: g.instance.clone(),
+        ev: InEv::Open { uri: parts.uri.to_string(), headers: wire::header_pairs(&parts.headers), peer: peer.to_string() },
+    };
+    let answer = tokio::time::timeout(ROUTER_TIMEOUT, g.nats.request(wire::IN, serde_json::to_vec(&open).expect("serializes").into())).await;
+    let reply: Option<OpenReply> = match answer {
+        Ok(Ok(m)) => serde_json::from_slice(&m.payload).ok(),
+        _ => None,
+    };
+    let Some(reply) = reply else {
+        g.held.lock().unwrap_or_else(|p| p.into_inner()).remove(&conn);
+        return (StatusCode::SERVICE_UNAVAILABLE, "no routing node answered; try again").into_response();
+    };
+    if reply.status != 200 {
+        g.held.lock().unwrap_or_else(|p| p.into_inner()).remove(&conn);
+        let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
+        return (status, [(axum::http::header::CONTENT_TYPE, "application/json")], reply.body).into_response();
+    }
+    if let Some(h) = g.held.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&conn) {
+        h.router = reply.router;
+    }
+    let (g_fail, conn_fail) = (g.clone(), conn.clone());
+    small_buffers(ws, g.max_frame_bytes)
+        .on_failed_upgrade(move |_| {
+            tokio::spawn(async move {
+                g_fail.held.lock().unwrap_or_else(|p| p.into_inner()).remove(&conn_fail);
+                g_fail.publish_in(&conn_fail, InEv::Frame(Incoming::End(None))).await;
+            });
+        })
+        .on_upgrade(move |socket| async move {
+            let (mut sink, mut stream) = socket.split();
+            let mut rx = rx;
+            let writer = async move {
+                while let Some(o) = rx.recv().await {
+                    let r = match o {
+                        Out::Text(t) => sink.send(Message::Text(t.into())).await,
+                        Out::Close(code, reason) => {
+                            let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                            break;
+                        }
+                    };
+                    if r.is_err() {
+                        break;
+                    }
+                }
+                let _ = sink.close().await;
+            };
+            let reader = async {
+                while let Some(m) = stream.next().await {
+                    if let Some(inc) = classify(m) {
+                        let end = matches!(inc, Incoming::End(_));
+                        g.publish_in(&conn, InEv::Frame(inc)).await;
+                        if end {
+                            return;
+                        }
+                    }
+                }
+                g.publish_in(&conn, InEv::Frame(Incoming::End(None))).await;
+            };
+            // The socket is done when the client goes (reader) or a close went out (writer).
+            tokio::select! {
+                _ = reader => {}
+                _ = writer => {}
+            }
+            if g.held.lock().unwrap_or_else(|p| p.into_inner()).remove(&conn).is_some() {
+                g.publish_in(&conn, InEv::Frame(Incoming::End(None))).await;
+            }
+        })
+}
+
+/// Any API request on a gateway: answered by the routing node.
+pub async fn tunnel(State(node): State<super::Node>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request) -> Response {
+    let g = &node.gateway;
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, g.max_body).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response(),
+    };
+    let head = HttpHead {
+        method: parts.method.to_string(),
+        uri: parts.uri.to_string(),
+        headers: wire::header_pairs(&parts.headers),
+        peer: client_address(peer, &parts.headers, &node.trusted_proxies).to_string(),
+        status: 0,
+    };
+    let answer = tokio::time::timeout(ROUTER_TIMEOUT, g.nats.request(wire::HTTP, wire::encode_http(&head, &body).into())).await;
+    let Ok(Ok(m)) = answer else {
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"code": 503, "msg": "no routing node answered; try again", "data": null}))).into_response();
+    };
+    match wire::decode_http(&m.payload) {
+        Ok((head, body)) => {
+            let mut r = Response::new(Body::from(body.to_vec()));
+            *r.status_mut() = StatusCode::from_u16(head.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            *r.headers_mut() = wire::header_map(&head.headers);
+            r
+        }
+        Err(e) => (StatusCode::BAD_GATEWAY, e).into_response(),
+    }
+}

@@ -1,0 +1,114 @@
+//! Past one machine: several nodes on one PostgreSQL store, talking over NATS. Every node is a
+//! gateway (it holds the sockets and API requests the load balancer sends it); the node holding a
+//! PostgreSQL advisory lock is also the routing node, the one hub that decides queue, offers,
+//! presence and conversations for the cluster, so "one open offer per customer", "first come,
+//! first offered" and "accepted once" hold as on one node. When it dies, PostgreSQL releases its
+//! lock with its connection, another node takes it and restores routing from the store, and the
+//! gateways close the sockets it served so their clients resume there (held frames, `seq`
+//! replay, `ack` re-sends). Why this is correct: docs/deployment.md.
+
+mod election;
+pub mod gateway;
+mod router;
+pub mod wire;
+
+use crate::Config;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::sync::Arc;
+
+/// What a cluster node's handlers share.
+#[derive(Clone)]
+pub struct Node {
+    /// Its gateway.
+    pub gateway: Arc<gateway::Gateway>,
+    /// Its health view of the store and its leadership.
+    pub election: Arc<election::Election>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+}
+
+/// Connects to NATS, retrying while it is not up yet.
+async fn connect_nats(url: &str, name: &str) -> async_nats::Client {
+    loop {
+        let options = async_nats::ConnectOptions::new().name(name).retry_on_initial_connect().request_timeout(Some(std::time::Duration::from_secs(10)));
+        match options.connect(url).await {
+            Ok(c) => return c,
+            Err(e) => {
+                tracing::warn!(error = %e, url, "NATS not reachable yet; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Serves a cluster node on `listener` until `shutdown` resolves.
+pub async fn serve(listener: tokio::net::TcpListener, cfg: Config, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), String> {
+    let Some(nats_url) = cfg.nats.clone() else { return Err("cluster mode needs --nats".into()) };
+    if !cfg.postgres() {
+        return Err("a cluster needs a PostgreSQL --store (postgres://…): SQLite is one node's".into());
+    }
+    let node_id = cfg.node_id.clone().unwrap_or_else(|| "node".into());
+    let instance = format!("{node_id}-{}", hex::encode(crate::auth::keys::random_bytes::<4>()));
+    let nats = connect_nats(&nats_url, &instance).await;
+    let gateway = gateway::Gateway::start(nats.clone(), instance.clone(), &cfg).await?;
+    let election = election::Election::start(cfg.clone(), nats.clone(), instance.clone());
+    let node = Node { gateway, election, trusted_proxies: Arc::new(cfg.trusted_proxies.clone()) };
+    tracing::info!(instance, "cluster node up; routing node: whoever holds the lock");
+    let router = axum::Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/websocket/visitor/{user_id}", get(gateway::socket))
+        .route("/websocket/{kf_id}", get(gateway::socket));
+    let mut router = router;
+    for prefix in crate::API_PREFIXES {
+        router = router.route(&format!("{prefix}{{*rest}}"), axum::routing::any(gateway::tunnel));
+        if !prefix.ends_with('/') {
+            router = router.route(prefix, axum::routing::any(gateway::tunnel));
+        }
+    }
+    let app = router.with_state(node).fallback_service(crate::www(&cfg));
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true); // a chat frame goes out now, not after the peer's delayed ACK
+    });
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await.map_err(|e| e.to_string())
+}
+
+/// `GET /healthz` on a cluster node: 200 while its store and NATS answer (any node can take
+/// sockets: the routing node is found through NATS), else 503 with the reason.
+async fn healthz(State(node): State<Node>) -> Response {
+    let nats = node.gateway.nats.connection_state() == async_nats::connection::State::Connected;
+    let store = node.election.store_ok().await;
+    let body = serde_json::json!({
+        "status": if nats && store.is_ok() { "ok" } else { "unavailable" },
+        "store": store.clone().err().unwrap_or_else(|| "ok".into()),
+        "nats": if nats { "ok" } else { "disconnected" },
+        "node": node.gateway.instance,
+        "routing": node.election.is_leader(),
+        "router": node.gateway.router(),
+    });
+    let status = if nats && store.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, axum::Json(body)).into_response()
+}
+
+/// `GET /metrics` on a cluster node: its own sockets, whether it routes, and (on the routing
+/// node) the hub's metrics.
+async fn metrics(State(node): State<Node>) -> Response {
+    let (agents, visitors) = node.gateway.sockets();
+    let mut text = format!(
+        "# HELP kefu_node_sockets Sockets this node holds, by kind.\n# TYPE kefu_node_sockets gauge\n\
+         kefu_node_sockets{{kind=\"agent\"}} {agents}\nkefu_node_sockets{{kind=\"visitor\"}} {visitors}\n\
+         # HELP kefu_node_routing Whether this node is the routing node.\n# TYPE kefu_node_routing gauge\nkefu_node_routing {}\n",
+        u8::from(node.election.is_leader())
+    );
+    if let Some(state) = node.election.state() {
+        text.push_str(&crate::metrics::render(&state));
+    } else {
+        text.push_str("# EOF\n");
+    }
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
+}

@@ -1,0 +1,211 @@
+//! The routing node: the one node that holds the PostgreSQL advisory lock runs the hub (queue,
+//! offers, presence, conversations) for the whole cluster. Every socket it serves is held by a
+//! gateway node (itself included); socket events come in on `kefu.in`, frames go out on
+//! `kefu.out.<node>`, API requests come in on `kefu.http`. The sockets of a node that stops
+//! sending heartbeats end as if closed (the hub's grace period then applies).
+
+use super::wire::{self, Alive, HttpHead, InEv, InMsg, OpenReply, OutMsg};
+use crate::hub::Out;
+use crate::socket::{Incoming, RemoteSocket};
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tower::ServiceExt;
+
+/// A socket served here, held by gateway `node`.
+struct Remote {
+    node: String,
+    tx: mpsc::UnboundedSender<Incoming>,
+}
+
+/// The routing node's state.
+pub struct Router {
+    app: axum::Router,
+    nats: async_nats::Client,
+    instance: String,
+    remotes: Mutex<HashMap<String, Remote>>,
+    seen: Mutex<HashMap<String, Instant>>,
+    max_body: usize,
+}
+
+/// Runs the routing node until the process ends (leadership is given up only by exiting).
+pub async fn run(state: AppState, nats: async_nats::Client, instance: String) -> Result<(), String> {
+    let max_body = state.cfg.max_upload_bytes + 1024 * 1024;
+    crate::start_restored_timers(&state);
+    let router = Arc::new(Router {
+        app: crate::app(state),
+        nats: nats.clone(),
+        instance: instance.clone(),
+        remotes: Mutex::default(),
+        seen: Mutex::default(),
+        max_body,
+    });
+    let mut socket_events = nats.subscribe(wire::IN).await.map_err(|e| e.to_string())?;
+    let mut http = nats.subscribe(wire::HTTP).await.map_err(|e| e.to_string())?;
+    let mut alive = nats.subscribe(wire::ALIVE).await.map_err(|e| e.to_string())?;
+    tracing::info!(instance, "routing node: serving the cluster's sockets and API");
+    {
+        let r = router.clone();
+        tokio::spawn(async move {
+            while let Some(m) = http.next().await {
+                let r = r.clone();
+                tokio::spawn(async move { r.http(m).await });
+            }
+        });
+    }
+    {
+        let r = router.clone();
+        tokio::spawn(async move {
+            while let Some(m) = alive.next().await {
+                if let Ok(a) = serde_json::from_slice::<Alive>(&m.payload) {
+                    r.seen.lock().unwrap_or_else(|p| p.into_inner()).insert(a.node, Instant::now());
+                }
+            }
+        });
+    }
+    {
+        let r = router.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(wire::HEARTBEAT_MS));
+            loop {
+                tick.tick().await;
+                let beat = serde_json::to_vec(&Alive { node: r.instance.clone() }).expect("serializes");
+                let _ = r.nats.publish(wire::ROUTER, beat.into()).await;
+                r.reap_silent_nodes();
+            }
+        });
+    }
+    // One task, in order: an open is handled before the frames after it.
+    while let Some(m) = socket_events.next().await {
+        match serde_json::from_slice::<InMsg>(&m.payload) {
+            Ok(msg) => router.socket_event(msg, m.reply).await,
+            Err(e) => tracing::warn!(error = %e, "malformed socket event skipped"),
+        }
+    }
+    Err("the NATS subscription ended".into())
+}
+
+impl Router {
+    async fn socket_event(&self, msg: InMsg, reply: Option<async_nats::Subject>) {
+        let InMsg { conn, node, ev } = msg;
+        match ev {
+            InEv::Open { uri, headers, peer } => {
+                let answer = self.open(&conn, &node, &uri, &headers, &peer).await;
+                if let Some(reply) = reply {
+                    let _ = self.nats.publish(reply, serde_json::to_vec(&answer).expect("serializes").into()).await;
+                }
+            }
+            InEv::Frame(inc) => {
+                let end = matches!(inc, Incoming::End(_));
+                let known = {
+                    let mut remotes = self.remotes.lock().unwrap_or_else(|p| p.into_inner());
+                    let known = remotes.get(&conn).map(|r| r.tx.send(inc)).is_some();
+                    if end {
+                        remotes.remove(&conn);
+                    }
+                    known
+                };
+                if !known && !end {
+                    // A socket a former routing node served: its client must reconnect here.
+                    self.send_out(&node, &conn, Out::Close(1012, "routing moved; reconnect".into())).await;
+                }
+            }
+        }
+    }
+
+    /// Serves a gateway's new socket through the same handlers (and guard) as a local one.
+    async fn open(&self, conn: &str, node: &str, uri: &str, headers: &[(String, String)], peer: &str) -> OpenReply {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).entry(node.to_owned()).or_insert_with(Instant::now);
+        let (in_tx, in_rx) = mpsc::unbounded_channel::<Incoming>();
+        let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
+        {
+            // Frames to the gateway, in order, until the hub and the session let go.
+            let (nats, subject, conn) = (self.nats.clone(), wire::out_subject(node), conn.to_owned());
+            tokio::spawn(async move {
+                while let Some(out) = out_rx.recv().await {
+                    let msg = serde_json::to_vec(&OutMsg { conn: conn.clone(), out }).expect("serializes");
+                    let _ = nats.publish(subject.clone(), msg.into()).await;
+                }
+            });
+        }
+        self.remotes.lock().unwrap_or_else(|p| p.into_inner()).insert(conn.to_owned(), Remote { node: node.to_owned(), tx: in_tx });
+        let mut req = Request::builder().method("GET").uri(uri).body(Body::empty()).expect("a GET request");
+        *req.headers_mut() = wire::header_map(headers);
+        req.extensions_mut().insert(RemoteSocket(Arc::new(Mutex::new(Some((in_rx, out_tx))))));
+        req.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))));
+        let response = match self.app.clone().oneshot(req).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        let status = response.status().as_u16();
+        let body = axum::body::to_bytes(response.into_body(), 64 * 1024).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        if status != 200 {
+            self.remotes.lock().unwrap_or_else(|p| p.into_inner()).remove(conn);
+        }
+        OpenReply { status, body, router: self.instance.clone() }
+    }
+
+    async fn send_out(&self, node: &str, conn: &str, out: Out) {
+        let msg = serde_json::to_vec(&OutMsg { conn: conn.to_owned(), out }).expect("serializes");
+        let _ = self.nats.publish(wire::out_subject(node), msg.into()).await;
+    }
+
+    /// Ends the sockets of nodes silent for longer than [`wire::NODE_DEAD_AFTER_MS`]: a node that
+    /// was killed cannot say its sockets closed (its clients reconnect elsewhere meanwhile, and a
+    /// new socket replaces the old one at once).
+    fn reap_silent_nodes(&self) {
+        let dead_after = Duration::from_millis(wire::NODE_DEAD_AFTER_MS);
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let dead: Vec<String> = seen.iter().filter(|(_, t)| t.elapsed() > dead_after).map(|(n, _)| n.clone()).collect();
+        if dead.is_empty() {
+            return;
+        }
+        for n in &dead {
+            seen.remove(n);
+        }
+        drop(seen);
+        let mut remotes = self.remotes.lock().unwrap_or_else(|p| p.into_inner());
+        let before = remotes.len();
+        remotes.retain(|_, r| {
+            let gone = dead.contains(&r.node);
+            if gone {
+                let _ = r.tx.send(Incoming::End(None));
+            }
+            !gone
+        });
+        tracing::warn!(nodes = ?dead, sockets = before - remotes.len(), "nodes went silent: their sockets ended");
+    }
+
+    /// Answers a tunneled API request through the same router (and guard) as a local one.
+    async fn http(&self, m: async_nats::Message) {
+        let Some(reply) = m.reply else { return };
+        let (head, body) = match wire::decode_http(&m.payload) {
+            Ok((h, b)) => (h, b.to_vec()),
+            Err(e) => {
+                tracing::warn!(error = %e, "malformed tunneled request");
+                return;
+            }
+        };
+        let mut req = match Request::builder().method(head.method.as_str()).uri(&head.uri).body(Body::from(body)) {
+            Ok(r) => r,
+            Err(_) => return,
+        };
+        *req.headers_mut() = wire::header_map(&head.headers);
+        req.extensions_mut().insert(ConnectInfo(head.peer.parse::<SocketAddr>().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))));
+        let response = match self.app.clone().oneshot(req).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        let (parts, body) = response.into_parts();
+        let body = axum::body::to_bytes(body, self.max_body).await.unwrap_or_default();
+        let head = HttpHead { status: parts.status.as_u16(), headers: wire::header_pairs(&parts.headers), ..HttpHead::default() };
+        let _ = self.nats.publish(reply, wire::encode_http(&head, &body).into()).await;
+    }
+}
