@@ -1,0 +1,188 @@
+//! The cluster fault suite: three kefu-server nodes on one PostgreSQL store and a private
+//! nats-server, behind HAProxy; native agents and scripted visitors connect through HAProxy (so
+//! they spread over the nodes) while one node after another — the routing node and the others,
+//! in turn — is SIGKILLed and restarted. Counts, per direction: sent, delivered, lost, duplicated,
+//! out of order; and for each fault how long until a node routes again. Needs `KEFU_TEST_PG`,
+//! nats-server and haproxy: `scripts/test.sh` provides them and runs it (ignored otherwise).
+//! `KEFU_CLUSTER_MESSAGES` scales it (default 2 000 each way).
+
+mod faults;
+mod support;
+
+use faults::{exercise, free_port, Faults};
+use kefu_server::config::TEST_VISITOR_ID_SECRET;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A child process killed (SIGKILL) when dropped.
+struct Proc(Option<Child>);
+
+impl Proc {
+    fn kill(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start on port {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One kefu-server node of the cluster.
+struct Node {
+    name: String,
+    port: u16,
+    args: Vec<String>,
+    dir: PathBuf,
+    proc: Proc,
+}
+
+impl Node {
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join(format!("{}.log", self.name))).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_kefu-server"))
+            .args(&self.args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn kefu-server");
+        self.proc = Proc(Some(child));
+        wait_for_port(self.port, &self.name);
+    }
+}
+
+/// The cluster: nodes, NATS and HAProxy.
+struct Cluster {
+    nodes: Vec<Node>,
+    lb_port: u16,
+    _nats: Proc,
+    _haproxy: Proc,
+    http: reqwest::Client,
+}
+
+impl Cluster {
+    async fn start(dir: &Path, store: &str) -> Cluster {
+        let nats_port = free_port();
+        let nats = Command::new("nats-server").args(["-a", "127.0.0.1", "-p", &nats_port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("nats-server (scripts/setup.sh installs it)");
+        let nats = Proc(Some(nats));
+        wait_for_port(nats_port, "nats-server");
+        let mut nodes = Vec::new();
+        for i in 1..=3 {
+            let port = free_port();
+            let name = format!("n{i}");
+            let args: Vec<String> = [
+                "--bind", &format!("127.0.0.1:{port}"), "--store", store, "--nats", &format!("nats://127.0.0.1:{nats_port}"),
+                "--node-id", &name, "--data-dir", dir.join(&name).to_str().unwrap(), "--www-dir", "/nonexistent",
+                "--open-registration", "--test-hooks", "--grace-ms", "120000", "--visitor-id-secret", TEST_VISITOR_ID_SECRET,
+                "--trusted-proxies", "127.0.0.1",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            let mut n = Node { name, port, args, dir: dir.to_path_buf(), proc: Proc(None) };
+            n.spawn();
+            nodes.push(n);
+        }
+        let lb_port = free_port();
+        let servers: String = nodes.iter().map(|n| format!("    server {} 127.0.0.1:{} check inter 300ms fall 2 rise 1\n", n.name, n.port)).collect();
+        let cfg = format!(
+            "defaults\n    mode http\n    timeout connect 1s\n    timeout client 60s\n    timeout server 60s\n    timeout tunnel 1h\n    option forwardfor\n    retries 3\n    option redispatch\n\
+             frontend kefu\n    bind 127.0.0.1:{lb_port}\n    default_backend nodes\n\
+             backend nodes\n    balance roundrobin\n    option httpchk GET /healthz\n    http-check expect status 200\n{servers}"
+        );
+        std::fs::write(dir.join("haproxy.cfg"), cfg).unwrap();
+        let haproxy = Command::new("haproxy").arg("-f").arg(dir.join("haproxy.cfg")).arg("-db").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("haproxy (scripts/setup.sh installs it)");
+        wait_for_port(lb_port, "haproxy");
+        let c = Cluster { nodes, lb_port, _nats: nats, _haproxy: Proc(Some(haproxy)), http: reqwest::Client::new() };
+        c.wait_for_router(&[]).await;
+        c
+    }
+
+    /// The node that routes now, if any answers so.
+    async fn router(&self, skip: &[usize]) -> Option<usize> {
+        for (i, n) in self.nodes.iter().enumerate().filter(|(i, _)| !skip.contains(i)) {
+            let Ok(r) = self.http.get(format!("http://127.0.0.1:{}/healthz", n.port)).timeout(Duration::from_millis(500)).send().await else { continue };
+            let Ok(v) = r.json::<serde_json::Value>().await else { continue };
+            if v["routing"] == true {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// Sockets each node holds (its `kefu_node_sockets` gauges).
+    async fn sockets_per_node(&self) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        for n in &self.nodes {
+            let text = match self.http.get(format!("http://127.0.0.1:{}/metrics", n.port)).send().await {
+                Ok(r) => r.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            let held: u64 = text.lines().filter(|l| l.starts_with("kefu_node_sockets{")).filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok()).sum();
+            out.push((n.name.clone(), held));
+        }
+        out
+    }
+
+    /// Waits until a node (not in `skip`) routes; how long that took.
+    async fn wait_for_router(&self, skip: &[usize]) -> Duration {
+        let t = Instant::now();
+        loop {
+            if self.router(skip).await.is_some() {
+                return t.elapsed();
+            }
+            assert!(t.elapsed() < Duration::from_secs(20), "no node took the routing lock");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Faults for Cluster {
+    /// Even faults kill the routing node, odd ones another node; each is restarted after 0.5 s.
+    async fn inject(&mut self, n: usize) -> String {
+        if n == 0 {
+            let spread = self.sockets_per_node().await;
+            let used = spread.iter().filter(|(_, k)| *k > 0).count();
+            println!("sockets per node before the first fault: {spread:?}");
+            assert!(used >= 2, "clients spread over the nodes: {spread:?}");
+        }
+        let router = self.router(&[]).await.unwrap_or(0);
+        let victim = if n % 2 == 0 { router } else { (router + 1 + n / 2 % 2) % self.nodes.len() };
+        let role = if victim == router { "routing node" } else { "gateway node" };
+        let t = Instant::now();
+        self.nodes[victim].proc.kill();
+        let failover = if victim == router { Some(self.wait_for_router(&[victim]).await) } else { None };
+        tokio::time::sleep(Duration::from_millis(500).saturating_sub(t.elapsed())).await;
+        self.nodes[victim].spawn();
+        let name = &self.nodes[victim].name;
+        match failover {
+            Some(d) => format!("SIGKILL {name} ({role}) + restart; another node routed {} ms after the kill", d.as_millis()),
+            None => format!("SIGKILL {name} ({role}) + restart"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn three_nodes_lose_nothing_while_nodes_are_killed() {
+    let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
+    let per_direction: usize = std::env::var("KEFU_CLUSTER_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = Cluster::start(dir.path(), &store).await;
+    let lb = cluster.lb_port;
+    exercise("Cluster fault injection (3 nodes, PostgreSQL, NATS, HAProxy)", lb, lb, 2, 4, per_direction, Duration::from_millis(2500), &mut cluster).await;
+}
