@@ -35,7 +35,7 @@ fi
 psql_() { as_pg "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U kefu -d postgres -qAtX "$@"; }
 # `scripts/pg.sh fresh-test-db`: the tests' database starts empty (each test server makes a schema).
 if [ "${1:-}" = fresh-test-db ]; then psql_ -c "DROP DATABASE IF EXISTS kefu_test WITH (FORCE)" >/dev/null; fi
-for db in kefu kefu_test; do
+for db in kefu kefu_test ${KEFU_PG_DB:-}; do
   [ "$(psql_ -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" = 1 ] || psql_ -c "CREATE DATABASE $db" >/dev/null
 done
 echo "postgres://kefu@127.0.0.1:$PORT/kefu"

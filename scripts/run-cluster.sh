@@ -6,13 +6,14 @@
 # stops the nodes and HAProxy (PostgreSQL and NATS keep running: `scripts/pg.sh stop`,
 # `scripts/nats.sh stop`). Extra arguments go to every kefu-server node.
 #   KEFU_LB_PORT (default 9980), KEFU_NODE_PORTS (default "9991 9992 9993"), KEFU_CLUSTER_DIR
-#   (logs; default /tmp/kefu-cluster)
+#   (logs; default /tmp/kefu-cluster), KEFU_PG_DB (database; default kefu), KEFU_NATS_PORT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build-wasm.sh
 cargo build --release -p kefu-server
 PG_URL=$(scripts/pg.sh)
+PG_URL="${PG_URL%/kefu}/${KEFU_PG_DB:-kefu}"
 NATS_URL=$(scripts/nats.sh)
 LB_PORT=${KEFU_LB_PORT:-9980}
 NODE_PORTS=${KEFU_NODE_PORTS:-"9991 9992 9993"}
