@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
 echo "== fault injection =="
 cargo test -q -p kefu-server --test fault_injection -- --nocapture 2>&1 | grep -vE '^(running|test result|$)'
+echo "== fault injection on a 3-node cluster (PostgreSQL, NATS, HAProxy; nodes SIGKILLed in turn) =="
+PG_URL=$(scripts/pg.sh)
+KEFU_TEST_PG="${PG_URL%/kefu}/kefu_test" KEFU_CLUSTER_MESSAGES=${KEFU_CLUSTER_MESSAGES:-4000} \
+  cargo test -q -p kefu-server --test cluster -- --ignored --nocapture 2>&1 | grep -vE '^(running|test result|$)'
 echo "== fault injection with Chromium agents =="
 scripts/build-wasm.sh >/dev/null && scripts/layim.sh >/dev/null && cargo build -q -p kefu-server
 KEFU_E2E_FAULT_MESSAGES=${KEFU_FAULT_MESSAGES:-2000} node --test tests/e2e/faults.test.mjs 2>&1 | grep -E '^# (\||[A-Za-z ]*:|  )|^(ok|not ok)' | sed 's/^# //'
