@@ -186,3 +186,52 @@ async fn three_nodes_lose_nothing_while_nodes_are_killed() {
     let lb = cluster.lb_port;
     exercise("Cluster fault injection (3 nodes, PostgreSQL, NATS, HAProxy)", lb, lb, 2, 4, per_direction, Duration::from_millis(2500), &mut cluster).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn any_node_answers_the_api_and_refuses_what_one_node_refuses() {
+    let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::start(dir.path(), &store).await;
+    let node = |i: usize| format!("127.0.0.1:{}", cluster.nodes[i].port);
+    let http = reqwest::Client::new();
+    // Signed in through one node, the token works on another (one key, in PostgreSQL).
+    let login: serde_json::Value =
+        http.post(format!("http://{}/auth/login", node(0))).json(&serde_json::json!({"kfId": "ca", "password": "ca"})).send().await.unwrap().json().await.unwrap();
+    let token = login["data"]["token"].as_str().expect("login through a gateway").to_owned();
+    let online = http.get(format!("http://{}/agents/online", node(2))).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(online.status().as_u16(), 200);
+    // Refusals as on one node: a bad token gets 401 for the API and for the socket upgrade.
+    let r = http.get(format!("http://{}/agents/online", node(1))).bearer_auth("nope").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let refused = tokio_tungstenite::connect_async(format!("ws://{}/websocket/ca?token=nope", node(1))).await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(refused.contains("401"), "{refused}");
+    let other = tokio_tungstenite::connect_async(format!("ws://{}/websocket/xiaoming?token={token}", node(1))).await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(other.contains("403"), "another agent's socket: {other}");
+    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/websocket/ca?token={token}", node(1))).await.expect("own socket through a gateway");
+    drop(ws);
+    // An image uploaded through one node is served by another (no shared files).
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&[7u8; 64]);
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(png.clone()).file_name("a.png"));
+    let up: serde_json::Value = http.post(format!("http://{}/upload/image", node(0))).bearer_auth(&token).multipart(form).send().await.unwrap().json().await.unwrap();
+    let src = up["data"]["src"].as_str().expect("upload through a gateway").to_owned();
+    let got = http.get(format!("http://{}{src}", node(2))).send().await.unwrap();
+    assert_eq!(got.status().as_u16(), 200);
+    assert_eq!(got.headers()["content-type"], "image/png");
+    assert_eq!(got.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(got.bytes().await.unwrap().to_vec(), png);
+    // Every node healthy, exactly one routing; the routing node's metrics include the hub's.
+    let mut routing = 0;
+    for i in 0..3 {
+        let h = http.get(format!("http://{}/healthz", node(i))).send().await.unwrap();
+        assert_eq!(h.status().as_u16(), 200);
+        let m = http.get(format!("http://{}/metrics", node(i))).send().await.unwrap().text().await.unwrap();
+        assert!(m.trim_end().ends_with("# EOF") && m.matches("# EOF").count() == 1, "one exposition: {m}");
+        if m.contains("kefu_node_routing 1") {
+            routing += 1;
+            assert!(m.contains("kefu_relay_seconds") && m.contains("kefu_waiting_customers"), "{m}");
+        }
+    }
+    assert_eq!(routing, 1, "exactly one routing node");
+}

@@ -1,28 +1,32 @@
 //! Which node routes: the one holding a PostgreSQL advisory lock (session-level, on a connection
-//! of its own). PostgreSQL releases it when that connection ends — the node died, was killed or
-//! lost the database — and the next node's `pg_try_advisory_lock` takes it. A routing node that
-//! loses the connection exits at once (fail-stop), so two nodes never route at the same time.
+//! of its own). Every other node waits in `pg_advisory_lock`; PostgreSQL releases the lock when
+//! the holder's connection ends — the node died, was killed or lost the database — and grants it
+//! to a waiting node at once. A routing node that loses the connection exits at once
+//! (fail-stop), so two nodes never route at the same time.
 
 use crate::{AppState, Config};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-/// The advisory lock key of the routing node.
-const ROUTER_LOCK: i64 = 0x6b65_6675_0002;
+/// The advisory lock of the routing node: this key and the store's schema (so clusters on other
+/// schemas of the same database have their own).
+const ROUTER_LOCK: i32 = 0x6b65_6675;
 
 /// This node's view of the election.
 pub struct Election {
     leader: AtomicBool,
     state: OnceLock<AppState>,
-    client: Mutex<Option<Arc<tokio_postgres::Client>>>,
+    /// The store, for the health check (the lock's connection may be waiting for the lock).
+    store: String,
+    health: tokio::sync::Mutex<Option<tokio_postgres::Client>>,
 }
 
 impl Election {
     /// Starts campaigning: connects, tries the lock every half second, and on winning restores
     /// routing from the store and serves as the routing node.
     pub fn start(cfg: Config, nats: async_nats::Client, instance: String) -> Arc<Election> {
-        let e = Arc::new(Election { leader: AtomicBool::new(false), state: OnceLock::new(), client: Mutex::new(None) });
+        let e = Arc::new(Election { leader: AtomicBool::new(false), state: OnceLock::new(), store: cfg.store.clone(), health: Default::default() });
         let e2 = e.clone();
         tokio::spawn(async move { e2.campaign(cfg, nats, instance).await });
         e
@@ -38,10 +42,16 @@ impl Election {
         self.state.get().cloned()
     }
 
-    /// Whether the store answers, on this node's own connection.
+    /// Whether the store answers, on a connection kept for the health check.
     pub async fn store_ok(&self) -> Result<(), String> {
-        let client = self.client.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let Some(client) = client else { return Err("no connection to the store".into()) };
+        let mut health = self.health.lock().await;
+        if health.as_ref().is_none_or(|c| c.is_closed()) {
+            let connect = tokio::time::timeout(Duration::from_secs(2), tokio_postgres::connect(&self.store, tokio_postgres::NoTls));
+            let (client, connection) = connect.await.map_err(|_| "the store did not answer in 2 s".to_owned())?.map_err(|e| e.to_string())?;
+            tokio::spawn(connection);
+            *health = Some(client);
+        }
+        let client = health.as_ref().expect("just set");
         match tokio::time::timeout(Duration::from_secs(2), client.simple_query("SELECT 1")).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(e.to_string()),
@@ -59,8 +69,6 @@ impl Election {
                     continue;
                 }
             };
-            let client = Arc::new(client);
-            *self.client.lock().unwrap_or_else(|p| p.into_inner()) = Some(client.clone());
             let me = self.clone();
             let lost = tokio::spawn(async move {
                 if let Err(e) = connection.await {
@@ -71,22 +79,18 @@ impl Election {
                     tracing::error!("routing node lost its lock: exiting so that only one node routes");
                     std::process::exit(75);
                 }
-                *me.client.lock().unwrap_or_else(|p| p.into_inner()) = None;
             });
-            loop {
-                if lost.is_finished() {
-                    break; // connect again
+            // Waits (in PostgreSQL) until the lock is free.
+            match client.query_one("SELECT pg_advisory_lock($1, hashtext(current_schema()))", &[&ROUTER_LOCK]).await {
+                Ok(_) => {
+                    self.lead(cfg.clone(), nats.clone(), instance.clone()).await;
+                    return;
                 }
-                match client.query_one("SELECT pg_try_advisory_lock($1)", &[&ROUTER_LOCK]).await {
-                    Ok(row) if row.get::<_, bool>(0) => {
-                        self.lead(cfg.clone(), nats.clone(), instance.clone()).await;
-                        return;
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "lock attempt failed"),
-                }
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                Err(e) => tracing::warn!(error = %e, "waiting for the routing lock failed; connecting again"),
             }
+            drop(client);
+            let _ = lost.await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
 

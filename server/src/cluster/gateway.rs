@@ -254,3 +254,22 @@ pub async fn tunnel(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
         Err(e) => (StatusCode::BAD_GATEWAY, e).into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use axum::http::HeaderMap;
+
+    #[test]
+    fn the_forwarded_client_counts_only_behind_a_trusted_proxy() {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "203.0.113.9, 198.51.100.7".parse().unwrap());
+        let lb = "127.0.0.1:5000".parse().unwrap();
+        let trusted = ["127.0.0.1".parse().unwrap()];
+        assert_eq!(client_address(lb, &h, &trusted).ip().to_string(), "198.51.100.7"); // the entry the proxy added
+        assert_eq!(client_address(lb, &h, &[]), lb); // nobody trusted: the peer
+        let stranger = "192.0.2.1:6000".parse().unwrap();
+        assert_eq!(client_address(stranger, &h, &trusted), stranger); // a client cannot claim another address
+        assert_eq!(client_address(lb, &HeaderMap::new(), &trusted), lb);
+    }
+}

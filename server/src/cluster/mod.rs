@@ -98,17 +98,22 @@ async fn healthz(State(node): State<Node>) -> Response {
 /// `GET /metrics` on a cluster node: its own sockets, whether it routes, and (on the routing
 /// node) the hub's metrics.
 async fn metrics(State(node): State<Node>) -> Response {
+    use prometheus_client::metrics::{family::Family, gauge::Gauge};
     let (agents, visitors) = node.gateway.sockets();
-    let mut text = format!(
-        "# HELP kefu_node_sockets Sockets this node holds, by kind.\n# TYPE kefu_node_sockets gauge\n\
-         kefu_node_sockets{{kind=\"agent\"}} {agents}\nkefu_node_sockets{{kind=\"visitor\"}} {visitors}\n\
-         # HELP kefu_node_routing Whether this node is the routing node.\n# TYPE kefu_node_routing gauge\nkefu_node_routing {}\n",
-        u8::from(node.election.is_leader())
-    );
+    let mut registry = prometheus_client::registry::Registry::with_prefix("kefu_node");
+    let sockets = Family::<Vec<(String, String)>, Gauge>::default();
+    sockets.get_or_create(&vec![("kind".into(), "agent".into())]).set(agents as i64);
+    sockets.get_or_create(&vec![("kind".into(), "visitor".into())]).set(visitors as i64);
+    let routing = Gauge::<i64>::default();
+    routing.set(i64::from(node.election.is_leader()));
+    registry.register("sockets", "Sockets this node holds, by kind", sockets);
+    registry.register("routing", "Whether this node is the routing node", routing);
+    let mut text = String::new();
+    let _ = prometheus_client::encoding::text::encode(&mut text, &registry);
     if let Some(state) = node.election.state() {
+        // One exposition: the node's families, then the hub's (which end it).
+        text.truncate(text.trim_end().strip_suffix("# EOF").map_or(text.len(), str::len));
         text.push_str(&crate::metrics::render(&state));
-    } else {
-        text.push_str("# EOF\n");
     }
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
 }

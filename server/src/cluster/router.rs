@@ -85,7 +85,7 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String) ->
     // One task, in order: an open is handled before the frames after it.
     while let Some(m) = socket_events.next().await {
         match serde_json::from_slice::<InMsg>(&m.payload) {
-            Ok(msg) => router.socket_event(msg, m.reply).await,
+            Ok(msg) => router.clone().socket_event(msg, m.reply).await,
             Err(e) => tracing::warn!(error = %e, "malformed socket event skipped"),
         }
     }
@@ -93,14 +93,20 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String) ->
 }
 
 impl Router {
-    async fn socket_event(&self, msg: InMsg, reply: Option<async_nats::Subject>) {
+    async fn socket_event(self: Arc<Self>, msg: InMsg, reply: Option<async_nats::Subject>) {
         let InMsg { conn, node, ev } = msg;
         match ev {
             InEv::Open { uri, headers, peer } => {
-                let answer = self.open(&conn, &node, &uri, &headers, &peer).await;
-                if let Some(reply) = reply {
-                    let _ = self.nats.publish(reply, serde_json::to_vec(&answer).expect("serializes").into()).await;
-                }
+                // Registered here, in order; frames that follow wait in the socket's channel while
+                // the handler (token check, store reads) runs in its own task, so a reconnect storm
+                // does not hold up other sockets' frames.
+                let socket = self.register(&conn, &node);
+                tokio::spawn(async move {
+                    let answer = self.open(&conn, socket, &uri, &headers, &peer).await;
+                    if let Some(reply) = reply {
+                        let _ = self.nats.publish(reply, serde_json::to_vec(&answer).expect("serializes").into()).await;
+                    }
+                });
             }
             InEv::Frame(inc) => {
                 let end = matches!(inc, Incoming::End(_));
@@ -120,8 +126,9 @@ impl Router {
         }
     }
 
-    /// Serves a gateway's new socket through the same handlers (and guard) as a local one.
-    async fn open(&self, conn: &str, node: &str, uri: &str, headers: &[(String, String)], peer: &str) -> OpenReply {
+    /// A gateway's new socket: its frames in, and its frames out to the gateway in order until
+    /// the hub and the session let go.
+    fn register(&self, conn: &str, node: &str) -> RemoteSocket {
         self.seen.lock().unwrap_or_else(|p| p.into_inner()).entry(node.to_owned()).or_insert_with(Instant::now);
         let (in_tx, in_rx) = mpsc::unbounded_channel::<Incoming>();
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
@@ -136,9 +143,14 @@ impl Router {
             });
         }
         self.remotes.lock().unwrap_or_else(|p| p.into_inner()).insert(conn.to_owned(), Remote { node: node.to_owned(), tx: in_tx });
+        RemoteSocket(Arc::new(Mutex::new(Some((in_rx, out_tx)))))
+    }
+
+    /// Serves a registered socket through the same handlers (and guard) as a local one.
+    async fn open(&self, conn: &str, socket: RemoteSocket, uri: &str, headers: &[(String, String)], peer: &str) -> OpenReply {
         let mut req = Request::builder().method("GET").uri(uri).body(Body::empty()).expect("a GET request");
         *req.headers_mut() = wire::header_map(headers);
-        req.extensions_mut().insert(RemoteSocket(Arc::new(Mutex::new(Some((in_rx, out_tx))))));
+        req.extensions_mut().insert(socket);
         req.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))));
         let response = match self.app.clone().oneshot(req).await {
             Ok(r) => r,
