@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-/// The advisory lock of the routing node: this key and the store's schema (so clusters on other
-/// schemas of the same database have their own).
+/// The advisory lock of the routing node: this key and the store's `search_path` (so clusters on
+/// other schemas of the same database have their own).
 const ROUTER_LOCK: i32 = 0x6b65_6675;
 
 /// This node's view of the election.
@@ -81,7 +81,7 @@ impl Election {
                 }
             });
             // Waits (in PostgreSQL) until the lock is free.
-            match client.query_one("SELECT pg_advisory_lock($1, hashtext(current_schema()))", &[&ROUTER_LOCK]).await {
+            match client.query_one("SELECT pg_advisory_lock($1, hashtext(current_setting('search_path')))", &[&ROUTER_LOCK]).await {
                 Ok(_) => {
                     self.lead(cfg.clone(), nats.clone(), instance.clone()).await;
                     return;

@@ -112,6 +112,13 @@ fn new_epoch() -> String {
 fn migrate(client: &mut Client) -> std::result::Result<(), postgres::Error> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    // A URL may name a schema of its own (`?options=-c search_path=desk1`): created if missing.
+    let search_path: String = tx.query_one("SHOW search_path", &[])?.get(0);
+    let first = search_path.split(',').next().unwrap_or("").trim().trim_matches('"').to_owned();
+    if !first.is_empty() && first != "$user" && first != "public" {
+        let quoted: String = tx.query_one("SELECT quote_ident($1)", &[&first])?.get(0);
+        tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {quoted}"))?;
+    }
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS agents(id TEXT PRIMARY KEY, name TEXT NOT NULL, image TEXT NOT NULL DEFAULT '',
              password_hash TEXT, role TEXT NOT NULL DEFAULT 'agent', tokens_after BIGINT NOT NULL DEFAULT 0,
