@@ -128,11 +128,13 @@ impl SqliteStore {
         let next = match cache.get(recipient) {
             Some(n) => *n,
             None => {
-                let max: Option<i64> = db.query_row("SELECT MAX(seq) FROM deliveries WHERE recipient = ?1", [recipient], |r| r.get(0))?;
+                let max: Option<i64> =
+                    db.prepare_cached("SELECT MAX(seq) FROM deliveries WHERE recipient = ?1")?.query_row([recipient], |r| r.get(0))?;
                 max.unwrap_or(0) as u64 + 1
             }
         };
-        db.execute("INSERT INTO deliveries(recipient, seq, message_id) VALUES (?1, ?2, ?3)", params![recipient, next as i64, message_id])?;
+        // Statements on the message path are prepared once per connection (rusqlite's cache).
+        db.prepare_cached("INSERT INTO deliveries(recipient, seq, message_id) VALUES (?1, ?2, ?3)")?.execute(params![recipient, next as i64, message_id])?;
         Ok(next)
     }
 
@@ -154,11 +156,12 @@ impl SqliteStore {
         let mut cache = self.next_seq.lock().unwrap_or_else(|p| p.into_inner());
         let mut db = self.db();
         let tx = db.transaction()?;
-        let n = tx.execute(
-            "INSERT OR IGNORE INTO messages(user_id, user_name, kf_id, sender, content, created_at, client_msg_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![user_id, user_name, kf_id, sender.as_str(), content, now, client_msg_id],
-        )?;
+        let n = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO messages(user_id, user_name, kf_id, sender, content, created_at, client_msg_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![user_id, user_name, kf_id, sender.as_str(), content, now, client_msg_id])?;
         if n == 0 {
             return Ok(None);
         }
