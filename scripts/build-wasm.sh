@@ -3,13 +3,16 @@
 # (Debian's binaryen is too old to parse what current Rust emits), and minifies the JS glue.
 #   scripts/build-wasm.sh [OUT_DIR=www/pkg] [TARGET=web] [--pack]
 # --pack also writes package.json (the npm package); without it only what a page loads.
+# KEFU_WASM_FEATURES (e.g. `json`) builds with crate features: the benchmark's variant only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-www/pkg}
 TARGET=${2:-web}
 PACK=--no-pack
 [ "${3:-}" = "--pack" ] && PACK=""
-wasm-pack --log-level warn build --release --target "$TARGET" --out-dir "$OUT" $PACK
+FEATURES=()
+[ -n "${KEFU_WASM_FEATURES:-}" ] && FEATURES=(-- --features "$KEFU_WASM_FEATURES")
+wasm-pack --log-level warn build --release --target "$TARGET" --out-dir "$OUT" $PACK "${FEATURES[@]}"
 WASM="$OUT/kefu_agent_bg.wasm"
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int --enable-sign-ext \

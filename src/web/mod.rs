@@ -12,6 +12,8 @@ mod page;
 mod resume;
 mod session;
 mod socket;
+#[cfg(feature = "json")]
+mod text_bench;
 mod timer;
 mod ts_types;
 

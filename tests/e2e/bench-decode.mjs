@@ -1,9 +1,14 @@
 // Prints the Chromium side-by-side decode + dispatch benchmark (scripts/bench.sh runs it).
-import { withServerAndBrowser, openPage } from './harness.mjs';
+import { withServerAndBrowser, openPage, login } from './harness.mjs';
 
 await withServerAndBrowser(async (server, browser) => {
-  const page = await openPage(browser, `${server.base}/bench/decode.html?n=${process.env.N || 100000}`);
+  const token = await login(server, 'bench'); // registered on first login (the test server's --open-registration)
+  const page = await openPage(browser, `${server.base}/bench/decode.html?n=${process.env.N || 100000}&token=${encodeURIComponent(token)}`);
   await page.waitForFunction(() => window.benchResult, null, { timeout: 300000 });
   const r = await page.evaluate(() => window.benchResult);
   console.log(`| decode + dispatch in Chromium (${r.frames} mixed frames, median of 5 runs / slowest) | wasm: ${r.wasm.median} ns/frame (${r.wasm.p99}) | JS baseline: ${r.js.median} ns/frame (${r.js.p99}) |`);
+  if (r.text) console.log(`| the same, issue 16's one-crossing variant (text copied in, parsed in wasm, payload parsed lazily) | ${r.text.median} ns/frame (${r.text.p99}) | |`);
+  for (const [status, k] of Object.entries(r.kinds)) {
+    console.log(`| status ${status} only | wasm: ${k.wasm} ns/frame | JS baseline: ${k.js} ns/frame |${k.text === null ? '' : ` one-crossing variant: ${k.text} ns/frame |`}`);
+  }
 });

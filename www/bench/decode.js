@@ -1,7 +1,9 @@
 // Decode + dispatch cost per frame, side by side in one browser run: the wasm AgentSession
 // (frames injected into its open session) and the JS baseline's onmessage (which, like the
-// original, parses every frame twice). Hooks are no-ops in both: no DOM.
-import init, { AgentSession } from '../pkg/kefu_agent.js';
+// original, parses every frame twice). Hooks are no-ops in both: no DOM. When the benchmark built
+// issue 16's variant (bench/pkg-text: the frame's text copied into wasm once, parsed there, the
+// hook's payload parsed from the same text in JS only when a hook is called), it is measured too.
+import init, { AgentSession, hookNames } from '../pkg/kefu_agent.js';
 import { createBaseline } from './baseline-chatDialog.js';
 
 const N = Number(new URLSearchParams(location.search).get('n') || 100000);
@@ -21,7 +23,10 @@ const median = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const p99 = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length * 0.99)];
 
 await init();
-const session = new AgentSession({ kfId: 'bench', logLevel: 'silent', heartbeatMs: 3600000 }, hooks);
+// The reference server wants the agent's token (`?token=`, passed on by bench-decode.mjs).
+const token = new URLSearchParams(location.search).get('token') || '';
+const serverUrl = location.origin + '/' + (token ? '?token=' + encodeURIComponent(token) : '');
+const session = new AgentSession({ kfId: 'bench', serverUrl, logLevel: 'silent', heartbeatMs: 3600000 }, hooks);
 session.connect();
 while (session.state !== 'open') await new Promise((r) => setTimeout(r, 10));
 
@@ -39,13 +44,38 @@ function run(fn) {
   }
   return perRun;
 }
+let text = null;
+try {
+  const variant = await import('./pkg-text/kefu_agent.js');
+  await variant.default();
+  const bench = new variant.TextFrameBench('bench');
+  const names = hookNames();
+  text = (f) => {
+    const bits = bench.inject(f);
+    let payload;
+    for (let i = 0; bits >> i; i++) {
+      if (bits & (1 << i) && hooks[names[i]]) hooks[names[i]]((payload ??= JSON.parse(f).data ?? {}));
+    }
+  };
+} catch (_) { /* the variant was not built */ }
+
+const stat = (a) => ({ median: Math.round(median(a)), p99: Math.round(p99(a)) });
 const wasm = run((f) => session.injectFrame(f));
 const js = run((f) => baseline.onmessage({ data: f }));
+const textRuns = text && run(text);
+// Per kind: the same frames, one status at a time.
+const all = frames.slice();
+const kinds = {};
+for (const [k, status] of [[0, 1], [1, 2], [2, 4], [3, 5], [4, 9]]) {
+  frames.length = 0;
+  for (let i = k; i < all.length; i += 5) frames.push(all[i]);
+  const scale = frames.length / N; // run() divides by N
+  const per = (fn) => Math.round(median(run(fn)) / scale);
+  kinds[status] = { wasm: per((f) => session.injectFrame(f)), js: per((f) => baseline.onmessage({ data: f })), text: text ? per(text) : null };
+}
+frames.length = 0;
+frames.push(...all);
 window.setTimeout = realSetTimeout;
-const result = {
-  frames: N,
-  wasm: { median: Math.round(median(wasm)), p99: Math.round(p99(wasm)) },
-  js: { median: Math.round(median(js)), p99: Math.round(p99(js)) },
-};
+const result = { frames: N, wasm: stat(wasm), js: stat(js), text: textRuns && stat(textRuns), kinds };
 document.getElementById('out').textContent = JSON.stringify(result, null, 2);
 window.benchResult = result;
