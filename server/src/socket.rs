@@ -49,10 +49,13 @@ pub struct Transport {
     pub tx: mpsc::UnboundedSender<Out>,
 }
 
+/// A remote socket's two channels: frames in, frames out.
+pub type RemoteEnds = (mpsc::UnboundedReceiver<Incoming>, mpsc::UnboundedSender<Out>);
+
 /// A socket a gateway node holds, handed to the routing node's handler in the request's
 /// extensions (taken once).
 #[derive(Clone)]
-pub struct RemoteSocket(pub Arc<Mutex<Option<(mpsc::UnboundedReceiver<Incoming>, mpsc::UnboundedSender<Out>)>>>);
+pub struct RemoteSocket(pub Arc<Mutex<Option<RemoteEnds>>>);
 
 /// The socket of a socket request.
 pub enum Socket {

@@ -9,7 +9,7 @@
 mod faults;
 mod support;
 
-use faults::{exercise, free_port, Faults};
+use faults::{exercise, free_port, Faults, Mix};
 use kefu_server::config::TEST_VISITOR_ID_SECRET;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -161,7 +161,7 @@ impl Faults for Cluster {
             assert!(used >= 2, "clients spread over the nodes: {spread:?}");
         }
         let router = self.router(&[]).await.unwrap_or(0);
-        let victim = if n % 2 == 0 { router } else { (router + 1 + n / 2 % 2) % self.nodes.len() };
+        let victim = if n.is_multiple_of(2) { router } else { (router + 1 + n / 2 % 2) % self.nodes.len() };
         let role = if victim == router { "routing node" } else { "gateway node" };
         let t = Instant::now();
         self.nodes[victim].proc.kill();
@@ -184,7 +184,8 @@ async fn three_nodes_lose_nothing_while_nodes_are_killed() {
     let dir = tempfile::tempdir().unwrap();
     let mut cluster = Cluster::start(dir.path(), &store).await;
     let lb = cluster.lb_port;
-    exercise("Cluster fault injection (3 nodes, PostgreSQL, NATS, HAProxy)", lb, lb, 2, 4, per_direction, Duration::from_millis(2500), &mut cluster).await;
+    let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(2500) };
+    exercise("Cluster fault injection (3 nodes, PostgreSQL, NATS, HAProxy)", lb, lb, mix, &mut cluster).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,7 @@
 
 mod faults;
 
-use faults::{exercise, free_port, Faults};
+use faults::{exercise, free_port, Faults, Mix};
 use kefu_server::config::TEST_VISITOR_ID_SECRET;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
@@ -117,5 +117,6 @@ async fn nothing_is_lost_duplicated_or_reordered_under_faults() {
     let (cut, _) = broadcast::channel(4);
     tokio::spawn(proxy(listen, server_port, cut.clone()));
     let mut faults = OneNode { server, server_port, cut, http: reqwest::Client::new() };
-    exercise("Fault injection", port, server_port, 2, 4, per_direction, Duration::from_millis(1500), &mut faults).await;
+    let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(1500) };
+    exercise("Fault injection", port, server_port, mix, &mut faults).await;
 }

@@ -246,10 +246,23 @@ pub trait Faults {
     fn inject(&mut self, n: usize) -> impl std::future::Future<Output = String>;
 }
 
-/// Runs the suite: `agents` native agents and `visitors` scripted visitors on `port` (logging
-/// in on `login_port`), `per_direction` messages each way, a fault every `every`; prints the
-/// table under `title` and asserts 0 lost, 0 duplicated, 0 out of order.
-pub async fn exercise<F: Faults>(title: &str, port: u16, login_port: u16, agents: usize, visitors: usize, per_direction: usize, every: Duration, faults: &mut F) {
+/// Who takes part and how much they say.
+pub struct Mix {
+    /// Native agents.
+    pub agents: usize,
+    /// Scripted visitors.
+    pub visitors: usize,
+    /// Messages each way.
+    pub per_direction: usize,
+    /// Time between faults.
+    pub every: Duration,
+}
+
+/// Runs the suite: the `mix` of agents and visitors on `port` (logging in on `login_port`), a
+/// fault every `mix.every`; prints the table under `title` and asserts 0 lost, 0 duplicated, 0
+/// out of order.
+pub async fn exercise<F: Faults>(title: &str, port: u16, login_port: u16, mix: Mix, faults: &mut F) {
+    let Mix { agents, visitors, per_direction, every } = mix;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
 
     let mut shared = Vec::new();

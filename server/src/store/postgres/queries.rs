@@ -67,13 +67,12 @@ impl PgStore {
                 .get(0);
             tx.execute("UPDATE messages SET kf_id = $2 WHERE user_id = $1 AND kf_id IS NULL", &[&user_id, &kf_id])?;
             let recipient = format!("kf:{kf_id}");
-            let mut next: i64 = tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries WHERE recipient = $1", &[&recipient])?.get(0);
+            let first: i64 = tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries WHERE recipient = $1", &[&recipient])?.get(0);
             let mut routed = Vec::new();
-            for r in waiting {
-                let id: i64 = r.get(0);
-                tx.execute("INSERT INTO deliveries(recipient, seq, message_id) VALUES ($1, $2, $3)", &[&recipient, &next, &id])?;
-                routed.push((id, r.get(1), r.get(2), next as u64));
-                next += 1;
+            for (i, r) in waiting.iter().enumerate() {
+                let (id, seq): (i64, i64) = (r.get(0), first + i as i64);
+                tx.execute("INSERT INTO deliveries(recipient, seq, message_id) VALUES ($1, $2, $3)", &[&recipient, &seq, &id])?;
+                routed.push((id, r.get(1), r.get(2), seq as u64));
             }
             tx.commit()?;
             Ok((conversation, routed))
