@@ -77,7 +77,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Socket {
     }
 }
 
-async fn writer(mut sink: futures_util::stream::SplitSink<WebSocket, Message>, mut rx: mpsc::UnboundedReceiver<Out>) {
+/// Writes what the hub sends to the socket until a close (sent last) or the channel's end.
+pub async fn writer(mut sink: futures_util::stream::SplitSink<WebSocket, Message>, mut rx: mpsc::UnboundedReceiver<Out>) {
     while let Some(o) = rx.recv().await {
         let r = match o {
             Out::Text(t) => sink.send(Message::Text(t.into())).await,

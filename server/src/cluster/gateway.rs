@@ -7,11 +7,11 @@ use super::wire::{self, Alive, HttpHead, InEv, InMsg, OpenReply, OutMsg};
 use crate::hub::Out;
 use crate::socket::{classify, small_buffers, Incoming};
 use axum::body::Body;
-use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -185,23 +185,8 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
             });
         })
         .on_upgrade(move |socket| async move {
-            let (mut sink, mut stream) = socket.split();
-            let mut rx = rx;
-            let writer = async move {
-                while let Some(o) = rx.recv().await {
-                    let r = match o {
-                        Out::Text(t) => sink.send(Message::Text(t.into())).await,
-                        Out::Close(code, reason) => {
-                            let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
-                            break;
-                        }
-                    };
-                    if r.is_err() {
-                        break;
-                    }
-                }
-                let _ = sink.close().await;
-            };
+            let (sink, mut stream) = socket.split();
+            let writer = crate::socket::writer(sink, rx);
             let reader = async {
                 while let Some(m) = stream.next().await {
                     if let Some(inc) = classify(m) {
