@@ -53,6 +53,9 @@ node tests/e2e/bench-decode.mjs
 echo "== 3. 1 000-message burst rendered in the console (LayIM, Long Tasks API) =="
 node tests/e2e/bench-burst.mjs
 
+echo "== 3b. issue 16's raised budget: a 10 000-message replay rendered in the console =="
+BURST=10000 node tests/e2e/bench-burst.mjs
+
 echo "== 4. start-up =="
 node tests/e2e/bench-startup.mjs
 
@@ -65,6 +68,9 @@ node tests/e2e/bench-memory.mjs
 echo "== 7. reference server: 1 000 conversations over loopback, 2 000 msg/s =="
 cargo build -q --release -p kefu-server --bin kefu-server --example load
 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/load
+
+echo "== 7b. issue 16's raised budget: 10 000 conversations (100 agents), 20 000 msg/s offered =="
+AGENTS=100 CONVERSATIONS=10000 RATE=20000 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/load | grep -E "assigned|relayed|relay latency|CPU"
 
 echo "== 8. reference server memory: 10 000 customers come, are served and go =="
 cargo build -q --release -p kefu-server --bin kefu-server --example visitor_churn

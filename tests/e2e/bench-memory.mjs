@@ -1,12 +1,13 @@
 // Prints the memory-over-a-shift benchmark (scripts/bench.sh runs it): 10 000 reconnect cycles and
 // 100 000 frames through one AgentSession in Chromium; JS heap (CDP Performance.getMetrics) and
 // wasm memory after a forced GC, before and after.
-import { withServerAndBrowser, openPage } from './harness.mjs';
+import { withServerAndBrowser, openPage, login } from './harness.mjs';
 
 const CYCLES = Number(process.env.CYCLES || 10000);
 const FRAMES = Number(process.env.FRAMES || 100000);
 await withServerAndBrowser(async (server, browser) => {
-  const page = await openPage(browser, `${server.base}/bench/memory.html`);
+  const token = await login(server, 'memory-bench'); // registered on first login (--open-registration)
+  const page = await openPage(browser, `${server.base}/bench/memory.html?token=${encodeURIComponent(token)}`);
   await page.waitForFunction(() => window.benchReady, null, { timeout: 30000 });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');

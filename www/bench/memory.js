@@ -3,10 +3,14 @@
 // frames; the driver forces GC and reads the JS heap and the wasm memory between phases.
 import init, { AgentSession } from '../pkg/kefu_agent.js';
 
+// The reference server wants the agent's token (`?token=`, passed on by the driver).
+const token = new URLSearchParams(location.search).get('token') || '';
+const serverUrl = location.origin + '/' + (token ? '?token=' + encodeURIComponent(token) : '');
+
 const wasm = await init();
 let opened = null;
 const noop = () => {};
-const session = new AgentSession({ kfId: 'memory-bench', logLevel: 'silent', watchPage: false }, {
+const session = new AgentSession({ kfId: 'memory-bench', serverUrl, logLevel: 'silent', watchPage: false }, {
   onStateChange: ({ state }) => { if (state === 'open' && opened) { const r = opened; opened = null; r(); } },
   onMessage: noop, onCustomerWaiting: noop, onQueueChange: noop, onTransferRequest: noop, onTransferRejected: noop, onHeartbeat: noop,
 });
