@@ -45,9 +45,13 @@ rm -rf "$NAMED"
 
 echo "== 2. decode + dispatch, 100 000 mixed status 1/2/4/5/9 frames, no DOM =="
 cargo test -q --release --test core_bench -- --ignored --nocapture 2>&1 | grep -Eo "decode\+dispatch.*" | sed 's/^/| 2 | native core | /; s/$/ |/'
-# Issue 16's one-crossing variant, measured beside the product (built with the `json` feature).
-KEFU_WASM_FEATURES=json scripts/build-wasm.sh www/bench/pkg-text >/dev/null
-echo "| 1, one-crossing variant | wasm $(wc -c < www/bench/pkg-text/kefu_agent_bg.wasm) B raw / $(gzip -9 -c www/bench/pkg-text/kefu_agent_bg.wasm | wc -c) B gzip, glue $(gzip -9 -c www/bench/pkg-text/kefu_agent.js | wc -c) B gzip (the product's module plus serde_json and the bench class) |"
+# Issue 16's one-crossing variants, measured beside the product (built with the `json` or the
+# `miniserde` feature: the product's module plus that decoder and the bench class).
+for v in text:json mini:miniserde; do
+  dir=www/bench/pkg-${v%%:*}
+  KEFU_WASM_FEATURES=${v#*:} scripts/build-wasm.sh "$dir" >/dev/null
+  echo "| 1, one-crossing variant (${v#*:}) | wasm $(wc -c < "$dir/kefu_agent_bg.wasm") B raw / $(gzip -9 -c "$dir/kefu_agent_bg.wasm" | wc -c) B gzip, glue $(gzip -9 -c "$dir/kefu_agent.js" | wc -c) B gzip |"
+done
 node tests/e2e/bench-decode.mjs
 
 echo "== 3. 1 000-message burst rendered in the console (LayIM, Long Tasks API) =="

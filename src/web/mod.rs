@@ -12,7 +12,7 @@ mod page;
 mod resume;
 mod session;
 mod socket;
-#[cfg(feature = "json")]
+#[cfg(any(feature = "json", feature = "miniserde"))]
 mod text_bench;
 mod timer;
 mod ts_types;

@@ -1,25 +1,19 @@
-//! Issue 16's experiment, built only for the benchmark (`KEFU_WASM_FEATURES=json`): a frame
-//! crosses into wasm once, as text copied into wasm memory; it is parsed there (serde_json) and
-//! decided by the same core; the hooks to call come back as a bit set, and the glue builds a
-//! hook's payload from the same text (`JSON.parse`) only when a hook is there. The product's
-//! design (the browser parses, the core reads the parsed object field by field) is
-//! [`super::AgentSession`]; docs/performance.md compares the two.
+//! Issue 16's experiment, built only for the benchmark (`KEFU_WASM_FEATURES=json` or
+//! `miniserde`): a frame crosses into wasm once, as text copied into wasm memory; it is parsed
+//! there (serde_json or miniserde) and decided by the same core; the hooks to call come back as a
+//! bit set, and the glue builds a hook's payload from the same text (`JSON.parse`) only when a
+//! hook is there. The product's design (the browser parses, the core reads the parsed object
+//! field by field) is [`super::AgentSession`]; docs/performance.md compares them.
 
 use crate::contract::HOOKS;
-use crate::core::{FrameIn, JsonSession, Output, Session, SessionConfig, UiEvent};
+use crate::core::{JsonValue, Output, Received, Session, SessionConfig, UiEvent};
 use wasm_bindgen::prelude::*;
-
-/// A core session fed text frames, for the decode benchmark only.
-#[wasm_bindgen]
-pub struct TextFrameBench {
-    core: JsonSession,
-}
 
 fn hook_bit(name: &str) -> u32 {
     HOOKS.iter().position(|h| *h == name).map_or(0, |i| 1 << i)
 }
 
-fn hook_of(e: &UiEvent<serde_json::Value>) -> &'static str {
+fn hook_of<V>(e: &UiEvent<V>) -> &'static str {
     match e {
         UiEvent::StateChanged(_) => "onStateChange",
         UiEvent::Message(_) => "onMessage",
@@ -33,37 +27,85 @@ fn hook_of(e: &UiEvent<serde_json::Value>) -> &'static str {
     }
 }
 
+/// A session for agent `kf_id`, its socket open.
+fn open_session<V: JsonValue>(kf_id: String) -> Session<V> {
+    let mut core: Session<V> = Session::new(SessionConfig::new(kf_id));
+    core.connect(0);
+    let mut conn = None;
+    while let Some(o) = core.poll_output() {
+        if let Output::OpenSocket { conn: c } = o {
+            conn = Some(c);
+        }
+    }
+    if let Some(c) = conn {
+        core.handle_socket_opened(0, c);
+    }
+    while core.poll_output().is_some() {}
+    core
+}
+
+/// Feeds one parsed frame; the bits of the hooks to call.
+fn feed<V: JsonValue>(core: &mut Session<V>, frame: Received<V>) -> u32 {
+    let Some(conn) = core.live_conn() else { return 0 };
+    core.handle_received(1, conn, frame);
+    let mut bits = 0;
+    while let Some(o) = core.poll_output() {
+        if let Output::Ui(e) = o {
+            bits |= hook_bit(hook_of(&e));
+        }
+    }
+    bits
+}
+
+/// The variant with serde_json.
+#[cfg(feature = "json")]
+#[wasm_bindgen]
+pub struct TextFrameBench {
+    core: Session<serde_json::Value>,
+}
+
+#[cfg(feature = "json")]
 #[wasm_bindgen]
 impl TextFrameBench {
     /// A session for agent `kf_id`, its socket open.
     #[wasm_bindgen(constructor)]
     pub fn new(kf_id: String) -> TextFrameBench {
-        let mut core: JsonSession = Session::new(SessionConfig::new(kf_id));
-        core.connect(0);
-        let mut conn = None;
-        while let Some(o) = core.poll_output() {
-            if let Output::OpenSocket { conn: c } = o {
-                conn = Some(c);
-            }
-        }
-        if let Some(c) = conn {
-            core.handle_socket_opened(0, c);
-        }
-        while core.poll_output().is_some() {}
-        TextFrameBench { core }
+        TextFrameBench { core: open_session(kf_id) }
     }
 
     /// One frame (wasm-bindgen copies the text into wasm memory); returns the bits (by
     /// `hookNames()` index) of the hooks to call.
     pub fn inject(&mut self, text: &str) -> u32 {
-        let Some(conn) = self.core.live_conn() else { return 0 };
-        self.core.handle_frame(1, conn, FrameIn::Text(text));
-        let mut bits = 0;
-        while let Some(o) = self.core.poll_output() {
-            if let Output::Ui(e) = o {
-                bits |= hook_bit(hook_of(&e));
-            }
-        }
-        bits
+        let frame = match serde_json::from_str(text) {
+            Ok(v) => Received::Json(v),
+            Err(e) => Received::NotJson(e.to_string()),
+        };
+        feed(&mut self.core, frame)
+    }
+}
+
+/// The variant with miniserde.
+#[cfg(feature = "miniserde")]
+#[wasm_bindgen]
+pub struct MiniFrameBench {
+    core: Session<miniserde::json::Value>,
+}
+
+#[cfg(feature = "miniserde")]
+#[wasm_bindgen]
+impl MiniFrameBench {
+    /// A session for agent `kf_id`, its socket open.
+    #[wasm_bindgen(constructor)]
+    pub fn new(kf_id: String) -> MiniFrameBench {
+        MiniFrameBench { core: open_session(kf_id) }
+    }
+
+    /// One frame, as [`TextFrameBench::inject`].
+    pub fn inject(&mut self, text: &str) -> u32 {
+        let frame = match miniserde::json::from_str(text) {
+            Ok(v) => Received::Json(v),
+            Err(_) => Received::NotJson("invalid JSON".into()),
+        };
+        feed(&mut self.core, frame)
     }
 }

@@ -7,8 +7,10 @@ await withServerAndBrowser(async (server, browser) => {
   await page.waitForFunction(() => window.benchResult, null, { timeout: 300000 });
   const r = await page.evaluate(() => window.benchResult);
   console.log(`| decode + dispatch in Chromium (${r.frames} mixed frames, median of 5 runs / slowest) | wasm: ${r.wasm.median} ns/frame (${r.wasm.p99}) | JS baseline: ${r.js.median} ns/frame (${r.js.p99}) |`);
-  if (r.text) console.log(`| the same, issue 16's one-crossing variant (text copied in, parsed in wasm, payload parsed lazily) | ${r.text.median} ns/frame (${r.text.p99}) | |`);
+  if (r.text) console.log(`| the same, issue 16's one-crossing variant with serde_json (text copied in, parsed in wasm, payload parsed lazily) | ${r.text.median} ns/frame (${r.text.p99}) | |`);
+  if (r.mini) console.log(`| the same, one-crossing variant with miniserde | ${r.mini.median} ns/frame (${r.mini.p99}) | |`);
   for (const [status, k] of Object.entries(r.kinds)) {
-    console.log(`| status ${status} only | wasm: ${k.wasm} ns/frame | JS baseline: ${k.js} ns/frame |${k.text === null ? '' : ` one-crossing variant: ${k.text} ns/frame |`}`);
+    const variants = (k.text === null ? '' : ` serde_json variant: ${k.text} ns/frame |`) + (k.mini === null ? '' : ` miniserde variant: ${k.mini} ns/frame |`);
+    console.log(`| status ${status} only | wasm: ${k.wasm} ns/frame | JS baseline: ${k.js} ns/frame |${variants}`);
   }
 });

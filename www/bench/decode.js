@@ -2,7 +2,8 @@
 // (frames injected into its open session) and the JS baseline's onmessage (which, like the
 // original, parses every frame twice). Hooks are no-ops in both: no DOM. When the benchmark built
 // issue 16's variant (bench/pkg-text: the frame's text copied into wasm once, parsed there, the
-// hook's payload parsed from the same text in JS only when a hook is called), it is measured too.
+// hook's payload parsed from the same text in JS only when a hook is called; and bench/pkg-mini,
+// the same with miniserde), they are measured too.
 import init, { AgentSession, hookNames } from '../pkg/kefu_agent.js';
 import { createBaseline } from './baseline-chatDialog.js';
 
@@ -44,25 +45,32 @@ function run(fn) {
   }
   return perRun;
 }
-let text = null;
-try {
-  const variant = await import('./pkg-text/kefu_agent.js');
-  await variant.default();
-  const bench = new variant.TextFrameBench('bench');
-  const names = hookNames();
-  text = (f) => {
-    const bits = bench.inject(f);
-    let payload;
-    for (let i = 0; bits >> i; i++) {
-      if (bits & (1 << i) && hooks[names[i]]) hooks[names[i]]((payload ??= JSON.parse(f).data ?? {}));
-    }
-  };
-} catch (_) { /* the variant was not built */ }
+// Issue 16's variants, when the benchmark built them: serde_json (pkg-text), miniserde (pkg-mini).
+async function variant(path, className) {
+  try {
+    const m = await import(path);
+    await m.default();
+    const bench = new m[className]('bench');
+    const names = hookNames();
+    return (f) => {
+      const bits = bench.inject(f);
+      let payload;
+      for (let i = 0; bits >> i; i++) {
+        if (bits & (1 << i) && hooks[names[i]]) hooks[names[i]]((payload ??= JSON.parse(f).data ?? {}));
+      }
+    };
+  } catch (_) {
+    return null; // not built
+  }
+}
+const text = await variant('./pkg-text/kefu_agent.js', 'TextFrameBench');
+const mini = await variant('./pkg-mini/kefu_agent.js', 'MiniFrameBench');
 
 const stat = (a) => ({ median: Math.round(median(a)), p99: Math.round(p99(a)) });
 const wasm = run((f) => session.injectFrame(f));
 const js = run((f) => baseline.onmessage({ data: f }));
 const textRuns = text && run(text);
+const miniRuns = mini && run(mini);
 // Per kind: the same frames, one status at a time.
 const all = frames.slice();
 const kinds = {};
@@ -71,11 +79,14 @@ for (const [k, status] of [[0, 1], [1, 2], [2, 4], [3, 5], [4, 9]]) {
   for (let i = k; i < all.length; i += 5) frames.push(all[i]);
   const scale = frames.length / N; // run() divides by N
   const per = (fn) => Math.round(median(run(fn)) / scale);
-  kinds[status] = { wasm: per((f) => session.injectFrame(f)), js: per((f) => baseline.onmessage({ data: f })), text: text ? per(text) : null };
+  kinds[status] = {
+    wasm: per((f) => session.injectFrame(f)), js: per((f) => baseline.onmessage({ data: f })),
+    text: text ? per(text) : null, mini: mini ? per(mini) : null,
+  };
 }
 frames.length = 0;
 frames.push(...all);
 window.setTimeout = realSetTimeout;
-const result = { frames: N, wasm: stat(wasm), js: stat(js), text: textRuns && stat(textRuns), kinds };
+const result = { frames: N, wasm: stat(wasm), js: stat(js), text: textRuns && stat(textRuns), mini: miniRuns && stat(miniRuns), kinds };
 document.getElementById('out').textContent = JSON.stringify(result, null, 2);
 window.benchResult = result;
