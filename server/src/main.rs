@@ -5,21 +5,20 @@ use kefu_server::config::Command;
 use kefu_server::{serve, state, Config};
 
 fn main() {
+    let cfg = Config::parse();
     // A cluster node's store calls wait on PostgreSQL (a network round trip, ~1–2 ms) inside the
     // hub's lock; more workers than cores keep NATS and the sockets moving meanwhile.
-    let cluster = std::env::args().any(|a| a == "--nats") || std::env::var_os("KEFU_NATS").is_some();
     let mut rt = tokio::runtime::Builder::new_multi_thread();
-    if cluster {
+    if cfg.nats.is_some() {
         rt.worker_threads(8);
     }
-    rt.enable_all().build().expect("the async runtime").block_on(run());
+    rt.enable_all().build().expect("the async runtime").block_on(run(cfg));
 }
 
-async fn run() {
+async fn run(cfg: Config) {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let cfg = Config::parse();
     if let Some(Command::Passwd { kf_id, name, role }) = &cfg.command {
         std::process::exit(match kefu_server::set_password(&cfg, kf_id, name.as_deref(), role.as_deref()) {
             Ok(()) => {

@@ -25,6 +25,7 @@ const WRONG: &str = "账号或密码错误 (wrong account or password)";
 pub async fn login(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     body: Result<Json<Login>, axum::extract::rejection::JsonRejection>,
 ) -> Reply {
     let Ok(Json(b)) = body else { return fail(400, "send JSON {\"kfId\": …, \"password\": …}") };
@@ -35,7 +36,7 @@ pub async fn login(
         return fail(400, "kfId or password too long");
     }
     let auth = app.auth.clone();
-    let address = peer.ip().to_string();
+    let address = super::throttle::client_address(peer, &headers, &app.cfg.trusted_proxies).ip().to_string();
     if let Some(secs) = auth.throttle.locked(&kf_id, &address) {
         tracing::warn!(kf_id, address, "login refused: too many failures");
         return fail(429, &format!("登录失败次数过多，请 {secs} 秒后再试 (too many failed logins; try again in {secs} s)"));

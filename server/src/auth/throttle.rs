@@ -3,6 +3,7 @@
 //! password. Bounded: stale entries are dropped as new ones come.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -55,5 +56,34 @@ impl Throttle {
     /// A successful login clears the account's count (the address keeps its own).
     pub fn succeeded(&self, account: &str) {
         self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&format!("kf:{account}"));
+    }
+}
+
+/// The client's address: the direct peer, or the last `X-Forwarded-For` entry a trusted proxy
+/// (the load balancer) added: the address the login throttle counts (`--trusted-proxies`).
+pub fn client_address(peer: SocketAddr, headers: &axum::http::HeaderMap, trusted: &[std::net::IpAddr]) -> SocketAddr {
+    if !trusted.contains(&peer.ip()) {
+        return peer;
+    }
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.rsplit(',').next()).map(str::trim);
+    forwarded.and_then(|a| a.parse::<std::net::IpAddr>().ok()).map(|ip| SocketAddr::new(ip, 0)).unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use axum::http::HeaderMap;
+
+    #[test]
+    fn the_forwarded_client_counts_only_behind_a_trusted_proxy() {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "203.0.113.9, 198.51.100.7".parse().unwrap());
+        let lb = "127.0.0.1:5000".parse().unwrap();
+        let trusted = ["127.0.0.1".parse().unwrap()];
+        assert_eq!(client_address(lb, &h, &trusted).ip().to_string(), "198.51.100.7"); // the entry the proxy added
+        assert_eq!(client_address(lb, &h, &[]), lb); // nobody trusted: the peer
+        let stranger = "192.0.2.1:6000".parse().unwrap();
+        assert_eq!(client_address(stranger, &h, &trusted), stranger); // a client cannot claim another address
+        assert_eq!(client_address(lb, &HeaderMap::new(), &trusted), lb);
     }
 }

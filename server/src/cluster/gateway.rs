@@ -25,8 +25,8 @@ const ROUTER_TIMEOUT: Duration = Duration::from_secs(10);
 /// A socket this node holds.
 struct Held {
     tx: mpsc::UnboundedSender<Out>,
-    /// The routing node that serves it.
-    router: String,
+    /// The routing node that serves it (`None` while it opens).
+    router: Option<String>,
     /// `agent` or `visitor`.
     kind: &'static str,
 }
@@ -61,7 +61,7 @@ impl Gateway {
         tokio::spawn(async move {
             while let Some(m) = out.next().await {
                 if let Ok(OutMsg { conn, out }) = serde_json::from_slice(&m.payload) {
-                    let mut held = g2.held.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut held = g2.held();
                     let close = matches!(out, Out::Close(..));
                     if let Some(h) = held.get(&conn) {
                         let _ = h.tx.send(out);
@@ -93,6 +93,10 @@ impl Gateway {
         Ok(g)
     }
 
+    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// The routing node, if one was heard from lately.
     pub fn router(&self) -> Option<String> {
         let r = self.router.lock().unwrap_or_else(|p| p.into_inner());
@@ -101,7 +105,7 @@ impl Gateway {
 
     /// Sockets held here, by kind.
     pub fn sockets(&self) -> (usize, usize) {
-        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let held = self.held();
         let agents = held.values().filter(|h| h.kind == "agent").count();
         (agents, held.len() - agents)
     }
@@ -110,11 +114,10 @@ impl Gateway {
     /// their clients reconnect and resume with the routing node there is now.
     fn close_orphans(&self) {
         let current = self.router();
-        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let mut held = self.held();
         let before = held.len();
         held.retain(|_, h| {
-            let opening = h.router.is_empty();
-            let keep = opening || current.as_deref() == Some(h.router.as_str());
+            let keep = h.router.is_none() || h.router == current;
             if !keep {
                 let _ = h.tx.send(Out::Close(1012, "routing node changed; reconnect".into()));
             }
@@ -131,16 +134,6 @@ impl Gateway {
     }
 }
 
-/// The client's address: the direct peer, or the last `X-Forwarded-For` entry a trusted proxy
-/// (the load balancer) added.
-pub fn client_address(peer: SocketAddr, headers: &axum::http::HeaderMap, trusted: &[std::net::IpAddr]) -> SocketAddr {
-    if !trusted.contains(&peer.ip()) {
-        return peer;
-    }
-    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.rsplit(',').next()).map(str::trim);
-    forwarded.and_then(|a| a.parse::<std::net::IpAddr>().ok()).map(|ip| SocketAddr::new(ip, 0)).unwrap_or(peer)
-}
-
 /// `GET /websocket/…` on a gateway: asks the routing node, then upgrades and tunnels.
 pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request) -> Response {
     let g = node.gateway.clone();
@@ -152,8 +145,7 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
     let kind = if parts.uri.path().starts_with("/websocket/visitor/") { "visitor" } else { "agent" };
     let conn = format!("{}.{}", g.instance, g.next.fetch_add(1, Ordering::Relaxed));
     let (tx, rx) = mpsc::unbounded_channel::<Out>();
-    g.held.lock().unwrap_or_else(|p| p.into_inner()).insert(conn.clone(), Held { tx, router: String::new(), kind });
-    let peer = client_address(peer, &parts.headers, &node.trusted_proxies);
+    g.held().insert(conn.clone(), Held { tx, router: None, kind });
     let open = InMsg {
         conn: conn.clone(),
         node: g.instance.clone(),
@@ -165,22 +157,22 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
         _ => None,
     };
     let Some(reply) = reply else {
-        g.held.lock().unwrap_or_else(|p| p.into_inner()).remove(&conn);
+        g.held().remove(&conn);
         return (StatusCode::SERVICE_UNAVAILABLE, "no routing node answered; try again").into_response();
     };
     if reply.status != 200 {
-        g.held.lock().unwrap_or_else(|p| p.into_inner()).remove(&conn);
+        g.held().remove(&conn);
         let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
         return (status, [(axum::http::header::CONTENT_TYPE, "application/json")], reply.body).into_response();
     }
-    if let Some(h) = g.held.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&conn) {
-        h.router = reply.router;
+    if let Some(h) = g.held().get_mut(&conn) {
+        h.router = Some(reply.router);
     }
     let (g_fail, conn_fail) = (g.clone(), conn.clone());
     small_buffers(ws, g.max_frame_bytes)
         .on_failed_upgrade(move |_| {
             tokio::spawn(async move {
-                g_fail.held.lock().unwrap_or_else(|p| p.into_inner()).remove(&conn_fail);
+                g_fail.held().remove(&conn_fail);
                 g_fail.publish_in(&conn_fail, InEv::Frame(Incoming::End(None))).await;
             });
         })
@@ -204,7 +196,7 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
                 _ = reader => {}
                 _ = writer => {}
             }
-            if g.held.lock().unwrap_or_else(|p| p.into_inner()).remove(&conn).is_some() {
+            if g.held().remove(&conn).is_some() {
                 g.publish_in(&conn, InEv::Frame(Incoming::End(None))).await;
             }
         })
@@ -222,7 +214,7 @@ pub async fn tunnel(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
         method: parts.method.to_string(),
         uri: parts.uri.to_string(),
         headers: wire::header_pairs(&parts.headers),
-        peer: client_address(peer, &parts.headers, &node.trusted_proxies).to_string(),
+        peer: peer.to_string(),
         status: 0,
     };
     let answer = tokio::time::timeout(ROUTER_TIMEOUT, g.nats.request(wire::HTTP, wire::encode_http(&head, &body).into())).await;
@@ -237,24 +229,5 @@ pub async fn tunnel(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
             r
         }
         Err(e) => (StatusCode::BAD_GATEWAY, e).into_response(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::client_address;
-    use axum::http::HeaderMap;
-
-    #[test]
-    fn the_forwarded_client_counts_only_behind_a_trusted_proxy() {
-        let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "203.0.113.9, 198.51.100.7".parse().unwrap());
-        let lb = "127.0.0.1:5000".parse().unwrap();
-        let trusted = ["127.0.0.1".parse().unwrap()];
-        assert_eq!(client_address(lb, &h, &trusted).ip().to_string(), "198.51.100.7"); // the entry the proxy added
-        assert_eq!(client_address(lb, &h, &[]), lb); // nobody trusted: the peer
-        let stranger = "192.0.2.1:6000".parse().unwrap();
-        assert_eq!(client_address(stranger, &h, &trusted), stranger); // a client cannot claim another address
-        assert_eq!(client_address(lb, &HeaderMap::new(), &trusted), lb);
     }
 }

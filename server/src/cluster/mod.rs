@@ -26,8 +26,6 @@ pub struct Node {
     pub gateway: Arc<gateway::Gateway>,
     /// Its health view of the store and its leadership.
     pub election: Arc<election::Election>,
-    /// Proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
 /// Connects to NATS, retrying while it is not up yet.
@@ -55,7 +53,7 @@ pub async fn serve(listener: tokio::net::TcpListener, cfg: Config, shutdown: imp
     let nats = connect_nats(&nats_url, &instance).await;
     let gateway = gateway::Gateway::start(nats.clone(), instance.clone(), &cfg).await?;
     let election = election::Election::start(cfg.clone(), nats.clone(), instance.clone());
-    let node = Node { gateway, election, trusted_proxies: Arc::new(cfg.trusted_proxies.clone()) };
+    let node = Node { gateway, election };
     tracing::info!(instance, "cluster node up; routing node: whoever holds the lock");
     let router = axum::Router::new()
         .route("/healthz", get(healthz))

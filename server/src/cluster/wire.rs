@@ -57,7 +57,7 @@ pub enum InEv {
         uri: String,
         /// Request headers.
         headers: Vec<(String, String)>,
-        /// The client's address (after trusted proxies).
+        /// The address the gateway's peer had (the load balancer's, behind one).
         peer: String,
     },
     /// A frame, or the end.
@@ -102,7 +102,7 @@ pub struct HttpHead {
     pub status: u16,
     /// Headers.
     pub headers: Vec<(String, String)>,
-    /// The client's address (requests).
+    /// The address of the gateway's peer (requests).
     pub peer: String,
 }
 
