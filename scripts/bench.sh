@@ -85,7 +85,7 @@ echo "== 10. cluster: 3 000 conversations over 3 nodes (PostgreSQL + NATS + HAPr
 # NATS and database, so a cluster you are running is left alone).
 AGENTS=150 CONVERSATIONS=3000 RATE=1000 SECONDS=10 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/load | grep -E "relayed|relay latency" | sed 's/^| server:/| one node, 3 000 conversations:/'
 export KEFU_LB_PORT=9970 KEFU_NODE_PORTS="9971 9972 9973" KEFU_CLUSTER_DIR=/tmp/kefu-bench-cluster KEFU_NATS_PORT=4224 KEFU_NATS_DIR=/tmp/kefu-bench-nats KEFU_PG_DB=kefu_bench
-setsid scripts/run-cluster.sh --open-registration --max-conversations 30 --max-msgs-per-sec 1000 > /tmp/kefu-bench-cluster.log 2>&1 &
+setsid scripts/run-cluster.sh --open-registration --max-conversations 30 --max-msgs-per-sec 1000 --offer-silent-visitors --max-visitor-sockets-per-address 1000000 --max-new-visitors-per-address 1000000 > /tmp/kefu-bench-cluster.log 2>&1 &
 CLUSTER_PID=$!
 for _ in $(seq 1 240); do curl -fs "http://127.0.0.1:$KEFU_LB_PORT/healthz" 2>/dev/null | grep -q '"router":"' && break; sleep 0.5; done
 AGENTS=150 CONVERSATIONS=3000 RATE=1000 SECONDS=10 KEFU_TARGET=127.0.0.1:$KEFU_LB_PORT target/release/examples/load | sed 's/^| cluster:/| cluster (3 nodes), 3 000 conversations:/'

@@ -8,7 +8,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 DATA=$(mktemp -d /tmp/kefu-test-data.XXXXXX)
 cargo build -q -p kefu-server >&2
 ./target/debug/kefu-server --bind "127.0.0.1:$PORT" --data-dir "$DATA" --www-dir www \
-  --open-registration --test-hooks >"$DATA/server.log" 2>&1 &
+  --open-registration --test-hooks --offer-silent-visitors >"$DATA/server.log" 2>&1 &
 echo $! > "$PIDFILE"
 for _ in $(seq 1 100); do
   # Any HTTP answer means it is up (the API answers 401 without a token).

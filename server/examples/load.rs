@@ -62,6 +62,7 @@ async fn main() {
         .args(["--max-conversations", &per_agent.to_string()])
         .args(["--max-msgs-per-sec", "1000"])
         .arg("--open-registration")
+        .args(["--offer-silent-visitors", "--max-visitor-sockets-per-address", "1000000", "--max-new-visitors-per-address", "1000000"])
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .spawn()

@@ -60,6 +60,7 @@ async fn main() {
         .args(["--bind", &base, "--data-dir"])
         .arg(dir.path())
         .args(["--insecure-no-auth", "--max-conversations", "1000000", "--max-msgs-per-sec", "1000000", "--grace-ms", &grace_ms.to_string()])
+        .args(["--offer-silent-visitors", "--max-visitor-sockets-per-address", "1000000", "--max-new-visitors-per-address", "1000000"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

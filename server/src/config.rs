@@ -76,6 +76,32 @@ pub struct Config {
     /// socket is closed with 1008 (policy violation).
     #[arg(long, env = "KEFU_MAX_MSGS_PER_SEC", default_value_t = 100)]
     pub max_msgs_per_sec: u32,
+    /// Password checks (argon2, ~19 MiB each) running at once; a login beyond them waits up to
+    /// 2 s, then is refused with 503 without hashing, so a burst of logins cannot exhaust memory.
+    #[arg(long, env = "KEFU_MAX_PASSWORD_CHECKS", default_value_t = 2)]
+    pub max_password_checks: usize,
+    /// Most visitor sockets open at once from one client address (an office behind one NAT
+    /// shares an address); beyond it a new visitor socket is refused with 429.
+    #[arg(long, env = "KEFU_MAX_VISITOR_SOCKETS_PER_ADDRESS", default_value_t = 100)]
+    pub max_visitor_sockets_per_address: usize,
+    /// Most new visitor ids one client address may claim per hour; beyond it 429.
+    #[arg(long, env = "KEFU_MAX_NEW_VISITORS_PER_ADDRESS", default_value_t = 200)]
+    pub max_new_visitors_per_address: u32,
+    /// Offer customers to agents as soon as their page connects, before they have said anything
+    /// (the original's behaviour). Off by default: a customer joins the queue with their first
+    /// message, so silent sockets take no agent's slot and nobody's place in the queue.
+    #[arg(long, env = "KEFU_OFFER_SILENT_VISITORS", default_value_t = false)]
+    pub offer_silent_visitors: bool,
+    /// Let customers' `img[…]` from other sites load in the console (the CSP's img-src then allows
+    /// http(s)); off by default: remote images show as links, so a customer cannot learn an
+    /// agent's address or when a message was read.
+    #[arg(long, env = "KEFU_ALLOW_REMOTE_IMAGES", default_value_t = false)]
+    pub allow_remote_images: bool,
+    /// Comma-separated base URLs of chat servers the console served here may talk to besides this
+    /// server itself (`?server=` outside them is refused before any sign-in form is shown; the
+    /// CSP's connect-src lists exactly these). Unset: this server only.
+    #[arg(long, env = "KEFU_CHAT_SERVERS", value_delimiter = ',')]
+    pub chat_servers: Vec<String>,
     /// Sneak peek: agents see what a customer is typing before it is sent (at most one update a
     /// second; never stored). It reveals text the customer may never send: off unless set.
     #[arg(long, env = "KEFU_SNEAK_PEEK", default_value_t = false)]
@@ -108,6 +134,13 @@ pub enum Command {
     },
 }
 
+/// Makes `path` readable by its owner only (`mode`: 0o700 for a directory, 0o600 for a file): the
+/// database holds password hashes and every conversation.
+pub fn private(path: &std::path::Path, mode: u32) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| format!("cannot restrict {path:?}: {e}"))
+}
+
 /// The site key [`Config::for_tests`] sets for signed visitor ids.
 pub const TEST_VISITOR_ID_SECRET: &str = "test-site-key";
 
@@ -129,14 +162,24 @@ impl Config {
             return Err(format!("--store must be `sqlite` or a postgres:// URL, not {:?}", self.store));
         }
         std::fs::create_dir_all(&self.data_dir).map_err(|e| format!("cannot create {:?}: {e}", self.data_dir))?;
-        crate::store::Store::open(&self.data_dir.join("kefu.db")).map_err(|e| format!("cannot open the store: {e}"))
+        private(&self.data_dir, 0o700)?;
+        let db = self.data_dir.join("kefu.db");
+        let store = crate::store::Store::open(&db).map_err(|e| format!("cannot open the store: {e}"))?;
+        for f in ["kefu.db", "kefu.db-wal", "kefu.db-shm"] {
+            let path = self.data_dir.join(f);
+            if path.exists() {
+                private(&path, 0o600)?;
+            }
+        }
+        Ok(store)
     }
     /// Idle timeout.
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_millis(self.idle_timeout_ms)
     }
-    /// Defaults for tests: a temp data dir, open registration, demo passwords, test hooks on, and
-    /// the test site key [`TEST_VISITOR_ID_SECRET`] for signed visitor ids. Authentication stays on.
+    /// Defaults for tests: a temp data dir, open registration, demo passwords, test hooks on,
+    /// silent visitors offered (the protocol suites script offers directly), and the test site key
+    /// [`TEST_VISITOR_ID_SECRET`] for signed visitor ids. Authentication stays on.
     pub fn for_tests(data_dir: PathBuf) -> Config {
         let mut c = Config::parse_from(["kefu-server"]);
         c.data_dir = data_dir;
@@ -144,6 +187,7 @@ impl Config {
         c.demo = true;
         c.test_hooks = true;
         c.visitor_id_secret = Some(TEST_VISITOR_ID_SECRET.into());
+        c.offer_silent_visitors = true;
         c
     }
 }

@@ -10,6 +10,10 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+/// The token a request was let in with (the agent socket checks it again while it is open).
+#[derive(Clone)]
+pub struct Bearer(pub String);
+
 fn token_of(req: &Request) -> Option<String> {
     if let Some(v) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         if let Some(t) = v.strip_prefix("Bearer ") {
@@ -29,7 +33,10 @@ pub async fn check(State(app): State<AppState>, mut req: Request, next: Next) ->
     let path = req.uri().path().to_owned();
     if !app.cfg.allowed_origins.is_empty() {
         if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-            if !app.cfg.allowed_origins.iter().any(|o| o == origin) {
+            // The server's own pages (console, visitor page) are always allowed.
+            let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let own = !host.is_empty() && origin.split_once("://").is_some_and(|(_, h)| h == host);
+            if !own && !app.cfg.allowed_origins.iter().any(|o| o == origin) {
                 tracing::warn!(origin, path, "origin refused");
                 return deny(StatusCode::FORBIDDEN, "origin not allowed");
             }
@@ -38,7 +45,8 @@ pub async fn check(State(app): State<AppState>, mut req: Request, next: Next) ->
     if path.starts_with("/websocket/visitor/") || path.starts_with("/test/") || matches!(path.as_str(), "/auth/login" | "/healthz" | "/metrics") {
         return next.run(req).await;
     }
-    let caller = match app.auth.caller(app.hub.store(), token_of(&req).as_deref()) {
+    let token = token_of(&req);
+    let caller = match app.auth.caller(app.hub.store(), token.as_deref()) {
         Ok(c) => c,
         Err(msg) => return deny(StatusCode::UNAUTHORIZED, msg),
     };
@@ -50,5 +58,8 @@ pub async fn check(State(app): State<AppState>, mut req: Request, next: Next) ->
         }
     }
     req.extensions_mut().insert(caller);
+    if let Some(t) = token {
+        req.extensions_mut().insert(Bearer(t));
+    }
     next.run(req).await
 }

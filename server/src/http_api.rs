@@ -251,7 +251,7 @@ pub async fn upload_image(State(app): State<AppState>, mut form: Multipart) -> R
         let Some((ext, _)) = image_type(&bytes) else {
             return fail(415, "only PNG, JPEG, GIF and WebP images are accepted");
         };
-        let name = format!("{}-{}.{ext}", crate::hub::now_ms(), rand_suffix());
+        let name = format!("{}.{ext}", hex::encode(crate::auth::keys::random_bytes::<16>())); // 128 random bits: not guessable
         let stored = match app.hub.store() {
             // In PostgreSQL every node serves it (no shared files).
             crate::store::Store::Postgres(pg) => {
@@ -283,12 +283,6 @@ pub async fn stored_upload(State(app): State<AppState>, axum::extract::Path(name
             axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
-}
-
-fn rand_suffix() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!("{:x}{:x}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
 /// Fallback for unknown API paths.

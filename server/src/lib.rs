@@ -39,11 +39,14 @@ pub struct AppState {
     pub test_hooks: Option<Arc<test_hooks::TestHooks>>,
     /// Accounts, tokens and visitor ownership.
     pub auth: Arc<auth::Auth>,
+    /// Per-address limits on visitor sockets and new visitor ids.
+    pub visitor_limits: Arc<auth::visitor_limits::VisitorLimits>,
 }
 
 /// Opens the store (creating the data directory) and builds the state.
 pub fn state(cfg: Config) -> anyhow_like::Result<AppState> {
     std::fs::create_dir_all(cfg.data_dir.join("uploads")).map_err(|e| format!("cannot create {:?}: {e}", cfg.data_dir))?;
+    config::private(&cfg.data_dir, 0o700)?;
     let store = cfg.open_store()?;
     let open = store.open_conversations().map_err(|e| format!("cannot read the store: {e}"))?;
     // The token key: a file beside SQLite; in PostgreSQL, shared by every node.
@@ -54,7 +57,14 @@ pub fn state(cfg: Config) -> anyhow_like::Result<AppState> {
             hex::decode(hex_key).map_err(|e| format!("the stored token key is not hex: {e}"))?
         }
     };
+    // Ids claimed a day ago or more by pages that never said anything are nobody's.
+    match store.forget_silent_visitors(hub::now_ms() - 24 * 3600 * 1000) {
+        Ok(n) if n > 0 => tracing::info!(n, "silent visitor ids forgotten"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot forget silent visitor ids"),
+    }
     let hub = hub::Hub::new(Arc::new(store), cfg.grace(), cfg.max_conversations, cfg.sneak_peek);
+    hub.offer_silent_visitors(cfg.offer_silent_visitors);
     let restored = hub.restore(open);
     let test_hooks = cfg.test_hooks.then(Default::default);
     let auth = Arc::new(auth::Auth::new(&key, &cfg));
@@ -67,7 +77,8 @@ pub fn state(cfg: Config) -> anyhow_like::Result<AppState> {
             }
         }
     }
-    Ok(AppState { hub, cfg: Arc::new(cfg), restored, test_hooks, auth })
+    let visitor_limits = auth::visitor_limits::VisitorLimits::new(cfg.max_visitor_sockets_per_address, cfg.max_new_visitors_per_address);
+    Ok(AppState { hub, cfg: Arc::new(cfg), restored, test_hooks, auth, visitor_limits })
 }
 
 /// `kefu-server passwd`: sets agent `kf_id`'s password (from `KEFU_PASSWORD` or the first line
@@ -81,6 +92,13 @@ pub fn set_password(cfg: &Config, kf_id: &str, name: Option<&str>, role: Option<
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
+    set_password_to(cfg, kf_id, name, role, &password)
+}
+
+/// Sets agent `kf_id`'s password to `password` (and its role, when given), creating the agent if
+/// needed, and voids every token issued before: a running server refuses them on the next call
+/// and closes their sockets (4401) within one heartbeat.
+pub fn set_password_to(cfg: &Config, kf_id: &str, name: Option<&str>, role: Option<&str>, password: &str) -> anyhow_like::Result<()> {
     if password.chars().count() < 8 && !cfg.demo {
         return Err("a password needs at least 8 characters".into());
     }
@@ -90,7 +108,8 @@ pub fn set_password(cfg: &Config, kf_id: &str, name: Option<&str>, role: Option<
         (None, Some(a)) => a.name,
         (None, None) => kf_id.to_owned(),
     };
-    store.set_password(kf_id, &name, &auth::hash_password(&password), role).map_err(|e| format!("cannot write the store: {e}"))
+    store.set_password(kf_id, &name, &auth::hash_password(password), role).map_err(|e| format!("cannot write the store: {e}"))?;
+    store.void_tokens(kf_id, hub::now_ms() + 1).map_err(|e| format!("cannot write the store: {e}"))
 }
 
 /// Minimal error alias: a message.
@@ -105,21 +124,50 @@ pub const API_PREFIXES: &[&str] = &[
     "/transfer/", "/upload/", "/uploads/", "/test/",
 ];
 
-/// The static console and visitor page, with their security headers.
+/// The chat servers a console served here may talk to (this server, and `--chat-servers`) and
+/// whether customers' remote images load: `GET /kefu-config.json`, read by the console and the
+/// visitor page before anything else. A console hosted elsewhere serves a static file of the
+/// same name.
+pub fn console_config(cfg: &Config) -> serde_json::Value {
+    serde_json::json!({"chatServers": cfg.chat_servers, "remoteImages": cfg.allow_remote_images})
+}
+
+/// The origins (`scheme://host:port`) of `--chat-servers`, each also as its WebSocket origin.
+fn chat_server_sources(cfg: &Config) -> String {
+    let mut out = String::new();
+    for s in &cfg.chat_servers {
+        let Ok(u) = url::Url::parse(s) else { continue };
+        let origin = u.origin().ascii_serialization();
+        let ws = origin.replacen("http", "ws", 1);
+        out.push_str(&format!(" {origin} {ws}"));
+    }
+    out
+}
+
+/// The pages' Content-Security-Policy: as strict as LayIM allows. laytpl compiles templates with
+/// `new Function` ('unsafe-eval'), layer positions with inline styles ('unsafe-inline' for styles
+/// only), the wasm needs 'wasm-unsafe-eval'; connections only to this server and the configured
+/// chat servers; images from elsewhere only with `--allow-remote-images`; never framed.
+pub fn content_security_policy(cfg: &Config) -> String {
+    let remote = if cfg.allow_remote_images { " http: https:" } else { "" };
+    let servers = chat_server_sources(cfg);
+    format!(
+        "default-src 'self'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:{remote}{servers}; media-src 'self'{remote}{servers}; connect-src 'self'{servers}; \
+         frame-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'"
+    )
+}
+
+/// The static console and visitor page, with their security headers, and `/kefu-config.json`.
 pub fn www(cfg: &Config) -> Router {
-    // The console's CSP: as strict as LayIM allows. laytpl compiles templates with `new Function`
-    // ('unsafe-eval'), layer positions with inline styles ('unsafe-inline' for styles only), the
-    // wasm needs 'wasm-unsafe-eval'; customer images may come from any http(s) URL.
+    let csp = HeaderValue::from_str(&content_security_policy(cfg)).expect("the CSP is ASCII");
+    let config = console_config(cfg);
     Router::new()
+        .route("/kefu-config.json", get(move || std::future::ready(axum::Json(config))))
         .fallback_service(ServeDir::new(&cfg.www_dir).append_index_html_on_directories(true))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-                 img-src 'self' data: blob: http: https:; media-src 'self' http: https:; connect-src 'self' ws: wss: http: https:; \
-                 frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'",
-            ),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
 }
 

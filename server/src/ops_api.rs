@@ -78,7 +78,12 @@ pub async fn set_capacity(State(app): State<AppState>, Extension(caller): Extens
     }
 }
 
-/// `GET /queue`: the customers waiting, oldest first, with how long each has waited.
-pub async fn queue(State(app): State<AppState>) -> Reply {
-    ok("ok", json!(app.hub.waiting_list()))
+/// `GET /queue`: the customers waiting, oldest first, with how long each has waited. The whole
+/// queue for supervisors; an agent sees only the customers offered to them.
+pub async fn queue(State(app): State<AppState>, Extension(caller): Extension<Caller>) -> Reply {
+    let mut list = app.hub.waiting_list();
+    if let Caller::Agent { kf_id, supervisor: false } = &caller {
+        list.retain(|w| w.offered_to.as_deref() == Some(kf_id.as_str()));
+    }
+    ok("ok", json!(list))
 }

@@ -208,6 +208,27 @@ fn short(v: &Value, key: &str, max: usize) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(|s| s.chars().take(max).collect())
 }
 
+/// Query parameters that are secrets of the visitor's browser, never shown to agents.
+const SECRET_PARAMS: &[&str] = &["sig", "exp", "resume", "token", "ticket"];
+
+/// `url` without the visitor's secrets (`sig`, `exp`, `resume`, `token`, `ticket`) in its query or
+/// fragment; a string that is not a URL is kept only up to its first `?` or `#`.
+pub fn without_secrets(url: &str) -> String {
+    let Ok(mut u) = url::Url::parse(url) else {
+        return url.split(['?', '#']).next().unwrap_or_default().to_owned();
+    };
+    let kept: Vec<(String, String)> = u.query_pairs().filter(|(k, _)| !SECRET_PARAMS.contains(&k.as_ref())).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    if kept.is_empty() {
+        u.set_query(None);
+    } else {
+        u.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    if u.fragment().is_some_and(|f| SECRET_PARAMS.iter().any(|p| f.contains(&format!("{p}=")))) {
+        u.set_fragment(None);
+    }
+    u.to_string()
+}
+
 /// Parses a visitor frame.
 pub fn parse_visitor_frame(text: &str) -> Result<VisitorIn, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
@@ -228,9 +249,9 @@ pub fn parse_visitor_frame(text: &str) -> Result<VisitorIn, String> {
         }),
         Some("read") => v.get("seq").and_then(Value::as_u64).map(VisitorIn::Read).ok_or_else(|| "`seq` must be a whole number".into()),
         Some("context") => Ok(VisitorIn::Context(PageContext {
-            url: short(&v, "url", 2048),
+            url: short(&v, "url", 2048).map(|u| without_secrets(&u)),
             title: short(&v, "title", 512),
-            referrer: short(&v, "referrer", 2048),
+            referrer: short(&v, "referrer", 2048).map(|u| without_secrets(&u)),
             language: short(&v, "language", 64),
         })),
         Some(t) => Err(format!("unknown type {t:?}")),
@@ -241,6 +262,16 @@ pub fn parse_visitor_frame(text: &str) -> Result<VisitorIn, String> {
 /// Server → visitor: the conversation state (`waiting`, `assigned`, `ended`) with a line of text.
 pub fn visitor_status(state: &str, kf_id: Option<&str>, kf_name: Option<&str>, text: &str) -> String {
     json!({"type": "status", "state": state, "kfId": kf_id, "kfName": kf_name, "text": text}).to_string()
+}
+
+/// Server → visitor: connected, not queued yet: the customer joins the queue with their first
+/// message (`resume` as in [`visitor_waiting`]).
+pub fn visitor_ready(resume: Option<&str>) -> String {
+    let mut f = json!({"type": "status", "state": "ready", "kfId": null, "kfName": null, "text": "您好，请问有什么可以帮您？发送消息后为您接入客服。"});
+    if let Some(secret) = resume {
+        f["resume"] = secret.into();
+    }
+    f.to_string()
 }
 
 /// Server → visitor: still waiting, at `position` in the queue (1 = next), with an estimated wait

@@ -18,6 +18,9 @@ use tokio::sync::mpsc;
 /// How long a new agent socket waits for the hello answer before it is treated as legacy.
 pub const LEGACY_READY_MS: u64 = 700;
 
+/// How often, at most, an open agent socket's token is checked again outside heartbeats.
+const TOKEN_RECHECK: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A token bucket: `rate` messages per second, bursts of twice that.
 struct RateLimit {
     rate: f64,
@@ -70,7 +73,7 @@ async fn read(incoming: &mut Transport, idle: std::time::Duration) -> Read {
 }
 
 /// `GET /websocket/{kfId}`: an agent console.
-pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, socket: Socket) -> Response {
+pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, bearer: Option<axum::Extension<crate::guard::Bearer>>, socket: Socket) -> Response {
     let agent = match app.hub.store().agent(&kf_id) {
         Ok(Some(a)) => a,
         Ok(None) if app.cfg.open_registration => {
@@ -86,9 +89,12 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, so
     let hub = app.hub.clone();
     let cfg = app.cfg.clone();
     let stall = app.test_hooks.clone();
+    let auth = app.auth.clone();
+    let token = bearer.map(|b| b.0 .0);
     socket.serve(cfg.max_frame_bytes, move |mut io| async move {
         let tx = io.tx.clone();
         let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
+        let mut checked = std::time::Instant::now();
         let conn = hub.agent_connected(&kf_id, &agent.name, tx.clone());
         {
             // A legacy client never answers the hello: give it its backlog after a short wait.
@@ -110,6 +116,16 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, so
                     continue;
                 }
             };
+            // The token again, on every heartbeat (and at most every 10 s otherwise): a password or
+            // role change, a logout elsewhere or the token's expiry ends the socket.
+            if let Some(t) = token.as_deref().filter(|_| checked.elapsed() >= TOKEN_RECHECK || matches!(frame, p::AgentIn::Ping)) {
+                checked = std::time::Instant::now();
+                if let Err(why) = auth.caller(hub.store(), Some(t)) {
+                    tracing::info!(kf_id, why, "agent socket closed: its token is no longer valid");
+                    let _ = tx.send(Out::Close(4401, why.into()));
+                    break;
+                }
+            }
             if let p::AgentIn::Chat { content, .. } = &frame {
                 if content.chars().count() > cfg.max_message_chars {
                     tracing::warn!(kf_id, "agent message over {} chars refused", cfg.max_message_chars);
@@ -152,8 +168,10 @@ pub struct VisitorQuery {
     last_seq: Option<u64>,
     /// The resume secret the server issued for this id.
     resume: Option<String>,
-    /// The host site's signature of the id.
+    /// The host site's signature of the id and expiry.
     sig: Option<String>,
+    /// The signature's expiry, seconds since the epoch.
+    exp: Option<String>,
 }
 
 /// `GET /websocket/visitor/{userId}?userName=…`: a customer.
@@ -161,20 +179,33 @@ pub async fn visitor_ws(
     State(app): State<AppState>,
     Path(user_id): Path<String>,
     Query(q): Query<VisitorQuery>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: axum::http::HeaderMap,
     socket: Socket,
 ) -> Response {
     let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(512).collect::<String>());
-    if user_id.trim().is_empty() || user_id.chars().count() > 128 {
-        return (StatusCode::BAD_REQUEST, "userId must be 1 to 128 characters").into_response();
+    if let Some(why) = auth::visitor::invalid_user_id(&user_id) {
+        return (StatusCode::BAD_REQUEST, why).into_response();
     }
-    let user_name = q.user_name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| format!("访客{}", &user_id.chars().take(6).collect::<String>()));
+    // Per address: a place for this socket, and (below) a new id, both reserved before use.
+    let address = auth::throttle::client_address(peer, &headers, &app.cfg.trusted_proxies).ip();
+    let place = match app.visitor_limits.open(address) {
+        Ok(p) => p,
+        Err(why) => {
+            tracing::warn!(%address, "visitor socket refused: {why}");
+            return (StatusCode::TOO_MANY_REQUESTS, why).into_response();
+        }
+    };
+    let user_name = q.user_name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| default_name(&user_id));
     let user_name: String = user_name.chars().take(64).collect();
     let hub: Arc<Hub> = app.hub.clone();
     let cfg = app.cfg.clone();
     let known = hub.visitor_known(&user_id);
-    let access = auth::visitor::admit(&app.auth, hub.store(), &user_id, q.resume.as_deref(), q.sig.as_deref(), known);
+    let given = auth::visitor::Given { resume: q.resume.as_deref(), sig: q.sig.as_deref(), exp: q.exp.as_deref() };
+    let limits = app.visitor_limits.clone();
+    let access = auth::visitor::admit(&app.auth, hub.store(), &user_id, given, known, &|| limits.claim(address), &|| limits.unclaim(address));
     socket.serve(cfg.max_frame_bytes, move |mut io| async move {
+        let _place = place; // held while the socket is open
         let tx = io.tx.clone();
         let secret = match access {
             Ok(auth::visitor::VisitorAccess::New { secret }) => Some(secret),
@@ -235,6 +266,13 @@ pub async fn visitor_ws(
             });
         }
     })
+}
+
+/// The name a customer gets when the page gives none: 访客 and six hex digits of the id's SHA-256,
+/// so ids that look alike still get names that do not.
+fn default_name(user_id: &str) -> String {
+    use sha2::Digest;
+    format!("访客{}", &hex::encode(sha2::Sha256::digest(user_id.as_bytes()))[..6].to_uppercase())
 }
 
 /// Runs `f` (storing and routing one chat message) and records how long it took. On a

@@ -156,16 +156,20 @@ async fn a_visitor_id_alone_gets_nothing_and_the_resume_secret_resumes() {
 #[tokio::test]
 async fn a_site_signed_visitor_id_is_checked() {
     let s = Server::start().await;
-    let good = sign_visitor_id(kefu_server::config::TEST_VISITOR_ID_SECRET.as_bytes(), "u123");
-    let mut v = Peer::connect(&format!("ws://{}/websocket/visitor/u123?sig={good}", s.base)).await;
+    let exp = now_secs() + 600;
+    let good = sign_visitor_id(kefu_server::config::TEST_VISITOR_ID_SECRET.as_bytes(), "u123", exp);
+    let mut v = Peer::connect(&format!("ws://{}/websocket/visitor/u123?sig={good}&exp={exp}", s.base)).await;
     let first = v.recv().await;
     assert_eq!((first["state"].as_str(), first.get("resume")), (Some("waiting"), None));
-    let bad = sign_visitor_id(b"not the site key", "u123");
-    let mut x = Peer::connect(&format!("ws://{}/websocket/visitor/u123?sig={bad}", s.base)).await;
+    let bad = sign_visitor_id(b"not the site key", "u123", exp);
+    let mut x = Peer::connect(&format!("ws://{}/websocket/visitor/u123?sig={bad}&exp={exp}", s.base)).await;
+    assert_eq!(x.recv().await["type"], "error");
+    // The expiry is signed: moving it later breaks the signature.
+    let mut x = Peer::connect(&format!("ws://{}/websocket/visitor/u123?sig={good}&exp={}", s.base, exp + 86_400)).await;
     assert_eq!(x.recv().await["type"], "error");
     // Without a site key configured, signatures are refused rather than ignored.
     let plain = Server::start_with(|c| c.visitor_id_secret = None).await;
-    let mut y = Peer::connect(&format!("ws://{}/websocket/visitor/u9?sig={good}", plain.base)).await;
+    let mut y = Peer::connect(&format!("ws://{}/websocket/visitor/u9?sig={good}&exp={exp}", plain.base)).await;
     assert_eq!(y.recv().await["type"], "error");
 }
 

@@ -88,7 +88,7 @@ impl Cluster {
                 "--bind", &format!("127.0.0.1:{port}"), "--store", store, "--nats", &format!("nats://127.0.0.1:{nats_port}"),
                 "--node-id", &name, "--data-dir", dir.join(&name).to_str().unwrap(), "--www-dir", "/nonexistent",
                 "--open-registration", "--test-hooks", "--grace-ms", "120000", "--visitor-id-secret", TEST_VISITOR_ID_SECRET,
-                "--trusted-proxies", "127.0.0.1",
+                "--trusted-proxies", "127.0.0.1", "--offer-silent-visitors", "--max-visitor-sockets-per-address", "1000000", "--max-new-visitors-per-address", "1000000",
             ]
             .iter()
             .map(|s| s.to_string())

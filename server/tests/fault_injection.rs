@@ -32,6 +32,7 @@ impl ServerProc {
             .arg(&self.dir)
             .args(["--www-dir", "/nonexistent", "--open-registration", "--test-hooks", "--grace-ms", "120000"])
             .args(["--visitor-id-secret", TEST_VISITOR_ID_SECRET])
+            .args(["--offer-silent-visitors", "--max-visitor-sockets-per-address", "1000000", "--max-new-visitors-per-address", "1000000"])
             .env("RUST_LOG", "error")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

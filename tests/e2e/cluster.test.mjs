@@ -44,7 +44,7 @@ before(async () => {
     const port = await freePort();
     const proc = run(join(ROOT, 'target/debug/kefu-server'), ['--bind', `127.0.0.1:${port}`, '--store', store,
       '--nats', `nats://127.0.0.1:${natsPort}`, '--node-id', `n${i}`, '--data-dir', join(dir, `n${i}`), '--www-dir', join(ROOT, 'www'),
-      '--open-registration', '--demo', '--trusted-proxies', '127.0.0.1']);
+      '--open-registration', '--demo', '--trusted-proxies', '127.0.0.1', '--offer-silent-visitors']);
     nodes.push({ name: `n${i}`, port, proc });
   }
   const lb = await freePort();

@@ -37,7 +37,7 @@ export class ServerProcess {
   async spawn() {
     const bin = process.env.KEFU_SERVER_BIN || join(ROOT, 'target/debug/kefu-server');
     this.proc = spawn(bin, ['--bind', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir, '--www-dir', join(ROOT, 'www'),
-      '--open-registration', '--demo', '--test-hooks', ...this.extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--open-registration', '--demo', '--test-hooks', '--offer-silent-visitors', ...this.extra], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.log = '';
     this.proc.stderr.on('data', (d) => { this.log += d; });
     for (let i = 0; i < 200; i++) {

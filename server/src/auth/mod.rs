@@ -2,14 +2,16 @@
 //! kfId, logout, throttled logins), roles (agent, supervisor), and customers who own their
 //! conversations (a resume secret, or an id signed by the host site). See docs/security.md.
 
+pub mod hashing;
 pub mod keys;
 pub mod routes;
 pub mod throttle;
 pub mod visitor;
+pub mod visitor_limits;
 
 use crate::http_api::{fail, Reply};
 use crate::store::Store;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -96,6 +98,9 @@ pub struct Auth {
     pub throttle: throttle::Throttle,
     /// The host site's key for signed visitor ids, if configured.
     pub visitor_id_key: Option<Vec<u8>>,
+    /// Password checks, a few at once on threads of their own (each argon2 check takes ~19 MiB):
+    /// beyond them a login waits briefly, then gets 503 without hashing.
+    pub hashing: hashing::Hashing,
 }
 
 impl Auth {
@@ -109,6 +114,7 @@ impl Auth {
             open_registration: cfg.open_registration,
             throttle: throttle::Throttle::default(),
             visitor_id_key: cfg.visitor_id_secret.as_ref().map(|s| s.as_bytes().to_vec()),
+            hashing: hashing::Hashing::new(cfg.max_password_checks),
         }
     }
 
@@ -153,7 +159,41 @@ pub fn hash_password(password: &str) -> String {
     Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashing").to_string()
 }
 
-/// Whether `password` matches the PHC string `hash`.
+/// Whether `password` matches the PHC string `hash`. The argon2 memory (~19 MiB) is this thread's
+/// own buffer, kept for the next check: freshly allocated each time, the allocator's arenas kept
+/// growing (+13 MiB per check measured), so memory depended on how many checks had ever run.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    thread_local! {
+        static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let Ok(parsed) = PasswordHash::new(hash) else { return false };
+    let (Ok(params), Ok(algorithm)) = (argon2::Params::try_from(&parsed), argon2::Algorithm::try_from(parsed.algorithm)) else { return false };
+    let version = match parsed.version.map(argon2::Version::try_from) {
+        None => argon2::Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return false };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else { return false };
+    let mut out = vec![0u8; expected.len()];
+    let argon = Argon2::new(algorithm, version, params.clone());
+    let done = BLOCKS.with(|b| {
+        let mut blocks = b.borrow_mut();
+        if blocks.len() < params.block_count() {
+            blocks.resize(params.block_count(), argon2::Block::default());
+        }
+        argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut blocks[..params.block_count()])
+    });
+    done.is_ok() && bool::from(subtle::ConstantTimeEq::ct_eq(out.as_slice(), expected.as_bytes()))
+}
+
+/// Checks `password` against a hash made once with the same parameters, for unknown accounts and
+/// accounts without a password: the answer takes as long as a real check, so timing does not tell
+/// which accounts exist. Always false.
+pub fn verify_dummy(password: &str) -> bool {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let hash = DUMMY.get_or_init(|| hash_password(&hex::encode(keys::random_bytes::<16>())));
+    let _ = std::hint::black_box(verify_password(password, hash));
+    false
 }

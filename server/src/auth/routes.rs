@@ -1,6 +1,6 @@
 //! `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`, in LayIM's `{code, msg, data}` shape.
 
-use super::{hash_password, verify_password, Caller};
+use super::{hash_password, verify_dummy, verify_password, Caller};
 use crate::http_api::{fail, ok, Reply};
 use crate::hub::Out;
 use crate::AppState;
@@ -17,6 +17,19 @@ pub struct Login {
     kf_id: Option<String>,
     password: Option<String>,
 }
+
+/// What a password check found.
+enum Check {
+    /// A new account (`--open-registration`) with this hash.
+    New(String),
+    /// The right password; the account's role.
+    Good(String),
+    /// A wrong password, an unknown account or one without a password.
+    Wrong,
+}
+
+/// How long a login waits for a free password check before 503.
+const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// One answer for every wrong account or password, so accounts cannot be enumerated.
 const WRONG: &str = "账号或密码错误 (wrong account or password)";
@@ -37,42 +50,49 @@ pub async fn login(
     }
     let auth = app.auth.clone();
     let address = super::throttle::client_address(peer, &headers, &app.cfg.trusted_proxies).ip().to_string();
-    if let Some(secs) = auth.throttle.locked(&kf_id, &address) {
-        tracing::warn!(kf_id, address, "login refused: too many failures");
-        return fail(429, &format!("登录失败次数过多，请 {secs} 秒后再试 (too many failed logins; try again in {secs} s)"));
-    }
+    // Counted before anything is checked: a burst gets only as many checks as the limits allow.
+    let attempt = match auth.throttle.reserve(&kf_id, &address) {
+        Ok(a) => a,
+        Err(secs) => {
+            tracing::warn!(kf_id, address, "login refused: too many failures");
+            return fail(429, &format!("登录失败次数过多，请 {secs} 秒后再试 (too many failed logins; try again in {secs} s)"));
+        }
+    };
     let store = app.hub.store_arc();
     let creds = match store.credentials(&kf_id) {
         Ok(c) => c,
         Err(e) => return fail(500, &format!("store error: {e}")),
     };
-    let (kf, pw) = (kf_id.clone(), password.clone());
-    let role = match creds {
-        None if auth.open_registration => {
-            let hash = tokio::task::spawn_blocking(move || hash_password(&pw)).await.expect("hashing task");
-            if let Err(e) = store.set_password(&kf, &kf, &hash, None) {
+    let pw = password.clone();
+    // At most a few password checks at once (memory); beyond them a short wait, then 503.
+    let checked = match creds {
+        None if auth.open_registration => auth.hashing.run(HASHING_WAIT, move || Check::New(hash_password(&pw))).await,
+        Some(c) if c.password_hash.is_some() => {
+            let hash = c.password_hash.expect("checked");
+            auth.hashing.run(HASHING_WAIT, move || if verify_password(&pw, &hash) { Check::Good(c.role) } else { Check::Wrong }).await
+        }
+        // As long as a real check, so the answer's timing does not say the account is unknown.
+        _ => auth.hashing.run(HASHING_WAIT, move || { verify_dummy(&pw); Check::Wrong }).await,
+    };
+    let role = match checked {
+        Err(_) => {
+            tracing::warn!(kf_id, address, "login refused: password checks busy");
+            return fail(503, "登录繁忙，请稍后再试 (too many sign-ins at once; try again shortly)");
+        }
+        Ok(Check::New(hash)) => {
+            if let Err(e) = store.set_password(&kf_id, &kf_id, &hash, None) {
                 return fail(500, &format!("store error: {e}"));
             }
             tracing::info!(kf_id, "agent registered on first login (--open-registration)");
             "agent".to_owned()
         }
-        Some(c) if c.password_hash.is_some() => {
-            let hash = c.password_hash.expect("checked");
-            let good = tokio::task::spawn_blocking(move || verify_password(&pw, &hash)).await.expect("verify task");
-            if !good {
-                auth.throttle.failed(&kf_id, &address);
-                tracing::warn!(kf_id, address, "failed login");
-                return fail(401, WRONG);
-            }
-            c.role
-        }
-        _ => {
-            auth.throttle.failed(&kf_id, &address);
-            tracing::warn!(kf_id, address, "failed login (unknown agent or no password set)");
+        Ok(Check::Good(role)) => role,
+        Ok(Check::Wrong) => {
+            tracing::warn!(kf_id, address, "failed login (wrong password, unknown agent or no password set)");
             return fail(401, WRONG);
         }
     };
-    auth.throttle.succeeded(&kf_id);
+    auth.throttle.succeeded(attempt);
     let (token, exp) = auth.issue(&kf_id, &role);
     tracing::info!(kf_id, role, "agent signed in");
     ok("ok", json!({"token": token, "kfId": kf_id, "role": role, "expiresAt": exp}))

@@ -106,6 +106,11 @@ impl Hub {
         err(500, e.to_string())
     }
 
+    /// Whether customers are queued as soon as their page connects, before saying anything.
+    pub fn offer_silent_visitors(&self, on: bool) {
+        self.st().offer_silent = on;
+    }
+
     /// Whether customers' unsent text is shown to agents (`--sneak-peek`).
     pub fn sneak_peek(&self) -> bool {
         self.sneak_peek
@@ -149,7 +154,9 @@ impl Hub {
                     }
                 }
             }
-            st.visitors.insert(user_id, VisitorSlot::new(user_name, 1, VState::Assigned { kf_id, conversation }));
+            let mut slot = VisitorSlot::new(user_name, 1, VState::Assigned { kf_id, conversation });
+            slot.spoke = true;
+            st.visitors.insert(user_id, slot);
         }
         tracing::info!(conversations = st.visitors.len(), agents = restored.len(), "routing restored from the store");
         restored.into_iter().map(|k| (k, 1)).collect()

@@ -21,6 +21,9 @@ impl State {
         if v.conn.is_none() {
             return; // gone (for now): offered again if they come back within the grace period
         }
+        if !v.spoke && !self.offer_silent {
+            return; // queued with their first message
+        }
         // Load = conversations + offers still open, so a burst of visitors spreads out.
         let offers = |kf: &str| self.visitors.values().filter(|w| w.state == VState::Waiting && w.offered_to.as_deref() == Some(kf)).count();
         let mut candidates: Vec<(&String, usize)> = self
@@ -91,6 +94,17 @@ impl Hub {
         if v.state != VState::Waiting {
             return Err(err(409, format!("customer {user_id:?} is no longer waiting")));
         }
+        // Only the agent the customer is offered to takes them (the offer was made under its
+        // presence and cap; both are checked again here).
+        if v.offered_to.as_deref() != Some(kf_id) {
+            tracing::warn!(kf_id, user_id, "accept refused: not offered to this agent");
+            return Err(err(403, format!("customer {user_id:?} was not offered to {kf_id:?}")));
+        }
+        let a = st.agents.get(kf_id).ok_or_else(|| err(409, "not connected"))?;
+        if a.presence != Presence::Online || a.conversations.len() >= st.cap_of(kf_id) {
+            return Err(err(409, "you are not taking new customers now (presence or cap)"));
+        }
+        let v = st.visitors.get_mut(user_id).expect("checked above");
         let now = now_ms();
         let (conversation, waiting_msgs) =
             self.store.start_conversation_and_deliver(user_id, &v.user_name, kf_id, now).map_err(|e| self.store_failed(e))?;

@@ -87,6 +87,9 @@ pub(super) struct VisitorSlot {
     pub(super) page: Option<crate::protocol::PageContext>,
     /// Their browser's `User-Agent`.
     pub(super) user_agent: Option<String>,
+    /// They have sent a message (or had a conversation): only then are they queued and offered,
+    /// unless silent visitors are offered too.
+    pub(super) spoke: bool,
 }
 
 impl VisitorSlot {
@@ -108,6 +111,7 @@ impl VisitorSlot {
             unseen_by_agent: Default::default(),
             page: None,
             user_agent: None,
+            spoke: false,
         }
     }
 }
@@ -127,6 +131,8 @@ pub(super) struct State {
     pub(super) handled: std::collections::VecDeque<i64>,
     /// Offers made (exported by `/metrics`).
     pub(super) offers: prometheus_client::metrics::counter::Counter,
+    /// Customers are queued as soon as their page connects (`--offer-silent-visitors`).
+    pub(super) offer_silent: bool,
 }
 
 impl State {

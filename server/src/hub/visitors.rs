@@ -49,6 +49,10 @@ impl Hub {
                 let name = st.agent_name(&kf_id);
                 st.to_visitor(user_id, p::visitor_status("assigned", Some(&kf_id), Some(&name), &format!("客服 {name} 为您服务")));
             }
+            VState::Waiting if is_new && !st.offer_silent => {
+                // Queued with their first message: a silent page holds no slot and no place.
+                st.to_visitor(user_id, p::visitor_ready(resume));
+            }
             VState::Waiting if is_new => {
                 st.queue.push(user_id.to_owned());
                 let position = st.queue.len();
@@ -93,7 +97,7 @@ impl Hub {
         if v.epoch != epoch || v.conn.is_some() {
             return;
         }
-        let (state, offered) = (v.state.clone(), v.offered_to.clone());
+        let (state, offered, spoke) = (v.state.clone(), v.offered_to.clone(), v.spoke);
         st.queue.retain(|u| u != user_id);
         if let Some(kf) = offered {
             st.withdraw(&kf, user_id, "customer left");
@@ -107,6 +111,10 @@ impl Hub {
             tracing::info!(user_id, kf_id, "customer left; conversation ended");
         }
         st.visitors.remove(user_id);
+        if !spoke {
+            // A page that never said anything leaves no claim behind: the id is free again.
+            let _ = self.store.forget_silent_visitor(user_id);
+        }
         st.offer_waiting(); // an agent may have room again
         st.tell_positions();
     }
@@ -137,9 +145,20 @@ impl Hub {
         if let Some(id) = msg_id {
             st.note_unseen_by_agent(user_id, id);
         }
+        let first_words = st.visitors.get_mut(user_id).is_some_and(|v| !std::mem::replace(&mut v.spoke, true));
         match state {
             VState::Assigned { kf_id, .. } => {
                 st.to_agent(&kf_id, p::status_message(user_id, &name, &kf_id, content, now), seq);
+            }
+            VState::Waiting if first_words && !st.queue.iter().any(|u| u == user_id) => {
+                // Their first message: now they join the queue.
+                if let Some(v) = st.visitors.get_mut(user_id) {
+                    v.waiting_since = now;
+                    v.told_position = None;
+                }
+                st.queue.push(user_id.to_owned());
+                st.offer(user_id);
+                st.tell_positions();
             }
             VState::Waiting => {}
             VState::Ended => {

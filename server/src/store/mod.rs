@@ -198,6 +198,17 @@ impl Store {
         on_backend!(self.claim_visitor(user_id, secret_sha256, now_ms))
     }
 
+    /// Forgets the claim on `user_id` if it never spoke (no message, no conversation): the id is
+    /// free again. Returns whether it was forgotten.
+    pub fn forget_silent_visitor(&self, user_id: &str) -> Result<bool> {
+        on_backend!(self.forget_silent_visitor(user_id))
+    }
+
+    /// Forgets every claim made before `before_ms` whose customer never spoke; returns how many.
+    pub fn forget_silent_visitors(&self, before_ms: i64) -> Result<u64> {
+        on_backend!(self.forget_silent_visitors(before_ms))
+    }
+
     /// When customer `user_id` was first seen (their first message or conversation, ms) and how
     /// many conversations they have had.
     pub fn visitor_history(&self, user_id: &str) -> Result<(Option<i64>, i64)> {

@@ -185,9 +185,10 @@ pub async fn run_visitor(id: String, port: u16, count: usize, tally: Arc<Mutex<T
     let mut next = 0usize;
     let mut last_seq = 0u64;
     let mut seen: HashSet<u64> = HashSet::new();
-    let sig = sign_visitor_id(TEST_VISITOR_ID_SECRET.as_bytes(), &id);
+    let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3600;
+    let sig = sign_visitor_id(TEST_VISITOR_ID_SECRET.as_bytes(), &id, exp);
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        let url = format!("ws://127.0.0.1:{port}/websocket/visitor/{id}?userName=V&lastSeq={last_seq}&sig={sig}");
+        let url = format!("ws://127.0.0.1:{port}/websocket/visitor/{id}?userName=V&lastSeq={last_seq}&sig={sig}&exp={exp}");
         let Ok(Ok((ws, _))) = tokio::time::timeout(Duration::from_secs(2), tokio_tungstenite::connect_async(&url)).await else {
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;

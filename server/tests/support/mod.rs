@@ -121,8 +121,7 @@ impl Server {
     /// The socket URL of customer `user_id`, signed by the test site; `query` is appended.
     pub fn visitor_url(&self, user_id: &str, query: &str) -> String {
         let id = percent_encoding::percent_decode_str(user_id).decode_utf8_lossy();
-        let sig = sign_visitor_id(TEST_VISITOR_ID_SECRET.as_bytes(), &id);
-        format!("ws://{}/websocket/visitor/{}?sig={sig}&{query}", self.base, user_id)
+        format!("ws://{}/websocket/visitor/{}?{}&{query}", self.base, user_id, signed(&id))
     }
 
     /// The token an HTTP call goes out with: the agent its query or body names, else the supervisor.
@@ -191,6 +190,12 @@ impl Server {
         let s = r.status().as_u16();
         (s, r.json().await.unwrap_or(Value::Null))
     }
+}
+
+/// `sig=…&exp=…` for customer `user_id`, signed by the test site, valid for an hour.
+pub fn signed(user_id: &str) -> String {
+    let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3600;
+    format!("sig={}&exp={exp}", sign_visitor_id(TEST_VISITOR_ID_SECRET.as_bytes(), user_id, exp))
 }
 
 /// Agent `kf` connected and in a conversation with a new customer `user` (accepted from the offer).

@@ -192,6 +192,17 @@ impl PgStore {
         self.run(move |c| Ok(c.client()?.query_opt("SELECT secret_sha256 FROM visitor_secrets WHERE user_id = $1", &[&user_id])?.map(|r| r.get(0))))
     }
 
+    /// See [`crate::store::Store::forget_silent_visitor`].
+    pub fn forget_silent_visitor(&self, user_id: &str) -> Result<bool> {
+        let user_id = user_id.to_owned();
+        self.run(move |c| Ok(c.client()?.execute(&format!("DELETE FROM visitor_secrets WHERE user_id = $1 AND {SILENT}"), &[&user_id])? > 0))
+    }
+
+    /// See [`crate::store::Store::forget_silent_visitors`].
+    pub fn forget_silent_visitors(&self, before_ms: i64) -> Result<u64> {
+        self.run(move |c| c.client()?.execute(&format!("DELETE FROM visitor_secrets WHERE created_at < $1 AND {SILENT}"), &[&before_ms]))
+    }
+
     /// See [`crate::store::Store::claim_visitor`].
     pub fn claim_visitor(&self, user_id: &str, secret_sha256: &str, now_ms: i64) -> Result<bool> {
         let (user_id, secret) = (user_id.to_owned(), secret_sha256.to_owned());
@@ -306,3 +317,7 @@ impl PgStore {
         })
     }
 }
+
+/// A claim whose customer never spoke.
+const SILENT: &str = "NOT EXISTS (SELECT 1 FROM messages m WHERE m.user_id = visitor_secrets.user_id) \
+    AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.user_id = visitor_secrets.user_id)";

@@ -88,6 +88,24 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// See [`crate::store::Store::forget_silent_visitor`].
+    pub fn forget_silent_visitor(&self, user_id: &str) -> rusqlite::Result<bool> {
+        let n = self.db().execute(&format!("DELETE FROM visitor_secrets WHERE user_id = ?1 AND {SILENT}"), [user_id])?;
+        Ok(n > 0)
+    }
+
+    /// See [`crate::store::Store::forget_silent_visitors`].
+    pub fn forget_silent_visitors(&self, before_ms: i64) -> rusqlite::Result<u64> {
+        let n = self.db().execute(&format!("DELETE FROM visitor_secrets WHERE created_at < ?1 AND {SILENT}"), [before_ms])?;
+        Ok(n as u64)
+    }
+}
+
+/// A claim whose customer never spoke.
+const SILENT: &str = "NOT EXISTS (SELECT 1 FROM messages m WHERE m.user_id = visitor_secrets.user_id) \
+    AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.user_id = visitor_secrets.user_id)";
+
+impl SqliteStore {
     /// When customer `user_id` was first seen (their first message or conversation, ms) and how
     /// many conversations they have had.
     pub fn visitor_history(&self, user_id: &str) -> rusqlite::Result<(Option<i64>, i64)> {
