@@ -30,6 +30,7 @@ pub const OPTIONS: &[&str] = &[
     "kfId",
     "kfName",
     "serverUrl",
+    "authToken",
     "heartbeatMs",
     "heartbeatTimeoutMs",
     "reconnectMs",

@@ -38,7 +38,9 @@
     page += 1;
     const saved = JSON.parse(localStorage.getItem('kefuAuth') || 'null'); // the console's sign-in
     const token = params.get('token') || (saved && saved.server === server ? saved.token : null);
-    const r = await fetch(server + '/chatLog/list?userId=' + encodeURIComponent(userId) + '&page=' + page + '&pageCount=' + PER_PAGE + (token ? '&token=' + encodeURIComponent(token) : ''));
+    const fromUrl = !!params.get('token'); // a backend's own token travels as it came; ours in a header
+    const r = await fetch(server + '/chatLog/list?userId=' + encodeURIComponent(userId) + '&page=' + page + '&pageCount=' + PER_PAGE + (token && fromUrl ? '&token=' + encodeURIComponent(token) : ''),
+      { headers: token && !fromUrl ? { authorization: 'Bearer ' + token } : {} });
     const json = await r.json();
     if (json.code !== 0) throw new Error(json.msg);
     const frag = document.createDocumentFragment();

@@ -14,9 +14,22 @@
   }
   const secretKey = 'kefuVisitorResume:' + userId;
   const userName = params.get('userName') || '访客' + userId.slice(-4);
+  // The site's signature of the id and its expiry (docs/security.md): secrets of this browser,
+  // never reported in the page's URL or sent as a referrer.
   const sig = params.get('sig');
+  const exp = params.get('exp');
   const base = server.replace(/^http/, 'ws') + '/websocket/visitor/' + encodeURIComponent(userId) + '?userName=' + encodeURIComponent(userName) +
-    (sig ? '&sig=' + encodeURIComponent(sig) : '');
+    (sig ? '&sig=' + encodeURIComponent(sig) + '&exp=' + encodeURIComponent(exp || '') : '');
+  const SECRETS = ['sig', 'exp', 'resume', 'token', 'ticket'];
+  /** `url` without this browser's secrets in its query (and without a fragment). */
+  const withoutSecrets = (url) => {
+    try {
+      const u = new URL(url);
+      SECRETS.forEach((k) => u.searchParams.delete(k));
+      u.hash = '';
+      return u.href;
+    } catch (_) { return ''; }
+  };
   // Nothing lost either way: our messages carry ids and are re-sent until acked; the agent's are
   // numbered and replayed after the last one we saw when we reconnect.
   const token = Math.random().toString(36).slice(2, 10);
@@ -61,9 +74,9 @@
       for (const frame of unacked.values()) ws.send(frame);
       sendRaw({
         type: 'context',
-        url: params.get('pageUrl') || location.href,
+        url: withoutSecrets(params.get('pageUrl') || location.href),
         title: params.get('pageTitle') || document.title,
-        referrer: params.get('referrer') || document.referrer,
+        referrer: withoutSecrets(params.get('referrer') || document.referrer),
         language: navigator.language,
       });
       ping = setInterval(() => ws.readyState === 1 && ws.send('{"type":"ping"}'), 30000);
@@ -160,5 +173,18 @@
     input.value = '';
   });
   window.kefuVisitor = { userId, userName, send, unacked: () => unacked.size };
-  connect();
+  // Only to chat servers this deployment lists (kefu-config.json): a link with ?server= elsewhere
+  // must not carry the customer's id, signature or words to another host.
+  fetch('kefu-config.json', { cache: 'no-cache' })
+    .then((r) => (r.ok ? r.json() : {}))
+    .catch(() => ({}))
+    .then((c) => {
+      const allowed = [location.origin, ...(Array.isArray(c.chatServers) ? c.chatServers : [])].map((s) => String(s).replace(/\/+$/, ''));
+      if (!allowed.includes(server)) {
+        status.dataset.state = 'refused';
+        status.textContent = '聊天服务器 ' + server + ' 未被本站允许，已拒绝连接。';
+        return;
+      }
+      connect();
+    });
 })();

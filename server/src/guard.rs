@@ -1,5 +1,6 @@
 //! Request guard for agent sockets and the HTTP API: the `Origin` allow-list, then the caller's
-//! token (`?token=` or `Authorization: Bearer`), which becomes the request's [`Caller`]. An agent
+//! token (`Authorization: Bearer`, the socket subprotocol `kefu.bearer.<token>`, or `?token=` for
+//! clients built for the original), which becomes the request's [`Caller`]. An agent
 //! socket is opened only for the token's own agent. Visitor sockets (checked by their own resume
 //! secret or signature), the login and the test hooks are not agent calls.
 
@@ -14,10 +15,20 @@ use axum::response::{IntoResponse, Response};
 #[derive(Clone)]
 pub struct Bearer(pub String);
 
+/// The WebSocket subprotocol a console offers with its token (`kefu.bearer.<token>`), beside
+/// [`crate::socket::PROTOCOL`]: browsers cannot set `Authorization` on a socket, and a token in
+/// the URL ends up in proxy logs.
+pub const BEARER_PROTOCOL_PREFIX: &str = "kefu.bearer.";
+
 fn token_of(req: &Request) -> Option<String> {
     if let Some(v) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         if let Some(t) = v.strip_prefix("Bearer ") {
             return Some(t.trim().to_owned());
+        }
+    }
+    for v in req.headers().get_all(header::SEC_WEBSOCKET_PROTOCOL).iter().filter_map(|v| v.to_str().ok()) {
+        if let Some(t) = v.split(',').map(str::trim).find_map(|p| p.strip_prefix(BEARER_PROTOCOL_PREFIX)) {
+            return Some(t.to_owned());
         }
     }
     let q = req.uri().query()?;

@@ -94,11 +94,16 @@ pub async fn writer(mut sink: futures_util::stream::SplitSink<WebSocket, Message
     let _ = sink.close().await;
 }
 
+/// A console that authenticates through the subprotocol offers `kefu` too, and this server selects
+/// it (a browser fails the socket if none of its offered protocols is selected).
+pub const PROTOCOL: &str = "kefu";
+
 /// Socket buffers sized for chat: tungstenite's defaults (128 KiB to read, 128 KiB before a
 /// write goes out) cost ~130 KiB of memory per idle connection; chat frames are small, so 4 KiB
-/// reads and immediate writes keep an idle socket in a few KiB and add no write delay.
+/// reads and immediate writes keep an idle socket in a few KiB and add no write delay. Selects
+/// [`PROTOCOL`] when offered.
 pub fn small_buffers(ws: WebSocketUpgrade, max_frame_bytes: usize) -> WebSocketUpgrade {
-    ws.max_message_size(max_frame_bytes).read_buffer_size(4 * 1024).write_buffer_size(0)
+    ws.max_message_size(max_frame_bytes).read_buffer_size(4 * 1024).write_buffer_size(0).protocols([PROTOCOL])
 }
 
 impl Socket {

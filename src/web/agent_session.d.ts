@@ -32,9 +32,16 @@ export interface AgentSessionConfig {
   /**
    * Chat-server base URL (`http`, `https`, `ws` or `wss`; relative URLs resolve against the page).
    * The socket is `<base>/websocket/<kfId>` with `http`→`ws`, `https`→`wss`; a query string (for
-   * an auth token) is kept. Default: the page's origin.
+   * an auth token of a backend built for the original) is kept. Default: the page's origin.
    */
   serverUrl?: string;
+  /**
+   * A bearer token for the socket, offered as the WebSocket subprotocol `kefu.bearer.<token>`
+   * (beside `kefu`, which the server selects) so it never appears in a URL or a proxy's log. The
+   * reference server accepts it there; a backend built for the original takes its token in
+   * `serverUrl`'s query instead. Letters, digits and `!#$%&'*+-.^_`|~` only (a JWT fits).
+   */
+  authToken?: string;
   /** Silence (no frame received) after which a heartbeat ping is sent. Default 30000 ms. */
   heartbeatMs?: number;
   /** Time to wait for any frame after a ping before closing and reconnecting. Default 5000 ms. */

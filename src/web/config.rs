@@ -19,8 +19,8 @@ extern "C" {
 pub struct ShellConfig {
     /// The core session config.
     pub session: SessionConfig,
-    /// `ws://…/websocket/{kfId}` or `wss://…`.
-    pub socket_url: String,
+    /// Where the socket goes and how it authenticates.
+    pub target: SocketTarget,
     /// Most verbose level logged; `None` is silent.
     pub log_level: Option<LogLevel>,
     /// Listen to `online`, `visibilitychange` and `pageshow`.
@@ -29,6 +29,20 @@ pub struct ShellConfig {
     pub share_tabs: bool,
     /// Keep the `seq` resume point in localStorage across page loads (`resumeAcrossReloads`).
     pub resume: bool,
+}
+
+/// The socket's URL and the token it offers as a subprotocol, if any.
+pub struct SocketTarget {
+    /// `ws://…/websocket/{kfId}` or `wss://…`.
+    pub url: String,
+    /// `authToken`: sent as the subprotocol `kefu.bearer.<token>` beside `kefu`, so it never
+    /// appears in a URL (proxy logs); the reference server reads it there.
+    pub auth_token: Option<String>,
+}
+
+/// Whether `t` can travel as a WebSocket subprotocol (an RFC 7230 token).
+fn is_token(t: &str) -> bool {
+    !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn invalid(msg: String) -> JsValue {
@@ -119,8 +133,12 @@ pub fn parse(cfg: &JsValue) -> Result<ShellConfig, JsValue> {
         Some(s) => s,
         None => page_origin().ok_or_else(|| invalid("serverUrl is required outside a web page".into()))?,
     };
-    let socket_url = socket_url(&server, &kf_id)?;
-    Ok(ShellConfig { session, socket_url, log_level, watch_page, share_tabs, resume })
+    let auth_token = string(cfg, "authToken")?.filter(|t| !t.is_empty());
+    if auth_token.as_deref().is_some_and(|t| !is_token(t)) {
+        return Err(invalid("authToken may hold only letters, digits and !#$%&'*+-.^_`|~".into()));
+    }
+    let target = SocketTarget { url: socket_url(&server, &kf_id)?, auth_token };
+    Ok(ShellConfig { session, target, log_level, watch_page, share_tabs, resume })
 }
 
 /// A message-id prefix that does not repeat across page loads (extension `ack`): a random number

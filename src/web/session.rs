@@ -10,7 +10,7 @@ mod share;
 mod storage;
 mod workbench;
 
-use super::config::{parse, ShellConfig};
+use super::config::{parse, ShellConfig, SocketTarget};
 use super::convert::{customers_to_js, js_to_scalar};
 use super::error::{kefu_error, session_error};
 use super::js::{get, object};
@@ -53,7 +53,7 @@ struct Inner {
     share_tabs: bool,
     on_hide: RefCell<Option<OnPageHide>>,
     hooks: Hooks,
-    socket_url: String,
+    target: SocketTarget,
     log_level: Option<LogLevel>,
     watch_page: bool,
     draining: Cell<bool>,
@@ -137,7 +137,7 @@ impl Inner {
         drop(retired);
         let me = self.me.clone();
         let max = self.core.borrow().config().max_frame_chars;
-        match Socket::open(&self.socket_url, conn, max, move |conn, ev| {
+        match Socket::open(&self.target, conn, max, move |conn, ev| {
             if let Some(inner) = me.upgrade() {
                 inner.on_socket_event(conn, ev);
             }
@@ -145,7 +145,7 @@ impl Inner {
             Ok(s) => *self.socket.borrow_mut() = Some(s),
             Err(e) => {
                 let text = "cannot open the socket:";
-                self.hooks.log(LogLevel::Error, &LogMessage { text, detail: LogDetail::Text(self.socket_url.clone()) });
+                self.hooks.log(LogLevel::Error, &LogMessage { text, detail: LogDetail::Text(self.target.url.clone()) });
                 web_sys::console::error_1(&e);
                 let _ = self.core.borrow_mut().handle_input(now(), Input::SocketError(conn));
             }
@@ -192,7 +192,7 @@ impl AgentSession {
     /// any socket is opened. Call `connect()` to start.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsAgentSessionConfig, hooks: Option<JsAgentSessionHooks>) -> Result<AgentSession, JsValue> {
-        let ShellConfig { session, socket_url, log_level, watch_page, share_tabs, resume } = parse(&config)?;
+        let ShellConfig { session, target, log_level, watch_page, share_tabs, resume } = parse(&config)?;
         let hooks = hooks.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
         if !hooks.is_undefined() && !hooks.is_null() && !hooks.is_object() {
             return Err(kefu_error(ErrorCode::InvalidConfig, "hooks must be an object of callbacks"));
@@ -209,7 +209,7 @@ impl AgentSession {
             share_tabs,
             on_hide: RefCell::new(None),
             hooks: Hooks::new(hooks),
-            socket_url,
+            target,
             log_level,
             watch_page,
             draining: Cell::new(false),
@@ -384,7 +384,7 @@ impl AgentSession {
     /// The WebSocket URL this session connects to.
     #[wasm_bindgen(getter, js_name = socketUrl)]
     pub fn socket_url(&self) -> String {
-        self.inner.socket_url.clone()
+        self.inner.target.url.clone()
     }
 
     /// The agent's display name, sent as `kfName` with every chat message.

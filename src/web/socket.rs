@@ -1,6 +1,7 @@
 //! [`Socket`]: one browser WebSocket of one generation, with its listeners owned RAII-style.
 //! Dropping it removes every listener and closes the socket if it is still open.
 
+use super::config::SocketTarget;
 use super::json_value::JsJson;
 use crate::core::{ConnId, Received};
 use gloo_events::EventListener;
@@ -27,15 +28,21 @@ pub struct Socket {
 }
 
 impl Socket {
-    /// Opens `url` as generation `conn`. `on_event` receives every event with the generation, so
+    /// Opens the target's URL (offering its token as a subprotocol) as generation `conn`. `on_event` receives every event with the generation, so
     /// the core can ignore a superseded socket. Text frames longer than `max_chars` are not parsed.
     pub fn open(
-        url: &str,
+        target: &SocketTarget,
         conn: ConnId,
         max_chars: usize,
         on_event: impl Fn(ConnId, SocketEvent) + Clone + 'static,
     ) -> Result<Socket, wasm_bindgen::JsValue> {
-        let ws = WebSocket::new(url)?;
+        let ws = match &target.auth_token {
+            None => WebSocket::new(&target.url)?,
+            Some(t) => {
+                let protocols = js_sys::Array::of2(&"kefu".into(), &["kefu.bearer.", t].concat().into());
+                WebSocket::new_with_str_sequence(&target.url, &protocols)?
+            }
+        };
         ws.set_binary_type(BinaryType::Arraybuffer);
         let (h1, h2, h3, h4) = (on_event.clone(), on_event.clone(), on_event.clone(), on_event);
         let listeners = [

@@ -94,8 +94,9 @@ const TRAP = `
     window.__csp.push(e.violatedDirective + ' ' + e.sourceFile.replace(location.origin, '') + ':' + e.lineNumber));
 `;
 
-export async function openPage(browser, url) {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+/// A page in a fresh context (`options`: Playwright context options, e.g. `bypassCSP`).
+export async function openPage(browser, url, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
   await context.addInitScript(TRAP);
   const page = await context.newPage();
   page.errors = [];
@@ -107,8 +108,8 @@ export async function openPage(browser, url) {
 
 /// A console signed in through its form (the server runs with --open-registration: an unknown
 /// agent is registered with the password it gives; here, its id).
-export async function agent(browser, server, kfId, extra = '') {
-  const page = await openPage(browser, `${server.base}/?kfId=${encodeURIComponent(kfId)}${extra}`);
+export async function agent(browser, server, kfId, extra = '', options = {}) {
+  const page = await openPage(browser, `${server.base}/?kfId=${encodeURIComponent(kfId)}${extra}`, options);
   await signInThroughForm(page, kfId);
   await page.waitForSelector('#conn-chip[data-state="open"]', { timeout: 15000 });
   return page;

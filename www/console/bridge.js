@@ -8,7 +8,7 @@ import init, { AgentSession, hookNames } from '../pkg/kefu_agent.js';
 
 /** Starts the session once the wasm is compiled (`profile`, a promise, names the agent later); returns
  * `{ ready: Promise<AgentSession>, attach(hooks) }`. */
-export function startSession({ serverUrl, kfId, profile, logLevel }) {
+export function startSession({ serverUrl, authToken, kfId, profile, logLevel }) {
   const early = [];
   let ui = null;
   const forward = {};
@@ -25,7 +25,7 @@ export function startSession({ serverUrl, kfId, profile, logLevel }) {
         else if (ui[name]) ui[name](e);
       };
     }
-    const s = new AgentSession({ serverUrl, kfId, kfName: kfId, logLevel, durableOutbox: true, shareAcrossTabs: true, resumeAcrossReloads: true }, forward);
+    const s = new AgentSession({ serverUrl, authToken, kfId, kfName: kfId, logLevel, durableOutbox: true, shareAcrossTabs: true, resumeAcrossReloads: true }, forward);
     Promise.resolve(profile).then((p) => { if (p && p.name) s.kfName = p.name; });
     s.connect();
     performance.mark('kefu:connect-called');

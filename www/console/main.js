@@ -7,7 +7,10 @@
 // Modules by job: bridge (the session, started early), status (header chip and badge), inbox
 // (messages in and out), dialogs (accept, transfer), toolbar (LayIM's events), notify, chats,
 // drafts, signin.
-import { $id, AGENT_AVATAR, api, esc, kfId, params, safeUrl, server, setIdentity, token, whenUnauthorized, withToken } from './util.js';
+import { $id, AGENT_AVATAR, api, checkDeployment, esc, kfId, params, safeUrl, server, setIdentity, token, tokenInUrl, whenUnauthorized, withToken } from './util.js';
+
+/** How LayIM's content() treats customers' images (from the deployment). */
+let contentOptions = { remoteImages: false, imageOrigins: [] };
 import { forgetAuth, needsSignIn, savedAuth, signIn } from './signin.js';
 import { startSession } from './bridge.js';
 import { chats as makeChats, customers } from './chats.js';
@@ -28,6 +31,7 @@ import { keepDrafts, restoreDraft } from './drafts.js';
 // in, with a password when the server has accounts, with the id alone for a backend built for
 // the original.
 async function identify() {
+  contentOptions = await checkDeployment();
   if (token && kfId) return;
   const saved = savedAuth(server);
   if (saved && (!kfId || saved.kfId === kfId)) return setIdentity(saved.kfId, saved.token);
@@ -84,8 +88,16 @@ async function start() {
   const info = api('personalConfig/getInfo?kfId=' + encodeURIComponent(kfId)).then((r) => r.data, () => null);
   // The session connects as soon as the wasm is compiled (by streaming) and the profile is known,
   // while LayIM is still loading.
-  const bridge = startSession({ serverUrl: withToken(server + '/'), kfId, profile: info, logLevel: params.get('log') || 'warn' });
+  // Our own sign-in's token goes as the socket's subprotocol, never in its URL.
+  const authToken = token && !tokenInUrl ? token : undefined;
+  const bridge = startSession({ serverUrl: withToken(server + '/'), authToken, kfId, profile: info, logLevel: params.get('log') || 'warn' });
   const layim = await layimReady;
+  layui.data.contentOptions = contentOptions;
+  const uploadUrl = withToken(server + '/upload/image');
+  if (authToken) {
+    // LayIM's upload takes no headers: jQuery's prefilter adds ours to exactly that request.
+    layui.$.ajaxPrefilter((o, _, xhr) => { if (o.url === uploadUrl) xhr.setRequestHeader('Authorization', 'Bearer ' + authToken); });
+  }
   const stats = { layim, customers, received: 0, rendered: 0, lastRenderAt: 0 };
   window.kefu = stats;
 
@@ -93,7 +105,7 @@ async function start() {
   const config = () => ({
     brief: true,
     init: { mine },
-    uploadImage: { url: withToken(server + '/upload/image'), type: 'post' },
+    uploadImage: { url: uploadUrl, type: 'post' },
     chatLog: 'chatlog.html',
     notice: false,
     maxLength: 5000,

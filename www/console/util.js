@@ -11,8 +11,38 @@ export function setIdentity(id, t) {
   kfId = id;
   token = t;
 }
-/** `url` with the token as `?token=` (the socket URL and the API accept it). */
-export const withToken = (url) => (token ? url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : url);
+/** Whether the token came in the page's URL (`?token=`, a backend's own): then it travels as the
+ * backend expects it, `?token=` on every URL. A token from our sign-in travels in headers only. */
+export const tokenInUrl = !!params.get('token');
+/** `url` with the token as `?token=`, only for a token that came that way (a backend built for the
+ * original); our own server gets it in `Authorization` / the socket's subprotocol. */
+export const withToken = (url) => (token && tokenInUrl ? url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : url);
+/** `Authorization: Bearer` for our own sign-in's token (none when it travels in the URL). */
+export const authHeaders = () => (token && !tokenInUrl ? { authorization: 'Bearer ' + token } : {});
+
+/** What the deployment allows (`kefu-config.json` beside the page, written by the server or by
+ * whoever hosts the console): the chat servers this console may talk to (its own origin always)
+ * and whether customers' images from other sites load. */
+export const deployment = { chatServers: [location.origin], remoteImages: false };
+const base = (u) => String(u).replace(/\/+$/, '');
+/** Reads `kefu-config.json` and refuses a `?server=` the deployment does not list, before any
+ * sign-in form or request to it: a link to the genuine console must not post a password elsewhere. */
+export async function checkDeployment() {
+  try {
+    const r = await fetch('kefu-config.json', { cache: 'no-cache', credentials: 'same-origin' });
+    if (r.ok) {
+      const c = await r.json();
+      if (Array.isArray(c.chatServers)) deployment.chatServers.push(...c.chatServers.filter((s) => typeof s === 'string').map(base));
+      deployment.remoteImages = c.remoteImages === true;
+    }
+  } catch (_) { /* no file: this origin only */ }
+  if (!deployment.chatServers.includes(server)) {
+    throw new Error(`聊天服务器 ${server} 不在本部署允许的列表中（kefu-config.json 的 chatServers），已拒绝连接，未发送任何信息。` +
+      ` (chat server ${server} is not allowed by this deployment's kefu-config.json)`);
+  }
+  const origins = deployment.chatServers.map((s) => { try { return new URL(s).origin; } catch (_) { return null; } }).filter(Boolean);
+  return { remoteImages: deployment.remoteImages, imageOrigins: origins };
+}
 /** Called when the server says the token is no longer good (expired, signed out elsewhere). */
 let onUnauthorized = () => {};
 export function whenUnauthorized(f) {
@@ -53,7 +83,7 @@ export function timestamp(t) {
 export async function api(path, options = {}) {
   const res = await fetch(withToken(server + '/' + path), {
     method: options.body ? 'POST' : 'GET',
-    headers: options.body ? { 'content-type': 'application/json' } : {},
+    headers: { ...authHeaders(), ...(options.body ? { 'content-type': 'application/json' } : {}) },
     body: options.body ? JSON.stringify(options.body) : undefined,
   });
   let json = null;

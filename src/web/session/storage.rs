@@ -11,7 +11,7 @@ impl Inner {
     /// Server socket URL (without its query) and agent: what the durable outbox and the tabs'
     /// sharing are keyed by.
     pub(super) fn storage_key(&self) -> String {
-        [self.socket_url.split('?').next().unwrap_or_default(), "#", &self.core.borrow().config().kf_id].concat()
+        [self.target.url.split('?').next().unwrap_or_default(), "#", &self.core.borrow().config().kf_id].concat()
     }
 
     /// `resumeAcrossReloads`: keeps where the numbering stands for the next page load.
