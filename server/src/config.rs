@@ -43,6 +43,10 @@ pub struct Config {
     /// Largest WebSocket frame accepted, in bytes (larger: closed with 1009).
     #[arg(long, env = "KEFU_MAX_FRAME_BYTES", default_value_t = 64 * 1024)]
     pub max_frame_bytes: usize,
+    /// Milliseconds a client has to send its request headers; a slower one is disconnected (so
+    /// slow-header connections cannot pile up).
+    #[arg(long, env = "KEFU_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
     /// Longest chat message, in characters.
     #[arg(long, env = "KEFU_MAX_MESSAGE_CHARS", default_value_t = 5000)]
     pub max_message_chars: usize,

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod config;
 pub mod context_api;
 pub mod http_api;
+pub mod http_serve;
 pub mod hub;
 pub mod metrics;
 pub mod ops_api;
@@ -147,14 +148,15 @@ fn chat_server_sources(cfg: &Config) -> String {
 /// The pages' Content-Security-Policy: as strict as LayIM allows. laytpl compiles templates with
 /// `new Function` ('unsafe-eval'), layer positions with inline styles ('unsafe-inline' for styles
 /// only), the wasm needs 'wasm-unsafe-eval'; connections only to this server and the configured
-/// chat servers; images from elsewhere only with `--allow-remote-images`; never framed.
+/// chat servers; images from elsewhere only with `--allow-remote-images`; framed only by its own
+/// pages (the console shows the chat log in an iframe of LayIM's).
 pub fn content_security_policy(cfg: &Config) -> String {
     let remote = if cfg.allow_remote_images { " http: https:" } else { "" };
     let servers = chat_server_sources(cfg);
     format!(
         "default-src 'self'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data: blob:{remote}{servers}; media-src 'self'{remote}{servers}; connect-src 'self'{servers}; \
-         frame-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'"
+         frame-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
     )
 }
 
@@ -166,7 +168,7 @@ pub fn www(cfg: &Config) -> Router {
         .route("/kefu-config.json", get(move || std::future::ready(axum::Json(config))))
         .fallback_service(ServeDir::new(&cfg.www_dir).append_index_html_on_directories(true))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
 }
@@ -252,6 +254,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let hub = state.hub.clone();
+    let header_timeout = std::time::Duration::from_millis(state.cfg.header_read_timeout_ms);
     start_restored_timers(&state);
     let router = app(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -263,8 +266,7 @@ pub async fn serve(
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         let _ = tx.send(());
     });
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let r = axum::serve(listener, service).with_graceful_shutdown(async { let _ = rx.await; }).await;
+    let r = http_serve::serve(listener, router, header_timeout, async { let _ = rx.await; }).await;
     hub.store().checkpoint();
     r
 }

@@ -59,3 +59,52 @@ test('signing out voids the token and returns to the sign-in form', async () => 
   assert.match(await a.textContent('#login-error'), /已退出登录/);
   assert.equal((await fetch(server.base + '/agents/online?token=' + token)).status, 401, 'the old token is void');
 });
+
+/** A rogue chat server on another port that records every request it gets. */
+async function rogue() {
+  const { createServer } = await import('node:http');
+  const got = [];
+  const s = createServer((req, res) => { got.push(req.method + ' ' + req.url); res.setHeader('access-control-allow-origin', '*'); res.end('{}'); });
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${s.address().port}`, got, close: () => s.close() };
+}
+
+test('issue 22, finding 6: ?server= outside the deployment is refused before any form, on the console and the visitor page', async () => {
+  const evil = await rogue();
+  try {
+    const a = await openPage(browser, `${server.base}/?server=${encodeURIComponent(evil.url)}&kfId=xiaoming`);
+    await a.waitForFunction(() => /不在本部署允许的列表中/.test(document.getElementById('hint').textContent), null, { timeout: 10000 });
+    assert.equal(await a.isVisible('#login-form input[name="password"]'), false, 'no sign-in form for a foreign server');
+    const v = await openPage(browser, `${server.base}/visitor.html?server=${encodeURIComponent(evil.url)}`);
+    await v.waitForSelector('#status[data-state="refused"]', { timeout: 10000 });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(evil.got, [], 'the rogue server heard nothing');
+  } finally {
+    evil.close();
+  }
+});
+
+test('issue 22, tokens out of URLs: the console signs in, talks and reads the chat log without the token in any URL', async () => {
+  const context = await browser.newContext();
+  const urls = [];
+  context.on('request', (r) => urls.push(r.url()));
+  const page = await context.newPage();
+  page.on('websocket', (ws) => urls.push(ws.url()));
+  await page.goto(`${server.base}/?kfId=sec-url`);
+  await page.fill('#login-form input[name="password"]', 'sec-url');
+  await page.click('#login-form button[type="submit"]');
+  await page.waitForSelector('#conn-chip[data-state="open"]', { timeout: 15000 });
+  const v = await visitor(browser, server, 'sec-url-v', 'U');
+  await waitingCount(page, 1);
+  await answerOldest(page, true);
+  await chatHas(page, '用户已接入');
+  await visitorSays(v, 'token?');
+  await chatHas(page, 'token?');
+  await page.click('.layim-tool-log[layim-event="chatLog"]');
+  await page.frameLocator('iframe[id^="layui-layer-iframe"]').locator('#list li', { hasText: 'token?' }).first().waitFor();
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('kefuAuth')).token);
+  const withToken = urls.filter((u) => u.includes('token=') || u.includes(token));
+  assert.deepEqual(withToken, [], 'no URL carries the token');
+  assert.ok(urls.some((u) => u.includes('/websocket/sec-url')), 'the socket opened (authenticated by its subprotocol)');
+  await context.close();
+});

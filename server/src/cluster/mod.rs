@@ -68,12 +68,7 @@ pub async fn serve(listener: tokio::net::TcpListener, cfg: Config, shutdown: imp
         }
     }
     let app = router.with_state(node).fallback_service(crate::www(&cfg));
-    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true); // a chat frame goes out now, not after the peer's delayed ACK
-    });
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await.map_err(|e| e.to_string())
+    crate::http_serve::serve(listener, app, std::time::Duration::from_millis(cfg.header_read_timeout_ms), shutdown).await.map_err(|e| e.to_string())
 }
 
 /// `GET /healthz` on a cluster node: 200 while its store and NATS answer (any node can take
