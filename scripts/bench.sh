@@ -80,6 +80,10 @@ echo "== 8. reference server memory: 10 000 customers come, are served and go ==
 cargo build -q --release -p kefu-server --bin kefu-server --example visitor_churn
 target/release/examples/visitor_churn 10000 target/release/kefu-server
 
+echo "== 11. issue 22: a burst of 300 logins (peak memory, latency) =="
+cargo build -q --release -p kefu-server --bin kefu-server --example login_burst
+KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/login_burst
+
 echo "== 10. cluster: 3 000 conversations over 3 nodes (PostgreSQL + NATS + HAProxy), beside one node =="
 # The same load on one node (SQLite) and on the cluster (scripts/run-cluster.sh on its own ports,
 # NATS and database, so a cluster you are running is left alone).
