@@ -11,6 +11,7 @@ const PER_DIRECTION = Number(process.env.KEFU_E2E_FAULT_MESSAGES || 400);
 let server;
 let browser;
 let proxyServer;
+let proxyPort;
 const live = new Set();
 
 function startProxy(port, upstream) {
@@ -31,7 +32,10 @@ function cutAll() {
 }
 
 before(async () => {
-  server = await ServerProcess.start(['--grace-ms', '120000']);
+  // The agents' pages talk to the server through the fault proxy: a chat server the page's
+  // deployment must list (kefu-config.json, and the CSP's connect-src).
+  proxyPort = await freePort();
+  server = await ServerProcess.start(['--grace-ms', '120000', '--chat-servers', `http://127.0.0.1:${proxyPort}`]);
   browser = await launch();
 });
 after(async () => { proxyServer?.close(); cutAll(); await browser?.close(); await server?.stop(); });
@@ -88,7 +92,6 @@ function count(expected, receivedByReceiver) {
 }
 
 test(`no message lost, duplicated or reordered under faults (${PER_DIRECTION} each way, Chromium agents)`, async () => {
-  const proxyPort = await freePort();
   await startProxy(proxyPort, server.port);
   const base = `http://127.0.0.1:${proxyPort}`;
   const agents = [];

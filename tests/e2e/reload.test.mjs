@@ -49,7 +49,8 @@ const outboxHasMessages = () => new Promise((resolve) => {
 /** A console served by a second server (so its page still loads while the chat server is down),
  * in a conversation with a visitor, and then the chat server killed. */
 async function talkingThenServerDown(kfId, userId) {
-  const pages = await ServerProcess.start();
+  // The pages come from another server, which lists the chat server as one its console may use.
+  const pages = await ServerProcess.start(['--chat-servers', server.base]);
   const a = await agent(browser, pages, kfId, '&server=' + encodeURIComponent(server.base));
   const v = await visitor(browser, server, userId, 'V');
   await waitingCount(a, 1);
