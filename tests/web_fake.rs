@@ -52,6 +52,24 @@ fn bad_configs_are_rejected_with_codes_before_any_socket() {
 }
 
 #[wasm_bindgen_test]
+fn an_auth_token_travels_as_a_subprotocol_never_in_the_url() {
+    let (s, _hooks, i) = fake_session("sub-agent", &[("authToken", "eyJ.a-b_c.d".into())]);
+    s.connect();
+    assert_eq!(fake_protocols(i), "kefu,kefu.bearer.eyJ.a-b_c.d");
+    assert_eq!(fake_url(i), "ws://fake.invalid/websocket/sub-agent", "no token in the URL");
+    s.close();
+    let (s, _hooks, i) = fake_session("plain-agent", &[]);
+    s.connect();
+    assert_eq!(fake_protocols(i), "", "no subprotocol without a token: a legacy backend sees the original request");
+    s.close();
+    for bad in ["has space", "quote\"", "comma,x"] {
+        let cfg = obj(&[("kfId", "k".into()), ("authToken", bad.into())]);
+        let e = AgentSession::new(cfg.unchecked_into(), None).err().expect("rejected");
+        assert_eq!(error_code(e), "INVALID_CONFIG", "{bad}");
+    }
+}
+
+#[wasm_bindgen_test]
 fn socket_url_is_built_with_the_browser_url_and_percent_encoding() {
     let cases = [
         ("http://11.11.11.12:9981/", "xiaoming", "ws://11.11.11.12:9981/websocket/xiaoming"),

@@ -97,10 +97,11 @@ const RealWebSocket = globalThis.WebSocket;
 const fakes = [];
 
 class FakeSocket extends EventTarget {
-  constructor(url) {
-    if (!String(url).startsWith('ws://fake.invalid/')) return new RealWebSocket(url);
+  constructor(url, protocols) {
+    if (!String(url).startsWith('ws://fake.invalid/')) return protocols === undefined ? new RealWebSocket(url) : new RealWebSocket(url, protocols);
     super();
     this.url = String(url);
+    this.protocols = protocols === undefined ? [] : [].concat(protocols);
     this.readyState = 0;
     this.binaryType = 'blob';
     this.sent = [];
@@ -154,6 +155,11 @@ export function fakeSent(i) {
 /** The code the client closed fake socket `i` with (0 while open). */
 export function fakeClosedWith(i) {
   return fakes[i].closedWith ?? 0;
+}
+
+/** The subprotocols fake socket `i` was opened with, comma-separated. */
+export function fakeProtocols(i) {
+  return fakes[i].protocols.join(',');
 }
 
 /** The URL fake socket `i` was opened with. */

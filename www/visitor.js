@@ -21,14 +21,16 @@
   const base = server.replace(/^http/, 'ws') + '/websocket/visitor/' + encodeURIComponent(userId) + '?userName=' + encodeURIComponent(userName) +
     (sig ? '&sig=' + encodeURIComponent(sig) + '&exp=' + encodeURIComponent(exp || '') : '');
   const SECRETS = ['sig', 'exp', 'resume', 'token', 'ticket'];
-  /** `url` without this browser's secrets in its query (and without a fragment). */
+  /** `url` without this browser's secrets in its query or fragment (unchanged when it has none). */
   const withoutSecrets = (url) => {
     try {
       const u = new URL(url);
+      const inHash = SECRETS.some((k) => u.hash.includes(k + '='));
+      if (!SECRETS.some((k) => u.searchParams.has(k)) && !inHash) return url;
       SECRETS.forEach((k) => u.searchParams.delete(k));
-      u.hash = '';
+      if (inHash) u.hash = '';
       return u.href;
-    } catch (_) { return ''; }
+    } catch (_) { return url ? String(url).split(/[?#]/)[0] : ''; }
   };
   // Nothing lost either way: our messages carry ids and are re-sent until acked; the agent's are
   // numbered and replayed after the last one we saw when we reconnect.

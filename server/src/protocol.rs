@@ -217,13 +217,18 @@ pub fn without_secrets(url: &str) -> String {
     let Ok(mut u) = url::Url::parse(url) else {
         return url.split(['?', '#']).next().unwrap_or_default().to_owned();
     };
+    let secret_in_query = u.query_pairs().any(|(k, _)| SECRET_PARAMS.contains(&k.as_ref()));
+    let secret_in_fragment = u.fragment().is_some_and(|f| SECRET_PARAMS.iter().any(|p| f.contains(&format!("{p}="))));
+    if !secret_in_query && !secret_in_fragment {
+        return url.to_owned(); // as the page reported it
+    }
     let kept: Vec<(String, String)> = u.query_pairs().filter(|(k, _)| !SECRET_PARAMS.contains(&k.as_ref())).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     if kept.is_empty() {
         u.set_query(None);
     } else {
         u.query_pairs_mut().clear().extend_pairs(kept);
     }
-    if u.fragment().is_some_and(|f| SECRET_PARAMS.iter().any(|p| f.contains(&format!("{p}=")))) {
+    if secret_in_fragment {
         u.set_fragment(None);
     }
     u.to_string()

@@ -45,6 +45,8 @@ extern "C" {
     pub fn fake_drop(i: u32, code: u16);
     #[wasm_bindgen(js_name = fakeSent)]
     pub fn fake_sent(i: u32) -> String;
+    #[wasm_bindgen(js_name = fakeProtocols)]
+    pub fn fake_protocols(i: u32) -> String;
     #[wasm_bindgen(js_name = fakeClosedWith)]
     pub fn fake_closed_with(i: u32) -> u16;
     #[wasm_bindgen(js_name = fakeUrl)]
