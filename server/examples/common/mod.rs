@@ -1,4 +1,5 @@
 //! What the server benchmarks share: a free loopback port, and a process's resident memory.
+#![allow(dead_code)] // each benchmark uses some of these
 
 /// Resident memory of a process, in KiB, from /proc.
 pub fn rss_kib(pid: u32) -> u64 {
