@@ -5,8 +5,8 @@
 //! text by the console.
 
 use crate::auth::Caller;
-use crate::http_api::{fail, ok, Reply};
-use crate::AppState;
+use crate::reply::{fail, ok, Reply};
+use crate::app_state::AppState;
 use axum::extract::{Query, State};
 use axum::Extension;
 use serde::Deserialize;

@@ -5,7 +5,7 @@
 //! secret or signature), the login and the test hooks are not agent calls.
 
 use crate::auth::Caller;
-use crate::AppState;
+use crate::app_state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;

@@ -3,7 +3,7 @@
 //! Sockets by kind and the waiting queue are read from routing when scraped; offers, relay
 //! latency and store errors are counted as they happen.
 
-use crate::AppState;
+use crate::app_state::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -3,9 +3,9 @@
 //! in `http_api`, beside the transfer it feeds.
 
 use crate::auth::Caller;
-use crate::http_api::{fail, ok, required, Reply};
+use crate::reply::{fail, ok, required, Reply};
 use crate::hub::Presence;
-use crate::AppState;
+use crate::app_state::AppState;
 use axum::extract::State;
 use axum::{Extension, Json};
 use serde::Deserialize;

@@ -2,9 +2,9 @@
 //! frame to an agent, drop an agent's socket, stall heartbeat answers. They sit outside the
 //! routing hub, which knows nothing of them.
 
-use crate::http_api::{fail, ok, Reply};
+use crate::reply::{fail, ok, Reply};
 use crate::hub::Out;
-use crate::AppState;
+use crate::app_state::AppState;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 use serde_json::Value;

@@ -5,7 +5,7 @@
 use crate::hub::{Hub, Out};
 use crate::protocol as p;
 use crate::auth;
-use crate::AppState;
+use crate::app_state::AppState;
 use crate::socket::{Incoming, Socket, Transport};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -4,12 +4,13 @@
 
 pub mod hashing;
 pub mod keys;
+pub mod passwd;
 pub mod routes;
 pub mod throttle;
 pub mod visitor;
 pub mod visitor_limits;
 
-use crate::http_api::{fail, Reply};
+use crate::reply::{fail, Reply};
 use crate::store::Store;
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
@@ -105,7 +106,7 @@ pub struct Auth {
 
 impl Auth {
     /// Accounts signing tokens with `key` (32 random bytes, kept by the caller).
-    pub fn new(key: &[u8], cfg: &crate::Config) -> Auth {
+    pub fn new(key: &[u8], cfg: &crate::config::Config) -> Auth {
         Auth {
             encoding: EncodingKey::from_secret(key),
             decoding: DecodingKey::from_secret(key),

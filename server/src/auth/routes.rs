@@ -1,9 +1,9 @@
 //! `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`, in LayIM's `{code, msg, data}` shape.
 
 use super::{hash_password, verify_dummy, verify_password, Caller};
-use crate::http_api::{fail, ok, Reply};
+use crate::reply::{fail, ok, Reply};
 use crate::hub::Out;
-use crate::AppState;
+use crate::app_state::AppState;
 use axum::extract::{ConnectInfo, State};
 use axum::{Extension, Json};
 use serde::Deserialize;

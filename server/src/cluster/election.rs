@@ -4,7 +4,8 @@
 //! to a waiting node at once. A routing node that loses the connection exits at once
 //! (fail-stop), so two nodes never route at the same time.
 
-use crate::{AppState, Config};
+use crate::app_state::AppState;
+use crate::config::Config;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -96,7 +97,7 @@ impl Election {
 
     async fn lead(&self, cfg: Config, nats: async_nats::Client, instance: String) {
         tracing::info!(instance, "took the routing lock: restoring routing from the store");
-        let state = match tokio::task::spawn_blocking(move || crate::state(cfg)).await {
+        let state = match tokio::task::spawn_blocking(move || crate::app_state::state(cfg)).await {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "cannot restore routing from the store; exiting");

@@ -45,7 +45,7 @@ pub struct Gateway {
 
 impl Gateway {
     /// A gateway on `nats`; starts its heartbeat, the frames-to-sockets pump and the router watch.
-    pub async fn start(nats: async_nats::Client, instance: String, cfg: &crate::Config) -> Result<Arc<Gateway>, String> {
+    pub async fn start(nats: async_nats::Client, instance: String, cfg: &crate::config::Config) -> Result<Arc<Gateway>, String> {
         let g = Arc::new(Gateway {
             nats: nats.clone(),
             instance: instance.clone(),

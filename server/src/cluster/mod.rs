@@ -12,7 +12,7 @@ pub mod gateway;
 mod router;
 pub mod wire;
 
-use crate::Config;
+use crate::config::Config;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -61,13 +61,13 @@ pub async fn serve(listener: tokio::net::TcpListener, cfg: Config, shutdown: imp
         .route("/websocket/visitor/{user_id}", get(gateway::socket))
         .route("/websocket/{kf_id}", get(gateway::socket));
     let mut router = router;
-    for prefix in crate::API_PREFIXES {
+    for prefix in crate::routes::API_PREFIXES {
         router = router.route(&format!("{prefix}{{*rest}}"), axum::routing::any(gateway::tunnel));
         if !prefix.ends_with('/') {
             router = router.route(prefix, axum::routing::any(gateway::tunnel));
         }
     }
-    let app = router.with_state(node).fallback_service(crate::www(&cfg));
+    let app = router.with_state(node).fallback_service(crate::pages::www(&cfg));
     crate::http_serve::serve(listener, app, std::time::Duration::from_millis(cfg.header_read_timeout_ms), shutdown).await.map_err(|e| e.to_string())
 }
 

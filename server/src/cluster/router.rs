@@ -7,7 +7,7 @@
 use super::wire::{self, Alive, HttpHead, InEv, InMsg, OpenReply, OutMsg};
 use crate::hub::Out;
 use crate::socket::{Incoming, RemoteSocket};
-use crate::AppState;
+use crate::app_state::AppState;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
@@ -40,7 +40,7 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String) ->
     let max_body = state.cfg.max_upload_bytes + 1024 * 1024;
     crate::start_restored_timers(&state);
     let router = Arc::new(Router {
-        app: crate::app(state),
+        app: crate::routes::app(state),
         nats: nats.clone(),
         instance: instance.clone(),
         remotes: Mutex::default(),
@@ -148,7 +148,14 @@ impl Router {
 
     /// Serves a registered socket through the same handlers (and guard) as a local one.
     async fn open(&self, conn: &str, socket: RemoteSocket, uri: &str, headers: &[(String, String)], peer: &str) -> OpenReply {
-        let mut req = Request::builder().method("GET").uri(uri).body(Body::empty()).expect("a GET request");
+        // The URI comes over NATS: one that does not parse is refused, never a panic.
+        let mut req = match Request::builder().method("GET").uri(uri).body(Body::empty()) {
+            Ok(r) => r,
+            Err(e) => {
+                self.remotes.lock().unwrap_or_else(|p| p.into_inner()).remove(conn);
+                return OpenReply { status: 400, body: format!("bad socket URI: {e}"), router: self.instance.clone() };
+            }
+        };
         *req.headers_mut() = wire::header_map(headers);
         req.extensions_mut().insert(socket);
         req.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))));
