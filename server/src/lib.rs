@@ -5,6 +5,8 @@
 //! This root only declares the modules and re-exports what `main.rs` and the tests use; the state
 //! lives in [`app_state`], the routes in [`routes`], the pages in [`pages`].
 
+#![warn(missing_docs)]
+
 pub mod app_state;
 pub mod auth;
 pub mod cluster;
@@ -21,6 +23,7 @@ pub mod reply;
 pub mod routes;
 pub mod socket;
 pub mod store;
+pub mod sync;
 pub mod guard;
 pub mod test_hooks;
 pub mod ws;

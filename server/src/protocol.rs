@@ -15,25 +15,60 @@ pub const PEEK: &str = "peek";
 #[derive(Debug, PartialEq)]
 pub enum AgentIn {
     /// respStatus 2.
-    Accept { user_id: String },
+    Accept {
+        /// The customer.
+        user_id: String,
+    },
     /// respStatus 3.
-    Decline { user_id: String },
+    Decline {
+        /// The customer.
+        user_id: String,
+    },
     /// respStatus 4.
-    AcceptTransfer { user_id: String },
+    AcceptTransfer {
+        /// The customer.
+        user_id: String,
+    },
     /// respStatus 5.
-    RejectTransfer { user_id: String },
+    RejectTransfer {
+        /// The customer.
+        user_id: String,
+    },
     /// respStatus 9.
     Ping,
     /// respStatus 100: opt into extensions; with `seq`, the last sequence number it saw.
-    Hello { features: Vec<String>, last_seq: Option<u64> },
+    Hello {
+        /// The extensions chosen.
+        features: Vec<String>,
+        /// The last numbered frame it saw (extension `seq`).
+        last_seq: Option<u64>,
+    },
     /// respStatus 102 (extension `presence`): the agent is `online`, `busy` or `away`.
-    SetPresence { presence: String },
+    SetPresence {
+        /// The presence asked for.
+        presence: String,
+    },
     /// respStatus 103 (extension `typing`): the agent is typing to customer `user_id`, or stopped.
-    Typing { user_id: String, typing: bool },
+    Typing {
+        /// The customer.
+        user_id: String,
+        /// Typing now, or stopped.
+        typing: bool,
+    },
     /// respStatus 104 (extension `read`): the agent has seen every message of `user_id` so far.
-    Seen { user_id: String },
+    Seen {
+        /// The customer.
+        user_id: String,
+    },
     /// No respStatus: a chat message (with `ack`, carrying the client's `msgId`).
-    Chat { user_id: String, content: String, msg_id: Option<String> },
+    Chat {
+        /// The customer.
+        user_id: String,
+        /// The text.
+        content: String,
+        /// The client's id for it (extension `ack`).
+        msg_id: Option<String>,
+    },
 }
 
 fn id_of(v: &Value, key: &str) -> Result<String, String> {
@@ -197,7 +232,12 @@ pub enum VisitorIn {
     /// `{"type":"ping"}`.
     Ping,
     /// `{"type":"typing","typing":true,"text":"…"}` (`text` only when the server said `peek`).
-    Typing { typing: bool, text: Option<String> },
+    Typing {
+        /// Typing now, or stopped.
+        typing: bool,
+        /// The unsent text (sneak peek).
+        text: Option<String>,
+    },
     /// `{"type":"read","seq":n}`: the page has shown every agent message up to its `seq` n.
     Read(u64),
     /// `{"type":"context","url","title","referrer","language"}`.

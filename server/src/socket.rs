@@ -13,6 +13,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
+use crate::sync::LockExt;
 
 /// What a socket's reader gets.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -70,7 +71,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Socket {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         if let Some(remote) = parts.extensions.get::<RemoteSocket>() {
-            let taken = remote.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let taken = remote.0.locked().take();
             return taken.map(|(rx, tx)| Socket::Remote(rx, tx)).ok_or_else(|| StatusCode::CONFLICT.into_response());
         }
         WebSocketUpgrade::from_request_parts(parts, state).await.map(Socket::Local).map_err(IntoResponse::into_response)

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use crate::sync::LockExt;
 
 /// State of the test controls.
 #[derive(Default)]
@@ -20,11 +21,11 @@ pub struct TestHooks {
 impl TestHooks {
     /// True while heartbeat answers are stalled (`POST /test/stall`).
     pub fn stalled(&self) -> bool {
-        self.stalled_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|t| Instant::now() < t)
+        self.stalled_until.locked().is_some_and(|t| Instant::now() < t)
     }
 
     fn stall(&self, ms: u64) {
-        *self.stalled_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + Duration::from_millis(ms));
+        *self.stalled_until.locked() = Some(Instant::now() + Duration::from_millis(ms));
     }
 }
 

@@ -7,6 +7,7 @@
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use crate::sync::LockExt;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -30,7 +31,7 @@ impl Hashing {
             std::thread::Builder::new()
                 .name(format!("kefu-passwords-{i}"))
                 .spawn(move || loop {
-                    let job = match rx.lock().unwrap_or_else(|p| p.into_inner()).recv() {
+                    let job = match rx.locked().recv() {
                         Ok(job) => job,
                         Err(_) => return, // the server is gone
                     };
@@ -49,7 +50,7 @@ impl Hashing {
         let job: Job = Box::new(move || {
             let _ = tx.send(f());
         });
-        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).send(job).map_err(|_| Busy)?;
+        self.jobs.locked().send(job).map_err(|_| Busy)?;
         rx.await.map_err(|_| Busy)
     }
 }

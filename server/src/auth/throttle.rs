@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use crate::sync::LockExt;
 
 /// Failures allowed per account from one address within [`WINDOW`].
 pub const PER_ACCOUNT_AND_ADDRESS: u32 = 5;
@@ -56,7 +57,7 @@ impl Throttle {
     /// Reserves one attempt for `account` from `address`: `Err(seconds to wait)` if a limit is
     /// reached (nothing is counted then), else the attempt, already counted as a failure.
     pub fn reserve(&self, account: &str, address: &str) -> Result<Attempt, u64> {
-        let mut c = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut c = self.inner.locked();
         let now = Instant::now();
         let pair = format!("{account}|{address}");
         let keys = keys(account, address, c.known.contains(&pair));
@@ -87,7 +88,7 @@ impl Throttle {
     /// The attempt's password was right: its reservation is given back, the account's count from
     /// this address is cleared, and the address is remembered as the account's own.
     pub fn succeeded(&self, attempt: Attempt) {
-        let mut c = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut c = self.inner.locked();
         for key in &attempt.keys {
             if key.starts_with("kfip:") {
                 c.failures.remove(key);

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use crate::sync::LockExt;
 
 /// The window new ids are counted in.
 pub const NEW_ID_WINDOW: Duration = Duration::from_secs(3600);
@@ -34,7 +35,7 @@ pub struct SocketPlace {
 
 impl Drop for SocketPlace {
     fn drop(&mut self) {
-        let mut m = self.limits.by_address.lock().unwrap_or_else(|p| p.into_inner());
+        let mut m = self.limits.by_address.locked();
         if let Some(e) = m.get_mut(&self.address) {
             e.sockets = e.sockets.saturating_sub(1);
         }
@@ -49,7 +50,7 @@ impl VisitorLimits {
 
     /// Takes a socket place for `address`, or says why not.
     pub fn open(self: &Arc<Self>, address: IpAddr) -> Result<SocketPlace, &'static str> {
-        let mut m = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
+        let mut m = self.by_address.locked();
         if m.len() >= MAX_ADDRESSES {
             let now = Instant::now();
             m.retain(|_, e| e.sockets > 0 || e.window.is_some_and(|w| now.duration_since(w) < NEW_ID_WINDOW));
@@ -65,7 +66,7 @@ impl VisitorLimits {
     /// Reserves a new id for `address` (given back with [`VisitorLimits::unclaim`] if the id was
     /// not new after all), or says why not.
     pub fn claim(&self, address: IpAddr) -> Result<(), &'static str> {
-        let mut m = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
+        let mut m = self.by_address.locked();
         let e = m.entry(address).or_default();
         let now = Instant::now();
         if e.window.is_none_or(|w| now.duration_since(w) >= NEW_ID_WINDOW) {
@@ -81,7 +82,7 @@ impl VisitorLimits {
 
     /// Gives back a reservation of [`VisitorLimits::claim`].
     pub fn unclaim(&self, address: IpAddr) {
-        let mut m = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
+        let mut m = self.by_address.locked();
         if let Some(e) = m.get_mut(&address) {
             e.new_ids = e.new_ids.saturating_sub(1);
         }

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+use crate::sync::LockExt;
 
 /// How long a gateway waits for the routing node to answer.
 const ROUTER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -76,7 +77,7 @@ impl Gateway {
         tokio::spawn(async move {
             while let Some(m) = router.next().await {
                 if let Ok(a) = serde_json::from_slice::<Alive>(&m.payload) {
-                    *g2.router.lock().unwrap_or_else(|p| p.into_inner()) = Some((a.node, Instant::now()));
+                    *g2.router.locked() = Some((a.node, Instant::now()));
                 }
             }
         });
@@ -94,12 +95,12 @@ impl Gateway {
     }
 
     fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
-        self.held.lock().unwrap_or_else(|p| p.into_inner())
+        self.held.locked()
     }
 
     /// The routing node, if one was heard from lately.
     pub fn router(&self) -> Option<String> {
-        let r = self.router.lock().unwrap_or_else(|p| p.into_inner());
+        let r = self.router.locked();
         r.as_ref().filter(|(_, t)| t.elapsed() < Duration::from_millis(wire::ROUTER_DEAD_AFTER_MS)).map(|(n, _)| n.clone())
     }
 

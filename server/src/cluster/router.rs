@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tower::ServiceExt;
+use crate::sync::LockExt;
 
 /// A socket served here, held by gateway `node`.
 struct Remote {
@@ -65,7 +66,7 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String) ->
         tokio::spawn(async move {
             while let Some(m) = alive.next().await {
                 if let Ok(a) = serde_json::from_slice::<Alive>(&m.payload) {
-                    r.seen.lock().unwrap_or_else(|p| p.into_inner()).insert(a.node, Instant::now());
+                    r.seen.locked().insert(a.node, Instant::now());
                 }
             }
         });
@@ -111,7 +112,7 @@ impl Router {
             InEv::Frame(inc) => {
                 let end = matches!(inc, Incoming::End(_));
                 let known = {
-                    let mut remotes = self.remotes.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut remotes = self.remotes.locked();
                     let known = remotes.get(&conn).map(|r| r.tx.send(inc)).is_some();
                     if end {
                         remotes.remove(&conn);
@@ -129,7 +130,7 @@ impl Router {
     /// A gateway's new socket: its frames in, and its frames out to the gateway in order until
     /// the hub and the session let go.
     fn register(&self, conn: &str, node: &str) -> RemoteSocket {
-        self.seen.lock().unwrap_or_else(|p| p.into_inner()).entry(node.to_owned()).or_insert_with(Instant::now);
+        self.seen.locked().entry(node.to_owned()).or_insert_with(Instant::now);
         let (in_tx, in_rx) = mpsc::unbounded_channel::<Incoming>();
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
         {
@@ -142,7 +143,7 @@ impl Router {
                 }
             });
         }
-        self.remotes.lock().unwrap_or_else(|p| p.into_inner()).insert(conn.to_owned(), Remote { node: node.to_owned(), tx: in_tx });
+        self.remotes.locked().insert(conn.to_owned(), Remote { node: node.to_owned(), tx: in_tx });
         RemoteSocket(Arc::new(Mutex::new(Some((in_rx, out_tx)))))
     }
 
@@ -152,7 +153,7 @@ impl Router {
         let mut req = match Request::builder().method("GET").uri(uri).body(Body::empty()) {
             Ok(r) => r,
             Err(e) => {
-                self.remotes.lock().unwrap_or_else(|p| p.into_inner()).remove(conn);
+                self.remotes.locked().remove(conn);
                 return OpenReply { status: 400, body: format!("bad socket URI: {e}"), router: self.instance.clone() };
             }
         };
@@ -166,7 +167,7 @@ impl Router {
         let status = response.status().as_u16();
         let body = axum::body::to_bytes(response.into_body(), 64 * 1024).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
         if status != 200 {
-            self.remotes.lock().unwrap_or_else(|p| p.into_inner()).remove(conn);
+            self.remotes.locked().remove(conn);
         }
         OpenReply { status, body, router: self.instance.clone() }
     }
@@ -181,7 +182,7 @@ impl Router {
     /// new socket replaces the old one at once).
     fn reap_silent_nodes(&self) {
         let dead_after = Duration::from_millis(wire::NODE_DEAD_AFTER_MS);
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen = self.seen.locked();
         let dead: Vec<String> = seen.iter().filter(|(_, t)| t.elapsed() > dead_after).map(|(n, _)| n.clone()).collect();
         if dead.is_empty() {
             return;
@@ -190,7 +191,7 @@ impl Router {
             seen.remove(n);
         }
         drop(seen);
-        let mut remotes = self.remotes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut remotes = self.remotes.locked();
         let before = remotes.len();
         remotes.retain(|_, r| {
             let gone = dead.contains(&r.node);

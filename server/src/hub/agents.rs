@@ -4,7 +4,7 @@
 use super::state::{AgentSlot, Conn, State, VState};
 use super::{err, now_ms, Hub, HubError, Out, Presence};
 use crate::protocol as p;
-use crate::store::Sender as By;
+use crate::store::{NewMessage, Sender as By};
 use tokio::sync::mpsc::UnboundedSender;
 
 impl Hub {
@@ -216,7 +216,16 @@ impl Hub {
         let recipient = format!("v:{user_id}");
         let stored = self
             .store
-            .add_and_deliver(user_id, &name, Some(kf_id), By::Agent, content, now, msg_id, Some(&recipient))
+            .add_and_deliver(&NewMessage {
+                user_id,
+                user_name: &name,
+                kf_id: Some(kf_id),
+                sender: By::Agent,
+                content,
+                at_ms: now,
+                client_msg_id: msg_id,
+                deliver_to: Some(&recipient),
+            })
             .map_err(|e| self.store_failed(e))?;
         let Some((_, Some(seq))) = stored else { return Ok(()) };
         let kf_name = st.agent_name(kf_id);

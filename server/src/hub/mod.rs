@@ -20,6 +20,7 @@ use state::{AgentSlot, State, VState, VisitorSlot};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc::UnboundedSender;
+use crate::sync::LockExt;
 
 /// What a socket task is told to do.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -116,7 +117,7 @@ impl Hub {
         self.sneak_peek
     }
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.locked()
     }
     /// The store.
     pub fn store(&self) -> &Store {

@@ -122,8 +122,8 @@ impl Hub {
         }
         let kf_name = st.agent_name(kf_id);
         st.to_visitor(user_id, p::visitor_status("assigned", Some(kf_id), Some(&kf_name), &format!("客服 {kf_name} 为您服务")));
-        for (_, content, t, seq) in waiting_msgs {
-            st.to_agent(kf_id, p::status_message(user_id, &name, kf_id, &content, t), Some(seq));
+        for m in waiting_msgs {
+            st.to_agent(kf_id, p::status_message(user_id, &name, kf_id, &m.content, m.created_at), Some(m.seq));
         }
         tracing::info!(kf_id, user_id, "conversation assigned");
         Ok(())

@@ -4,7 +4,7 @@
 use super::state::{Conn, VState, VisitorSlot};
 use super::{err, now_ms, Hub, HubError, Out};
 use crate::protocol as p;
-use crate::store::Sender as By;
+use crate::store::{NewMessage, Sender as By};
 use tokio::sync::mpsc::UnboundedSender;
 
 impl Hub {
@@ -139,7 +139,16 @@ impl Hub {
         let recipient = owner.as_ref().map(|k| format!("kf:{k}"));
         let stored = self
             .store
-            .add_and_deliver(user_id, &name, owner.as_deref(), By::Visitor, content, now, msg_id, recipient.as_deref())
+            .add_and_deliver(&NewMessage {
+                user_id,
+                user_name: &name,
+                kf_id: owner.as_deref(),
+                sender: By::Visitor,
+                content,
+                at_ms: now,
+                client_msg_id: msg_id,
+                deliver_to: recipient.as_deref(),
+            })
             .map_err(|e| self.store_failed(e))?;
         let Some((_, seq)) = stored else { return Ok(false) };
         if let Some(id) = msg_id {

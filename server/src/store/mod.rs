@@ -12,7 +12,7 @@ mod types;
 pub use postgres::PgStore;
 pub use seed::DEFAULT_AGENTS;
 pub use sqlite::SqliteStore;
-pub use types::{Agent, Credentials, Delivery, OpenConversation, Phrase, Sender, StoredMessage};
+pub use types::{Agent, Credentials, Delivery, NewMessage, OpenConversation, Phrase, RoutedMessage, Sender, StoredMessage};
 
 use std::path::Path;
 
@@ -93,24 +93,14 @@ impl Store {
     /// never leave a stored message that no recipient will be sent. Returns `None` for a resend
     /// of a stored `client_msg_id`, else the message id and the delivery seq.
     #[allow(clippy::too_many_arguments)]
-    pub fn add_and_deliver(
-        &self,
-        user_id: &str,
-        user_name: &str,
-        kf_id: Option<&str>,
-        sender: Sender,
-        content: &str,
-        now: i64,
-        client_msg_id: Option<&str>,
-        deliver_to: Option<&str>,
-    ) -> Result<Option<(i64, Option<u64>)>> {
-        on_backend!(self.add_and_deliver(user_id, user_name, kf_id, sender, content, now, client_msg_id, deliver_to))
+    pub fn add_and_deliver(&self, m: &NewMessage<'_>) -> Result<Option<(i64, Option<u64>)>> {
+        on_backend!(self.add_and_deliver(m))
     }
 
     /// Starts a conversation and, in one transaction, routes the messages the visitor wrote while
     /// waiting to the agent (`kf:<id>` deliveries). Returns the conversation id and those
-    /// messages with their delivery seqs: `(id, content, created_at, seq)`.
-    pub fn start_conversation_and_deliver(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64) -> Result<(i64, Vec<(i64, String, i64, u64)>)> {
+    /// messages with their delivery seqs.
+    pub fn start_conversation_and_deliver(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64) -> Result<(i64, Vec<RoutedMessage>)> {
         on_backend!(self.start_conversation_and_deliver(user_id, user_name, kf_id, now))
     }
 

@@ -77,6 +77,40 @@ pub struct Delivery {
 }
 
 
+/// A chat message to store, and (with `deliver_to`) to number for its recipient.
+#[derive(Clone, Copy, Debug)]
+pub struct NewMessage<'a> {
+    /// The customer the conversation is with.
+    pub user_id: &'a str,
+    /// The customer's name.
+    pub user_name: &'a str,
+    /// The agent in the conversation, if one is.
+    pub kf_id: Option<&'a str>,
+    /// Who wrote it.
+    pub sender: Sender,
+    /// The text.
+    pub content: &'a str,
+    /// When it arrived, ms since the epoch.
+    pub at_ms: i64,
+    /// The sender's id for it (a resend with the same id stores nothing).
+    pub client_msg_id: Option<&'a str>,
+    /// `kf:<id>` or `v:<id>`: the recipient whose delivery numbering it joins.
+    pub deliver_to: Option<&'a str>,
+}
+
+/// A message the visitor wrote while waiting, routed to the agent who accepted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoutedMessage {
+    /// The message's row id.
+    pub id: i64,
+    /// The text.
+    pub content: String,
+    /// When it was written, ms since the epoch.
+    pub created_at: i64,
+    /// Its delivery number for the agent.
+    pub seq: u64,
+}
+
 /// What the store knows to check an agent's login and tokens.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Credentials {

@@ -1,7 +1,7 @@
 //! Every store call in PostgreSQL's SQL (the same rows and answers as the SQLite backend).
 
 use super::PgStore;
-use crate::store::{Agent, Credentials, Delivery, OpenConversation, Phrase, Result, Sender, StoredMessage};
+use crate::store::{Agent, Credentials, Delivery, NewMessage, OpenConversation, Phrase, Result, RoutedMessage, StoredMessage};
 use postgres::Row;
 
 /// Reads `id, sender, user_id, user_name, kf_id, content, created_at` starting at column `at`.
@@ -31,17 +31,8 @@ const ADD_AND_DELIVER: &str = "WITH m AS (
 impl PgStore {
     /// See [`crate::store::Store::add_and_deliver`].
     #[allow(clippy::too_many_arguments)]
-    pub fn add_and_deliver(
-        &self,
-        user_id: &str,
-        user_name: &str,
-        kf_id: Option<&str>,
-        sender: Sender,
-        content: &str,
-        now: i64,
-        client_msg_id: Option<&str>,
-        deliver_to: Option<&str>,
-    ) -> Result<Option<(i64, Option<u64>)>> {
+    pub fn add_and_deliver(&self, m: &NewMessage<'_>) -> Result<Option<(i64, Option<u64>)>> {
+        let NewMessage { user_id, user_name, kf_id, sender, content, at_ms: now, client_msg_id, deliver_to } = *m;
         let (user_id, user_name, kf_id, content) = (user_id.to_owned(), user_name.to_owned(), kf_id.map(str::to_owned), content.to_owned());
         let (client_msg_id, deliver_to, sender) = (client_msg_id.map(str::to_owned), deliver_to.map(str::to_owned), sender.as_str());
         self.run(move |c| {
@@ -54,7 +45,7 @@ impl PgStore {
     }
 
     /// See [`crate::store::Store::start_conversation_and_deliver`].
-    pub fn start_conversation_and_deliver(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64) -> Result<(i64, Vec<(i64, String, i64, u64)>)> {
+    pub fn start_conversation_and_deliver(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64) -> Result<(i64, Vec<RoutedMessage>)> {
         let (user_id, user_name, kf_id) = (user_id.to_owned(), user_name.to_owned(), kf_id.to_owned());
         self.run(move |c| {
             let mut tx = c.client()?.transaction()?;
@@ -72,7 +63,7 @@ impl PgStore {
             for (i, r) in waiting.iter().enumerate() {
                 let (id, seq): (i64, i64) = (r.get(0), first + i as i64);
                 tx.execute("INSERT INTO deliveries(recipient, seq, message_id) VALUES ($1, $2, $3)", &[&recipient, &seq, &id])?;
-                routed.push((id, r.get(1), r.get(2), seq as u64));
+                routed.push(RoutedMessage { id, content: r.get(1), created_at: r.get(2), seq: seq as u64 });
             }
             tx.commit()?;
             Ok((conversation, routed))

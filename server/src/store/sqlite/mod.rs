@@ -6,10 +6,11 @@ mod phrases;
 mod presence;
 
 use super::seed::{DEFAULT_AGENTS, DEFAULT_PHRASES};
-use super::{Agent, Delivery, OpenConversation, Sender, StoredMessage};
+use super::{Agent, Delivery, NewMessage, OpenConversation, RoutedMessage, StoredMessage};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 use std::sync::Mutex;
+use crate::sync::LockExt;
 
 /// Reads the columns `id, sender, user_id, user_name, kf_id, content, created_at` starting at `at`.
 fn stored_message(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredMessage> {
@@ -110,7 +111,7 @@ impl SqliteStore {
     }
 
     pub(super) fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.db.lock().unwrap_or_else(|p| p.into_inner())
+        self.db.locked()
     }
 
     /// Identifies this store: delivery sequence numbers are only comparable within one epoch.
@@ -142,18 +143,9 @@ impl SqliteStore {
     /// never leave a stored message that no recipient will be sent. Returns `None` for a resend
     /// of a stored `client_msg_id`, else the message id and the delivery seq.
     #[allow(clippy::too_many_arguments)]
-    pub fn add_and_deliver(
-        &self,
-        user_id: &str,
-        user_name: &str,
-        kf_id: Option<&str>,
-        sender: Sender,
-        content: &str,
-        now: i64,
-        client_msg_id: Option<&str>,
-        deliver_to: Option<&str>,
-    ) -> rusqlite::Result<Option<(i64, Option<u64>)>> {
-        let mut cache = self.next_seq.lock().unwrap_or_else(|p| p.into_inner());
+    pub fn add_and_deliver(&self, m: &NewMessage<'_>) -> rusqlite::Result<Option<(i64, Option<u64>)>> {
+        let NewMessage { user_id, user_name, kf_id, sender, content, at_ms: now, client_msg_id, deliver_to } = *m;
+        let mut cache = self.next_seq.locked();
         let mut db = self.db();
         let tx = db.transaction()?;
         let n = tx
@@ -186,8 +178,8 @@ impl SqliteStore {
         user_name: &str,
         kf_id: &str,
         now: i64,
-    ) -> rusqlite::Result<(i64, Vec<(i64, String, i64, u64)>)> {
-        let mut cache = self.next_seq.lock().unwrap_or_else(|p| p.into_inner());
+    ) -> rusqlite::Result<(i64, Vec<RoutedMessage>)> {
+        let mut cache = self.next_seq.locked();
         let mut db = self.db();
         let tx = db.transaction()?;
         let waiting: Vec<(i64, String, i64)> = {
@@ -209,11 +201,11 @@ impl SqliteStore {
         for (id, content, t) in waiting {
             let seq = Self::insert_delivery(&tx, &local, &recipient, id)?;
             local.insert(recipient.clone(), seq + 1);
-            routed.push((id, content, t, seq));
+            routed.push(RoutedMessage { id, content, created_at: t, seq });
         }
         tx.commit()?;
-        if let Some((_, _, _, last)) = routed.last() {
-            cache.insert(recipient, last + 1);
+        if let Some(last) = routed.last() {
+            cache.insert(recipient, last.seq + 1);
         }
         Ok((conversation, routed))
     }
