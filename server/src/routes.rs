@@ -3,7 +3,7 @@
 use crate::app_state::AppState;
 use crate::{auth, context_api, guard, http_api, metrics, ops_api, pages, test_hooks, ws};
 use axum::http::{header, HeaderValue};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -13,6 +13,38 @@ pub const API_PREFIXES: &[&str] = &[
     "/auth/", "/personalConfig/", "/overSession/", "/sessionComm/", "/chatLog/", "/agents/", "/queue", "/visitors/",
     "/transfer/", "/upload/", "/uploads/", "/test/",
 ];
+
+/// Every HTTP API route: path and handler. In a cluster each is sent to the routing node by its
+/// prefix in [`API_PREFIXES`] (a test checks that the prefixes cover every path); sockets,
+/// `/healthz` and `/metrics` are the node's own.
+pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/auth/login", post(auth::routes::login)),
+        ("/auth/logout", post(auth::routes::logout)),
+        ("/auth/me", get(auth::routes::me)),
+        ("/personalConfig/getInfo", get(http_api::get_info)),
+        ("/overSession/overUser", get(http_api::over_user)),
+        ("/sessionComm/sessionCommList", post(http_api::phrase_list)),
+        ("/sessionComm/add", post(http_api::phrase_add)),
+        ("/chatLog/list", get(http_api::chat_log)),
+        ("/agents/online", get(http_api::online_agents)),
+        ("/agents/presence", post(ops_api::set_presence)),
+        ("/agents/capacity", post(ops_api::set_capacity)),
+        ("/queue", get(ops_api::queue)),
+        ("/visitors/context", get(context_api::context)),
+        ("/transfer/transferUser", post(http_api::transfer)),
+        ("/upload/image", post(http_api::upload_image)),
+    ]
+}
+
+/// The `/test/*` controls, only with `--test-hooks`.
+pub fn test_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/test/agent-frame", post(test_hooks::agent_frame)),
+        ("/test/drop-agent", post(test_hooks::drop_agent)),
+        ("/test/stall", post(test_hooks::stall)),
+    ]
+}
 
 /// The router: sockets, API, uploads and the static console.
 pub fn app(state: AppState) -> Router {
@@ -28,32 +60,15 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("default-src 'none'; img-src 'self'; sandbox"),
         ));
     let mut api = Router::new()
-        .route("/auth/login", post(auth::routes::login))
-        .route("/auth/logout", post(auth::routes::logout))
-        .route("/auth/me", get(auth::routes::me))
         .route("/websocket/visitor/{user_id}", get(ws::visitor_ws))
         .route("/websocket/{kf_id}", get(ws::agent_ws))
-        .route("/personalConfig/getInfo", get(http_api::get_info))
-        .route("/overSession/overUser", get(http_api::over_user))
-        .route("/sessionComm/sessionCommList", post(http_api::phrase_list))
-        .route("/sessionComm/add", post(http_api::phrase_add))
-        .route("/chatLog/list", get(http_api::chat_log))
-        .route("/agents/online", get(http_api::online_agents))
-        .route("/agents/presence", post(ops_api::set_presence))
-        .route("/agents/capacity", post(ops_api::set_capacity))
-        .route("/queue", get(ops_api::queue))
         .route("/healthz", get(metrics::healthz))
-        .route("/metrics", get(metrics::metrics))
-        .route("/visitors/context", get(context_api::context))
-        .route("/transfer/transferUser", post(http_api::transfer))
-        .route("/upload/image", post(http_api::upload_image))
-        .layer(axum::extract::DefaultBodyLimit::max(state.cfg.max_upload_bytes + 64 * 1024));
-    if state.cfg.test_hooks {
-        api = api
-            .route("/test/agent-frame", post(test_hooks::agent_frame))
-            .route("/test/drop-agent", post(test_hooks::drop_agent))
-            .route("/test/stall", post(test_hooks::stall));
+        .route("/metrics", get(metrics::metrics));
+    let hooks = if state.cfg.test_hooks { test_routes() } else { Vec::new() };
+    for (path, handler) in api_routes().into_iter().chain(hooks) {
+        api = api.route(path, handler);
     }
+    let api = api.layer(axum::extract::DefaultBodyLimit::max(state.cfg.max_upload_bytes + 64 * 1024));
     let mut api = api.layer(axum::middleware::from_fn_with_state(state.clone(), guard::check));
     // CORS outside the guard, so a console on another origin gets its preflights answered: any
     // origin for test pages (wasm-bindgen-test-runner serves from its own port), else the origins
@@ -75,3 +90,19 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cluster_prefixes_cover_every_api_route_and_nothing_else() {
+        let paths: Vec<&str> = api_routes().into_iter().chain(test_routes()).map(|(p, _)| p).chain(["/uploads/x.png"]).collect();
+        for p in &paths {
+            assert!(API_PREFIXES.iter().any(|pre| p.starts_with(pre)), "{p} would not reach the routing node");
+        }
+        for pre in API_PREFIXES {
+            assert!(paths.iter().any(|p| p.starts_with(pre)), "prefix {pre} serves no route");
+        }
+    }
+}

@@ -2,8 +2,10 @@
 //! one mutex that is never held across an `.await`; sockets get their frames through channels.
 //!
 //! By job: [`state`] (the slots and how a frame reaches a socket), [`agents`] (agent sockets and
-//! their frames), [`visitors`] (visitor sockets and messages), [`routing`] (offers, accepting,
-//! transfers, ending). Test-only controls live outside, in `crate::test_hooks`.
+//! their frames), [`visitors`] (visitor sockets and messages; a customer is queued with their first
+//! message), [`routing`] (offers, accepting only what was offered, transfers, ending), [`presence`]
+//! (online/busy/away, caps, the waiting list), [`signals`] (typing, read receipts, the visitor's
+//! context). Test-only controls live outside, in `crate::test_hooks`.
 
 mod agents;
 mod presence;
