@@ -1,10 +1,10 @@
 //! [`Hub`]: who is online, who waits, who talks to whom. All routing decisions live here, behind
 //! one mutex that is never held across an `.await`; sockets get their frames through channels.
 //!
-//! By job: [`state`] (the slots and how a frame reaches a socket), [`agents`] (agent sockets and
-//! their frames), [`visitors`] (visitor sockets and messages; a customer is queued with their first
-//! message), [`routing`] (offers, accepting only what was offered, transfers, ending), [`presence`]
-//! (online/busy/away, caps, the waiting list), [`signals`] (typing, read receipts, the visitor's
+//! By job: `state` (the slots and how a frame reaches a socket), `agents` (agent sockets and
+//! their frames), `visitors` (visitor sockets and messages; a customer is queued with their first
+//! message), `routing` (offers, accepting only what was offered, transfers, ending), `presence`
+//! (online/busy/away, caps, the waiting list), `signals` (typing, read receipts, the visitor's
 //! context). Test-only controls live outside, in `crate::test_hooks`.
 
 mod agents;
