@@ -42,8 +42,7 @@ pub fn state(cfg: Config) -> crate::anyhow_like::Result<AppState> {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "cannot forget silent visitor ids"),
     }
-    let hub = hub::Hub::new(Arc::new(store), cfg.grace(), cfg.max_conversations, cfg.sneak_peek);
-    hub.offer_silent_visitors(cfg.offer_silent_visitors);
+    let hub = hub::Hub::new(Arc::new(store), &cfg);
     let restored = hub.restore(open);
     let test_hooks = cfg.test_hooks.then(Default::default);
     let auth = Arc::new(auth::Auth::new(&key, &cfg));

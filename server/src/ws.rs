@@ -202,8 +202,7 @@ pub async fn visitor_ws(
     let cfg = app.cfg.clone();
     let known = hub.visitor_known(&user_id);
     let given = auth::visitor::Given { resume: q.resume.as_deref(), sig: q.sig.as_deref(), exp: q.exp.as_deref() };
-    let limits = app.visitor_limits.clone();
-    let access = auth::visitor::admit(&app.auth, hub.store(), &user_id, given, known, &|| limits.claim(address), &|| limits.unclaim(address));
+    let access = auth::visitor::admit(&app.auth, hub.store(), &user_id, given, known, &app.visitor_limits, address);
     socket.serve(cfg.max_frame_bytes, move |mut io| async move {
         let _place = place; // held while the socket is open
         let tx = io.tx.clone();

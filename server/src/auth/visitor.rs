@@ -4,6 +4,7 @@
 //! HMAC-SHA256 of `userId + "\n" + exp` under the site's key (`--visitor-id-secret`), refused
 //! after `exp`. An id alone gets nothing.
 
+use super::visitor_limits::VisitorLimits;
 use super::{keys, Auth};
 use crate::store::Store;
 use hmac::{Hmac, Mac};
@@ -44,17 +45,17 @@ pub fn invalid_user_id(user_id: &str) -> Option<&'static str> {
 }
 
 /// Decides whether a socket for `user_id` may be opened. `known` says whether the routing hub
-/// already has this customer (a conversation restored from the store, say); `claim` reserves a
-/// new id against the caller's per-address limit (given back by `unclaim` if the id was not new).
-/// The error is the reason shown to the visitor.
+/// already has this customer (a conversation restored from the store, say); a new id is reserved
+/// against `address`'s limit in `limits` (and given back if the id was not new after all). The
+/// error is the reason shown to the visitor.
 pub fn admit(
     auth: &Auth,
     store: &Store,
     user_id: &str,
     given: Given<'_>,
     known: bool,
-    claim: &dyn Fn() -> Result<(), &'static str>,
-    unclaim: &dyn Fn(),
+    limits: &VisitorLimits,
+    address: std::net::IpAddr,
 ) -> Result<VisitorAccess, &'static str> {
     if let Some(sig) = given.sig {
         let key = auth.visitor_id_key.as_deref().ok_or("this server does not accept signed visitor ids")?;
@@ -77,11 +78,11 @@ pub fn admit(
         }
         Ok(None) if known => Err("this conversation belongs to someone else"),
         Ok(None) => {
-            claim()?;
+            limits.claim(address)?;
             let secret = hex::encode(keys::random_bytes::<16>());
             let claimed = store.claim_visitor(user_id, &sha256_hex(&secret), crate::hub::now_ms());
             if !matches!(claimed, Ok(true)) {
-                unclaim();
+                limits.unclaim(address);
             }
             match claimed {
                 Ok(true) => Ok(VisitorAccess::New { secret }),

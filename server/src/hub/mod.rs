@@ -81,12 +81,18 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// A hub over `store`.
-    pub fn new(store: Arc<Store>, grace: Duration, max_conversations: usize, sneak_peek: bool) -> Arc<Hub> {
+    /// A hub over `store`, with the routing settings of `cfg` (grace period, default cap, sneak
+    /// peek, whether silent visitors are offered).
+    pub fn new(store: Arc<Store>, cfg: &crate::config::Config) -> Arc<Hub> {
         let epoch = store.epoch().to_owned();
         let metrics = Arc::new(crate::metrics::Metrics::default());
-        let state = State { max_conversations, offers: metrics.offers.clone(), ..State::default() };
-        Arc::new(Hub { state: Mutex::new(state), store, grace, epoch, sneak_peek, metrics })
+        let state = State {
+            max_conversations: cfg.max_conversations,
+            offer_silent: cfg.offer_silent_visitors,
+            offers: metrics.offers.clone(),
+            ..State::default()
+        };
+        Arc::new(Hub { state: Mutex::new(state), store, grace: cfg.grace(), epoch, sneak_peek: cfg.sneak_peek, metrics })
     }
 
     /// The server's metrics.
@@ -107,11 +113,6 @@ impl Hub {
         self.metrics.store_errors.inc();
         tracing::error!(error = %e, "store error");
         err(500, e.to_string())
-    }
-
-    /// Whether customers are queued as soon as their page connects, before saying anything.
-    pub fn offer_silent_visitors(&self, on: bool) {
-        self.st().offer_silent = on;
     }
 
     /// Whether customers' unsent text is shown to agents (`--sneak-peek`).
