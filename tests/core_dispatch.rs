@@ -197,8 +197,8 @@ fn handle_input_drives_the_same_machine() {
     assert_eq!(s.handle_input(1, Input::SocketOpened(1)), Ok(None));
     assert_eq!(s.handle_input(2, Input::Frame(1, frame)), Ok(None));
     // refused: returned and logged
-    assert_eq!(s.handle_input(3, Input::AcceptCustomer("zzz".into())), Err(SessionError::UnknownCustomer("zzz".into())));
-    assert_eq!(s.handle_input(4, Input::AcceptCustomer("a".into())), Ok(None));
+    assert_eq!(s.handle_input(3, Input::Act(Action::AcceptCustomer("zzz".into()))), Err(SessionError::UnknownCustomer("zzz".into())));
+    assert_eq!(s.handle_input(4, Input::Act(Action::AcceptCustomer("a".into()))), Ok(None));
     let out: Vec<JsonOutput> = std::iter::from_fn(|| s.poll_output()).collect();
     assert_eq!(sent(&out), vec![r#"{"respStatus":2,"kfId":"k","userId":"a","userName":"A"}"#]);
     assert!(out.iter().any(|o| matches!(o, Output::Log { message, .. } if message.to_text().contains("zzz"))));

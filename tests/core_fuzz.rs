@@ -51,19 +51,19 @@ fn step() -> impl Strategy<Value = Step> {
         (conn.clone(), 0usize..100).prop_map(|(c, n)| Step::Input(Input::Frame(c, Received::Binary(n)))),
         input(Input::Timeout),
         input(Input::Wake(WakeReason::Online)),
-        id.clone().prop_map(|i| Step::Input(Input::AcceptCustomer(i))),
-        id.clone().prop_map(|i| Step::Input(Input::DeclineCustomer(i))),
-        id.clone().prop_map(|i| Step::Input(Input::AcceptTransfer(i))),
-        id.clone().prop_map(|i| Step::Input(Input::RejectTransfer(i))),
-        id.clone().prop_map(|user_id| Step::Input(Input::Send { user_id, user_name: "n".into(), content: "x".into() })),
+        id.clone().prop_map(|i| Step::Input(Input::Act(Action::AcceptCustomer(i)))),
+        id.clone().prop_map(|i| Step::Input(Input::Act(Action::DeclineCustomer(i)))),
+        id.clone().prop_map(|i| Step::Input(Input::Act(Action::AcceptTransfer(i)))),
+        id.clone().prop_map(|i| Step::Input(Input::Act(Action::RejectTransfer(i)))),
+        id.clone().prop_map(|user_id| Step::Input(Input::Act(Action::Send { user_id, user_name: "n".into(), content: "x".into() }))),
         prop::collection::vec(prop::sample::select(vec!["r-1", "r-2", "page-3"]), 0..3).prop_map(|ids| {
             let kept = ids.into_iter().map(|id| PersistedMessage { msg_id: id.into(), user_id: "u1".into(), user_name: "n".into(), content: "kept".into() });
             Step::Input(Input::Restore(kept.collect()))
         }),
         id.clone().prop_map(|user_id| Step::Input(Input::Relay(PersistedMessage { msg_id: "other-tab-1".into(), user_id, user_name: "n".into(), content: "r".into() }))),
-        prop::sample::select(vec![Presence::Online, Presence::Busy, Presence::Away]).prop_map(|p| Step::Input(Input::SetPresence(p))),
-        (id.clone(), any::<bool>()).prop_map(|(i, on)| Step::Input(Input::Typing(i, on))),
-        id.clone().prop_map(|i| Step::Input(Input::Seen(i))),
+        prop::sample::select(vec![Presence::Online, Presence::Busy, Presence::Away]).prop_map(|p| Step::Input(Input::Act(Action::SetPresence(p)))),
+        (id.clone(), any::<bool>()).prop_map(|(i, on)| Step::Input(Input::Act(Action::Typing(i, on)))),
+        id.clone().prop_map(|i| Step::Input(Input::Act(Action::Seen(i)))),
         (0u64..70_000).prop_map(Step::Advance),
     ]
 }

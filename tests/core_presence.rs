@@ -24,7 +24,7 @@ fn changes(out: &[JsonOutput]) -> Vec<(Presence, Option<u64>)> {
 #[test]
 fn presence_asked_before_connecting_goes_out_after_the_hello_and_until_confirmed() {
     let mut d = Driver::agent();
-    d.s.handle_input(d.now, Input::SetPresence(Presence::Away)).unwrap();
+    d.s.handle_input(d.now, Input::Act(Action::SetPresence(Presence::Away))).unwrap();
     let conn = d.connect_open();
     let out = d.frame(conn, HELLO);
     let frames = sent(&out);
@@ -43,25 +43,25 @@ fn presence_asked_before_connecting_goes_out_after_the_hello_and_until_confirmed
     let conn = d.reopen();
     assert!(presence_frames(&d.frame(conn, HELLO)).is_empty());
     // While open, a change goes out at once.
-    d.s.handle_input(d.now, Input::SetPresence(Presence::Busy)).unwrap();
+    d.s.handle_input(d.now, Input::Act(Action::SetPresence(Presence::Busy))).unwrap();
     assert_eq!(presence_frames(&d.drain()), [r#"{"respStatus":102,"presence":"busy"}"#]);
 }
 
 #[test]
 fn a_legacy_server_or_one_without_the_extension_never_sees_presence() {
     let mut d = Driver::agent();
-    d.s.handle_input(d.now, Input::SetPresence(Presence::Busy)).unwrap();
+    d.s.handle_input(d.now, Input::Act(Action::SetPresence(Presence::Busy))).unwrap();
     let conn = d.connect_open();
     let out = d.frame(conn, PONG); // a legacy first frame
     assert!(presence_frames(&out).is_empty());
-    d.s.handle_input(d.now, Input::SetPresence(Presence::Away)).unwrap();
+    d.s.handle_input(d.now, Input::Act(Action::SetPresence(Presence::Away))).unwrap();
     let out = d.drain();
     assert!(sent(&out).is_empty(), "nothing new on a legacy socket: {:?}", sent(&out));
     assert!(out.iter().any(|o| matches!(o, Output::Log { level: LogLevel::Warn, .. })), "the agent is told why");
     assert_eq!(d.s.presence(), None);
     let mut e = Driver::agent();
     let conn = e.connect_open();
-    e.s.handle_input(e.now, Input::SetPresence(Presence::Away)).unwrap();
+    e.s.handle_input(e.now, Input::Act(Action::SetPresence(Presence::Away))).unwrap();
     let out = e.frame(conn, r#"{"status":100,"data":{"features":["ack"],"epoch":"e"}}"#);
     assert!(presence_frames(&out).is_empty(), "{:?}", sent(&out));
 }

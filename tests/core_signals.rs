@@ -25,7 +25,7 @@ fn typing_goes_out_at_most_every_two_seconds_and_stops_once() {
     let (mut d, _) = open_with(HELLO);
     let mut typing = |d: &mut Driver, at: u64, on: bool| {
         d.now = at;
-        d.s.handle_input(d.now, Input::Typing("u1".into(), on)).unwrap();
+        d.s.handle_input(d.now, Input::Act(Action::Typing("u1".into(), on))).unwrap();
         typing_frames(&d.drain())
     };
     let start = d.now;
@@ -43,7 +43,7 @@ fn typing_goes_out_at_most_every_two_seconds_and_stops_once() {
     // Per customer.
     assert_eq!(typing(&mut d, start + 3_200, true).len(), 1);
     d.now = start + 3_300;
-    d.s.handle_input(d.now, Input::Typing("u2".into(), true)).unwrap();
+    d.s.handle_input(d.now, Input::Act(Action::Typing("u2".into(), true))).unwrap();
     assert_eq!(typing_frames(&d.drain()).len(), 1);
 }
 
@@ -61,7 +61,7 @@ fn read_receipts_name_the_local_ids_send_returned() {
     assert_eq!(ui(&out), vec![UiEvent::Read { user_id: "u1".into(), local_ids: vec![a, b] }]);
     assert!(ui(&d.frame(conn, r#"{"status":104,"data":{"userId":"u1","msgIds":["unknown"]}}"#)).is_empty());
     // Seen goes out as asked.
-    d.s.handle_input(d.now, Input::Seen("u1".into())).unwrap();
+    d.s.handle_input(d.now, Input::Act(Action::Seen("u1".into()))).unwrap();
     assert_eq!(sent(&d.drain()), [r#"{"respStatus":104,"userId":"u1"}"#]);
 }
 
@@ -78,8 +78,8 @@ fn a_customer_typing_is_reported_with_their_text_under_peek() {
 fn a_legacy_server_or_one_without_the_extensions_sees_no_signal() {
     for first in [r#"{"status":9}"#, r#"{"status":100,"data":{"features":["ack"],"epoch":"e"}}"#] {
         let (mut d, _) = open_with(first);
-        d.s.handle_input(d.now, Input::Typing("u1".into(), true)).unwrap();
-        d.s.handle_input(d.now, Input::Seen("u1".into())).unwrap();
+        d.s.handle_input(d.now, Input::Act(Action::Typing("u1".into(), true))).unwrap();
+        d.s.handle_input(d.now, Input::Act(Action::Seen("u1".into()))).unwrap();
         assert!(sent(&d.drain()).is_empty(), "{first}");
     }
 }

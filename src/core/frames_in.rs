@@ -8,7 +8,7 @@
 //! the wasm shell, `serde_json::Value` natively ([`decode_frame`]). Payloads that only the UI reads
 //! (a chat message, a transfer's data) stay in that parsed form and are passed through untouched.
 
-use super::json::JsonValue;
+use super::json::{scalar_of, JsonValue};
 use super::scalar::Scalar;
 use std::fmt;
 
@@ -192,11 +192,6 @@ fn scalar<V: JsonValue>(status: i64, v: Option<V>, what: &'static str) -> Result
         return Err(bad(status, "empty customer id"));
     }
     Ok(s)
-}
-
-/// A string or finite number as a [`Scalar`].
-fn scalar_of<V: JsonValue>(v: &V) -> Option<Scalar> {
-    v.as_string().map(Scalar::Text).or_else(|| v.number_text().map(Scalar::Number))
 }
 
 /// An optional string: absent and `null` are `None`, anything but a string is an error.

@@ -1,8 +1,9 @@
 //! [`Input`]: everything that can happen to a session, the one way every driver (the wasm shell,
 //! native tests, the fuzzer) feeds it. See [`crate::core::Session::handle_input`].
 
+use super::action::Action;
 use super::output::PersistedMessage;
-use super::scalar::Scalar;
+use super::tab_msg::TabMsg;
 
 /// Milliseconds on a monotonic clock chosen by the shell.
 pub type Millis = u64;
@@ -45,6 +46,8 @@ pub enum WakeReason {
     Visible,
     /// `window` fired `pageshow` (including restores from the back/forward cache).
     PageShow,
+    /// The page asked (`checkNow()`), here or in a tab that follows this one.
+    Asked,
 }
 
 impl WakeReason {
@@ -54,6 +57,7 @@ impl WakeReason {
             WakeReason::Online => "online",
             WakeReason::Visible => "visible",
             WakeReason::PageShow => "pageshow",
+            WakeReason::Asked => "asked",
         }
     }
 }
@@ -79,35 +83,30 @@ pub enum Input<V> {
     Timeout,
     /// The page came back online, became visible or was shown.
     Wake(WakeReason),
-    /// The agent accepts a waiting customer (status 2 answer).
-    AcceptCustomer(Scalar),
-    /// The agent declines a waiting customer (status 3 answer).
-    DeclineCustomer(Scalar),
-    /// The agent accepts an incoming transfer (status 4 answer).
-    AcceptTransfer(Scalar),
-    /// The agent refuses an incoming transfer (status 5 answer).
-    RejectTransfer(Scalar),
-    /// The agent is typing to a customer (`true`), or stopped (extension `typing`).
-    Typing(Scalar, bool),
-    /// The agent has seen every message of this customer shown so far (extension `read`).
-    Seen(Scalar),
-    /// The agent sets its presence (extension `presence`): sent now, or after the next hello.
-    SetPresence(super::presence::Presence),
+    /// The agent does something ([`Action`]); it can be refused.
+    Act(Action),
     /// Messages an earlier page load kept in durable storage, oldest first: they are sent before
     /// anything typed since, under their own ids.
     Restore(Vec<PersistedMessage>),
     /// A chat message another tab of this agent accepted (and, with a durable outbox, stored),
     /// sent here under its own id because this session owns the shared socket.
     Relay(PersistedMessage),
-    /// The agent sends a chat message.
-    Send {
-        /// The customer.
-        user_id: Scalar,
-        /// The customer's name.
-        user_name: String,
-        /// The text.
-        content: String,
-    },
+    /// Something happened to this tab's place among the agent's tabs (`shareAcrossTabs`).
+    Tabs(TabEvent<V>),
+}
+
+/// What happens to a session that shares its socket with the agent's other tabs.
+#[derive(Clone, Debug)]
+pub enum TabEvent<V> {
+    /// The shell joined the tabs' channel and asked for their lock: this tab follows until the
+    /// lock is granted.
+    Join,
+    /// The lock was granted: this tab owns the socket from now on.
+    Lead,
+    /// The shell left the channel and gave the lock up (`close()`).
+    Leave,
+    /// A message from another tab.
+    Message(TabMsg<V>),
 }
 
 #[cfg(feature = "json")]

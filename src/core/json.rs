@@ -5,6 +5,8 @@
 //! parser ships in the wasm and payloads reach the UI without being copied), and natively it is
 //! implemented for `serde_json::Value`.
 
+use super::scalar::Scalar;
+
 /// A parsed JSON value the frame decoder can inspect. Cloning must be cheap (a handle).
 pub trait JsonValue: Clone {
     /// Property `key` of an object; `None` when absent, or when `self` is not an object.
@@ -31,6 +33,62 @@ pub trait JsonValue: Clone {
     fn items(&self) -> Option<Vec<Self>>;
     /// Sets a string property on an object (used to fill in a missing `userName`).
     fn set_string(&mut self, key: &'static str, value: &str);
+}
+
+/// Builds JSON values: how typed messages between tabs ([`crate::core::TabMsg`]) are written, once,
+/// for the browser's objects and for serde_json alike.
+pub trait JsonBuild: Sized {
+    /// `null`.
+    fn null() -> Self;
+    /// A string.
+    fn string(s: &str) -> Self;
+    /// A number.
+    fn number(n: f64) -> Self;
+    /// `true` or `false`.
+    fn boolean(b: bool) -> Self;
+    /// An array.
+    fn array(items: Vec<Self>) -> Self;
+    /// An object with these properties, in order.
+    fn object(fields: Vec<(&'static str, Self)>) -> Self;
+    /// A number kept in its JSON spelling ([`Scalar::Number`]).
+    fn number_spelled(text: &str) -> Self;
+    /// An id as it came: a string stays a string, a number a number.
+    fn scalar(s: &Scalar) -> Self {
+        match s {
+            Scalar::Text(t) => Self::string(t),
+            Scalar::Number(n) => Self::number_spelled(n),
+        }
+    }
+}
+
+/// A string or finite number as a [`Scalar`].
+pub(crate) fn scalar_of<V: JsonValue>(v: &V) -> Option<Scalar> {
+    v.as_string().map(Scalar::Text).or_else(|| v.number_text().map(Scalar::Number))
+}
+
+#[cfg(feature = "json")]
+impl JsonBuild for serde_json::Value {
+    fn null() -> Self {
+        serde_json::Value::Null
+    }
+    fn string(s: &str) -> Self {
+        s.into()
+    }
+    fn number(n: f64) -> Self {
+        serde_json::Number::from_f64(n).map(serde_json::Value::Number).unwrap_or_default()
+    }
+    fn boolean(b: bool) -> Self {
+        b.into()
+    }
+    fn array(items: Vec<Self>) -> Self {
+        serde_json::Value::Array(items)
+    }
+    fn object(fields: Vec<(&'static str, Self)>) -> Self {
+        serde_json::Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+    fn number_spelled(text: &str) -> Self {
+        serde_json::from_str(text).unwrap_or_default()
+    }
 }
 
 #[cfg(feature = "json")]

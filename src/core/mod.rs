@@ -4,6 +4,7 @@
 //! Cargo feature `json` (on for tests and native tools, off in the browser build) adds serde_json
 //! as a [`JsonValue`] and the text-frame helpers; the browser shell parses with `JSON.parse`.
 
+pub mod action;
 pub mod config;
 pub mod error;
 pub mod frames_in;
@@ -15,20 +16,23 @@ pub mod presence;
 pub mod scalar;
 pub mod session;
 pub mod stats;
+pub mod tab_msg;
 
+pub use action::{Action, ANNOUNCED_ACTIONS};
 pub use config::{OfflineSend, SessionConfig};
 pub use error::{ErrorCode, SessionError};
 #[cfg(feature = "json")]
 pub use frames_in::{decode_frame, decode_frame_seq};
 pub use frames_in::{decode_value, Customer, CustomerFrame, CustomerMessage, FrameError, ServerFrame, TransferRequest, TypingSignal};
 pub use frames_out::{AgentFrame, FieldValue};
-pub use input::{ConnId, FrameIn, Input, Millis, Received, WakeReason};
-pub use json::JsonValue;
+pub use input::{ConnId, FrameIn, Input, Millis, Received, TabEvent, WakeReason};
+pub use json::{JsonBuild, JsonValue};
 pub use presence::Presence;
 pub use output::{DeliveryStatus, LinkState, LogDetail, LogLevel, LogMessage, Output, PersistedMessage, UiEvent};
 pub use scalar::Scalar;
-pub use session::{Session, MAX_WAITING, SUPPORTED_EXTENSIONS};
+pub use session::{Session, Shown, MAX_WAITING, SUPPORTED_EXTENSIONS};
 pub use stats::Stats;
+pub use tab_msg::{tab_channel_name, Snapshot, TabMsg, TAB_PROTOCOL_VERSION};
 
 /// A session driven with JSON text natively (tests, tools): payloads are `serde_json::Value`s.
 #[cfg(feature = "json")]

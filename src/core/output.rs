@@ -2,7 +2,9 @@
 
 use super::frames_in::{Customer, CustomerFrame, CustomerMessage, FrameError, TransferRequest, TypingSignal};
 use super::frames_out::AgentFrame;
+use super::action::Action;
 use super::input::ConnId;
+use super::tab_msg::{Snapshot, TabMsg};
 use super::scalar::Scalar;
 
 /// Connection state shown to the agent.
@@ -25,6 +27,15 @@ pub enum LinkState {
 }
 
 impl LinkState {
+    /// Every state.
+    pub const ALL: [LinkState; 6] =
+        [LinkState::Idle, LinkState::Connecting, LinkState::Open, LinkState::Reconnecting, LinkState::Closed, LinkState::Replaced];
+
+    /// The state named `s` ([`LinkState::as_str`]), if any.
+    pub fn parse(s: &str) -> Option<LinkState> {
+        LinkState::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
     /// The lower-case name used in the JS API and the console's `data-state`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -65,6 +76,14 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
+    /// Every status.
+    pub const ALL: [DeliveryStatus; 4] = [DeliveryStatus::Held, DeliveryStatus::Sent, DeliveryStatus::Acked, DeliveryStatus::Failed];
+
+    /// The status named `s` ([`DeliveryStatus::as_str`]), if any.
+    pub fn parse(s: &str) -> Option<DeliveryStatus> {
+        DeliveryStatus::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+
     /// The lower-case name used in the JS API.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -140,6 +159,23 @@ pub enum UiEvent<V> {
         /// The agent's conversation cap, when the server sent it.
         max_conversations: Option<u64>,
     },
+    /// A tab that follows another: the leader called hook `hook` with `payload`.
+    Replayed {
+        /// The hook.
+        hook: &'static str,
+        /// Its payload, as the leader built it.
+        payload: V,
+    },
+    /// Another tab of this agent did an announced action ([`Action::announced`]).
+    OtherTabAction {
+        /// The action.
+        action: Action,
+        /// The customer's name, when known.
+        user_name: Option<String>,
+    },
+    /// A tab that follows another: the leader holds an incoming transfer this tab had not heard
+    /// of (it joined late, or a new leader took over).
+    TransferPending(Customer),
     /// A frame was rejected and skipped; `total` counts rejections so far.
     FrameRejected {
         /// Why.
@@ -192,6 +228,18 @@ pub enum Output<V> {
     },
     /// Tell the UI.
     Ui(UiEvent<V>),
+    /// Tell the UI, and post the event's hook call to the other tabs as a [`TabMsg::Hook`] with
+    /// this snapshot (the shell builds the payload once, for both).
+    Share {
+        /// The event.
+        event: UiEvent<V>,
+        /// The leader's state after it.
+        snapshot: Snapshot,
+    },
+    /// Post this message to the agent's other tabs.
+    Post(TabMsg<V>),
+    /// Restore the durable outbox (once): feed what it holds as [`crate::core::Input::Restore`].
+    LoadOutbox,
     /// A log line.
     Log {
         /// Severity.

@@ -3,7 +3,7 @@
 //! `agent_session.d.ts`; [`super::contract::HOOKS`] lists their names. A hook that throws is
 //! reported on the console and does not disturb the session.
 
-use super::convert::{customer_payload, customers_to_js, scalar_to_js};
+use super::convert::{customer_payload, customer_to_js, customers_to_js, scalar_to_js};
 use super::js::{get, name, object};
 use super::json_value::JsJson;
 use crate::core::{LogDetail, LogLevel, LogMessage, UiEvent};
@@ -128,6 +128,15 @@ impl Hooks {
             UiEvent::PresenceChanged { presence, max_conversations } => call("onPresenceChange", &|| {
                 let max = max_conversations.map(|m| JsValue::from_f64(m as f64)).unwrap_or(JsValue::NULL);
                 object(&[("presence", name(presence.as_str())), ("maxConversations", max)])
+            }),
+            UiEvent::Replayed { hook, payload } => self.call_named(hook, &payload.0),
+            UiEvent::OtherTabAction { action, user_name } => {
+                call("onOtherTabAction", &|| action.encode::<JsJson>(user_name.as_deref()).0)
+            }
+            UiEvent::TransferPending(c) => call("onTransferRequest", &|| {
+                let p = customer_to_js(c);
+                let _ = js_sys::Reflect::set(&p, &name("data"), &customer_to_js(c));
+                p
             }),
             UiEvent::FrameRejected { error, total } => call(
                 "onFrameRejected",

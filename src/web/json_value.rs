@@ -4,7 +4,7 @@
 
 use super::convert::scalar_to_js;
 use super::js::{name, number_text};
-use crate::core::{AgentFrame, FieldValue, JsonValue};
+use crate::core::{AgentFrame, FieldValue, JsonBuild, JsonValue};
 use js_sys::{Array, JsString, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -67,6 +67,34 @@ impl JsonValue for JsJson {
     }
     fn set_string(&mut self, key: &'static str, value: &str) {
         let _ = Reflect::set(&self.0, &name(key), &JsValue::from_str(value));
+    }
+}
+
+impl JsonBuild for JsJson {
+    fn null() -> Self {
+        JsJson(JsValue::NULL)
+    }
+    fn string(s: &str) -> Self {
+        JsJson(JsValue::from_str(s))
+    }
+    fn number(n: f64) -> Self {
+        JsJson(JsValue::from_f64(n))
+    }
+    fn boolean(b: bool) -> Self {
+        JsJson(JsValue::from_bool(b))
+    }
+    fn array(items: Vec<Self>) -> Self {
+        JsJson(items.into_iter().map(|i| i.0).collect::<Array>().into())
+    }
+    fn object(fields: Vec<(&'static str, Self)>) -> Self {
+        let o = Object::new();
+        for (k, v) in fields {
+            let _ = Reflect::set(&o, &name(k), &v.0);
+        }
+        JsJson(o.into())
+    }
+    fn number_spelled(text: &str) -> Self {
+        JsJson(JsValue::from_f64(js_sys::Number::parse_float(text)))
     }
 }
 

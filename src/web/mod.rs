@@ -1,5 +1,6 @@
 //! The wasm shell: exports `AgentSession` to JavaScript. Thin by design: every decision is the
-//! core's; this layer owns browser objects RAII-style and carries out the core's outputs.
+//! core's (the tabs' sharing included); this layer owns browser objects RAII-style ([`shell`]),
+//! carries out the core's outputs and checks the arguments of the JS calls ([`session`]).
 
 mod config;
 mod convert;
@@ -11,7 +12,9 @@ mod outbox;
 mod page;
 mod resume;
 mod session;
+mod shell;
 mod socket;
+mod tab_link;
 #[cfg(any(feature = "json", feature = "miniserde"))]
 mod text_bench;
 mod timer;

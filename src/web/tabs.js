@@ -6,7 +6,7 @@ export function tabsSupported() {
   return typeof BroadcastChannel === 'function' && typeof navigator === 'object' && !!navigator.locks;
 }
 
-export class TabLink {
+export class TabChannel {
   constructor(name, onLead, onMessage) {
     this.stop = new AbortController();
     this.release = null;

@@ -21,18 +21,21 @@
 //! of decoded frames.
 
 mod delivery;
+mod ledger;
 mod presence;
 mod signals;
 #[cfg(feature = "json")]
 mod json_driver;
 mod link;
 mod queue;
+mod tabs;
 
 use super::config::SessionConfig;
 use super::error::SessionError;
 use super::frames_in::{decode_value, FrameError, ServerFrame};
 use super::frames_out::AgentFrame;
-use super::input::{ConnId, Input, Millis, Received};
+use super::action::Action;
+use super::input::{ConnId, Input, Millis, Received, WakeReason};
 use super::json::JsonValue;
 use super::output::{LinkState, LogDetail, LogLevel, LogMessage, Output, UiEvent};
 use super::stats::Stats;
@@ -42,6 +45,7 @@ use queue::Queue;
 use std::collections::VecDeque;
 
 pub use queue::MAX_WAITING;
+pub use tabs::Shown;
 
 /// Extensions this client implements; used only when a server's hello offers them.
 pub const SUPPORTED_EXTENSIONS: &[&str] = &["withdraw", "ack", "seq", "presence", "queue", "typing", "read", "peek"];
@@ -66,6 +70,10 @@ pub struct Session<V> {
     signals: signals::Signals,
     /// (second, rejections reported in it)
     reject_window: (u64, u64),
+    /// Sharing the socket with the agent's other tabs, when it does.
+    tabs: Option<tabs::Tabs>,
+    /// Outputs of a leader's UI event, mapped for its tabs ([`Session::poll_output`]).
+    routed: VecDeque<Output<V>>,
 }
 
 impl<V: JsonValue> Session<V> {
@@ -93,6 +101,8 @@ impl<V: JsonValue> Session<V> {
             presence: Default::default(),
             signals: Default::default(),
             reject_window: (0, 0),
+            tabs: None,
+            routed: VecDeque::new(),
         }
     }
 
@@ -117,42 +127,61 @@ impl<V: JsonValue> Session<V> {
         &self.stats
     }
 
-    /// The next instruction for the shell, in order; `None` when drained.
+    /// The next instruction for the shell, in order; `None` when drained. A tab that owns a shared
+    /// socket has its UI events mapped for the other tabs first (`tabs.rs`).
     pub fn poll_output(&mut self) -> Option<Output<V>> {
-        self.out.pop_front()
+        loop {
+            if let Some(o) = self.routed.pop_front() {
+                return Some(o);
+            }
+            match self.out.pop_front()? {
+                Output::Ui(e) if self.tabs.is_some() => self.route(e),
+                o => return Some(o),
+            }
+        }
     }
 
-    /// Feeds one input at time `now`. Returns the local id for [`Input::Send`] and [`Input::Relay`] (`None` for the
-    /// rest), or why an agent action was refused; a refusal is also logged (debug).
+    /// Feeds one input at time `now`. Returns the local id for a sent message ([`Action::Send`],
+    /// [`Input::Relay`]; `None` for the rest), or why an agent action was refused; a refusal is
+    /// also logged (debug).
     pub fn handle_input(&mut self, now: Millis, input: Input<V>) -> Result<Option<u64>, SessionError> {
         let result = match input {
-            Input::AcceptCustomer(id) => self.accept_customer(&id),
-            Input::DeclineCustomer(id) => self.decline_customer(&id),
-            Input::AcceptTransfer(id) => self.accept_transfer(&id),
-            Input::RejectTransfer(id) => self.reject_transfer(&id),
-            Input::Send { user_id, user_name, content } => return self.send_message(user_id, user_name, content).map(Some),
+            Input::Act(action) => self.act(now, action),
             Input::Relay(m) => return self.relay_message(m),
-            Input::Typing(user_id, typing) => {
-                self.set_typing(now, user_id, typing);
-                Ok(())
+            Input::Tabs(event) => {
+                self.handle_tab_event(now, event);
+                return Ok(None);
             }
-            Input::Seen(user_id) => {
-                self.seen(user_id);
-                Ok(())
-            }
-            Input::SetPresence(p) => {
-                self.set_presence(p);
-                Ok(())
+            Input::Connect | Input::Wake(_) if self.following() => {
+                if matches!(input, Input::Wake(WakeReason::Asked)) {
+                    self.out.push_back(Output::Post(super::tab_msg::TabMsg::Check));
+                }
+                return Ok(None); // the tab that owns the socket connects and checks it
             }
             event => {
                 self.handle_event(now, event);
-                Ok(())
+                return Ok(None);
             }
         };
         if let Err(e) = &result {
             self.log(LogLevel::Debug, "action refused:", LogDetail::Text(e.message()));
         }
-        result.map(|()| None)
+        result
+    }
+
+    /// Does an agent action here (this tab owns the socket, or shares none).
+    fn do_action(&mut self, now: Millis, action: Action) -> Result<Option<u64>, SessionError> {
+        match action {
+            Action::AcceptCustomer(id) => self.accept_customer(&id)?,
+            Action::DeclineCustomer(id) => self.decline_customer(&id)?,
+            Action::AcceptTransfer(id) => self.accept_transfer(&id)?,
+            Action::RejectTransfer(id) => self.reject_transfer(&id)?,
+            Action::Send { user_id, user_name, content } => return self.send_message(user_id, user_name, content).map(Some),
+            Action::Typing(user_id, typing) => self.set_typing(now, user_id, typing),
+            Action::Seen(user_id) => self.seen(user_id),
+            Action::SetPresence(p) => self.set_presence(p),
+        }
+        Ok(None)
     }
 
     /// The inputs that are events, not agent actions: they cannot be refused.
@@ -168,9 +197,7 @@ impl<V: JsonValue> Session<V> {
             Input::Timeout => self.handle_timeout(now),
             Input::Wake(r) => self.handle_wake(now, r),
             Input::Restore(messages) => self.restore_outbox(messages),
-            Input::AcceptCustomer(_) | Input::DeclineCustomer(_) | Input::AcceptTransfer(_) | Input::RejectTransfer(_) | Input::Send { .. } | Input::Relay(_) | Input::SetPresence(_) | Input::Typing(..) | Input::Seen(_) => {
-                unreachable!("actions are handled by handle_input")
-            }
+            Input::Act(_) | Input::Relay(_) | Input::Tabs(_) => unreachable!("handled by handle_input"),
         }
     }
 
@@ -271,9 +298,9 @@ impl<V: JsonValue> Session<V> {
     }
 
     fn set_link(&mut self, link: Link) {
-        let before = self.state();
+        let before = self.link.state();
         self.link = link;
-        let after = self.state();
+        let after = self.link.state();
         if before != after {
             self.log(LogLevel::Info, "state:", LogDetail::Text([before.as_str(), after.as_str()].join(" -> ")));
             self.ui(UiEvent::StateChanged(after));

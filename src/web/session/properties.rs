@@ -1,6 +1,6 @@
 //! The JS properties of `AgentSession`: connection state, the waiting list and transfers, held
-//! messages, the socket URL, the agent's id and name, and the counters. In a tab that follows
-//! another, the state-like ones read the leader's snapshot.
+//! messages, the socket URL, the agent's id and name, and the counters. The state-like ones show
+//! what the core's [`crate::core::Shown`] says (in a tab that follows another, the leader's).
 
 use super::AgentSession;
 use crate::web::convert::customers_to_js;
@@ -13,69 +13,57 @@ impl AgentSession {
     /// `"idle" | "connecting" | "open" | "reconnecting" | "closed" | "replaced"`.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> JsConnectionState {
-        if let Some(sh) = self.inner.following() {
-            return self.inner.mirrored(&sh, "state").into();
-        }
-        JsValue::from_str(self.inner.core.borrow().state().as_str()).into()
+        JsValue::from_str(self.shell.core.borrow().shown().state.as_str()).into()
     }
 
     /// Customers waiting to be accepted, oldest first: `[{ id, userName }]`.
     #[wasm_bindgen(getter)]
     pub fn waiting(&self) -> JsCustomerList {
-        if let Some(sh) = self.inner.following() {
-            return self.inner.mirrored(&sh, "waiting").into();
-        }
-        customers_to_js(self.inner.core.borrow().waiting()).into()
+        customers_to_js(self.shell.core.borrow().shown().waiting).into()
     }
 
     /// Incoming transfers not yet answered: `[{ id, userName }]`.
     #[wasm_bindgen(getter, js_name = pendingTransfers)]
     pub fn pending_transfers(&self) -> JsCustomerList {
-        if let Some(sh) = self.inner.following() {
-            return self.inner.mirrored(&sh, "transfers").into();
-        }
-        customers_to_js(self.inner.core.borrow().pending_transfers()).into()
+        customers_to_js(self.shell.core.borrow().shown().transfers).into()
     }
 
     /// Messages held until the socket opens.
     #[wasm_bindgen(getter, js_name = heldCount)]
     pub fn held_count(&self) -> usize {
-        if let Some(sh) = self.inner.following() {
-            return self.inner.mirrored(&sh, "held").as_f64().unwrap_or(0.0) as usize;
-        }
-        self.inner.core.borrow().held_count()
+        self.shell.core.borrow().shown().held
     }
 
     /// The WebSocket URL this session connects to.
     #[wasm_bindgen(getter, js_name = socketUrl)]
     pub fn socket_url(&self) -> String {
-        self.inner.target.url.clone()
+        self.shell.target.url.clone()
     }
 
     /// The agent's display name, sent as `kfName` with every chat message.
     #[wasm_bindgen(getter, js_name = kfName)]
     pub fn kf_name(&self) -> String {
-        self.inner.core.borrow().config().kf_name.clone()
+        self.shell.core.borrow().config().kf_name.clone()
     }
 
     /// Sets the display name sent with chat messages from now on (say, once the agent's profile
     /// has arrived, so the session need not wait for it to connect).
     #[wasm_bindgen(setter, js_name = kfName)]
     pub fn set_kf_name(&self, name: String) {
-        self.inner.core.borrow_mut().set_kf_name(name);
+        self.shell.core.borrow_mut().set_kf_name(name);
     }
 
     /// The agent's id.
     #[wasm_bindgen(getter, js_name = kfId)]
     pub fn kf_id(&self) -> String {
-        self.inner.core.borrow().config().kf_id.clone()
+        self.shell.core.borrow().config().kf_id.clone()
     }
 
     /// Counters: `{ framesReceived, framesRejected, staleEvents, socketsOpened, pingsSent, framesSent,
     /// duplicatesDropped, resent, unacked }`.
     #[wasm_bindgen(getter)]
     pub fn stats(&self) -> JsSessionStats {
-        let core = self.inner.core.borrow();
+        let core = self.shell.core.borrow();
         let s = core.stats();
         let n = |v: u64| JsValue::from_f64(v as f64);
         object(&[

@@ -1,9 +1,9 @@
 //! The JS methods for presence and the workbench signals (extensions `presence`, `typing`, `read`):
-//! each feeds the core, or, in a tab that follows another, hands the call to the leader.
+//! each is an [`Action`] for the core (which hands it to the leader in a tab that follows another).
 
-use super::{AgentSession, Input};
-use crate::core::{ErrorCode, Presence};
-use crate::web::convert::{js_to_scalar, scalar_to_js};
+use super::AgentSession;
+use crate::core::{Action, ErrorCode, Presence};
+use crate::web::convert::js_to_scalar;
 use crate::web::error::kefu_error;
 use crate::web::ts_types::{JsCustomerId, JsPresence, JsPresenceOrNull};
 use wasm_bindgen::prelude::*;
@@ -15,10 +15,7 @@ impl AgentSession {
     /// none to a server without the extension. Sending a message clears it.
     pub fn typing(&self, user_id: JsCustomerId, active: bool) -> Result<(), JsValue> {
         let id = js_to_scalar(&user_id.into()).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "typing: userId must be a string or a number"))?;
-        if let Some(sh) = self.inner.following() {
-            return self.inner.ask_leader(&sh, if active { "typing" } else { "stopTyping" }, &scalar_to_js(&id));
-        }
-        self.inner.feed(Input::Typing(id, active)).map(|_| ())
+        self.act(Action::Typing(id, active)).map(|_| ())
     }
 
     /// Tells the customer's page the agent has seen every message of theirs shown so far
@@ -26,10 +23,7 @@ impl AgentSession {
     #[wasm_bindgen(js_name = markSeen)]
     pub fn mark_seen(&self, user_id: JsCustomerId) -> Result<(), JsValue> {
         let id = js_to_scalar(&user_id.into()).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "markSeen: userId must be a string or a number"))?;
-        if let Some(sh) = self.inner.following() {
-            return self.inner.ask_leader(&sh, "markSeen", &scalar_to_js(&id));
-        }
-        self.inner.feed(Input::Seen(id)).map(|_| ())
+        self.act(Action::Seen(id)).map(|_| ())
     }
 
     /// Sets the agent's presence: `"online"` (offered customers), `"busy"` (keeps its conversations,
@@ -41,20 +35,14 @@ impl AgentSession {
         let v: JsValue = presence.into();
         let p = v.as_string().and_then(|s| Presence::parse(&s));
         let p = p.ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "setPresence: presence must be \"online\", \"busy\" or \"away\""))?;
-        if let Some(sh) = self.inner.following() {
-            return self.inner.ask_leader(&sh, "setPresence", &JsValue::from_str(p.as_str()));
-        }
-        self.inner.feed(Input::SetPresence(p)).map(|_| ())
+        self.act(Action::SetPresence(p)).map(|_| ())
     }
 
     /// The agent's presence as the server last said it (`null` before it has, or with a server
     /// without the `presence` extension).
     #[wasm_bindgen(getter)]
     pub fn presence(&self) -> JsPresenceOrNull {
-        if let Some(sh) = self.inner.following() {
-            return self.inner.mirrored(&sh, "presence").into();
-        }
-        let p = self.inner.core.borrow().presence().map(|(p, _)| JsValue::from_str(p.as_str()));
+        let p = self.shell.core.borrow().shown().presence.map(|p| JsValue::from_str(p.as_str()));
         p.unwrap_or(JsValue::NULL).into()
     }
 }
