@@ -23,7 +23,7 @@ fn open_with(hello: &str) -> (Driver, ConnId) {
 #[test]
 fn typing_goes_out_at_most_every_two_seconds_and_stops_once() {
     let (mut d, _) = open_with(HELLO);
-    let mut typing = |d: &mut Driver, at: u64, on: bool| {
+    let typing = |d: &mut Driver, at: u64, on: bool| {
         d.now = at;
         d.s.handle_input(d.now, Input::Act(Action::Typing("u1".into(), on))).unwrap();
         typing_frames(&d.drain())

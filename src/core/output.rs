@@ -185,6 +185,31 @@ pub enum UiEvent<V> {
     },
 }
 
+impl<V> UiEvent<V> {
+    /// The hook that hears of this event (one of [`crate::contract::HOOKS`]).
+    pub fn hook(&self) -> &'static str {
+        match self {
+            UiEvent::StateChanged(_) => "onStateChange",
+            UiEvent::Message(_) => "onMessage",
+            UiEvent::CustomerWaiting { .. } => "onCustomerWaiting",
+            UiEvent::QueueChanged(_) => "onQueueChange",
+            UiEvent::TransferRequest(_) | UiEvent::TransferPending(_) => "onTransferRequest",
+            UiEvent::TransferRejected(_) => "onTransferRejected",
+            UiEvent::Heartbeat => "onHeartbeat",
+            UiEvent::OfferWithdrawn { .. } => "onOfferWithdrawn",
+            UiEvent::ExtensionsNegotiated(_) => "onExtensions",
+            UiEvent::MessageStatus { .. } => "onMessageStatus",
+            UiEvent::Restored { .. } => "onMessageRestored",
+            UiEvent::Typing(_) => "onTyping",
+            UiEvent::Read { .. } => "onRead",
+            UiEvent::PresenceChanged { .. } => "onPresenceChange",
+            UiEvent::Replayed { hook, .. } => hook,
+            UiEvent::OtherTabAction { .. } => "onOtherTabAction",
+            UiEvent::FrameRejected { .. } => "onFrameRejected",
+        }
+    }
+}
+
 /// An instruction for the shell, drained with [`crate::core::Session::poll_output`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Output<V> {

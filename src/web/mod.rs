@@ -10,6 +10,7 @@ mod js;
 mod json_value;
 mod outbox;
 mod page;
+mod payloads;
 mod resume;
 mod session;
 mod shell;

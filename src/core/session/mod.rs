@@ -135,7 +135,7 @@ impl<V: JsonValue> Session<V> {
                 return Some(o);
             }
             match self.out.pop_front()? {
-                Output::Ui(e) if self.tabs.is_some() => self.route(e),
+                Output::Ui(e) if self.leading() => self.route(e),
                 o => return Some(o),
             }
         }

@@ -211,7 +211,11 @@ impl<V: JsonValue> Session<V> {
             (true, TabMsg::Send { from, message }) => self.send_for(from, message),
             (true, TabMsg::Check) => self.handle_wake(now, WakeReason::Asked),
             (false, TabMsg::Hook { hook, payload, snapshot }) => {
-                self.follow(snapshot, false);
+                // A new leader announces itself with a snapshot on its own; until then (or from a
+                // dead leader's late post) only the event is taken, not the state.
+                if self.tabs.as_ref().and_then(|t| t.mirror.as_ref()).is_none_or(|m| m.leader == snapshot.leader) {
+                    self.follow(snapshot, false);
+                }
                 self.ui(UiEvent::Replayed { hook, payload });
             }
             (false, TabMsg::Snapshot(snap)) => self.follow(snap, true),
