@@ -4,7 +4,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use kefu_agent::contract::{HOOKS, OPTIONS};
-use kefu_agent::core::{DeliveryStatus, ErrorCode, LinkState, Presence};
+use kefu_agent::core::{
+    Action, Customer, DeliveryStatus, ErrorCode, LinkState, Presence, TypingSignal, UiEvent, ANNOUNCED_ACTIONS,
+};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -64,12 +66,50 @@ fn the_shell_knows_exactly_the_declared_hooks_and_options_in_order() {
 #[test]
 fn message_states_and_error_codes_match_the_declarations() {
     let dts = read("src/web/agent_session.d.ts");
-    let states = [DeliveryStatus::Held, DeliveryStatus::Sent, DeliveryStatus::Acked, DeliveryStatus::Failed];
-    assert_eq!(union_after(&dts, "status: "), set(states.map(DeliveryStatus::as_str)));
+    assert_eq!(union_after(&dts, "status: "), set(DeliveryStatus::ALL.map(DeliveryStatus::as_str)));
     assert_eq!(union_after(&dts, "  code: "), set(ErrorCode::ALL.map(ErrorCode::as_str)));
     assert_eq!(union_after(&dts, "export type Presence = "), set(Presence::ALL.map(Presence::as_str)));
-    let links = [LinkState::Idle, LinkState::Connecting, LinkState::Open, LinkState::Reconnecting, LinkState::Closed, LinkState::Replaced];
-    assert_eq!(union_after(&dts, "export type ConnectionState = "), set(links.map(LinkState::as_str)));
+    assert_eq!(union_after(&dts, "export type ConnectionState = "), set(LinkState::ALL.map(LinkState::as_str)));
+}
+
+#[test]
+fn the_actions_other_tabs_hear_of_are_the_declared_ones() {
+    let dts = read("src/web/agent_session.d.ts");
+    assert_eq!(union_after(&dts, "  action: "), set(ANNOUNCED_ACTIONS));
+    let id = || "u".into();
+    let every = [
+        Action::AcceptCustomer(id()),
+        Action::DeclineCustomer(id()),
+        Action::AcceptTransfer(id()),
+        Action::RejectTransfer(id()),
+        Action::Typing(id(), true),
+        Action::Typing(id(), false),
+        Action::Seen(id()),
+        Action::SetPresence(Presence::Online),
+        Action::Send { user_id: id(), user_name: "n".into(), content: "c".into() },
+    ];
+    let announced: BTreeSet<String> = every.iter().filter(|a| a.announced()).map(|a| a.name().to_string()).collect();
+    assert_eq!(announced, set(ANNOUNCED_ACTIONS), "every announced name is an action's");
+}
+
+#[test]
+fn every_ui_event_goes_to_a_declared_hook() {
+    let c = || Customer { id: "u".into(), user_name: "n".into() };
+    let events: Vec<UiEvent<()>> = vec![
+        UiEvent::StateChanged(LinkState::Open),
+        UiEvent::QueueChanged(vec![]),
+        UiEvent::TransferPending(c()),
+        UiEvent::Heartbeat,
+        UiEvent::ExtensionsNegotiated(vec![]),
+        UiEvent::MessageStatus { local_id: 1, status: DeliveryStatus::Sent, reason: None },
+        UiEvent::Typing(TypingSignal { user_id: "u".into(), typing: true, text: None }),
+        UiEvent::Read { user_id: "u".into(), local_ids: vec![] },
+        UiEvent::PresenceChanged { presence: Presence::Busy, max_conversations: None },
+        UiEvent::OtherTabAction { action: Action::Seen("u".into()), user_name: None },
+    ];
+    for e in events {
+        assert!(HOOKS.contains(&e.hook()), "{e:?} goes to {}, which is not declared", e.hook());
+    }
 }
 
 #[test]
