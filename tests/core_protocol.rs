@@ -225,7 +225,7 @@ fn hello_is_answered_with_the_supported_subset_and_a_legacy_server_never_sees_ex
     let conn = d.connect_open();
     let out = d.frame(conn, r#"{"status":100,"data":{"server":"x","features":["withdraw","teleport"]}}"#);
     assert_eq!(sent(&out), vec![r#"{"respStatus":100,"features":["withdraw"]}"#]);
-    assert_eq!(d.s.extensions(), &["withdraw"]);
+    assert_eq!(d.s.extensions(), &[Extension::Withdraw]);
     // A new socket starts legacy again until its own hello.
     d.s.handle_socket_closed(d.now, conn, 1006);
     d.reopen();

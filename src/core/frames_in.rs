@@ -9,6 +9,7 @@
 //! (a chat message, a transfer's data) stay in that parsed form and are passed through untouched.
 
 use super::json::{scalar_of, JsonValue};
+use super::protocol::status;
 use super::scalar::Scalar;
 use std::fmt;
 
@@ -278,7 +279,7 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
     let status = status_of(&root)?;
     let seq = seq_of(status, &root)?;
     let frame = match status {
-        1 => {
+        status::MESSAGE => {
             // Checked by type only: the payload goes to the UI as it is, nothing is copied.
             let mut d = data_of(status, &root)?;
             let id = check_id(status, d.field("userId"), "userId")?;
@@ -294,16 +295,16 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
             }
             ServerFrame::CustomerMessage(d)
         }
-        2 => ServerFrame::CustomerWaiting(customer(status, data_of(status, &root)?)?),
-        5 => ServerFrame::TransferRejected(customer(status, data_of(status, &root)?)?),
-        4 => ServerFrame::TransferRequest(customer(status, data_of(status, &root)?)?),
-        9 => ServerFrame::Heartbeat,
-        3 => {
+        status::WAITING => ServerFrame::CustomerWaiting(customer(status, data_of(status, &root)?)?),
+        status::TRANSFER_REFUSED => ServerFrame::TransferRejected(customer(status, data_of(status, &root)?)?),
+        status::TRANSFER => ServerFrame::TransferRequest(customer(status, data_of(status, &root)?)?),
+        status::HEARTBEAT => ServerFrame::Heartbeat,
+        status::WITHDRAWN => {
             let offer = customer(status, data_of(status, &root)?)?;
             let reason = opt_string(status, offer.data.field("reason"), "reason")?.unwrap_or_default();
             ServerFrame::OfferWithdrawn { offer, reason }
         }
-        100 => {
+        status::HELLO => {
             let d = data_of(status, &root)?;
             let features = match d.field("features").filter(|v| !v.is_null()) {
                 None => Vec::new(),
@@ -314,12 +315,12 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
             };
             ServerFrame::Hello { features, epoch: opt_string(status, d.field("epoch"), "epoch")? }
         }
-        101 => {
+        status::ACK => {
             let d = data_of(status, &root)?;
             let msg_id = opt_string(status, d.field("msgId"), "msgId")?.ok_or_else(|| bad(status, "missing `msgId`"))?;
             ServerFrame::Ack { msg_id, error: opt_string(status, d.field("error"), "error")? }
         }
-        102 => {
+        status::PRESENCE => {
             let d = data_of(status, &root)?;
             let name = opt_string(status, d.field("presence"), "presence")?.unwrap_or_default();
             let presence = crate::core::Presence::parse(&name).ok_or_else(|| bad(status, "`presence` must be online, busy or away"))?;
@@ -331,13 +332,13 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
             };
             ServerFrame::Presence { presence, max_conversations }
         }
-        103 => {
+        status::TYPING => {
             let d = data_of(status, &root)?;
             let user_id = scalar_of(&check_id(status, d.field("userId"), "userId")?).ok_or_else(|| bad(status, "bad `userId`"))?;
             let typing = d.field("typing").and_then(|t| t.as_bool()).ok_or_else(|| bad(status, "`typing` must be true or false"))?;
             ServerFrame::Typing(TypingSignal { user_id, typing, text: opt_string(status, d.field("text"), "text")? })
         }
-        104 => {
+        status::READ => {
             let d = data_of(status, &root)?;
             let user_id = scalar_of(&check_id(status, d.field("userId"), "userId")?).ok_or_else(|| bad(status, "bad `userId`"))?;
             let msg_ids = d

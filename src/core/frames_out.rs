@@ -4,6 +4,7 @@
 //! [`AgentFrame::fields`] lists a frame's fields in order; the browser shell writes them with
 //! `JSON.stringify`, native builds with serde_json ([`AgentFrame::encode`]), so both agree.
 
+use super::protocol::resp_status;
 use super::scalar::Scalar;
 
 /// An agent → server frame.
@@ -108,26 +109,26 @@ impl AgentFrame {
         use FieldValue::{Bool, Int, Scalar as Id, Str, StrList};
         match self {
             AgentFrame::Accept { kf_id, user_id, user_name } | AgentFrame::Decline { kf_id, user_id, user_name } => {
-                let status = if matches!(self, AgentFrame::Accept { .. }) { 2 } else { 3 };
+                let status = if matches!(self, AgentFrame::Accept { .. }) { resp_status::ACCEPT } else { resp_status::DECLINE };
                 vec![("respStatus", Int(status)), ("kfId", Str(kf_id)), ("userId", Id(user_id)), ("userName", Str(user_name))]
             }
             AgentFrame::AcceptTransfer { user_id, kf_id } => {
-                vec![("respStatus", Int(4)), ("userId", Id(user_id)), ("kfId", Str(kf_id))]
+                vec![("respStatus", Int(resp_status::ACCEPT_TRANSFER)), ("userId", Id(user_id)), ("kfId", Str(kf_id))]
             }
-            AgentFrame::RejectTransfer { user_id } => vec![("respStatus", Int(5)), ("userId", Id(user_id))],
-            AgentFrame::Ping { kf_id } => vec![("respStatus", Int(9)), ("kfId", Str(kf_id))],
+            AgentFrame::RejectTransfer { user_id } => vec![("respStatus", Int(resp_status::REJECT_TRANSFER)), ("userId", Id(user_id))],
+            AgentFrame::Ping { kf_id } => vec![("respStatus", Int(resp_status::PING)), ("kfId", Str(kf_id))],
             AgentFrame::Hello { features, last_seq } => {
-                let mut f = vec![("respStatus", Int(100)), ("features", StrList(features))];
+                let mut f = vec![("respStatus", Int(resp_status::HELLO)), ("features", StrList(features))];
                 if let Some(s) = last_seq {
                     f.push(("lastSeq", Int(*s)));
                 }
                 f
             }
             AgentFrame::Typing { user_id, typing } => {
-                vec![("respStatus", Int(103)), ("userId", Id(user_id)), ("typing", Bool(*typing))]
+                vec![("respStatus", Int(resp_status::TYPING)), ("userId", Id(user_id)), ("typing", Bool(*typing))]
             }
-            AgentFrame::Seen { user_id } => vec![("respStatus", Int(104)), ("userId", Id(user_id))],
-            AgentFrame::SetPresence { presence } => vec![("respStatus", Int(102)), ("presence", Str(presence.as_str()))],
+            AgentFrame::Seen { user_id } => vec![("respStatus", Int(resp_status::SEEN)), ("userId", Id(user_id))],
+            AgentFrame::SetPresence { presence } => vec![("respStatus", Int(resp_status::PRESENCE)), ("presence", Str(presence.as_str()))],
             AgentFrame::Chat { kf_id, kf_name, user_id, user_name, content, msg_id } => {
                 let mut f = vec![
                     ("kfId", Str(kf_id)),

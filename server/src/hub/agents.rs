@@ -2,6 +2,7 @@
 //! grace period, and the frames an agent sends.
 
 use super::state::{AgentSlot, Conn, State, VState};
+use crate::protocol::codes;
 use super::{err, now_ms, Hub, HubError, Out, Presence};
 use crate::protocol as p;
 use crate::store::{NewMessage, Sender as By};
@@ -90,7 +91,7 @@ impl Hub {
             }
             st.tell_presence(kf_id);
         }
-        let uses_seq = self.st().agents.get(kf_id).is_some_and(|a| a.features.contains("seq"));
+        let uses_seq = self.st().agents.get(kf_id).is_some_and(|a| a.features.contains(codes::SEQ));
         self.agent_ready(kf_id, conn, if uses_seq { last_seq.or(Some(0)) } else { None });
     }
 

@@ -5,6 +5,7 @@
 //! a higher cap offers the queue at once. The waiting list (with wait times) is here too.
 
 use super::state::{State, VState};
+use crate::protocol::codes;
 use super::{err, now_ms, Hub, HubError};
 use crate::protocol as p;
 use serde::Serialize;
@@ -71,7 +72,7 @@ impl State {
     pub(super) fn tell_presence(&mut self, kf_id: &str) {
         let cap = self.cap_of(kf_id);
         let Some(a) = self.agents.get(kf_id) else { return };
-        if a.features.contains("presence") {
+        if a.features.contains(codes::PRESENCE) {
             let frame = p::status_presence(a.presence.as_str(), cap);
             self.to_agent(kf_id, frame, None);
         }

@@ -2,6 +2,7 @@
 //! accepting, transfers between agents, and ending conversations.
 
 use super::state::{State, Transfer, VState};
+use crate::protocol::codes;
 use super::{err, now_ms, Hub, HubError, Presence};
 use crate::protocol as p;
 
@@ -66,7 +67,7 @@ impl State {
     /// Status 2 for agent `kf_id`; with the `queue` extension it says how long they have waited.
     pub(super) fn offer_frame(&self, kf_id: &str, user_id: &str, name: &str) -> serde_json::Value {
         let mut frame = p::status_waiting(user_id, name);
-        let queue = self.agents.get(kf_id).is_some_and(|a| a.features.contains("queue"));
+        let queue = self.agents.get(kf_id).is_some_and(|a| a.features.contains(codes::QUEUE));
         if let (true, Some(v)) = (queue, self.visitors.get(user_id)) {
             frame["data"]["waitedMs"] = (now_ms() - v.waiting_since).max(0).into();
         }
@@ -82,7 +83,7 @@ impl State {
 
     pub(super) fn withdraw(&mut self, kf_id: &str, user_id: &str, reason: &str) {
         let name = self.visitors.get(user_id).map(|v| v.user_name.clone()).unwrap_or_default();
-        if self.agents.get(kf_id).is_some_and(|a| a.features.contains("withdraw")) {
+        if self.agents.get(kf_id).is_some_and(|a| a.features.contains(codes::WITHDRAW)) {
             self.to_agent(kf_id, p::status_withdrawn(user_id, &name, reason), None);
         }
     }

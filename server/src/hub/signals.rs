@@ -5,6 +5,7 @@
 //! extension (`typing`, `read`, `peek`), so a legacy agent never sees one.
 
 use super::state::{State, VState};
+use crate::protocol::codes;
 use super::{err, Hub, HubError};
 use crate::protocol::{self as p, PageContext};
 
@@ -90,7 +91,7 @@ impl Hub {
     pub fn visitor_typing(&self, user_id: &str, typing: bool, text: Option<&str>) {
         let st = self.st();
         let Some(kf) = st.agent_of(user_id) else { return };
-        if !st.speaks(&kf, "typing") || !st.agents.get(&kf).is_some_and(|a| a.conn.is_some() && a.ready) {
+        if !st.speaks(&kf, codes::TYPING) || !st.agents.get(&kf).is_some_and(|a| a.conn.is_some() && a.ready) {
             return; // a signal is worth nothing late: never held
         }
         let text = text.filter(|_| self.sneak_peek && st.speaks(&kf, p::PEEK));
@@ -109,7 +110,7 @@ impl Hub {
             ids.extend(v.unread_by_visitor.pop_front().map(|(_, id)| id));
         }
         let Some(kf) = st.agent_of(user_id) else { return };
-        if !ids.is_empty() && st.speaks(&kf, "read") {
+        if !ids.is_empty() && st.speaks(&kf, codes::READ) {
             st.to_agent(&kf, p::status_read(user_id, &ids), None);
         }
     }

@@ -4,6 +4,7 @@
 //! kept in storage by the shell (`Persist` / `Forget`) and restored by the next page load.
 
 use super::super::config::OfflineSend;
+use crate::core::Extension;
 use super::super::error::SessionError;
 use super::super::frames_out::AgentFrame;
 use super::super::input::{ConnId, Millis};
@@ -170,7 +171,7 @@ impl<V: JsonValue> Session<V> {
         match self.link.writable_conn() {
             Some(conn) if held_now == 0 => {
                 let mut held = held;
-                if self.extensions.contains(&"ack") {
+                if self.speaks(Extension::Ack) {
                     self.persist(&mut held); // until acked; a legacy write counts as sent
                 }
                 self.write_chat(conn, held, false)
@@ -261,7 +262,7 @@ impl<V: JsonValue> Session<V> {
     /// first and in order (the server drops any it already has); legacy-written ones are forgotten.
     pub(super) fn resend_unacked(&mut self, conn: ConnId) {
         let pending: Vec<Held> = self.delivery.unconfirmed.drain(..).filter(|u| u.awaiting_ack).map(|u| u.held).collect();
-        let ack = self.extensions.contains(&"ack");
+        let ack = self.speaks(Extension::Ack);
         for h in pending {
             if ack {
                 self.write_chat(conn, h, true);
@@ -275,7 +276,7 @@ impl<V: JsonValue> Session<V> {
     /// its status (a re-send keeps "sent") and the bookkeeping until it is confirmed.
     fn write_chat(&mut self, conn: ConnId, h: Held, resend: bool) {
         self.signals.sent_to(&h.user_id);
-        let ack = self.extensions.contains(&"ack");
+        let ack = self.speaks(Extension::Ack);
         let frame = AgentFrame::Chat {
             kf_id: self.cfg.kf_id.clone(),
             kf_name: self.cfg.kf_name.clone(),

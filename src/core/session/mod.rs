@@ -31,6 +31,7 @@ mod queue;
 mod tabs;
 
 use super::config::SessionConfig;
+use crate::core::Extension;
 use super::error::SessionError;
 use super::frames_in::{decode_value, FrameError, ServerFrame};
 use super::frames_out::AgentFrame;
@@ -47,8 +48,17 @@ use std::collections::VecDeque;
 pub use queue::MAX_WAITING;
 pub use tabs::Shown;
 
-/// Extensions this client implements; used only when a server's hello offers them.
-pub const SUPPORTED_EXTENSIONS: &[&str] = &["withdraw", "ack", "seq", "presence", "queue", "typing", "read", "peek"];
+/// The names of the extensions this client implements ([`Extension::ALL`]); used only when a
+/// server's hello offers them.
+pub const SUPPORTED_EXTENSIONS: &[&str] = &{
+    let mut names = [""; Extension::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = Extension::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
 
 /// Rejected frames reported individually per second; beyond it they are only counted, so a flood
 /// of bad frames cannot flood the log or the UI.
@@ -65,7 +75,7 @@ pub struct Session<V> {
     delivery: Delivery,
     out: VecDeque<Output<V>>,
     stats: Stats,
-    extensions: Vec<&'static str>,
+    extensions: Vec<Extension>,
     presence: presence::PresenceState,
     signals: signals::Signals,
     /// (second, rejections reported in it)
@@ -118,8 +128,13 @@ impl<V: JsonValue> Session<V> {
     }
 
     /// Extensions in use on the current socket (empty with a legacy server).
-    pub fn extensions(&self) -> &[&'static str] {
+    pub fn extensions(&self) -> &[Extension] {
         &self.extensions
+    }
+
+    /// True when the current socket uses extension `e`.
+    fn speaks(&self, e: Extension) -> bool {
+        self.extensions.contains(&e)
     }
 
     /// Counters.
@@ -216,7 +231,7 @@ impl<V: JsonValue> Session<V> {
             Received::TooLong(len) => Err(FrameError::TooLarge { len, max }),
         };
         match decoded {
-            Ok((f, Some(seq))) if self.extensions.contains(&"seq") => {
+            Ok((f, Some(seq))) if self.speaks(Extension::Seq) => {
                 if self.delivery.is_new_seq(seq) {
                     self.dispatch(now, f);
                 } else {
@@ -263,15 +278,15 @@ impl<V: JsonValue> Session<V> {
     }
 
     fn on_hello(&mut self, features: Vec<String>, epoch: Option<String>) {
-        let chosen: Vec<&'static str> =
-            SUPPORTED_EXTENSIONS.iter().copied().filter(|f| features.iter().any(|g| g == f)).collect();
+        let chosen: Vec<Extension> = Extension::ALL.into_iter().filter(|e| features.iter().any(|f| f == e.as_str())).collect();
+        let names: Vec<&'static str> = chosen.iter().map(|e| e.as_str()).collect();
         self.delivery.note_epoch(epoch);
-        self.log(LogLevel::Info, "server hello; extensions in use:", LogDetail::Text(chosen.join(",")));
-        self.extensions = chosen.clone();
+        self.log(LogLevel::Info, "server hello; extensions in use:", LogDetail::Text(names.join(",")));
+        self.extensions = chosen;
         let Some(conn) = self.link.open_conn() else { return };
-        let last_seq = chosen.contains(&"seq").then_some(self.delivery.last_seq());
-        self.send_frame(conn, AgentFrame::Hello { features: chosen.clone(), last_seq });
-        self.ui(UiEvent::ExtensionsNegotiated(chosen));
+        let last_seq = self.speaks(Extension::Seq).then_some(self.delivery.last_seq());
+        self.send_frame(conn, AgentFrame::Hello { features: names.clone(), last_seq });
+        self.ui(UiEvent::ExtensionsNegotiated(names));
         self.resend_unacked(conn);
         self.send_presence();
         self.end_hello_wait();

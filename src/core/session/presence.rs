@@ -3,6 +3,7 @@
 //! server says (after every hello, and on changes from elsewhere) is the presence in force.
 
 use super::super::frames_out::AgentFrame;
+use crate::core::Extension;
 use super::super::json::JsonValue;
 use super::super::output::{LogDetail, LogLevel, UiEvent};
 use super::super::presence::Presence;
@@ -28,7 +29,7 @@ impl<V: JsonValue> Session<V> {
     /// the next hello that offers it. A legacy server is never sent it.
     pub fn set_presence(&mut self, p: Presence) {
         self.presence.wanted = Some(p);
-        if self.link.open_conn().is_some() && !self.link.awaiting_hello() && !self.extensions.contains(&"presence") {
+        if self.link.open_conn().is_some() && !self.link.awaiting_hello() && !self.speaks(Extension::Presence) {
             self.log(LogLevel::Warn, "the server does not support presence; kept for a server that does:", LogDetail::Word(p.as_str()));
         }
         self.send_presence();
@@ -37,7 +38,7 @@ impl<V: JsonValue> Session<V> {
     /// Sends the presence asked for, if any, when the socket speaks `presence`.
     pub(super) fn send_presence(&mut self) {
         let (Some(presence), Some(conn)) = (self.presence.wanted, self.link.open_conn()) else { return };
-        if self.extensions.contains(&"presence") {
+        if self.speaks(Extension::Presence) {
             self.send_frame(conn, AgentFrame::SetPresence { presence });
         }
     }

@@ -4,6 +4,7 @@
 //! local ids `send` returned. Nothing here is held for a later socket: a late signal is a wrong one.
 
 use super::super::frames_out::AgentFrame;
+use crate::core::Extension;
 use super::super::input::Millis;
 use super::super::json::JsonValue;
 use super::super::output::UiEvent;
@@ -44,7 +45,7 @@ impl<V: JsonValue> Session<V> {
     /// The agent is typing to `user_id` (`true`) or stopped (`false`). Sent only on a socket that
     /// speaks `typing`, at most once every 2 s while typing, and once on stopping.
     pub fn set_typing(&mut self, now: Millis, user_id: Scalar, typing: bool) {
-        let Some(conn) = self.link.writable_conn().filter(|_| self.extensions.contains(&"typing")) else { return };
+        let Some(conn) = self.link.writable_conn().filter(|_| self.speaks(Extension::Typing)) else { return };
         let at = self.signals.typing.iter().position(|(u, _)| *u == user_id);
         match (typing, at) {
             (true, Some(i)) if now < self.signals.typing[i].1 + TYPING_EVERY_MS => return,
@@ -65,7 +66,7 @@ impl<V: JsonValue> Session<V> {
 
     /// The agent has seen every message of `user_id` shown so far (sent with `read`).
     pub fn seen(&mut self, user_id: Scalar) {
-        if let Some(conn) = self.link.writable_conn().filter(|_| self.extensions.contains(&"read")) {
+        if let Some(conn) = self.link.writable_conn().filter(|_| self.speaks(Extension::Read)) {
             self.send_frame(conn, AgentFrame::Seen { user_id });
         }
     }

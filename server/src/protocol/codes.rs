@@ -1,0 +1,67 @@
+//! The numbers and names of the agent protocol as the server speaks it. The client keeps its own
+//! (`kefu_agent::core::protocol`); `tests/protocol_names.rs` fails when the two disagree.
+
+/// `status` of a server → agent frame.
+pub mod status {
+    /// A customer's chat message.
+    pub const MESSAGE: i64 = 1;
+    /// A customer waits to be accepted.
+    pub const WAITING: i64 = 2;
+    /// An offer is withdrawn (extension `withdraw`).
+    pub const WITHDRAWN: i64 = 3;
+    /// A colleague transfers a conversation.
+    pub const TRANSFER: i64 = 4;
+    /// A transfer was refused.
+    pub const TRANSFER_REFUSED: i64 = 5;
+    /// Heartbeat answer.
+    pub const HEARTBEAT: i64 = 9;
+    /// The hello.
+    pub const HELLO: i64 = 100;
+    /// A chat message is stored and routed, or refused (extension `ack`).
+    pub const ACK: i64 = 101;
+    /// Presence and cap (extension `presence`).
+    pub const PRESENCE: i64 = 102;
+    /// A customer is typing (extension `typing`).
+    pub const TYPING: i64 = 103;
+    /// A customer has been shown the agent's messages (extension `read`).
+    pub const READ: i64 = 104;
+}
+
+/// `respStatus` of an agent → server frame.
+pub mod resp_status {
+    /// Accept a waiting customer.
+    pub const ACCEPT: i64 = 2;
+    /// Decline a waiting customer.
+    pub const DECLINE: i64 = 3;
+    /// Accept a transfer.
+    pub const ACCEPT_TRANSFER: i64 = 4;
+    /// Refuse a transfer.
+    pub const REJECT_TRANSFER: i64 = 5;
+    /// Heartbeat ping.
+    pub const PING: i64 = 9;
+    /// Answer to the hello.
+    pub const HELLO: i64 = 100;
+    /// Set presence (extension `presence`).
+    pub const PRESENCE: i64 = 102;
+    /// Typing (extension `typing`).
+    pub const TYPING: i64 = 103;
+    /// Seen (extension `read`).
+    pub const SEEN: i64 = 104;
+}
+
+/// Extension `withdraw`.
+pub const WITHDRAW: &str = "withdraw";
+/// Extension `ack`.
+pub const ACK: &str = "ack";
+/// Extension `seq`.
+pub const SEQ: &str = "seq";
+/// Extension `presence`.
+pub const PRESENCE: &str = "presence";
+/// Extension `queue`.
+pub const QUEUE: &str = "queue";
+/// Extension `typing`.
+pub const TYPING: &str = "typing";
+/// Extension `read`.
+pub const READ: &str = "read";
+/// Extension `peek` (offered only with `--sneak-peek`).
+pub const PEEK: &str = "peek";

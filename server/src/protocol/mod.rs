@@ -1,0 +1,211 @@
+//! The wire protocol as the server speaks it: agent frames in, status frames out (this file, with
+//! the numbers in [`codes`]), and the visitor protocol ([`visitor`], our own design, JSON with a
+//! `type` field).
+
+pub mod codes;
+mod visitor;
+
+pub use visitor::*;
+
+use codes::{resp_status, status};
+use serde_json::{json, Value};
+
+/// Extension features this server offers in its hello (status 100). An agent opts in by answering
+/// `{"respStatus":100,"features":[...]}`; until then it gets exactly the original frames.
+pub const FEATURES: &[&str] = &[
+    codes::WITHDRAW,
+    codes::ACK,
+    codes::SEQ,
+    codes::PRESENCE,
+    codes::QUEUE,
+    codes::TYPING,
+    codes::READ,
+];
+
+/// Offered besides [`FEATURES`] only when the server runs with `--sneak-peek`: typing signals
+/// carry the visitor's unsent text.
+pub const PEEK: &str = codes::PEEK;
+
+/// A frame from an agent.
+#[derive(Debug, PartialEq)]
+pub enum AgentIn {
+    /// respStatus 2.
+    Accept {
+        /// The customer.
+        user_id: String,
+    },
+    /// respStatus 3.
+    Decline {
+        /// The customer.
+        user_id: String,
+    },
+    /// respStatus 4.
+    AcceptTransfer {
+        /// The customer.
+        user_id: String,
+    },
+    /// respStatus 5.
+    RejectTransfer {
+        /// The customer.
+        user_id: String,
+    },
+    /// respStatus 9.
+    Ping,
+    /// respStatus 100: opt into extensions; with `seq`, the last sequence number it saw.
+    Hello {
+        /// The extensions chosen.
+        features: Vec<String>,
+        /// The last numbered frame it saw (extension `seq`).
+        last_seq: Option<u64>,
+    },
+    /// respStatus 102 (extension `presence`): the agent is `online`, `busy` or `away`.
+    SetPresence {
+        /// The presence asked for.
+        presence: String,
+    },
+    /// respStatus 103 (extension `typing`): the agent is typing to customer `user_id`, or stopped.
+    Typing {
+        /// The customer.
+        user_id: String,
+        /// Typing now, or stopped.
+        typing: bool,
+    },
+    /// respStatus 104 (extension `read`): the agent has seen every message of `user_id` so far.
+    Seen {
+        /// The customer.
+        user_id: String,
+    },
+    /// No respStatus: a chat message (with `ack`, carrying the client's `msgId`).
+    Chat {
+        /// The customer.
+        user_id: String,
+        /// The text.
+        content: String,
+        /// The client's id for it (extension `ack`).
+        msg_id: Option<String>,
+    },
+}
+
+fn id_of(v: &Value, key: &str) -> Result<String, String> {
+    match v.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        _ => Err(format!("`{key}` must be a non-empty string or a number")),
+    }
+}
+
+/// Parses an agent frame; the error says what is wrong.
+pub fn parse_agent_frame(text: &str) -> Result<AgentIn, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    if !v.is_object() {
+        return Err("not a JSON object".into());
+    }
+    let status = match v.get("respStatus") {
+        None => None,
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        Some(_) => return Err("`respStatus` must be a number".into()),
+    };
+    Ok(match status {
+        None if v.get("respStatus").is_some() => return Err("`respStatus` must be an integer".into()),
+        None => {
+            let content = v.get("content").and_then(Value::as_str).ok_or("chat frame needs a string `content`")?;
+            let msg_id = match v.get("msgId") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) if !s.is_empty() && s.len() <= 128 => Some(s.clone()),
+                Some(_) => return Err("`msgId` must be a string of 1 to 128 characters".into()),
+            };
+            AgentIn::Chat { user_id: id_of(&v, "userId")?, content: content.to_owned(), msg_id }
+        }
+        Some(resp_status::ACCEPT) => AgentIn::Accept { user_id: id_of(&v, "userId")? },
+        Some(resp_status::DECLINE) => AgentIn::Decline { user_id: id_of(&v, "userId")? },
+        Some(resp_status::ACCEPT_TRANSFER) => AgentIn::AcceptTransfer { user_id: id_of(&v, "userId")? },
+        Some(resp_status::REJECT_TRANSFER) => AgentIn::RejectTransfer { user_id: id_of(&v, "userId")? },
+        Some(resp_status::PING) => AgentIn::Ping,
+        Some(resp_status::HELLO) => AgentIn::Hello {
+            last_seq: v.get("lastSeq").and_then(Value::as_u64),
+            features: v
+                .get("features")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default(),
+        },
+        Some(resp_status::TYPING) => AgentIn::Typing {
+            user_id: id_of(&v, "userId")?,
+            typing: v.get("typing").and_then(Value::as_bool).ok_or("`typing` must be true or false")?,
+        },
+        Some(resp_status::SEEN) => AgentIn::Seen { user_id: id_of(&v, "userId")? },
+        Some(resp_status::PRESENCE) => match v.get("presence").and_then(Value::as_str) {
+            Some(p @ ("online" | "busy" | "away")) => AgentIn::SetPresence { presence: p.to_owned() },
+            _ => return Err("`presence` must be \"online\", \"busy\" or \"away\"".into()),
+        },
+        Some(n) => return Err(format!("unknown respStatus {n}")),
+    })
+}
+
+/// Status 1: a customer's message.
+pub fn status_message(user_id: &str, user_name: &str, kf_id: &str, content: &str, create_time: i64) -> Value {
+    json!({"status": status::MESSAGE, "data": {"userId": user_id, "userName": user_name, "kfId": kf_id, "content": content, "createTime": create_time}})
+}
+
+/// Status 2: a customer waits to be accepted.
+pub fn status_waiting(user_id: &str, user_name: &str) -> Value {
+    json!({"status": status::WAITING, "data": {"id": user_id, "userName": user_name}})
+}
+
+/// Status 102 (extension `presence`): the agent's presence and conversation cap, after the hello
+/// and whenever either changes (from this socket, another device or a supervisor).
+pub fn status_presence(presence: &str, max_conversations: usize) -> Value {
+    json!({"status": status::PRESENCE, "data": {"presence": presence, "maxConversations": max_conversations}})
+}
+
+/// Status 3 (extension `withdraw`): an offer is no longer open.
+pub fn status_withdrawn(user_id: &str, user_name: &str, reason: &str) -> Value {
+    json!({"status": status::WITHDRAWN, "data": {"id": user_id, "userName": user_name, "reason": reason}})
+}
+
+/// Status 4: a colleague transfers a conversation.
+pub fn status_transfer(user_id: &str, user_name: &str, from_kf_id: &str, from_kf_name: &str) -> Value {
+    json!({"status": status::TRANSFER, "data": {"id": user_id, "userName": user_name, "fromKfId": from_kf_id, "fromKfName": from_kf_name}})
+}
+
+/// Status 5: the transfer was refused.
+pub fn status_transfer_refused(user_id: &str, user_name: &str) -> Value {
+    json!({"status": status::TRANSFER_REFUSED, "data": {"id": user_id, "userName": user_name}})
+}
+
+/// Status 9: heartbeat answer.
+pub fn status_pong() -> String {
+    json!({"status": status::HEARTBEAT}).to_string()
+}
+
+/// Status 100: the hello announcing extensions and this server run's `epoch`.
+pub fn status_hello(epoch: &str, peek: bool) -> String {
+    let mut features = FEATURES.to_vec();
+    if peek {
+        features.push(PEEK);
+    }
+    json!({"status": status::HELLO, "data": {"server": "kefu-server", "version": 1, "features": features, "epoch": epoch}}).to_string()
+}
+
+/// Status 101 (extension `ack`): the chat message `msg_id` is stored and routed, or refused.
+pub fn status_ack(msg_id: &str, error: Option<&str>) -> String {
+    match error {
+        None => json!({"status": status::ACK, "data": {"msgId": msg_id}}).to_string(),
+        Some(e) => json!({"status": status::ACK, "data": {"msgId": msg_id, "error": e}}).to_string(),
+    }
+}
+
+/// Status 103 (extension `typing`): customer `user_id` is typing (with `peek`, their unsent text).
+pub fn status_typing(user_id: &str, typing: bool, text: Option<&str>) -> String {
+    match text {
+        Some(t) => json!({"status": status::TYPING, "data": {"userId": user_id, "typing": typing, "text": t}}),
+        None => json!({"status": status::TYPING, "data": {"userId": user_id, "typing": typing}}),
+    }
+    .to_string()
+}
+
+/// Status 104 (extension `read`): customer `user_id` has been shown the agent messages `msg_ids`.
+pub fn status_read(user_id: &str, msg_ids: &[String]) -> Value {
+    json!({"status": status::READ, "data": {"userId": user_id, "msgIds": msg_ids}})
+}

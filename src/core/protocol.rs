@@ -1,0 +1,106 @@
+//! The names and numbers of the wire protocol, in one place: the `status` of server → agent
+//! frames, the `respStatus` of agent → server frames, and the negotiated extensions. The
+//! reference server's `tests/protocol_names.rs` checks its own frames and lists against these.
+
+/// `status` of a server → agent frame.
+pub mod status {
+    /// A customer's chat message.
+    pub const MESSAGE: i64 = 1;
+    /// A customer waits to be accepted.
+    pub const WAITING: i64 = 2;
+    /// An offer was withdrawn (extension `withdraw`).
+    pub const WITHDRAWN: i64 = 3;
+    /// A colleague transfers a conversation.
+    pub const TRANSFER: i64 = 4;
+    /// Our transfer was refused.
+    pub const TRANSFER_REFUSED: i64 = 5;
+    /// Heartbeat answer.
+    pub const HEARTBEAT: i64 = 9;
+    /// The server's hello, offering extensions.
+    pub const HELLO: i64 = 100;
+    /// A chat message is stored and routed, or refused (extension `ack`).
+    pub const ACK: i64 = 101;
+    /// The agent's presence and cap (extension `presence`).
+    pub const PRESENCE: i64 = 102;
+    /// A customer is typing (extension `typing`).
+    pub const TYPING: i64 = 103;
+    /// A customer has seen the agent's messages (extension `read`).
+    pub const READ: i64 = 104;
+}
+
+/// `respStatus` of an agent → server frame (a chat message has none).
+pub mod resp_status {
+    /// Accept a waiting customer.
+    pub const ACCEPT: u64 = 2;
+    /// Decline a waiting customer.
+    pub const DECLINE: u64 = 3;
+    /// Accept a transfer.
+    pub const ACCEPT_TRANSFER: u64 = 4;
+    /// Refuse a transfer.
+    pub const REJECT_TRANSFER: u64 = 5;
+    /// Heartbeat ping.
+    pub const PING: u64 = 9;
+    /// Answer to the hello: the extensions chosen.
+    pub const HELLO: u64 = 100;
+    /// Set the agent's presence (extension `presence`).
+    pub const PRESENCE: u64 = 102;
+    /// Typing to a customer (extension `typing`).
+    pub const TYPING: u64 = 103;
+    /// Seen a customer's messages (extension `read`).
+    pub const SEEN: u64 = 104;
+}
+
+/// A protocol extension, offered in the server's hello and chosen in the answer; a legacy server
+/// offers none and sees exactly the original frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extension {
+    /// Status 3: a waiting customer's offer is withdrawn.
+    Withdraw,
+    /// Status 101: chat messages carry a `msgId` and are acknowledged.
+    Ack,
+    /// Frames are numbered; a reconnect asks only for what it missed.
+    Seq,
+    /// Status/respStatus 102: online, busy, away and the cap.
+    Presence,
+    /// Queue positions for waiting customers.
+    Queue,
+    /// Status/respStatus 103: typing signals both ways.
+    Typing,
+    /// Status/respStatus 104: read receipts both ways.
+    Read,
+    /// Typing signals carry the customer's unsent text (servers run with `--sneak-peek`).
+    Peek,
+}
+
+impl Extension {
+    /// Every extension this client implements.
+    pub const ALL: [Extension; 8] = [
+        Extension::Withdraw,
+        Extension::Ack,
+        Extension::Seq,
+        Extension::Presence,
+        Extension::Queue,
+        Extension::Typing,
+        Extension::Read,
+        Extension::Peek,
+    ];
+
+    /// Its name in the hello.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Extension::Withdraw => "withdraw",
+            Extension::Ack => "ack",
+            Extension::Seq => "seq",
+            Extension::Presence => "presence",
+            Extension::Queue => "queue",
+            Extension::Typing => "typing",
+            Extension::Read => "read",
+            Extension::Peek => "peek",
+        }
+    }
+
+    /// The extension named `s`, if this client implements it.
+    pub fn parse(s: &str) -> Option<Extension> {
+        Extension::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
