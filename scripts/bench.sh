@@ -45,12 +45,12 @@ rm -rf "$NAMED"
 
 echo "== 2. decode + dispatch, 100 000 mixed status 1/2/4/5/9 frames, no DOM =="
 cargo test -q --release --test core_bench -- --ignored --nocapture 2>&1 | grep -Eo "decode\+dispatch.*" | sed 's/^/| 2 | native core | /; s/$/ |/'
-# Issue 16's one-crossing variants, measured beside the product (built with the `json` or the
+# Issue 16's one-crossing variants, measured beside the product (crate bench/variants, built with its `json` or
 # `miniserde` feature: the product's module plus that decoder and the bench class).
 for v in text:json mini:miniserde; do
   dir=www/bench/pkg-${v%%:*}
-  KEFU_WASM_FEATURES=${v#*:} scripts/build-wasm.sh "$dir" >/dev/null
-  echo "| 1, one-crossing variant (${v#*:}) | wasm $(wc -c < "$dir/kefu_agent_bg.wasm") B raw / $(gzip -9 -c "$dir/kefu_agent_bg.wasm" | wc -c) B gzip, glue $(gzip -9 -c "$dir/kefu_agent.js" | wc -c) B gzip |"
+  KEFU_WASM_CRATE=bench/variants KEFU_WASM_FEATURES=${v#*:} scripts/build-wasm.sh "$dir" >/dev/null
+  echo "| 1, one-crossing variant (${v#*:}) | wasm $(wc -c < "$dir/kefu_bench_variants_bg.wasm") B raw / $(gzip -9 -c "$dir/kefu_bench_variants_bg.wasm" | wc -c) B gzip, glue $(gzip -9 -c "$dir/kefu_bench_variants.js" | wc -c) B gzip |"
 done
 node tests/e2e/bench-decode.mjs
 

@@ -3,17 +3,21 @@
 # (Debian's binaryen is too old to parse what current Rust emits), and minifies the JS glue.
 #   scripts/build-wasm.sh [OUT_DIR=www/pkg] [TARGET=web] [--pack]
 # --pack also writes package.json (the npm package); without it only what a page loads.
-# KEFU_WASM_FEATURES (e.g. `json`) builds with crate features: the benchmark's variant only.
+# KEFU_WASM_CRATE=bench/variants KEFU_WASM_FEATURES=json (or miniserde) builds the benchmark's
+# decoder variants (issue 16's experiment, a crate of its own that links the product in).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-www/pkg}
 TARGET=${2:-web}
 PACK=--no-pack
 [ "${3:-}" = "--pack" ] && PACK=""
+CRATE=${KEFU_WASM_CRATE:-.}
 FEATURES=()
 [ -n "${KEFU_WASM_FEATURES:-}" ] && FEATURES=(-- --features "$KEFU_WASM_FEATURES")
-wasm-pack --log-level warn build --release --target "$TARGET" --out-dir "$OUT" $PACK "${FEATURES[@]}"
-WASM="$OUT/kefu_agent_bg.wasm"
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd) # wasm-pack reads --out-dir relative to the crate
+wasm-pack --log-level warn build "$CRATE" --release --target "$TARGET" --out-dir "$OUT" $PACK "${FEATURES[@]}"
+WASM=$(ls "$OUT"/*_bg.wasm)
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-call-indirect-overlong \

@@ -16,8 +16,6 @@ mod session;
 mod shell;
 mod socket;
 mod tab_link;
-#[cfg(any(feature = "json", feature = "miniserde"))]
-mod text_bench;
 mod timer;
 mod ts_types;
 

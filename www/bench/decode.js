@@ -63,8 +63,8 @@ async function variant(path, className) {
     return null; // not built
   }
 }
-const text = await variant('./pkg-text/kefu_agent.js', 'TextFrameBench');
-const mini = await variant('./pkg-mini/kefu_agent.js', 'MiniFrameBench');
+const text = await variant('./pkg-text/kefu_bench_variants.js', 'TextFrameBench');
+const mini = await variant('./pkg-mini/kefu_bench_variants.js', 'MiniFrameBench');
 
 const stat = (a) => ({ median: Math.round(median(a)), p99: Math.round(p99(a)) });
 const wasm = run((f) => session.injectFrame(f));

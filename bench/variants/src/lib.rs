@@ -1,30 +1,22 @@
-//! Issue 16's experiment, built only for the benchmark (`KEFU_WASM_FEATURES=json` or
-//! `miniserde`): a frame crosses into wasm once, as text copied into wasm memory; it is parsed
+//! Issue 16's experiment, built only by the benchmark (`scripts/bench.sh`, feature `json` or
+//! `miniserde`), outside the product crate: a frame crosses into wasm once, as text copied into wasm memory; it is parsed
 //! there (serde_json or miniserde) and decided by the same core; the hooks to call come back as a
 //! bit set, and the glue builds a hook's payload from the same text (`JSON.parse`) only when a
 //! hook is there. The product's design (the browser parses, the core reads the parsed object
-//! field by field) is [`super::AgentSession`]; docs/performance.md compares them.
+//! field by field) is `kefu_agent::web::AgentSession`; docs/performance.md compares them. The
+//! product's exports are linked in too, so one module serves the benchmark page.
 
-use crate::contract::HOOKS;
-use crate::core::{JsonValue, Output, Received, Session, SessionConfig, UiEvent};
+#[cfg(feature = "miniserde")]
+mod mini;
+
+use kefu_agent::contract::HOOKS;
+use kefu_agent::core::{JsonValue, Output, Received, Session, SessionConfig};
 use wasm_bindgen::prelude::*;
+
+pub use kefu_agent::web::AgentSession;
 
 fn hook_bit(name: &str) -> u32 {
     HOOKS.iter().position(|h| *h == name).map_or(0, |i| 1 << i)
-}
-
-fn hook_of<V>(e: &UiEvent<V>) -> &'static str {
-    match e {
-        UiEvent::StateChanged(_) => "onStateChange",
-        UiEvent::Message(_) => "onMessage",
-        UiEvent::CustomerWaiting { .. } => "onCustomerWaiting",
-        UiEvent::QueueChanged(_) => "onQueueChange",
-        UiEvent::TransferRequest(_) => "onTransferRequest",
-        UiEvent::TransferRejected(_) => "onTransferRejected",
-        UiEvent::Heartbeat => "onHeartbeat",
-        UiEvent::OfferWithdrawn { .. } => "onOfferWithdrawn",
-        _ => "",
-    }
 }
 
 /// A session for agent `kf_id`, its socket open.
@@ -51,7 +43,7 @@ fn feed<V: JsonValue>(core: &mut Session<V>, frame: Received<V>) -> u32 {
     let mut bits = 0;
     while let Some(o) = core.poll_output() {
         if let Output::Ui(e) = o {
-            bits |= hook_bit(hook_of(&e));
+            bits |= hook_bit(e.hook());
         }
     }
     bits
@@ -88,7 +80,7 @@ impl TextFrameBench {
 #[cfg(feature = "miniserde")]
 #[wasm_bindgen]
 pub struct MiniFrameBench {
-    core: Session<miniserde::json::Value>,
+    core: Session<mini::Mini>,
 }
 
 #[cfg(feature = "miniserde")]
@@ -103,7 +95,7 @@ impl MiniFrameBench {
     /// One frame, as [`TextFrameBench::inject`].
     pub fn inject(&mut self, text: &str) -> u32 {
         let frame = match miniserde::json::from_str(text) {
-            Ok(v) => Received::Json(v),
+            Ok(v) => Received::Json(mini::Mini(v)),
             Err(_) => Received::NotJson("invalid JSON".into()),
         };
         feed(&mut self.core, frame)
