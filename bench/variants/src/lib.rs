@@ -6,6 +6,8 @@
 //! field by field) is `kefu_agent::web::AgentSession`; docs/performance.md compares them. The
 //! product's exports are linked in too, so one module serves the benchmark page.
 
+#![cfg(target_arch = "wasm32")]
+
 #[cfg(feature = "miniserde")]
 mod mini;
 
