@@ -7,8 +7,10 @@
 
 #![warn(missing_docs)]
 
+pub mod anyhow_like;
 pub mod app_state;
 pub mod auth;
+pub mod auth_api;
 pub mod cluster;
 pub mod config;
 pub mod context_api;
@@ -25,6 +27,8 @@ pub mod socket;
 pub mod store;
 pub mod sync;
 pub mod guard;
+pub mod health_api;
+pub mod test_api;
 pub mod test_hooks;
 pub mod ws;
 
@@ -34,11 +38,6 @@ pub use config::Config;
 pub use pages::www;
 pub use routes::{app, API_PREFIXES};
 
-/// Minimal error alias: a message.
-pub mod anyhow_like {
-    /// A result whose error is a human message.
-    pub type Result<T> = std::result::Result<T, String>;
-}
 
 /// Starts the grace timers of the agents whose conversations were restored from the store, so
 /// those who never come back hand their customers on.

@@ -1,12 +1,7 @@
-//! Operability: Prometheus metrics (`GET /metrics`, the text format written by prometheus-client)
-//! and the health check a load balancer asks (`GET /healthz`: 200 only while the store answers).
-//! Sockets by kind and the waiting queue are read from routing when scraped; offers, relay
-//! latency and store errors are counted as they happen.
+//! The Prometheus metrics routing keeps (served by `health_api.rs`). Sockets by kind and the
+//! waiting queue are read from routing when scraped; offers, relay latency and store errors are
+//! counted as they happen.
 
-use crate::app_state::AppState;
-use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -53,33 +48,5 @@ impl Metrics {
         let mut out = String::new();
         let _ = encode(&mut out, &self.registry);
         out
-    }
-}
-
-/// `GET /metrics`.
-pub async fn metrics(State(app): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], render(&app)).into_response()
-}
-
-/// The hub's metrics in Prometheus' text format, with the gauges read now.
-pub fn render(app: &AppState) -> String {
-    let (agents, visitors, waiting) = app.hub.gauges();
-    let m = app.hub.metrics();
-    m.sockets.get_or_create(&vec![("kind".into(), "agent".into())]).set(agents as i64);
-    m.sockets.get_or_create(&vec![("kind".into(), "visitor".into())]).set(visitors as i64);
-    m.waiting.set(waiting as i64);
-    m.render()
-}
-
-/// `GET /healthz`: 200 `{"status":"ok"}` while the store answers, else 503 with the reason.
-pub async fn healthz(State(app): State<AppState>) -> Response {
-    let hub = app.hub.clone();
-    let store = tokio::task::spawn_blocking(move || hub.store().ping().map_err(|e| e.to_string())).await;
-    match store.map_err(|e| e.to_string()).and_then(|r| r) {
-        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "store": "ok"}))).into_response(),
-        Err(why) => {
-            let _ = app.hub.store_failed(&why); // counted and logged
-            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "unavailable", "store": why}))).into_response()
-        }
     }
 }

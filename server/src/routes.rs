@@ -1,7 +1,7 @@
 //! Every route of one node: sockets, API, uploads and the static pages, behind the guard.
 
 use crate::app_state::AppState;
-use crate::{auth, context_api, guard, http_api, metrics, ops_api, pages, test_hooks, ws};
+use crate::{auth_api, context_api, guard, health_api, http_api, ops_api, pages, test_api, ws};
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
@@ -19,9 +19,9 @@ pub const API_PREFIXES: &[&str] = &[
 /// `/healthz` and `/metrics` are the node's own.
 pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
-        ("/auth/login", post(auth::routes::login)),
-        ("/auth/logout", post(auth::routes::logout)),
-        ("/auth/me", get(auth::routes::me)),
+        ("/auth/login", post(auth_api::login)),
+        ("/auth/logout", post(auth_api::logout)),
+        ("/auth/me", get(auth_api::me)),
         ("/personalConfig/getInfo", get(http_api::get_info)),
         ("/overSession/overUser", get(http_api::over_user)),
         ("/sessionComm/sessionCommList", post(http_api::phrase_list)),
@@ -40,9 +40,9 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
 /// The `/test/*` controls, only with `--test-hooks`.
 pub fn test_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
-        ("/test/agent-frame", post(test_hooks::agent_frame)),
-        ("/test/drop-agent", post(test_hooks::drop_agent)),
-        ("/test/stall", post(test_hooks::stall)),
+        ("/test/agent-frame", post(test_api::agent_frame)),
+        ("/test/drop-agent", post(test_api::drop_agent)),
+        ("/test/stall", post(test_api::stall)),
     ]
 }
 
@@ -62,8 +62,8 @@ pub fn app(state: AppState) -> Router {
     let mut api = Router::new()
         .route("/websocket/visitor/{user_id}", get(ws::visitor_ws))
         .route("/websocket/{kf_id}", get(ws::agent_ws))
-        .route("/healthz", get(metrics::healthz))
-        .route("/metrics", get(metrics::metrics));
+        .route("/healthz", get(health_api::healthz))
+        .route("/metrics", get(health_api::metrics));
     let hooks = if state.cfg.test_hooks { test_routes() } else { Vec::new() };
     for (path, handler) in api_routes().into_iter().chain(hooks) {
         api = api.route(path, handler);

@@ -1,13 +1,6 @@
-//! The `/test/*` endpoints, mounted only with `--test-hooks` (never in production): push a raw
-//! frame to an agent, drop an agent's socket, stall heartbeat answers. They sit outside the
-//! routing hub, which knows nothing of them.
+//! What the `/test/*` endpoints (`test_api.rs`, only with `--test-hooks`) change in the server's
+//! behaviour: for now, stalled heartbeat answers.
 
-use crate::reply::{fail, ok, Reply};
-use crate::hub::Out;
-use crate::app_state::AppState;
-use axum::extract::{Query, State};
-use serde::Deserialize;
-use serde_json::Value;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use crate::sync::LockExt;
@@ -24,47 +17,8 @@ impl TestHooks {
         self.stalled_until.locked().is_some_and(|t| Instant::now() < t)
     }
 
-    fn stall(&self, ms: u64) {
+    /// Stalls heartbeat answers for `ms` milliseconds.
+    pub fn stall(&self, ms: u64) {
         *self.stalled_until.locked() = Some(Instant::now() + Duration::from_millis(ms));
-    }
-}
-
-/// Query of the test hooks.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TestQuery {
-    kf_id: Option<String>,
-    ms: Option<u64>,
-}
-
-fn to_agent(app: &AppState, q: TestQuery, out: Out) -> Reply {
-    let Some(k) = q.kf_id else { return fail(400, "`kfId` is required") };
-    match app.hub.agent_socket(&k) {
-        Some(tx) => {
-            let _ = tx.send(out);
-            ok("ok", Value::Null)
-        }
-        None => fail(404, "agent not connected"),
-    }
-}
-
-/// `POST /test/agent-frame?kfId=` (body: raw text) pushes a frame to a connected agent.
-pub async fn agent_frame(State(app): State<AppState>, Query(q): Query<TestQuery>, body: String) -> Reply {
-    to_agent(&app, q, Out::Text(body))
-}
-
-/// `POST /test/drop-agent?kfId=` closes an agent's socket (code 4000).
-pub async fn drop_agent(State(app): State<AppState>, Query(q): Query<TestQuery>) -> Reply {
-    to_agent(&app, q, Out::Close(4000, "dropped by test hook".into()))
-}
-
-/// `POST /test/stall?ms=` stops heartbeat answers for `ms` milliseconds.
-pub async fn stall(State(app): State<AppState>, Query(q): Query<TestQuery>) -> Reply {
-    match &app.test_hooks {
-        Some(t) => {
-            t.stall(q.ms.unwrap_or(10_000));
-            ok("ok", Value::Null)
-        }
-        None => fail(404, "no such endpoint"),
     }
 }

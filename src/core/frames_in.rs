@@ -83,7 +83,7 @@ pub enum ServerFrame<V> {
     /// has them (after the hello, and whenever either changes).
     Presence {
         /// Online, busy or away.
-        presence: crate::core::Presence,
+        presence: crate::core::presence::Presence,
         /// The agent's conversation cap, when sent.
         max_conversations: Option<u64>,
     },
@@ -323,7 +323,7 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
         status::PRESENCE => {
             let d = data_of(status, &root)?;
             let name = opt_string(status, d.field("presence"), "presence")?.unwrap_or_default();
-            let presence = crate::core::Presence::parse(&name).ok_or_else(|| bad(status, "`presence` must be online, busy or away"))?;
+            let presence = crate::core::presence::Presence::parse(&name).ok_or_else(|| bad(status, "`presence` must be online, busy or away"))?;
             let max = d.field("maxConversations").filter(|v| !v.is_null());
             let max_conversations = match max.map(|m| m.as_f64()) {
                 None => None,

@@ -56,7 +56,7 @@ pub enum AgentFrame {
     /// `{"respStatus":102,"presence"}` (extension `presence`): the agent is online, busy or away.
     SetPresence {
         /// The new presence.
-        presence: crate::core::Presence,
+        presence: crate::core::presence::Presence,
     },
     /// `{"respStatus":103,"userId","typing"}` (extension `typing`): typing to a customer, or stopped.
     Typing {

@@ -2,7 +2,7 @@
 //! native tests, the fuzzer) feeds it. See [`crate::core::Session::handle_input`].
 
 use super::action::Action;
-use super::output::PersistedMessage;
+use super::message::PersistedMessage;
 use super::tab_msg::TabMsg;
 
 /// Milliseconds on a monotonic clock chosen by the shell.

@@ -7,7 +7,8 @@
 use super::action::Action;
 use super::frames_in::Customer;
 use super::json::{scalar_of, JsonBuild, JsonValue};
-use super::output::{DeliveryStatus, LinkState, PersistedMessage};
+use super::message::PersistedMessage;
+use super::status::{DeliveryStatus, LinkState};
 use super::presence::Presence;
 use super::scalar::Scalar;
 

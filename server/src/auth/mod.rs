@@ -5,7 +5,6 @@
 pub mod hashing;
 pub mod keys;
 pub mod passwd;
-pub mod routes;
 pub mod throttle;
 pub mod visitor;
 pub mod visitor_limits;

@@ -24,8 +24,9 @@ pub struct Election {
 }
 
 impl Election {
-    /// Starts campaigning: connects, tries the lock every half second, and on winning restores
-    /// routing from the store and serves as the routing node.
+    /// Starts campaigning: connects (again every second while the store cannot be reached), waits
+    /// in `pg_advisory_lock` until PostgreSQL grants the lock, and on winning restores routing
+    /// from the store and serves as the routing node.
     pub fn start(cfg: Config, nats: async_nats::Client, instance: String) -> Arc<Election> {
         let e = Arc::new(Election { leader: AtomicBool::new(false), state: OnceLock::new(), store: cfg.store.clone(), health: Default::default() });
         let e2 = e.clone();

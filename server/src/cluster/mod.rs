@@ -106,7 +106,7 @@ async fn metrics(State(node): State<Node>) -> Response {
     if let Some(state) = node.election.state() {
         // One exposition: the node's families, then the hub's (which end it).
         text.truncate(text.trim_end().strip_suffix("# EOF").map_or(text.len(), str::len));
-        text.push_str(&crate::metrics::render(&state));
+        text.push_str(&crate::health_api::render(&state));
     }
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
 }

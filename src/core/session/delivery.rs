@@ -2,14 +2,18 @@
 //! (extension `ack`), and the sequence numbers of frames received (extension `seq`). With a durable
 //! outbox, every message accepted and not yet confirmed (acked, or written to a legacy server) is
 //! kept in storage by the shell (`Persist` / `Forget`) and restored by the next page load.
+//! Words: *held* is this session's in-memory queue until a socket can take a message; the
+//! *outbox* is only ever the durable store (IndexedDB) the shell keeps.
 
 use super::super::config::OfflineSend;
-use crate::core::Extension;
+use crate::core::protocol::Extension;
 use super::super::error::SessionError;
 use super::super::frames_out::AgentFrame;
 use super::super::input::{ConnId, Millis};
 use super::super::json::JsonValue;
-use super::super::output::{DeliveryStatus, LogDetail, LogLevel, Output, PersistedMessage, UiEvent};
+use super::super::message::PersistedMessage;
+use super::super::output::{LogDetail, LogLevel, Output, UiEvent};
+use super::super::status::DeliveryStatus;
 use super::super::scalar::Scalar;
 use super::Session;
 use std::collections::VecDeque;
@@ -51,7 +55,8 @@ struct Unconfirmed {
 /// Messages on their way out, and what has been received.
 #[derive(Debug)]
 pub(super) struct Delivery {
-    outbox: VecDeque<Held>,
+    /// Accepted while no socket could take them, oldest first.
+    held: VecDeque<Held>,
     unconfirmed: VecDeque<Unconfirmed>,
     next_local_id: u64,
     last_seq: u64,
@@ -60,14 +65,14 @@ pub(super) struct Delivery {
 
 impl Default for Delivery {
     fn default() -> Self {
-        Delivery { outbox: VecDeque::new(), unconfirmed: VecDeque::new(), next_local_id: 1, last_seq: 0, epoch: None }
+        Delivery { held: VecDeque::new(), unconfirmed: VecDeque::new(), next_local_id: 1, last_seq: 0, epoch: None }
     }
 }
 
 impl Delivery {
     /// Messages that a new socket should carry: held ones, or written ones awaiting an ack.
     pub(super) fn has_pending(&self) -> bool {
-        !self.outbox.is_empty() || self.unconfirmed.iter().any(|u| u.awaiting_ack)
+        !self.held.is_empty() || self.unconfirmed.iter().any(|u| u.awaiting_ack)
     }
 
     /// Records `seq` and returns true if it is new (larger than any seen).
@@ -95,7 +100,7 @@ impl Delivery {
 impl<V: JsonValue> Session<V> {
     /// Number of chat messages held until the socket opens.
     pub fn held_count(&self) -> usize {
-        self.delivery.outbox.len()
+        self.delivery.held.len()
     }
 
     /// Chat messages written but not yet acknowledged by the server (extension `ack`).
@@ -160,14 +165,14 @@ impl<V: JsonValue> Session<V> {
 
     fn knows(&self, msg_id: &str) -> bool {
         let d = &self.delivery;
-        d.outbox.iter().any(|h| h.msg_id == msg_id) || d.unconfirmed.iter().any(|u| u.held.msg_id == msg_id)
+        d.held.iter().any(|h| h.msg_id == msg_id) || d.unconfirmed.iter().any(|u| u.held.msg_id == msg_id)
     }
 
     /// Writes `held` now if the socket is writable and nothing waits before it, else holds it (or
     /// fails it, per the config).
     fn enqueue(&mut self, held: Held) {
         let local_id = held.local_id;
-        let held_now = self.delivery.outbox.len();
+        let held_now = self.delivery.held.len();
         match self.link.writable_conn() {
             Some(conn) if held_now == 0 => {
                 let mut held = held;
@@ -181,7 +186,7 @@ impl<V: JsonValue> Session<V> {
             _ => {
                 let mut held = held;
                 self.persist(&mut held);
-                self.delivery.outbox.push_back(held);
+                self.delivery.held.push_back(held);
                 self.message_status(local_id, DeliveryStatus::Held, None);
             }
         }
@@ -207,10 +212,10 @@ impl<V: JsonValue> Session<V> {
         self.log(LogLevel::Info, "restored unsent messages:", LogDetail::Num(restored.len() as u64));
         for h in restored.into_iter().rev() {
             let local_id = h.local_id;
-            self.delivery.outbox.push_front(h);
+            self.delivery.held.push_front(h);
             self.message_status(local_id, DeliveryStatus::Held, None);
         }
-        self.flush_outbox();
+        self.flush_held();
     }
 
     /// The shell could not write an [`Output::Send`] (the socket was already closing). The socket
@@ -251,9 +256,9 @@ impl<V: JsonValue> Session<V> {
     }
 
     /// Writes every held message, in order, once the socket is writable.
-    pub(super) fn flush_outbox(&mut self) {
+    pub(super) fn flush_held(&mut self) {
         let Some(conn) = self.link.writable_conn() else { return };
-        while let Some(h) = self.delivery.outbox.pop_front() {
+        while let Some(h) = self.delivery.held.pop_front() {
             self.write_chat(conn, h, false);
         }
     }
@@ -317,9 +322,9 @@ impl<V: JsonValue> Session<V> {
     fn hold(&mut self, mut held: Held) {
         self.persist(&mut held);
         let local_id = held.local_id;
-        let outbox = &mut self.delivery.outbox;
-        let at = outbox.iter().position(|h| h.local_id > local_id).unwrap_or(outbox.len());
-        outbox.insert(at, held);
+        let queue = &mut self.delivery.held;
+        let at = queue.iter().position(|h| h.local_id > local_id).unwrap_or(queue.len());
+        queue.insert(at, held);
         self.message_status(local_id, DeliveryStatus::Held, None);
     }
 

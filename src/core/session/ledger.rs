@@ -3,7 +3,7 @@
 //! through; the ledger maps between them so each tab hears the fate and the read receipts of its
 //! own messages, under its own local ids.
 
-use super::super::output::PersistedMessage;
+use super::super::message::PersistedMessage;
 use std::collections::VecDeque;
 
 /// Message ids remembered per list; older ones are forgotten first.

@@ -4,7 +4,8 @@
 use super::super::frames_out::AgentFrame;
 use super::super::input::{ConnId, Millis, WakeReason};
 use super::super::json::JsonValue;
-use super::super::output::{LinkState, LogDetail, LogLevel, Output};
+use super::super::output::{LogDetail, LogLevel, Output};
+use super::super::status::LinkState;
 use super::Session;
 
 /// The socket's state. Every deadline is absolute, on the shell's clock.
@@ -209,7 +210,7 @@ impl<V: JsonValue> Session<V> {
         if let Link::Open { hello_deadline, .. } = &mut self.link {
             *hello_deadline = None;
         }
-        self.flush_outbox();
+        self.flush_held();
     }
 
     pub(super) fn lose_link(&mut self, now: Millis, conn: ConnId, why: &'static str, detail: LogDetail) {

@@ -31,14 +31,15 @@ mod queue;
 mod tabs;
 
 use super::config::SessionConfig;
-use crate::core::Extension;
+use crate::core::protocol::Extension;
 use super::error::SessionError;
 use super::frames_in::{decode_value, FrameError, ServerFrame};
 use super::frames_out::AgentFrame;
 use super::action::Action;
 use super::input::{ConnId, Input, Millis, Received, WakeReason};
 use super::json::JsonValue;
-use super::output::{LinkState, LogDetail, LogLevel, LogMessage, Output, UiEvent};
+use super::output::{LogDetail, LogLevel, LogMessage, Output, UiEvent};
+use super::status::LinkState;
 use super::stats::Stats;
 use delivery::Delivery;
 use link::Link;
@@ -161,7 +162,8 @@ impl<V: JsonValue> Session<V> {
     /// also logged (debug).
     pub fn handle_input(&mut self, now: Millis, input: Input<V>) -> Result<Option<u64>, SessionError> {
         let result = match input {
-            Input::Act(action) => self.act(now, action),
+            Input::Act(action) if self.tabs.is_some() => self.act_shared(now, action),
+            Input::Act(action) => self.do_action(now, action),
             Input::Relay(m) => return self.relay_message(m),
             Input::Tabs(event) => {
                 self.handle_tab_event(now, event);
@@ -184,7 +186,7 @@ impl<V: JsonValue> Session<V> {
         result
     }
 
-    /// Does an agent action here (this tab owns the socket, or shares none).
+    /// Does an agent action here (this tab shares no socket, or owns the shared one).
     fn do_action(&mut self, now: Millis, action: Action) -> Result<Option<u64>, SessionError> {
         match action {
             Action::AcceptCustomer(id) => self.accept_customer(&id)?,

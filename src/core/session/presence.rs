@@ -3,7 +3,7 @@
 //! server says (after every hello, and on changes from elsewhere) is the presence in force.
 
 use super::super::frames_out::AgentFrame;
-use crate::core::Extension;
+use crate::core::protocol::Extension;
 use super::super::json::JsonValue;
 use super::super::output::{LogDetail, LogLevel, UiEvent};
 use super::super::presence::Presence;

@@ -4,7 +4,7 @@
 //! local ids `send` returned. Nothing here is held for a later socket: a late signal is a wrong one.
 
 use super::super::frames_out::AgentFrame;
-use crate::core::Extension;
+use crate::core::protocol::Extension;
 use super::super::input::Millis;
 use super::super::json::JsonValue;
 use super::super::output::UiEvent;

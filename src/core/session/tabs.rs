@@ -13,11 +13,16 @@
 
 use super::ledger::Ledger;
 use super::Session;
-use crate::core::{
-    Action, Customer, LinkState, LogDetail, LogLevel, Millis, Output, PersistedMessage, Presence, SessionError, Snapshot,
-    TabEvent, TabMsg, UiEvent, WakeReason,
-};
+use crate::core::action::Action;
+use crate::core::error::SessionError;
+use crate::core::frames_in::Customer;
+use crate::core::input::{Millis, TabEvent, WakeReason};
 use crate::core::json::JsonValue;
+use crate::core::message::PersistedMessage;
+use crate::core::output::{LogDetail, LogLevel, Output, UiEvent};
+use crate::core::status::LinkState;
+use crate::core::presence::Presence;
+use crate::core::tab_msg::{Snapshot, TabMsg};
 
 /// This tab's place among the agent's tabs.
 #[derive(Debug, Default)]
@@ -110,8 +115,9 @@ impl<V: JsonValue> Session<V> {
         }
     }
 
-    /// An agent action: done here, or handed to the leader; a leader tells the tabs.
-    pub(super) fn act(&mut self, now: Millis, action: Action) -> Result<Option<u64>, SessionError> {
+    /// An agent action of a tab that shares its socket: handed to the leader, or done here and
+    /// told to the other tabs.
+    pub(super) fn act_shared(&mut self, now: Millis, action: Action) -> Result<Option<u64>, SessionError> {
         if self.following() {
             return self.ask_leader(action);
         }

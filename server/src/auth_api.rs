@@ -1,6 +1,6 @@
 //! `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`, in LayIM's `{code, msg, data}` shape.
 
-use super::{hash_password, verify_dummy, verify_password, Caller};
+use crate::auth::{hash_password, verify_dummy, verify_password, Caller};
 use crate::reply::{fail, ok, Reply};
 use crate::hub::Out;
 use crate::app_state::AppState;
@@ -49,7 +49,7 @@ pub async fn login(
         return fail(400, "kfId or password too long");
     }
     let auth = app.auth.clone();
-    let address = super::throttle::client_address(peer, &headers, &app.cfg.trusted_proxies).ip().to_string();
+    let address = crate::auth::throttle::client_address(peer, &headers, &app.cfg.trusted_proxies).ip().to_string();
     // Counted before anything is checked: a burst gets only as many checks as the limits allow.
     let attempt = match auth.throttle.reserve(&kf_id, &address) {
         Ok(a) => a,
