@@ -27,7 +27,7 @@ pub struct SessionConfig {
     pub connect_timeout_ms: u64,
     /// What happens to messages sent while disconnected.
     pub offline_send: OfflineSend,
-    /// Most messages held while disconnected; more are reported failed ("outbox full").
+    /// Most messages held while disconnected; more are reported failed ("too many held messages").
     pub max_held_messages: usize,
     /// How long an opened socket waits for the server's hello before treating the server as
     /// legacy and sending held messages without extensions (default 3 000). Rarely reached: with

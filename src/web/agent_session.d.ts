@@ -55,7 +55,7 @@ export interface AgentSessionConfig {
    * `"fail"` reports them failed at once via `onMessageStatus`.
    */
   offlineSend?: "hold" | "fail";
-  /** Most messages held while disconnected; beyond it they fail with reason "outbox full". Default 1000. */
+  /** Most messages held while disconnected; beyond it they fail with reason "too many held messages". Default 1000. */
   maxHeldMessages?: number;
   /**
    * After a socket opens with messages held, the client pings at once and holds them until the

@@ -182,7 +182,7 @@ impl<V: JsonValue> Session<V> {
                 self.write_chat(conn, held, false)
             }
             _ if self.cfg.offline_send == OfflineSend::Fail => self.fail(held, "not connected"),
-            _ if held_now >= self.cfg.max_held_messages => self.fail(held, "outbox full"),
+            _ if held_now >= self.cfg.max_held_messages => self.fail(held, "too many held messages"),
             _ => {
                 let mut held = held;
                 self.persist(&mut held);
