@@ -25,6 +25,7 @@ pub mod reply;
 pub mod routes;
 pub mod socket;
 pub mod store;
+pub mod supervisor_api;
 pub mod sync;
 pub mod guard;
 pub mod health_api;

@@ -1,7 +1,7 @@
 //! Every route of one node: sockets, API, uploads and the static pages, behind the guard.
 
 use crate::app_state::AppState;
-use crate::{auth_api, context_api, guard, health_api, http_api, ops_api, pages, test_api, ws};
+use crate::{auth_api, context_api, guard, health_api, http_api, ops_api, pages, supervisor_api, test_api, ws};
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
@@ -10,7 +10,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Path prefixes of the API (a cluster's gateways send these to the routing node).
 pub const API_PREFIXES: &[&str] = &[
-    "/auth/", "/personalConfig/", "/overSession/", "/sessionComm/", "/chatLog/", "/agents/", "/queue", "/visitors/",
+    "/auth/", "/personalConfig/", "/overSession/", "/sessionComm/", "/chatLog/", "/agents/", "/queue", "/supervisor/", "/visitors/",
     "/transfer/", "/upload/", "/uploads/", "/test/",
 ];
 
@@ -31,6 +31,8 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/agents/presence", post(ops_api::set_presence)),
         ("/agents/capacity", post(ops_api::set_capacity)),
         ("/queue", get(ops_api::queue)),
+        ("/supervisor/board", get(supervisor_api::board)),
+        ("/supervisor/whisper", post(supervisor_api::whisper)),
         ("/visitors/context", get(context_api::context)),
         ("/transfer/transferUser", post(http_api::transfer)),
         ("/upload/image", post(http_api::upload_image)),

@@ -126,7 +126,7 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, be
                     break;
                 }
             }
-            if let p::AgentIn::Chat { content, .. } = &frame {
+            if let p::AgentIn::Chat { content, .. } | p::AgentIn::Note { content, .. } = &frame {
                 if content.chars().count() > cfg.max_message_chars {
                     tracing::warn!(kf_id, "agent message over {} chars refused", cfg.max_message_chars);
                     continue;

@@ -116,6 +116,7 @@ fn every_frame_the_client_writes_is_the_frame_the_server_reads() {
             AgentIn::SetPresence { .. } => "presence",
             AgentIn::Typing { .. } => "typing",
             AgentIn::Seen { .. } => "seen",
+            AgentIn::Note { .. } => "note",
             AgentIn::Chat { .. } => "chat",
         };
         assert_eq!(got, kind, "{text}");

@@ -191,6 +191,7 @@ impl Hub {
                     }
                 }
             }
+            p::AgentIn::Note { user_id, content } => self.agent_note(&mut st, kf_id, &user_id, &content).map(|_| None),
             p::AgentIn::Chat { user_id, content, msg_id } => {
                 let routed = self.chat(&mut st, kf_id, &user_id, &content, msg_id.as_deref());
                 match (msg_id, routed) {

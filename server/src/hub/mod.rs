@@ -12,10 +12,12 @@ mod presence;
 mod routing;
 mod signals;
 mod state;
+mod supervise;
 mod visitors;
 
 pub use presence::{Presence, WaitingCustomer};
 pub use signals::VisitorContext;
+pub use supervise::{Board, BoardAgent, BoardConversation};
 
 use crate::store::{OpenConversation, Store};
 use state::{AgentSlot, State, VState, VisitorSlot};

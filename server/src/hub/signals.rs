@@ -30,14 +30,15 @@ pub struct VisitorContext {
 
 impl State {
     /// The agent serving `user_id`, if any.
-    fn agent_of(&self, user_id: &str) -> Option<String> {
+    pub(super) fn agent_of(&self, user_id: &str) -> Option<String> {
         match &self.visitors.get(user_id)?.state {
             VState::Assigned { kf_id, .. } => Some(kf_id.clone()),
             _ => None,
         }
     }
 
-    fn speaks(&self, kf_id: &str, feature: &str) -> bool {
+    /// Whether agent `kf_id` uses extension `feature` on its socket.
+    pub(super) fn speaks(&self, kf_id: &str, feature: &str) -> bool {
         self.agents.get(kf_id).is_some_and(|a| a.features.contains(feature))
     }
 

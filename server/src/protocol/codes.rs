@@ -25,6 +25,8 @@ pub mod status {
     pub const TYPING: i64 = 103;
     /// A customer has been shown the agent's messages (extension `read`).
     pub const READ: i64 = 104;
+    /// An internal note or a supervisor's whisper in a conversation (extension `notes`).
+    pub const NOTE: i64 = 105;
 }
 
 /// `respStatus` of an agent → server frame.
@@ -47,6 +49,8 @@ pub mod resp_status {
     pub const TYPING: i64 = 103;
     /// Seen (extension `read`).
     pub const SEEN: i64 = 104;
+    /// An internal note in a conversation (extension `notes`).
+    pub const NOTE: i64 = 105;
 }
 
 /// Extension `withdraw`.
@@ -63,5 +67,7 @@ pub const QUEUE: &str = "queue";
 pub const TYPING: &str = "typing";
 /// Extension `read`.
 pub const READ: &str = "read";
+/// Extension `notes`: internal notes and whispers, never shown to the customer.
+pub const NOTES: &str = "notes";
 /// Extension `peek` (offered only with `--sneak-peek`).
 pub const PEEK: &str = "peek";

@@ -20,6 +20,7 @@ pub const FEATURES: &[&str] = &[
     codes::QUEUE,
     codes::TYPING,
     codes::READ,
+    codes::NOTES,
 ];
 
 /// Offered besides [`FEATURES`] only when the server runs with `--sneak-peek`: typing signals
@@ -74,6 +75,13 @@ pub enum AgentIn {
     Seen {
         /// The customer.
         user_id: String,
+    },
+    /// respStatus 105 (extension `notes`): an internal note in the conversation with `user_id`.
+    Note {
+        /// The customer.
+        user_id: String,
+        /// The note (never shown to the customer).
+        content: String,
     },
     /// No respStatus: a chat message (with `ack`, carrying the client's `msgId`).
     Chat {
@@ -135,6 +143,10 @@ pub fn parse_agent_frame(text: &str) -> Result<AgentIn, String> {
             typing: v.get("typing").and_then(Value::as_bool).ok_or("`typing` must be true or false")?,
         },
         Some(resp_status::SEEN) => AgentIn::Seen { user_id: id_of(&v, "userId")? },
+        Some(resp_status::NOTE) => match v.get("content").and_then(Value::as_str) {
+            Some(c) if !c.trim().is_empty() => AgentIn::Note { user_id: id_of(&v, "userId")?, content: c.to_owned() },
+            _ => return Err("a note needs a non-empty string `content`".into()),
+        },
         Some(resp_status::PRESENCE) => match v.get("presence").and_then(Value::as_str) {
             Some(p @ ("online" | "busy" | "away")) => AgentIn::SetPresence { presence: p.to_owned() },
             _ => return Err("`presence` must be \"online\", \"busy\" or \"away\"".into()),
@@ -208,4 +220,34 @@ pub fn status_typing(user_id: &str, typing: bool, text: Option<&str>) -> String 
 /// Status 104 (extension `read`): customer `user_id` has been shown the agent messages `msg_ids`.
 pub fn status_read(user_id: &str, msg_ids: &[String]) -> Value {
     json!({"status": status::READ, "data": {"userId": user_id, "msgIds": msg_ids}})
+}
+
+/// Status 105 (extension `notes`): an internal note (`kind` `"note"`, by an agent) or a whisper
+/// (`"whisper"`, by a supervisor) in the conversation with customer `user_id`, for the agents in
+/// it and the colleagues it mentions. Never sent to a customer.
+pub fn status_note(n: &NoteFrame<'_>) -> Value {
+    json!({"status": status::NOTE, "data": {
+        "userId": n.user_id, "userName": n.user_name, "kind": n.kind, "fromKfId": n.from_kf_id,
+        "fromKfName": n.from_kf_name, "content": n.content, "mentions": n.mentions, "createTime": n.create_time,
+    }})
+}
+
+/// What a status 105 frame says.
+pub struct NoteFrame<'a> {
+    /// The customer the conversation is with.
+    pub user_id: &'a str,
+    /// Their name.
+    pub user_name: &'a str,
+    /// `"note"` or `"whisper"`.
+    pub kind: &'a str,
+    /// Who wrote it.
+    pub from_kf_id: &'a str,
+    /// Their name.
+    pub from_kf_name: &'a str,
+    /// The text.
+    pub content: &'a str,
+    /// The colleagues it mentions (`@kfId`).
+    pub mentions: &'a [String],
+    /// When, ms since the epoch.
+    pub create_time: i64,
 }

@@ -11,6 +11,10 @@ pub enum Sender {
     Agent,
     /// The server (joins, transfers, endings).
     System,
+    /// An agent's internal note (`kf_id` is its author); never shown to the customer.
+    Note,
+    /// A supervisor's whisper to the agent (`kf_id` is its author); never shown to the customer.
+    Whisper,
 }
 
 impl Sender {
@@ -19,6 +23,8 @@ impl Sender {
             Sender::Visitor => "visitor",
             Sender::Agent => "agent",
             Sender::System => "system",
+            Sender::Note => "note",
+            Sender::Whisper => "whisper",
         }
     }
 }
@@ -53,7 +59,7 @@ pub struct OpenConversation {
 pub struct StoredMessage {
     /// Row id (also the order).
     pub id: i64,
-    /// `visitor`, `agent` or `system`.
+    /// `visitor`, `agent`, `system`, or, never shown to the customer, `note` or `whisper`.
     pub sender: String,
     /// The customer.
     pub user_id: String,

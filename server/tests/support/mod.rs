@@ -273,6 +273,17 @@ impl Peer {
         panic!("no matching frame");
     }
 
+    /// Every text frame that arrives until `ms` pass without one.
+    pub async fn drain_for(&mut self, ms: u64) -> Vec<Value> {
+        let mut out = Vec::new();
+        while let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_millis(ms), self.ws.next()).await {
+            if let Message::Text(t) = m {
+                out.push(serde_json::from_str(&t).unwrap_or(Value::Null));
+            }
+        }
+        out
+    }
+
     /// Asserts nothing arrives within `ms`.
     pub async fn silent(&mut self, ms: u64) {
         if let Ok(m) = tokio::time::timeout(Duration::from_millis(ms), self.ws.next()).await {

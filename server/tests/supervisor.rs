@@ -1,0 +1,80 @@
+//! The supervisor's desk, attacked as the guide asks: the board and whispers for supervisors only,
+//! internal notes only from the agent in the conversation, and — at the frame level — no whisper
+//! or note ever reaching the customer's socket, their replay or a legacy agent. Runs on SQLite and,
+//! with `KEFU_TEST_PG`, on PostgreSQL.
+
+mod support;
+use serde_json::json;
+use support::*;
+
+const NOTES: &[&str] = &["ack", "notes"];
+
+#[tokio::test]
+async fn the_board_shows_agents_their_conversations_and_the_queue_to_supervisors_only() {
+    let s = Server::start().await;
+    let (_a, _v) = assigned_with(&s, "bd-a", "bd-v", NOTES).await;
+    let (code, board) = s.get_as(SUPERVISOR, "/supervisor/board").await;
+    assert_eq!(code, 200, "{board}");
+    let agents = board["data"]["agents"].as_array().unwrap();
+    let a = agents.iter().find(|a| a["kfId"] == "bd-a").expect("the agent is on the board");
+    assert_eq!(a["online"], true);
+    assert_eq!(a["conversations"][0]["userId"], "bd-v");
+    assert!(a["conversations"][0]["startedAt"].as_i64().is_some(), "{a}");
+    assert!(board["data"]["queue"].is_array());
+    let (code, body) = s.get_as("bd-a", "/supervisor/board").await;
+    assert_eq!(code, 403, "an agent with a valid token is refused: {body}");
+    let (code, _) = s.post_as("bd-a", "/supervisor/whisper", json!({"userId": "bd-v", "content": "x"})).await;
+    assert_eq!(code, 403, "and cannot whisper");
+}
+
+#[tokio::test]
+async fn a_whisper_reaches_the_agent_and_never_the_customer() {
+    let s = Server::start().await;
+    let (mut a, mut v) = assigned_with(&s, "wh-a", "wh-v", NOTES).await;
+    let (code, body) = s.post_as(SUPERVISOR, "/supervisor/whisper", json!({"userId": "wh-v", "content": "先问订单号 <b>x</b>"})).await;
+    assert_eq!((code, body["data"]["kfId"].as_str()), (200, Some("wh-a")), "{body}");
+    let f = a.recv_until(status(105)).await;
+    assert_eq!(f["data"]["kind"], "whisper");
+    assert_eq!(f["data"]["content"], "先问订单号 <b>x</b>");
+    assert_eq!(f["data"]["fromKfId"], SUPERVISOR);
+    assert_eq!(f["data"]["userId"], "wh-v");
+    v.silent(400).await; // not a frame of any kind on the customer's socket
+    // Stored for the agents' chat log, never replayed to the customer's page.
+    let (_, log) = s.get_as(SUPERVISOR, "/chatLog/list?userId=wh-v").await;
+    assert!(log["data"]["list"].as_array().unwrap().iter().any(|m| m["sender"] == "whisper"), "{log}");
+    v.close().await;
+    let mut again = Peer::connect(&s.visitor_url("wh-v", "name=V&lastSeq=0")).await;
+    let seen = again.drain_for(500).await;
+    assert!(!seen.iter().any(|f| f.to_string().contains("先问订单号")), "the page's replay holds no whisper: {seen:?}");
+    // Bad input: a clear error, nothing sent.
+    let (code, _) = s.post_as(SUPERVISOR, "/supervisor/whisper", json!({"userId": "nobody", "content": "x"})).await;
+    assert_eq!(code, 404);
+    let (code, _) = s.post_as(SUPERVISOR, "/supervisor/whisper", json!({"userId": "wh-v", "content": "  "})).await;
+    assert_eq!(code, 400);
+    let long = "长".repeat(20_000);
+    let (code, _) = s.post_as(SUPERVISOR, "/supervisor/whisper", json!({"userId": "wh-v", "content": long})).await;
+    assert_eq!(code, 400);
+}
+
+#[tokio::test]
+async fn a_note_goes_to_the_colleagues_it_mentions_never_to_the_customer_and_only_from_the_agent_in_it() {
+    let s = Server::start().await;
+    let (mut a, mut v) = assigned_with(&s, "nt-a", "nt-v", NOTES).await;
+    let mut b = s.agent_with("nt-b", NOTES).await;
+    let mut legacy = s.legacy_agent("nt-c").await;
+    a.send(json!({"respStatus": 105, "userId": "nt-v", "content": "@nt-b 这位要退款，@nt-c 也看看"})).await;
+    let f = b.recv_until(status(105)).await;
+    assert_eq!(f["data"]["kind"], "note");
+    assert_eq!(f["data"]["fromKfId"], "nt-a");
+    assert_eq!(f["data"]["mentions"], json!(["nt-b", "nt-c"]));
+    legacy.silent(300).await; // a legacy agent never sees a new frame
+    v.silent(300).await;
+    // Someone else's customer: refused, nothing sent anywhere.
+    b.send(json!({"respStatus": 105, "userId": "nt-v", "content": "@nt-a hijack"})).await;
+    a.silent(300).await;
+    v.silent(100).await;
+    let (_, log) = s.get_as("nt-a", "/chatLog/list?userId=nt-v").await;
+    let notes: Vec<_> = log["data"]["list"].as_array().unwrap().iter().filter(|m| m["sender"] == "note").collect();
+    assert_eq!(notes.len(), 1, "only the agent in the conversation wrote one: {log}");
+    assert_eq!(notes[0]["kfId"], "nt-a");
+}
