@@ -17,6 +17,7 @@ pub const HOOKS: &[&str] = &[
     "onPresenceChange",
     "onTyping",
     "onRead",
+    "onNote",
     "onMessageStatus",
     "onMessageRestored",
     "onMessageSaved",

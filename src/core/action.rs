@@ -25,6 +25,14 @@ pub enum Action {
     Seen(Scalar),
     /// Set the agent's presence (extension `presence`): sent now, or after the next hello.
     SetPresence(Presence),
+    /// Add an internal note to the conversation with a customer (extension `notes`): the agents
+    /// in it and the colleagues it `@mentions` see it, the customer never does.
+    AddNote {
+        /// The customer.
+        user_id: Scalar,
+        /// The note.
+        content: String,
+    },
     /// Send a chat message.
     Send {
         /// The customer.
@@ -54,6 +62,7 @@ impl Action {
             Action::Seen(_) => "markSeen",
             Action::SetPresence(_) => "setPresence",
             Action::Send { .. } => "send",
+            Action::AddNote { .. } => "addNote",
         }
     }
 
@@ -72,7 +81,8 @@ impl Action {
             | Action::RejectTransfer(id)
             | Action::Typing(id, _)
             | Action::Seen(id)
-            | Action::Send { user_id: id, .. } => id.clone(),
+            | Action::Send { user_id: id, .. }
+            | Action::AddNote { user_id: id, .. } => id.clone(),
             Action::SetPresence(p) => Scalar::Text(p.as_str().into()),
         }
     }
@@ -90,7 +100,7 @@ impl Action {
             ("id", J::scalar(&self.id())),
             ("userName", user_name.map(J::string).unwrap_or_else(J::null)),
         ];
-        if let Action::Send { content, .. } = self {
+        if let Action::Send { content, .. } | Action::AddNote { content, .. } = self {
             fields.push(("content", J::string(content)));
         }
         J::object(fields)
@@ -111,6 +121,7 @@ impl Action {
             "stopTyping" => Action::Typing(id, false),
             "markSeen" => Action::Seen(id),
             "setPresence" => Action::SetPresence(Presence::parse(id.as_key())?),
+            "addNote" => Action::AddNote { user_id: id, content: v.field("content")?.as_string()? },
             "send" => Action::Send { user_id: id, user_name: user_name.clone()?, content: v.field("content")?.as_string()? },
             _ => return None,
         };

@@ -14,16 +14,19 @@ pub enum ErrorCode {
     UnknownCustomer,
     /// No pending transfer has that id.
     UnknownTransfer,
+    /// The server does not offer the extension this needs.
+    NotSupported,
 }
 
 impl ErrorCode {
     /// Every code, in the order the TypeScript declarations list them.
-    pub const ALL: [ErrorCode; 5] = [
+    pub const ALL: [ErrorCode; 6] = [
         ErrorCode::InvalidConfig,
         ErrorCode::InvalidArgument,
         ErrorCode::NotConnected,
         ErrorCode::UnknownCustomer,
         ErrorCode::UnknownTransfer,
+        ErrorCode::NotSupported,
     ];
 
     /// The code as JS sees it (`err.code`).
@@ -34,6 +37,7 @@ impl ErrorCode {
             ErrorCode::NotConnected => "NOT_CONNECTED",
             ErrorCode::UnknownCustomer => "UNKNOWN_CUSTOMER",
             ErrorCode::UnknownTransfer => "UNKNOWN_TRANSFER",
+            ErrorCode::NotSupported => "NOT_SUPPORTED",
         }
     }
 }
@@ -49,6 +53,8 @@ pub enum SessionError {
     UnknownTransfer(String),
     /// An argument is empty or malformed.
     InvalidArgument(String),
+    /// The server does not offer this extension.
+    NotSupported(&'static str),
 }
 
 impl SessionError {
@@ -59,6 +65,7 @@ impl SessionError {
             SessionError::UnknownCustomer(_) => ErrorCode::UnknownCustomer,
             SessionError::UnknownTransfer(_) => ErrorCode::UnknownTransfer,
             SessionError::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            SessionError::NotSupported(_) => ErrorCode::NotSupported,
         }
     }
 
@@ -69,6 +76,7 @@ impl SessionError {
             SessionError::UnknownCustomer(id) => ["no waiting customer with id \"", id, "\""].concat(),
             SessionError::UnknownTransfer(id) => ["no pending transfer for customer \"", id, "\""].concat(),
             SessionError::InvalidArgument(m) => m.clone(),
+            SessionError::NotSupported(ext) => ["the server does not offer the \"", ext, "\" extension"].concat(),
         }
     }
 }

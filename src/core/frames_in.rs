@@ -97,6 +97,10 @@ pub enum ServerFrame<V> {
         /// The messages' ids (`msgId`).
         msg_ids: Vec<String>,
     },
+    /// Status 105 (extension `notes`): an internal note or a supervisor's whisper in a
+    /// conversation, the frame's `data` object (`userId`, `kind`, `fromKfId`, `content`, …) as
+    /// the server sent it, checked by type.
+    Note(V),
     /// Status 3 (extension `withdraw`): an offer is no longer open (accepted elsewhere, the
     /// customer left).
     OfferWithdrawn {
@@ -347,6 +351,20 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
                 .and_then(|items| items.iter().map(|i| i.as_string()).collect::<Option<Vec<_>>>())
                 .ok_or_else(|| bad(status, "`msgIds` must be an array of strings"))?;
             ServerFrame::Read { user_id, msg_ids }
+        }
+        status::NOTE => {
+            let d = data_of(status, &root)?;
+            check_id(status, d.field("userId"), "userId")?;
+            for key in ["content", "fromKfId"] {
+                if !d.field(key).is_some_and(|c| c.is_string()) {
+                    return Err(FrameError::BadData { status, detail: ["`", key, "` must be a string"].concat() });
+                }
+            }
+            match opt_string(status, d.field("kind"), "kind")?.as_deref() {
+                Some("note" | "whisper") => {}
+                _ => return Err(bad(status, "`kind` must be \"note\" or \"whisper\"")),
+            }
+            ServerFrame::Note(d)
         }
         other => return Err(FrameError::UnknownStatus(other)),
     };

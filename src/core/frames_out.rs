@@ -70,6 +70,13 @@ pub enum AgentFrame {
         /// The customer.
         user_id: Scalar,
     },
+    /// `{"respStatus":105,"userId","content"}` (extension `notes`): an internal note.
+    Note {
+        /// The customer the conversation is with.
+        user_id: Scalar,
+        /// The note.
+        content: String,
+    },
     /// `{"kfId","kfName","userId","userName","content"}`: a chat message to a customer.
     Chat {
         /// The agent.
@@ -128,6 +135,9 @@ impl AgentFrame {
                 vec![("respStatus", Int(resp_status::TYPING)), ("userId", Id(user_id)), ("typing", Bool(*typing))]
             }
             AgentFrame::Seen { user_id } => vec![("respStatus", Int(resp_status::SEEN)), ("userId", Id(user_id))],
+            AgentFrame::Note { user_id, content } => {
+                vec![("respStatus", Int(resp_status::NOTE)), ("userId", Id(user_id)), ("content", Str(content))]
+            }
             AgentFrame::SetPresence { presence } => vec![("respStatus", Int(resp_status::PRESENCE)), ("presence", Str(presence.as_str()))],
             AgentFrame::Chat { kf_id, kf_name, user_id, user_name, content, msg_id } => {
                 let mut f = vec![

@@ -86,6 +86,8 @@ pub enum UiEvent<V> {
         /// The agent's conversation cap, when the server sent it.
         max_conversations: Option<u64>,
     },
+    /// Status 105 (extension `notes`): an internal note or a whisper; the frame's `data` object.
+    Note(V),
     /// A tab that follows another: the leader called hook `hook` with `payload`.
     Replayed {
         /// The hook.
@@ -132,6 +134,7 @@ impl<V> UiEvent<V> {
             UiEvent::PresenceChanged { .. } => "onPresenceChange",
             UiEvent::Replayed { hook, .. } => hook,
             UiEvent::OtherTabAction { .. } => "onOtherTabAction",
+            UiEvent::Note(_) => "onNote",
             UiEvent::FrameRejected { .. } => "onFrameRejected",
         }
     }

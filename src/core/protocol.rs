@@ -26,6 +26,8 @@ pub mod status {
     pub const TYPING: i64 = 103;
     /// A customer has seen the agent's messages (extension `read`).
     pub const READ: i64 = 104;
+    /// An internal note or a supervisor's whisper (extension `notes`).
+    pub const NOTE: i64 = 105;
 }
 
 /// `respStatus` of an agent → server frame (a chat message has none).
@@ -48,6 +50,8 @@ pub mod resp_status {
     pub const TYPING: u64 = 103;
     /// Seen a customer's messages (extension `read`).
     pub const SEEN: u64 = 104;
+    /// An internal note in a conversation (extension `notes`).
+    pub const NOTE: u64 = 105;
 }
 
 /// A protocol extension, offered in the server's hello and chosen in the answer; a legacy server
@@ -70,11 +74,13 @@ pub enum Extension {
     Read,
     /// Typing signals carry the customer's unsent text (servers run with `--sneak-peek`).
     Peek,
+    /// Status/respStatus 105: internal notes and supervisors' whispers, never shown to customers.
+    Notes,
 }
 
 impl Extension {
     /// Every extension this client implements.
-    pub const ALL: [Extension; 8] = [
+    pub const ALL: [Extension; 9] = [
         Extension::Withdraw,
         Extension::Ack,
         Extension::Seq,
@@ -83,6 +89,7 @@ impl Extension {
         Extension::Typing,
         Extension::Read,
         Extension::Peek,
+        Extension::Notes,
     ];
 
     /// Its name in the hello.
@@ -96,6 +103,7 @@ impl Extension {
             Extension::Typing => "typing",
             Extension::Read => "read",
             Extension::Peek => "peek",
+            Extension::Notes => "notes",
         }
     }
 

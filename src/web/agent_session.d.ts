@@ -185,6 +185,29 @@ export interface TypingEvent {
   text: string | null;
 }
 
+/**
+ * Extension `notes`: an internal note (by the agent in the conversation, for the colleagues it
+ * mentions) or a supervisor's whisper. The server never shows either to the customer.
+ */
+export interface NoteEvent {
+  /** The customer the conversation is with. */
+  userId: CustomerId;
+  /** Their name. Untrusted: escape before rendering. */
+  userName: string;
+  /** `"note"` (a colleague's internal note) or `"whisper"` (a supervisor, to you only). */
+  kind: "note" | "whisper";
+  /** Who wrote it. */
+  fromKfId: string;
+  /** Their display name. Escape before rendering. */
+  fromKfName: string;
+  /** The text. Never insert as HTML. */
+  content: string;
+  /** The agents it `@mentions` (kfIds). */
+  mentions: string[];
+  /** When the server stored it (ms since the epoch). */
+  createTime: number;
+}
+
 /** `shareAcrossTabs`: what another tab of this agent did, so this one can show it too. */
 export interface OtherTabActionEvent {
   /** The method the other tab called. */
@@ -223,6 +246,8 @@ export interface AgentSessionHooks {
   onTyping?(e: TypingEvent): void;
   /** Extension `read`: a customer's page has shown these messages (by the ids `send` returned). */
   onRead?(e: { userId: CustomerId; localIds: number[] }): void;
+  /** Extension `notes`: a colleague's internal note or a supervisor's whisper (never the customer's to see). */
+  onNote?(e: NoteEvent): void;
   /** A sent message was held, sent or failed. */
   onMessageStatus?(e: MessageStatusEvent): void;
   /** `durableOutbox`: a message kept by an earlier page load was restored and will be sent. */
@@ -265,9 +290,10 @@ export interface SessionStats {
 
 /**
  * Errors thrown by `AgentSession` are `Error`s named `KefuError` with a stable `code`:
- * `INVALID_CONFIG`, `INVALID_ARGUMENT`, `NOT_CONNECTED`, `UNKNOWN_CUSTOMER`, `UNKNOWN_TRANSFER`.
+ * `INVALID_CONFIG`, `INVALID_ARGUMENT`, `NOT_CONNECTED`, `UNKNOWN_CUSTOMER`, `UNKNOWN_TRANSFER`,
+ * `NOT_SUPPORTED` (the server does not offer the extension a method needs).
  */
 export interface KefuError extends Error {
   name: "KefuError";
-  code: "INVALID_CONFIG" | "INVALID_ARGUMENT" | "NOT_CONNECTED" | "UNKNOWN_CUSTOMER" | "UNKNOWN_TRANSFER";
+  code: "INVALID_CONFIG" | "INVALID_ARGUMENT" | "NOT_CONNECTED" | "UNKNOWN_CUSTOMER" | "UNKNOWN_TRANSFER" | "NOT_SUPPORTED";
 }

@@ -25,6 +25,7 @@ import { contextPanel } from './context.js';
 import { toolbar } from './toolbar.js';
 import { setUpNotifications } from './notify.js';
 import { keepDrafts, restoreDraft } from './drafts.js';
+import { notes, NOTE_TOOL } from './notes.js';
 
 // Who is this? A `?token=` in the URL is used as it is (a backend with its own shared token); a
 // saved sign-in for this server is reused (every tab of the agent shares it); else the agent signs
@@ -109,6 +110,7 @@ async function start() {
     chatLog: 'chatlog.html',
     notice: false,
     maxLength: 5000,
+    tool: [NOTE_TOOL],
   });
   layim.config(config());
   performance.mark('kefu:layim-ready'); // start-up benchmark (scripts/bench.sh)
@@ -130,7 +132,7 @@ async function start() {
   work = worklist({ layim, chats, seen });
   chats.reopen();
   const messages = makeInbox({ layim, session, chats, stats, mine, work });
-  const parts = [status({ session }), messages, dialogs({ session, chats }), presence({ session }), signals({ session, chats })];
+  const parts = [status({ session }), messages, dialogs({ session, chats }), presence({ session }), signals({ session, chats }), notes({ layim, session, chats })];
   bridge.attach(mergeHooks(parts.map((p) => p.hooks)));
   toolbar({ layim, chats, inbox: messages, work });
   phrases();

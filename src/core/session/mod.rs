@@ -197,6 +197,7 @@ impl<V: JsonValue> Session<V> {
             Action::Typing(user_id, typing) => self.set_typing(now, user_id, typing),
             Action::Seen(user_id) => self.seen(user_id),
             Action::SetPresence(p) => self.set_presence(p),
+            Action::AddNote { user_id, content } => self.add_note(user_id, content)?,
         }
         Ok(None)
     }
@@ -276,6 +277,7 @@ impl<V: JsonValue> Session<V> {
             ServerFrame::Presence { presence, max_conversations } => self.on_presence(presence, max_conversations),
             ServerFrame::Typing(t) => self.ui(UiEvent::Typing(t)),
             ServerFrame::Read { user_id, msg_ids } => self.on_read(user_id, msg_ids),
+            ServerFrame::Note(data) => self.ui(UiEvent::Note(data)),
         }
     }
 

@@ -4,6 +4,7 @@
 //! local ids `send` returned. Nothing here is held for a later socket: a late signal is a wrong one.
 
 use super::super::frames_out::AgentFrame;
+use crate::core::error::SessionError;
 use crate::core::protocol::Extension;
 use super::super::input::Millis;
 use super::super::json::JsonValue;
@@ -69,6 +70,21 @@ impl<V: JsonValue> Session<V> {
         if let Some(conn) = self.link.writable_conn().filter(|_| self.speaks(Extension::Read)) {
             self.send_frame(conn, AgentFrame::Seen { user_id });
         }
+    }
+
+    /// An internal note in the conversation with `user_id` (extension `notes`). Not held: refused
+    /// while the socket is not open, or when the server does not offer `notes`, so the agent keeps
+    /// what they wrote.
+    pub fn add_note(&mut self, user_id: Scalar, content: String) -> Result<(), SessionError> {
+        if user_id.is_blank() || content.trim().is_empty() {
+            return Err(SessionError::InvalidArgument("addNote: userId and content must not be empty".into()));
+        }
+        let conn = self.link.writable_conn().filter(|_| !self.link.awaiting_hello()).ok_or(SessionError::NotConnected)?;
+        if !self.speaks(Extension::Notes) {
+            return Err(SessionError::NotSupported("notes"));
+        }
+        self.send_frame(conn, AgentFrame::Note { user_id, content });
+        Ok(())
     }
 
     pub(super) fn on_read(&mut self, user_id: Scalar, msg_ids: Vec<String>) {

@@ -280,7 +280,8 @@ impl<V: JsonValue> Session<V> {
         let check = match &action {
             Action::AcceptCustomer(id) | Action::DeclineCustomer(id) => Some((shown.waiting, SessionError::UnknownCustomer(id.key()), id)),
             Action::AcceptTransfer(id) | Action::RejectTransfer(id) => Some((shown.transfers, SessionError::UnknownTransfer(id.key()), id)),
-            Action::Typing(..) | Action::Seen(_) | Action::SetPresence(_) | Action::Send { .. } => None,
+            _ => None, // checked by the leader, which reports a refusal back
+
         };
         if let Some((listed, unknown, id)) = check {
             if !listed.iter().any(|c| &c.id == id) {

@@ -26,6 +26,16 @@ impl AgentSession {
         self.act(Action::Seen(id)).map(|_| ())
     }
 
+    /// Adds an internal note to the conversation with customer `userId` (extension `notes`): the
+    /// agents in it and the colleagues it `@mentions` (by kfId) see it; the customer never does.
+    /// Not held: throws `NOT_CONNECTED` while the socket is not open and `NOT_SUPPORTED` when the
+    /// server does not offer `notes`, so nothing the agent wrote is lost silently.
+    #[wasm_bindgen(js_name = addNote)]
+    pub fn add_note(&self, user_id: JsCustomerId, content: String) -> Result<(), JsValue> {
+        let id = js_to_scalar(&user_id.into()).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "addNote: userId must be a string or a number"))?;
+        self.act(Action::AddNote { user_id: id, content }).map(|_| ())
+    }
+
     /// Sets the agent's presence: `"online"` (offered customers), `"busy"` (keeps its conversations,
     /// offered none) or `"away"`. Sent to a server with the `presence` extension now, or after the
     /// next hello; `onPresenceChange` reports it once the server has it. Throws

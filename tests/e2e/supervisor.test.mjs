@@ -1,0 +1,58 @@
+// The supervisor's desk in Chromium, first slice (issue 24): a supervisor whispers into a live
+// conversation (the agent's console shows it, marked, as text; the customer's page never), an
+// agent writes an internal note with LayIM's toolbar and the colleague it @mentions is told, and
+// an agent who is not a supervisor is refused the board and the whisper.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ServerProcess, agent, answerOldest, chatHas, launch, login, sleep, visitor, visitorSays, waitingCount, xss } from './harness.mjs';
+
+let browser, server;
+before(async () => { browser = await launch(); server = await ServerProcess.start(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+const hostile = '<img src=x onerror="window.__xss.push(1)">查订单';
+
+async function talking(kf, user) {
+  const a = await agent(browser, server, kf);
+  const v = await visitor(browser, server, user, '访客' + user);
+  await visitorSays(v, '你好');
+  await waitingCount(a, 1);
+  await answerOldest(a, true);
+  await chatHas(a, '你好');
+  return { a, v };
+}
+
+const noteIn = (page, kind, text) => page.waitForFunction(
+  ([k, t]) => [...document.querySelectorAll('.layim-chat-main li.kefu-note')].some((l) => l.dataset.kind === k && l.textContent.includes(t)),
+  [kind, text], { timeout: 10000 });
+
+test('a whisper shows in the agent console as text and never on the customer page', async () => {
+  const { a, v } = await talking('sv-a', 'sv-v1');
+  const r = await server.post('/supervisor/whisper', { userId: 'sv-v1', content: hostile });
+  assert.equal(r.code, 0, JSON.stringify(r));
+  await noteIn(a, 'whisper', '查订单');
+  assert.equal(await a.locator('li.kefu-note[data-kind=whisper] img').count(), 0, 'markup shown as text');
+  assert.deepEqual(await xss(a), [], 'nothing ran');
+  await sleep(500);
+  assert.ok(!(await v.textContent('body')).includes('查订单'), 'the customer never sees a whisper');
+});
+
+test('an internal note from the toolbar reaches the colleague it mentions, not the customer', async () => {
+  const { a, v } = await talking('sv-b', 'sv-v2');
+  const colleague = await agent(browser, server, 'sv-c');
+  await a.click('.layim-chat-tool .layim-tool-note');
+  await a.fill('.layui-layer-prompt .layui-layer-input', '@sv-c 这位客户要退款');
+  await a.click('.layui-layer-prompt .layui-layer-btn0');
+  await noteIn(a, 'note', '这位客户要退款');
+  await colleague.waitForFunction(() => (document.getElementById('kefu-toast')?.textContent || '').includes('这位客户要退款'), null, { timeout: 10000 });
+  await sleep(500);
+  assert.ok(!(await v.textContent('body')).includes('退款'), 'the customer never sees a note');
+});
+
+test('an agent who is not a supervisor is refused the board and the whisper', async () => {
+  const token = await login(server, 'sv-d');
+  const h = { authorization: 'Bearer ' + token, 'content-type': 'application/json' };
+  assert.equal((await fetch(server.base + '/supervisor/board', { headers: h })).status, 403);
+  const w = await fetch(server.base + '/supervisor/whisper', { method: 'POST', headers: h, body: JSON.stringify({ userId: 'sv-v1', content: 'x' }) });
+  assert.equal(w.status, 403);
+});
