@@ -11,7 +11,7 @@
   const PER_PAGE = 20;
   const list = document.getElementById('list');
   const more = document.getElementById('more');
-  const SENDER = { agent: '客服', visitor: '访客', system: '系统' };
+  const SENDER = { agent: '客服', visitor: '访客', system: '系统', note: '内部备注', whisper: '主管悄悄话' };
   let page = 0;
   let shown = 0;
 
@@ -26,7 +26,7 @@
     li.className = m.sender;
     const meta = document.createElement('div');
     meta.className = 'meta';
-    meta.textContent = (SENDER[m.sender] || m.sender) + ' ' + (m.sender === 'agent' ? (m.kfId || '') : m.userName) + '  ' + when(m.createTime);
+    meta.textContent = (SENDER[m.sender] || m.sender) + ' ' + (['agent', 'note', 'whisper'].includes(m.sender) ? (m.kfId || '') : m.userName) + '  ' + when(m.createTime);
     const content = document.createElement('div');
     content.className = 'content';
     content.textContent = m.content;
