@@ -18,6 +18,7 @@ pub const HOOKS: &[&str] = &[
     "onTyping",
     "onRead",
     "onNote",
+    "onBoard",
     "onMessageStatus",
     "onMessageRestored",
     "onMessageSaved",

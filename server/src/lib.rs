@@ -40,8 +40,9 @@ pub use pages::www;
 pub use routes::{app, API_PREFIXES};
 
 
-/// Starts the grace timers of the agents whose conversations were restored from the store, so
-/// those who never come back hand their customers on.
+/// Starts the routing node's background work: the grace timers of the agents whose conversations
+/// were restored from the store (so those who never come back hand their customers on), and the
+/// live board's push to supervisors (at most once a second, only when it changed).
 pub fn start_restored_timers(state: &AppState) {
     for (kf_id, epoch) in state.restored.clone() {
         let hub = state.hub.clone();
@@ -50,6 +51,18 @@ pub fn start_restored_timers(state: &AppState) {
             hub.agent_grace_expired(&kf_id, epoch);
         });
     }
+    let hub = std::sync::Arc::downgrade(&state.hub);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            match hub.upgrade() {
+                Some(hub) => hub.push_board(),
+                None => break, // the server stopped
+            }
+        }
+    });
 }
 
 /// Serves on an already bound listener until `shutdown` resolves; then closes every socket with

@@ -95,7 +95,9 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, be
         let tx = io.tx.clone();
         let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
         let mut checked = std::time::Instant::now();
-        let conn = hub.agent_connected(&kf_id, &agent.name, tx.clone());
+        // Supervisors may watch the live board (`board`); the token says who is one.
+        let supervisor = matches!(token.as_deref().map(|t| auth.caller(hub.store(), Some(t))), Some(Ok(crate::auth::Caller::Agent { supervisor: true, .. })));
+        let conn = hub.agent_connected(&kf_id, &agent.name, supervisor, tx.clone());
         {
             // A legacy client never answers the hello: give it its backlog after a short wait.
             let (hub, kf_id) = (hub.clone(), kf_id.clone());

@@ -5,6 +5,7 @@
 fn the_client_and_the_server_name_the_same_extensions() {
     let mut server: Vec<&str> = kefu_server::protocol::FEATURES.to_vec();
     server.push(kefu_server::protocol::PEEK);
+    server.push(kefu_server::protocol::codes::BOARD);
     let mut client: Vec<&str> = kefu_agent::core::SUPPORTED_EXTENSIONS.to_vec();
     server.sort_unstable();
     client.sort_unstable();
@@ -27,6 +28,8 @@ fn the_client_and_the_server_number_the_frames_alike() {
         (c::PRESENCE, s::PRESENCE),
         (c::TYPING, s::TYPING),
         (c::READ, s::READ),
+        (c::NOTE, s::NOTE),
+        (c::BOARD, s::BOARD),
     ];
     for (i, (client, server)) in statuses.iter().enumerate() {
         assert_eq!(client, server, "status #{i} differs");
@@ -41,6 +44,7 @@ fn the_client_and_the_server_number_the_frames_alike() {
         (c_resp::PRESENCE, s_resp::PRESENCE),
         (c_resp::TYPING, s_resp::TYPING),
         (c_resp::SEEN, s_resp::SEEN),
+        (c_resp::NOTE, s_resp::NOTE),
     ];
     for (i, (client, server)) in resp.iter().enumerate() {
         assert_eq!(*client as i64, *server, "respStatus #{i} differs");
@@ -58,11 +62,26 @@ fn every_frame_the_server_writes_is_the_frame_the_client_reads() {
         (p::status_transfer("u1", "U", "kf2", "K").to_string(), "transfer"),
         (p::status_transfer_refused("u1", "U").to_string(), "refused"),
         (p::status_pong(), "heartbeat"),
-        (p::status_hello("e", true), "hello"),
+        (p::status_hello("e", true, true), "hello"),
         (p::status_ack("m1", None), "ack"),
         (p::status_presence("busy", 3).to_string(), "presence"),
         (p::status_typing("u1", true, Some("t")), "typing"),
         (p::status_read("u1", &["m1".into()]).to_string(), "read"),
+        (
+            p::status_note(&p::NoteFrame {
+                user_id: "u1",
+                user_name: "U",
+                kind: "whisper",
+                from_kf_id: "zhuguan",
+                from_kf_name: "主管",
+                content: "x",
+                mentions: &[],
+                create_time: 1,
+            })
+            .to_string(),
+            "note",
+        ),
+        (p::status_board(&serde_json::json!({"agents": [], "queue": []})).to_string(), "board"),
     ];
     for (text, kind) in frames {
         let f = decode_frame(&text).unwrap_or_else(|e| panic!("{kind}: the client rejects {text}: {}", e.message()));
@@ -81,6 +100,8 @@ fn every_frame_the_server_writes_is_the_frame_the_client_reads() {
             }
             ServerFrame::Typing(_) => "typing",
             ServerFrame::Read { .. } => "read",
+            ServerFrame::Note(_) => "note",
+            ServerFrame::Board(_) => "board",
         };
         assert_eq!(got, kind, "{text}");
     }
@@ -102,6 +123,7 @@ fn every_frame_the_client_writes_is_the_frame_the_server_reads() {
         (AgentFrame::SetPresence { presence: Presence::Away }, "presence"),
         (AgentFrame::Typing { user_id: id(), typing: true }, "typing"),
         (AgentFrame::Seen { user_id: id() }, "seen"),
+        (AgentFrame::Note { user_id: id(), content: "n".into() }, "note"),
         (AgentFrame::Chat { kf_id: kf(), kf_name: "K".into(), user_id: id(), user_name: "U".into(), content: "hi".into(), msg_id: Some("m".into()) }, "chat"),
     ];
     for (frame, kind) in frames {

@@ -78,3 +78,47 @@ async fn a_note_goes_to_the_colleagues_it_mentions_never_to_the_customer_and_onl
     assert_eq!(notes.len(), 1, "only the agent in the conversation wrote one: {log}");
     assert_eq!(notes[0]["kfId"], "nt-a");
 }
+
+#[tokio::test]
+async fn the_board_is_pushed_to_a_supervisors_socket_on_every_change_and_never_offered_to_agents() {
+    let s = Server::start().await;
+    let mut sup = Peer::connect(&s.agent_url(SUPERVISOR).await).await;
+    let hello = sup.recv().await;
+    assert!(hello["data"]["features"].as_array().unwrap().iter().any(|f| f == "board"), "offered to a supervisor: {hello}");
+    sup.send(json!({"respStatus": 100, "features": ["board"]})).await;
+    let first = sup.recv_until(status(106)).await;
+    assert!(first["data"]["agents"].as_array().unwrap().iter().any(|a| a["kfId"] == SUPERVISOR), "{first}");
+    // A customer arrives and is served, writes, and is answered: the board follows, its timers
+    // as instants.
+    let (mut a, mut v) = assigned_with(&s, "pb-a", "pb-v", &[]).await;
+    let conv = |f: &serde_json::Value| -> Option<serde_json::Value> {
+        let a = f["data"]["agents"].as_array()?.iter().find(|a| a["kfId"] == "pb-a")?.clone();
+        a["conversations"].as_array()?.first().cloned()
+    };
+    let mut next_board = async |sup: &mut Peer, want: &dyn Fn(&serde_json::Value) -> bool| loop {
+        let f = sup.recv_until(status(106)).await;
+        if let Some(c) = conv(&f).filter(|c| want(c)) {
+            break c;
+        }
+    };
+    let c = next_board(&mut sup, &|c| c["userId"] == "pb-v").await;
+    assert!(c["startedAt"].as_i64().is_some() && c["lastAgentAt"].is_null(), "{c}");
+    v.send(json!({"type": "message", "content": "在吗"})).await;
+    let c = next_board(&mut sup, &|c| c["lastVisitorAt"].is_i64()).await;
+    assert!(c["lastAgentAt"].is_null(), "waiting for a first response: {c}");
+    a.send(json!({"kfId": "pb-a", "kfName": "A", "userId": "pb-v", "userName": "V", "content": "在的"})).await;
+    let c = next_board(&mut sup, &|c| c["lastAgentAt"].is_i64()).await;
+    assert!(c["lastAgentAt"].as_i64() >= c["lastVisitorAt"].as_i64(), "{c}");
+    v.recv_until(|f| f["type"] == "message").await;
+    v.send(json!({"type": "ping"})).await;
+    // Nothing changed: nothing pushed (the board is sent when it changes, not every second).
+    sup.silent(1500).await;
+
+    // An agent is never offered the board, and asking for it anyway gets nothing.
+    let mut agent = Peer::connect(&s.agent_url("pb-b").await).await;
+    let hello = agent.recv().await;
+    assert!(!hello["data"]["features"].as_array().unwrap().iter().any(|f| f == "board"), "{hello}");
+    agent.send(json!({"respStatus": 100, "features": ["board"]})).await;
+    let frames = agent.drain_for(1500).await;
+    assert!(!frames.iter().any(|f| f["status"] == 106), "{frames:?}");
+}

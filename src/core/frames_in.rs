@@ -101,6 +101,9 @@ pub enum ServerFrame<V> {
     /// conversation, the frame's `data` object (`userId`, `kind`, `fromKfId`, `content`, …) as
     /// the server sent it, checked by type.
     Note(V),
+    /// Status 106 (extension `board`): the live board's `data` object (`agents`, `queue`) as the
+    /// server sent it.
+    Board(V),
     /// Status 3 (extension `withdraw`): an offer is no longer open (accepted elsewhere, the
     /// customer left).
     OfferWithdrawn {
@@ -365,6 +368,15 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
                 _ => return Err(bad(status, "`kind` must be \"note\" or \"whisper\"")),
             }
             ServerFrame::Note(d)
+        }
+        status::BOARD => {
+            let d = data_of(status, &root)?;
+            for key in ["agents", "queue"] {
+                if d.field(key).and_then(|l| l.items()).is_none() {
+                    return Err(FrameError::BadData { status, detail: ["`", key, "` must be an array"].concat() });
+                }
+            }
+            ServerFrame::Board(d)
         }
         other => return Err(FrameError::UnknownStatus(other)),
     };

@@ -88,6 +88,8 @@ pub enum UiEvent<V> {
     },
     /// Status 105 (extension `notes`): an internal note or a whisper; the frame's `data` object.
     Note(V),
+    /// Status 106 (extension `board`): the live board; the frame's `data` object.
+    Board(V),
     /// A tab that follows another: the leader called hook `hook` with `payload`.
     Replayed {
         /// The hook.
@@ -135,6 +137,7 @@ impl<V> UiEvent<V> {
             UiEvent::Replayed { hook, .. } => hook,
             UiEvent::OtherTabAction { .. } => "onOtherTabAction",
             UiEvent::Note(_) => "onNote",
+            UiEvent::Board(_) => "onBoard",
             UiEvent::FrameRejected { .. } => "onFrameRejected",
         }
     }

@@ -28,6 +28,8 @@ pub mod status {
     pub const READ: i64 = 104;
     /// An internal note or a supervisor's whisper (extension `notes`).
     pub const NOTE: i64 = 105;
+    /// The live board (extension `board`, offered to supervisors only).
+    pub const BOARD: i64 = 106;
 }
 
 /// `respStatus` of an agent → server frame (a chat message has none).
@@ -76,11 +78,13 @@ pub enum Extension {
     Peek,
     /// Status/respStatus 105: internal notes and supervisors' whispers, never shown to customers.
     Notes,
+    /// Status 106: the live board, pushed on every change (servers offer it to supervisors only).
+    Board,
 }
 
 impl Extension {
     /// Every extension this client implements.
-    pub const ALL: [Extension; 9] = [
+    pub const ALL: [Extension; 10] = [
         Extension::Withdraw,
         Extension::Ack,
         Extension::Seq,
@@ -90,6 +94,7 @@ impl Extension {
         Extension::Read,
         Extension::Peek,
         Extension::Notes,
+        Extension::Board,
     ];
 
     /// Its name in the hello.
@@ -104,6 +109,7 @@ impl Extension {
             Extension::Read => "read",
             Extension::Peek => "peek",
             Extension::Notes => "notes",
+            Extension::Board => "board",
         }
     }
 

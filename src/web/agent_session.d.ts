@@ -208,6 +208,29 @@ export interface NoteEvent {
   createTime: number;
 }
 
+/**
+ * Extension `board` (offered to supervisors' sockets only): the live board, sent on every change.
+ * Times are instants (ms since the epoch): run the timers yourself.
+ */
+export interface BoardEvent {
+  /** Every agent the server knows since it started. */
+  agents: BoardAgent[];
+  /** Customers waiting, oldest first. */
+  queue: { userId: string; userName: string; waitingSince: number; offeredTo: string | null; connected: boolean }[];
+}
+
+/** One agent on the board. Names are untrusted: escape before rendering. */
+export interface BoardAgent {
+  kfId: string;
+  name: string;
+  /** A socket is open. */
+  online: boolean;
+  presence: Presence;
+  maxConversations: number;
+  /** Live conversations; `lastAgentAt` null means no first response yet. */
+  conversations: { userId: string; userName: string; startedAt: number | null; connected: boolean; lastVisitorAt: number | null; lastAgentAt: number | null }[];
+}
+
 /** `shareAcrossTabs`: what another tab of this agent did, so this one can show it too. */
 export interface OtherTabActionEvent {
   /** The method the other tab called. */
@@ -248,6 +271,8 @@ export interface AgentSessionHooks {
   onRead?(e: { userId: CustomerId; localIds: number[] }): void;
   /** Extension `notes`: a colleague's internal note or a supervisor's whisper (never the customer's to see). */
   onNote?(e: NoteEvent): void;
+  /** Extension `board` (supervisors): the live board changed. */
+  onBoard?(e: BoardEvent): void;
   /** A sent message was held, sent or failed. */
   onMessageStatus?(e: MessageStatusEvent): void;
   /** `durableOutbox`: a message kept by an earlier page load was restored and will be sent. */

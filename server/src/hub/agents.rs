@@ -13,7 +13,7 @@ impl Hub {
     /// agent (closed with 4409) and says hello. Frames for the agent (held ones included) go out,
     /// and waiting visitors are offered, once the socket is ready: on the hello answer, or when
     /// the caller's legacy wait ends ([`Hub::agent_ready`]).
-    pub fn agent_connected(&self, kf_id: &str, name: &str, tx: UnboundedSender<Out>) -> u64 {
+    pub fn agent_connected(&self, kf_id: &str, name: &str, supervisor: bool, tx: UnboundedSender<Out>) -> u64 {
         let mut st = self.st();
         st.next_conn += 1;
         let id = st.next_conn;
@@ -22,9 +22,10 @@ impl Hub {
             let _ = old.tx.send(Out::Close(4409, "replaced by a newer connection".into()));
         }
         slot.epoch += 1;
+        slot.supervisor = supervisor;
         slot.features.clear();
         slot.ready = false;
-        let _ = tx.send(Out::Text(p::status_hello(&self.epoch, self.sneak_peek)));
+        let _ = tx.send(Out::Text(p::status_hello(&self.epoch, self.sneak_peek, supervisor)));
         slot.conn = Some(Conn { id, tx });
         self.load_presence(&mut st, kf_id);
         tracing::info!(kf_id, conn = id, "agent connected");
@@ -86,12 +87,16 @@ impl Hub {
         {
             let mut st = self.st();
             if let Some(a) = st.agents.get_mut(kf_id) {
-                let peek = self.sneak_peek;
-                a.features = features.into_iter().filter(|f| p::FEATURES.contains(&f.as_str()) || (peek && f == p::PEEK)).collect();
+                let (peek, board) = (self.sneak_peek, a.supervisor);
+                a.features = features
+                    .into_iter()
+                    .filter(|f| p::FEATURES.contains(&f.as_str()) || (peek && f == p::PEEK) || (board && f == codes::BOARD))
+                    .collect();
             }
             st.tell_presence(kf_id);
         }
         let uses_seq = self.st().agents.get(kf_id).is_some_and(|a| a.features.contains(codes::SEQ));
+        self.push_board_to(kf_id);
         self.agent_ready(kf_id, conn, if uses_seq { last_seq.or(Some(0)) } else { None });
     }
 
@@ -230,6 +235,9 @@ impl Hub {
             })
             .map_err(|e| self.store_failed(e))?;
         let Some((_, Some(seq))) = stored else { return Ok(()) };
+        if let Some(v) = st.visitors.get_mut(user_id) {
+            v.last_agent_at = Some(now);
+        }
         let kf_name = st.agent_name(kf_id);
         st.to_visitor_seq(user_id, p::visitor_message(kf_id, &kf_name, content, now, seq), Some(seq));
         if let Some(id) = msg_id {

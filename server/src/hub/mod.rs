@@ -17,7 +17,7 @@ mod visitors;
 
 pub use presence::{Presence, WaitingCustomer};
 pub use signals::VisitorContext;
-pub use supervise::{Board, BoardAgent, BoardConversation};
+pub use supervise::{Board, BoardAgent, BoardConversation, BoardWaiting};
 
 use crate::store::{OpenConversation, Store};
 use state::{AgentSlot, State, VState, VisitorSlot};
@@ -80,6 +80,8 @@ pub struct Hub {
     sneak_peek: bool,
     /// What `/metrics` exports.
     metrics: Arc<crate::metrics::Metrics>,
+    /// The board last pushed to supervisors (`supervise.rs`).
+    last_board: Mutex<Option<Board>>,
 }
 
 impl Hub {
@@ -94,7 +96,7 @@ impl Hub {
             offers: metrics.offers.clone(),
             ..State::default()
         };
-        Arc::new(Hub { state: Mutex::new(state), store, grace: cfg.grace(), epoch, sneak_peek: cfg.sneak_peek, metrics })
+        Arc::new(Hub { state: Mutex::new(state), store, grace: cfg.grace(), epoch, sneak_peek: cfg.sneak_peek, metrics, last_board: Mutex::new(None) })
     }
 
     /// The server's metrics.

@@ -33,6 +33,8 @@ pub(super) struct AgentSlot {
     pub(super) presence: super::Presence,
     /// Its own conversation cap, if it has one (saved in the store).
     pub(super) max_conversations: Option<usize>,
+    /// Signed in with the supervisor role (may use the `board` extension).
+    pub(super) supervisor: bool,
 }
 
 impl AgentSlot {
@@ -47,6 +49,7 @@ impl AgentSlot {
             conversations: HashSet::new(),
             presence: super::Presence::Online,
             max_conversations: None,
+            supervisor: false,
         }
     }
 }
@@ -90,6 +93,11 @@ pub(super) struct VisitorSlot {
     /// They have sent a message (or had a conversation): only then are they queued and offered,
     /// unless silent visitors are offered too.
     pub(super) spoke: bool,
+    /// When the customer last wrote, and when an agent last answered in this conversation
+    /// (ms; the board's first-response and last-reply timers).
+    pub(super) last_visitor_at: Option<i64>,
+    /// See `last_visitor_at`.
+    pub(super) last_agent_at: Option<i64>,
 }
 
 impl VisitorSlot {
@@ -112,6 +120,8 @@ impl VisitorSlot {
             page: None,
             user_agent: None,
             spoke: false,
+            last_visitor_at: None,
+            last_agent_at: None,
         }
     }
 }
@@ -172,6 +182,9 @@ impl State {
     /// A conversation with `user_id` started now.
     pub(super) fn conversation_started(&mut self, user_id: &str, now: i64) {
         self.started.insert(user_id.to_owned(), now);
+        if let Some(v) = self.visitors.get_mut(user_id) {
+            v.last_agent_at = None; // the first-response timer runs from here
+        }
     }
 
     /// The conversation with `user_id` is over: its handling time counts for the estimates.

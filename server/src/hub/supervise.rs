@@ -1,29 +1,45 @@
 //! What supervisors see and do while the team works: the live board (agents, their load and
-//! conversations, the queue), and internal notes and whispers in a conversation. Notes and
+//! conversations, the queue; pushed to supervisors' sockets with extension `board` whenever it
+//! changes), and internal notes and whispers in a conversation. Notes and
 //! whispers go to agents only: nothing here ever writes to a visitor's socket or joins a visitor's
 //! delivery numbering, and the store keeps them as `note` / `whisper`, never replayed to a page.
 
-use super::presence::WaitingCustomer;
 use super::state::{State, VState};
 use super::{err, now_ms, Hub, HubError, Presence};
+use crate::sync::LockExt;
 use crate::protocol::{self as p, codes};
 use crate::store::{NewMessage, Sender};
 use serde::Serialize;
 
-/// The live board: every agent known since start, and the queue.
-#[derive(Debug, Serialize)]
+/// The live board: every agent known since start, and the queue. Times are instants (ms since
+/// the epoch), so the board changes only when something happens; viewers run the timers.
+#[derive(Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Board {
     /// Agents, by id.
     pub agents: Vec<BoardAgent>,
     /// Customers waiting, oldest first.
-    pub queue: Vec<WaitingCustomer>,
-    /// When this was read, ms since the epoch.
-    pub at: i64,
+    pub queue: Vec<BoardWaiting>,
+}
+
+/// A waiting customer on the board.
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardWaiting {
+    /// The customer.
+    pub user_id: String,
+    /// Their name.
+    pub user_name: String,
+    /// Waiting since.
+    pub waiting_since: i64,
+    /// The agent their offer is open with.
+    pub offered_to: Option<String>,
+    /// Their page is connected.
+    pub connected: bool,
 }
 
 /// One agent on the board.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct BoardAgent {
     /// kfId.
@@ -41,7 +57,7 @@ pub struct BoardAgent {
 }
 
 /// A live conversation on the board.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct BoardConversation {
     /// The customer.
@@ -52,6 +68,60 @@ pub struct BoardConversation {
     pub started_at: Option<i64>,
     /// The customer's page is connected.
     pub connected: bool,
+    /// When the customer last wrote.
+    pub last_visitor_at: Option<i64>,
+    /// When the agent last answered since the conversation started (none: no first response yet).
+    pub last_agent_at: Option<i64>,
+}
+
+/// Supervisors whose socket asked for the board.
+fn watchers(st: &State) -> Vec<String> {
+    st.agents.iter().filter(|(_, a)| a.supervisor && a.conn.is_some() && a.features.contains(codes::BOARD)).map(|(k, _)| k.clone()).collect()
+}
+
+fn queue_of(st: &State) -> Vec<BoardWaiting> {
+    st.queue
+        .iter()
+        .filter_map(|u| {
+            let v = st.visitors.get(u).filter(|v| v.state == VState::Waiting)?;
+            Some(BoardWaiting { user_id: u.clone(), user_name: v.user_name.clone(), waiting_since: v.waiting_since, offered_to: v.offered_to.clone(), connected: v.conn.is_some() })
+        })
+        .collect()
+}
+
+fn board_of(st: &State) -> Board {
+        let mut agents: Vec<BoardAgent> = st
+            .agents
+            .iter()
+            .map(|(id, a)| {
+                let mut conversations: Vec<BoardConversation> = a
+                    .conversations
+                    .iter()
+                    .map(|u| {
+                        let v = st.visitors.get(u);
+                        BoardConversation {
+                            user_id: u.clone(),
+                            user_name: v.map(|v| v.user_name.clone()).unwrap_or_default(),
+                            started_at: st.started.get(u).copied(),
+                            connected: v.is_some_and(|v| v.conn.is_some()),
+                            last_visitor_at: v.and_then(|v| v.last_visitor_at),
+                            last_agent_at: v.and_then(|v| v.last_agent_at),
+                        }
+                    })
+                    .collect();
+                conversations.sort_by(|x, y| x.started_at.cmp(&y.started_at).then_with(|| x.user_id.cmp(&y.user_id)));
+                BoardAgent {
+                    kf_id: id.clone(),
+                    name: a.name.clone(),
+                    online: a.conn.is_some(),
+                    presence: a.presence,
+                    max_conversations: st.cap_of(id),
+                    conversations,
+                }
+            })
+            .collect();
+        agents.sort_by(|a, b| a.kf_id.cmp(&b.kf_id));
+        Board { agents, queue: queue_of(st) }
 }
 
 /// The `@kfId` mentions in `text` that name a known agent other than `except`.
@@ -70,39 +140,39 @@ fn mentions(st: &State, text: &str, except: &[&str]) -> Vec<String> {
 impl Hub {
     /// The live board.
     pub fn board(&self) -> Board {
-        let queue = self.waiting_list();
-        let st = self.st();
-        let mut agents: Vec<BoardAgent> = st
-            .agents
-            .iter()
-            .map(|(id, a)| {
-                let mut conversations: Vec<BoardConversation> = a
-                    .conversations
-                    .iter()
-                    .map(|u| {
-                        let v = st.visitors.get(u);
-                        BoardConversation {
-                            user_id: u.clone(),
-                            user_name: v.map(|v| v.user_name.clone()).unwrap_or_default(),
-                            started_at: st.started.get(u).copied(),
-                            connected: v.is_some_and(|v| v.conn.is_some()),
-                        }
-                    })
-                    .collect();
-                conversations.sort_by(|x, y| x.started_at.cmp(&y.started_at).then_with(|| x.user_id.cmp(&y.user_id)));
-                BoardAgent {
-                    kf_id: id.clone(),
-                    name: a.name.clone(),
-                    online: a.conn.is_some(),
-                    presence: a.presence,
-                    max_conversations: st.cap_of(id),
-                    conversations,
-                }
-            })
-            .collect();
-        agents.sort_by(|a, b| a.kf_id.cmp(&b.kf_id));
-        Board { agents, queue, at: now_ms() }
+        board_of(&self.st())
     }
+
+    /// Sends the board to every supervisor socket that asked for it (`board`), if it changed
+    /// since the last push. The server calls it every second while anyone watches.
+    pub fn push_board(&self) {
+        let mut st = self.st();
+        let watching = watchers(&st);
+        if watching.is_empty() {
+            *self.last_board.locked() = None;
+            return;
+        }
+        let board = board_of(&st);
+        let mut last = self.last_board.locked();
+        if last.as_ref() == Some(&board) {
+            return;
+        }
+        let frame = p::status_board(&board);
+        for kf in watching {
+            st.to_agent(&kf, frame.clone(), None);
+        }
+        *last = Some(board);
+    }
+
+    /// Sends the board to supervisor `kf_id` now (it just said hello with `board`).
+    pub(super) fn push_board_to(&self, kf_id: &str) {
+        let mut st = self.st();
+        if watchers(&st).iter().any(|w| w == kf_id) {
+            let frame = p::status_board(&board_of(&st));
+            st.to_agent(kf_id, frame, None);
+        }
+    }
+
 
     /// A supervisor's whisper to the agent serving `user_id` (the customer never sees it).
     /// Returns the agent it reached.

@@ -154,6 +154,9 @@ impl Hub {
         if let Some(id) = msg_id {
             st.note_unseen_by_agent(user_id, id);
         }
+        if let Some(v) = st.visitors.get_mut(user_id) {
+            v.last_visitor_at = Some(now);
+        }
         let first_words = st.visitors.get_mut(user_id).is_some_and(|v| !std::mem::replace(&mut v.spoke, true));
         match state {
             VState::Assigned { kf_id, .. } => {

@@ -27,6 +27,8 @@ pub mod status {
     pub const READ: i64 = 104;
     /// An internal note or a supervisor's whisper in a conversation (extension `notes`).
     pub const NOTE: i64 = 105;
+    /// The live board, on every change (extension `board`, supervisors only).
+    pub const BOARD: i64 = 106;
 }
 
 /// `respStatus` of an agent → server frame.
@@ -69,5 +71,7 @@ pub const TYPING: &str = "typing";
 pub const READ: &str = "read";
 /// Extension `notes`: internal notes and whispers, never shown to the customer.
 pub const NOTES: &str = "notes";
+/// Extension `board`: the live board pushed on every change (offered to supervisors only).
+pub const BOARD: &str = "board";
 /// Extension `peek` (offered only with `--sneak-peek`).
 pub const PEEK: &str = "peek";

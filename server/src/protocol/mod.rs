@@ -24,7 +24,7 @@ pub const FEATURES: &[&str] = &[
 ];
 
 /// Offered besides [`FEATURES`] only when the server runs with `--sneak-peek`: typing signals
-/// carry the visitor's unsent text.
+/// carry the visitor's unsent text. ([`codes::BOARD`] is offered to supervisors only.)
 pub const PEEK: &str = codes::PEEK;
 
 /// A frame from an agent.
@@ -192,10 +192,14 @@ pub fn status_pong() -> String {
 }
 
 /// Status 100: the hello announcing extensions and this server run's `epoch`.
-pub fn status_hello(epoch: &str, peek: bool) -> String {
+/// `board` is offered to supervisors' sockets only.
+pub fn status_hello(epoch: &str, peek: bool, board: bool) -> String {
     let mut features = FEATURES.to_vec();
     if peek {
         features.push(PEEK);
+    }
+    if board {
+        features.push(codes::BOARD);
     }
     json!({"status": status::HELLO, "data": {"server": "kefu-server", "version": 1, "features": features, "epoch": epoch}}).to_string()
 }
@@ -250,4 +254,9 @@ pub struct NoteFrame<'a> {
     pub mentions: &'a [String],
     /// When, ms since the epoch.
     pub create_time: i64,
+}
+
+/// Status 106 (extension `board`, supervisors only): the live board.
+pub fn status_board(board: &impl serde::Serialize) -> Value {
+    json!({"status": status::BOARD, "data": board})
 }

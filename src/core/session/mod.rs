@@ -278,6 +278,7 @@ impl<V: JsonValue> Session<V> {
             ServerFrame::Typing(t) => self.ui(UiEvent::Typing(t)),
             ServerFrame::Read { user_id, msg_ids } => self.on_read(user_id, msg_ids),
             ServerFrame::Note(data) => self.ui(UiEvent::Note(data)),
+            ServerFrame::Board(data) => self.ui(UiEvent::Board(data)),
         }
     }
 
