@@ -12,12 +12,13 @@ mod presence;
 mod routing;
 mod signals;
 mod state;
-mod supervise;
+mod board;
+mod notes;
 mod visitors;
 
 pub use presence::{Presence, WaitingCustomer};
 pub use signals::VisitorContext;
-pub use supervise::{Board, BoardAgent, BoardConversation, BoardWaiting};
+pub use board::{Board, BoardAgent, BoardConversation, BoardWaiting};
 
 use crate::store::{OpenConversation, Store};
 use state::{AgentSlot, State, VState, VisitorSlot};

@@ -1,14 +1,11 @@
-//! What supervisors see and do while the team works: the live board (agents, their load and
-//! conversations, the queue; pushed to supervisors' sockets with extension `board` whenever it
-//! changes), and internal notes and whispers in a conversation. Notes and
-//! whispers go to agents only: nothing here ever writes to a visitor's socket or joins a visitor's
-//! delivery numbering, and the store keeps them as `note` / `whisper`, never replayed to a page.
+//! The live board: every agent with presence, load and cap and their conversations, and the
+//! queue, for supervisors; pushed to supervisors' sockets with extension `board` whenever it
+//! changes (the server looks once a second), and served by `GET /supervisor/board`.
 
 use super::state::{State, VState};
-use super::{err, now_ms, Hub, HubError, Presence};
-use crate::sync::LockExt;
+use super::{Hub, Presence};
 use crate::protocol::{self as p, codes};
-use crate::store::{NewMessage, Sender};
+use crate::sync::LockExt;
 use serde::Serialize;
 
 /// The live board: every agent known since start, and the queue. Times are instants (ms since
@@ -124,19 +121,6 @@ fn board_of(st: &State) -> Board {
         Board { agents, queue: queue_of(st) }
 }
 
-/// The `@kfId` mentions in `text` that name a known agent other than `except`.
-fn mentions(st: &State, text: &str, except: &[&str]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for part in text.split('@').skip(1) {
-        let id: String = part.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')).collect();
-        let id = id.trim_end_matches('.').to_owned();
-        if st.agents.contains_key(&id) && !except.contains(&id.as_str()) && !out.contains(&id) {
-            out.push(id);
-        }
-    }
-    out
-}
-
 impl Hub {
     /// The live board.
     pub fn board(&self) -> Board {
@@ -171,64 +155,5 @@ impl Hub {
             let frame = p::status_board(&board_of(&st));
             st.to_agent(kf_id, frame, None);
         }
-    }
-
-
-    /// A supervisor's whisper to the agent serving `user_id` (the customer never sees it).
-    /// Returns the agent it reached.
-    pub fn whisper(&self, from: &str, user_id: &str, content: &str) -> Result<String, HubError> {
-        let mut st = self.st();
-        self.add_note(&mut st, from, user_id, content, Sender::Whisper)
-    }
-
-    /// An internal note by the agent serving `user_id` (from its socket).
-    pub(super) fn agent_note(&self, st: &mut State, from: &str, user_id: &str, content: &str) -> Result<(), HubError> {
-        match st.visitors.get(user_id).map(|v| &v.state) {
-            Some(VState::Assigned { kf_id, .. }) if kf_id == from => {}
-            _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {from:?}"))),
-        }
-        self.add_note(st, from, user_id, content, Sender::Note).map(|_| ())
-    }
-
-    /// Stores a note or whisper and sends it to the agent in the conversation and the colleagues
-    /// it mentions (those whose socket speaks `notes`). Returns the serving agent.
-    fn add_note(&self, st: &mut State, from: &str, user_id: &str, content: &str, kind: Sender) -> Result<String, HubError> {
-        if content.trim().is_empty() {
-            return Err(err(400, "a note needs some text"));
-        }
-        let serving = st.agent_of(user_id).ok_or_else(|| err(404, format!("no live conversation with {user_id:?}")))?;
-        let user_name = st.visitors.get(user_id).map(|v| v.user_name.clone()).unwrap_or_default();
-        let now = now_ms();
-        self.store
-            .add_and_deliver(&NewMessage {
-                user_id,
-                user_name: &user_name,
-                kf_id: Some(from),
-                sender: kind,
-                content,
-                at_ms: now,
-                client_msg_id: None,
-                deliver_to: None,
-            })
-            .map_err(|e| self.store_failed(e))?;
-        let mentioned = mentions(st, content, &[from, &serving]);
-        let from_name = st.agent_name(from);
-        let frame = p::status_note(&p::NoteFrame {
-            user_id,
-            user_name: &user_name,
-            kind: kind.as_str(),
-            from_kf_id: from,
-            from_kf_name: &from_name,
-            content,
-            mentions: &mentioned,
-            create_time: now,
-        });
-        let to = std::iter::once(serving.clone()).filter(|s| s != from).chain(mentioned.iter().cloned());
-        for kf in to.collect::<Vec<_>>() {
-            if st.speaks(&kf, codes::NOTES) {
-                st.to_agent(&kf, frame.clone(), None);
-            }
-        }
-        Ok(serving)
     }
 }
