@@ -21,7 +21,8 @@ pub struct PresenceBody {
     presence: Option<String>,
 }
 
-/// `POST /agents/presence` with `{kfId, presence}`: `online`, `busy` or `away` (the agent itself).
+/// `POST /agents/presence` with `{kfId, presence}`: `online`, `busy` or `away` (the agent itself,
+/// or a supervisor for anyone).
 pub async fn set_presence(State(app): State<AppState>, Extension(caller): Extension<Caller>, body: Body<PresenceBody>) -> Reply {
     let Json(b) = match body {
         Ok(b) => b,
@@ -31,7 +32,7 @@ pub async fn set_presence(State(app): State<AppState>, Extension(caller): Extens
         Ok(k) => k,
         Err(r) => return r,
     };
-    if let Err(r) = caller.acts_as(kf_id) {
+    if let Err(r) = caller.manages(kf_id) {
         return r;
     }
     let Some(presence) = b.presence.as_deref().and_then(Presence::parse) else {

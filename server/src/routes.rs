@@ -33,6 +33,7 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/queue", get(ops_api::queue)),
         ("/supervisor/board", get(supervisor_api::board)),
         ("/supervisor/whisper", post(supervisor_api::whisper)),
+        ("/supervisor/reassign", post(supervisor_api::reassign)),
         ("/visitors/context", get(context_api::context)),
         ("/transfer/transferUser", post(http_api::transfer)),
         ("/upload/image", post(http_api::upload_image)),

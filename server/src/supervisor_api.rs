@@ -1,6 +1,7 @@
 //! The supervisor's HTTP face (supervisor role only, 403 otherwise): `GET /supervisor/board` (the
-//! live board as JSON) and `POST /supervisor/whisper {userId, content}` (a message only the agent
-//! in the conversation sees). docs/protocol.md describes both.
+//! live board as JSON), `POST /supervisor/whisper {userId, content}` (a message only the agent in
+//! the conversation sees) and `POST /supervisor/reassign {userId, toKfId}` (the conversation moves,
+//! no acceptance asked). docs/protocol.md describes them.
 
 use crate::app_state::AppState;
 use crate::auth::Caller;
@@ -44,6 +45,34 @@ pub async fn whisper(State(app): State<AppState>, Extension(caller): Extension<C
     }
     match app.hub.whisper(&from, user_id, content) {
         Ok(kf_id) => ok("ok", json!({"userId": user_id, "kfId": kf_id})),
+        Err(e) => e.into(),
+    }
+}
+
+/// Body of a reassignment.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReassignBody {
+    user_id: Option<String>,
+    to_kf_id: Option<String>,
+}
+
+/// `POST /supervisor/reassign {userId, toKfId}`: the live conversation with `userId` moves to
+/// `toKfId` (online; a supervisor may name themselves). 404 unknown customer, 409 no live
+/// conversation or the agent offline, 400 already with that agent.
+pub async fn reassign(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<ReassignBody>) -> Reply {
+    if let Err(r) = caller.supervisor() {
+        return r;
+    }
+    let by = match &caller {
+        Caller::Agent { kf_id, .. } => kf_id.clone(),
+        Caller::Unchecked => "supervisor".to_owned(),
+    };
+    let (Some(user_id), Some(to)) = (b.user_id.as_deref(), b.to_kf_id.as_deref()) else {
+        return fail(400, "`userId` and `toKfId` are required");
+    };
+    match app.hub.reassign(&by, user_id, to) {
+        Ok(from) => ok("ok", json!({"userId": user_id, "fromKfId": from, "toKfId": to})),
         Err(e) => e.into(),
     }
 }

@@ -122,3 +122,47 @@ async fn the_board_is_pushed_to_a_supervisors_socket_on_every_change_and_never_o
     let frames = agent.drain_for(1500).await;
     assert!(!frames.iter().any(|f| f["status"] == 106), "{frames:?}");
 }
+
+#[tokio::test]
+async fn a_supervisor_reassigns_a_live_conversation_and_everyone_is_told() {
+    let s = Server::start().await;
+    let (mut a, mut v) = assigned_with(&s, "ra-a", "ra-v", NOTES).await;
+    v.send(json!({"type": "message", "content": "我的订单呢"})).await;
+    a.recv_until(status(1)).await;
+    let mut b = s.agent_with("ra-b", NOTES).await;
+    // Agents cannot; unknown customers, offline agents and no-ops are refused clearly.
+    assert_eq!(s.post_as("ra-a", "/supervisor/reassign", json!({"userId": "ra-v", "toKfId": "ra-b"})).await.0, 403);
+    assert_eq!(s.post_as(SUPERVISOR, "/supervisor/reassign", json!({"userId": "nobody", "toKfId": "ra-b"})).await.0, 404);
+    assert_eq!(s.post_as(SUPERVISOR, "/supervisor/reassign", json!({"userId": "ra-v", "toKfId": "ra-offline"})).await.0, 409);
+    assert_eq!(s.post_as(SUPERVISOR, "/supervisor/reassign", json!({"userId": "ra-v", "toKfId": "ra-a"})).await.0, 400);
+
+    let (code, body) = s.post_as(SUPERVISOR, "/supervisor/reassign", json!({"userId": "ra-v", "toKfId": "ra-b"})).await;
+    assert_eq!((code, body["data"]["fromKfId"].as_str()), (200, Some("ra-a")), "{body}");
+    assert_eq!(v.recv_until(vstate("assigned")).await["kfId"], "ra-b", "the customer is told who serves them now");
+    assert!(a.recv_until(status(105)).await["data"]["content"].as_str().unwrap().contains("转给"));
+    assert!(b.recv_until(status(105)).await["data"]["content"].as_str().unwrap().contains("转给了您"));
+    // The new agent serves them: both ways; the old one cannot write to them any more.
+    v.send(json!({"type": "message", "content": "还在吗"})).await;
+    assert_eq!(b.recv_until(status(1)).await["data"]["content"], "还在吗");
+    b.send(json!({"kfId": "ra-b", "kfName": "B", "userId": "ra-v", "userName": "V", "content": "我来处理"})).await;
+    assert_eq!(v.recv_until(|f| f["type"] == "message").await["content"], "我来处理");
+    a.send(json!({"kfId": "ra-a", "kfName": "A", "userId": "ra-v", "userName": "V", "content": "还是我", "msgId": "old-1"})).await;
+    assert!(a.recv_until(status(101)).await["data"]["error"].is_string(), "refused for the old agent");
+    // The history follows: the new agent reads the whole log, with the reassignment in it.
+    let (code, log) = s.get_as("ra-b", "/chatLog/list?userId=ra-v").await;
+    assert_eq!(code, 200);
+    let list = log["data"]["list"].as_array().unwrap();
+    assert!(list.iter().any(|m| m["content"] == "我的订单呢"), "{log}");
+    assert!(list.iter().any(|m| m["sender"] == "system" && m["content"].as_str().unwrap().contains("转给")), "{log}");
+}
+
+#[tokio::test]
+async fn a_supervisor_sets_an_agents_presence_an_agent_only_their_own() {
+    let s = Server::start().await;
+    let mut a = s.agent_with("ps-a", &["presence"]).await;
+    a.recv_until(status(102)).await;
+    let (code, _) = s.post_as(SUPERVISOR, "/agents/presence", json!({"kfId": "ps-a", "presence": "busy"})).await;
+    assert_eq!(code, 200);
+    assert_eq!(a.recv_until(status(102)).await["data"]["presence"], "busy");
+    assert_eq!(s.post_as("ps-b", "/agents/presence", json!({"kfId": "ps-a", "presence": "away"})).await.0, 403);
+}

@@ -55,6 +55,15 @@ impl Caller {
         }
     }
 
+    /// Refuses (403) unless the caller is agent `kf_id` or a supervisor (who manages the team:
+    /// presence from the board).
+    pub fn manages(&self, kf_id: &str) -> Result<(), Reply> {
+        match self {
+            Caller::Agent { supervisor: true, .. } => Ok(()),
+            _ => self.acts_as(kf_id),
+        }
+    }
+
     /// Refuses (403) unless the caller is agent `kf_id` or a supervisor (reading a profile).
     pub fn reads_profile_of(&self, kf_id: &str) -> Result<(), Reply> {
         match self {

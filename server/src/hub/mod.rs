@@ -14,6 +14,7 @@ mod signals;
 mod state;
 mod board;
 mod notes;
+mod reassign;
 mod visitors;
 
 pub use presence::{Presence, WaitingCustomer};

@@ -1,0 +1,65 @@
+//! A supervisor moves a live conversation to another agent, or takes it over: no acceptance asked
+//! (unlike an agent's transfer), presence and cap not in the way (the supervisor decides), the
+//! history follows (the chat log is the new agent's to read), everyone is told, and the store
+//! keeps a line of it.
+
+use super::{err, now_ms, Hub, HubError};
+use crate::protocol::{self as p, codes};
+use crate::store::{NewMessage, Sender};
+use super::state::VState;
+
+impl Hub {
+    /// Supervisor `by` moves the conversation with `user_id` to agent `to` (who must be online).
+    /// Returns the agent it was with.
+    pub fn reassign(&self, by: &str, user_id: &str, to: &str) -> Result<String, HubError> {
+        let mut st = self.st();
+        let v = st.visitors.get(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
+        let (from, conversation) = match &v.state {
+            VState::Assigned { kf_id, conversation } => (kf_id.clone(), *conversation),
+            _ => return Err(err(409, format!("no live conversation with {user_id:?}"))),
+        };
+        if from == to {
+            return Err(err(400, format!("the conversation is with {to:?} already")));
+        }
+        if !st.agents.get(to).is_some_and(|a| a.conn.is_some()) {
+            return Err(err(409, format!("目标客服 {to} 不在线")));
+        }
+        self.store.reassign_conversation(conversation, to).map_err(|e| self.store_failed(e))?;
+        let user_name = v.user_name.clone();
+        if let Some(v) = st.visitors.get_mut(user_id) {
+            v.transfer = None;
+            v.state = VState::Assigned { kf_id: to.to_owned(), conversation };
+        }
+        if let Some(a) = st.agents.get_mut(&from) {
+            a.conversations.remove(user_id);
+        }
+        if let Some(a) = st.agents.get_mut(to) {
+            a.conversations.insert(user_id.to_owned());
+        }
+        let (by_name, from_name, to_name) = (st.agent_name(by), st.agent_name(&from), st.agent_name(to));
+        let line = format!("{by_name} 将会话从 {from_name} 转给 {to_name}");
+        let now = now_ms();
+        let log = NewMessage { user_id, user_name: &user_name, kf_id: Some(by), sender: Sender::System, content: &line, at_ms: now, client_msg_id: None, deliver_to: None };
+        self.store.add_and_deliver(&log).map_err(|e| self.store_failed(e))?;
+        st.to_visitor(user_id, p::visitor_status("assigned", Some(to), Some(&to_name), &format!("已为您转接至客服 {to_name}")));
+        for (kf, text) in [(from.as_str(), format!("{by_name} 已将此会话转给 {to_name}")), (to, format!("{by_name} 将此会话转给了您"))] {
+            if kf != by && st.speaks(kf, codes::NOTES) {
+                let mentions: [String; 0] = [];
+                let frame = p::status_note(&p::NoteFrame {
+                    user_id,
+                    user_name: &user_name,
+                    kind: "whisper",
+                    from_kf_id: by,
+                    from_kf_name: &by_name,
+                    content: &text,
+                    mentions: &mentions,
+                    create_time: now,
+                });
+                st.to_agent(kf, frame, None);
+            }
+        }
+        tracing::info!(by, from, to, user_id, "conversation reassigned by a supervisor");
+        st.offer_waiting(); // the first agent may have room again
+        Ok(from)
+    }
+}
