@@ -56,3 +56,42 @@ test('an agent who is not a supervisor is refused the board and the whisper', as
   const w = await fetch(server.base + '/supervisor/whisper', { method: 'POST', headers: h, body: JSON.stringify({ userId: 'sv-v1', content: 'x' }) });
   assert.equal(w.status, 403);
 });
+
+test('the supervisor console shows the live board, pushed as it changes, and reassigns from it', async () => {
+  const server = await ServerProcess.start(); // its own: no agent of the tests above is offered the customer
+  try {
+    await boardTest(server);
+  } finally {
+    await server.stop();
+  }
+});
+
+async function boardTest(server) {
+  const sup = await agent(browser, server, 'zhuguan', '&replyAlarmS=2');
+  await sup.waitForSelector('#board-btn:not([hidden])', { timeout: 10000 });
+  const plain = await agent(browser, server, 'sv-e');
+  await sleep(500);
+  assert.equal(await plain.locator('#board-btn').isHidden(), true, 'an agent never gets the board');
+  await sup.click('#board-btn');
+  await sup.waitForSelector('#kefu-board tr[data-kf-id="sv-e"]', { timeout: 10000 });
+  // A customer is served by sv-e: the board shows it without a reload, and the unanswered
+  // customer's timer turns red and raises the alarm after `replyAlarmS`.
+  const v = await visitor(browser, server, 'sv-v5', '<b>访客五</b>');
+  await visitorSays(v, '有人吗');
+  await waitingCount(plain, 1);
+  await answerOldest(plain, true);
+  await sup.waitForFunction(() => document.querySelector('#kefu-board tr[data-kf-id="sv-e"] .kefu-board-convs li')?.textContent.includes('<b>访客五</b>'), null, { timeout: 10000 });
+  await sup.waitForSelector('#kefu-board .kefu-board-timer[data-level="red"]', { timeout: 10000 });
+  await sup.waitForSelector('#kefu-board .kefu-board-alarm:not([hidden])', { timeout: 5000 });
+  assert.deepEqual(await xss(sup), []);
+  // Reassign it to sv-f from the board: it moves on the board, the customer is told, and sv-f's
+  // console opens the conversation with the supervisor's word on it.
+  const next = await agent(browser, server, 'sv-f');
+  await sup.waitForSelector('#kefu-board tr[data-kf-id="sv-f"]', { timeout: 10000 });
+  const row = sup.locator('#kefu-board tr[data-kf-id="sv-e"] .kefu-board-convs li', { hasText: '访客五' });
+  await row.locator('button', { hasText: '转接' }).click();
+  await sup.locator('.layui-layer .kefu-transfer-list button', { hasText: 'sv-f' }).click();
+  await sup.waitForFunction(() => document.querySelector('#kefu-board tr[data-kf-id="sv-f"] .kefu-board-convs li')?.textContent.includes('访客五'), null, { timeout: 10000 });
+  await v.waitForFunction(() => document.body.textContent.includes('sv-f'), null, { timeout: 10000 });
+  await next.waitForFunction(() => [...document.querySelectorAll('li.kefu-note[data-kind="whisper"]')].some((l) => l.textContent.includes('转给了您')), null, { timeout: 10000 });
+}

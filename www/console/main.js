@@ -26,6 +26,7 @@ import { toolbar } from './toolbar.js';
 import { setUpNotifications } from './notify.js';
 import { keepDrafts, restoreDraft } from './drafts.js';
 import { notes, NOTE_TOOL } from './notes.js';
+import { board } from './board.js';
 
 // Who is this? A `?token=` in the URL is used as it is (a backend with its own shared token); a
 // saved sign-in for this server is reused (every tab of the agent shares it); else the agent signs
@@ -132,7 +133,7 @@ async function start() {
   work = worklist({ layim, chats, seen });
   chats.reopen();
   const messages = makeInbox({ layim, session, chats, stats, mine, work });
-  const parts = [status({ session }), messages, dialogs({ session, chats }), presence({ session }), signals({ session, chats }), notes({ layim, session, chats })];
+  const parts = [status({ session }), messages, dialogs({ session, chats }), presence({ session }), signals({ session, chats }), notes({ layim, session, chats }), board()];
   bridge.attach(mergeHooks(parts.map((p) => p.hooks)));
   toolbar({ layim, chats, inbox: messages, work });
   phrases();

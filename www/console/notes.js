@@ -2,7 +2,9 @@
 // says so and nothing is sent). A note is written with LayIM's own toolbar API (`tool` config, no
 // patch): the agent types it in a dialog, `@kfId` tells a colleague, and it shows in the
 // conversation as a marked line only agents see. A colleague's note or a supervisor's whisper
-// shows the same way, or as a toast while that conversation is not open. Text only, never HTML.
+// shows the same way; a note about a conversation not open here is a toast, a whisper (which only
+// the agent serving the customer gets: a conversation just handed over, say) opens it. Text only,
+// never HTML.
 import { customers } from './chats.js';
 import { layimId, toast } from './util.js';
 
@@ -61,7 +63,14 @@ export function notes({ layim, session, chats }) {
   return {
     hooks: {
       onNote(e) {
-        if (!show(e)) toast((KIND_TEXT[e.kind] || KIND_TEXT.note) + '（' + e.userName + '）· ' + e.fromKfName + '：' + e.content);
+        if (show(e)) return;
+        if (e.kind === 'whisper') {
+          // A supervisor writes about a conversation of ours not open here (one just handed to
+          // us, say): open it.
+          chats.open({ id: e.userId, userName: e.userName });
+          if (show(e)) return;
+        }
+        toast((KIND_TEXT[e.kind] || KIND_TEXT.note) + '（' + e.userName + '）· ' + e.fromKfName + '：' + e.content);
       },
     },
   };

@@ -1,0 +1,167 @@
+// The supervisor's live board (extension `board`: the server offers it to supervisors' sockets
+// only, and pushes it on every change — nothing here polls). A 看板 button opens it: every agent
+// with presence (changeable), load / cap (changeable) and their conversations, each with its timer
+// coloured by thresholds and 悄悄话 / 转接 actions; the queue with each customer's wait and who it
+// is offered to; alarms when the queue, a wait or an unanswered customer passes a threshold
+// (`?queueAlarm=`, `?waitAlarmS=`, `?replyAlarmS=`). Timers tick here from the board's instants.
+// Every name is set as text.
+import { $id, api, params, toast } from './util.js';
+import { PRESENCE_TEXT } from './presence.js';
+
+const QUEUE_ALARM = Number(params.get('queueAlarm')) || 5;
+const WAIT_ALARM_S = Number(params.get('waitAlarmS')) || 120;
+const REPLY_ALARM_S = Number(params.get('replyAlarmS')) || 180;
+
+/** `el('td', { className: 'x' }, 'text', child)`: an element with properties and children. */
+function el(tag, props = {}, ...children) {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children.filter((c) => c != null));
+  return e;
+}
+
+const mmss = (ms) => {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
+};
+
+/** What a conversation's timer shows: since when, and what it waits for (null: nothing). */
+export function conversationTimer(c) {
+  if (c.lastAgentAt == null) return { since: c.lastVisitorAt ?? c.startedAt, label: '首次响应', limit: REPLY_ALARM_S };
+  if (c.lastVisitorAt != null && c.lastVisitorAt > c.lastAgentAt) return { since: c.lastVisitorAt, label: '待回复', limit: REPLY_ALARM_S };
+  return null;
+}
+
+/** The board panel and its hooks. */
+export function board() {
+  const layer = layui.layer;
+  const button = $id('board-btn');
+  let latest = null;
+  let panel = null;
+  let ticker = 0;
+
+  const timer = (since, label, limit) => {
+    const span = el('span', { className: 'kefu-board-timer' });
+    span.dataset.since = String(since);
+    span.dataset.label = label;
+    span.dataset.limit = String(limit);
+    return span;
+  };
+
+  /** The thresholds passed now, as text. */
+  function alarms(now) {
+    if (!latest) return [];
+    const out = [];
+    if (latest.queue.length >= QUEUE_ALARM) out.push('排队 ' + latest.queue.length + ' 人');
+    const longest = Math.max(0, ...latest.queue.map((q) => now - q.waitingSince));
+    if (longest >= WAIT_ALARM_S * 1000) out.push('最长等待 ' + mmss(longest));
+    const late = latest.agents.flatMap((a) => a.conversations).map(conversationTimer).filter((t) => t && now - t.since >= REPLY_ALARM_S * 1000);
+    if (late.length) out.push(late.length + ' 位客户等待回复超过 ' + mmss(REPLY_ALARM_S * 1000));
+    return out;
+  }
+
+  /** Once a second while the board is on: the button's alarm mark, and the open panel's timers. */
+  function tick() {
+    const now = Date.now();
+    const list = alarms(now);
+    button.dataset.alarm = list.length ? 'on' : 'off';
+    if (!panel) return;
+    for (const t of panel.querySelectorAll('.kefu-board-timer')) {
+      const ms = now - Number(t.dataset.since);
+      t.textContent = t.dataset.label + ' ' + mmss(ms);
+      const limit = Number(t.dataset.limit) * 1000;
+      t.dataset.level = ms >= limit ? 'red' : ms >= limit / 3 ? 'amber' : 'ok';
+    }
+    const bar = panel.querySelector('.kefu-board-alarm');
+    bar.textContent = list.length ? '⚠ ' + list.join('　') : '';
+    bar.hidden = !list.length;
+  }
+
+  const act = (promise, done) => promise.then((r) => toast(done || r.msg), (e) => toast('操作失败：' + e.message));
+
+  function pickAgent(c, from) {
+    const online = latest.agents.filter((a) => a.online && a.kfId !== from);
+    if (!online.length) return toast('暂无其他在线客服');
+    const list = el('div', { className: 'kefu-transfer-list' });
+    for (const a of online) list.append(el('button', { type: 'button', className: 'layui-btn layui-btn-primary layui-btn-sm', textContent: a.name + '（' + a.conversations.length + '/' + a.maxConversations + '）' }));
+    const index = layer.open({ type: 1, title: '转给', area: '320px', content: list.outerHTML, success(layero) {
+      layero.find('button').each(function (i) {
+        this.onclick = () => { layer.close(index); act(api('supervisor/reassign', { body: { userId: c.userId, toKfId: online[i].kfId } }), '已转接'); };
+      });
+    } });
+  }
+
+  function whisper(c) {
+    layer.prompt({ formType: 2, title: '悄悄话（只有客服看得到）', maxlength: 5000 }, (text, index) => {
+      layer.close(index);
+      act(api('supervisor/whisper', { body: { userId: c.userId, content: text } }), '已发送');
+    });
+  }
+
+  function agentRow(a) {
+    const presence = el('select', { className: 'kefu-board-presence', disabled: !a.online });
+    for (const [v, t] of Object.entries(PRESENCE_TEXT)) presence.append(el('option', { value: v, textContent: t, selected: v === a.presence }));
+    presence.onchange = () => act(api('agents/presence', { body: { kfId: a.kfId, presence: presence.value } }), '已设置');
+    const cap = el('input', { type: 'number', min: 0, max: 1000, value: a.maxConversations, className: 'kefu-board-cap', title: '会话上限' });
+    cap.onchange = () => act(api('agents/capacity', { body: { kfId: a.kfId, maxConversations: Number(cap.value) } }), '已设置');
+    const convs = el('ul', { className: 'kefu-board-convs' });
+    for (const c of a.conversations) {
+      const t = conversationTimer(c);
+      convs.append(el('li', {}, el('span', { textContent: c.userName || c.userId }), t && timer(t.since, t.label, t.limit),
+        el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '悄悄话', onclick: () => whisper(c) }),
+        el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '转接', onclick: () => pickAgent(c, a.kfId) })));
+    }
+    const row = el('tr', {}, el('td', {}, el('b', { textContent: a.name }), ' ', el('small', { textContent: a.kfId })),
+      el('td', {}, a.online ? presence : el('span', { textContent: '离线' })),
+      el('td', {}, String(a.conversations.length) + ' / ', cap), el('td', {}, convs));
+    row.dataset.kfId = a.kfId;
+    row.dataset.online = String(a.online);
+    return row;
+  }
+
+  function render() {
+    if (!panel || !latest) return;
+    const agents = el('tbody');
+    for (const a of latest.agents) agents.append(agentRow(a));
+    const queue = el('tbody');
+    for (const q of latest.queue) {
+      queue.append(el('tr', {}, el('td', { textContent: q.userName || q.userId }), el('td', {}, timer(q.waitingSince, '等待', WAIT_ALARM_S)),
+        el('td', { textContent: q.offeredTo || '—' })));
+    }
+    if (!latest.queue.length) queue.append(el('tr', {}, el('td', { colSpan: 3, textContent: '无人排队' })));
+    const head = (...names) => el('thead', {}, el('tr', {}, ...names.map((n) => el('th', { textContent: n }))));
+    panel.querySelector('.kefu-board-body').replaceChildren(
+      el('h3', { textContent: '客服' }), el('table', { className: 'layui-table kefu-board-agents' }, head('客服', '状态', '负载 / 上限', '会话'), agents),
+      el('h3', { textContent: '排队（' + latest.queue.length + '）' }), el('table', { className: 'layui-table kefu-board-queue' }, head('客户', '等待', '分配给'), queue));
+    tick();
+  }
+
+  function toggle() {
+    if (panel) {
+      panel.remove();
+      panel = null;
+      button.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    panel = el('section', { id: 'kefu-board', className: 'kefu-board', ariaLabel: '看板' },
+      el('div', { className: 'kefu-board-alarm', hidden: true, role: 'alert' }), el('div', { className: 'kefu-board-body' }));
+    document.body.append(panel);
+    button.setAttribute('aria-expanded', 'true');
+    render();
+  }
+  button.onclick = toggle;
+
+  return {
+    hooks: {
+      onExtensions({ features }) {
+        button.hidden = !features.includes('board');
+        clearInterval(ticker);
+        if (!button.hidden) ticker = setInterval(tick, 1000);
+      },
+      onBoard(b) {
+        latest = b;
+        if (panel) render();
+        else tick();
+      },
+    },
+  };
+}
