@@ -41,6 +41,8 @@ const hooks: AgentSessionHooks = {
   onMessageRestored: ({ localId, userId, content }) => shown.push(`${localId.toFixed(0)} ${String(userId)} ${content}`),
   onMessageSaved: ({ localId }) => shown.push(localId.toFixed(0)),
   onFrameRejected: ({ reason, message, total }) => shown.push(`${reason} ${message} ${total.toFixed(0)}`),
+  onNote: (n) => { const k: 'note' | 'whisper' = n.kind; shown.push(`${k} ${n.fromKfName}: ${n.content} ${n.mentions.join(',')}`); },
+  onBoard: (b) => shown.push(...b.agents.map((a) => `${a.name} ${a.presence} ${a.conversations.length}/${a.maxConversations}`), ...b.queue.map((q) => q.userName)),
   onLog: ({ level, message }) => shown.push(`${level}: ${message}`),
 };
 
@@ -54,13 +56,14 @@ export async function main(): Promise<void> {
     session.acceptCustomer('nobody');
   } catch (e) {
     const err = e as KefuError;
-    const code: 'INVALID_CONFIG' | 'INVALID_ARGUMENT' | 'NOT_CONNECTED' | 'UNKNOWN_CUSTOMER' | 'UNKNOWN_TRANSFER' = err.code;
+    const code: 'INVALID_CONFIG' | 'INVALID_ARGUMENT' | 'NOT_CONNECTED' | 'UNKNOWN_CUSTOMER' | 'UNKNOWN_TRANSFER' | 'NOT_SUPPORTED' = err.code;
     shown.push(code);
   }
   session.declineCustomer(7);
   session.acceptTransfer('u9');
   session.rejectTransfer('u9');
   session.checkNow();
+  session.addNote('u1', '@xiaohong 要退款');
   shown.push(session.state, session.socketUrl, session.kfId, String(session.heldCount), String(localId));
   shown.push(...session.waiting.map((c) => c.userName), ...session.pendingTransfers.map((c) => String(c.id)));
   shown.push(String(session.stats.framesRejected + session.stats.pingsSent));
