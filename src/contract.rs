@@ -19,6 +19,8 @@ pub const HOOKS: &[&str] = &[
     "onRead",
     "onNote",
     "onBoard",
+    "onMonitor",
+    "onViewers",
     "onMessageStatus",
     "onMessageRestored",
     "onMessageSaved",

@@ -166,3 +166,45 @@ async fn a_supervisor_sets_an_agents_presence_an_agent_only_their_own() {
     assert_eq!(a.recv_until(status(102)).await["data"]["presence"], "busy");
     assert_eq!(s.post_as("ps-b", "/agents/presence", json!({"kfId": "ps-a", "presence": "away"})).await.0, 403);
 }
+
+#[tokio::test]
+async fn a_supervisor_watches_a_conversation_read_only_and_the_agent_sees_who_watches() {
+    let s = Server::start().await;
+    let (mut a, mut v) = assigned_with(&s, "mo-a", "mo-v", &["ack", "notes", "monitor"]).await;
+    v.send(json!({"type": "message", "content": "订单 123 没到"})).await;
+    a.recv_until(status(1)).await;
+    let mut sup = Peer::connect(&s.agent_url(SUPERVISOR).await).await;
+    sup.recv().await; // hello
+    sup.send(json!({"respStatus": 100, "features": ["monitor"]})).await;
+    sup.send(json!({"respStatus": 107, "userId": "mo-v", "watch": true})).await;
+    let start = sup.recv_until(status(107)).await;
+    assert_eq!(start["data"]["start"], true);
+    assert_eq!(start["data"]["kfId"], "mo-a");
+    assert!(start["data"]["messages"].as_array().unwrap().iter().any(|m| m["content"] == "订单 123 没到"), "history first: {start}");
+    let viewers = a.recv_until(status(108)).await;
+    assert_eq!(viewers["data"]["viewers"][0]["kfId"], SUPERVISOR, "the agent sees who watches: {viewers}");
+    // Every message both ways, and notes, as they happen.
+    v.send(json!({"type": "message", "content": "还在吗"})).await;
+    let m = sup.recv_until(status(107)).await;
+    assert_eq!((m["data"]["messages"][0]["sender"].as_str(), m["data"]["messages"][0]["content"].as_str()), (Some("visitor"), Some("还在吗")));
+    a.send(json!({"kfId": "mo-a", "kfName": "A", "userId": "mo-v", "userName": "V", "content": "在的", "msgId": "m-1"})).await;
+    assert_eq!(sup.recv_until(status(107)).await["data"]["messages"][0]["sender"], "agent");
+    a.send(json!({"respStatus": 105, "userId": "mo-v", "content": "可能要退款"})).await;
+    assert_eq!(sup.recv_until(status(107)).await["data"]["messages"][0]["sender"], "note");
+    // The customer saw the agent's reply, and nothing of the watching.
+    let seen = v.drain_for(400).await;
+    assert!(seen.iter().all(|f| !f.to_string().contains(SUPERVISOR) && !f.to_string().contains("退款")), "{seen:?}");
+    // An agent cannot watch: refused, nothing sent, the viewers unchanged.
+    let mut b = s.agent_with("mo-b", &["monitor"]).await;
+    b.send(json!({"respStatus": 107, "userId": "mo-v", "watch": true})).await;
+    let got = b.drain_for(400).await;
+    assert!(!got.iter().any(|f| f["status"] == 107), "{got:?}");
+    a.silent(300).await;
+    // Stopping, or the watcher's socket closing, tells the agent nobody watches.
+    sup.send(json!({"respStatus": 107, "userId": "mo-v", "watch": false})).await;
+    assert_eq!(a.recv_until(status(108)).await["data"]["viewers"], json!([]));
+    sup.send(json!({"respStatus": 107, "userId": "mo-v", "watch": true})).await;
+    a.recv_until(status(108)).await;
+    sup.close().await;
+    assert_eq!(a.recv_until(status(108)).await["data"]["viewers"], json!([]));
+}

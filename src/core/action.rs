@@ -33,6 +33,14 @@ pub enum Action {
         /// The note.
         content: String,
     },
+    /// Start (`on`) or stop watching a live conversation, read-only (extension `monitor`;
+    /// supervisors only, checked by the server).
+    Watch {
+        /// The customer whose conversation.
+        user_id: Scalar,
+        /// Start or stop.
+        on: bool,
+    },
     /// Send a chat message.
     Send {
         /// The customer.
@@ -63,6 +71,8 @@ impl Action {
             Action::SetPresence(_) => "setPresence",
             Action::Send { .. } => "send",
             Action::AddNote { .. } => "addNote",
+            Action::Watch { on: true, .. } => "watch",
+            Action::Watch { on: false, .. } => "unwatch",
         }
     }
 
@@ -82,7 +92,8 @@ impl Action {
             | Action::Typing(id, _)
             | Action::Seen(id)
             | Action::Send { user_id: id, .. }
-            | Action::AddNote { user_id: id, .. } => id.clone(),
+            | Action::AddNote { user_id: id, .. }
+            | Action::Watch { user_id: id, .. } => id.clone(),
             Action::SetPresence(p) => Scalar::Text(p.as_str().into()),
         }
     }
@@ -121,6 +132,8 @@ impl Action {
             "stopTyping" => Action::Typing(id, false),
             "markSeen" => Action::Seen(id),
             "setPresence" => Action::SetPresence(Presence::parse(id.as_key())?),
+            "watch" => Action::Watch { user_id: id, on: true },
+            "unwatch" => Action::Watch { user_id: id, on: false },
             "addNote" => Action::AddNote { user_id: id, content: v.field("content")?.as_string()? },
             "send" => Action::Send { user_id: id, user_name: user_name.clone()?, content: v.field("content")?.as_string()? },
             _ => return None,

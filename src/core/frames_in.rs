@@ -104,6 +104,12 @@ pub enum ServerFrame<V> {
     /// Status 106 (extension `board`): the live board's `data` object (`agents`, `queue`) as the
     /// server sent it.
     Board(V),
+    /// Status 107 (extension `monitor`): a watched conversation's messages (`userId`, `start`,
+    /// `messages`), as the server sent them.
+    Monitor(V),
+    /// Status 108 (extension `monitor`): who watches a conversation of this agent (`userId`,
+    /// `viewers`).
+    Viewers(V),
     /// Status 3 (extension `withdraw`): an offer is no longer open (accepted elsewhere, the
     /// customer left).
     OfferWithdrawn {
@@ -377,6 +383,15 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
                 }
             }
             ServerFrame::Board(d)
+        }
+        status::MONITOR | status::VIEWERS => {
+            let d = data_of(status, &root)?;
+            check_id(status, d.field("userId"), "userId")?;
+            let list = if status == status::MONITOR { "messages" } else { "viewers" };
+            if d.field(list).and_then(|l| l.items()).is_none() {
+                return Err(FrameError::BadData { status, detail: ["`", list, "` must be an array"].concat() });
+            }
+            if status == status::MONITOR { ServerFrame::Monitor(d) } else { ServerFrame::Viewers(d) }
         }
         other => return Err(FrameError::UnknownStatus(other)),
     };

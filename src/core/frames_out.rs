@@ -70,6 +70,13 @@ pub enum AgentFrame {
         /// The customer.
         user_id: Scalar,
     },
+    /// `{"respStatus":107,"userId","watch"}` (extension `monitor`): start or stop watching.
+    Watch {
+        /// The customer whose conversation.
+        user_id: Scalar,
+        /// Start (true) or stop.
+        watch: bool,
+    },
     /// `{"respStatus":105,"userId","content"}` (extension `notes`): an internal note.
     Note {
         /// The customer the conversation is with.
@@ -135,6 +142,9 @@ impl AgentFrame {
                 vec![("respStatus", Int(resp_status::TYPING)), ("userId", Id(user_id)), ("typing", Bool(*typing))]
             }
             AgentFrame::Seen { user_id } => vec![("respStatus", Int(resp_status::SEEN)), ("userId", Id(user_id))],
+            AgentFrame::Watch { user_id, watch } => {
+                vec![("respStatus", Int(resp_status::WATCH)), ("userId", Id(user_id)), ("watch", Bool(*watch))]
+            }
             AgentFrame::Note { user_id, content } => {
                 vec![("respStatus", Int(resp_status::NOTE)), ("userId", Id(user_id)), ("content", Str(content))]
             }

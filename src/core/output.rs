@@ -90,6 +90,10 @@ pub enum UiEvent<V> {
     Note(V),
     /// Status 106 (extension `board`): the live board; the frame's `data` object.
     Board(V),
+    /// Status 107 (extension `monitor`): messages of a watched conversation; the `data` object.
+    Monitor(V),
+    /// Status 108 (extension `monitor`): who watches a conversation; the `data` object.
+    Viewers(V),
     /// A tab that follows another: the leader called hook `hook` with `payload`.
     Replayed {
         /// The hook.
@@ -138,6 +142,8 @@ impl<V> UiEvent<V> {
             UiEvent::OtherTabAction { .. } => "onOtherTabAction",
             UiEvent::Note(_) => "onNote",
             UiEvent::Board(_) => "onBoard",
+            UiEvent::Monitor(_) => "onMonitor",
+            UiEvent::Viewers(_) => "onViewers",
             UiEvent::FrameRejected { .. } => "onFrameRejected",
         }
     }

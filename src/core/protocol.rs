@@ -30,6 +30,10 @@ pub mod status {
     pub const NOTE: i64 = 105;
     /// The live board (extension `board`, offered to supervisors only).
     pub const BOARD: i64 = 106;
+    /// A watched conversation's history, then each new message (extension `monitor`).
+    pub const MONITOR: i64 = 107;
+    /// Who watches a conversation of this agent (extension `monitor`).
+    pub const VIEWERS: i64 = 108;
 }
 
 /// `respStatus` of an agent → server frame (a chat message has none).
@@ -54,6 +58,8 @@ pub mod resp_status {
     pub const SEEN: u64 = 104;
     /// An internal note in a conversation (extension `notes`).
     pub const NOTE: u64 = 105;
+    /// Start or stop watching a conversation (extension `monitor`, supervisors).
+    pub const WATCH: u64 = 107;
 }
 
 /// A protocol extension, offered in the server's hello and chosen in the answer; a legacy server
@@ -80,11 +86,13 @@ pub enum Extension {
     Notes,
     /// Status 106: the live board, pushed on every change (servers offer it to supervisors only).
     Board,
+    /// Status 107/108, respStatus 107: supervisors watch conversations; agents see who watches.
+    Monitor,
 }
 
 impl Extension {
     /// Every extension this client implements.
-    pub const ALL: [Extension; 10] = [
+    pub const ALL: [Extension; 11] = [
         Extension::Withdraw,
         Extension::Ack,
         Extension::Seq,
@@ -95,6 +103,7 @@ impl Extension {
         Extension::Peek,
         Extension::Notes,
         Extension::Board,
+        Extension::Monitor,
     ];
 
     /// Its name in the hello.
@@ -110,6 +119,7 @@ impl Extension {
             Extension::Peek => "peek",
             Extension::Notes => "notes",
             Extension::Board => "board",
+            Extension::Monitor => "monitor",
         }
     }
 

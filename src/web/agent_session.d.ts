@@ -231,6 +231,26 @@ export interface BoardAgent {
   conversations: { userId: string; userName: string; startedAt: number | null; connected: boolean; lastVisitorAt: number | null; lastAgentAt: number | null }[];
 }
 
+/** Extension `monitor`: messages of a conversation this supervisor watches (`watch()`). */
+export interface MonitorEvent {
+  userId: CustomerId;
+  /** The customer's name. Untrusted: escape before rendering. */
+  userName: string;
+  /** The agent serving them. */
+  kfId: string;
+  /** True for the first event after `watch()`: `messages` is the history so far. */
+  start: boolean;
+  /** Oldest first. `sender`: `visitor`, `agent`, `note`, `whisper` or `system`. Text only: never insert as HTML. */
+  messages: { sender: string; kfId: string | null; content: string; createTime: number }[];
+}
+
+/** Extension `monitor`: who watches a conversation of this agent (empty: nobody any more). */
+export interface ViewersEvent {
+  userId: CustomerId;
+  /** Names untrusted: escape before rendering. */
+  viewers: { kfId: string; name: string }[];
+}
+
 /** `shareAcrossTabs`: what another tab of this agent did, so this one can show it too. */
 export interface OtherTabActionEvent {
   /** The method the other tab called. */
@@ -273,6 +293,10 @@ export interface AgentSessionHooks {
   onNote?(e: NoteEvent): void;
   /** Extension `board` (supervisors): the live board changed. */
   onBoard?(e: BoardEvent): void;
+  /** Extension `monitor` (supervisors): a watched conversation's history, then each new message. */
+  onMonitor?(e: MonitorEvent): void;
+  /** Extension `monitor`: who watches one of this agent's conversations now. */
+  onViewers?(e: ViewersEvent): void;
   /** A sent message was held, sent or failed. */
   onMessageStatus?(e: MessageStatusEvent): void;
   /** `durableOutbox`: a message kept by an earlier page load was restored and will be sent. */

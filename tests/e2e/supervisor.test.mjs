@@ -84,6 +84,16 @@ async function boardTest(server) {
   await sup.waitForSelector('#kefu-board .kefu-board-timer[data-level="red"]', { timeout: 10000 });
   await sup.waitForSelector('#kefu-board .kefu-board-alarm:not([hidden])', { timeout: 5000 });
   assert.deepEqual(await xss(sup), []);
+  // Silent monitor from the board: the history, then the conversation live; the agent sees who
+  // watches; the customer nothing.
+  const watched = sup.locator('#kefu-board tr[data-kf-id="sv-e"] .kefu-board-convs li', { hasText: '访客五' });
+  await watched.locator('button', { hasText: '监听' }).click();
+  const monitorHas = (t) => sup.waitForFunction((t) => [...document.querySelectorAll('.kefu-monitor li')].some((l) => l.textContent.includes(t)), t, { timeout: 10000 });
+  await monitorHas('有人吗');
+  await plain.waitForFunction(() => (document.querySelector('.kefu-viewers')?.textContent || '').includes('正在查看'), null, { timeout: 10000 });
+  await visitorSays(v, '<i>订单</i>还没到');
+  await monitorHas('<i>订单</i>还没到');
+  assert.ok(!(await v.textContent('body')).includes('正在查看'));
   // Reassign it to sv-f from the board: it moves on the board, the customer is told, and sv-f's
   // console opens the conversation with the supervisor's word on it.
   const next = await agent(browser, server, 'sv-f');

@@ -1,7 +1,7 @@
 // The supervisor's live board (extension `board`: the server offers it to supervisors' sockets
 // only, and pushes it on every change — nothing here polls). A 看板 button opens it: every agent
 // with presence (changeable), load / cap (changeable) and their conversations, each with its timer
-// coloured by thresholds and 悄悄话 / 转接 actions; the queue with each customer's wait and who it
+// coloured by thresholds and 监听 (silent monitor) / 悄悄话 / 转接 actions; the queue with each customer's wait and who it
 // is offered to; alarms when the queue, a wait or an unanswered customer passes a threshold
 // (`?queueAlarm=`, `?waitAlarmS=`, `?replyAlarmS=`). Timers tick here from the board's instants.
 // Every name is set as text.
@@ -31,8 +31,8 @@ export function conversationTimer(c) {
   return null;
 }
 
-/** The board panel and its hooks. */
-export function board() {
+/** The board panel and its hooks; `watch(c)` opens a conversation's silent monitor. */
+export function board({ watch }) {
   const layer = layui.layer;
   const button = $id('board-btn');
   let latest = null;
@@ -107,6 +107,7 @@ export function board() {
     for (const c of a.conversations) {
       const t = conversationTimer(c);
       convs.append(el('li', {}, el('span', { textContent: c.userName || c.userId }), t && timer(t.since, t.label, t.limit),
+        el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '监听', onclick: () => watch(c) }),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '悄悄话', onclick: () => whisper(c) }),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '转接', onclick: () => pickAgent(c, a.kfId) })));
     }

@@ -27,6 +27,7 @@ import { setUpNotifications } from './notify.js';
 import { keepDrafts, restoreDraft } from './drafts.js';
 import { notes, NOTE_TOOL } from './notes.js';
 import { board } from './board.js';
+import { monitor } from './monitor.js';
 
 // Who is this? A `?token=` in the URL is used as it is (a backend with its own shared token); a
 // saved sign-in for this server is reused (every tab of the agent shares it); else the agent signs
@@ -133,7 +134,9 @@ async function start() {
   work = worklist({ layim, chats, seen });
   chats.reopen();
   const messages = makeInbox({ layim, session, chats, stats, mine, work });
-  const parts = [status({ session }), messages, dialogs({ session, chats }), presence({ session }), signals({ session, chats }), notes({ layim, session, chats }), board()];
+  const parts = [status({ session }), messages, dialogs({ session, chats }), presence({ session }), signals({ session, chats }), notes({ layim, session, chats })];
+  const watching = monitor({ session, chats });
+  parts.push(watching, board({ watch: watching.open }));
   bridge.attach(mergeHooks(parts.map((p) => p.hooks)));
   toolbar({ layim, chats, inbox: messages, work });
   phrases();

@@ -111,6 +111,7 @@ impl Hub {
         slot.conn = None;
         slot.epoch += 1;
         let epoch = slot.epoch;
+        super::monitor::stop_watching(&mut st, kf_id);
         // Offers to this agent go to someone who can answer them now.
         let offered: Vec<String> =
             st.queue.iter().filter(|u| st.visitors[*u].offered_to.as_deref() == Some(kf_id)).cloned().collect();
@@ -196,6 +197,7 @@ impl Hub {
                     }
                 }
             }
+            p::AgentIn::Watch { user_id, watch } => self.watch(&mut st, kf_id, &user_id, watch).map(|_| None),
             p::AgentIn::Note { user_id, content } => self.agent_note(&mut st, kf_id, &user_id, &content).map(|_| None),
             p::AgentIn::Chat { user_id, content, msg_id } => {
                 let routed = self.chat(&mut st, kf_id, &user_id, &content, msg_id.as_deref());
@@ -238,6 +240,7 @@ impl Hub {
         if let Some(v) = st.visitors.get_mut(user_id) {
             v.last_agent_at = Some(now);
         }
+        super::monitor::to_watchers(st, user_id, "agent", Some(kf_id), content, now);
         let kf_name = st.agent_name(kf_id);
         st.to_visitor_seq(user_id, p::visitor_message(kf_id, &kf_name, content, now, seq), Some(seq));
         if let Some(id) = msg_id {

@@ -132,6 +132,8 @@ pub(super) struct State {
     pub(super) visitors: HashMap<String, VisitorSlot>,
     /// Waiting visitor ids, oldest first.
     pub(super) queue: Vec<String>,
+    /// Supervisors watching each conversation (`monitor.rs`), by customer.
+    pub(super) watchers: HashMap<String, Vec<String>>,
     pub(super) next_conn: u64,
     /// Most conversations (open offers included) an agent is offered.
     pub(super) max_conversations: usize,

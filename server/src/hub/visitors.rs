@@ -157,6 +157,7 @@ impl Hub {
         if let Some(v) = st.visitors.get_mut(user_id) {
             v.last_visitor_at = Some(now);
         }
+        super::monitor::to_watchers(&mut st, user_id, "visitor", None, content, now);
         let first_words = st.visitors.get_mut(user_id).is_some_and(|v| !std::mem::replace(&mut v.spoke, true));
         match state {
             VState::Assigned { kf_id, .. } => {

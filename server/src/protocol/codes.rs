@@ -29,6 +29,10 @@ pub mod status {
     pub const NOTE: i64 = 105;
     /// The live board, on every change (extension `board`, supervisors only).
     pub const BOARD: i64 = 106;
+    /// A watched conversation's history, then each new message (extension `monitor`).
+    pub const MONITOR: i64 = 107;
+    /// Who is watching a conversation, for the agent in it (extension `monitor`).
+    pub const VIEWERS: i64 = 108;
 }
 
 /// `respStatus` of an agent → server frame.
@@ -53,6 +57,8 @@ pub mod resp_status {
     pub const SEEN: i64 = 104;
     /// An internal note in a conversation (extension `notes`).
     pub const NOTE: i64 = 105;
+    /// Start or stop watching a conversation (extension `monitor`, supervisors only).
+    pub const WATCH: i64 = 107;
 }
 
 /// Extension `withdraw`.
@@ -71,6 +77,8 @@ pub const TYPING: &str = "typing";
 pub const READ: &str = "read";
 /// Extension `notes`: internal notes and whispers, never shown to the customer.
 pub const NOTES: &str = "notes";
+/// Extension `monitor`: supervisors watch conversations; agents see who watches theirs.
+pub const MONITOR: &str = "monitor";
 /// Extension `board`: the live board pushed on every change (offered to supervisors only).
 pub const BOARD: &str = "board";
 /// Extension `peek` (offered only with `--sneak-peek`).

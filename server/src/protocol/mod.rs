@@ -21,6 +21,7 @@ pub const FEATURES: &[&str] = &[
     codes::TYPING,
     codes::READ,
     codes::NOTES,
+    codes::MONITOR,
 ];
 
 /// Offered besides [`FEATURES`] only when the server runs with `--sneak-peek`: typing signals
@@ -82,6 +83,13 @@ pub enum AgentIn {
         user_id: String,
         /// The note (never shown to the customer).
         content: String,
+    },
+    /// respStatus 107 (extension `monitor`, supervisors only): start or stop watching.
+    Watch {
+        /// The customer whose conversation.
+        user_id: String,
+        /// Start (true) or stop.
+        watch: bool,
     },
     /// No respStatus: a chat message (with `ack`, carrying the client's `msgId`).
     Chat {
@@ -146,6 +154,10 @@ pub fn parse_agent_frame(text: &str) -> Result<AgentIn, String> {
         Some(resp_status::NOTE) => match v.get("content").and_then(Value::as_str) {
             Some(c) if !c.trim().is_empty() => AgentIn::Note { user_id: id_of(&v, "userId")?, content: c.to_owned() },
             _ => return Err("a note needs a non-empty string `content`".into()),
+        },
+        Some(resp_status::WATCH) => AgentIn::Watch {
+            user_id: id_of(&v, "userId")?,
+            watch: v.get("watch").and_then(Value::as_bool).ok_or("`watch` must be true or false")?,
         },
         Some(resp_status::PRESENCE) => match v.get("presence").and_then(Value::as_str) {
             Some(p @ ("online" | "busy" | "away")) => AgentIn::SetPresence { presence: p.to_owned() },
@@ -259,4 +271,15 @@ pub struct NoteFrame<'a> {
 /// Status 106 (extension `board`, supervisors only): the live board.
 pub fn status_board(board: &impl serde::Serialize) -> Value {
     json!({"status": status::BOARD, "data": board})
+}
+
+/// Status 107 (extension `monitor`): a watched conversation's messages — its history when
+/// watching starts (`start`), then each new one.
+pub fn status_monitor(user_id: &str, user_name: &str, kf_id: &str, messages: &[Value], start: bool) -> Value {
+    json!({"status": status::MONITOR, "data": {"userId": user_id, "userName": user_name, "kfId": kf_id, "start": start, "messages": messages}})
+}
+
+/// Status 108 (extension `monitor`): who watches the conversation with `user_id` now.
+pub fn status_viewers(user_id: &str, viewers: &[Value]) -> Value {
+    json!({"status": status::VIEWERS, "data": {"userId": user_id, "viewers": viewers}})
 }

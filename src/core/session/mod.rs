@@ -198,6 +198,7 @@ impl<V: JsonValue> Session<V> {
             Action::Seen(user_id) => self.seen(user_id),
             Action::SetPresence(p) => self.set_presence(p),
             Action::AddNote { user_id, content } => self.add_note(user_id, content)?,
+            Action::Watch { user_id, on } => self.watch(user_id, on)?,
         }
         Ok(None)
     }
@@ -279,6 +280,8 @@ impl<V: JsonValue> Session<V> {
             ServerFrame::Read { user_id, msg_ids } => self.on_read(user_id, msg_ids),
             ServerFrame::Note(data) => self.ui(UiEvent::Note(data)),
             ServerFrame::Board(data) => self.ui(UiEvent::Board(data)),
+            ServerFrame::Monitor(data) => self.ui(UiEvent::Monitor(data)),
+            ServerFrame::Viewers(data) => self.ui(UiEvent::Viewers(data)),
         }
     }
 

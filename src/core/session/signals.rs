@@ -87,6 +87,20 @@ impl<V: JsonValue> Session<V> {
         Ok(())
     }
 
+    /// A supervisor starts (`on`) or stops watching the conversation with `user_id` (extension
+    /// `monitor`; the server refuses anyone else). Refused while not open or without `monitor`.
+    pub fn watch(&mut self, user_id: Scalar, on: bool) -> Result<(), SessionError> {
+        if user_id.is_blank() {
+            return Err(SessionError::InvalidArgument("watch: userId must not be empty".into()));
+        }
+        let conn = self.link.writable_conn().filter(|_| !self.link.awaiting_hello()).ok_or(SessionError::NotConnected)?;
+        if !self.speaks(Extension::Monitor) {
+            return Err(SessionError::NotSupported("monitor"));
+        }
+        self.send_frame(conn, AgentFrame::Watch { user_id, watch: on });
+        Ok(())
+    }
+
     pub(super) fn on_read(&mut self, user_id: Scalar, msg_ids: Vec<String>) {
         let local_ids: Vec<u64> =
             msg_ids.iter().filter_map(|m| self.signals.confirmed.iter().find(|(id, _)| id == m).map(|(_, l)| *l)).collect();

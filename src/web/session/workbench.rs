@@ -36,6 +36,15 @@ impl AgentSession {
         self.act(Action::AddNote { user_id: id, content }).map(|_| ())
     }
 
+    /// Starts (`on`, default true) or stops watching the live conversation with customer `userId`
+    /// read-only (extension `monitor`; the server allows supervisors only): `onMonitor` gets its
+    /// history, then every message both ways, notes and whispers; the agent in it sees who watches
+    /// (`onViewers`); the customer never does. Throws `NOT_CONNECTED` or `NOT_SUPPORTED`.
+    pub fn watch(&self, user_id: JsCustomerId, on: Option<bool>) -> Result<(), JsValue> {
+        let id = js_to_scalar(&user_id.into()).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "watch: userId must be a string or a number"))?;
+        self.act(Action::Watch { user_id: id, on: on.unwrap_or(true) }).map(|_| ())
+    }
+
     /// Sets the agent's presence: `"online"` (offered customers), `"busy"` (keeps its conversations,
     /// offered none) or `"away"`. Sent to a server with the `presence` extension now, or after the
     /// next hello; `onPresenceChange` reports it once the server has it. Throws
