@@ -30,6 +30,8 @@ fn the_client_and_the_server_number_the_frames_alike() {
         (c::READ, s::READ),
         (c::NOTE, s::NOTE),
         (c::BOARD, s::BOARD),
+        (c::MONITOR, s::MONITOR),
+        (c::VIEWERS, s::VIEWERS),
     ];
     for (i, (client, server)) in statuses.iter().enumerate() {
         assert_eq!(client, server, "status #{i} differs");
@@ -45,6 +47,7 @@ fn the_client_and_the_server_number_the_frames_alike() {
         (c_resp::TYPING, s_resp::TYPING),
         (c_resp::SEEN, s_resp::SEEN),
         (c_resp::NOTE, s_resp::NOTE),
+        (c_resp::WATCH, s_resp::WATCH),
     ];
     for (i, (client, server)) in resp.iter().enumerate() {
         assert_eq!(*client as i64, *server, "respStatus #{i} differs");
@@ -82,6 +85,8 @@ fn every_frame_the_server_writes_is_the_frame_the_client_reads() {
             "note",
         ),
         (p::status_board(&serde_json::json!({"agents": [], "queue": []})).to_string(), "board"),
+        (p::status_monitor("u1", "U", "kf", &[serde_json::json!({"sender": "visitor", "content": "x", "createTime": 1})], true).to_string(), "monitor"),
+        (p::status_viewers("u1", &[serde_json::json!({"kfId": "zhuguan", "name": "主管"})]).to_string(), "viewers"),
     ];
     for (text, kind) in frames {
         let f = decode_frame(&text).unwrap_or_else(|e| panic!("{kind}: the client rejects {text}: {}", e.message()));
@@ -102,6 +107,8 @@ fn every_frame_the_server_writes_is_the_frame_the_client_reads() {
             ServerFrame::Read { .. } => "read",
             ServerFrame::Note(_) => "note",
             ServerFrame::Board(_) => "board",
+            ServerFrame::Monitor(_) => "monitor",
+            ServerFrame::Viewers(_) => "viewers",
         };
         assert_eq!(got, kind, "{text}");
     }
@@ -124,6 +131,7 @@ fn every_frame_the_client_writes_is_the_frame_the_server_reads() {
         (AgentFrame::Typing { user_id: id(), typing: true }, "typing"),
         (AgentFrame::Seen { user_id: id() }, "seen"),
         (AgentFrame::Note { user_id: id(), content: "n".into() }, "note"),
+        (AgentFrame::Watch { user_id: id(), watch: true }, "watch"),
         (AgentFrame::Chat { kf_id: kf(), kf_name: "K".into(), user_id: id(), user_name: "U".into(), content: "hi".into(), msg_id: Some("m".into()) }, "chat"),
     ];
     for (frame, kind) in frames {
@@ -139,6 +147,7 @@ fn every_frame_the_client_writes_is_the_frame_the_server_reads() {
             AgentIn::Typing { .. } => "typing",
             AgentIn::Seen { .. } => "seen",
             AgentIn::Note { .. } => "note",
+            AgentIn::Watch { .. } => "watch",
             AgentIn::Chat { .. } => "chat",
         };
         assert_eq!(got, kind, "{text}");

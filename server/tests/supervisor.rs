@@ -199,7 +199,8 @@ async fn a_supervisor_watches_a_conversation_read_only_and_the_agent_sees_who_wa
     b.send(json!({"respStatus": 107, "userId": "mo-v", "watch": true})).await;
     let got = b.drain_for(400).await;
     assert!(!got.iter().any(|f| f["status"] == 107), "{got:?}");
-    a.silent(300).await;
+    let at_agent = a.drain_for(300).await;
+    assert!(!at_agent.iter().any(|f| f["status"] == 108), "the viewers are unchanged: {at_agent:?}");
     // Stopping, or the watcher's socket closing, tells the agent nobody watches.
     sup.send(json!({"respStatus": 107, "userId": "mo-v", "watch": false})).await;
     assert_eq!(a.recv_until(status(108)).await["data"]["viewers"], json!([]));
