@@ -41,7 +41,7 @@ const hooks: AgentSessionHooks = {
   onMessageRestored: ({ localId, userId, content }) => shown.push(`${localId.toFixed(0)} ${String(userId)} ${content}`),
   onMessageSaved: ({ localId }) => shown.push(localId.toFixed(0)),
   onFrameRejected: ({ reason, message, total }) => shown.push(`${reason} ${message} ${total.toFixed(0)}`),
-  onNote: (n) => { const k: 'note' | 'whisper' = n.kind; shown.push(`${k} ${n.fromKfName}: ${n.content} ${n.mentions.join(',')}`); },
+  onNote: (n) => { const k: 'note' | 'whisper' | 'supervisor' = n.kind; shown.push(`${k} ${n.fromKfName}: ${n.content} ${n.mentions.join(',')}`); },
   onBoard: (b) => shown.push(...b.agents.map((a) => `${a.name} ${a.presence} ${a.conversations.length}/${a.maxConversations}`), ...b.queue.map((q) => q.userName)),
   onLog: ({ level, message }) => shown.push(`${level}: ${message}`),
 };

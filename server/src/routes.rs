@@ -34,6 +34,8 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/supervisor/board", get(supervisor_api::board)),
         ("/supervisor/whisper", post(supervisor_api::whisper)),
         ("/supervisor/reassign", post(supervisor_api::reassign)),
+        ("/supervisor/join", post(supervisor_api::join)),
+        ("/supervisor/leave", post(supervisor_api::leave)),
         ("/visitors/context", get(context_api::context)),
         ("/transfer/transferUser", post(http_api::transfer)),
         ("/upload/image", post(http_api::upload_image)),

@@ -209,3 +209,36 @@ async fn a_supervisor_watches_a_conversation_read_only_and_the_agent_sees_who_wa
     sup.close().await;
     assert_eq!(a.recv_until(status(108)).await["data"]["viewers"], json!([]));
 }
+
+#[tokio::test]
+async fn a_supervisor_barges_in_the_customer_sees_them_the_agent_gets_a_copy_and_leaving_is_visible() {
+    let s = Server::start().await;
+    let (mut a, mut v) = assigned_with(&s, "bi-a", "bi-v", NOTES).await;
+    let mut sup = s.agent_with(SUPERVISOR, NOTES).await;
+    assert_eq!(s.post_as("bi-a", "/supervisor/join", json!({"userId": "bi-v"})).await.0, 403, "an agent cannot");
+    // Not joined: the supervisor's chat frame is refused.
+    sup.send(json!({"kfId": SUPERVISOR, "kfName": "主管", "userId": "bi-v", "userName": "V", "content": "偷偷说", "msgId": "s-0"})).await;
+    assert!(sup.recv_until(status(101)).await["data"]["error"].is_string());
+    let (code, body) = s.post_as(SUPERVISOR, "/supervisor/join", json!({"userId": "bi-v"})).await;
+    assert_eq!((code, body["data"]["kfId"].as_str()), (200, Some("bi-a")), "{body}");
+    assert!(v.recv_until(vstate("assigned")).await["text"].as_str().unwrap().contains("加入"));
+    assert!(a.recv_until(status(105)).await["data"]["content"].as_str().unwrap().contains("加入"));
+    // The supervisor speaks: the customer sees it under the supervisor's name, the agent a copy.
+    sup.send(json!({"kfId": SUPERVISOR, "kfName": "主管", "userId": "bi-v", "userName": "V", "content": "我是主管", "msgId": "s-1"})).await;
+    assert!(sup.recv_until(status(101)).await["data"]["error"].is_null());
+    let m = v.recv_until(|f| f["type"] == "message").await;
+    assert_eq!((m["content"].as_str(), m["kfId"].as_str()), (Some("我是主管"), Some(SUPERVISOR)));
+    let copy = a.recv_until(status(105)).await;
+    assert_eq!((copy["data"]["kind"].as_str(), copy["data"]["content"].as_str()), (Some("supervisor"), Some("我是主管")));
+    // The customer answers: both the agent and the supervisor get it.
+    v.send(json!({"type": "message", "content": "好的"})).await;
+    assert_eq!(a.recv_until(status(1)).await["data"]["content"], "好的");
+    assert_eq!(sup.recv_until(status(1)).await["data"]["content"], "好的");
+    // Leaving is visible to both; after it the supervisor's messages are refused again.
+    assert_eq!(s.post_as(SUPERVISOR, "/supervisor/leave", json!({"userId": "bi-v"})).await.0, 200);
+    assert!(v.recv_until(vstate("assigned")).await["text"].as_str().unwrap().contains("离开"));
+    assert!(a.recv_until(status(105)).await["data"]["content"].as_str().unwrap().contains("离开"));
+    sup.send(json!({"kfId": SUPERVISOR, "kfName": "主管", "userId": "bi-v", "userName": "V", "content": "还在", "msgId": "s-2"})).await;
+    assert!(sup.recv_until(status(101)).await["data"]["error"].is_string());
+    assert_eq!(s.post_as(SUPERVISOR, "/supervisor/join", json!({"userId": "nobody"})).await.0, 404);
+}

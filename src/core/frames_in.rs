@@ -370,8 +370,8 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
                 }
             }
             match opt_string(status, d.field("kind"), "kind")?.as_deref() {
-                Some("note" | "whisper") => {}
-                _ => return Err(bad(status, "`kind` must be \"note\" or \"whisper\"")),
+                Some("note" | "whisper" | "supervisor") => {}
+                _ => return Err(bad(status, "`kind` must be \"note\", \"whisper\" or \"supervisor\"")),
             }
             ServerFrame::Note(d)
         }

@@ -194,8 +194,11 @@ export interface NoteEvent {
   userId: CustomerId;
   /** Their name. Untrusted: escape before rendering. */
   userName: string;
-  /** `"note"` (a colleague's internal note) or `"whisper"` (a supervisor, to you only). */
-  kind: "note" | "whisper";
+  /**
+   * `"note"` (a colleague's internal note), `"whisper"` (a supervisor, to you only) or
+   * `"supervisor"` (a copy of what a supervisor who joined the conversation told the customer).
+   */
+  kind: "note" | "whisper" | "supervisor";
   /** Who wrote it. */
   fromKfId: string;
   /** Their display name. Escape before rendering. */

@@ -94,6 +94,19 @@ async function boardTest(server) {
   await visitorSays(v, '<i>订单</i>还没到');
   await monitorHas('<i>订单</i>还没到');
   assert.ok(!(await v.textContent('body')).includes('正在查看'));
+  // Barge in: the supervisor's console opens the chat; the customer sees the supervisor's message
+  // under the supervisor's name, the agent a marked copy; 退出此会话 leaves, visibly to both.
+  await watched.locator('button', { hasText: '加入' }).click();
+  await sup.waitForSelector('.layim-chat-textarea textarea', { timeout: 10000 });
+  await sup.click('#board-btn'); // the board closes, out of the chat's way
+  await sup.evaluate(() => layui.layer.closeAll('page')); // and the monitor view
+  await sup.fill('.layim-chat-textarea textarea', '我是主管，来帮您看看');
+  await sup.click('.layim-send-btn');
+  await v.waitForFunction(() => [...document.querySelectorAll('#log li')].some((l) => l.textContent.includes('主管：我是主管')), null, { timeout: 10000 });
+  await plain.waitForFunction(() => [...document.querySelectorAll('li.kefu-note[data-kind="supervisor"]')].some((l) => l.textContent.includes('我是主管')), null, { timeout: 10000 });
+  await sup.click('.layim-end-chat');
+  await v.waitForFunction(() => document.body.textContent.includes('离开了会话'), null, { timeout: 10000 });
+  await sup.click('#board-btn');
   // Reassign it to sv-f from the board: it moves on the board, the customer is told, and sv-f's
   // console opens the conversation with the supervisor's word on it.
   const next = await agent(browser, server, 'sv-f');

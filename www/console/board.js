@@ -1,11 +1,12 @@
 // The supervisor's live board (extension `board`: the server offers it to supervisors' sockets
 // only, and pushes it on every change — nothing here polls). A 看板 button opens it: every agent
 // with presence (changeable), load / cap (changeable) and their conversations, each with its timer
-// coloured by thresholds and 监听 (silent monitor) / 悄悄话 / 转接 actions; the queue with each customer's wait and who it
+// coloured by thresholds and 监听 (silent monitor) / 悄悄话 / 加入 (barge-in) / 转接 actions; the queue with each customer's wait and who it
 // is offered to; alarms when the queue, a wait or an unanswered customer passes a threshold
 // (`?queueAlarm=`, `?waitAlarmS=`, `?replyAlarmS=`). Timers tick here from the board's instants.
 // Every name is set as text.
-import { $id, api, params, toast } from './util.js';
+import { $id, api, layimId, params, toast } from './util.js';
+import { joined } from './chats.js';
 import { PRESENCE_TEXT } from './presence.js';
 
 const QUEUE_ALARM = Number(params.get('queueAlarm')) || 5;
@@ -31,8 +32,9 @@ export function conversationTimer(c) {
   return null;
 }
 
-/** The board panel and its hooks; `watch(c)` opens a conversation's silent monitor. */
-export function board({ watch }) {
+/** The board panel and its hooks; `watch(c)` opens a conversation's silent monitor, `chats` the
+ * chat window of a conversation the supervisor joins. */
+export function board({ watch, chats }) {
   const layer = layui.layer;
   const button = $id('board-btn');
   let latest = null;
@@ -97,6 +99,15 @@ export function board({ watch }) {
     });
   }
 
+  /** Barge in: the customer's chat opens here; what the supervisor writes in it they see. */
+  function join(c) {
+    api('supervisor/join', { body: { userId: c.userId } }).then(() => {
+      joined.add(layimId(c.userId));
+      chats.open({ id: c.userId, userName: c.userName });
+      toast('已加入会话：客户看得到你的消息（退出此会话即离开）');
+    }, (e) => toast('加入失败：' + e.message));
+  }
+
   function agentRow(a) {
     const presence = el('select', { className: 'kefu-board-presence', disabled: !a.online });
     for (const [v, t] of Object.entries(PRESENCE_TEXT)) presence.append(el('option', { value: v, textContent: t, selected: v === a.presence }));
@@ -109,6 +120,7 @@ export function board({ watch }) {
       convs.append(el('li', {}, el('span', { textContent: c.userName || c.userId }), t && timer(t.since, t.label, t.limit),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '监听', onclick: () => watch(c) }),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '悄悄话', onclick: () => whisper(c) }),
+        el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '加入', onclick: () => join(c) }),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '转接', onclick: () => pickAgent(c, a.kfId) })));
     }
     const row = el('tr', {}, el('td', {}, el('b', { textContent: a.name }), ' ', el('small', { textContent: a.kfId })),

@@ -5,6 +5,9 @@ import { CUSTOMER_AVATAR, esc, kfId, layimId, server } from './util.js';
 /** The customer ids seen, by LayIM id, with their original type (string or number). */
 export const customers = new Map();
 
+/** The conversations a supervisor joined (barge-in), by LayIM id: 退出此会话 leaves them. */
+export const joined = new Set();
+
 /** The LayIM id of the conversation an element (its input, a message) belongs to. */
 export function chatIdOf(el) {
   const tool = el.closest('.layim-chat')?.querySelector('.layim-chat-tool');

@@ -136,7 +136,7 @@ async function start() {
   const messages = makeInbox({ layim, session, chats, stats, mine, work });
   const parts = [status({ session }), messages, dialogs({ session, chats }), presence({ session }), signals({ session, chats }), notes({ layim, session, chats })];
   const watching = monitor({ session, chats });
-  parts.push(watching, board({ watch: watching.open }));
+  parts.push(watching, board({ watch: watching.open, chats }));
   bridge.attach(mergeHooks(parts.map((p) => p.hooks)));
   toolbar({ layim, chats, inbox: messages, work });
   phrases();

@@ -11,7 +11,7 @@ import { layimId, toast } from './util.js';
 /** LayIM's toolbar entry for notes (merged into `layim.config`). */
 export const NOTE_TOOL = { alias: 'note', title: '内部备注（客户看不到）', icon: '&#xe60a;' };
 
-const KIND_TEXT = { note: '内部备注', whisper: '主管悄悄话' };
+const KIND_TEXT = { note: '内部备注', whisper: '主管悄悄话', supervisor: '主管对客户说' };
 
 /** Hooks for notes, and the toolbar button that writes one. */
 export function notes({ layim, session, chats }) {

@@ -1,6 +1,7 @@
 // LayIM's events: sending, and the toolbar buttons our patches add (常用语, 退出此会话, 转接).
 import { api, esc, kfId, toast } from './util.js';
 import { clearDraft } from './drafts.js';
+import { joined } from './chats.js';
 import { PRESENCE_TEXT } from './presence.js';
 
 /** Subscribes to LayIM's events. */
@@ -17,6 +18,11 @@ export function toolbar({ layim, chats, inbox, work }) {
   layim.on('endChat', (chat) => {
     const c = chats.customerOf(chat.data);
     if (!c) return toast('当前会话不存在,无法退出');
+    if (joined.has(chat.data.id)) {
+      // A conversation this supervisor joined: leave it; it stays the agent's.
+      return api('supervisor/leave', { body: { userId: c.id } })
+        .then(() => { joined.delete(chat.data.id); chats.forget(c); toast('已离开会话'); }, (e) => toast('离开失败：' + e.message));
+    }
     api('overSession/overUser?kfId=' + encodeURIComponent(kfId) + '&userId=' + encodeURIComponent(c.id))
       .then((r) => { chats.forget(c); work.ended(c); toast(r.msg); }, (e) => toast('退出失败：' + e.message));
   });

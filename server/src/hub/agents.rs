@@ -217,10 +217,10 @@ impl Hub {
     /// a stored `msg_id` is a success that writes and sends nothing.
     fn chat(&self, st: &mut State, kf_id: &str, user_id: &str, content: &str, msg_id: Option<&str>) -> Result<(), HubError> {
         let v = st.visitors.get(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
-        match &v.state {
-            VState::Assigned { kf_id: owner, .. } if owner == kf_id => {}
+        let serving = match &v.state {
+            VState::Assigned { kf_id: owner, .. } if owner == kf_id || v.joined.iter().any(|k| k == kf_id) => owner.clone(),
             _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
-        }
+        };
         let (name, now) = (v.user_name.clone(), now_ms());
         let recipient = format!("v:{user_id}");
         let stored = self
@@ -239,6 +239,11 @@ impl Hub {
         let Some((_, Some(seq))) = stored else { return Ok(()) };
         if let Some(v) = st.visitors.get_mut(user_id) {
             v.last_agent_at = Some(now);
+        }
+        if serving != kf_id {
+            // A supervisor who joined: the agent sees what the customer was told.
+            let name = st.agent_name(kf_id);
+            super::join::tell_agent(st, user_id, &serving, kf_id, &name, "supervisor", content);
         }
         super::monitor::to_watchers(st, user_id, "agent", Some(kf_id), content, now);
         let kf_name = st.agent_name(kf_id);

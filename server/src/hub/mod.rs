@@ -13,6 +13,7 @@ mod routing;
 mod signals;
 mod state;
 mod board;
+mod join;
 mod monitor;
 mod notes;
 mod reassign;

@@ -98,6 +98,8 @@ pub(super) struct VisitorSlot {
     pub(super) last_visitor_at: Option<i64>,
     /// See `last_visitor_at`.
     pub(super) last_agent_at: Option<i64>,
+    /// Supervisors who joined the conversation (barge-in, `join.rs`).
+    pub(super) joined: Vec<String>,
 }
 
 impl VisitorSlot {
@@ -122,6 +124,7 @@ impl VisitorSlot {
             spoke: false,
             last_visitor_at: None,
             last_agent_at: None,
+            joined: Vec::new(),
         }
     }
 }
@@ -191,6 +194,9 @@ impl State {
 
     /// The conversation with `user_id` is over: its handling time counts for the estimates.
     pub(super) fn conversation_over(&mut self, user_id: &str, now: i64) {
+        if let Some(v) = self.visitors.get_mut(user_id) {
+            v.joined.clear(); // supervisors who joined leave with it
+        }
         if let Some(t) = self.started.remove(user_id) {
             self.handled.push_back((now - t).max(0));
             if self.handled.len() > HANDLED_KEPT {

@@ -162,6 +162,9 @@ impl Hub {
         match state {
             VState::Assigned { kf_id, .. } => {
                 st.to_agent(&kf_id, p::status_message(user_id, &name, &kf_id, content, now), seq);
+                for sup in super::join::joined(&st, user_id) {
+                    st.to_agent(&sup, p::status_message(user_id, &name, &kf_id, content, now), None);
+                }
             }
             VState::Waiting if first_words && !st.queue.iter().any(|u| u == user_id) => {
                 // Their first message: now they join the queue.

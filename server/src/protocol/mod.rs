@@ -254,7 +254,8 @@ pub struct NoteFrame<'a> {
     pub user_id: &'a str,
     /// Their name.
     pub user_name: &'a str,
-    /// `"note"` or `"whisper"`.
+    /// `"note"` (an agent's internal note), `"whisper"` (a supervisor to the agent) or
+    /// `"supervisor"` (a copy of what a supervisor who joined told the customer).
     pub kind: &'a str,
     /// Who wrote it.
     pub from_kf_id: &'a str,
