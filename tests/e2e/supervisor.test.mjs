@@ -99,7 +99,10 @@ async function boardTest(server) {
   await watched.locator('button', { hasText: '加入' }).click();
   await sup.waitForSelector('.layim-chat-textarea textarea', { timeout: 10000 });
   await sup.click('#board-btn'); // the board closes, out of the chat's way
-  await sup.evaluate(() => layui.layer.closeAll('page')); // and the monitor view
+  await sup.evaluate(() => { // and the monitor view (only it: the chat is a layer too)
+    const view = document.querySelector('.kefu-monitor')?.closest('.layui-layer');
+    if (view) layui.layer.close(Number(view.getAttribute('times')));
+  });
   await sup.fill('.layim-chat-textarea textarea', '我是主管，来帮您看看');
   await sup.click('.layim-send-btn');
   await v.waitForFunction(() => [...document.querySelectorAll('#log li')].some((l) => l.textContent.includes('主管：我是主管')), null, { timeout: 10000 });
