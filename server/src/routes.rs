@@ -36,6 +36,7 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/supervisor/reassign", post(supervisor_api::reassign)),
         ("/supervisor/join", post(supervisor_api::join)),
         ("/supervisor/leave", post(supervisor_api::leave)),
+        ("/supervisor/end", post(supervisor_api::end)),
         ("/visitors/context", get(context_api::context)),
         ("/transfer/transferUser", post(http_api::transfer)),
         ("/upload/image", post(http_api::upload_image)),

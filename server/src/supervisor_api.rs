@@ -1,8 +1,8 @@
 //! The supervisor's HTTP face (supervisor role only, 403 otherwise): `GET /supervisor/board` (the
 //! live board as JSON), `POST /supervisor/whisper {userId, content}` (a message only the agent in
 //! the conversation sees), `POST /supervisor/reassign {userId, toKfId}` (the conversation moves,
-//! no acceptance asked) and `POST /supervisor/join` / `leave {userId}` (barge-in). docs/protocol.md
-//! describes them.
+//! no acceptance asked), `POST /supervisor/join` / `leave {userId}` (barge-in) and
+//! `POST /supervisor/end {userId}`. docs/protocol.md describes them.
 
 use crate::app_state::AppState;
 use crate::auth::Caller;
@@ -78,25 +78,25 @@ pub async fn reassign(State(app): State<AppState>, Extension(caller): Extension<
     }
 }
 
-/// Body of a join or leave.
+/// Body naming a customer (join, leave, end).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct JoinBody {
+pub struct UserBody {
     user_id: Option<String>,
 }
 
 /// `POST /supervisor/join {userId}`: barge in; the customer sees the supervisor's messages under
 /// the supervisor's name, the agent a copy of each. The supervisor's console must be connected.
-pub async fn join(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<JoinBody>) -> Reply {
+pub async fn join(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<UserBody>) -> Reply {
     join_or_leave(app, caller, b, true)
 }
 
 /// `POST /supervisor/leave {userId}`: the supervisor leaves a conversation they joined.
-pub async fn leave(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<JoinBody>) -> Reply {
+pub async fn leave(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<UserBody>) -> Reply {
     join_or_leave(app, caller, b, false)
 }
 
-fn join_or_leave(app: AppState, caller: Caller, b: JoinBody, on: bool) -> Reply {
+fn join_or_leave(app: AppState, caller: Caller, b: UserBody, on: bool) -> Reply {
     if let Err(r) = caller.supervisor() {
         return r;
     }
@@ -107,6 +107,23 @@ fn join_or_leave(app: AppState, caller: Caller, b: JoinBody, on: bool) -> Reply 
     let Some(user_id) = b.user_id.as_deref() else { return fail(400, "`userId` is required") };
     match app.hub.join(&by, user_id, on) {
         Ok(kf_id) => ok("ok", json!({"userId": user_id, "kfId": kf_id, "joined": on})),
+        Err(e) => e.into(),
+    }
+}
+
+/// `POST /supervisor/end {userId}`: ends the live conversation; the customer is told as when the
+/// agent ends it, the agent in it hears who ended it.
+pub async fn end(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<UserBody>) -> Reply {
+    if let Err(r) = caller.supervisor() {
+        return r;
+    }
+    let by = match &caller {
+        Caller::Agent { kf_id, .. } => kf_id.clone(),
+        Caller::Unchecked => "supervisor".to_owned(),
+    };
+    let Some(user_id) = b.user_id.as_deref() else { return fail(400, "`userId` is required") };
+    match app.hub.end_by_supervisor(&by, user_id) {
+        Ok(kf_id) => ok("会话已结束", json!({"userId": user_id, "kfId": kf_id})),
         Err(e) => e.into(),
     }
 }

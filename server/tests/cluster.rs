@@ -236,3 +236,68 @@ async fn any_node_answers_the_api_and_refuses_what_one_node_refuses() {
     }
     assert_eq!(routing, 1, "exactly one routing node");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn the_supervisors_desk_works_through_any_node_and_whispers_never_reach_the_customer() {
+    use futures_util::{SinkExt, StreamExt};
+    use serde_json::{json, Value};
+    use tokio_tungstenite::tungstenite::Message;
+    let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = kefu_server::Config::for_tests(dir.path().join("admin"));
+    cfg.store = store.clone();
+    kefu_server::set_password_to(&cfg, "cs-boss", Some("主管"), Some("supervisor"), "cs-boss-password").expect("a supervisor");
+    let cluster = Cluster::start(dir.path(), &store).await;
+    let node = |i: usize| format!("127.0.0.1:{}", cluster.nodes[i].port);
+    let http = reqwest::Client::new();
+    let login = |kf: &'static str, pw: &'static str, at: String| {
+        let http = http.clone();
+        async move {
+            let v: Value = http.post(format!("http://{at}/auth/login")).json(&json!({"kfId": kf, "password": pw})).send().await.unwrap().json().await.unwrap();
+            v["data"]["token"].as_str().unwrap_or_else(|| panic!("login {kf}: {v}")).to_owned()
+        }
+    };
+    let (agent_token, boss_token) = (login("cs-a", "cs-a", node(0)).await, login("cs-boss", "cs-boss-password", node(1)).await);
+    type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+    async fn next(ws: &mut Ws, want: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let m = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame in time").expect("open").unwrap();
+            if let Message::Text(t) = m {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if want(&v) {
+                    return v;
+                }
+            }
+        }
+    }
+    // The agent through node 0, the supervisor's socket through node 1, the customer through node 2.
+    let (mut agent, _) = tokio_tungstenite::connect_async(format!("ws://{}/websocket/cs-a?token={agent_token}", node(0))).await.unwrap();
+    next(&mut agent, |f| f["status"] == 100).await;
+    agent.send(Message::Text(json!({"respStatus": 100, "features": ["ack", "notes", "monitor"]}).to_string().into())).await.unwrap();
+    let (mut boss, _) = tokio_tungstenite::connect_async(format!("ws://{}/websocket/cs-boss?token={boss_token}", node(1))).await.unwrap();
+    let hello = next(&mut boss, |f| f["status"] == 100).await;
+    assert!(hello["data"]["features"].as_array().unwrap().iter().any(|f| f == "board"), "the supervisor's role is known through a gateway: {hello}");
+    boss.send(Message::Text(json!({"respStatus": 100, "features": ["board", "monitor"]}).to_string().into())).await.unwrap();
+    next(&mut boss, |f| f["status"] == 106).await;
+    let (mut visitor, _) = tokio_tungstenite::connect_async(format!("ws://{}/websocket/visitor/cs-v?{}&userName=V", node(2), support::signed("cs-v"))).await.unwrap();
+    next(&mut agent, |f| f["status"] == 2).await;
+    agent.send(Message::Text(json!({"respStatus": 2, "kfId": "cs-a", "userId": "cs-v", "userName": "V"}).to_string().into())).await.unwrap();
+    next(&mut visitor, |f| f["type"] == "status" && f["state"] == "assigned").await;
+    // The board follows through the cluster; a whisper through yet another node reaches the
+    // agent only; watching shows the conversation.
+    next(&mut boss, |f| f["status"] == 106 && f.to_string().contains("cs-v")).await;
+    let w: Value = http.post(format!("http://{}/supervisor/whisper", node(2))).bearer_auth(&boss_token).json(&json!({"userId": "cs-v", "content": "问订单号"})).send().await.unwrap().json().await.unwrap();
+    assert_eq!(w["code"], 0, "{w}");
+    assert_eq!(next(&mut agent, |f| f["status"] == 105).await["data"]["content"], "问订单号");
+    boss.send(Message::Text(json!({"respStatus": 107, "userId": "cs-v", "watch": true}).to_string().into())).await.unwrap();
+    next(&mut boss, |f| f["status"] == 107).await;
+    assert_eq!(next(&mut agent, |f| f["status"] == 108).await["data"]["viewers"][0]["kfId"], "cs-boss");
+    let agent_only = http.get(format!("http://{}/supervisor/board", node(0))).bearer_auth(&agent_token).send().await.unwrap();
+    assert_eq!(agent_only.status().as_u16(), 403);
+    let mut seen = Vec::new();
+    while let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(Duration::from_millis(800), visitor.next()).await {
+        seen.push(t.to_string());
+    }
+    assert!(seen.iter().all(|f| !f.contains("问订单号") && !f.contains("cs-boss")), "the customer saw none of it: {seen:?}");
+}

@@ -242,3 +242,19 @@ async fn a_supervisor_barges_in_the_customer_sees_them_the_agent_gets_a_copy_and
     assert!(sup.recv_until(status(101)).await["data"]["error"].is_string());
     assert_eq!(s.post_as(SUPERVISOR, "/supervisor/join", json!({"userId": "nobody"})).await.0, 404);
 }
+
+#[tokio::test]
+async fn a_supervisor_ends_a_live_conversation_and_the_agent_hears_who_did() {
+    let s = Server::start().await;
+    let (mut a, mut v) = assigned_with(&s, "en-a", "en-v", NOTES).await;
+    assert_eq!(s.post_as("en-a", "/supervisor/end", json!({"userId": "en-v"})).await.0, 403, "not even their own, this way");
+    let (code, body) = s.post_as(SUPERVISOR, "/supervisor/end", json!({"userId": "en-v"})).await;
+    assert_eq!((code, body["data"]["kfId"].as_str()), (200, Some("en-a")), "{body}");
+    assert_eq!(v.recv_until(|f| f["type"] == "status" && f["state"] == "ended").await["state"], "ended");
+    assert!(a.recv_until(status(105)).await["data"]["content"].as_str().unwrap().contains("结束"));
+    assert_eq!(s.post_as(SUPERVISOR, "/supervisor/end", json!({"userId": "en-v"})).await.0, 409, "over already");
+    assert_eq!(s.post_as(SUPERVISOR, "/supervisor/end", json!({"userId": "nobody"})).await.0, 404);
+    let (_, board) = s.get_as(SUPERVISOR, "/supervisor/board").await;
+    let a = board["data"]["agents"].as_array().unwrap().iter().find(|a| a["kfId"] == "en-a").cloned().unwrap();
+    assert_eq!(a["conversations"], json!([]), "{a}");
+}

@@ -120,4 +120,10 @@ async function boardTest(server) {
   await sup.waitForFunction(() => document.querySelector('#kefu-board tr[data-kf-id="sv-f"] .kefu-board-convs li')?.textContent.includes('访客五'), null, { timeout: 10000 });
   await v.waitForFunction(() => document.body.textContent.includes('sv-f'), null, { timeout: 10000 });
   await next.waitForFunction(() => [...document.querySelectorAll('li.kefu-note[data-kind="whisper"]')].some((l) => l.textContent.includes('转给了您')), null, { timeout: 10000 });
+  // End it from the board: the customer is told, the board empties.
+  const moved = sup.locator('#kefu-board tr[data-kf-id="sv-f"] .kefu-board-convs li', { hasText: '访客五' });
+  await moved.locator('button', { hasText: '结束' }).click();
+  await sup.click('.layui-layer-dialog .layui-layer-btn0');
+  await v.waitForFunction(() => document.body.textContent.includes('会话已结束'), null, { timeout: 10000 });
+  await sup.waitForFunction(() => !document.querySelector('#kefu-board tr[data-kf-id="sv-f"] .kefu-board-convs li'), null, { timeout: 10000 });
 }

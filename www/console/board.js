@@ -1,7 +1,7 @@
 // The supervisor's live board (extension `board`: the server offers it to supervisors' sockets
 // only, and pushes it on every change — nothing here polls). A 看板 button opens it: every agent
 // with presence (changeable), load / cap (changeable) and their conversations, each with its timer
-// coloured by thresholds and 监听 (silent monitor) / 悄悄话 / 加入 (barge-in) / 转接 actions; the queue with each customer's wait and who it
+// coloured by thresholds and 监听 (silent monitor) / 悄悄话 / 加入 (barge-in) / 转接 / 结束 actions; the queue with each customer's wait and who it
 // is offered to; alarms when the queue, a wait or an unanswered customer passes a threshold
 // (`?queueAlarm=`, `?waitAlarmS=`, `?replyAlarmS=`). Timers tick here from the board's instants.
 // Every name is set as text.
@@ -108,6 +108,15 @@ export function board({ watch, chats }) {
     }, (e) => toast('加入失败：' + e.message));
   }
 
+  function end(c) {
+    const name = document.createElement('span');
+    name.textContent = c.userName || c.userId;
+    layer.confirm('结束与 ' + name.innerHTML + ' 的会话？', { title: '结束会话' }, (index) => {
+      layer.close(index);
+      act(api('supervisor/end', { body: { userId: c.userId } }), '会话已结束');
+    });
+  }
+
   function agentRow(a) {
     const presence = el('select', { className: 'kefu-board-presence', disabled: !a.online });
     for (const [v, t] of Object.entries(PRESENCE_TEXT)) presence.append(el('option', { value: v, textContent: t, selected: v === a.presence }));
@@ -121,7 +130,8 @@ export function board({ watch, chats }) {
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '监听', onclick: () => watch(c) }),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '悄悄话', onclick: () => whisper(c) }),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '加入', onclick: () => join(c) }),
-        el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '转接', onclick: () => pickAgent(c, a.kfId) })));
+        el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '转接', onclick: () => pickAgent(c, a.kfId) }),
+        el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-danger', textContent: '结束', onclick: () => end(c) })));
     }
     const row = el('tr', {}, el('td', {}, el('b', { textContent: a.name }), ' ', el('small', { textContent: a.kfId })),
       el('td', {}, a.online ? presence : el('span', { textContent: '离线' })),

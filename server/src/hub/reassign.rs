@@ -1,7 +1,7 @@
-//! A supervisor moves a live conversation to another agent, or takes it over: no acceptance asked
-//! (unlike an agent's transfer), presence and cap not in the way (the supervisor decides), the
-//! history follows (the chat log is the new agent's to read), everyone is told, and the store
-//! keeps a line of it.
+//! A supervisor moves a live conversation to another agent, takes it over, or ends it: no
+//! acceptance asked (unlike an agent's transfer), presence and cap not in the way (the supervisor
+//! decides), the history follows (the chat log is the new agent's to read), everyone is told, and
+//! the store keeps a line of it.
 
 use super::{err, now_ms, Hub, HubError};
 use crate::protocol::{self as p, codes};
@@ -63,5 +63,25 @@ impl Hub {
         tracing::info!(by, from, to, user_id, "conversation reassigned by a supervisor");
         st.offer_waiting(); // the first agent may have room again
         Ok(from)
+    }
+
+    /// Supervisor `by` ends the live conversation with `user_id`: the customer is told as when the
+    /// agent ends it, the agent hears who ended it. Returns the agent it was with.
+    pub fn end_by_supervisor(&self, by: &str, user_id: &str) -> Result<String, HubError> {
+        let serving = match self.st().visitors.get(user_id).map(|v| v.state.clone()) {
+            Some(VState::Assigned { kf_id, .. }) => kf_id,
+            Some(_) => return Err(err(409, format!("no live conversation with {user_id:?}"))),
+            None => return Err(err(404, format!("unknown customer {user_id:?}"))),
+        };
+        self.end_conversation(&serving, user_id)?;
+        let mut st = self.st();
+        let by_name = st.agent_name(by);
+        let line = format!("{by_name} 结束了此会话");
+        let user_name = st.visitors.get(user_id).map(|v| v.user_name.clone()).unwrap_or_default();
+        let log = NewMessage { user_id, user_name: &user_name, kf_id: Some(by), sender: Sender::System, content: &line, at_ms: now_ms(), client_msg_id: None, deliver_to: None };
+        self.store.add_and_deliver(&log).map_err(|e| self.store_failed(e))?;
+        super::join::tell_agent(&mut st, user_id, &serving, by, &by_name, "whisper", &line);
+        tracing::info!(by, kf_id = serving, user_id, "conversation ended by a supervisor");
+        Ok(serving)
     }
 }
