@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Refreshes docs/console.png (the console mid-conversation) from a live run.
+# Refreshes docs/console.png (the console mid-conversation) and docs/board.png (the supervisor's
+# live board) from a live run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
@@ -10,3 +11,4 @@ scripts/build-wasm.sh >/dev/null
 cargo build -q -p kefu-server
 mkdir -p docs
 node tests/e2e/screenshot.mjs
+node tests/e2e/screenshot-board.mjs
