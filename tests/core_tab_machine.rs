@@ -329,3 +329,21 @@ fn every_tab_message_and_action_reads_back_as_it_was_written() {
     let hook = json!({"v": TAB_PROTOCOL_VERSION, "t": "hook", "name": "alert", "payload": {}, "snap": {}});
     assert!(TabMsg::decode(hook).is_none(), "only the contract's hooks can be called from another tab");
 }
+
+#[test]
+fn a_supervisors_follower_tab_sees_the_board_and_watches_through_the_leader() {
+    let hello = r#"{"status":100,"data":{"features":["ack","seq","board","monitor"],"epoch":"e1"}}"#;
+    let mut b = Browser::new();
+    let (a, f) = (b.open_tab("A"), b.open_tab("B"));
+    b.input(a, Input::Tabs(TabEvent::Lead)).unwrap();
+    let conn = b.tabs[a].conn.unwrap();
+    b.input(a, Input::SocketOpened(conn)).unwrap();
+    b.frame(a, hello);
+    b.heard(f);
+    b.frame(a, r#"{"status":106,"data":{"agents":[{"kfId":"x","name":"小明","conversations":[]}],"queue":[]}}"#);
+    assert!(b.heard(f).iter().any(|e| matches!(e, UiEvent::Replayed { hook: "onBoard", .. })), "the follower's board follows");
+    b.input(f, Input::Act(Action::Watch { user_id: "u1".into(), on: true })).unwrap();
+    assert!(b.tabs[a].frames.iter().any(|x| x == r#"{"respStatus":107,"userId":"u1","watch":true}"#), "{:?}", b.tabs[a].frames);
+    b.frame(a, r#"{"status":107,"data":{"userId":"u1","start":true,"messages":[]}}"#);
+    assert!(b.heard(f).iter().any(|e| matches!(e, UiEvent::Replayed { hook: "onMonitor", .. })));
+}
