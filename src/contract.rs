@@ -21,6 +21,7 @@ pub const HOOKS: &[&str] = &[
     "onBoard",
     "onMonitor",
     "onViewers",
+    "onSupervised",
     "onMessageStatus",
     "onMessageRestored",
     "onMessageSaved",

@@ -42,6 +42,7 @@ const hooks: AgentSessionHooks = {
   onMessageSaved: ({ localId }) => shown.push(localId.toFixed(0)),
   onFrameRejected: ({ reason, message, total }) => shown.push(`${reason} ${message} ${total.toFixed(0)}`),
   onNote: (n) => { const k: 'note' | 'whisper' | 'supervisor' = n.kind; shown.push(`${k} ${n.fromKfName}: ${n.content} ${n.mentions.join(',')}`); },
+  onSupervised: ({ action, userId, error }) => shown.push(`${action} ${String(userId)} ${error ?? 'done'}`),
   onBoard: (b) => shown.push(...b.agents.map((a) => `${a.name} ${a.presence} ${a.conversations.length}/${a.maxConversations}`), ...b.queue.map((q) => q.userName)),
   onLog: ({ level, message }) => shown.push(`${level}: ${message}`),
 };
@@ -64,6 +65,12 @@ export async function main(): Promise<void> {
   session.rejectTransfer('u9');
   session.checkNow();
   session.addNote('u1', '@xiaohong 要退款');
+  session.watch('u1');
+  session.whisper('u1', '先问订单号');
+  session.join(42);
+  session.leave(42);
+  session.reassign('u1', 'xiaohong');
+  session.endConversation('u1');
   shown.push(session.state, session.socketUrl, session.kfId, String(session.heldCount), String(localId));
   shown.push(...session.waiting.map((c) => c.userName), ...session.pendingTransfers.map((c) => String(c.id)));
   shown.push(String(session.stats.framesRejected + session.stats.pingsSent));

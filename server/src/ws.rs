@@ -134,6 +134,15 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, be
                     continue;
                 }
             }
+            if let p::AgentIn::Supervise { action, user_id, content, to_kf_id } = &frame {
+                if content.as_ref().is_some_and(|c| c.chars().count() > cfg.max_message_chars) {
+                    let _ = tx.send(Out::Text(p::status_supervised(action, user_id, Some("too long")).to_string()));
+                } else {
+                    let reply = hub.supervise(&kf_id, action, user_id, content.as_deref(), to_kf_id.as_deref());
+                    let _ = tx.send(Out::Text(reply));
+                }
+                continue;
+            }
             if let p::AgentIn::Hello { features, last_seq } = &frame {
                 hub.agent_hello(&kf_id, conn, features.clone(), *last_seq);
             }

@@ -6,6 +6,7 @@ fn the_client_and_the_server_name_the_same_extensions() {
     let mut server: Vec<&str> = kefu_server::protocol::FEATURES.to_vec();
     server.push(kefu_server::protocol::PEEK);
     server.push(kefu_server::protocol::codes::BOARD);
+    server.push(kefu_server::protocol::codes::SUPERVISE);
     let mut client: Vec<&str> = kefu_agent::core::SUPPORTED_EXTENSIONS.to_vec();
     server.sort_unstable();
     client.sort_unstable();
@@ -32,6 +33,7 @@ fn the_client_and_the_server_number_the_frames_alike() {
         (c::BOARD, s::BOARD),
         (c::MONITOR, s::MONITOR),
         (c::VIEWERS, s::VIEWERS),
+        (c::SUPERVISED, s::SUPERVISED),
     ];
     for (i, (client, server)) in statuses.iter().enumerate() {
         assert_eq!(client, server, "status #{i} differs");
@@ -48,6 +50,7 @@ fn the_client_and_the_server_number_the_frames_alike() {
         (c_resp::SEEN, s_resp::SEEN),
         (c_resp::NOTE, s_resp::NOTE),
         (c_resp::WATCH, s_resp::WATCH),
+        (c_resp::SUPERVISE, s_resp::SUPERVISE),
     ];
     for (i, (client, server)) in resp.iter().enumerate() {
         assert_eq!(*client as i64, *server, "respStatus #{i} differs");
@@ -86,6 +89,7 @@ fn every_frame_the_server_writes_is_the_frame_the_client_reads() {
         ),
         (p::status_board(&serde_json::json!({"agents": [], "queue": []})).to_string(), "board"),
         (p::status_monitor("u1", "U", "kf", &[serde_json::json!({"sender": "visitor", "content": "x", "createTime": 1})], true).to_string(), "monitor"),
+        (p::status_supervised("end", "u1", None).to_string(), "supervised"),
         (p::status_viewers("u1", &[serde_json::json!({"kfId": "zhuguan", "name": "主管"})]).to_string(), "viewers"),
     ];
     for (text, kind) in frames {
@@ -109,6 +113,7 @@ fn every_frame_the_server_writes_is_the_frame_the_client_reads() {
             ServerFrame::Board(_) => "board",
             ServerFrame::Monitor(_) => "monitor",
             ServerFrame::Viewers(_) => "viewers",
+            ServerFrame::Supervised(_) => "supervised",
         };
         assert_eq!(got, kind, "{text}");
     }
@@ -132,6 +137,7 @@ fn every_frame_the_client_writes_is_the_frame_the_server_reads() {
         (AgentFrame::Seen { user_id: id() }, "seen"),
         (AgentFrame::Note { user_id: id(), content: "n".into() }, "note"),
         (AgentFrame::Watch { user_id: id(), watch: true }, "watch"),
+        (AgentFrame::Supervise { action: "reassign", user_id: id(), content: None, to_kf_id: Some("b".into()) }, "supervise"),
         (AgentFrame::Chat { kf_id: kf(), kf_name: "K".into(), user_id: id(), user_name: "U".into(), content: "hi".into(), msg_id: Some("m".into()) }, "chat"),
     ];
     for (frame, kind) in frames {
@@ -148,6 +154,7 @@ fn every_frame_the_client_writes_is_the_frame_the_server_reads() {
             AgentIn::Seen { .. } => "seen",
             AgentIn::Note { .. } => "note",
             AgentIn::Watch { .. } => "watch",
+            AgentIn::Supervise { .. } => "supervise",
             AgentIn::Chat { .. } => "chat",
         };
         assert_eq!(got, kind, "{text}");

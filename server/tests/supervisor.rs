@@ -258,3 +258,32 @@ async fn a_supervisor_ends_a_live_conversation_and_the_agent_hears_who_did() {
     let a = board["data"]["agents"].as_array().unwrap().iter().find(|a| a["kfId"] == "en-a").cloned().unwrap();
     assert_eq!(a["conversations"], json!([]), "{a}");
 }
+
+#[tokio::test]
+async fn a_supervisors_socket_does_what_the_http_face_does_and_an_agents_is_refused() {
+    let s = Server::start().await;
+    let (mut a, mut v) = assigned_with(&s, "sk-a", "sk-v", NOTES).await;
+    let mut sup = Peer::connect(&s.agent_url(SUPERVISOR).await).await;
+    let hello = sup.recv().await;
+    assert!(hello["data"]["features"].as_array().unwrap().iter().any(|f| f == "supervise"), "{hello}");
+    sup.send(json!({"respStatus": 100, "features": ["supervise", "notes"]})).await;
+    sup.send(json!({"respStatus": 109, "action": "whisper", "userId": "sk-v", "content": "问问订单号"})).await;
+    assert_eq!(sup.recv_until(status(109)).await["data"], json!({"action": "whisper", "userId": "sk-v", "error": null}));
+    assert_eq!(a.recv_until(status(105)).await["data"]["content"], "问问订单号");
+    sup.send(json!({"respStatus": 109, "action": "join", "userId": "sk-v"})).await;
+    assert!(sup.recv_until(status(109)).await["data"]["error"].is_null());
+    assert!(v.recv_until(vstate("assigned")).await["text"].as_str().unwrap().contains("加入"));
+    sup.send(json!({"respStatus": 109, "action": "reassign", "userId": "sk-v", "toKfId": "nobody-online"})).await;
+    assert!(sup.recv_until(status(109)).await["data"]["error"].is_string(), "refused with the reason");
+    sup.send(json!({"respStatus": 109, "action": "end", "userId": "sk-v"})).await;
+    assert!(sup.recv_until(status(109)).await["data"]["error"].is_null());
+    assert_eq!(v.recv_until(|f| f["type"] == "status" && f["state"] == "ended").await["state"], "ended");
+    // An agent's socket is not offered `supervise`, and sending it anyway is refused.
+    let (mut b, mut w) = assigned_with(&s, "sk-b", "sk-w", NOTES).await;
+    let mut c = s.agent_with("sk-c", &["supervise"]).await;
+    c.send(json!({"respStatus": 109, "action": "end", "userId": "sk-w"})).await;
+    assert!(c.recv_until(status(109)).await["data"]["error"].as_str().unwrap().contains("supervisor"));
+    let to_customer = w.drain_for(300).await;
+    assert!(!to_customer.iter().any(|f| f["state"] == "ended"), "{to_customer:?}");
+    b.silent(100).await;
+}

@@ -41,6 +41,26 @@ pub enum Action {
         /// Start or stop.
         on: bool,
     },
+    /// Supervisor (extension `supervise`): a whisper only the agent serving the customer sees.
+    Whisper {
+        /// The customer.
+        user_id: Scalar,
+        /// The text.
+        content: String,
+    },
+    /// Supervisor: join the conversation (barge-in); the customer sees what the supervisor writes.
+    Join(Scalar),
+    /// Supervisor: leave a conversation joined.
+    Leave(Scalar),
+    /// Supervisor: move the live conversation to another agent (or take it over).
+    Reassign {
+        /// The customer.
+        user_id: Scalar,
+        /// The agent it goes to.
+        to_kf_id: String,
+    },
+    /// Supervisor: end the live conversation.
+    EndConversation(Scalar),
     /// Send a chat message.
     Send {
         /// The customer.
@@ -73,6 +93,11 @@ impl Action {
             Action::AddNote { .. } => "addNote",
             Action::Watch { on: true, .. } => "watch",
             Action::Watch { on: false, .. } => "unwatch",
+            Action::Whisper { .. } => "whisper",
+            Action::Join(_) => "join",
+            Action::Leave(_) => "leave",
+            Action::Reassign { .. } => "reassign",
+            Action::EndConversation(_) => "endConversation",
         }
     }
 
@@ -93,7 +118,12 @@ impl Action {
             | Action::Seen(id)
             | Action::Send { user_id: id, .. }
             | Action::AddNote { user_id: id, .. }
-            | Action::Watch { user_id: id, .. } => id.clone(),
+            | Action::Watch { user_id: id, .. }
+            | Action::Whisper { user_id: id, .. }
+            | Action::Join(id)
+            | Action::Leave(id)
+            | Action::Reassign { user_id: id, .. }
+            | Action::EndConversation(id) => id.clone(),
             Action::SetPresence(p) => Scalar::Text(p.as_str().into()),
         }
     }
@@ -111,8 +141,11 @@ impl Action {
             ("id", J::scalar(&self.id())),
             ("userName", user_name.map(J::string).unwrap_or_else(J::null)),
         ];
-        if let Action::Send { content, .. } | Action::AddNote { content, .. } = self {
+        if let Action::Send { content, .. } | Action::AddNote { content, .. } | Action::Whisper { content, .. } = self {
             fields.push(("content", J::string(content)));
+        }
+        if let Action::Reassign { to_kf_id, .. } = self {
+            fields.push(("toKfId", J::string(to_kf_id)));
         }
         J::object(fields)
     }
@@ -132,6 +165,11 @@ impl Action {
             "stopTyping" => Action::Typing(id, false),
             "markSeen" => Action::Seen(id),
             "setPresence" => Action::SetPresence(Presence::parse(id.as_key())?),
+            "whisper" => Action::Whisper { user_id: id, content: v.field("content")?.as_string()? },
+            "join" => Action::Join(id),
+            "leave" => Action::Leave(id),
+            "reassign" => Action::Reassign { user_id: id, to_kf_id: v.field("toKfId")?.as_string()? },
+            "endConversation" => Action::EndConversation(id),
             "watch" => Action::Watch { user_id: id, on: true },
             "unwatch" => Action::Watch { user_id: id, on: false },
             "addNote" => Action::AddNote { user_id: id, content: v.field("content")?.as_string()? },

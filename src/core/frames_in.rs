@@ -110,6 +110,9 @@ pub enum ServerFrame<V> {
     /// Status 108 (extension `monitor`): who watches a conversation of this agent (`userId`,
     /// `viewers`).
     Viewers(V),
+    /// Status 109 (extension `supervise`): how a supervisor's action went (`action`, `userId`,
+    /// `error`).
+    Supervised(V),
     /// Status 3 (extension `withdraw`): an offer is no longer open (accepted elsewhere, the
     /// customer left).
     OfferWithdrawn {
@@ -383,6 +386,15 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
                 }
             }
             ServerFrame::Board(d)
+        }
+        status::SUPERVISED => {
+            let d = data_of(status, &root)?;
+            check_id(status, d.field("userId"), "userId")?;
+            if !d.field("action").is_some_and(|a| a.is_string()) {
+                return Err(bad(status, "`action` must be a string"));
+            }
+            opt_string(status, d.field("error"), "error")?;
+            ServerFrame::Supervised(d)
         }
         status::MONITOR | status::VIEWERS => {
             let d = data_of(status, &root)?;

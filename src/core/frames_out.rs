@@ -70,6 +70,18 @@ pub enum AgentFrame {
         /// The customer.
         user_id: Scalar,
     },
+    /// `{"respStatus":109,"action","userId"[,"content"][,"toKfId"]}` (extension `supervise`): a
+    /// supervisor's action.
+    Supervise {
+        /// `whisper`, `join`, `leave`, `reassign` or `end`.
+        action: &'static str,
+        /// The customer whose conversation.
+        user_id: Scalar,
+        /// A whisper's text.
+        content: Option<String>,
+        /// Where a reassignment goes.
+        to_kf_id: Option<String>,
+    },
     /// `{"respStatus":107,"userId","watch"}` (extension `monitor`): start or stop watching.
     Watch {
         /// The customer whose conversation.
@@ -142,6 +154,16 @@ impl AgentFrame {
                 vec![("respStatus", Int(resp_status::TYPING)), ("userId", Id(user_id)), ("typing", Bool(*typing))]
             }
             AgentFrame::Seen { user_id } => vec![("respStatus", Int(resp_status::SEEN)), ("userId", Id(user_id))],
+            AgentFrame::Supervise { action, user_id, content, to_kf_id } => {
+                let mut f = vec![("respStatus", Int(resp_status::SUPERVISE)), ("action", Str(action)), ("userId", Id(user_id))];
+                if let Some(c) = content {
+                    f.push(("content", Str(c)));
+                }
+                if let Some(t) = to_kf_id {
+                    f.push(("toKfId", Str(t)));
+                }
+                f
+            }
             AgentFrame::Watch { user_id, watch } => {
                 vec![("respStatus", Int(resp_status::WATCH)), ("userId", Id(user_id)), ("watch", Bool(*watch))]
             }

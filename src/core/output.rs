@@ -94,6 +94,8 @@ pub enum UiEvent<V> {
     Monitor(V),
     /// Status 108 (extension `monitor`): who watches a conversation; the `data` object.
     Viewers(V),
+    /// Status 109 (extension `supervise`): how a supervisor's action went; the `data` object.
+    Supervised(V),
     /// A tab that follows another: the leader called hook `hook` with `payload`.
     Replayed {
         /// The hook.
@@ -144,6 +146,7 @@ impl<V> UiEvent<V> {
             UiEvent::Board(_) => "onBoard",
             UiEvent::Monitor(_) => "onMonitor",
             UiEvent::Viewers(_) => "onViewers",
+            UiEvent::Supervised(_) => "onSupervised",
             UiEvent::FrameRejected { .. } => "onFrameRejected",
         }
     }

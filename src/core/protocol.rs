@@ -34,6 +34,8 @@ pub mod status {
     pub const MONITOR: i64 = 107;
     /// Who watches a conversation of this agent (extension `monitor`).
     pub const VIEWERS: i64 = 108;
+    /// How a supervisor's action went (extension `supervise`).
+    pub const SUPERVISED: i64 = 109;
 }
 
 /// `respStatus` of an agent → server frame (a chat message has none).
@@ -60,6 +62,8 @@ pub mod resp_status {
     pub const NOTE: u64 = 105;
     /// Start or stop watching a conversation (extension `monitor`, supervisors).
     pub const WATCH: u64 = 107;
+    /// A supervisor's action: whisper, join, leave, reassign, end (extension `supervise`).
+    pub const SUPERVISE: u64 = 109;
 }
 
 /// A protocol extension, offered in the server's hello and chosen in the answer; a legacy server
@@ -88,11 +92,13 @@ pub enum Extension {
     Board,
     /// Status 107/108, respStatus 107: supervisors watch conversations; agents see who watches.
     Monitor,
+    /// Status/respStatus 109: a supervisor's actions from the socket (offered to supervisors only).
+    Supervise,
 }
 
 impl Extension {
     /// Every extension this client implements.
-    pub const ALL: [Extension; 11] = [
+    pub const ALL: [Extension; 12] = [
         Extension::Withdraw,
         Extension::Ack,
         Extension::Seq,
@@ -104,6 +110,7 @@ impl Extension {
         Extension::Notes,
         Extension::Board,
         Extension::Monitor,
+        Extension::Supervise,
     ];
 
     /// Its name in the hello.
@@ -120,6 +127,7 @@ impl Extension {
             Extension::Notes => "notes",
             Extension::Board => "board",
             Extension::Monitor => "monitor",
+            Extension::Supervise => "supervise",
         }
     }
 

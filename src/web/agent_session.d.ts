@@ -254,6 +254,15 @@ export interface ViewersEvent {
   viewers: { kfId: string; name: string }[];
 }
 
+/** Extension `supervise`: how a supervisor's `whisper`, `join`, `leave`, `reassign` or `endConversation` went. */
+export interface SupervisedEvent {
+  /** `"whisper"`, `"join"`, `"leave"`, `"reassign"` or `"end"`. */
+  action: string;
+  userId: CustomerId;
+  /** Why it was refused (not a supervisor, no live conversation, agent offline, …); null: done. */
+  error: string | null;
+}
+
 /** `shareAcrossTabs`: what another tab of this agent did, so this one can show it too. */
 export interface OtherTabActionEvent {
   /** The method the other tab called. */
@@ -300,6 +309,8 @@ export interface AgentSessionHooks {
   onMonitor?(e: MonitorEvent): void;
   /** Extension `monitor`: who watches one of this agent's conversations now. */
   onViewers?(e: ViewersEvent): void;
+  /** Extension `supervise` (supervisors): how a supervisor action of this session went. */
+  onSupervised?(e: SupervisedEvent): void;
   /** A sent message was held, sent or failed. */
   onMessageStatus?(e: MessageStatusEvent): void;
   /** `durableOutbox`: a message kept by an earlier page load was restored and will be sent. */

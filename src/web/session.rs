@@ -3,6 +3,7 @@
 //! methods in `workbench.rs`.
 
 mod properties;
+mod supervisor;
 mod workbench;
 
 use super::config::{parse, ShellConfig};

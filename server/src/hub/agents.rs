@@ -90,7 +90,7 @@ impl Hub {
                 let (peek, board) = (self.sneak_peek, a.supervisor);
                 a.features = features
                     .into_iter()
-                    .filter(|f| p::FEATURES.contains(&f.as_str()) || (peek && f == p::PEEK) || (board && f == codes::BOARD))
+                    .filter(|f| p::FEATURES.contains(&f.as_str()) || (peek && f == p::PEEK) || (board && (f == codes::BOARD || f == codes::SUPERVISE)))
                     .collect();
             }
             st.tell_presence(kf_id);
@@ -197,6 +197,7 @@ impl Hub {
                     }
                 }
             }
+            p::AgentIn::Supervise { .. } => Ok(None), // handled by Hub::supervise, outside this lock
             p::AgentIn::Watch { user_id, watch } => self.watch(&mut st, kf_id, &user_id, watch).map(|_| None),
             p::AgentIn::Note { user_id, content } => self.agent_note(&mut st, kf_id, &user_id, &content).map(|_| None),
             p::AgentIn::Chat { user_id, content, msg_id } => {

@@ -13,6 +13,7 @@ mod routing;
 mod signals;
 mod state;
 mod board;
+mod desk;
 mod join;
 mod monitor;
 mod notes;

@@ -33,6 +33,8 @@ pub mod status {
     pub const MONITOR: i64 = 107;
     /// Who is watching a conversation, for the agent in it (extension `monitor`).
     pub const VIEWERS: i64 = 108;
+    /// The outcome of a supervisor's action from the socket (extension `supervise`).
+    pub const SUPERVISED: i64 = 109;
 }
 
 /// `respStatus` of an agent → server frame.
@@ -59,6 +61,8 @@ pub mod resp_status {
     pub const NOTE: i64 = 105;
     /// Start or stop watching a conversation (extension `monitor`, supervisors only).
     pub const WATCH: i64 = 107;
+    /// A supervisor's action: whisper, join, leave, reassign, end (extension `supervise`).
+    pub const SUPERVISE: i64 = 109;
 }
 
 /// Extension `withdraw`.
@@ -79,6 +83,8 @@ pub const READ: &str = "read";
 pub const NOTES: &str = "notes";
 /// Extension `monitor`: supervisors watch conversations; agents see who watches theirs.
 pub const MONITOR: &str = "monitor";
+/// Extension `supervise`: a supervisor's actions from the socket (offered to supervisors only).
+pub const SUPERVISE: &str = "supervise";
 /// Extension `board`: the live board pushed on every change (offered to supervisors only).
 pub const BOARD: &str = "board";
 /// Extension `peek` (offered only with `--sneak-peek`).

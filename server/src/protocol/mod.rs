@@ -91,6 +91,18 @@ pub enum AgentIn {
         /// Start (true) or stop.
         watch: bool,
     },
+    /// respStatus 109 (extension `supervise`, supervisors only): `whisper` (with `content`),
+    /// `join`, `leave`, `reassign` (with `toKfId`) or `end`, as the HTTP face does them.
+    Supervise {
+        /// The action.
+        action: String,
+        /// The customer whose conversation.
+        user_id: String,
+        /// A whisper's text.
+        content: Option<String>,
+        /// Where a reassignment goes.
+        to_kf_id: Option<String>,
+    },
     /// No respStatus: a chat message (with `ack`, carrying the client's `msgId`).
     Chat {
         /// The customer.
@@ -159,6 +171,15 @@ pub fn parse_agent_frame(text: &str) -> Result<AgentIn, String> {
             user_id: id_of(&v, "userId")?,
             watch: v.get("watch").and_then(Value::as_bool).ok_or("`watch` must be true or false")?,
         },
+        Some(resp_status::SUPERVISE) => match v.get("action").and_then(Value::as_str) {
+            Some(a @ ("whisper" | "join" | "leave" | "reassign" | "end")) => AgentIn::Supervise {
+                action: a.to_owned(),
+                user_id: id_of(&v, "userId")?,
+                content: v.get("content").and_then(Value::as_str).map(str::to_owned),
+                to_kf_id: v.get("toKfId").and_then(Value::as_str).map(str::to_owned),
+            },
+            _ => return Err("`action` must be whisper, join, leave, reassign or end".into()),
+        },
         Some(resp_status::PRESENCE) => match v.get("presence").and_then(Value::as_str) {
             Some(p @ ("online" | "busy" | "away")) => AgentIn::SetPresence { presence: p.to_owned() },
             _ => return Err("`presence` must be \"online\", \"busy\" or \"away\"".into()),
@@ -204,14 +225,14 @@ pub fn status_pong() -> String {
 }
 
 /// Status 100: the hello announcing extensions and this server run's `epoch`.
-/// `board` is offered to supervisors' sockets only.
-pub fn status_hello(epoch: &str, peek: bool, board: bool) -> String {
+/// `board` and `supervise` are offered to supervisors' sockets only.
+pub fn status_hello(epoch: &str, peek: bool, supervisor: bool) -> String {
     let mut features = FEATURES.to_vec();
     if peek {
         features.push(PEEK);
     }
-    if board {
-        features.push(codes::BOARD);
+    if supervisor {
+        features.extend([codes::BOARD, codes::SUPERVISE]);
     }
     json!({"status": status::HELLO, "data": {"server": "kefu-server", "version": 1, "features": features, "epoch": epoch}}).to_string()
 }
@@ -283,4 +304,9 @@ pub fn status_monitor(user_id: &str, user_name: &str, kf_id: &str, messages: &[V
 /// Status 108 (extension `monitor`): who watches the conversation with `user_id` now.
 pub fn status_viewers(user_id: &str, viewers: &[Value]) -> Value {
     json!({"status": status::VIEWERS, "data": {"userId": user_id, "viewers": viewers}})
+}
+
+/// Status 109 (extension `supervise`): how a supervisor's socket action went (`error` null: done).
+pub fn status_supervised(action: &str, user_id: &str, error: Option<&str>) -> Value {
+    json!({"status": status::SUPERVISED, "data": {"action": action, "userId": user_id, "error": error}})
 }

@@ -24,6 +24,7 @@ mod delivery;
 mod ledger;
 mod presence;
 mod signals;
+mod supervise;
 #[cfg(feature = "json")]
 mod json_driver;
 mod link;
@@ -199,6 +200,7 @@ impl<V: JsonValue> Session<V> {
             Action::SetPresence(p) => self.set_presence(p),
             Action::AddNote { user_id, content } => self.add_note(user_id, content)?,
             Action::Watch { user_id, on } => self.watch(user_id, on)?,
+            a @ (Action::Whisper { .. } | Action::Join(_) | Action::Leave(_) | Action::Reassign { .. } | Action::EndConversation(_)) => self.supervise(a)?,
         }
         Ok(None)
     }
@@ -282,6 +284,7 @@ impl<V: JsonValue> Session<V> {
             ServerFrame::Board(data) => self.ui(UiEvent::Board(data)),
             ServerFrame::Monitor(data) => self.ui(UiEvent::Monitor(data)),
             ServerFrame::Viewers(data) => self.ui(UiEvent::Viewers(data)),
+            ServerFrame::Supervised(data) => self.ui(UiEvent::Supervised(data)),
         }
     }
 
