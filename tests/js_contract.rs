@@ -75,7 +75,8 @@ fn message_states_and_error_codes_match_the_declarations() {
 #[test]
 fn the_actions_other_tabs_hear_of_are_the_declared_ones() {
     let dts = read("src/web/agent_session.d.ts");
-    assert_eq!(union_after(&dts, "  action: "), set(ANNOUNCED_ACTIONS));
+    let other_tab = &dts[dts.find("export interface OtherTabActionEvent").expect("OtherTabActionEvent")..];
+    assert_eq!(union_after(other_tab, "  action: "), set(ANNOUNCED_ACTIONS));
     let id = || "u".into();
     let every = [
         Action::AcceptCustomer(id()),

@@ -278,7 +278,9 @@ async fn a_supervisors_socket_does_what_the_http_face_does_and_an_agents_is_refu
     sup.send(json!({"respStatus": 109, "action": "end", "userId": "sk-v"})).await;
     assert!(sup.recv_until(status(109)).await["data"]["error"].is_null());
     assert_eq!(v.recv_until(|f| f["type"] == "status" && f["state"] == "ended").await["state"], "ended");
-    // An agent's socket is not offered `supervise`, and sending it anyway is refused.
+    // An agent's socket is not offered `supervise`, and sending it anyway is refused (a server of
+    // its own, so the customer is offered to the agent named).
+    let s = Server::start().await;
     let (mut b, mut w) = assigned_with(&s, "sk-b", "sk-w", NOTES).await;
     let mut c = s.agent_with("sk-c", &["supervise"]).await;
     c.send(json!({"respStatus": 109, "action": "end", "userId": "sk-w"})).await;
