@@ -12,6 +12,15 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::json;
 
+/// The supervisor acting (403 for anyone else); "supervisor" on a server run without sign-in.
+fn supervisor_id(caller: &Caller) -> Result<String, Reply> {
+    caller.supervisor()?;
+    Ok(match caller {
+        Caller::Agent { kf_id, .. } => kf_id.clone(),
+        Caller::Unchecked => "supervisor".to_owned(),
+    })
+}
+
 /// `GET /supervisor/board`.
 pub async fn board(State(app): State<AppState>, Extension(caller): Extension<Caller>) -> Reply {
     if let Err(r) = caller.supervisor() {
@@ -31,12 +40,9 @@ pub struct WhisperBody {
 /// `POST /supervisor/whisper {userId, content}`: to the agent serving `userId`, never to the
 /// customer. 404 without a live conversation.
 pub async fn whisper(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<WhisperBody>) -> Reply {
-    if let Err(r) = caller.supervisor() {
-        return r;
-    }
-    let from = match &caller {
-        Caller::Agent { kf_id, .. } => kf_id.clone(),
-        Caller::Unchecked => "supervisor".to_owned(), // a server run without sign-in
+    let from = match supervisor_id(&caller) {
+        Ok(id) => id,
+        Err(r) => return r,
     };
     let (Some(user_id), Some(content)) = (b.user_id.as_deref(), b.content.as_deref()) else {
         return fail(400, "`userId` and `content` are required");
@@ -62,12 +68,9 @@ pub struct ReassignBody {
 /// `toKfId` (online; a supervisor may name themselves). 404 unknown customer, 409 no live
 /// conversation or the agent offline, 400 already with that agent.
 pub async fn reassign(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<ReassignBody>) -> Reply {
-    if let Err(r) = caller.supervisor() {
-        return r;
-    }
-    let by = match &caller {
-        Caller::Agent { kf_id, .. } => kf_id.clone(),
-        Caller::Unchecked => "supervisor".to_owned(),
+    let by = match supervisor_id(&caller) {
+        Ok(id) => id,
+        Err(r) => return r,
     };
     let (Some(user_id), Some(to)) = (b.user_id.as_deref(), b.to_kf_id.as_deref()) else {
         return fail(400, "`userId` and `toKfId` are required");
@@ -97,12 +100,9 @@ pub async fn leave(State(app): State<AppState>, Extension(caller): Extension<Cal
 }
 
 fn join_or_leave(app: AppState, caller: Caller, b: UserBody, on: bool) -> Reply {
-    if let Err(r) = caller.supervisor() {
-        return r;
-    }
-    let by = match &caller {
-        Caller::Agent { kf_id, .. } => kf_id.clone(),
-        Caller::Unchecked => "supervisor".to_owned(),
+    let by = match supervisor_id(&caller) {
+        Ok(id) => id,
+        Err(r) => return r,
     };
     let Some(user_id) = b.user_id.as_deref() else { return fail(400, "`userId` is required") };
     match app.hub.join(&by, user_id, on) {
@@ -114,12 +114,9 @@ fn join_or_leave(app: AppState, caller: Caller, b: UserBody, on: bool) -> Reply 
 /// `POST /supervisor/end {userId}`: ends the live conversation; the customer is told as when the
 /// agent ends it, the agent in it hears who ended it.
 pub async fn end(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<UserBody>) -> Reply {
-    if let Err(r) = caller.supervisor() {
-        return r;
-    }
-    let by = match &caller {
-        Caller::Agent { kf_id, .. } => kf_id.clone(),
-        Caller::Unchecked => "supervisor".to_owned(),
+    let by = match supervisor_id(&caller) {
+        Ok(id) => id,
+        Err(r) => return r,
     };
     let Some(user_id) = b.user_id.as_deref() else { return fail(400, "`userId` is required") };
     match app.hub.end_by_supervisor(&by, user_id) {

@@ -23,7 +23,7 @@ impl Hub {
         if joined == on {
             return Ok(serving); // already so: nothing to tell anyone
         }
-        if on && !st.agents.get(by).is_some_and(|a| a.conn.is_some()) {
+        if on && st.agents.get(by).is_none_or(|a| a.conn.is_none()) {
             return Err(err(409, "open the console first: the customer's messages go to it"));
         }
         if let Some(v) = st.visitors.get_mut(user_id) {

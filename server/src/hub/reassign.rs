@@ -21,7 +21,7 @@ impl Hub {
         if from == to {
             return Err(err(400, format!("the conversation is with {to:?} already")));
         }
-        if !st.agents.get(to).is_some_and(|a| a.conn.is_some()) {
+        if st.agents.get(to).is_none_or(|a| a.conn.is_none()) {
             return Err(err(409, format!("目标客服 {to} 不在线")));
         }
         self.store.reassign_conversation(conversation, to).map_err(|e| self.store_failed(e))?;
