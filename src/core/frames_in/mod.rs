@@ -13,6 +13,8 @@ use super::protocol::status;
 use super::scalar::Scalar;
 use std::fmt;
 
+mod team;
+
 /// A customer as named by the server: `id` (or `userId`) and `userName`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Customer {
@@ -193,7 +195,7 @@ impl FrameError {
     }
 }
 
-fn bad(status: i64, detail: &str) -> FrameError {
+pub(super) fn bad(status: i64, detail: &str) -> FrameError {
     FrameError::BadData { status, detail: detail.into() }
 }
 
@@ -212,7 +214,7 @@ fn scalar<V: JsonValue>(status: i64, v: Option<V>, what: &'static str) -> Result
 }
 
 /// An optional string: absent and `null` are `None`, anything but a string is an error.
-fn opt_string<V: JsonValue>(status: i64, v: Option<V>, what: &'static str) -> Result<Option<String>, FrameError> {
+pub(super) fn opt_string<V: JsonValue>(status: i64, v: Option<V>, what: &'static str) -> Result<Option<String>, FrameError> {
     match v.filter(|v| !v.is_null()) {
         None => Ok(None),
         Some(v) => v.as_string().map(Some).ok_or_else(|| FrameError::BadData { status, detail: ["`", what, "` must be a string"].concat() }),
@@ -220,7 +222,7 @@ fn opt_string<V: JsonValue>(status: i64, v: Option<V>, what: &'static str) -> Re
 }
 
 /// A required id, checked without copying it: a non-empty string or a number.
-fn check_id<V: JsonValue>(status: i64, v: Option<V>, what: &'static str) -> Result<V, FrameError> {
+pub(super) fn check_id<V: JsonValue>(status: i64, v: Option<V>, what: &'static str) -> Result<V, FrameError> {
     match v.filter(|v| !v.is_null()) {
         None => Err(FrameError::BadData { status, detail: ["missing `", what, "`"].concat() }),
         Some(v) if v.is_empty_string() => Err(bad(status, "empty customer id")),
@@ -251,7 +253,7 @@ fn customer<V: JsonValue>(status: i64, mut data: V) -> Result<CustomerFrame<V>, 
     Ok(CustomerFrame { customer: Customer { id, user_name }, data })
 }
 
-fn data_of<V: JsonValue>(status: i64, root: &V) -> Result<V, FrameError> {
+pub(super) fn data_of<V: JsonValue>(status: i64, root: &V) -> Result<V, FrameError> {
     match root.field("data") {
         Some(d) if d.is_object() => Ok(d),
         Some(d) if !d.is_null() => Err(bad(status, "`data` is not an object")),
@@ -364,47 +366,7 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
                 .ok_or_else(|| bad(status, "`msgIds` must be an array of strings"))?;
             ServerFrame::Read { user_id, msg_ids }
         }
-        status::NOTE => {
-            let d = data_of(status, &root)?;
-            check_id(status, d.field("userId"), "userId")?;
-            for key in ["content", "fromKfId"] {
-                if !d.field(key).is_some_and(|c| c.is_string()) {
-                    return Err(FrameError::BadData { status, detail: ["`", key, "` must be a string"].concat() });
-                }
-            }
-            match opt_string(status, d.field("kind"), "kind")?.as_deref() {
-                Some("note" | "whisper" | "supervisor") => {}
-                _ => return Err(bad(status, "`kind` must be \"note\", \"whisper\" or \"supervisor\"")),
-            }
-            ServerFrame::Note(d)
-        }
-        status::BOARD => {
-            let d = data_of(status, &root)?;
-            for key in ["agents", "queue"] {
-                if d.field(key).and_then(|l| l.items()).is_none() {
-                    return Err(FrameError::BadData { status, detail: ["`", key, "` must be an array"].concat() });
-                }
-            }
-            ServerFrame::Board(d)
-        }
-        status::SUPERVISED => {
-            let d = data_of(status, &root)?;
-            check_id(status, d.field("userId"), "userId")?;
-            if !d.field("action").is_some_and(|a| a.is_string()) {
-                return Err(bad(status, "`action` must be a string"));
-            }
-            opt_string(status, d.field("error"), "error")?;
-            ServerFrame::Supervised(d)
-        }
-        status::MONITOR | status::VIEWERS => {
-            let d = data_of(status, &root)?;
-            check_id(status, d.field("userId"), "userId")?;
-            let list = if status == status::MONITOR { "messages" } else { "viewers" };
-            if d.field(list).and_then(|l| l.items()).is_none() {
-                return Err(FrameError::BadData { status, detail: ["`", list, "` must be an array"].concat() });
-            }
-            if status == status::MONITOR { ServerFrame::Monitor(d) } else { ServerFrame::Viewers(d) }
-        }
+        status::NOTE | status::BOARD | status::SUPERVISED | status::MONITOR | status::VIEWERS => team::decode(status, &root)?,
         other => return Err(FrameError::UnknownStatus(other)),
     };
     Ok((frame, seq))

@@ -1,0 +1,54 @@
+//! The frames of the team extensions, checked by type and passed on as the server sent them:
+//! status 105 (`notes`), 106 (`board`), 107 / 108 (`monitor`), 109 (`supervise`).
+
+use super::{bad, check_id, data_of, opt_string, FrameError, ServerFrame};
+use crate::core::json::JsonValue;
+use crate::core::protocol::status;
+
+/// Decodes a frame of status 105–109 (`root` is the whole frame).
+pub(super) fn decode<V: JsonValue>(status: i64, root: &V) -> Result<ServerFrame<V>, FrameError> {
+    Ok(match status {
+        status::NOTE => {
+            let d = data_of(status, root)?;
+            check_id(status, d.field("userId"), "userId")?;
+            for key in ["content", "fromKfId"] {
+                if !d.field(key).is_some_and(|c| c.is_string()) {
+                    return Err(FrameError::BadData { status, detail: ["`", key, "` must be a string"].concat() });
+                }
+            }
+            match opt_string(status, d.field("kind"), "kind")?.as_deref() {
+                Some("note" | "whisper" | "supervisor") => {}
+                _ => return Err(bad(status, "`kind` must be \"note\", \"whisper\" or \"supervisor\"")),
+            }
+            ServerFrame::Note(d)
+        }
+        status::BOARD => {
+            let d = data_of(status, root)?;
+            for key in ["agents", "queue"] {
+                if d.field(key).and_then(|l| l.items()).is_none() {
+                    return Err(FrameError::BadData { status, detail: ["`", key, "` must be an array"].concat() });
+                }
+            }
+            ServerFrame::Board(d)
+        }
+        status::SUPERVISED => {
+            let d = data_of(status, root)?;
+            check_id(status, d.field("userId"), "userId")?;
+            if !d.field("action").is_some_and(|a| a.is_string()) {
+                return Err(bad(status, "`action` must be a string"));
+            }
+            opt_string(status, d.field("error"), "error")?;
+            ServerFrame::Supervised(d)
+        }
+        status::MONITOR | status::VIEWERS => {
+            let d = data_of(status, root)?;
+            check_id(status, d.field("userId"), "userId")?;
+            let list = if status == status::MONITOR { "messages" } else { "viewers" };
+            if d.field(list).and_then(|l| l.items()).is_none() {
+                return Err(FrameError::BadData { status, detail: ["`", list, "` must be an array"].concat() });
+            }
+            if status == status::MONITOR { ServerFrame::Monitor(d) } else { ServerFrame::Viewers(d) }
+        }
+        other => return Err(FrameError::UnknownStatus(other)),
+    })
+}
