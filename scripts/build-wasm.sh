@@ -17,7 +17,9 @@ FEATURES=()
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd) # wasm-pack reads --out-dir relative to the crate
 wasm-pack --log-level warn build "$CRATE" --release --target "$TARGET" --out-dir "$OUT" $PACK "${FEATURES[@]}"
-WASM=$(ls "$OUT"/*_bg.wasm)
+# The module wasm-pack wrote: the crate's name with `_` (an older build's files may sit beside it).
+NAME=$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$CRATE/Cargo.toml" | head -1 | tr - _)
+WASM="$OUT/${NAME}_bg.wasm"
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-call-indirect-overlong \

@@ -73,7 +73,13 @@ async fn read(incoming: &mut Transport, idle: std::time::Duration) -> Read {
 }
 
 /// `GET /websocket/{kfId}`: an agent console.
-pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, bearer: Option<axum::Extension<crate::guard::Bearer>>, socket: Socket) -> Response {
+pub async fn agent_ws(
+    State(app): State<AppState>,
+    Path(kf_id): Path<String>,
+    bearer: Option<axum::Extension<crate::guard::Bearer>>,
+    caller: Option<axum::Extension<crate::auth::Caller>>,
+    socket: Socket,
+) -> Response {
     let agent = match app.hub.store().agent(&kf_id) {
         Ok(Some(a)) => a,
         Ok(None) if app.cfg.open_registration => {
@@ -91,12 +97,13 @@ pub async fn agent_ws(State(app): State<AppState>, Path(kf_id): Path<String>, be
     let stall = app.test_hooks.clone();
     let auth = app.auth.clone();
     let token = bearer.map(|b| b.0 .0);
+    // Supervisors get the board and their actions (`board`, `supervise`): the guard checked the
+    // token and says who is one.
+    let supervisor = matches!(caller.as_deref(), Some(crate::auth::Caller::Agent { supervisor: true, .. }));
     socket.serve(cfg.max_frame_bytes, move |mut io| async move {
         let tx = io.tx.clone();
         let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
         let mut checked = std::time::Instant::now();
-        // Supervisors may watch the live board (`board`); the token says who is one.
-        let supervisor = matches!(token.as_deref().map(|t| auth.caller(hub.store(), Some(t))), Some(Ok(crate::auth::Caller::Agent { supervisor: true, .. })));
         let conn = hub.agent_connected(&kf_id, &agent.name, supervisor, tx.clone());
         {
             // A legacy client never answers the hello: give it its backlog after a short wait.
