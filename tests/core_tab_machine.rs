@@ -347,3 +347,17 @@ fn a_supervisors_follower_tab_sees_the_board_and_watches_through_the_leader() {
     b.frame(a, r#"{"status":107,"data":{"userId":"u1","start":true,"messages":[]}}"#);
     assert!(b.heard(f).iter().any(|e| matches!(e, UiEvent::Replayed { hook: "onMonitor", .. })));
 }
+
+#[test]
+fn a_late_post_after_leaving_does_not_make_the_session_share_again() {
+    let mut c = SessionConfig::new("xiaoming");
+    c.client_token = "A".into();
+    let mut s: JsonSession = Session::new(c);
+    s.handle_input(1, Input::Tabs(TabEvent::Join)).unwrap();
+    s.handle_input(1, Input::Tabs(TabEvent::Leave)).unwrap();
+    let late = TabMsg::Read { user_id: "u1".into(), msg_ids: vec!["B-1".into()] };
+    s.handle_input(2, Input::Tabs(TabEvent::Message(late))).unwrap();
+    assert!(!s.following(), "it left");
+    s.handle_input(3, Input::Connect).unwrap();
+    assert!(std::iter::from_fn(|| s.poll_output()).any(|o| matches!(o, Output::OpenSocket { .. })), "it opens its own socket");
+}

@@ -111,7 +111,8 @@ impl<V: JsonValue> Session<V> {
             TabEvent::Join => {}
             TabEvent::Lead => self.lead(now),
             TabEvent::Leave => self.tabs = None,
-            TabEvent::Message(m) => self.on_tab_msg(now, m),
+            TabEvent::Message(m) if self.tabs.is_some() => self.on_tab_msg(now, m),
+            TabEvent::Message(_) => {} // a late post after leaving: this session shares nothing now
         }
     }
 
@@ -202,8 +203,9 @@ impl<V: JsonValue> Session<V> {
         self.post(TabMsg::Snapshot(snap));
     }
 
+    /// The ledger of a session that shares its socket (every caller runs only while it does).
     fn ledger(&mut self) -> &mut Ledger {
-        &mut self.tabs.get_or_insert_with(Tabs::default).ledger
+        &mut self.tabs.as_mut().expect("called only while sharing").ledger
     }
 
     fn on_tab_msg(&mut self, now: Millis, m: TabMsg<V>) {
