@@ -22,6 +22,8 @@ pub const HOOKS: &[&str] = &[
     "onMonitor",
     "onViewers",
     "onSupervised",
+    "onRecall",
+    "onLifecycle",
     "onMessageStatus",
     "onMessageRestored",
     "onMessageSaved",

@@ -18,8 +18,34 @@
   // never reported in the page's URL or sent as a referrer.
   const sig = params.get('sig');
   const exp = params.get('exp');
+  const department = params.get('department');
   const base = server.replace(/^http/, 'ws') + '/websocket/visitor/' + encodeURIComponent(userId) + '?userName=' + encodeURIComponent(userName) +
-    (sig ? '&sig=' + encodeURIComponent(sig) + '&exp=' + encodeURIComponent(exp || '') : '');
+    (sig ? '&sig=' + encodeURIComponent(sig) + '&exp=' + encodeURIComponent(exp || '') : '') +
+    (department ? '&department=' + encodeURIComponent(department) : '');
+  // Inside the widget (widget.js on another site): the host page is told the unread count; it
+  // tells us when the panel opens or closes. Only the host named in our URL is spoken to.
+  const embed = params.get('embed') === '1' && window.parent !== window;
+  const hostOrigin = embed ? params.get('host') : null;
+  if (embed) document.documentElement.classList.add('embed');
+  let panelOpen = !embed;
+  let unread = 0;
+  const toHost = (msg) => { if (embed && hostOrigin) window.parent.postMessage(Object.assign({ kefu: true }, msg), hostOrigin); };
+  const countUnread = (fresh) => {
+    if (panelOpen && document.visibilityState === 'visible') return;
+    unread += 1;
+    toHost({ type: 'unread', count: unread, fresh });
+  };
+  window.addEventListener('message', (e) => {
+    if (!embed || e.source !== window.parent || e.origin !== hostOrigin || !e.data || e.data.kefu !== true) return;
+    if (e.data.type === 'open') {
+      panelOpen = true;
+      unread = 0;
+      toHost({ type: 'unread', count: 0 });
+      document.getElementById('text').focus();
+      reportRead();
+    } else if (e.data.type === 'close') panelOpen = false;
+  });
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && embed) toHost({ type: 'close' }); });
   const SECRETS = ['sig', 'exp', 'resume', 'token', 'ticket'];
   /** `url` without this browser's secrets in its query or fragment (unchanged when it has none). */
   const withoutSecrets = (url) => {
@@ -32,6 +58,7 @@
       return u.href;
     } catch (_) { return url ? String(url).split(/[?#]/)[0] : ''; }
   };
+  const RECALLED = '消息已撤回';
   // Nothing lost either way: our messages carry ids and are re-sent until acked; the agent's are
   // numbered and replayed after the last one we saw when we reconnect.
   const token = Math.random().toString(36).slice(2, 10);
@@ -50,7 +77,7 @@
   let agentTypingTimer = null;
   const typingEl = document.getElementById('typing');
   const sendRaw = (o) => { if (ws && ws.readyState === 1) ws.send(JSON.stringify(o)); };
-  const reportRead = () => { if (lastSeq && document.visibilityState === 'visible') sendRaw({ type: 'read', seq: lastSeq }); };
+  const reportRead = () => { if (lastSeq && panelOpen && document.visibilityState === 'visible') sendRaw({ type: 'read', seq: lastSeq }); };
   function agentTyping(on) {
     clearTimeout(agentTypingTimer);
     typingEl.textContent = on ? '对方正在输入…' : '';
@@ -90,13 +117,27 @@
         if (f.seq && f.seq <= lastSeq) return; // already shown
         if (f.seq) lastSeq = f.seq;
         agentTyping(false);
-        line('agent', (f.kfName || f.kfId) + '：' + f.content);
+        const li = line('agent', (f.kfName || f.kfId) + '：' + (f.content || RECALLED));
+        if (f.seq) li.dataset.seq = f.seq;
+        if (!f.content) li.classList.add('recalled');
+        countUnread(true);
         reportRead();
       } else if (f.type === 'ack') unacked.delete(f.msgId);
       else if (f.type === 'status') {
         if (f.resume) localStorage.setItem(secretKey, f.resume);
-        status.textContent = f.text; status.dataset.conversation = f.state; line('system', f.text);
+        status.textContent = f.text; status.dataset.conversation = f.state; if (f.text) line('system', f.text);
         if (f.position) status.dataset.position = f.position; else delete status.dataset.position; // place in the queue
+        window.kefuVisitorUi.state(f);
+      }
+      else if (f.type === 'notice') { line('system', f.text); countUnread(false); }
+      else if (f.type === 'rated') window.kefuVisitorUi.rated(f);
+      else if (f.type === 'left') window.kefuVisitorUi.left(f);
+      else if (f.type === 'answers') window.kefuVisitorUi.answers(f.items || []);
+      else if (f.type === 'recall') {
+        const li = f.msgId ? log.querySelector('li[data-msg-id="' + CSS.escape(String(f.msgId)) + '"]')
+          : log.querySelector('li[data-seq="' + CSS.escape(String(f.seq)) + '"]');
+        if (f.error) line('system', '撤回失败：' + f.error);
+        else if (li) { li.textContent = RECALLED; li.classList.add('recalled'); }
       }
       else if (f.type === 'error') line('system', '错误：' + f.error);
       else if (f.type === 'hello') peek = f.peek === true;
@@ -134,7 +175,9 @@
     const frame = JSON.stringify({ type: 'message', content, msgId });
     unacked.set(msgId, frame);
     if (ws && ws.readyState === 1) ws.send(frame);
-    line('me', content).dataset.msgId = msgId;
+    const li = line('me', content);
+    li.dataset.msgId = msgId;
+    window.kefuVisitorUi.recallable(li, msgId, (id) => sendRaw({ type: 'recall', msgId: id }));
     typingOn = false; // the server and the agent clear it with the message
     typingSentAt = 0; // the next keystroke starts a new signal at once
     clearTimeout(trailing);
@@ -174,7 +217,7 @@
     send(input.value);
     input.value = '';
   });
-  window.kefuVisitor = { userId, userName, send, unacked: () => unacked.size };
+  window.kefuVisitor = { userId, userName, send, sendRaw, unacked: () => unacked.size };
   // Only to chat servers this deployment lists (kefu-config.json): a link with ?server= elsewhere
   // must not carry the customer's id, signature or words to another host.
   fetch('kefu-config.json', { cache: 'no-cache' })

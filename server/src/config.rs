@@ -110,6 +110,32 @@ pub struct Config {
     /// second; never stored). It reveals text the customer may never send: off unless set.
     #[arg(long, env = "KEFU_SNEAK_PEEK", default_value_t = false)]
     pub sneak_peek: bool,
+    /// Seconds an offer waits for the agent to accept before it moves to the next agent not yet
+    /// tried (the agent sees the countdown). 0: offers wait for ever (the original).
+    #[arg(long, env = "KEFU_OFFER_TIMEOUT_SECS", default_value_t = 60)]
+    pub offer_timeout_secs: u64,
+    /// Seconds a customer may wait for a reply before the conversation's timer turns red on the
+    /// console and the board (amber at half of it).
+    #[arg(long, env = "KEFU_REPLY_ALARM_SECS", default_value_t = 120)]
+    pub reply_alarm_secs: u64,
+    /// Seconds without a message from either side after which a conversation is inactive: it no
+    /// longer counts against the agent's cap (a message makes it active again). 0: never.
+    #[arg(long, env = "KEFU_INACTIVE_SECS", default_value_t = 600)]
+    pub inactive_secs: u64,
+    /// Seconds without a message from either side after which a conversation is closed, with a
+    /// polite line to the customer. 0: never.
+    #[arg(long, env = "KEFU_IDLE_CLOSE_SECS", default_value_t = 1800)]
+    pub idle_close_secs: u64,
+    /// Seconds before that close when the customer (and the agent) are warned.
+    #[arg(long, env = "KEFU_IDLE_WARN_SECS", default_value_t = 120)]
+    pub idle_warn_secs: u64,
+    /// Seconds after sending within which an agent or a customer may recall (撤回) a message.
+    #[arg(long, env = "KEFU_RECALL_SECS", default_value_t = 120)]
+    pub recall_secs: u64,
+    /// Comma-separated origins of the sites that may embed the customer widget (`widget.js`
+    /// frames `visitor.html`); unset: any site. Every other page is framed only by this server.
+    #[arg(long, env = "KEFU_WIDGET_ORIGINS", value_delimiter = ',')]
+    pub widget_origins: Vec<String>,
     /// Register unknown agents on their first login, with the password they give (tests only).
     #[arg(long, env = "KEFU_OPEN_REGISTRATION", default_value_t = false)]
     pub open_registration: bool,

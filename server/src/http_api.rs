@@ -22,6 +22,10 @@ pub struct Ids {
     user_id: Option<String>,
     page: Option<u32>,
     page_count: Option<u32>,
+    /// Close-out tags, comma-separated (`/overSession/overUser`).
+    tags: Option<String>,
+    /// Close-out comment (`/overSession/overUser`).
+    comment: Option<String>,
 }
 
 /// `GET /personalConfig/getInfo?kfId=` → `{ id, name, image }`.
@@ -40,7 +44,8 @@ pub async fn get_info(State(app): State<AppState>, Extension(caller): Extension<
     }
 }
 
-/// `GET /overSession/overUser?kfId=&userId=`: end a conversation; the visitor is told.
+/// `GET /overSession/overUser?kfId=&userId=[&tags=a,b&comment=…]`: end a conversation (with
+/// close-out tags from the supervisors' list and a comment); the visitor is told and asked to rate.
 pub async fn over_user(State(app): State<AppState>, Extension(caller): Extension<Caller>, Query(q): Query<Ids>) -> Reply {
     let (kf_id, user_id) = match (required(&q.kf_id, "kfId"), required(&q.user_id, "userId")) {
         (Ok(k), Ok(u)) => (k, u),
@@ -49,7 +54,8 @@ pub async fn over_user(State(app): State<AppState>, Extension(caller): Extension
     if let Err(r) = caller.acts_as(kf_id) {
         return r;
     }
-    match app.hub.end_conversation(kf_id, user_id) {
+    let tags: Vec<String> = q.tags.as_deref().unwrap_or("").split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+    match app.hub.end_conversation_with(kf_id, user_id, &tags, q.comment.as_deref()) {
         Ok(()) => ok("会话已结束", Value::Null),
         Err(e) => e.into(),
     }

@@ -16,6 +16,7 @@ pub mod config;
 pub mod context_api;
 pub mod http_api;
 pub mod http_serve;
+pub mod lifecycle_api;
 pub mod hub;
 pub mod metrics;
 pub mod ops_api;
@@ -23,6 +24,7 @@ pub mod pages;
 pub mod protocol;
 pub mod reply;
 pub mod routes;
+pub mod schedule;
 pub mod socket;
 pub mod store;
 pub mod supervisor_api;
@@ -42,7 +44,8 @@ pub use routes::{app, API_PREFIXES};
 
 /// Starts the routing node's background work: the grace timers of the agents whose conversations
 /// were restored from the store (so those who never come back hand their customers on), and the
-/// live board's push to supervisors (at most once a second, only when it changed).
+/// live board's push to supervisors (at most once a second, only when it changed), and the
+/// inactivity rules (offer timeouts, idle conversations), judged once a second.
 pub fn start_restored_timers(state: &AppState) {
     for (kf_id, epoch) in state.restored.clone() {
         let hub = state.hub.clone();
@@ -58,7 +61,10 @@ pub fn start_restored_timers(state: &AppState) {
         loop {
             tick.tick().await;
             match hub.upgrade() {
-                Some(hub) => hub.push_board(),
+                Some(hub) => {
+                    hub.lifecycle_tick();
+                    hub.push_board();
+                }
                 None => break, // the server stopped
             }
         }

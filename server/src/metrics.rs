@@ -22,6 +22,9 @@ pub struct Metrics {
     pub relay: Histogram,
     /// Store operations that failed.
     pub store_errors: Counter,
+    /// Conversations closed by the server, by `reason` (`idle`, `left`, `abandoned`: gave up in
+    /// the queue), and offers that timed out (`offer_timeout`).
+    pub lifecycle: Family<Vec<(String, String)>, Counter>,
 }
 
 impl Default for Metrics {
@@ -33,16 +36,23 @@ impl Default for Metrics {
         // 50 µs to ~1.6 s, doubling.
         let relay = Histogram::new((0..16).map(|i| 0.000_05 * f64::from(1u32 << i)));
         let store_errors = Counter::default();
+        let lifecycle = Family::<Vec<(String, String)>, Counter>::default();
+        registry.register("lifecycle_events", "Offers timed out and conversations closed by the server, by reason", lifecycle.clone());
         registry.register("sockets", "Open sockets by kind", sockets.clone());
         registry.register("waiting_customers", "Customers waiting to be accepted", waiting.clone());
         registry.register("offers", "Customers offered to agents", offers.clone());
         registry.register("relay_seconds", "Time to store and route one chat message", relay.clone());
         registry.register("store_errors", "Store operations that failed", store_errors.clone());
-        Metrics { registry, sockets, waiting, offers, relay, store_errors }
+        Metrics { registry, sockets, waiting, offers, relay, store_errors, lifecycle }
     }
 }
 
 impl Metrics {
+    /// Counts one lifecycle event (`reason`).
+    pub fn lifecycle_event(&self, reason: &str) {
+        self.lifecycle.get_or_create(&vec![("reason".to_owned(), reason.to_owned())]).inc();
+    }
+
     /// The metrics in Prometheus' text format.
     pub fn render(&self) -> String {
         let mut out = String::new();

@@ -43,15 +43,46 @@ pub fn content_security_policy(cfg: &Config) -> String {
     )
 }
 
+/// The pages a customer widget frames on other sites (`widget.js`): the visitor page, whose
+/// `frame-ancestors` lists `--widget-origins` (any site when unset) and which has no
+/// `X-Frame-Options`. Every other page is framed only by this server's own pages.
+pub const EMBEDDABLE: &[&str] = &["/visitor.html"];
+
+/// The frame headers of `path`: the CSP, and `X-Frame-Options` unless the page is [`EMBEDDABLE`].
+fn frame_headers(cfg: &Config) -> impl Fn(&str) -> (HeaderValue, Option<HeaderValue>) + Clone {
+    let csp = content_security_policy(cfg);
+    let origins: Vec<String> = cfg.widget_origins.iter().filter_map(|o| url::Url::parse(o).ok()).map(|u| u.origin().ascii_serialization()).collect();
+    let ancestors = if cfg.widget_origins.is_empty() { "*".to_owned() } else if origins.is_empty() { "'none'".to_owned() } else { origins.join(" ") };
+    let embeddable = HeaderValue::from_str(&csp.replace("frame-ancestors 'self'", &format!("frame-ancestors 'self' {ancestors}"))).expect("ASCII");
+    let csp = HeaderValue::from_str(&csp).expect("the CSP is ASCII");
+    move |path: &str| {
+        if EMBEDDABLE.contains(&path) {
+            (embeddable.clone(), None)
+        } else {
+            (csp.clone(), Some(HeaderValue::from_static("SAMEORIGIN")))
+        }
+    }
+}
+
 /// The static console and visitor page, with their security headers, and `/kefu-config.json`.
 pub fn www(cfg: &Config) -> Router {
-    let csp = HeaderValue::from_str(&content_security_policy(cfg)).expect("the CSP is ASCII");
     let config = console_config(cfg);
+    let frames = frame_headers(cfg);
     Router::new()
         .route("/kefu-config.json", get(move || std::future::ready(axum::Json(config))))
         .fallback_service(ServeDir::new(&cfg.www_dir).append_index_html_on_directories(true))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN")))
+        .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let (csp, xfo) = frames(req.uri().path());
+            async move {
+                let mut r = next.run(req).await;
+                let h = r.headers_mut();
+                h.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
+                if let Some(x) = xfo {
+                    h.entry(header::X_FRAME_OPTIONS).or_insert(x);
+                }
+                r
+            }
+        }))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
 }

@@ -1,7 +1,7 @@
 //! Every route of one node: sockets, API, uploads and the static pages, behind the guard.
 
 use crate::app_state::AppState;
-use crate::{auth_api, context_api, guard, health_api, http_api, ops_api, pages, supervisor_api, test_api, ws};
+use crate::{auth_api, context_api, guard, health_api, http_api, lifecycle_api, ops_api, pages, supervisor_api, test_api, ws};
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
@@ -11,7 +11,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// Path prefixes of the API (a cluster's gateways send these to the routing node).
 pub const API_PREFIXES: &[&str] = &[
     "/auth/", "/personalConfig/", "/overSession/", "/sessionComm/", "/chatLog/", "/agents/", "/queue", "/supervisor/", "/visitors/",
-    "/transfer/", "/upload/", "/uploads/", "/test/",
+    "/transfer/", "/upload/", "/uploads/", "/test/", "/settings/", "/offlineMessages/",
 ];
 
 /// Every HTTP API route: path and handler. In a cluster each is sent to the routing node by its
@@ -27,6 +27,12 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/sessionComm/sessionCommList", post(http_api::phrase_list)),
         ("/sessionComm/add", post(http_api::phrase_add)),
         ("/chatLog/list", get(http_api::chat_log)),
+        ("/chatLog/conversations", get(lifecycle_api::conversations)),
+        ("/settings/closeout", get(lifecycle_api::closeout).post(lifecycle_api::set_closeout)),
+        ("/settings/hours", get(lifecycle_api::hours).post(lifecycle_api::set_hours)),
+        ("/offlineMessages/list", get(lifecycle_api::offline_list)),
+        ("/offlineMessages/claim", post(lifecycle_api::offline_claim)),
+        ("/offlineMessages/handle", post(lifecycle_api::offline_handle)),
         ("/agents/online", get(http_api::online_agents)),
         ("/agents/presence", post(ops_api::set_presence)),
         ("/agents/capacity", post(ops_api::set_capacity)),
@@ -49,6 +55,7 @@ pub fn test_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/test/agent-frame", post(test_api::agent_frame)),
         ("/test/drop-agent", post(test_api::drop_agent)),
         ("/test/stall", post(test_api::stall)),
+        ("/test/clock", post(test_api::clock)),
     ]
 }
 

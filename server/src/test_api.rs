@@ -48,3 +48,9 @@ pub async fn stall(State(app): State<AppState>, Query(q): Query<TestQuery>) -> R
         None => fail(404, "no such endpoint"),
     }
 }
+
+/// `POST /test/clock?ms=` moves the inactivity rules' clock forward by `ms` and judges at once.
+pub async fn clock(State(app): State<AppState>, Query(q): Query<TestQuery>) -> Reply {
+    app.hub.advance_clock(q.ms.unwrap_or(0) as i64);
+    ok("ok", Value::Null)
+}

@@ -150,6 +150,12 @@ pub async fn agent_ws(
                 }
                 continue;
             }
+            if let p::AgentIn::Recall { user_id, msg_id } = &frame {
+                if let Err(e) = hub.agent_recall(&kf_id, user_id, msg_id) {
+                    let _ = tx.send(Out::Text(p::status_recalled(user_id, msg_id, "agent", Some(&e.msg)).to_string()));
+                }
+                continue;
+            }
             if let p::AgentIn::Hello { features, last_seq } = &frame {
                 hub.agent_hello(&kf_id, conn, features.clone(), *last_seq);
             }
@@ -252,6 +258,23 @@ pub async fn visitor_ws(
                 Ok(p::VisitorIn::Typing { typing, text }) => hub.visitor_typing(&user_id, typing, text.as_deref()),
                 Ok(p::VisitorIn::Read(seq)) => hub.visitor_read(&user_id, seq),
                 Ok(p::VisitorIn::Context(page)) => hub.visitor_context(&user_id, Some(page), None),
+                Ok(p::VisitorIn::Rate { stars, comment }) => {
+                    let error = hub.rate(&user_id, stars, comment.as_deref()).err().map(|e| e.msg);
+                    let _ = tx.send(Out::Text(p::visitor_rated(stars, error.as_deref())));
+                }
+                Ok(p::VisitorIn::LeaveMessage { name, contact, content }) => match hub.leave_message(&user_id, &name, &contact, &content) {
+                    Ok(id) => {
+                        let _ = tx.send(Out::Text(p::visitor_left(id)));
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Out::Text(p::visitor_error(&e.msg)));
+                    }
+                },
+                Ok(p::VisitorIn::Recall(msg_id)) => {
+                    if let Err(e) = hub.visitor_recall(&user_id, &msg_id) {
+                        let _ = tx.send(Out::Text(p::visitor_recall(None, Some(&msg_id), Some(&e.msg))));
+                    }
+                }
                 Ok(p::VisitorIn::Message(c, _)) if c.trim().is_empty() => {
                     let _ = tx.send(Out::Text(p::visitor_error("empty message")));
                 }

@@ -91,6 +91,9 @@ fn every_frame_the_server_writes_is_the_frame_the_client_reads() {
         (p::status_monitor("u1", "U", "kf", &[serde_json::json!({"sender": "visitor", "content": "x", "createTime": 1})], true).to_string(), "monitor"),
         (p::status_supervised("end", "u1", None).to_string(), "supervised"),
         (p::status_viewers("u1", &[serde_json::json!({"kfId": "zhuguan", "name": "主管"})]).to_string(), "viewers"),
+        (p::status_recalled("u1", "m1", "visitor", None).to_string(), "recalled"),
+        (p::status_recalled("u1", "m1", "agent", Some("too late")).to_string(), "recalled"),
+        (p::status_lifecycle("u1", "U", "rated", serde_json::json!({"stars": 5, "agents": ["a"]})).to_string(), "lifecycle"),
     ];
     for (text, kind) in frames {
         let f = decode_frame(&text).unwrap_or_else(|e| panic!("{kind}: the client rejects {text}: {}", e.message()));
@@ -114,6 +117,8 @@ fn every_frame_the_server_writes_is_the_frame_the_client_reads() {
             ServerFrame::Monitor(_) => "monitor",
             ServerFrame::Viewers(_) => "viewers",
             ServerFrame::Supervised(_) => "supervised",
+            ServerFrame::Recalled(_) => "recalled",
+            ServerFrame::Lifecycle(_) => "lifecycle",
         };
         assert_eq!(got, kind, "{text}");
     }
@@ -138,6 +143,7 @@ fn every_frame_the_client_writes_is_the_frame_the_server_reads() {
         (AgentFrame::Note { user_id: id(), content: "n".into() }, "note"),
         (AgentFrame::Watch { user_id: id(), watch: true }, "watch"),
         (AgentFrame::Supervise { action: "reassign", user_id: id(), content: None, to_kf_id: Some("b".into()) }, "supervise"),
+        (AgentFrame::Recall { user_id: id(), msg_id: "m1".into() }, "recall"),
         (AgentFrame::Chat { kf_id: kf(), kf_name: "K".into(), user_id: id(), user_name: "U".into(), content: "hi".into(), msg_id: Some("m".into()) }, "chat"),
     ];
     for (frame, kind) in frames {
@@ -155,6 +161,7 @@ fn every_frame_the_client_writes_is_the_frame_the_server_reads() {
             AgentIn::Note { .. } => "note",
             AgentIn::Watch { .. } => "watch",
             AgentIn::Supervise { .. } => "supervise",
+            AgentIn::Recall { .. } => "recall",
             AgentIn::Chat { .. } => "chat",
         };
         assert_eq!(got, kind, "{text}");

@@ -61,6 +61,14 @@ pub enum Action {
     },
     /// Supervisor: end the live conversation.
     EndConversation(Scalar),
+    /// Recall (撤回) one of the agent's messages to a customer, by the local id `send` returned
+    /// (extension `recall`; within the server's window).
+    Recall {
+        /// The customer.
+        user_id: Scalar,
+        /// The message's local id.
+        local_id: u64,
+    },
     /// Send a chat message.
     Send {
         /// The customer.
@@ -98,6 +106,7 @@ impl Action {
             Action::Leave(_) => "leave",
             Action::Reassign { .. } => "reassign",
             Action::EndConversation(_) => "endConversation",
+            Action::Recall { .. } => "recall",
         }
     }
 
@@ -123,7 +132,8 @@ impl Action {
             | Action::Join(id)
             | Action::Leave(id)
             | Action::Reassign { user_id: id, .. }
-            | Action::EndConversation(id) => id.clone(),
+            | Action::EndConversation(id)
+            | Action::Recall { user_id: id, .. } => id.clone(),
             Action::SetPresence(p) => Scalar::Text(p.as_str().into()),
         }
     }
@@ -146,6 +156,9 @@ impl Action {
         }
         if let Action::Reassign { to_kf_id, .. } = self {
             fields.push(("toKfId", J::string(to_kf_id)));
+        }
+        if let Action::Recall { local_id, .. } = self {
+            fields.push(("localId", J::number(*local_id as f64)));
         }
         J::object(fields)
     }
@@ -172,6 +185,7 @@ impl Action {
             "endConversation" => Action::EndConversation(id),
             "watch" => Action::Watch { user_id: id, on: true },
             "unwatch" => Action::Watch { user_id: id, on: false },
+            "recall" => Action::Recall { user_id: id, local_id: v.field("localId")?.as_f64().filter(|n| *n >= 0.0)? as u64 },
             "addNote" => Action::AddNote { user_id: id, content: v.field("content")?.as_string()? },
             "send" => Action::Send { user_id: id, user_name: user_name.clone()?, content: v.field("content")?.as_string()? },
             _ => return None,

@@ -82,6 +82,13 @@ pub enum AgentFrame {
         /// Where a reassignment goes.
         to_kf_id: Option<String>,
     },
+    /// `{"respStatus":110,"userId","msgId"}` (extension `recall`): recall the agent's message.
+    Recall {
+        /// The customer.
+        user_id: Scalar,
+        /// The message's wire id.
+        msg_id: String,
+    },
     /// `{"respStatus":107,"userId","watch"}` (extension `monitor`): start or stop watching.
     Watch {
         /// The customer whose conversation.
@@ -163,6 +170,9 @@ impl AgentFrame {
                     f.push(("toKfId", Str(t)));
                 }
                 f
+            }
+            AgentFrame::Recall { user_id, msg_id } => {
+                vec![("respStatus", Int(resp_status::RECALL)), ("userId", Id(user_id)), ("msgId", Str(msg_id))]
             }
             AgentFrame::Watch { user_id, watch } => {
                 vec![("respStatus", Int(resp_status::WATCH)), ("userId", Id(user_id)), ("watch", Bool(*watch))]

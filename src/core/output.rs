@@ -96,6 +96,18 @@ pub enum UiEvent<V> {
     Viewers(V),
     /// Status 109 (extension `supervise`): how a supervisor's action went; the `data` object.
     Supervised(V),
+    /// Status 110 (extension `recall`): a message recalled by the agent or the customer, or the
+    /// agent's recall refused; the `data` object (`userId`, `msgId`, `by`, `error`) and, for the
+    /// agent's own message, the local id `send` returned.
+    Recalled {
+        /// The frame's `data` object.
+        data: V,
+        /// The agent's message's local id, when it is one this session sent.
+        local_id: Option<u64>,
+    },
+    /// Status 111 (extension `lifecycle`): an offer lapsed, an idle warning or close, a rating, a
+    /// message left; the `data` object (`userId`, `event`, …).
+    Lifecycle(V),
     /// A tab that follows another: the leader called hook `hook` with `payload`.
     Replayed {
         /// The hook.
@@ -147,6 +159,8 @@ impl<V> UiEvent<V> {
             UiEvent::Monitor(_) => "onMonitor",
             UiEvent::Viewers(_) => "onViewers",
             UiEvent::Supervised(_) => "onSupervised",
+            UiEvent::Recalled { .. } => "onRecall",
+            UiEvent::Lifecycle(_) => "onLifecycle",
             UiEvent::FrameRejected { .. } => "onFrameRejected",
         }
     }

@@ -36,6 +36,11 @@ pub mod status {
     pub const VIEWERS: i64 = 108;
     /// How a supervisor's action went (extension `supervise`).
     pub const SUPERVISED: i64 = 109;
+    /// A message was recalled (撤回), or our recall refused (extension `recall`).
+    pub const RECALLED: i64 = 110;
+    /// A conversation's life: offer countdowns, idle warnings and closes, ratings, messages left
+    /// (extension `lifecycle`).
+    pub const LIFECYCLE: i64 = 111;
 }
 
 /// `respStatus` of an agent → server frame (a chat message has none).
@@ -64,6 +69,8 @@ pub mod resp_status {
     pub const WATCH: u64 = 107;
     /// A supervisor's action: whisper, join, leave, reassign, end (extension `supervise`).
     pub const SUPERVISE: u64 = 109;
+    /// Recall one of the agent's own messages (extension `recall`).
+    pub const RECALL: u64 = 110;
 }
 
 /// A protocol extension, offered in the server's hello and chosen in the answer; a legacy server
@@ -94,11 +101,15 @@ pub enum Extension {
     Monitor,
     /// Status/respStatus 109: a supervisor's actions from the socket (offered to supervisors only).
     Supervise,
+    /// Status/respStatus 110: messages recalled (撤回) by their sender within the server's window.
+    Recall,
+    /// Status 111: offer countdowns, idle warnings and closes, ratings, messages left (留言).
+    Lifecycle,
 }
 
 impl Extension {
     /// Every extension this client implements.
-    pub const ALL: [Extension; 12] = [
+    pub const ALL: [Extension; 14] = [
         Extension::Withdraw,
         Extension::Ack,
         Extension::Seq,
@@ -111,6 +122,8 @@ impl Extension {
         Extension::Board,
         Extension::Monitor,
         Extension::Supervise,
+        Extension::Recall,
+        Extension::Lifecycle,
     ];
 
     /// Its name in the hello.
@@ -128,6 +141,8 @@ impl Extension {
             Extension::Board => "board",
             Extension::Monitor => "monitor",
             Extension::Supervise => "supervise",
+            Extension::Recall => "recall",
+            Extension::Lifecycle => "lifecycle",
         }
     }
 

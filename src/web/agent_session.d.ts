@@ -263,6 +263,38 @@ export interface SupervisedEvent {
   error: string | null;
 }
 
+/** Extension `recall`: a message was recalled (撤回) — the agent's (`by: "agent"`, `msgId` is
+ * the wire id of the local id given to `recall()`) or the customer's (`by: "visitor"`, `msgId` as
+ * in `onMessage`'s `data.msgId`) — or, with `error`, this agent's recall was refused (too late,
+ * not theirs). Show 消息已撤回 in its place. */
+export interface RecallEvent {
+  userId: CustomerId;
+  msgId: string;
+  by: "agent" | "visitor";
+  /** Why the agent's recall was refused; null: recalled. */
+  error: string | null;
+  /** The agent's own message: the local id `send` returned (null for the customer's). */
+  localId: number | null;
+}
+
+/** Extension `lifecycle`: something happened in a conversation's life. `event` is
+ * `"offerExpired"` (an offer to this agent lapsed and moved on), `"idleWarning"` (`closesInMs`),
+ * `"closed"` (`reason`: `"idle"` or `"left"`), `"rated"` (`stars` 1–5, `comment`, `agents`: the
+ * transfer chain) or `"offlineMessage"` (a customer left a message: `id`, `name`). Names and
+ * comments are untrusted: escape before rendering. */
+export interface LifecycleEvent {
+  userId: CustomerId;
+  userName: string;
+  event: "offerExpired" | "idleWarning" | "closed" | "rated" | "offlineMessage";
+  closesInMs?: number;
+  reason?: "idle" | "left";
+  stars?: number;
+  comment?: string | null;
+  agents?: string[];
+  id?: number;
+  name?: string;
+}
+
 /** `shareAcrossTabs`: what another tab of this agent did, so this one can show it too. */
 export interface OtherTabActionEvent {
   /** The method the other tab called. */
@@ -311,6 +343,10 @@ export interface AgentSessionHooks {
   onViewers?(e: ViewersEvent): void;
   /** Extension `supervise` (supervisors): how a supervisor action of this session went. */
   onSupervised?(e: SupervisedEvent): void;
+  /** Extension `recall`: a message was recalled, or this agent's recall refused. */
+  onRecall?(e: RecallEvent): void;
+  /** Extension `lifecycle`: an offer lapsed, a conversation warned or closed for silence, a rating, a message left. */
+  onLifecycle?(e: LifecycleEvent): void;
   /** A sent message was held, sent or failed. */
   onMessageStatus?(e: MessageStatusEvent): void;
   /** `durableOutbox`: a message kept by an earlier page load was restored and will be sent. */

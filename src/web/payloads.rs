@@ -20,9 +20,14 @@ pub fn payload(e: &UiEvent<JsJson>) -> JsValue {
     let num = |n: u64| JsValue::from_f64(n as f64);
     match e {
         UiEvent::StateChanged(st) => object(&[("state", name(st.as_str()))]),
-        UiEvent::Message(m) | UiEvent::Note(m) | UiEvent::Board(m) | UiEvent::Monitor(m) | UiEvent::Viewers(m) | UiEvent::Supervised(m) => {
-            m.0.clone()
-        }
+        UiEvent::Message(m)
+        | UiEvent::Note(m)
+        | UiEvent::Board(m)
+        | UiEvent::Monitor(m)
+        | UiEvent::Viewers(m)
+        | UiEvent::Supervised(m)
+        | UiEvent::Lifecycle(m) => m.0.clone(),
+        UiEvent::Recalled { data, local_id } => with(data.0.clone(), "localId", &local_id.map(num).unwrap_or(JsValue::NULL)),
         UiEvent::CustomerWaiting { offer, waiting } => {
             with(with(who(&offer.data), "waiting", &num(*waiting as u64)), "data", &offer.data.0)
         }

@@ -150,7 +150,7 @@ export async function answerOldest(page, accept = true) {
 
 export async function visitorSays(page, text) {
   await page.fill('#text', text);
-  await page.click('button[type=submit]');
+  await page.click('#form button[type=submit]');
 }
 
 export async function visitorSaw(page, text) {

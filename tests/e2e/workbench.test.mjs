@@ -45,7 +45,7 @@ test('typing shows and clears on both sides, and a / search is not shown to the 
   await v.type('#text', '我想问一下');
   await a.waitForFunction(() => document.querySelector('.layim-chat-status').textContent === '对方正在输入…', null, { timeout: 5000 });
   assert.equal(await a.locator('.kefu-peek').textContent().catch(() => ''), '', 'no sneak peek unless the server enables it');
-  await v.click('button[type=submit]');
+  await v.click('#form button[type=submit]');
   await chatHas(a, '我想问一下');
   assert.equal(await agentStatus(a), '');
   // The agent searches phrases: nothing for the customer.
@@ -74,7 +74,7 @@ test('sneak peek shows the customer\'s unsent text when the server enables it', 
   await v.type('#text', '我要退<b>货</b>');
   await a.waitForFunction(() => (document.querySelector('.kefu-peek')?.textContent || '').includes('我要退<b>货</b>'), null, { timeout: 5000 });
   assert.equal(await a.locator('.kefu-peek b').count(), 0, 'shown as text');
-  await v.click('button[type=submit]');
+  await v.click('#form button[type=submit]');
   await chatHas(a, '我要退<b>货</b>');
   assert.ok(await a.locator('.kefu-peek').isHidden(), 'gone once sent');
   for (const p of [a, v]) await p.context().close();

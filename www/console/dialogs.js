@@ -2,7 +2,7 @@
 // incoming transfer. Names are escaped before they reach layer's HTML.
 import { $id, errorText, esc, toast } from './util.js';
 import { notifyHidden } from './notify.js';
-import { waitingSince } from './status.js';
+import { offerDeadline, waitingSince } from './status.js';
 
 /** "已等待 1 分 5 秒" for customer `id`, or '' when unknown. */
 export function waitedText(id) {
@@ -10,6 +10,14 @@ export function waitedText(id) {
   if (since === undefined) return '';
   const s = Math.max(0, Math.round((Date.now() - since) / 1000));
   return '已等待 ' + (s >= 60 ? Math.floor(s / 60) + ' 分 ' : '') + (s % 60) + ' 秒';
+}
+
+/** "请在 42 秒内接入" while customer `id`'s offer is open, or ''. */
+export function countdownText(id) {
+  const until = offerDeadline.get(String(id));
+  if (until === undefined) return '';
+  const s = Math.max(0, Math.round((until - Date.now()) / 1000));
+  return s ? '请在 ' + s + ' 秒内接入' : '即将转给其他客服';
 }
 
 /** Wires the 接入 button; returns the transfer hooks. */
@@ -25,9 +33,17 @@ export function dialogs({ session, chats }) {
     const c = queue[0];
     const waited = waitedText(c.id);
     layer.confirm('是否确认接入一个新的用户消息会话？<br>用户：' + esc(c.userName) + (waited ? '（<span class="kefu-waited">' + waited + '</span>）' : '')
-      + (queue.length > 1 ? '<br>还有 ' + (queue.length - 1) + ' 人在排队' : ''), {
+      + (queue.length > 1 ? '<br>还有 ' + (queue.length - 1) + ' 人在排队' : '')
+      + (countdownText(c.id) ? '<br><span class="kefu-countdown">' + countdownText(c.id) + '</span>' : ''), {
       title: '新用户接入',
       btn: ['接入', '不接入'],
+      success() {
+        const tick = setInterval(() => {
+          const el = document.querySelector('.kefu-countdown');
+          if (!el) return clearInterval(tick);
+          el.textContent = countdownText(c.id);
+        }, 1000);
+      },
     }, (index) => {
       try {
         session.acceptCustomer(c.id);

@@ -3,8 +3,9 @@
 // chunk), with one toast and one notification per burst: a replay after a reconnect can bring a
 // thousand messages at once, and a toast, a notification and a full LayIM insert each froze the
 // page for a minute. The agent's messages carry their delivery state (held/sent/acked/failed).
-import { AGENT_AVATAR, CUSTOMER_AVATAR, kfId, timestamp, toast } from './util.js';
+import { AGENT_AVATAR, CUSTOMER_AVATAR, kfId, layimId, timestamp, toast } from './util.js';
 import { notifyHidden } from './notify.js';
+import { recallLink } from './lifecycle.js';
 
 const INBOX_CHUNK = 40;
 const STATUS_TEXT = { held: '等待网络，恢复后自动发送', acked: '已送达', sent: '已发送', read: '已读' };
@@ -16,7 +17,8 @@ export function inbox({ layim, session, chats, stats, mine, work }) {
   const messageStates = new Map(); // localId -> { status, reason }
   let queue = []; // a drain is scheduled whenever this is not empty
   let burst = { count: 0, last: null };
-  let receipts = false; // extension `read`: an acknowledged message is 未读 until the customer's page shows it
+  let receipts = false;
+  let recalls = false; // extension `recall`: the agent's messages get a 撤回 link for 2 minutes // extension `read`: an acknowledged message is 未读 until the customer's page shows it
 
   function toLayim(m) {
     const data = chats.open({ id: m.userId, userName: m.userName });
@@ -27,6 +29,7 @@ export function inbox({ layim, session, chats, stats, mine, work }) {
     const chunk = queue.slice(0, INBOX_CHUNK);
     queue = queue.slice(chunk.length);
     layim.getMessages(chunk.map(toLayim));
+    markIds(chunk);
     stats.rendered += chunk.length;
     const per = new Map();
     for (const m of chunk) {
@@ -45,6 +48,21 @@ export function inbox({ layim, session, chats, stats, mine, work }) {
     stats.lastRenderAt = performance.now();
     toast(count > 1 ? '您有 ' + count + ' 条新消息' : '您有新消息');
     notifyHidden(count > 1 ? count + ' 条新消息' : '来自 ' + last.userName + ' 的消息', last.content);
+  }
+
+  // Extension `recall`: the customer's messages carry their msgId; the lines just shown get it, so
+  // a recall can find them.
+  function markIds(chunk) {
+    const per = new Map();
+    for (const m of chunk) {
+      if (!m.msgId) continue;
+      const k = String(m.userId);
+      per.set(k, [...(per.get(k) || []), m.msgId]);
+    }
+    for (const [userId, ids] of per) {
+      const lines = chats.elem(layimId(userId)).find('.layim-chat-main li:not(.layim-chat-mine):not(.layim-chat-system)').slice(-ids.length);
+      lines.each((i, li) => li.setAttribute('data-msg-id', String(ids[i])));
+    }
   }
 
   function showStatus(localId) {
@@ -71,6 +89,7 @@ export function inbox({ layim, session, chats, stats, mine, work }) {
     });
     li.find('.layim-chat-text').append(status);
     showStatus(localId);
+    if (recalls) recallLink({ session, li, c, localId });
   }
 
   return {
@@ -86,6 +105,7 @@ export function inbox({ layim, session, chats, stats, mine, work }) {
       },
       onExtensions({ features }) {
         receipts = features.includes('read');
+        recalls = features.includes('recall') && features.includes('ack');
       },
       onRead({ localIds }) {
         for (const id of localIds) {

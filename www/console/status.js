@@ -6,6 +6,10 @@ import { notifyHidden } from './notify.js';
  * (extension `queue`), else from when the offer arrived. */
 export const waitingSince = new Map();
 
+/** When each open offer lapses (ms, this page's clock), from the offers' `offerExpiresInMs`
+ * (extension `queue`, servers with an offer timeout): the accept dialog counts down. */
+export const offerDeadline = new Map();
+
 const CHIP_TEXT = { idle: '未连接', connecting: '连接中', open: '已连接', reconnecting: '重新连接中', closed: '已断开', replaced: '已在其他标签页打开 · 在此使用' };
 
 /** The header's hooks. A chip saying the console was opened in another tab takes the connection
@@ -38,6 +42,7 @@ export function status({ session }) {
       onCustomerWaiting(c) {
         const waited = c.data && typeof c.data.waitedMs === 'number' ? c.data.waitedMs : 0;
         waitingSince.set(String(c.id), Date.now() - waited);
+        if (c.data && typeof c.data.offerExpiresInMs === 'number') offerDeadline.set(String(c.id), Date.now() + c.data.offerExpiresInMs);
         toast('您有新消息请求接入');
         notifyHidden('新用户请求接入', c.userName);
       },
@@ -47,6 +52,7 @@ export function status({ session }) {
         badge.className = 'layui-badge' + (waiting.length ? '' : ' layui-bg-gray');
         const ids = new Set(waiting.map((c) => String(c.id)));
         for (const id of waitingSince.keys()) if (!ids.has(id)) waitingSince.delete(id);
+        for (const id of offerDeadline.keys()) if (!ids.has(id)) offerDeadline.delete(id);
       },
       onOfferWithdrawn(c) {
         toast(c.userName + ' 已不再等待（' + c.reason + '）');

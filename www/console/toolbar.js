@@ -3,6 +3,7 @@ import { api, esc, kfId, toast } from './util.js';
 import { clearDraft } from './drafts.js';
 import { joined } from './chats.js';
 import { PRESENCE_TEXT } from './presence.js';
+import { closeOut } from './lifecycle.js';
 
 /** Subscribes to LayIM's events. */
 export function toolbar({ layim, chats, inbox, work }) {
@@ -23,8 +24,12 @@ export function toolbar({ layim, chats, inbox, work }) {
       return api('supervisor/leave', { body: { userId: c.id } })
         .then(() => { joined.delete(chat.data.id); chats.forget(c); toast('已离开会话'); }, (e) => toast('离开失败：' + e.message));
     }
-    api('overSession/overUser?kfId=' + encodeURIComponent(kfId) + '&userId=' + encodeURIComponent(c.id))
-      .then((r) => { chats.forget(c); work.ended(c); toast(r.msg); }, (e) => toast('退出失败：' + e.message));
+    closeOut(c).then((out) => {
+      if (!out) return; // cancelled
+      const extra = (out.tags.length ? '&tags=' + encodeURIComponent(out.tags.join(',')) : '') + (out.comment ? '&comment=' + encodeURIComponent(out.comment) : '');
+      return api('overSession/overUser?kfId=' + encodeURIComponent(kfId) + '&userId=' + encodeURIComponent(c.id) + extra)
+        .then((r) => { chats.forget(c); work.ended(c); toast(r.msg); }, (e) => toast('退出失败：' + e.message));
+    });
   });
 
   layim.on('commonLang', (show) => {

@@ -140,10 +140,12 @@ impl Hub {
             if let Some(v) = st.visitors.get_mut(&u) {
                 if let VState::Assigned { conversation, .. } = v.state {
                     let _ = self.store.end_conversation(conversation, now_ms());
+                    let _ = self.store.close_out(conversation, "agent_left", &[], None);
                 }
                 v.state = VState::Waiting;
                 v.offered_to = None;
                 v.declined.clear();
+                v.timed_out.clear();
                 v.told_waiting = false;
                 v.told_position = None;
                 v.waiting_since = now_ms();
@@ -198,6 +200,7 @@ impl Hub {
                 }
             }
             p::AgentIn::Supervise { .. } => Ok(None), // handled by Hub::supervise, outside this lock
+            p::AgentIn::Recall { .. } => Ok(None),    // handled by Hub::agent_recall, outside this lock
             p::AgentIn::Watch { user_id, watch } => self.watch(&mut st, kf_id, &user_id, watch).map(|_| None),
             p::AgentIn::Note { user_id, content } => self.agent_note(&mut st, kf_id, &user_id, &content).map(|_| None),
             p::AgentIn::Chat { user_id, content, msg_id } => {
@@ -222,7 +225,7 @@ impl Hub {
             VState::Assigned { kf_id: owner, .. } if owner == kf_id || v.joined.iter().any(|k| k == kf_id) => owner.clone(),
             _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
         };
-        let (name, now) = (v.user_name.clone(), now_ms());
+        let (name, now) = (v.user_name.clone(), st.now());
         let recipient = format!("v:{user_id}");
         let stored = self
             .store
@@ -241,6 +244,7 @@ impl Hub {
         if let Some(v) = st.visitors.get_mut(user_id) {
             v.last_agent_at = Some(now);
         }
+        st.spoke_in(user_id);
         if serving != kf_id {
             // A supervisor who joined: the agent sees what the customer was told.
             let name = st.agent_name(kf_id);

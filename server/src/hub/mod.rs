@@ -13,6 +13,11 @@ mod routing;
 mod signals;
 mod state;
 mod board;
+mod closeout;
+mod lifecycle;
+mod offline;
+mod recall;
+mod settings;
 mod desk;
 mod join;
 mod monitor;
@@ -23,6 +28,7 @@ mod visitors;
 pub use presence::{Presence, WaitingCustomer};
 pub use signals::VisitorContext;
 pub use board::{Board, BoardAgent, BoardConversation, BoardWaiting};
+pub use settings::CloseOutSettings;
 
 use crate::store::{OpenConversation, Store};
 use state::{AgentSlot, State, VState, VisitorSlot};
@@ -87,6 +93,8 @@ pub struct Hub {
     metrics: Arc<crate::metrics::Metrics>,
     /// The board last pushed to supervisors (`supervise.rs`).
     last_board: Mutex<Option<Board>>,
+    /// Close-out tags and business hours, as supervisors set them (`settings.rs`).
+    settings: std::sync::RwLock<settings::DeskSettings>,
 }
 
 impl Hub {
@@ -99,9 +107,20 @@ impl Hub {
             max_conversations: cfg.max_conversations,
             offer_silent: cfg.offer_silent_visitors,
             offers: metrics.offers.clone(),
+            rules: lifecycle::Rules::of(cfg),
             ..State::default()
         };
-        Arc::new(Hub { state: Mutex::new(state), store, grace: cfg.grace(), epoch, sneak_peek: cfg.sneak_peek, metrics, last_board: Mutex::new(None) })
+        let settings = std::sync::RwLock::new(settings::DeskSettings::load(&store));
+        Arc::new(Hub {
+            state: Mutex::new(state),
+            store,
+            grace: cfg.grace(),
+            epoch,
+            sneak_peek: cfg.sneak_peek,
+            metrics,
+            last_board: Mutex::new(None),
+            settings,
+        })
     }
 
     /// The server's metrics.

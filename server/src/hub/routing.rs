@@ -31,17 +31,27 @@ impl State {
             .agents
             .iter()
             .filter(|(id, a)| a.conn.is_some() && a.ready && a.presence == Presence::Online && !v.declined.contains(*id))
-            .map(|(id, a)| (id, a.conversations.len() + offers(id)))
+            .filter(|(id, _)| !v.timed_out.contains(*id))
+            .map(|(id, _)| (id, self.active_load(id) + offers(id)))
             .filter(|(id, load)| *load < self.cap_of(id))
             .collect();
         candidates.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
         let pick = candidates.first().map(|(id, _)| (*id).clone());
+        let now = self.now();
+        if pick.is_none() && !v.timed_out.is_empty() {
+            // Everyone left was tried and let the offer lapse: start another round.
+            if let Some(v) = self.visitors.get_mut(user_id) {
+                v.timed_out.clear();
+            }
+            return self.offer(user_id);
+        }
         let name = v.user_name.clone();
         let told = v.told_waiting;
         match pick {
             Some(kf) => {
                 if let Some(v) = self.visitors.get_mut(user_id) {
                     v.offered_to = Some(kf.clone());
+                    v.offered_at = now;
                 }
                 self.offers.inc();
                 let frame = self.offer_frame(&kf, user_id, &name);
@@ -70,6 +80,10 @@ impl State {
         let queue = self.agents.get(kf_id).is_some_and(|a| a.features.contains(codes::QUEUE));
         if let (true, Some(v)) = (queue, self.visitors.get(user_id)) {
             frame["data"]["waitedMs"] = (now_ms() - v.waiting_since).max(0).into();
+            if self.rules.offer_timeout_ms > 0 && v.offered_to.as_deref() == Some(kf_id) {
+                // The countdown: how long this offer stays open.
+                frame["data"]["offerExpiresInMs"] = (v.offered_at + self.rules.offer_timeout_ms - self.now()).max(0).into();
+            }
         }
         frame
     }
@@ -102,11 +116,11 @@ impl Hub {
             return Err(err(403, format!("customer {user_id:?} was not offered to {kf_id:?}")));
         }
         let a = st.agents.get(kf_id).ok_or_else(|| err(409, "not connected"))?;
-        if a.presence != Presence::Online || a.conversations.len() >= st.cap_of(kf_id) {
+        if a.presence != Presence::Online || st.active_load(kf_id) >= st.cap_of(kf_id) {
             return Err(err(409, "you are not taking new customers now (presence or cap)"));
         }
+        let now = st.now();
         let v = st.visitors.get_mut(user_id).expect("checked above");
-        let now = now_ms();
         let (conversation, waiting_msgs) =
             self.store.start_conversation_and_deliver(user_id, &v.user_name, kf_id, now).map_err(|e| self.store_failed(e))?;
         let other_offer = v.offered_to.take().filter(|o| o != kf_id);
@@ -174,7 +188,7 @@ impl Hub {
             Presence::Busy => return Err(err(409, format!("目标客服 {to_kf_id} 忙碌，暂不接受转接"))),
             Presence::Away => return Err(err(409, format!("目标客服 {to_kf_id} 暂时离开"))),
         }
-        if target.conversations.len() >= st.cap_of(to_kf_id) {
+        if st.active_load(to_kf_id) >= st.cap_of(to_kf_id) {
             return Err(err(409, format!("目标客服 {to_kf_id} 忙碌（{} 个会话）", target.conversations.len())));
         }
         let name = v.user_name.clone();
@@ -186,23 +200,8 @@ impl Hub {
         Ok(())
     }
 
-    /// HTTP: ends the conversation of `user_id` with `kf_id`; the visitor is told.
+    /// HTTP: ends the conversation of `user_id` with `kf_id` (no close-out); the visitor is told.
     pub fn end_conversation(&self, kf_id: &str, user_id: &str) -> Result<(), HubError> {
-        let mut st = self.st();
-        let v = st.visitors.get_mut(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
-        let conversation = match &v.state {
-            VState::Assigned { kf_id: owner, conversation } if owner == kf_id => *conversation,
-            _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
-        };
-        v.state = VState::Ended;
-        v.transfer = None;
-        let _ = self.store.end_conversation(conversation, now_ms());
-        st.conversation_over(user_id, now_ms());
-        if let Some(a) = st.agents.get_mut(kf_id) {
-            a.conversations.remove(user_id);
-        }
-        st.to_visitor(user_id, p::visitor_status("ended", Some(kf_id), None, "会话已结束，感谢您的咨询。"));
-        st.offer_waiting(); // the agent has room again
-        Ok(())
+        self.end_conversation_with(kf_id, user_id, &[], None)
     }
 }

@@ -100,6 +100,14 @@ pub(super) struct VisitorSlot {
     pub(super) last_agent_at: Option<i64>,
     /// Supervisors who joined the conversation (barge-in, `join.rs`).
     pub(super) joined: Vec<String>,
+    /// When the open offer was made (ms), for `--offer-timeout-secs` (`lifecycle.rs`).
+    pub(super) offered_at: i64,
+    /// Agents whose offer timed out: tried, so the next offer goes to someone else.
+    pub(super) timed_out: HashSet<String>,
+    /// When the customer was warned that the conversation will close for silence.
+    pub(super) idle_warned_at: Option<i64>,
+    /// Silent for `--inactive-secs`: not counted against the agent's cap until a message.
+    pub(super) inactive: bool,
 }
 
 impl VisitorSlot {
@@ -125,6 +133,10 @@ impl VisitorSlot {
             last_visitor_at: None,
             last_agent_at: None,
             joined: Vec::new(),
+            offered_at: 0,
+            timed_out: HashSet::new(),
+            idle_warned_at: None,
+            inactive: false,
         }
     }
 }
@@ -148,9 +160,18 @@ pub(super) struct State {
     pub(super) offers: prometheus_client::metrics::counter::Counter,
     /// Customers are queued as soon as their page connects (`--offer-silent-visitors`).
     pub(super) offer_silent: bool,
+    /// The inactivity rules.
+    pub(super) rules: super::lifecycle::Rules,
+    /// Added to the clock routing reads (`/test/clock` moves it forward; 0 otherwise).
+    pub(super) clock_offset: i64,
 }
 
 impl State {
+    /// The clock routing reads: now (ms since the epoch), plus what `/test/clock` added.
+    pub(super) fn now(&self) -> i64 {
+        super::now_ms() + self.clock_offset
+    }
+
     /// Sends a frame to an agent when its socket is ready, else keeps it for the next one. `seq`
     /// (the durable delivery number of a status-1 frame) is stamped as a top-level field, which
     /// legacy clients ignore.

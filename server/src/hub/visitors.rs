@@ -13,6 +13,8 @@ impl Hub {
     /// from the store, so none lost in flight or across a server restart goes missing.
     /// `resume` is the secret of a newly claimed id, sent once in its first status frame.
     pub fn visitor_connected(&self, user_id: &str, user_name: &str, tx: UnboundedSender<Out>, last_seq: Option<u64>, resume: Option<&str>) -> u64 {
+        let offline = self.offline_status();
+        let answers = self.answers_for(user_id);
         let mut st = self.st();
         st.next_conn += 1;
         let id = st.next_conn;
@@ -51,12 +53,25 @@ impl Hub {
             }
             VState::Waiting if is_new && !st.offer_silent => {
                 // Queued with their first message: a silent page holds no slot and no place.
-                st.to_visitor(user_id, p::visitor_ready(resume));
+                // When nobody can answer, the page offers to leave a message instead.
+                let first = match offline {
+                    Some((text, next)) => p::visitor_offline(text, next, resume),
+                    None => p::visitor_ready(resume),
+                };
+                st.to_visitor(user_id, first);
             }
             VState::Waiting if is_new => {
                 st.queue.push(user_id.to_owned());
                 let position = st.queue.len();
-                let first = p::visitor_waiting(position, st.eta_seconds(position), resume);
+                let first = match offline {
+                    Some((text, next)) => {
+                        if let Some(v) = st.visitors.get_mut(user_id) {
+                            v.told_waiting = true; // queued all the same, told so once
+                        }
+                        p::visitor_offline(text, next, resume)
+                    }
+                    None => p::visitor_waiting(position, st.eta_seconds(position), resume),
+                };
                 if let Some(v) = st.visitors.get_mut(user_id) {
                     v.told_position = Some(position);
                 }
@@ -70,6 +85,9 @@ impl Hub {
                 st.offer(user_id); // not offered while they were gone
             }
             VState::Ended => {}
+        }
+        if let Some(a) = answers {
+            st.to_visitor(user_id, a);
         }
         st.tell_positions();
         tracing::info!(user_id, conn = id, "visitor connected");
@@ -98,16 +116,22 @@ impl Hub {
             return;
         }
         let (state, offered, spoke) = (v.state.clone(), v.offered_to.clone(), v.spoke);
+        let (name, since) = (v.user_name.clone(), v.waiting_since);
+        if state == VState::Waiting && spoke && st.queue.iter().any(|u| u == user_id) {
+            // They gave up in the queue: kept for the reports.
+            self.metrics.lifecycle_event("abandoned");
+            if let Err(e) = self.store.record_abandoned(user_id, &name, since, now_ms()) {
+                let _ = self.store_failed(e);
+            }
+        }
         st.queue.retain(|u| u != user_id);
         if let Some(kf) = offered {
             st.withdraw(&kf, user_id, "customer left");
         }
-        if let VState::Assigned { kf_id, conversation } = state {
-            let _ = self.store.end_conversation(conversation, now_ms());
-            st.conversation_over(user_id, now_ms());
-            if let Some(a) = st.agents.get_mut(&kf_id) {
-                a.conversations.remove(user_id);
-            }
+        if let VState::Assigned { kf_id, .. } = state {
+            self.metrics.lifecycle_event("left");
+            self.finish(&mut st, user_id, "left", "", &[], None);
+            st.tell_lifecycle(&kf_id, user_id, "closed", serde_json::json!({"reason": "left"}));
             tracing::info!(user_id, kf_id, "customer left; conversation ended");
         }
         st.visitors.remove(user_id);
@@ -128,7 +152,7 @@ impl Hub {
     /// store for whoever accepts. Returns whether it was new.
     pub fn visitor_message(&self, user_id: &str, content: &str, msg_id: Option<&str>) -> Result<bool, HubError> {
         let mut st = self.st();
-        let now = now_ms();
+        let now = st.now();
         let v = st.visitors.get(user_id).ok_or_else(|| err(404, "unknown customer"))?;
         let name = v.user_name.clone();
         let state = v.state.clone();
@@ -157,11 +181,16 @@ impl Hub {
         if let Some(v) = st.visitors.get_mut(user_id) {
             v.last_visitor_at = Some(now);
         }
+        st.spoke_in(user_id);
         super::monitor::to_watchers(&mut st, user_id, "visitor", None, content, now);
         let first_words = st.visitors.get_mut(user_id).is_some_and(|v| !std::mem::replace(&mut v.spoke, true));
         match state {
             VState::Assigned { kf_id, .. } => {
-                st.to_agent(&kf_id, p::status_message(user_id, &name, &kf_id, content, now), seq);
+                let mut frame = p::status_message(user_id, &name, &kf_id, content, now);
+                if let (Some(id), true) = (msg_id, st.speaks(&kf_id, crate::protocol::codes::RECALL)) {
+                    frame["data"]["msgId"] = id.into(); // so a recall can name it
+                }
+                st.to_agent(&kf_id, frame, seq);
                 for sup in super::join::joined(&st, user_id) {
                     st.to_agent(&sup, p::status_message(user_id, &name, &kf_id, content, now), None);
                 }
@@ -183,6 +212,7 @@ impl Hub {
                     v.state = VState::Waiting;
                     v.offered_to = None;
                     v.declined.clear();
+                    v.timed_out.clear();
                     v.told_waiting = false;
                     v.waiting_since = now_ms();
                 }

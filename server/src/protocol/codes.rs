@@ -35,6 +35,11 @@ pub mod status {
     pub const VIEWERS: i64 = 108;
     /// The outcome of a supervisor's action from the socket (extension `supervise`).
     pub const SUPERVISED: i64 = 109;
+    /// A message was recalled (撤回), or a recall refused (extension `recall`).
+    pub const RECALLED: i64 = 110;
+    /// A conversation's life: offer timeouts, idle warnings and closes, ratings, messages left
+    /// (extension `lifecycle`).
+    pub const LIFECYCLE: i64 = 111;
 }
 
 /// `respStatus` of an agent → server frame.
@@ -63,6 +68,8 @@ pub mod resp_status {
     pub const WATCH: i64 = 107;
     /// A supervisor's action: whisper, join, leave, reassign, end (extension `supervise`).
     pub const SUPERVISE: i64 = 109;
+    /// Recall one of the agent's own messages (extension `recall`).
+    pub const RECALL: i64 = 110;
 }
 
 /// Extension `withdraw`.
@@ -87,5 +94,9 @@ pub const MONITOR: &str = "monitor";
 pub const SUPERVISE: &str = "supervise";
 /// Extension `board`: the live board pushed on every change (offered to supervisors only).
 pub const BOARD: &str = "board";
+/// Extension `recall`: messages recalled (撤回) by their sender within the window.
+pub const RECALL: &str = "recall";
+/// Extension `lifecycle`: offer countdowns, idle warnings and closes, ratings, messages left.
+pub const LIFECYCLE: &str = "lifecycle";
 /// Extension `peek` (offered only with `--sneak-peek`).
 pub const PEEK: &str = "peek";

@@ -3,8 +3,10 @@
 //! `type` field).
 
 pub mod codes;
+mod lifecycle;
 mod visitor;
 
+pub use lifecycle::*;
 pub use visitor::*;
 
 use codes::{resp_status, status};
@@ -22,6 +24,8 @@ pub const FEATURES: &[&str] = &[
     codes::READ,
     codes::NOTES,
     codes::MONITOR,
+    codes::RECALL,
+    codes::LIFECYCLE,
 ];
 
 /// Offered besides [`FEATURES`] only when the server runs with `--sneak-peek`: typing signals
@@ -103,6 +107,13 @@ pub enum AgentIn {
         /// Where a reassignment goes.
         to_kf_id: Option<String>,
     },
+    /// respStatus 110 (extension `recall`): recall the agent's own message `msg_id`.
+    Recall {
+        /// The customer.
+        user_id: String,
+        /// The message's `msgId` (extension `ack`).
+        msg_id: String,
+    },
     /// No respStatus: a chat message (with `ack`, carrying the client's `msgId`).
     Chat {
         /// The customer.
@@ -179,6 +190,10 @@ pub fn parse_agent_frame(text: &str) -> Result<AgentIn, String> {
                 to_kf_id: v.get("toKfId").and_then(Value::as_str).map(str::to_owned),
             },
             _ => return Err("`action` must be whisper, join, leave, reassign or end".into()),
+        },
+        Some(resp_status::RECALL) => match v.get("msgId").and_then(Value::as_str) {
+            Some(id) if !id.is_empty() && id.len() <= 128 => AgentIn::Recall { user_id: id_of(&v, "userId")?, msg_id: id.to_owned() },
+            _ => return Err("a recall needs the message's `msgId` (1 to 128 characters)".into()),
         },
         Some(resp_status::PRESENCE) => match v.get("presence").and_then(Value::as_str) {
             Some(p @ ("online" | "busy" | "away")) => AgentIn::SetPresence { presence: p.to_owned() },

@@ -50,6 +50,24 @@ pub enum VisitorIn {
     Read(u64),
     /// `{"type":"context","url","title","referrer","language"}`.
     Context(PageContext),
+    /// `{"type":"rate","stars":1..5,"comment":"…"}`: the customer rates the conversation that ended.
+    Rate {
+        /// 1 to 5.
+        stars: i64,
+        /// Optional words with it.
+        comment: Option<String>,
+    },
+    /// `{"type":"leaveMessage","name","contact","content"}`: a message left while nobody can answer.
+    LeaveMessage {
+        /// The name they give.
+        name: String,
+        /// How to reach them.
+        contact: String,
+        /// What they want.
+        content: String,
+    },
+    /// `{"type":"recall","msgId":"…"}`: the customer takes back one of their messages.
+    Recall(String),
 }
 
 fn short(v: &Value, key: &str, max: usize) -> Option<String> {
@@ -107,6 +125,23 @@ pub fn parse_visitor_frame(text: &str) -> Result<VisitorIn, String> {
             referrer: short(&v, "referrer", 2048).map(|u| without_secrets(&u)),
             language: short(&v, "language", 64),
         })),
+        Some("rate") => match v.get("stars").and_then(Value::as_i64) {
+            Some(stars @ 1..=5) => Ok(VisitorIn::Rate { stars, comment: short(&v, "comment", 1000).filter(|c| !c.trim().is_empty()) }),
+            _ => Err("`stars` must be a whole number from 1 to 5".into()),
+        },
+        Some("leaveMessage") => {
+            let field = |k: &str, max: usize| -> Result<String, String> {
+                match v.get(k).and_then(Value::as_str).map(str::trim) {
+                    Some(s) if !s.is_empty() && s.chars().count() <= max => Ok(s.to_owned()),
+                    _ => Err(format!("`{k}` must be 1 to {max} characters")),
+                }
+            };
+            Ok(VisitorIn::LeaveMessage { name: field("name", 64)?, contact: field("contact", 128)?, content: field("content", 5000)? })
+        }
+        Some("recall") => match v.get("msgId").and_then(Value::as_str) {
+            Some(id) if !id.is_empty() && id.len() <= 128 => Ok(VisitorIn::Recall(id.to_owned())),
+            _ => Err("`msgId` must be a string of 1 to 128 characters".into()),
+        },
         Some(t) => Err(format!("unknown type {t:?}")),
         None => Err("missing `type`".into()),
     }
@@ -172,4 +207,50 @@ pub fn visitor_error(error: &str) -> String {
 /// Server → visitor: heartbeat answer.
 pub fn visitor_pong() -> String {
     r#"{"type":"pong"}"#.to_owned()
+}
+
+/// Server → visitor: the conversation ended; with `rate`, the page asks for 1–5 stars.
+pub fn visitor_ended(kf_id: Option<&str>, text: &str, rate: bool) -> String {
+    json!({"type": "status", "state": "ended", "kfId": kf_id, "kfName": null, "text": text, "rate": rate}).to_string()
+}
+
+/// Server → visitor: nobody can answer now (outside business hours, or no agent online): the
+/// page offers the form to leave a message. `next_open`: when the desk opens, if known.
+/// `resume` as in [`visitor_waiting`].
+pub fn visitor_offline(text: &str, next_open: Option<i64>, resume: Option<&str>) -> String {
+    let mut f = json!({"type": "status", "state": "offline", "kfId": null, "kfName": null, "text": text, "nextOpen": next_open});
+    if let Some(secret) = resume {
+        f["resume"] = secret.into();
+    }
+    f.to_string()
+}
+
+/// Server → visitor: a line from the desk that is not a message (the idle warning).
+pub fn visitor_notice(text: &str) -> String {
+    json!({"type": "notice", "text": text}).to_string()
+}
+
+/// Server → visitor: their rating is stored (`stars`), or refused with `error`.
+pub fn visitor_rated(stars: i64, error: Option<&str>) -> String {
+    json!({"type": "rated", "stars": stars, "error": error}).to_string()
+}
+
+/// Server → visitor: the message they left is stored as `id`.
+pub fn visitor_left(id: i64) -> String {
+    json!({"type": "left", "id": id, "text": "留言已收到，我们会尽快回复您。"}).to_string()
+}
+
+/// Server → visitor: the messages they left and the answers they got (on every connection).
+pub fn visitor_answers(items: &[crate::store::OfflineMessage]) -> String {
+    let items: Vec<serde_json::Value> = items
+        .iter()
+        .map(|m| json!({"id": m.id, "content": m.content, "createdAt": m.created_at, "answer": m.answer, "handledAt": m.handled_at}))
+        .collect();
+    json!({"type": "answers", "items": items}).to_string()
+}
+
+/// Server → visitor: a message was recalled: an agent's (by its `seq`) or their own (by `msgId`,
+/// or with `error` when it could not be).
+pub fn visitor_recall(seq: Option<u64>, msg_id: Option<&str>, error: Option<&str>) -> String {
+    json!({"type": "recall", "seq": seq, "msgId": msg_id, "error": error}).to_string()
 }

@@ -4,6 +4,7 @@
 //! sequence numbers, de-duplication by message id, a message and its delivery in one transaction,
 //! migrations applied at start. See docs/deployment.md.
 
+mod lifecycle;
 mod postgres;
 mod seed;
 mod sqlite;
@@ -12,7 +13,8 @@ mod types;
 pub use postgres::PgStore;
 pub use seed::DEFAULT_AGENTS;
 pub use sqlite::SqliteStore;
-pub use types::{Agent, Credentials, Delivery, NewMessage, OpenConversation, Phrase, RoutedMessage, Sender, StoredMessage};
+pub(crate) use lifecycle::{chain, tags_of};
+pub use types::{Agent, ConversationSummary, Credentials, Delivery, NewMessage, OfflineMessage, OpenConversation, Phrase, Recall, RoutedMessage, Sender, StoredMessage};
 
 use std::path::Path;
 

@@ -71,6 +71,10 @@ pub struct StoredMessage {
     pub content: String,
     /// Milliseconds since the epoch.
     pub create_time: i64,
+    /// Recalled by its sender (撤回): the text is gone from here (supervisors read it in the
+    /// audit trail, [`crate::store::Store::recalled_original`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub recalled: bool,
 }
 
 /// A stored message delivered to a recipient under a sequence number.
@@ -139,4 +143,76 @@ pub struct Phrase {
     pub source: String,
     /// What an agent types after `/` to find it (may be empty).
     pub shortcut: String,
+}
+
+/// How a conversation ended, what the agent noted at the end, and what the customer thought of it.
+#[derive(Clone, Debug, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationSummary {
+    /// The conversation's row id.
+    pub id: i64,
+    /// The customer.
+    pub user_id: String,
+    /// The agent it ended with (`""` for a customer who gave up in the queue).
+    pub kf_id: String,
+    /// Every agent who had it, in order (transfers and reassignments add to it).
+    pub agents: Vec<String>,
+    /// When it started (or the customer joined the queue), ms since the epoch.
+    pub started_at: i64,
+    /// When it ended, if it has.
+    pub ended_at: Option<i64>,
+    /// `agent`, `supervisor`, `idle`, `left` (the customer went away) or `abandoned` (gave up
+    /// waiting in the queue); `None` while it is open.
+    pub outcome: Option<String>,
+    /// Disposition tags the agent picked at the end.
+    pub tags: Vec<String>,
+    /// The agent's closing comment.
+    pub comment: Option<String>,
+    /// The customer's rating, 1–5 stars.
+    pub rating: Option<i64>,
+    /// The customer's comment with the rating.
+    pub rating_comment: Option<String>,
+}
+
+/// A message left while nobody could answer (留言), and what became of it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OfflineMessage {
+    /// Row id.
+    pub id: i64,
+    /// The customer's id (their page's).
+    pub user_id: String,
+    /// The name they gave.
+    pub name: String,
+    /// How to reach them (phone, e-mail…), as they wrote it.
+    pub contact: String,
+    /// What they wrote.
+    pub content: String,
+    /// When, ms since the epoch.
+    pub created_at: i64,
+    /// The agent who took it on.
+    pub claimed_by: Option<String>,
+    /// When it was marked handled.
+    pub handled_at: Option<i64>,
+    /// The agent's answer (shown to the customer when they come back) or note.
+    pub answer: Option<String>,
+}
+
+/// What became of a recall (撤回).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Recall {
+    /// Recalled; `visitor_seq` is the message's delivery number on the customer's page (an agent's
+    /// message), so the page knows which one to replace.
+    Done {
+        /// The message's row id.
+        message_id: i64,
+        /// Its delivery number for `v:<userId>`, if it was delivered there.
+        visitor_seq: Option<u64>,
+    },
+    /// No message with that id from that sender in this conversation.
+    NotFound,
+    /// Older than the recall window.
+    TooLate,
+    /// Recalled before.
+    Already,
 }

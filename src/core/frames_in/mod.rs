@@ -115,6 +115,10 @@ pub enum ServerFrame<V> {
     /// Status 109 (extension `supervise`): how a supervisor's action went (`action`, `userId`,
     /// `error`).
     Supervised(V),
+    /// Status 110: a message recalled, or our recall refused (`userId`, `msgId`, `by`, `error`).
+    Recalled(V),
+    /// Status 111: a conversation's life (`userId`, `event`, …).
+    Lifecycle(V),
     /// Status 3 (extension `withdraw`): an offer is no longer open (accepted elsewhere, the
     /// customer left).
     OfferWithdrawn {
@@ -366,7 +370,9 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
                 .ok_or_else(|| bad(status, "`msgIds` must be an array of strings"))?;
             ServerFrame::Read { user_id, msg_ids }
         }
-        status::NOTE | status::BOARD | status::SUPERVISED | status::MONITOR | status::VIEWERS => team::decode(status, &root)?,
+        status::NOTE | status::BOARD | status::SUPERVISED | status::MONITOR | status::VIEWERS | status::RECALLED | status::LIFECYCLE => {
+            team::decode(status, &root)?
+        }
         other => return Err(FrameError::UnknownStatus(other)),
     };
     Ok((frame, seq))

@@ -1,11 +1,12 @@
 //! The frames of the team extensions, checked by type and passed on as the server sent them:
-//! status 105 (`notes`), 106 (`board`), 107 / 108 (`monitor`), 109 (`supervise`).
+//! status 105 (`notes`), 106 (`board`), 107 / 108 (`monitor`), 109 (`supervise`), 110 (`recall`),
+//! 111 (`lifecycle`).
 
 use super::{bad, check_id, data_of, opt_string, FrameError, ServerFrame};
 use crate::core::json::JsonValue;
 use crate::core::protocol::status;
 
-/// Decodes a frame of status 105–109 (`root` is the whole frame).
+/// Decodes a frame of status 105–111 (`root` is the whole frame).
 pub(super) fn decode<V: JsonValue>(status: i64, root: &V) -> Result<ServerFrame<V>, FrameError> {
     Ok(match status {
         status::NOTE => {
@@ -48,6 +49,27 @@ pub(super) fn decode<V: JsonValue>(status: i64, root: &V) -> Result<ServerFrame<
                 return Err(FrameError::BadData { status, detail: ["`", list, "` must be an array"].concat() });
             }
             if status == status::MONITOR { ServerFrame::Monitor(d) } else { ServerFrame::Viewers(d) }
+        }
+        status::RECALLED => {
+            let d = data_of(status, root)?;
+            check_id(status, d.field("userId"), "userId")?;
+            if !d.field("msgId").is_some_and(|a| a.is_string()) {
+                return Err(bad(status, "`msgId` must be a string"));
+            }
+            match opt_string(status, d.field("by"), "by")?.as_deref() {
+                Some("agent" | "visitor") => {}
+                _ => return Err(bad(status, "`by` must be \"agent\" or \"visitor\"")),
+            }
+            opt_string(status, d.field("error"), "error")?;
+            ServerFrame::Recalled(d)
+        }
+        status::LIFECYCLE => {
+            let d = data_of(status, root)?;
+            check_id(status, d.field("userId"), "userId")?;
+            if !d.field("event").is_some_and(|a| a.is_string()) {
+                return Err(bad(status, "`event` must be a string"));
+            }
+            ServerFrame::Lifecycle(d)
         }
         other => return Err(FrameError::UnknownStatus(other)),
     })

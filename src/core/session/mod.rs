@@ -23,6 +23,7 @@
 mod delivery;
 mod ledger;
 mod presence;
+mod recall;
 mod signals;
 mod supervise;
 #[cfg(feature = "json")]
@@ -200,6 +201,7 @@ impl<V: JsonValue> Session<V> {
             Action::SetPresence(p) => self.set_presence(p),
             Action::AddNote { user_id, content } => self.add_note(user_id, content)?,
             Action::Watch { user_id, on } => self.watch(user_id, on)?,
+            Action::Recall { user_id, local_id } => self.recall(user_id, local_id)?,
             a @ (Action::Whisper { .. } | Action::Join(_) | Action::Leave(_) | Action::Reassign { .. } | Action::EndConversation(_)) => self.supervise(a)?,
         }
         Ok(None)
@@ -285,6 +287,11 @@ impl<V: JsonValue> Session<V> {
             ServerFrame::Monitor(data) => self.ui(UiEvent::Monitor(data)),
             ServerFrame::Viewers(data) => self.ui(UiEvent::Viewers(data)),
             ServerFrame::Supervised(data) => self.ui(UiEvent::Supervised(data)),
+            ServerFrame::Recalled(data) => {
+                let local_id = self.recalled_local_id(&data);
+                self.ui(UiEvent::Recalled { data, local_id })
+            }
+            ServerFrame::Lifecycle(data) => self.ui(UiEvent::Lifecycle(data)),
         }
     }
 

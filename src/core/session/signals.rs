@@ -28,6 +28,16 @@ pub(super) struct Signals {
 }
 
 impl Signals {
+    /// The wire id of the confirmed message with local id `local_id`, if still remembered.
+    pub(super) fn msg_id_of(&self, local_id: u64) -> Option<&str> {
+        self.confirmed.iter().rev().find(|(_, l)| *l == local_id).map(|(m, _)| m.as_str())
+    }
+
+    /// The local id of the confirmed message `msg_id`, if still remembered.
+    pub(super) fn local_id_of(&self, msg_id: &str) -> Option<u64> {
+        self.confirmed.iter().rev().find(|(m, _)| m == msg_id).map(|(_, l)| *l)
+    }
+
     /// Remembers that message `msg_id` (local id `local_id`) was confirmed by the server.
     pub(super) fn note_confirmed(&mut self, msg_id: String, local_id: u64) {
         self.confirmed.push_back((msg_id, local_id));

@@ -26,6 +26,18 @@ impl AgentSession {
         self.act(Action::Seen(id)).map(|_| ())
     }
 
+    /// Recalls (撤回) the agent's message `localId` (as `send` returned it, once acknowledged) to
+    /// customer `userId` (extension `recall`; the server allows it within its window, 2 minutes by
+    /// default). `onRecall` says how it went. Throws `NOT_SUPPORTED` without `recall` and `ack`,
+    /// `NOT_CONNECTED` while closed, `INVALID_ARGUMENT` for a message not acknowledged.
+    pub fn recall(&self, user_id: JsCustomerId, local_id: f64) -> Result<(), JsValue> {
+        let id = js_to_scalar(&user_id.into()).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "recall: userId must be a string or a number"))?;
+        if !(local_id >= 0.0 && local_id.fract() == 0.0) {
+            return Err(kefu_error(ErrorCode::InvalidArgument, "recall: localId must be a whole number"));
+        }
+        self.act(Action::Recall { user_id: id, local_id: local_id as u64 }).map(|_| ())
+    }
+
     /// Adds an internal note to the conversation with customer `userId` (extension `notes`): the
     /// agents in it and the colleagues it `@mentions` (by kfId) see it; the customer never does.
     /// Not held: throws `NOT_CONNECTED` while the socket is not open and `NOT_SUPPORTED` when the

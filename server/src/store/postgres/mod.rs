@@ -4,6 +4,7 @@
 //! and its prepared statements, and a call waits for its answer. A connection that broke is
 //! opened again on the next call.
 
+mod lifecycle;
 mod queries;
 
 use super::seed::{DEFAULT_AGENTS, DEFAULT_PHRASES};
@@ -141,6 +142,7 @@ fn migrate(client: &mut Client) -> std::result::Result<(), postgres::Error> {
          CREATE TABLE IF NOT EXISTS uploads(name TEXT PRIMARY KEY, content_type TEXT NOT NULL, bytes BYTEA NOT NULL,
              created_at BIGINT NOT NULL);",
     )?;
+    tx.batch_execute(lifecycle::SCHEMA)?;
     let seeded = tx.query_opt("SELECT value FROM meta WHERE key = 'seeded'", &[])?.is_some();
     if !seeded {
         for (id, name, role) in DEFAULT_AGENTS {

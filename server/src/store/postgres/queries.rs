@@ -4,7 +4,7 @@ use super::PgStore;
 use crate::store::{Agent, Credentials, Delivery, NewMessage, OpenConversation, Phrase, Result, RoutedMessage, StoredMessage};
 use postgres::Row;
 
-/// Reads `id, sender, user_id, user_name, kf_id, content, created_at` starting at column `at`.
+/// Reads `id, sender, user_id, user_name, kf_id, content, created_at, recalled_at` starting at column `at`.
 fn stored_message(r: &Row, at: usize) -> StoredMessage {
     StoredMessage {
         id: r.get(at),
@@ -14,6 +14,7 @@ fn stored_message(r: &Row, at: usize) -> StoredMessage {
         kf_id: r.get(at + 4),
         content: r.get(at + 5),
         create_time: r.get(at + 6),
+        recalled: r.get::<_, Option<i64>>(at + 7).is_some(),
     }
 }
 
@@ -75,7 +76,7 @@ impl PgStore {
         let recipient = recipient.to_owned();
         self.run(move |c| {
             let st = c.statement(
-                "SELECT d.seq, m.id, m.sender, m.user_id, m.user_name, m.kf_id, m.content, m.created_at
+                "SELECT d.seq, m.id, m.sender, m.user_id, m.user_name, m.kf_id, m.content, m.created_at, m.recalled_at
                  FROM deliveries d JOIN messages m ON m.id = d.message_id
                  WHERE d.recipient = $1 AND d.seq > $2 ORDER BY d.seq LIMIT $3",
             )?;
@@ -100,7 +101,7 @@ impl PgStore {
 
     /// See [`crate::store::Store::reassign_conversation`].
     pub fn reassign_conversation(&self, conversation: i64, kf_id: &str) -> Result<()> {
-        self.exec("UPDATE conversations SET kf_id = $2 WHERE id = $1", (conversation, kf_id.to_owned())).map(|_| ())
+        self.exec("UPDATE conversations SET agents = COALESCE(agents, kf_id) || ',' || $2, kf_id = $2 WHERE id = $1", (conversation, kf_id.to_owned())).map(|_| ())
     }
 
     /// See [`crate::store::Store::end_conversation`].
@@ -116,7 +117,7 @@ impl PgStore {
             let total: i64 = client.query_one("SELECT COUNT(*) FROM messages WHERE user_id = $1", &[&user_id])?.get(0);
             let offset = (page.max(1) - 1) as i64 * per_page as i64;
             let rows = client.query(
-                "SELECT id, sender, user_id, user_name, kf_id, content, created_at FROM messages WHERE user_id = $1
+                "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at FROM messages WHERE user_id = $1
                  ORDER BY id DESC LIMIT $2 OFFSET $3",
                 &[&user_id, &(per_page as i64), &offset],
             )?;

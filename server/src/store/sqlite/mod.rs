@@ -2,6 +2,7 @@
 //! statement (WAL mode), so history survives a restart and a crash never leaves a half-written row.
 
 mod accounts;
+mod lifecycle;
 mod phrases;
 mod presence;
 
@@ -12,7 +13,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use crate::sync::LockExt;
 
-/// Reads the columns `id, sender, user_id, user_name, kf_id, content, created_at` starting at `at`.
+/// Reads the columns `id, sender, user_id, user_name, kf_id, content, created_at, recalled_at` starting at `at`.
 fn stored_message(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredMessage> {
     Ok(StoredMessage {
         id: r.get(at)?,
@@ -22,6 +23,7 @@ fn stored_message(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredMe
         kf_id: r.get(at + 4)?,
         content: r.get(at + 5)?,
         create_time: r.get(at + 6)?,
+        recalled: r.get::<_, Option<i64>>(at + 7)?.is_some(),
     })
 }
 
@@ -92,6 +94,7 @@ impl SqliteStore {
         };
         accounts::migrate(&db)?;
         phrases::migrate(&db)?;
+        lifecycle::migrate(&db)?;
         let seeded: Option<String> = db.query_row("SELECT value FROM meta WHERE key='seeded'", [], |r| r.get(0)).optional()?;
         if seeded.is_none() {
             for (id, name, role) in DEFAULT_AGENTS {
@@ -214,7 +217,7 @@ impl SqliteStore {
     pub fn replay(&self, recipient: &str, after_seq: u64, limit: u32) -> rusqlite::Result<Vec<Delivery>> {
         let db = self.db();
         let mut st = db.prepare(
-            "SELECT d.seq, m.id, m.sender, m.user_id, m.user_name, m.kf_id, m.content, m.created_at
+            "SELECT d.seq, m.id, m.sender, m.user_id, m.user_name, m.kf_id, m.content, m.created_at, m.recalled_at
              FROM deliveries d JOIN messages m ON m.id = d.message_id
              WHERE d.recipient = ?1 AND d.seq > ?2 ORDER BY d.seq LIMIT ?3",
         )?;
@@ -244,7 +247,7 @@ impl SqliteStore {
 
     /// Moves a conversation to another agent.
     pub fn reassign_conversation(&self, conversation: i64, kf_id: &str) -> rusqlite::Result<()> {
-        self.db().execute("UPDATE conversations SET kf_id = ?2 WHERE id = ?1", params![conversation, kf_id]).map(|_| ())
+        self.db().execute("UPDATE conversations SET agents = COALESCE(agents, kf_id) || ',' || ?2, kf_id = ?2 WHERE id = ?1", params![conversation, kf_id]).map(|_| ())
     }
 
     /// Marks a conversation ended.
@@ -259,7 +262,7 @@ impl SqliteStore {
         let total: i64 = db.query_row("SELECT COUNT(*) FROM messages WHERE user_id = ?1", [user_id], |r| r.get(0))?;
         let offset = (page.max(1) - 1) as i64 * per_page as i64;
         let mut st = db.prepare(
-            "SELECT id, sender, user_id, user_name, kf_id, content, created_at FROM messages WHERE user_id = ?1
+            "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at FROM messages WHERE user_id = ?1
              ORDER BY id DESC LIMIT ?2 OFFSET ?3",
         )?;
         let mut rows = st

@@ -1,0 +1,87 @@
+// The visitor page's forms (loaded before visitor.js, which calls these): leave a message (留言)
+// when nobody can answer, rate the conversation after it ends, the answers to messages left, and
+// recalling one's own message within the window. Everything shown goes through textContent.
+(function () {
+  const RECALL_MS = 2 * 60 * 1000;
+  const $ = (id) => document.getElementById(id);
+  const send = (o) => window.kefuVisitor && window.kefuVisitor.sendRaw(o);
+  const system = (text) => {
+    const li = document.createElement('li');
+    li.className = 'system';
+    li.textContent = text;
+    $('log').append(li);
+    $('log').scrollTop = $('log').scrollHeight;
+  };
+
+  // Leave a message: shown while the desk is offline, hidden once a conversation starts.
+  const leave = $('leave');
+  leave.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const v = (n) => leave.elements[n].value.trim();
+    if (!v('name') || !v('contact') || !v('content')) return system('请填写称呼、联系方式和留言内容。');
+    send({ type: 'leaveMessage', name: v('name'), contact: v('contact'), content: v('content') });
+  });
+
+  // Rating: 1–5 stars and an optional comment, once per ended conversation.
+  const rate = $('rate');
+  let stars = 0;
+  rate.querySelectorAll('button[data-stars]').forEach((b) => {
+    b.addEventListener('click', () => {
+      stars = Number(b.dataset.stars);
+      rate.querySelectorAll('button[data-stars]').forEach((x) => x.setAttribute('aria-pressed', String(Number(x.dataset.stars) <= stars)));
+    });
+  });
+  rate.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!stars) return system('请先选择星级。');
+    const comment = rate.elements.comment.value.trim();
+    send(comment ? { type: 'rate', stars, comment } : { type: 'rate', stars });
+  });
+
+  window.kefuVisitorUi = {
+    /** A status frame: offline shows the form, ended (with `rate`) the rating. */
+    state(f) {
+      leave.hidden = f.state !== 'offline';
+      if (f.state === 'ended' && f.rate) {
+        rate.hidden = false;
+        stars = 0;
+        rate.reset();
+      } else if (f.state === 'assigned' || f.state === 'waiting') rate.hidden = true;
+    },
+    rated(f) {
+      if (f.error) return system('评价失败：' + f.error);
+      rate.hidden = true;
+      system('感谢您的评价（' + '★'.repeat(f.stars) + '）');
+    },
+    left(f) {
+      leave.reset();
+      leave.hidden = true;
+      system(f.text);
+    },
+    answers(items) {
+      const box = $('answers');
+      box.replaceChildren();
+      for (const m of items) {
+        const li = document.createElement('li');
+        const q = document.createElement('div');
+        q.textContent = '您的留言：' + m.content;
+        const a = document.createElement('div');
+        a.className = 'answer';
+        a.textContent = m.answer ? '回复：' + m.answer : '等待回复中';
+        li.append(q, a);
+        box.append(li);
+      }
+      box.hidden = !items.length;
+    },
+    /** A 撤回 button on one's own message for the recall window. */
+    recallable(li, msgId, recall) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'recall';
+      b.textContent = '撤回';
+      b.addEventListener('click', () => { recall(msgId); b.remove(); });
+      li.append(b);
+      setTimeout(() => b.remove(), RECALL_MS - 5000);
+    },
+  };
+})();
