@@ -8,12 +8,13 @@ use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// The chat servers a console served here may talk to (this server, and `--chat-servers`) and
-/// whether customers' remote images load: `GET /kefu-config.json`, read by the console and the
+/// The chat servers a console served here may talk to (this server, and `--chat-servers`),
+/// whether customers' remote images load, and the reply alarm (`--reply-alarm-secs`, the timers'
+/// red on the console and the board): `GET /kefu-config.json`, read by the console and the
 /// visitor page before anything else. A console hosted elsewhere serves a static file of the
 /// same name.
 pub fn console_config(cfg: &Config) -> serde_json::Value {
-    serde_json::json!({"chatServers": cfg.chat_servers, "remoteImages": cfg.allow_remote_images})
+    serde_json::json!({"chatServers": cfg.chat_servers, "remoteImages": cfg.allow_remote_images, "replyAlarmSecs": cfg.reply_alarm_secs})
 }
 
 /// The origins (`scheme://host:port`) of `--chat-servers`, each also as its WebSocket origin.

@@ -256,7 +256,7 @@ async fn low_pages_cannot_be_framed_and_images_from_elsewhere_are_off() {
     let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(csp.contains("connect-src 'self' https://chat.example.com wss://chat.example.com"), "{csp}");
     let cfg: Value = r.json().await.unwrap();
-    assert_eq!(cfg, json!({"chatServers": ["https://chat.example.com"], "remoteImages": true}));
+    assert_eq!(cfg, json!({"chatServers": ["https://chat.example.com"], "remoteImages": true, "replyAlarmSecs": 120}));
 }
 
 #[tokio::test]

@@ -59,6 +59,9 @@ async fn a_silent_conversation_leaves_the_cap_then_is_warned_and_closed_politely
     a.silent(300).await; // at the cap: the second customer is not offered
     advance(&s, 601).await;
     assert_eq!(a.recv_until(status(2)).await["data"]["id"], "idle-w", "inactive: off the cap");
+    let (_, board) = s.get("/supervisor/board").await;
+    let me = board["data"]["agents"].as_array().unwrap().iter().find(|x| x["kfId"] == "idle-a").cloned().unwrap();
+    assert_eq!(me["conversations"][0]["inactive"], true, "the board says so: {me}");
     advance(&s, 1080).await; // 1681 s of silence: the warning
     let n = v.recv_until(|f| f["type"] == "notice").await;
     assert!(n["text"].as_str().unwrap().contains("分钟后自动结束"), "{n}");
@@ -141,6 +144,9 @@ async fn a_rating_goes_to_the_last_agent_with_the_transfer_chain_once() {
     a.silent(200).await;
     v.send(json!({"type": "rate", "stars": 1})).await;
     assert!(v.recv_until(|f| f["type"] == "rated").await["error"].is_string(), "never twice");
+    let (_, board) = s.get("/supervisor/board").await;
+    let rb = board["data"]["agents"].as_array().unwrap().iter().find(|x| x["kfId"] == "r-b").cloned().unwrap();
+    assert_eq!((rb["ratings"].as_u64(), rb["ratingAverage"].as_f64()), (Some(1), Some(4.0)), "supervisors see it: {rb}");
     let (_, convs) = s.get("/chatLog/conversations?userId=r-v").await;
     let c = &convs["data"]["list"][0];
     assert_eq!((c["kfId"].as_str(), c["rating"].as_i64(), c["ratingComment"].as_str()), (Some("r-b"), Some(4), Some("很快 <script>")), "{convs}");

@@ -5,13 +5,14 @@
 // is offered to; alarms when the queue, a wait or an unanswered customer passes a threshold
 // (`?queueAlarm=`, `?waitAlarmS=`, `?replyAlarmS=`). Timers tick here from the board's instants.
 // Every name is set as text.
-import { $id, api, layimId, params, toast } from './util.js';
+import { $id, api, deployment, layimId, params, toast } from './util.js';
 import { joined } from './chats.js';
 import { PRESENCE_TEXT } from './presence.js';
 
 const QUEUE_ALARM = Number(params.get('queueAlarm')) || 5;
 const WAIT_ALARM_S = Number(params.get('waitAlarmS')) || 120;
-const REPLY_ALARM_S = Number(params.get('replyAlarmS')) || 180;
+/** Seconds a customer may wait for a reply: `?replyAlarmS=`, else the server's `--reply-alarm-secs`. */
+const replyAlarmS = () => Number(params.get('replyAlarmS')) || deployment.replyAlarmSecs || 180;
 
 /** `el('td', { className: 'x' }, 'text', child)`: an element with properties and children. */
 function el(tag, props = {}, ...children) {
@@ -27,8 +28,8 @@ const mmss = (ms) => {
 
 /** What a conversation's timer shows: since when, and what it waits for (null: nothing). */
 export function conversationTimer(c) {
-  if (c.lastAgentAt == null) return { since: c.lastVisitorAt ?? c.startedAt, label: '首次响应', limit: REPLY_ALARM_S };
-  if (c.lastVisitorAt != null && c.lastVisitorAt > c.lastAgentAt) return { since: c.lastVisitorAt, label: '待回复', limit: REPLY_ALARM_S };
+  if (c.lastAgentAt == null) return { since: c.lastVisitorAt ?? c.startedAt, label: '首次响应', limit: replyAlarmS() };
+  if (c.lastVisitorAt != null && c.lastVisitorAt > c.lastAgentAt) return { since: c.lastVisitorAt, label: '待回复', limit: replyAlarmS() };
   return null;
 }
 
@@ -56,8 +57,8 @@ export function board({ watch, chats }) {
     if (latest.queue.length >= QUEUE_ALARM) out.push('排队 ' + latest.queue.length + ' 人');
     const longest = Math.max(0, ...latest.queue.map((q) => now - q.waitingSince));
     if (longest >= WAIT_ALARM_S * 1000) out.push('最长等待 ' + mmss(longest));
-    const late = latest.agents.flatMap((a) => a.conversations).map(conversationTimer).filter((t) => t && now - t.since >= REPLY_ALARM_S * 1000);
-    if (late.length) out.push(late.length + ' 位客户等待回复超过 ' + mmss(REPLY_ALARM_S * 1000));
+    const late = latest.agents.flatMap((a) => a.conversations).map(conversationTimer).filter((t) => t && now - t.since >= replyAlarmS() * 1000);
+    if (late.length) out.push(late.length + ' 位客户等待回复超过 ' + mmss(replyAlarmS() * 1000));
     return out;
   }
 
@@ -126,14 +127,16 @@ export function board({ watch, chats }) {
     const convs = el('ul', { className: 'kefu-board-convs' });
     for (const c of a.conversations) {
       const t = conversationTimer(c);
-      convs.append(el('li', {}, el('span', { textContent: c.userName || c.userId }), t && timer(t.since, t.label, t.limit),
+      convs.append(el('li', { className: c.inactive ? 'kefu-inactive' : '' }, el('span', { textContent: c.userName || c.userId }),
+        c.inactive ? el('small', { textContent: '（无活动，不占上限）' }) : t && timer(t.since, t.label, t.limit),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '监听', onclick: () => watch(c) }),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '悄悄话', onclick: () => whisper(c) }),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '加入', onclick: () => join(c) }),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '转接', onclick: () => pickAgent(c, a.kfId) }),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-danger', textContent: '结束', onclick: () => end(c) })));
     }
-    const row = el('tr', {}, el('td', {}, el('b', { textContent: a.name }), ' ', el('small', { textContent: a.kfId })),
+    const csat = a.ratings ? el('div', { className: 'kefu-board-csat', textContent: '评价 ' + a.ratingAverage.toFixed(1) + ' ★（' + a.ratings + '）' }) : null;
+    const row = el('tr', {}, el('td', {}, el('b', { textContent: a.name }), ' ', el('small', { textContent: a.kfId }), csat),
       el('td', {}, a.online ? presence : el('span', { textContent: '离线' })),
       el('td', {}, String(a.conversations.length) + ' / ', cap), el('td', {}, convs));
     row.dataset.kfId = a.kfId;

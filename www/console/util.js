@@ -22,8 +22,8 @@ export const authHeaders = () => (token && !tokenInUrl ? { authorization: 'Beare
 
 /** What the deployment allows (`kefu-config.json` beside the page, written by the server or by
  * whoever hosts the console): the chat servers this console may talk to (its own origin always)
- * and whether customers' images from other sites load. */
-export const deployment = { chatServers: [location.origin], remoteImages: false };
+ * whether customers' images from other sites load, and the server's reply alarm (`--reply-alarm-secs`). */
+export const deployment = { chatServers: [location.origin], remoteImages: false, replyAlarmSecs: null };
 const base = (u) => String(u).replace(/\/+$/, '');
 /** Reads `kefu-config.json` and refuses a `?server=` the deployment does not list, before any
  * sign-in form or request to it: a link to the genuine console must not post a password elsewhere. */
@@ -34,6 +34,7 @@ export async function checkDeployment() {
       const c = await r.json();
       if (Array.isArray(c.chatServers)) deployment.chatServers.push(...c.chatServers.filter((s) => typeof s === 'string').map(base));
       deployment.remoteImages = c.remoteImages === true;
+      if (Number.isFinite(c.replyAlarmSecs) && c.replyAlarmSecs > 0) deployment.replyAlarmSecs = c.replyAlarmSecs;
     }
   } catch (_) { /* no file: this origin only */ }
   if (!deployment.chatServers.includes(server)) {

@@ -1,11 +1,11 @@
 // The conversation list: every open conversation with its unread count and the time since the
-// customer's oldest unanswered message, amber and red past thresholds (`?amberSec=`, default 60;
-// `?redSec=`, default 120); the page title and the favicon show the total unread. A message is
+// customer's oldest unanswered message, amber and red past thresholds (`?redSec=`, default the
+// server's `--reply-alarm-secs`, 120; `?amberSec=`, default half of it); the page title and the favicon show the total unread. A message is
 // read when its conversation is the one on screen in a visible page.
-import { $id, params } from './util.js';
+import { $id, deployment, params } from './util.js';
 
-const AMBER = (Number(params.get('amberSec')) || 60) * 1000;
-const RED = (Number(params.get('redSec')) || 120) * 1000;
+const RED = () => (Number(params.get('redSec')) || deployment.replyAlarmSecs || 120) * 1000;
+const AMBER = () => (Number(params.get('amberSec')) || 0) * 1000 || RED() / 2;
 const BASE_TITLE = document.title;
 
 function clock(ms) {
@@ -50,7 +50,7 @@ export function worklist({ layim, chats, seen }) {
       badge.textContent = String(r.unread);
       const waited = r.waitingSince === null ? null : now - r.waitingSince;
       r.el.querySelector('.kefu-work-timer').textContent = waited === null ? '' : clock(waited);
-      r.el.dataset.level = waited === null ? 'none' : waited >= RED ? 'red' : waited >= AMBER ? 'amber' : 'ok';
+      r.el.dataset.level = waited === null ? 'none' : waited >= RED() ? 'red' : waited >= AMBER() ? 'amber' : 'ok';
     }
     const title = total ? '(' + total + ') ' + BASE_TITLE : BASE_TITLE;
     if (document.title !== title) document.title = title;

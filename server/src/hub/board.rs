@@ -51,6 +51,10 @@ pub struct BoardAgent {
     pub max_conversations: usize,
     /// Its conversations now.
     pub conversations: Vec<BoardConversation>,
+    /// Ratings credited to it since routing started (CSAT: the customers' 1–5 stars).
+    pub ratings: u32,
+    /// Their average, when there are any.
+    pub rating_average: Option<f64>,
 }
 
 /// A live conversation on the board.
@@ -69,6 +73,8 @@ pub struct BoardConversation {
     pub last_visitor_at: Option<i64>,
     /// When the agent last answered since the conversation started (none: no first response yet).
     pub last_agent_at: Option<i64>,
+    /// Silent on both sides for `--inactive-secs`: not counted against the agent's cap.
+    pub inactive: bool,
 }
 
 /// Supervisors whose socket asked for the board.
@@ -103,6 +109,7 @@ fn board_of(st: &State) -> Board {
                             connected: v.is_some_and(|v| v.conn.is_some()),
                             last_visitor_at: v.and_then(|v| v.last_visitor_at),
                             last_agent_at: v.and_then(|v| v.last_agent_at),
+                            inactive: v.is_some_and(|v| v.inactive),
                         }
                     })
                     .collect();
@@ -114,6 +121,8 @@ fn board_of(st: &State) -> Board {
                     presence: a.presence,
                     max_conversations: st.cap_of(id),
                     conversations,
+                    ratings: a.ratings.0,
+                    rating_average: (a.ratings.0 > 0).then(|| f64::from(a.ratings.1) / f64::from(a.ratings.0)),
                 }
             })
             .collect();

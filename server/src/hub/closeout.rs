@@ -48,6 +48,10 @@ impl Hub {
         let rated = self.store.rate(user_id, stars, comment, not_before).map_err(|e| self.store_failed(e))?;
         let Some(c) = rated else { return Err(err(409, "没有可评价的会话（已评价过，或已超过评价时间）")) };
         let mut st = self.st();
+        if let Some(a) = st.agents.get_mut(&c.kf_id) {
+            a.ratings.0 += 1;
+            a.ratings.1 += stars as u32;
+        }
         st.tell_lifecycle(&c.kf_id, user_id, "rated", json!({"stars": stars, "comment": comment, "conversationId": c.id, "agents": c.agents}));
         tracing::info!(user_id, kf_id = c.kf_id, stars, "conversation rated");
         Ok(())

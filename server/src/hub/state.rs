@@ -35,6 +35,8 @@ pub(super) struct AgentSlot {
     pub(super) max_conversations: Option<usize>,
     /// Signed in with the supervisor role (may use the `board` extension).
     pub(super) supervisor: bool,
+    /// Ratings credited to it since routing started: (count, sum of stars).
+    pub(super) ratings: (u32, u32),
 }
 
 impl AgentSlot {
@@ -50,6 +52,7 @@ impl AgentSlot {
             presence: super::Presence::Online,
             max_conversations: None,
             supervisor: false,
+            ratings: (0, 0),
         }
     }
 }
