@@ -10,8 +10,10 @@ use support::*;
 
 const WITH: &str = r#"{"status":100,"data":{"features":["ack","recall","lifecycle"],"epoch":"e1"}}"#;
 
+/// `recall(userId, localId)` as the shell does it: the local id mapped here, the action fed.
 fn recall(d: &mut Driver, local_id: u64) -> Result<Option<u64>, SessionError> {
-    d.s.handle_input(d.now, Input::Act(Action::Recall { user_id: "u1".into(), local_id }))
+    let msg_id = d.s.recall_id(local_id).ok_or_else(|| SessionError::InvalidArgument("not acknowledged".into()))?;
+    d.s.handle_input(d.now, Input::Act(Action::Recall { user_id: "u1".into(), msg_id }))
 }
 
 fn send(d: &mut Driver, content: &str) -> u64 {
@@ -62,8 +64,9 @@ fn without_the_extension_a_recall_is_refused_and_nothing_goes_out() {
     let mut legacy = Driver::agent();
     let conn = legacy.connect_open();
     legacy.frame(conn, r#"{"status":9}"#);
-    assert_eq!(recall(&mut legacy, 1).unwrap_err().code(), ErrorCode::NotSupported);
+    let act = |d: &mut Driver| d.s.handle_input(d.now, Input::Act(Action::Recall { user_id: "u1".into(), msg_id: "t-1".into() }));
+    assert_eq!(act(&mut legacy).unwrap_err().code(), ErrorCode::NotSupported);
     assert!(sent(&legacy.drain()).is_empty());
     let mut closed = Driver::agent();
-    assert_eq!(recall(&mut closed, 1), Err(SessionError::NotConnected), "not held");
+    assert_eq!(act(&mut closed), Err(SessionError::NotConnected), "not held");
 }

@@ -46,8 +46,9 @@ async fn decline_offers_the_customer_to_the_next_agent() {
 async fn with_nobody_online_the_visitor_waits_and_nothing_they_write_is_lost() {
     let s = Server::start().await;
     let mut v = s.visitor("u3", "V").await;
-    let w = v.recv_until(|f| f["type"] == "status" && f["text"].as_str().unwrap().contains("客服忙")).await;
-    assert_eq!(w["state"], "waiting");
+    assert_eq!(v.recv().await["state"], "waiting", "queued all the same");
+    let w = v.recv_until(vstate("offline")).await;
+    assert!(w["text"].as_str().unwrap().contains("留言"), "and offered to leave a message: {w}");
     v.send(json!({"type": "message", "content": "有人吗"})).await;
     v.send(json!({"type": "message", "content": "第二条"})).await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;

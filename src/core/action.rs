@@ -61,13 +61,14 @@ pub enum Action {
     },
     /// Supervisor: end the live conversation.
     EndConversation(Scalar),
-    /// Recall (撤回) one of the agent's messages to a customer, by the local id `send` returned
-    /// (extension `recall`; within the server's window).
+    /// Recall (撤回) one of the agent's messages to a customer (extension `recall`; within the
+    /// server's window), by its wire id: the tab where `recall(userId, localId)` was called maps
+    /// its local id ([`crate::core::Session::recall_id`]), so any tab may hand it to the leader.
     Recall {
         /// The customer.
         user_id: Scalar,
-        /// The message's local id.
-        local_id: u64,
+        /// The message's wire id (`msgId`).
+        msg_id: String,
     },
     /// Send a chat message.
     Send {
@@ -157,8 +158,8 @@ impl Action {
         if let Action::Reassign { to_kf_id, .. } = self {
             fields.push(("toKfId", J::string(to_kf_id)));
         }
-        if let Action::Recall { local_id, .. } = self {
-            fields.push(("localId", J::number(*local_id as f64)));
+        if let Action::Recall { msg_id, .. } = self {
+            fields.push(("msgId", J::string(msg_id)));
         }
         J::object(fields)
     }
@@ -185,7 +186,7 @@ impl Action {
             "endConversation" => Action::EndConversation(id),
             "watch" => Action::Watch { user_id: id, on: true },
             "unwatch" => Action::Watch { user_id: id, on: false },
-            "recall" => Action::Recall { user_id: id, local_id: v.field("localId")?.as_f64().filter(|n| *n >= 0.0)? as u64 },
+            "recall" => Action::Recall { user_id: id, msg_id: v.field("msgId")?.as_string()? },
             "addNote" => Action::AddNote { user_id: id, content: v.field("content")?.as_string()? },
             "send" => Action::Send { user_id: id, user_name: user_name.clone()?, content: v.field("content")?.as_string()? },
             _ => return None,

@@ -40,6 +40,11 @@ impl AgentSession {
     fn act(&self, action: Action) -> Result<Option<u64>, JsValue> {
         self.shell.feed(SessionInput::Act(action))
     }
+
+    /// The wire id of this tab's message `local_id`, for a recall (see `Session::recall_id`).
+    fn recall_id(&self, local_id: u64) -> Option<String> {
+        self.shell.core.borrow().recall_id(local_id)
+    }
 }
 
 #[wasm_bindgen]

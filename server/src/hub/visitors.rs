@@ -63,19 +63,18 @@ impl Hub {
             VState::Waiting if is_new => {
                 st.queue.push(user_id.to_owned());
                 let position = st.queue.len();
-                let first = match offline {
-                    Some((text, next)) => {
-                        if let Some(v) = st.visitors.get_mut(user_id) {
-                            v.told_waiting = true; // queued all the same, told so once
-                        }
-                        p::visitor_offline(text, next, resume)
-                    }
-                    None => p::visitor_waiting(position, st.eta_seconds(position), resume),
-                };
+                let first = p::visitor_waiting(position, st.eta_seconds(position), resume);
                 if let Some(v) = st.visitors.get_mut(user_id) {
                     v.told_position = Some(position);
                 }
                 st.to_visitor(user_id, first);
+                if let Some((text, next)) = offline {
+                    // Queued all the same; the page offers to leave a message meanwhile.
+                    if let Some(v) = st.visitors.get_mut(user_id) {
+                        v.told_waiting = true;
+                    }
+                    st.to_visitor(user_id, p::visitor_offline(text, next, None));
+                }
                 st.offer(user_id);
             }
             VState::Waiting => {

@@ -55,6 +55,11 @@ impl Ledger {
         std::mem::take(&mut self.unreported)
     }
 
+    /// The wire id of this tab's own message `local_id`, handed to a leader.
+    pub(super) fn msg_id_of(&self, local_id: u64) -> Option<String> {
+        self.mine.iter().find(|(_, l)| *l == local_id).map(|(m, _)| m.clone())
+    }
+
     /// The local id here of this tab's own message `msg_id`.
     pub(super) fn own_local_id(&self, msg_id: &str) -> Option<u64> {
         self.mine.iter().find(|(m, _)| m == msg_id).map(|(_, l)| *l)

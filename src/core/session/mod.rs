@@ -201,7 +201,7 @@ impl<V: JsonValue> Session<V> {
             Action::SetPresence(p) => self.set_presence(p),
             Action::AddNote { user_id, content } => self.add_note(user_id, content)?,
             Action::Watch { user_id, on } => self.watch(user_id, on)?,
-            Action::Recall { user_id, local_id } => self.recall(user_id, local_id)?,
+            Action::Recall { user_id, msg_id } => self.recall(user_id, msg_id)?,
             a @ (Action::Whisper { .. } | Action::Join(_) | Action::Leave(_) | Action::Reassign { .. } | Action::EndConversation(_)) => self.supervise(a)?,
         }
         Ok(None)

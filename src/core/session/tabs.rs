@@ -171,6 +171,17 @@ impl<V: JsonValue> Session<V> {
                 }
             }
             e @ UiEvent::OtherTabAction { .. } => routed.push_back(Output::Ui(e)),
+            UiEvent::Recalled { data, local_id } => {
+                // A local id means something in one tab only: here, this tab's own message (one
+                // it sent while leading, or handed over while it followed); the followers map the
+                // payload's msgId to theirs (`on_tab_msg`).
+                let local_id = local_id.and_then(|l| match ledger.relayed(l) {
+                    Some((msg_id, _)) => ledger.own_local_id(msg_id),
+                    None => Some(l),
+                });
+                let snapshot = self.snapshot();
+                self.routed.push_back(Output::Share { event: UiEvent::Recalled { data, local_id }, snapshot });
+            }
             event => {
                 let snapshot = self.snapshot();
                 self.routed.push_back(Output::Share { event, snapshot });
@@ -218,6 +229,12 @@ impl<V: JsonValue> Session<V> {
             (true, TabMsg::Act { from, action }) => self.act_for(now, from, action),
             (true, TabMsg::Send { from, message }) => self.send_for(from, message),
             (true, TabMsg::Check) => self.handle_wake(now, WakeReason::Asked),
+            (false, TabMsg::Hook { hook: "onRecall", payload, .. }) => {
+                let by_agent = payload.field("by").and_then(|b| b.as_string()).as_deref() == Some("agent");
+                let msg_id = payload.field("msgId").and_then(|m| m.as_string());
+                let local_id = msg_id.filter(|_| by_agent).and_then(|m| self.ledger().own_local_id(&m));
+                self.ui(UiEvent::Recalled { data: payload, local_id });
+            }
             (false, TabMsg::Hook { hook, payload, snapshot }) => {
                 // A new leader announces itself with a snapshot on its own; until then (or from a
                 // dead leader's late post) only the event is taken, not the state.

@@ -35,7 +35,8 @@ impl AgentSession {
         if !(local_id >= 0.0 && local_id.fract() == 0.0) {
             return Err(kefu_error(ErrorCode::InvalidArgument, "recall: localId must be a whole number"));
         }
-        self.act(Action::Recall { user_id: id, local_id: local_id as u64 }).map(|_| ())
+        let msg_id = self.recall_id(local_id as u64).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "recall: that message is not acknowledged by the server yet (or too old)"))?;
+        self.act(Action::Recall { user_id: id, msg_id }).map(|_| ())
     }
 
     /// Adds an internal note to the conversation with customer `userId` (extension `notes`): the
