@@ -83,7 +83,10 @@ impl Browser {
                     match o {
                         Output::Post(m) => posts.push((i, m)),
                         Output::Share { event, snapshot } => {
-                            let payload = json!({ "shown": format!("{event:?}") });
+                            let payload = match &event {
+                                UiEvent::Recalled { data, .. } => data.clone(), // as the shell passes the frame's data
+                                _ => json!({ "shown": format!("{event:?}") }),
+                            };
                             posts.push((i, TabMsg::Hook { hook: event.hook(), payload, snapshot }));
                             t.heard.push(event);
                         }
@@ -360,4 +363,33 @@ fn a_late_post_after_leaving_does_not_make_the_session_share_again() {
     assert!(!s.following(), "it left");
     s.handle_input(3, Input::Connect).unwrap();
     assert!(std::iter::from_fn(|| s.poll_output()).any(|o| matches!(o, Output::OpenSocket { .. })), "it opens its own socket");
+}
+
+fn recalled(events: &[JsonUiEvent]) -> Vec<Option<u64>> {
+    events.iter().filter_map(|e| if let UiEvent::Recalled { local_id, .. } = e { Some(*local_id) } else { None }).collect()
+}
+
+#[test]
+fn a_recall_from_a_follower_names_its_own_message_and_each_tab_hears_it_under_its_own_id() {
+    let mut b = Browser::new();
+    let (a, f) = (b.open_tab("A"), b.open_tab("B"));
+    b.lead(a);
+    b.frame(a, r#"{"status":100,"data":{"features":["ack","seq","read","recall"],"epoch":"e1"}}"#);
+    let theirs = b.send(f, "from the follower");
+    let mine = b.send(a, "from the leader");
+    b.frame(a, &ack("B-1"));
+    b.frame(a, &ack("A-2"));
+    b.heard(a);
+    b.heard(f);
+    let msg_id = b.tabs[f].s.recall_id(theirs).expect("the follower knows its own message");
+    assert_eq!((msg_id.as_str(), b.tabs[a].s.recall_id(mine).as_deref()), ("B-1", Some("A-2")));
+    b.tabs[a].frames.clear();
+    b.input(f, Input::Act(Action::Recall { user_id: "u1".into(), msg_id })).unwrap();
+    assert_eq!(b.tabs[a].frames, vec![r#"{"respStatus":110,"userId":"u1","msgId":"B-1"}"#], "the leader recalls the follower's message, not its own");
+    b.frame(a, r#"{"status":110,"data":{"userId":"u1","msgId":"B-1","by":"agent","error":null}}"#);
+    assert_eq!(recalled(&b.heard(f)), vec![Some(theirs)], "the follower hears it under its own local id");
+    assert_eq!(recalled(&b.heard(a)), vec![None], "the leader has no such message of its own");
+    b.frame(a, r#"{"status":110,"data":{"userId":"u1","msgId":"A-2","by":"agent","error":null}}"#);
+    assert_eq!(recalled(&b.heard(a)), vec![Some(mine)]);
+    assert_eq!(recalled(&b.heard(f)), vec![None], "never another tab's number");
 }

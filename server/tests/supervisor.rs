@@ -95,7 +95,7 @@ async fn the_board_is_pushed_to_a_supervisors_socket_on_every_change_and_never_o
         let a = f["data"]["agents"].as_array()?.iter().find(|a| a["kfId"] == "pb-a")?.clone();
         a["conversations"].as_array()?.first().cloned()
     };
-    let mut next_board = async |sup: &mut Peer, want: &dyn Fn(&serde_json::Value) -> bool| loop {
+    let next_board = async |sup: &mut Peer, want: &dyn Fn(&serde_json::Value) -> bool| loop {
         let f = sup.recv_until(status(106)).await;
         if let Some(c) = conv(&f).filter(|c| want(c)) {
             break c;

@@ -9,15 +9,14 @@ use super::super::frames_out::AgentFrame;
 use super::super::json::JsonValue;
 use super::super::protocol::Extension;
 use super::super::scalar::Scalar;
-use super::super::action::Action;
 use super::Session;
 
 impl<V: JsonValue> Session<V> {
     /// The wire id of this tab's message `local_id`, for [`Action::Recall`]: one it handed to a
     /// leader, or one this session sent and the server acknowledged. `None` when neither.
+    /// ([`crate::core::Action::Recall`] carries it.)
     pub fn recall_id(&self, local_id: u64) -> Option<String> {
-        let handed = self.tabs.as_ref().and_then(|t| t.ledger.msg_id_of(local_id));
-        handed.or_else(|| self.signals.msg_id_of(local_id).map(str::to_owned))
+        self.handed_msg_id(local_id).or_else(|| self.signals.msg_id_of(local_id).map(str::to_owned))
     }
 
     /// Recalls the agent's message `msg_id` to `user_id`.

@@ -214,6 +214,11 @@ impl<V: JsonValue> Session<V> {
         self.post(TabMsg::Snapshot(snap));
     }
 
+    /// The wire id of a message this tab handed to a leader, by its local id here.
+    pub(super) fn handed_msg_id(&self, local_id: u64) -> Option<String> {
+        self.tabs.as_ref().and_then(|t| t.ledger.msg_id_of(local_id))
+    }
+
     /// The ledger of a session that shares its socket (every caller runs only while it does).
     fn ledger(&mut self) -> &mut Ledger {
         &mut self.tabs.as_mut().expect("called only while sharing").ledger
