@@ -60,3 +60,30 @@ test('a message left is claimed and answered from the 留言 panel, and the cust
   await item.locator('button', { hasText: '标记已处理' }).click();
   await v.waitForFunction(() => (document.getElementById('answers')?.textContent || '').includes('已回电，问题已解决'), null, { timeout: 10000 });
 });
+
+test('a supervisor sets the close-out tags and the business hours from the console', async () => {
+  const sup = await agent(browser, server, 'zhuguan');
+  await sup.waitForSelector('#settings-btn:not([hidden])', { timeout: 10000 });
+  const plain = await agent(browser, server, 'lc-c');
+  assert.equal(await plain.locator('#settings-btn').isHidden(), true, 'an agent has no 设置');
+  await sup.click('#settings-btn');
+  const f = sup.locator('form.kefu-settings');
+  await f.waitFor({ timeout: 10000 });
+  await f.locator('textarea[name=tags]').fill('投诉\n建议');
+  await f.locator('input[name=required]').uncheck();
+  await f.locator('input[name=always]').uncheck();
+  await f.locator('input[name=tz]').fill('Asia/Shanghai');
+  await f.locator('input[name="mon-from"]').fill('09:00');
+  await f.locator('input[name="mon-to"]').fill('18:00');
+  await f.locator('textarea[name=closed]').fill('2026-10-01');
+  await sup.locator('.layui-layer:has(form.kefu-settings) .layui-layer-btn0').click();
+  await sup.waitForFunction(() => (document.getElementById('kefu-toast')?.textContent || '').includes('已保存'), null, { timeout: 10000 });
+  const token = await login(server, 'lc-c');
+  const get = async (p) => (await (await fetch(server.base + p, { headers: { authorization: 'Bearer ' + token } })).json()).data;
+  assert.deepEqual(await get('/settings/closeout'), { tags: ['投诉', '建议'], required: false });
+  const { schedule } = await get('/settings/hours');
+  assert.equal(schedule.timeZone, 'Asia/Shanghai');
+  assert.deepEqual(schedule.weekly.mon, [['09:00', '18:00']]);
+  assert.deepEqual(schedule.exceptions, [{ date: '2026-10-01', hours: [], note: '' }]);
+  assert.equal((await asSupervisor('/settings/hours', { schedule: null })).code, 0);
+});
