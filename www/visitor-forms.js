@@ -39,9 +39,11 @@
   });
 
   window.kefuVisitorUi = {
-    /** A status frame: offline shows the form, ended (with `rate`) the rating. */
+    /** A status frame: offline shows the form (until a conversation starts), ended (with `rate`)
+     * the rating. */
     state(f) {
-      leave.hidden = f.state !== 'offline';
+      if (f.state === 'offline') leave.hidden = false;
+      else if (f.state === 'assigned' || f.state === 'ended') leave.hidden = true;
       if (f.state === 'ended' && f.rate) {
         rate.hidden = false;
         stars = 0;

@@ -130,6 +130,7 @@
         window.kefuVisitorUi.state(f);
       }
       else if (f.type === 'notice') { line('system', f.text); countUnread(false); }
+      else if (f.type === 'offline') { line('system', f.text); window.kefuVisitorUi.state({ state: 'offline' }); }
       else if (f.type === 'rated') window.kefuVisitorUi.rated(f);
       else if (f.type === 'left') window.kefuVisitorUi.left(f);
       else if (f.type === 'answers') window.kefuVisitorUi.answers(f.items || []);

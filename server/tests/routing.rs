@@ -47,7 +47,7 @@ async fn with_nobody_online_the_visitor_waits_and_nothing_they_write_is_lost() {
     let s = Server::start().await;
     let mut v = s.visitor("u3", "V").await;
     assert_eq!(v.recv().await["state"], "waiting", "queued all the same");
-    let w = v.recv_until(vstate("offline")).await;
+    let w = v.recv_until(|f| f["type"] == "offline").await;
     assert!(w["text"].as_str().unwrap().contains("留言"), "and offered to leave a message: {w}");
     v.send(json!({"type": "message", "content": "有人吗"})).await;
     v.send(json!({"type": "message", "content": "第二条"})).await;

@@ -73,7 +73,7 @@ impl Hub {
                     if let Some(v) = st.visitors.get_mut(user_id) {
                         v.told_waiting = true;
                     }
-                    st.to_visitor(user_id, p::visitor_offline(text, next, None));
+                    st.to_visitor(user_id, p::visitor_offline_notice(text, next));
                 }
                 st.offer(user_id);
             }

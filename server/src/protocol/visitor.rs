@@ -225,6 +225,12 @@ pub fn visitor_offline(text: &str, next_open: Option<i64>, resume: Option<&str>)
     f.to_string()
 }
 
+/// Server → visitor: already queued, but nobody can answer now: the page offers the form to leave
+/// a message beside the queue (its place in the queue stays as it was told).
+pub fn visitor_offline_notice(text: &str, next_open: Option<i64>) -> String {
+    json!({"type": "offline", "text": text, "nextOpen": next_open}).to_string()
+}
+
 /// Server → visitor: a line from the desk that is not a message (the idle warning).
 pub fn visitor_notice(text: &str) -> String {
     json!({"type": "notice", "text": text}).to_string()
