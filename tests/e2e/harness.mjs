@@ -20,6 +20,10 @@ export function freePort() {
   });
 }
 
+/** Servers this process started and has not seen exit: killed when it exits. */
+const LIVE = new Set();
+process.on('exit', () => { for (const p of LIVE) p.kill('SIGKILL'); });
+
 export class ServerProcess {
   constructor(port, dataDir, extra = []) {
     this.port = port;
@@ -40,6 +44,12 @@ export class ServerProcess {
       '--open-registration', '--demo', '--test-hooks', '--offer-silent-visitors', ...this.extra], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.log = '';
     this.proc.stderr.on('data', (d) => { this.log += d; });
+    // A test that fails before stopping its own server must not keep the file's process (and so
+    // the whole run) waiting: the server does not hold the event loop, and dies with the process.
+    this.proc.unref();
+    this.proc.stderr.unref?.();
+    LIVE.add(this.proc);
+    this.proc.once('exit', () => LIVE.delete(this.proc));
     for (let i = 0; i < 200; i++) {
       try {
         const r = await fetch(this.base + '/agents/online');
