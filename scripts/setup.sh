@@ -56,4 +56,9 @@ fi
 if [ -x scripts/layim.sh ]; then
   scripts/layim.sh
 fi
+# 7. Chart.js for the reports page (loaded by that page only).
+if [ -f node_modules/chart.js/dist/chart.umd.js ]; then
+  mkdir -p www/vendor
+  cmp -s node_modules/chart.js/dist/chart.umd.js www/vendor/chart.umd.js || cp node_modules/chart.js/dist/chart.umd.js www/vendor/chart.umd.js
+fi
 log "set-up complete"

@@ -26,6 +26,15 @@ pub struct AppState {
 pub fn state(cfg: Config) -> crate::anyhow_like::Result<AppState> {
     std::fs::create_dir_all(cfg.data_dir.join("uploads")).map_err(|e| format!("cannot create {:?}: {e}", cfg.data_dir))?;
     config::private(&cfg.data_dir, 0o700)?;
+    if !cfg.webhook_urls.is_empty() && cfg.webhook_secrets.iter().all(|s| s.is_empty()) {
+        return Err("--webhook-url needs --webhook-secret (receivers check every delivery's signature)".to_owned().into());
+    }
+    for u in &cfg.webhook_urls {
+        let ok = url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https"));
+        if !ok {
+            return Err(format!("--webhook-url {u:?} is not an http(s) URL").into());
+        }
+    }
     let store = cfg.open_store()?;
     let open = store.open_conversations().map_err(|e| format!("cannot read the store: {e}"))?;
     // The token key: a file beside SQLite; in PostgreSQL, shared by every node.

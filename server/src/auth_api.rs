@@ -89,12 +89,14 @@ pub async fn login(
         Ok(Check::Good(role)) => role,
         Ok(Check::Wrong) => {
             tracing::warn!(kf_id, address, "failed login (wrong password, unknown agent or no password set)");
+            app.hub.audit(&kf_id, "sign_in_failed", &kf_id, &format!("address={address}"));
             return fail(401, WRONG);
         }
     };
     auth.throttle.succeeded(attempt);
     let (token, exp) = auth.issue(&kf_id, &role);
     tracing::info!(kf_id, role, "agent signed in");
+    app.hub.audit(&kf_id, "sign_in", &kf_id, &format!("address={address} role={role}"));
     ok("ok", json!({"token": token, "kfId": kf_id, "role": role, "expiresAt": exp}))
 }
 

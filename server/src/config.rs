@@ -136,6 +136,20 @@ pub struct Config {
     /// frames `visitor.html`); unset: any site. Every other page is framed only by this server.
     #[arg(long, env = "KEFU_WIDGET_ORIGINS", value_delimiter = ',')]
     pub widget_origins: Vec<String>,
+    /// Receivers of the desk's events (several allowed, comma-separated or repeated): signed
+    /// JSON POSTs, retried, in order (docs/protocol.md, "Webhooks").
+    #[arg(long = "webhook-url", env = "KEFU_WEBHOOK_URL", value_delimiter = ',')]
+    pub webhook_urls: Vec<String>,
+    /// The secret each `--webhook-url` is signed with, by position (one secret serves them all).
+    #[arg(long = "webhook-secret", env = "KEFU_WEBHOOK_SECRET", value_delimiter = ',', hide_env_values = true)]
+    pub webhook_secrets: Vec<String>,
+    /// Milliseconds before a webhook's first retry (doubling, at most a minute).
+    #[arg(long, env = "KEFU_WEBHOOK_RETRY_MS", default_value_t = 1000)]
+    pub webhook_retry_ms: u64,
+    /// Days messages, conversations, messages left and uploads are kept; older ones are removed
+    /// (at start and every hour). 0: kept for ever.
+    #[arg(long, env = "KEFU_RETENTION_DAYS", default_value_t = 0)]
+    pub retention_days: u64,
     /// Register unknown agents on their first login, with the password they give (tests only).
     #[arg(long, env = "KEFU_OPEN_REGISTRATION", default_value_t = false)]
     pub open_registration: bool,

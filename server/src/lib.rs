@@ -21,10 +21,14 @@ pub mod hub;
 pub mod metrics;
 pub mod ops_api;
 pub mod pages;
+pub mod privacy_api;
 pub mod protocol;
+pub mod reports;
+pub mod reports_api;
 pub mod reply;
 pub mod routes;
 pub mod schedule;
+pub mod search_api;
 pub mod socket;
 pub mod store;
 pub mod supervisor_api;
@@ -32,7 +36,10 @@ pub mod sync;
 pub mod guard;
 pub mod health_api;
 pub mod test_api;
+pub mod transcripts_api;
 pub mod test_hooks;
+pub mod webhooks;
+pub mod webhooks_api;
 pub mod ws;
 
 pub use app_state::{state, AppState};
@@ -52,6 +59,18 @@ pub fn start_restored_timers(state: &AppState) {
         tokio::spawn(async move {
             tokio::time::sleep(hub.grace()).await;
             hub.agent_grace_expired(&kf_id, epoch);
+        });
+    }
+    state.hub.webhooks.start();
+    if state.cfg.retention_days > 0 {
+        let app = state.clone();
+        tokio::spawn(async move {
+            let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                hourly.tick().await; // the first at once
+                let a = app.clone();
+                let _ = tokio::task::spawn_blocking(move || privacy_api::retention_pass(&a.hub, &a.cfg)).await;
+            }
         });
     }
     let hub = std::sync::Arc::downgrade(&state.hub);

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// The acting agent: the signed-in one ("agent" on a server run without sign-in).
-fn me(caller: &Caller) -> String {
+pub(crate) fn me(caller: &Caller) -> String {
     match caller {
         Caller::Agent { kf_id, .. } => kf_id.clone(),
         Caller::Unchecked => "agent".to_owned(),
@@ -41,7 +41,10 @@ pub async fn set_closeout(State(app): State<AppState>, Extension(caller): Extens
         Err(r) => return r,
     };
     match app.hub.set_closeout_settings(settings) {
-        Ok(()) => ok("已保存", json!(app.hub.closeout_settings())),
+        Ok(()) => {
+            app.hub.audit(&me(&caller), "settings", "closeout", "");
+            ok("已保存", json!(app.hub.closeout_settings()))
+        }
         Err(e) => e.into(),
     }
 }
@@ -69,7 +72,10 @@ pub async fn set_hours(State(app): State<AppState>, Extension(caller): Extension
         Err(r) => return r,
     };
     match app.hub.set_business_hours(b.schedule) {
-        Ok(()) => ok("已保存", json!({"schedule": app.hub.business_hours()})),
+        Ok(()) => {
+            app.hub.audit(&me(&caller), "settings", "hours", "");
+            ok("已保存", json!({"schedule": app.hub.business_hours()}))
+        }
         Err(e) => e.into(),
     }
 }

@@ -1,9 +1,9 @@
 //! Every route of one node: sockets, API, uploads and the static pages, behind the guard.
 
 use crate::app_state::AppState;
-use crate::{auth_api, context_api, guard, health_api, http_api, lifecycle_api, ops_api, pages, supervisor_api, test_api, ws};
+use crate::{auth_api, context_api, guard, health_api, http_api, lifecycle_api, ops_api, pages, privacy_api, reports_api, search_api, supervisor_api, test_api, transcripts_api, webhooks_api, ws};
 use axum::http::{header, HeaderValue};
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{delete, get, post, MethodRouter};
 use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -11,7 +11,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// Path prefixes of the API (a cluster's gateways send these to the routing node).
 pub const API_PREFIXES: &[&str] = &[
     "/auth/", "/personalConfig/", "/overSession/", "/sessionComm/", "/chatLog/", "/agents/", "/queue", "/supervisor/", "/visitors/",
-    "/transfer/", "/upload/", "/uploads/", "/test/", "/settings/", "/offlineMessages/",
+    "/transfer/", "/upload/", "/uploads/", "/test/", "/settings/", "/offlineMessages/", "/search", "/webhooks/", "/audit", "/reports/", "/transcripts/",
 ];
 
 /// Every HTTP API route: path and handler. In a cluster each is sent to the routing node by its
@@ -28,6 +28,8 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/sessionComm/add", post(http_api::phrase_add)),
         ("/chatLog/list", get(http_api::chat_log)),
         ("/chatLog/conversations", get(lifecycle_api::conversations)),
+        ("/search", get(search_api::search)),
+        ("/webhooks/deliveries", get(webhooks_api::deliveries)),
         ("/settings/closeout", get(lifecycle_api::closeout).post(lifecycle_api::set_closeout)),
         ("/settings/hours", get(lifecycle_api::hours).post(lifecycle_api::set_hours)),
         ("/offlineMessages/list", get(lifecycle_api::offline_list)),
@@ -44,6 +46,12 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/supervisor/leave", post(supervisor_api::leave)),
         ("/supervisor/end", post(supervisor_api::end)),
         ("/visitors/context", get(context_api::context)),
+        ("/visitors/{user_id}", delete(privacy_api::erase)),
+        ("/audit", get(privacy_api::audit)),
+        ("/reports/agents", get(reports_api::agents)),
+        ("/reports/agents.csv", get(reports_api::agents_csv)),
+        ("/transcripts/customer", get(transcripts_api::customer)),
+        ("/transcripts/export", get(transcripts_api::export)),
         ("/transfer/transferUser", post(http_api::transfer)),
         ("/upload/image", post(http_api::upload_image)),
     ]
@@ -93,7 +101,7 @@ pub fn app(state: AppState) -> Router {
         api = api.layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(origins)
-                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                .allow_methods([axum::http::Method::GET, axum::http::Method::POST, axum::http::Method::DELETE])
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
         );
     }

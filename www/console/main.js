@@ -31,6 +31,7 @@ import { monitor } from './monitor.js';
 import { lifecycle } from './lifecycle.js';
 import { offline } from './offline.js';
 import { settings } from './settings.js';
+import { search } from './search.js';
 
 // Who is this? A `?token=` in the URL is used as it is (a backend with its own shared token); a
 // saved sign-in for this server is reused (every tab of the agent shares it); else the agent signs
@@ -143,6 +144,7 @@ async function start() {
   bridge.attach(mergeHooks(parts.map((p) => p.hooks)));
   toolbar({ layim, chats, inbox: messages, work });
   phrases();
+  search();
   contextPanel({ layim, chats });
   keepDrafts();
 

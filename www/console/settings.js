@@ -73,6 +73,7 @@ export function settings() {
     hooks: {
       onExtensions({ features }) {
         button.hidden = !features.includes('board'); // offered to supervisors only
+        $id('reports-btn').hidden = button.hidden;
       },
     },
   };

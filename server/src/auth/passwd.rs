@@ -32,6 +32,8 @@ pub fn set_password_to(cfg: &Config, kf_id: &str, name: Option<&str>, role: Opti
         (None, None) => kf_id.to_owned(),
     };
     store.set_password(kf_id, &name, &super::hash_password(password), role).map_err(|e| format!("cannot write the store: {e}"))?;
+    let detail = role.map(|r| format!("role={r}")).unwrap_or_default();
+    store.audit("cli", "password_changed", kf_id, &detail, hub::now_ms()).map_err(|e| format!("cannot write the store: {e}"))?;
     store.void_tokens(kf_id, hub::now_ms() + 1).map_err(|e| format!("cannot write the store: {e}"))
 }
 

@@ -38,6 +38,7 @@ impl Hub {
         st.to_visitor(user_id, p::visitor_status("assigned", Some(&serving), Some(&serving_name), &text));
         tell_agent(&mut st, user_id, &serving, by, &by_name, "whisper", &text);
         tracing::info!(by, user_id, on, "supervisor joined or left a conversation");
+        self.audit(by, if on { "join" } else { "leave" }, user_id, &format!("kfId={serving}"));
         Ok(serving)
     }
 }

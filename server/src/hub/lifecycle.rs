@@ -163,6 +163,7 @@ impl Hub {
         if let Some(a) = st.agents.get_mut(&kf_id) {
             a.conversations.remove(user_id);
         }
+        self.webhooks.emit("conversation.ended", serde_json::json!({"userId": user_id, "kfId": kf_id, "conversationId": conversation, "outcome": outcome, "tags": tags, "comment": comment}));
         st.to_visitor(user_id, p::visitor_ended(Some(&kf_id), text, true));
         st.offer_waiting(); // the agent has room again
         Some(kf_id)

@@ -16,6 +16,7 @@ mod board;
 mod closeout;
 mod lifecycle;
 mod offline;
+mod privacy;
 mod recall;
 mod settings;
 mod desk;
@@ -95,6 +96,8 @@ pub struct Hub {
     last_board: Mutex<Option<Board>>,
     /// Close-out tags and business hours, as supervisors set them (`settings.rs`).
     settings: std::sync::RwLock<settings::DeskSettings>,
+    /// The desk's events for other systems (`--webhook-url`).
+    pub(crate) webhooks: crate::webhooks::Webhooks,
 }
 
 impl Hub {
@@ -120,6 +123,7 @@ impl Hub {
             metrics,
             last_board: Mutex::new(None),
             settings,
+            webhooks: crate::webhooks::Webhooks::new(cfg),
         })
     }
 

@@ -42,6 +42,7 @@ impl Hub {
         let frame = p::status_monitor(user_id, &user_name, &serving, &messages, true);
         st.to_agent(kf_id, frame, None);
         tell_viewers(st, user_id);
+        self.audit(kf_id, "monitor", user_id, &format!("kfId={serving}"));
         Ok(())
     }
 }

@@ -25,7 +25,9 @@ impl Hub {
     /// Returns the agent it reached.
     pub fn whisper(&self, from: &str, user_id: &str, content: &str) -> Result<String, HubError> {
         let mut st = self.st();
-        self.add_note(&mut st, from, user_id, content, Sender::Whisper)
+        let serving = self.add_note(&mut st, from, user_id, content, Sender::Whisper)?;
+        self.audit(from, "whisper", user_id, &format!("kfId={serving}"));
+        Ok(serving)
     }
 
     /// An internal note by the agent serving `user_id` (from its socket).

@@ -60,6 +60,8 @@ impl Hub {
                 st.to_agent(kf, frame, None);
             }
         }
+        self.webhooks.emit("conversation.transferred", serde_json::json!({"userId": user_id, "fromKfId": from, "toKfId": to, "conversationId": conversation, "by": by}));
+        self.audit(by, "reassign", user_id, &format!("from={from} to={to}"));
         tracing::info!(by, from, to, user_id, "conversation reassigned by a supervisor");
         st.offer_waiting(); // the first agent may have room again
         Ok(from)
@@ -81,6 +83,7 @@ impl Hub {
         let log = NewMessage { user_id, user_name: &user_name, kf_id: Some(by), sender: Sender::System, content: &line, at_ms: now_ms(), client_msg_id: None, deliver_to: None };
         self.store.add_and_deliver(&log).map_err(|e| self.store_failed(e))?;
         super::join::tell_agent(&mut st, user_id, &serving, by, &by_name, "whisper", &line);
+        self.audit(by, "end", user_id, &format!("kfId={serving}"));
         tracing::info!(by, kf_id = serving, user_id, "conversation ended by a supervisor");
         Ok(serving)
     }

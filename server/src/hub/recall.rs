@@ -43,6 +43,7 @@ impl Hub {
                 let mut st = self.st();
                 st.to_visitor(user_id, p::visitor_recall(visitor_seq, None, None));
                 st.tell_recalled(user_id, msg_id, "agent");
+                self.audit(kf_id, "recall", user_id, &format!("msgId={msg_id}"));
                 tracing::info!(kf_id, user_id, "agent recalled a message");
                 Ok(())
             }
@@ -59,6 +60,8 @@ impl Hub {
                 let mut st = self.st();
                 st.to_visitor(user_id, p::visitor_recall(None, Some(msg_id), None));
                 st.tell_recalled(user_id, msg_id, "visitor");
+                drop(st);
+                self.audit(&format!("visitor:{user_id}"), "recall", user_id, &format!("msgId={msg_id}"));
                 Ok(())
             }
             other => Err(refused(other)),

@@ -173,7 +173,7 @@ impl Hub {
                 deliver_to: recipient.as_deref(),
             })
             .map_err(|e| self.store_failed(e))?;
-        let Some((_, seq)) = stored else { return Ok(false) };
+        let Some((message_id, seq)) = stored else { return Ok(false) };
         if let Some(id) = msg_id {
             st.note_unseen_by_agent(user_id, id);
         }
@@ -196,6 +196,7 @@ impl Hub {
             }
             VState::Waiting if first_words && !st.queue.iter().any(|u| u == user_id) => {
                 // Their first message: now they join the queue.
+                self.webhooks.emit("conversation.started", serde_json::json!({"userId": user_id, "userName": name}));
                 if let Some(v) = st.visitors.get_mut(user_id) {
                     v.waiting_since = now;
                     v.told_position = None;
@@ -207,6 +208,7 @@ impl Hub {
             VState::Waiting => {}
             VState::Ended => {
                 // A new question after the end starts a new conversation.
+                self.webhooks.emit("conversation.started", serde_json::json!({"userId": user_id, "userName": name}));
                 if let Some(v) = st.visitors.get_mut(user_id) {
                     v.state = VState::Waiting;
                     v.offered_to = None;
@@ -223,6 +225,11 @@ impl Hub {
                 st.tell_positions();
             }
         }
+        // After `conversation.started`, when this message started one.
+        self.webhooks.emit(
+            "message.created",
+            serde_json::json!({"id": message_id, "userId": user_id, "userName": name, "kfId": owner, "sender": "visitor", "content": content, "msgId": msg_id, "createdAt": now}),
+        );
         Ok(true)
     }
 }

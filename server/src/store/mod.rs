@@ -6,6 +6,9 @@
 
 mod lifecycle;
 mod postgres;
+pub mod privacy;
+pub(crate) mod reports;
+pub mod search;
 mod seed;
 mod sqlite;
 mod types;

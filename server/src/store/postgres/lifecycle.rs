@@ -25,7 +25,7 @@ pub(super) const SCHEMA: &str = "
 const COLUMNS: &str = "id, user_id, kf_id, agents, started_at, ended_at, outcome, tags, comment, rating, rating_comment";
 const OFFLINE: &str = "SELECT id, user_id, name, contact, content, created_at, claimed_by, handled_at, answer FROM offline_messages";
 
-fn summary(r: &Row) -> ConversationSummary {
+pub(super) fn summary(r: &Row) -> ConversationSummary {
     let kf_id: String = r.get(2);
     let agents: Option<String> = r.get(3);
     let tags: Option<String> = r.get(7);

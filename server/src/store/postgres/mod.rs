@@ -6,6 +6,9 @@
 
 mod lifecycle;
 mod queries;
+mod privacy;
+mod reports;
+mod search;
 
 use super::seed::{DEFAULT_AGENTS, DEFAULT_PHRASES};
 use super::{Result, StoreError};
@@ -143,6 +146,8 @@ fn migrate(client: &mut Client) -> std::result::Result<(), postgres::Error> {
              created_at BIGINT NOT NULL);",
     )?;
     tx.batch_execute(lifecycle::SCHEMA)?;
+    tx.batch_execute(search::SCHEMA)?;
+    tx.batch_execute(privacy::SCHEMA)?;
     let seeded = tx.query_opt("SELECT value FROM meta WHERE key = 'seeded'", &[])?.is_some();
     if !seeded {
         for (id, name, role) in DEFAULT_AGENTS {

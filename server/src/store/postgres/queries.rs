@@ -5,7 +5,7 @@ use crate::store::{Agent, Credentials, Delivery, NewMessage, OpenConversation, P
 use postgres::Row;
 
 /// Reads `id, sender, user_id, user_name, kf_id, content, created_at, recalled_at` starting at column `at`.
-fn stored_message(r: &Row, at: usize) -> StoredMessage {
+pub(super) fn stored_message(r: &Row, at: usize) -> StoredMessage {
     StoredMessage {
         id: r.get(at),
         sender: r.get(at + 1),

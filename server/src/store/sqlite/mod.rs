@@ -3,6 +3,9 @@
 
 mod accounts;
 mod lifecycle;
+mod privacy;
+mod reports;
+mod search;
 mod phrases;
 mod presence;
 
@@ -14,7 +17,7 @@ use std::sync::Mutex;
 use crate::sync::LockExt;
 
 /// Reads the columns `id, sender, user_id, user_name, kf_id, content, created_at, recalled_at` starting at `at`.
-fn stored_message(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredMessage> {
+pub(super) fn stored_message(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredMessage> {
     Ok(StoredMessage {
         id: r.get(at)?,
         sender: r.get(at + 1)?,
@@ -95,6 +98,8 @@ impl SqliteStore {
         accounts::migrate(&db)?;
         phrases::migrate(&db)?;
         lifecycle::migrate(&db)?;
+        search::migrate(&db)?;
+        privacy::migrate(&db)?;
         let seeded: Option<String> = db.query_row("SELECT value FROM meta WHERE key='seeded'", [], |r| r.get(0)).optional()?;
         if seeded.is_none() {
             for (id, name, role) in DEFAULT_AGENTS {

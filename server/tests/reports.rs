@@ -1,0 +1,111 @@
+//! Reports (issue 26) against a hand-computed fixture, on SQLite and, with `KEFU_TEST_PG`,
+//! PostgreSQL: per agent (conversations, first response median and p90, handle time, transfers,
+//! CSAT) and for the queue (abandoned, volume per hour), as JSON and as CSV with a header row;
+//! supervisors only.
+
+mod support;
+use kefu_server::store::{NewMessage, Sender, Store};
+use serde_json::json;
+use support::*;
+
+/// 2026-09-13 00:00 UTC.
+const T: i64 = 1_789_948_800_000;
+const S: i64 = 1000;
+const H: i64 = 3600 * S;
+
+fn conversation(store: &Store, user: &str, kf: &str, start: i64, first_reply: i64, end: i64, to: Option<&str>, stars: Option<i64>) {
+    let (c, _) = store.start_conversation_and_deliver(user, "V", kf, start).unwrap();
+    let m = NewMessage { user_id: user, user_name: "V", kf_id: Some(kf), sender: Sender::Agent, content: "您好", at_ms: start + first_reply, client_msg_id: None, deliver_to: None };
+    store.add_and_deliver(&m).unwrap();
+    if let Some(to) = to {
+        store.reassign_conversation(c, to).unwrap();
+    }
+    store.end_conversation(c, start + end).unwrap();
+    store.close_out(c, "agent", &[], None).unwrap();
+    if let Some(s) = stars {
+        store.rate(user, s, None, 0).unwrap().expect("rated");
+    }
+}
+
+#[tokio::test]
+async fn the_figures_match_the_hand_computed_fixture() {
+    let s = Server::start().await;
+    let store = s.hub.store();
+    conversation(store, "rp-1", "ra", T + 9 * H, 30 * S, 300 * S, None, Some(5));
+    conversation(store, "rp-2", "ra", T + 9 * H + 600 * S, 90 * S, 600 * S, Some("rb"), Some(3));
+    conversation(store, "rp-3", "rb", T + 10 * H, 10 * S, 120 * S, None, None);
+    store.record_abandoned("rp-4", "V", T + 11 * H, T + 11 * H + 240 * S).unwrap();
+    conversation(store, "rp-5", "ra", T - 24 * H, 1, 2, None, Some(1)); // the day before: not counted
+
+    let (code, r) = s.get_as(SUPERVISOR, &format!("/reports/agents?from={T}&to={}", T + 24 * H)).await;
+    assert_eq!(code, 200, "{r}");
+    let d = &r["data"];
+    assert_eq!(
+        d["agents"],
+        json!([
+            {"kfId": "ra", "conversations": 1, "firstResponseMedianS": 30.0, "firstResponseP90S": 90.0, "handleMedianS": 300.0, "transfers": 1, "ratings": 1, "csatAverage": 5.0},
+            {"kfId": "rb", "conversations": 2, "firstResponseMedianS": 10.0, "firstResponseP90S": 10.0, "handleMedianS": 120.0, "transfers": 0, "ratings": 1, "csatAverage": 3.0},
+        ]),
+        "{r}"
+    );
+    assert_eq!((d["queue"]["conversations"].as_u64(), d["queue"]["abandoned"].as_u64()), (Some(4), Some(1)));
+    let hours: Vec<u64> = d["queue"]["perHour"].as_array().unwrap().iter().map(|h| h.as_u64().unwrap()).collect();
+    assert_eq!((hours[9], hours[10], hours[11], hours.iter().sum::<u64>()), (2, 1, 1, 4));
+    let (_, shifted) = s.get_as(SUPERVISOR, &format!("/reports/agents?from={T}&to={}&tzOffset=480", T + 24 * H)).await;
+    assert_eq!(shifted["data"]["queue"]["perHour"][17], 2, "09:00 UTC is 17:00 in China");
+
+    let r = reqwest::Client::new()
+        .get(s.http(&format!("/reports/agents.csv?from={T}&to={}", T + 24 * H)))
+        .bearer_auth(s.token(SUPERVISOR).await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = r.text().await.unwrap();
+    assert_eq!(
+        csv,
+        "agent,conversations,first_response_median_s,first_response_p90_s,handle_median_s,transfers,ratings,csat_average\r\n\
+         ra,1,30.0,90.0,300.0,1,1,5.00\r\nrb,2,10.0,10.0,120.0,0,1,3.00\r\n"
+    );
+    let (code, _) = s.get_as("ra", "/reports/agents").await;
+    assert_eq!(code, 403, "agents do not read the team's figures");
+    let (code, _) = s.get_as(SUPERVISOR, "/reports/agents?from=10&to=5").await;
+    assert_eq!(code, 400);
+}
+
+#[tokio::test]
+async fn transcripts_stream_one_customer_or_a_range_to_whoever_may_read_them() {
+    let s = Server::start().await;
+    let (mut a, mut v) = assigned_with(&s, "tr-a", "tr-v", &["ack"]).await;
+    for (i, text) in ["第一条, with \"quotes\"", "second\nline"].iter().enumerate() {
+        v.send(json!({"type": "message", "content": text, "msgId": i.to_string()})).await;
+        a.recv_until(status(1)).await;
+    }
+    let get = |path: String, who: &'static str| {
+        let s = &s;
+        async move {
+            let r = reqwest::Client::new().get(s.http(&path)).bearer_auth(s.token(who).await).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (code, txt) = get("/transcripts/customer?userId=tr-v".into(), "tr-a").await;
+    assert_eq!(code, 200);
+    assert!(txt.contains("访客 V: 第一条") && txt.contains("second\nline"), "{txt}");
+    let (code, json) = get("/transcripts/customer?userId=tr-v&format=json".into(), "tr-a").await;
+    assert_eq!(code, 200);
+    let list: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2, "{json}");
+    assert_eq!(get("/transcripts/customer?userId=tr-v".into(), "tr-other").await.0, 403, "not their customer");
+    let (code, csv) = get("/transcripts/export?format=csv".into(), SUPERVISOR).await;
+    assert_eq!(code, 200);
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let contents: Vec<String> = rows.records().map(|r| r.unwrap()[6].to_owned()).collect();
+    assert_eq!(contents, vec!["第一条, with \"quotes\"", "second\nline"], "{csv}");
+    let (code, jsonl) = get("/transcripts/export?format=jsonl".into(), SUPERVISOR).await;
+    assert_eq!((code, jsonl.lines().count()), (200, 2));
+    assert_eq!(get("/transcripts/export".into(), "tr-a").await.0, 403);
+    assert_eq!(get("/transcripts/export?format=xml".into(), SUPERVISOR).await.0, 400);
+    let (_, audit) = s.get_as(SUPERVISOR, "/audit").await;
+    assert!(audit["data"]["list"].as_array().unwrap().iter().any(|e| e["action"] == "export"), "{audit}");
+}

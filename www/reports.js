@@ -1,0 +1,72 @@
+// The reports page (supervisors): a date range's figures from /reports/agents as a table and two
+// charts (Chart.js, loaded on this page only), and the CSV download. Every name is set as text.
+(function () {
+  const server = (sessionStorage.getItem('kefuServer') || location.origin).replace(/\/+$/, '');
+  const saved = JSON.parse(localStorage.getItem('kefuAuth') || 'null'); // the console's sign-in
+  const token = saved && saved.server === server ? saved.token : null;
+  const form = document.getElementById('range');
+  const status = document.getElementById('status');
+  const day = 24 * 3600 * 1000;
+  const iso = (t) => new Date(t - new Date(t).getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+  form.elements.from.value = iso(Date.now() - 6 * day);
+  form.elements.to.value = iso(Date.now());
+  const charts = {};
+
+  function range() {
+    const from = new Date(form.elements.from.value + 'T00:00').getTime();
+    const to = new Date(form.elements.to.value + 'T00:00').getTime() + day;
+    return 'from=' + from + '&to=' + to + '&tzOffset=' + -new Date().getTimezoneOffset();
+  }
+
+  async function get(path) {
+    const r = await fetch(server + path, { headers: token ? { authorization: 'Bearer ' + token } : {} });
+    if (!r.ok) {
+      const body = await r.json().catch(() => ({}));
+      throw new Error(body.msg || 'HTTP ' + r.status);
+    }
+    return r;
+  }
+
+  function chart(id, labels, data, label) {
+    charts[id]?.destroy();
+    if (!window.Chart) return; // the table stays useful without the library
+    charts[id] = new Chart(document.getElementById(id), { type: 'bar', data: { labels, datasets: [{ label, data, backgroundColor: '#1e9fff' }] }, options: { animation: false, plugins: { legend: { display: false } } } });
+  }
+
+  async function load() {
+    status.textContent = '';
+    try {
+      const d = (await (await get('/reports/agents?' + range())).json()).data;
+      document.getElementById('queue').textContent = '会话 ' + d.queue.conversations + ' 个，排队中放弃 ' + d.queue.abandoned + ' 个';
+      const body = document.querySelector('#agents tbody');
+      body.replaceChildren();
+      const n = (v, digits) => (v === null || v === undefined ? '—' : v.toFixed(digits));
+      for (const a of d.agents) {
+        const tr = document.createElement('tr');
+        tr.dataset.kfId = a.kfId;
+        for (const v of [a.kfId, String(a.conversations), n(a.firstResponseMedianS, 1), n(a.firstResponseP90S, 1), n(a.handleMedianS, 1), String(a.transfers), String(a.ratings), n(a.csatAverage, 2)]) {
+          tr.append(Object.assign(document.createElement('td'), { textContent: v }));
+        }
+        body.append(tr);
+      }
+      chart('per-hour', d.queue.perHour.map((_, h) => h + '时'), d.queue.perHour, '会话');
+      chart('first-response', d.agents.map((a) => a.kfId), d.agents.map((a) => a.firstResponseMedianS || 0), '首响中位');
+      document.body.dataset.loaded = '1';
+    } catch (e) {
+      status.textContent = '加载失败：' + e.message;
+    }
+  }
+
+  form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
+  document.getElementById('csv').addEventListener('click', async () => {
+    try {
+      const blob = await (await get('/reports/agents.csv?' + range())).blob();
+      const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: 'agents.csv' });
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    } catch (e) {
+      status.textContent = '下载失败：' + e.message;
+    }
+  });
+  load();
+})();
