@@ -2,18 +2,9 @@
 //! — conversations, first-response time (median and p90), handle time, transfers, CSAT — and for
 //! the queue — conversations, customers who gave up waiting, volume per hour of the day.
 
-use crate::store::ConversationSummary;
+pub use crate::store::ReportRow;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// One conversation of a report: how it ended and when the first agent answered.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReportRow {
-    /// The conversation.
-    pub c: ConversationSummary,
-    /// The first agent message in it, ms.
-    pub first_reply_at: Option<i64>,
-}
 
 /// One agent's figures (times in seconds).
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -66,6 +66,10 @@ pub struct Webhooks {
     retry_base: Duration,
 }
 
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
 /// The signature of `body` sent at `timestamp` (seconds) under `secret`: the `X-Kefu-Signature`
 /// value.
 pub fn signature(secret: &str, timestamp: &str, body: &str) -> String {
@@ -116,7 +120,7 @@ impl Webhooks {
             return;
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let body = json!({"id": id, "event": event, "createdAt": crate::hub::now_ms(), "data": data}).to_string();
+        let body = json!({"id": id, "event": event, "createdAt": now_ms(), "data": data}).to_string();
         for (_, tx) in &self.queues {
             let _ = tx.send(Queued { id, event: event.to_owned(), body: body.clone() });
         }
@@ -141,7 +145,7 @@ fn record(log: &Mutex<VecDeque<Attempt>>, a: Attempt) {
 async fn send_all(client: reqwest::Client, target: Target, mut rx: mpsc::UnboundedReceiver<Queued>, log: Arc<Mutex<VecDeque<Attempt>>>, base: Duration) {
     while let Some(q) = rx.recv().await {
         for attempt in 1..=ATTEMPTS {
-            let timestamp = (crate::hub::now_ms() / 1000).to_string();
+            let timestamp = (now_ms() / 1000).to_string();
             let sent = client
                 .post(&target.url)
                 .header("content-type", "application/json")
@@ -159,7 +163,7 @@ async fn send_all(client: reqwest::Client, target: Target, mut rx: mpsc::Unbound
             };
             let delivered = error.is_none();
             let outcome = if delivered { "delivered" } else if attempt == ATTEMPTS { "failed" } else { "retrying" };
-            record(&log, Attempt { id: q.id, event: q.event.clone(), url: target.url.clone(), attempt, at: crate::hub::now_ms(), status, outcome, error });
+            record(&log, Attempt { id: q.id, event: q.event.clone(), url: target.url.clone(), attempt, at: now_ms(), status, outcome, error });
             if delivered {
                 break;
             }

@@ -27,7 +27,9 @@ async fn search_finds_substrings_for_whoever_may_read_them_with_filters() {
     say(&mut v1, &mut a, "Refund please", "2").await;
     a.send(json!({"userId": "se-v1", "content": "好的，已为您登记退款", "msgId": "a1"})).await;
     a.recv_until(status(101)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await; // not in the same millisecond
     let before_b = kefu_server::hub::now_ms();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let (mut b, mut v2) = assigned_with(&s, "se-b", "se-v2", &["ack"]).await;
     say(&mut v2, &mut b, "退货流程是什么", "1").await;
     say(&mut v2, &mut b, "code 50%_off works?", "2").await;

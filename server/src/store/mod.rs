@@ -17,7 +17,7 @@ pub use postgres::PgStore;
 pub use seed::DEFAULT_AGENTS;
 pub use sqlite::SqliteStore;
 pub(crate) use lifecycle::{chain, tags_of};
-pub use types::{Agent, ConversationSummary, Credentials, Delivery, NewMessage, OfflineMessage, OpenConversation, Phrase, Recall, RoutedMessage, Sender, StoredMessage};
+pub use types::{Agent, ConversationSummary, Credentials, Delivery, NewMessage, OfflineMessage, OpenConversation, Phrase, Recall, ReportRow, RoutedMessage, Sender, StoredMessage};
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! agent answered in each (see `crate::reports`).
 
 use super::{Result, Store, StoreError};
-use crate::reports::ReportRow;
+use crate::store::ReportRow;
 
 /// The query, `?` placeholders: conversations started in [from, to), with their first agent reply.
 pub(crate) const REPORT_ROWS: &str = "SELECT c.id, c.user_id, c.kf_id, c.agents, c.started_at, c.ended_at, c.outcome, c.tags, c.comment,

@@ -216,3 +216,12 @@ pub enum Recall {
     /// Recalled before.
     Already,
 }
+
+/// One conversation of a report (`crate::reports`): how it ended and when the first agent answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRow {
+    /// The conversation.
+    pub c: ConversationSummary,
+    /// The first agent message in it, ms.
+    pub first_reply_at: Option<i64>,
+}

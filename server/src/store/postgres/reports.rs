@@ -1,7 +1,7 @@
 //! Report rows on PostgreSQL.
 
 use super::PgStore;
-use crate::reports::ReportRow;
+use crate::store::ReportRow;
 use crate::store::Result;
 
 impl PgStore {

@@ -1,7 +1,7 @@
 //! Report rows on SQLite.
 
 use super::SqliteStore;
-use crate::reports::ReportRow;
+use crate::store::ReportRow;
 use rusqlite::params;
 
 impl SqliteStore {
