@@ -98,6 +98,11 @@ sleep 1
 scripts/nats.sh stop
 unset KEFU_LB_PORT KEFU_NODE_PORTS KEFU_CLUSTER_DIR KEFU_NATS_PORT KEFU_NATS_DIR KEFU_PG_DB
 
+echo "== 12. search over a million messages (SQLite FTS5 trigram; PostgreSQL pg_trgm) =="
+cargo build -q --release -p kefu-server --example search_bench
+PG_BASE=$(KEFU_PG_DB=kefu_search_bench scripts/pg.sh)
+KEFU_BENCH_PG="${PG_BASE%/kefu}/kefu_search_bench" target/release/examples/search_bench
+
 echo "== 6. heartbeat and timers while idle =="
 cargo test -q --release --test core_bench -- --ignored --nocapture 2>&1 | grep -Eo "timers over.*" | sed 's/^/| 6 | native core, fake clock | /; s/$/ |/'
 wait "$IDLE_PID" || true
