@@ -21,6 +21,7 @@ const PAGE: u32 = 1000;
 #[serde(rename_all = "camelCase")]
 pub struct TranscriptQuery {
     user_id: Option<String>,
+    conversation_id: Option<i64>,
     from: Option<i64>,
     to: Option<i64>,
     format: Option<String>,
@@ -47,14 +48,25 @@ fn csv_row(m: &StoredMessage) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-/// `GET /transcripts/customer?userId=&format=txt|json`: the customer's whole history, oldest first.
+/// `GET /transcripts/customer?userId=&conversationId=&format=txt|json`: the customer's history,
+/// oldest first — all of it, or one conversation's (from its start to its end).
 pub async fn customer(State(app): State<AppState>, Extension(caller): Extension<Caller>, Query(q): Query<TranscriptQuery>) -> Response {
     let Some(user_id) = q.user_id.filter(|u| !u.trim().is_empty()) else { return fail(400, "`userId` is required").into_response() };
     if let Err(r) = caller.reads_log_of(app.hub.store(), &user_id) {
         return r.into_response();
     }
+    let (from, to) = match q.conversation_id {
+        None => (0, i64::MAX),
+        Some(id) => match app.hub.store().conversations_of(&user_id, 1000) {
+            Ok(list) => match list.into_iter().find(|c| c.id == id) {
+                Some(c) => (c.started_at, c.ended_at.map_or(i64::MAX, |e| e + 1)),
+                None => return fail(404, "no such conversation of this customer").into_response(),
+            },
+            Err(e) => return crate::reply::Reply::from(app.hub.store_failed(e)).into_response(),
+        },
+    };
     let json = q.format.as_deref() == Some("json");
-    stream(app, 0, i64::MAX, Some(user_id), if json { Kind::Json } else { Kind::Text }, "transcript").await
+    stream(app, from, to, Some(user_id), if json { Kind::Json } else { Kind::Text }, "transcript").await
 }
 
 /// `GET /transcripts/export?from=&to=&format=csv|jsonl` (supervisors): every message of the range.
@@ -104,6 +116,8 @@ async fn stream(app: AppState, from: i64, to: i64, user: Option<String>, kind: K
             .ok()?
             .ok()?;
             let last = page.last().map(|m| m.id);
+            let finished = (page.len() as u32) < PAGE;
+            let page: Vec<StoredMessage> = page.into_iter().filter(|m| m.create_time >= from && m.create_time < to).collect();
             let mut out = String::new();
             for (i, m) in page.iter().enumerate() {
                 match kind {
@@ -121,7 +135,6 @@ async fn stream(app: AppState, from: i64, to: i64, user: Option<String>, kind: K
                     }
                 }
             }
-            let finished = (page.len() as u32) < PAGE;
             if finished && kind == Kind::Json {
                 out.push(']');
             }

@@ -97,6 +97,11 @@ async fn transcripts_stream_one_customer_or_a_range_to_whoever_may_read_them() {
     let list: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 2, "{json}");
     assert_eq!(get("/transcripts/customer?userId=tr-v".into(), "tr-other").await.0, 403, "not their customer");
+    let (_, convs) = s.get_as("tr-a", "/chatLog/conversations?userId=tr-v").await;
+    let id = convs["data"]["list"][0]["id"].as_i64().unwrap();
+    let (code, one) = get(format!("/transcripts/customer?userId=tr-v&conversationId={id}&format=json"), "tr-a").await;
+    assert_eq!((code, serde_json::from_str::<serde_json::Value>(&one).unwrap().as_array().unwrap().len()), (200, 2), "{one}");
+    assert_eq!(get(format!("/transcripts/customer?userId=tr-v&conversationId={}", id + 999), "tr-a").await.0, 404);
     let (code, csv) = get("/transcripts/export?format=csv".into(), SUPERVISOR).await;
     assert_eq!(code, 200);
     let mut rows = csv::Reader::from_reader(csv.as_bytes());
