@@ -76,8 +76,12 @@ fn main() {
         }
         tx.commit().unwrap();
     }
-    println!("| 12 | search, sqlite | {n} messages stored and indexed | {:.1} s |", t.elapsed().as_secs_f64());
-    queries(&Store::open(&path).unwrap(), now);
+    println!("| 12 | search, sqlite | {n} messages stored | {:.1} s |", t.elapsed().as_secs_f64());
+    let store = Store::open(&path).unwrap();
+    let t = Instant::now();
+    let _ = store.search(&SearchQuery { terms: vec!["您好".into()], limit: 1, ..Default::default() }); // indexes what is pending
+    println!("| 12 | search, sqlite | the trigram index built for them (by the first search) | {:.1} s |", t.elapsed().as_secs_f64());
+    queries(&store, now);
 
     if let Ok(url) = std::env::var("KEFU_BENCH_PG") {
         let store = Store::connect(&url).expect("PostgreSQL");
@@ -90,7 +94,7 @@ fn main() {
             "INSERT INTO messages(user_id, user_name, kf_id, sender, content, created_at)
              SELECT 'u' || (i / 20), 'V', 'kf' || ((i / 20) % 50), CASE WHEN i % 2 = 0 THEN 'visitor' ELSE 'agent' END,
                     CASE WHEN i = {needle} THEN '{NEEDLE}' ELSE
-                      (ARRAY[{zh}])[1 + (i * 7) % {nz}] || (ARRAY[{zh}])[1 + (i * 13) % {nz}] || ' ' || (ARRAY[{en}])[1 + (i * 3) % {ne}]
+                      (ARRAY[{zh}])[1 + (i * 7) % {nz}] || (ARRAY[{zh}])[1 + (i * 13) % {nz}] || ' ' || (ARRAY[{en}])[1 + (i * 5) % {ne}]
                       || (ARRAY[{zh}])[1 + (i * 17) % {nz}] END,
                     {start} + i * {span} / {n}
              FROM generate_series(0, {last}) AS i;

@@ -32,12 +32,14 @@ pub(super) fn stored_message(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Resu
 
 /// The SQLite store.
 pub struct SqliteStore {
-    db: Mutex<Connection>,
+    db: std::sync::Arc<Mutex<Connection>>,
     epoch: String,
     /// Next delivery sequence number per recipient (cache of MAX(seq)+1).
     next_seq: Mutex<std::collections::HashMap<String, u64>>,
     /// Dropping it stops the checkpoint thread.
     _checkpointer: Option<std::sync::mpsc::Sender<()>>,
+    /// Dropping it stops the search indexer's thread.
+    _indexer: Option<std::sync::mpsc::Sender<()>>,
 }
 
 /// Moves the WAL into the database file every second on its own connection and thread. SQLite's
@@ -115,7 +117,9 @@ impl SqliteStore {
             // The checkpoint thread keeps the WAL short; without it SQLite's own checkpoint stays on.
             db.pragma_update(None, "wal_autocheckpoint", 0)?;
         }
-        Ok(SqliteStore { db: Mutex::new(db), epoch, next_seq: Mutex::new(Default::default()), _checkpointer: checkpointer })
+        let db = std::sync::Arc::new(Mutex::new(db));
+        let indexer = search::spawn_indexer(std::sync::Arc::downgrade(&db));
+        Ok(SqliteStore { db, epoch, next_seq: Mutex::new(Default::default()), _checkpointer: checkpointer, _indexer: indexer })
     }
 
     pub(super) fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
