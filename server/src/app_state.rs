@@ -27,12 +27,12 @@ pub fn state(cfg: Config) -> crate::anyhow_like::Result<AppState> {
     std::fs::create_dir_all(cfg.data_dir.join("uploads")).map_err(|e| format!("cannot create {:?}: {e}", cfg.data_dir))?;
     config::private(&cfg.data_dir, 0o700)?;
     if !cfg.webhook_urls.is_empty() && cfg.webhook_secrets.iter().all(|s| s.is_empty()) {
-        return Err("--webhook-url needs --webhook-secret (receivers check every delivery's signature)".to_owned().into());
+        return Err("--webhook-url needs --webhook-secret (receivers check every delivery's signature)".to_owned());
     }
     for u in &cfg.webhook_urls {
         let ok = url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https"));
         if !ok {
-            return Err(format!("--webhook-url {u:?} is not an http(s) URL").into());
+            return Err(format!("--webhook-url {u:?} is not an http(s) URL"));
         }
     }
     let store = cfg.open_store()?;

@@ -13,7 +13,9 @@ const T: i64 = 1_789_948_800_000;
 const S: i64 = 1000;
 const H: i64 = 3600 * S;
 
-fn conversation(store: &Store, user: &str, kf: &str, start: i64, first_reply: i64, end: i64, to: Option<&str>, stars: Option<i64>) {
+/// A conversation of `user` with `kf`: `(start, first reply after, end after)`, handed `to` another
+/// agent, rated `stars`.
+fn conversation(store: &Store, user: &str, kf: &str, (start, first_reply, end): (i64, i64, i64), to: Option<&str>, stars: Option<i64>) {
     let (c, _) = store.start_conversation_and_deliver(user, "V", kf, start).unwrap();
     let m = NewMessage { user_id: user, user_name: "V", kf_id: Some(kf), sender: Sender::Agent, content: "您好", at_ms: start + first_reply, client_msg_id: None, deliver_to: None };
     store.add_and_deliver(&m).unwrap();
@@ -31,11 +33,11 @@ fn conversation(store: &Store, user: &str, kf: &str, start: i64, first_reply: i6
 async fn the_figures_match_the_hand_computed_fixture() {
     let s = Server::start().await;
     let store = s.hub.store();
-    conversation(store, "rp-1", "ra", T + 9 * H, 30 * S, 300 * S, None, Some(5));
-    conversation(store, "rp-2", "ra", T + 9 * H + 600 * S, 90 * S, 600 * S, Some("rb"), Some(3));
-    conversation(store, "rp-3", "rb", T + 10 * H, 10 * S, 120 * S, None, None);
+    conversation(store, "rp-1", "ra", (T + 9 * H, 30 * S, 300 * S), None, Some(5));
+    conversation(store, "rp-2", "ra", (T + 9 * H + 600 * S, 90 * S, 600 * S), Some("rb"), Some(3));
+    conversation(store, "rp-3", "rb", (T + 10 * H, 10 * S, 120 * S), None, None);
     store.record_abandoned("rp-4", "V", T + 11 * H, T + 11 * H + 240 * S).unwrap();
-    conversation(store, "rp-5", "ra", T - 24 * H, 1, 2, None, Some(1)); // the day before: not counted
+    conversation(store, "rp-5", "ra", (T - 24 * H, 1, 2), None, Some(1)); // the day before: not counted
 
     let (code, r) = s.get_as(SUPERVISOR, &format!("/reports/agents?from={T}&to={}", T + 24 * H)).await;
     assert_eq!(code, 200, "{r}");

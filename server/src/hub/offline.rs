@@ -26,10 +26,11 @@ impl Hub {
     /// now: the line and when the desk opens (else `None`).
     pub(super) fn offline_status(&self) -> Option<(&'static str, Option<i64>)> {
         let (open, next) = self.desk_open();
-        (!open).then(|| match next {
-            Some(_) => ("现在是非工作时间，您可以留言，我们上班后会尽快回复您。", next),
-            None => ("客服暂时不在线，您可以留言，我们会尽快回复您。", None),
-        })
+        let line = match next {
+            Some(_) => "现在是非工作时间，您可以留言，我们上班后会尽快回复您。",
+            None => "客服暂时不在线，您可以留言，我们会尽快回复您。",
+        };
+        (!open).then_some((line, next))
     }
 
     /// Customer `user_id` leaves a message: stored, every agent who speaks `lifecycle` told.
