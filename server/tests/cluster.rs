@@ -109,7 +109,29 @@ impl Cluster {
         wait_for_port(lb_port, "haproxy");
         let c = Cluster { nodes, lb_port, _nats: nats, _haproxy: Proc(Some(haproxy)), http: reqwest::Client::new() };
         c.wait_for_router(&[]).await;
+        c.wait_until_every_node_knows_the_router().await;
         c
+    }
+
+    /// Waits until every node's health check names the routing node: before that a gateway that
+    /// has not heard of it yet answers an API call with 503 (a login right after start did).
+    async fn wait_until_every_node_knows_the_router(&self) {
+        let t = Instant::now();
+        loop {
+            let mut all = true;
+            for n in &self.nodes {
+                let known = match self.http.get(format!("http://127.0.0.1:{}/healthz", n.port)).timeout(Duration::from_millis(500)).send().await {
+                    Ok(r) => r.json::<serde_json::Value>().await.is_ok_and(|v| v["router"].is_string()),
+                    Err(_) => false,
+                };
+                all &= known;
+            }
+            if all {
+                return;
+            }
+            assert!(t.elapsed() < Duration::from_secs(20), "the nodes never all heard of the routing node");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The node that routes now, if any answers so.
