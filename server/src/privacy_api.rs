@@ -5,19 +5,11 @@
 use crate::app_state::AppState;
 use crate::auth::Caller;
 use crate::reply::{fail, ok, Reply};
+use crate::supervisor_api::supervisor_id;
 use axum::extract::{Path, Query, State};
 use axum::Extension;
 use serde::Deserialize;
 use serde_json::json;
-
-/// The acting supervisor (403 for anyone else).
-fn supervisor_id(caller: &Caller) -> Result<String, Reply> {
-    caller.supervisor()?;
-    Ok(match caller {
-        Caller::Agent { kf_id, .. } => kf_id.clone(),
-        Caller::Unchecked => "supervisor".to_owned(),
-    })
-}
 
 /// Removes upload files named in removed messages (SQLite keeps them as files; PostgreSQL removed
 /// them in the store's transaction).

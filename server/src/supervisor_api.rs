@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 /// The supervisor acting (403 for anyone else); "supervisor" on a server run without sign-in.
-fn supervisor_id(caller: &Caller) -> Result<String, Reply> {
+pub(crate) fn supervisor_id(caller: &Caller) -> Result<String, Reply> {
     caller.supervisor()?;
     Ok(match caller {
         Caller::Agent { kf_id, .. } => kf_id.clone(),

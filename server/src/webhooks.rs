@@ -114,11 +114,13 @@ impl Webhooks {
         }
     }
 
-    /// Queues `event` with `data` for every receiver. Never waits.
-    pub fn emit(&self, event: &str, data: Value) {
+    /// Queues `event` with the data `data()` builds for every receiver. Never waits; with no
+    /// receiver configured nothing is built (it is called on the message path).
+    pub fn emit(&self, event: &str, data: impl FnOnce() -> Value) {
         if self.queues.is_empty() {
             return;
         }
+        let data = data();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let body = json!({"id": id, "event": event, "createdAt": now_ms(), "data": data}).to_string();
         for (_, tx) in &self.queues {

@@ -5,7 +5,7 @@
 // is offered to; alarms when the queue, a wait or an unanswered customer passes a threshold
 // (`?queueAlarm=`, `?waitAlarmS=`, `?replyAlarmS=`). Timers tick here from the board's instants.
 // Every name is set as text.
-import { $id, api, deployment, layimId, params, toast } from './util.js';
+import { $id, api, deployment, el, layimId, params, toast } from './util.js';
 import { joined } from './chats.js';
 import { PRESENCE_TEXT } from './presence.js';
 
@@ -13,13 +13,6 @@ const QUEUE_ALARM = Number(params.get('queueAlarm')) || 5;
 const WAIT_ALARM_S = Number(params.get('waitAlarmS')) || 120;
 /** Seconds a customer may wait for a reply: `?replyAlarmS=`, else the server's `--reply-alarm-secs`. */
 const replyAlarmS = () => Number(params.get('replyAlarmS')) || deployment.replyAlarmSecs || 180;
-
-/** `el('td', { className: 'x' }, 'text', child)`: an element with properties and children. */
-function el(tag, props = {}, ...children) {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children.filter((c) => c != null));
-  return e;
-}
 
 const mmss = (ms) => {
   const s = Math.max(0, Math.floor(ms / 1000));

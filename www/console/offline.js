@@ -1,13 +1,7 @@
 // Messages customers left while nobody could answer (留言): the 留言 button counts those not
 // handled yet; its panel lists them with 认领 (take it on) and 处理 (mark handled with the answer
 // the customer sees when they come back). Customer text goes through textContent only.
-import { $id, api, errorText, toast } from './util.js';
-
-function el(tag, props = {}, ...children) {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children);
-  return e;
-}
+import { $id, api, el, errorText, toast } from './util.js';
 
 /** The 留言 button and its panel; returns the hooks (a new message left). */
 export function offline() {

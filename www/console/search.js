@@ -1,13 +1,7 @@
 // The search box (issue 26): every term a substring of the message (Chinese phrases too), across
 // the customers this agent served (a supervisor: everyone's), newest first; a result opens that
 // customer's chat log. Customer text is set as textContent only.
-import { $id, api, errorText, toast } from './util.js';
-
-function el(tag, props = {}, ...children) {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children);
-  return e;
-}
+import { $id, api, el, errorText, toast } from './util.js';
 
 const when = (t) => new Date(t).toLocaleString();
 

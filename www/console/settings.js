@@ -2,15 +2,9 @@
 // agents pick when ending a conversation (and whether one is required), and the business hours —
 // a time zone, opening hours per weekday, closed dates — outside which customers are offered the
 // form to leave a message. Saved through `/settings/*`; the server checks every value.
-import { $id, api, errorText, toast } from './util.js';
+import { $id, api, el, errorText, toast } from './util.js';
 
 const DAYS = [['mon', '周一'], ['tue', '周二'], ['wed', '周三'], ['thu', '周四'], ['fri', '周五'], ['sat', '周六'], ['sun', '周日']];
-
-function el(tag, props = {}, ...children) {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children);
-  return e;
-}
 
 /** The form, filled from the saved settings. */
 function form(closeout, schedule) {

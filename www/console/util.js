@@ -53,6 +53,14 @@ export const CUSTOMER_AVATAR = 'images/customer.svg';
 export const AGENT_AVATAR = 'images/agent.svg';
 export const $id = (id) => document.getElementById(id);
 
+/** `el('td', { className: 'x' }, 'text', child)`: an element with properties and children (null
+ * children skipped); text goes in as text, never as markup. */
+export function el(tag, props = {}, ...children) {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children.filter((c) => c != null));
+  return e;
+}
+
 const escBox = document.createElement('div');
 /** HTML-escapes text with the browser's own serializer (quotes added for attribute contexts). */
 export function esc(text) {

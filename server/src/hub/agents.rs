@@ -243,7 +243,7 @@ impl Hub {
         let Some((message_id, Some(seq))) = stored else { return Ok(()) };
         self.webhooks.emit(
             "message.created",
-            serde_json::json!({"id": message_id, "userId": user_id, "userName": name, "kfId": kf_id, "sender": "agent", "content": content, "msgId": msg_id, "createdAt": now}),
+            || serde_json::json!({"id": message_id, "userId": user_id, "userName": name, "kfId": kf_id, "sender": "agent", "content": content, "msgId": msg_id, "createdAt": now}),
         );
         if let Some(v) = st.visitors.get_mut(user_id) {
             v.last_agent_at = Some(now);

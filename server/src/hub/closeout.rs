@@ -53,7 +53,7 @@ impl Hub {
             a.ratings.1 += stars as u32;
         }
         st.tell_lifecycle(&c.kf_id, user_id, "rated", json!({"stars": stars, "comment": comment, "conversationId": c.id, "agents": c.agents}));
-        self.webhooks.emit("conversation.rated", json!({"userId": user_id, "kfId": c.kf_id, "conversationId": c.id, "stars": stars, "comment": comment, "agents": c.agents}));
+        self.webhooks.emit("conversation.rated", || json!({"userId": user_id, "kfId": c.kf_id, "conversationId": c.id, "stars": stars, "comment": comment, "agents": c.agents}));
         tracing::info!(user_id, kf_id = c.kf_id, stars, "conversation rated");
         Ok(())
     }

@@ -105,16 +105,16 @@ impl Hub {
                 st.offer(&u);
             }
         }
-        let live: Vec<(String, String, i64)> = st
+        let live: Vec<(String, String)> = st
             .visitors
             .iter()
             .filter_map(|(u, v)| match &v.state {
-                VState::Assigned { kf_id, .. } => Some((u.clone(), kf_id.clone(), 0)),
+                VState::Assigned { kf_id, .. } => Some((u.clone(), kf_id.clone())),
                 _ => None,
             })
             .collect();
         let mut freed = false;
-        for (u, kf, _) in live {
+        for (u, kf) in live {
             let silent = now - st.last_activity(&u);
             if rules.idle_close_ms > 0 && silent >= rules.idle_close_ms {
                 self.metrics.lifecycle_event("idle");
@@ -163,7 +163,7 @@ impl Hub {
         if let Some(a) = st.agents.get_mut(&kf_id) {
             a.conversations.remove(user_id);
         }
-        self.webhooks.emit("conversation.ended", serde_json::json!({"userId": user_id, "kfId": kf_id, "conversationId": conversation, "outcome": outcome, "tags": tags, "comment": comment}));
+        self.webhooks.emit("conversation.ended", || serde_json::json!({"userId": user_id, "kfId": kf_id, "conversationId": conversation, "outcome": outcome, "tags": tags, "comment": comment}));
         st.to_visitor(user_id, p::visitor_ended(Some(&kf_id), text, true));
         st.offer_waiting(); // the agent has room again
         Some(kf_id)

@@ -46,7 +46,7 @@ impl Hub {
         for kf in agents {
             st.tell_lifecycle(&kf, user_id, "offlineMessage", json!({"id": id, "name": name}));
         }
-        self.webhooks.emit("offline_message.created", json!({"id": id, "userId": user_id, "name": name, "contact": contact, "content": content}));
+        self.webhooks.emit("offline_message.created", || json!({"id": id, "userId": user_id, "name": name, "contact": contact, "content": content}));
         tracing::info!(user_id, id, "message left");
         Ok(id)
     }

@@ -60,7 +60,7 @@ impl Hub {
                 st.to_agent(kf, frame, None);
             }
         }
-        self.webhooks.emit("conversation.transferred", serde_json::json!({"userId": user_id, "fromKfId": from, "toKfId": to, "conversationId": conversation, "by": by}));
+        self.webhooks.emit("conversation.transferred", || serde_json::json!({"userId": user_id, "fromKfId": from, "toKfId": to, "conversationId": conversation, "by": by}));
         self.audit(by, "reassign", user_id, &format!("from={from} to={to}"));
         tracing::info!(by, from, to, user_id, "conversation reassigned by a supervisor");
         st.offer_waiting(); // the first agent may have room again

@@ -140,7 +140,7 @@ impl Hub {
         for m in waiting_msgs {
             st.to_agent(kf_id, p::status_message(user_id, &name, kf_id, &m.content, m.created_at), Some(m.seq));
         }
-        self.webhooks.emit("conversation.assigned", serde_json::json!({"userId": user_id, "userName": name, "kfId": kf_id, "conversationId": conversation}));
+        self.webhooks.emit("conversation.assigned", || serde_json::json!({"userId": user_id, "userName": name, "kfId": kf_id, "conversationId": conversation}));
         tracing::info!(kf_id, user_id, "conversation assigned");
         Ok(())
     }
@@ -164,7 +164,7 @@ impl Hub {
         }
         let kf_name = st.agent_name(kf_id);
         st.to_visitor(user_id, p::visitor_status("assigned", Some(kf_id), Some(&kf_name), &format!("已为您转接至客服 {kf_name}")));
-        self.webhooks.emit("conversation.transferred", serde_json::json!({"userId": user_id, "fromKfId": from, "toKfId": kf_id, "conversationId": conversation}));
+        self.webhooks.emit("conversation.transferred", || serde_json::json!({"userId": user_id, "fromKfId": from, "toKfId": kf_id, "conversationId": conversation}));
         tracing::info!(from, to = kf_id, user_id, "transfer accepted");
         st.offer_waiting(); // the first agent has room again
         Ok(())

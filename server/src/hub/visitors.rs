@@ -196,7 +196,7 @@ impl Hub {
             }
             VState::Waiting if first_words && !st.queue.iter().any(|u| u == user_id) => {
                 // Their first message: now they join the queue.
-                self.webhooks.emit("conversation.started", serde_json::json!({"userId": user_id, "userName": name}));
+                self.webhooks.emit("conversation.started", || serde_json::json!({"userId": user_id, "userName": name}));
                 if let Some(v) = st.visitors.get_mut(user_id) {
                     v.waiting_since = now;
                     v.told_position = None;
@@ -208,7 +208,7 @@ impl Hub {
             VState::Waiting => {}
             VState::Ended => {
                 // A new question after the end starts a new conversation.
-                self.webhooks.emit("conversation.started", serde_json::json!({"userId": user_id, "userName": name}));
+                self.webhooks.emit("conversation.started", || serde_json::json!({"userId": user_id, "userName": name}));
                 if let Some(v) = st.visitors.get_mut(user_id) {
                     v.state = VState::Waiting;
                     v.offered_to = None;
@@ -228,7 +228,7 @@ impl Hub {
         // After `conversation.started`, when this message started one.
         self.webhooks.emit(
             "message.created",
-            serde_json::json!({"id": message_id, "userId": user_id, "userName": name, "kfId": owner, "sender": "visitor", "content": content, "msgId": msg_id, "createdAt": now}),
+            || serde_json::json!({"id": message_id, "userId": user_id, "userName": name, "kfId": owner, "sender": "visitor", "content": content, "msgId": msg_id, "createdAt": now}),
         );
         Ok(true)
     }

@@ -2,17 +2,7 @@
 //! queue, messages left while nobody could answer (留言), recalls (撤回) and their audit trail,
 //! and settings supervisors change at run time (kept in `meta`, shared by a cluster's nodes).
 
-use super::{ConversationSummary, OfflineMessage, Recall, Result, Store, StoreError};
-
-/// Calls the same method on whichever backend this is.
-macro_rules! on_backend {
-    ($self:ident . $method:ident ( $($arg:expr),* )) => {
-        match $self {
-            Store::Sqlite(s) => s.$method($($arg),*).map_err(StoreError::from),
-            Store::Postgres(s) => s.$method($($arg),*),
-        }
-    };
-}
+use super::{ConversationSummary, OfflineMessage, Recall, Result, Store};
 
 /// The transfer chain from the `agents` column (`a,b,c`), or just the agent it is with.
 pub(crate) fn chain(agents: Option<&str>, kf_id: &str) -> Vec<String> {

@@ -4,6 +4,17 @@
 //! sequence numbers, de-duplication by message id, a message and its delivery in one transaction,
 //! migrations applied at start. See docs/deployment.md.
 
+/// Calls the same method on whichever backend this is (defined before the modules below, so
+/// each face of the store uses it).
+macro_rules! on_backend {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            $crate::store::Store::Sqlite(s) => s.$method($($arg),*).map_err($crate::store::StoreError::from),
+            $crate::store::Store::Postgres(s) => s.$method($($arg),*),
+        }
+    };
+}
+
 mod lifecycle;
 mod postgres;
 pub mod privacy;
@@ -54,16 +65,6 @@ pub enum Store {
     Sqlite(SqliteStore),
     /// PostgreSQL.
     Postgres(PgStore),
-}
-
-/// Calls the same method on whichever backend this is.
-macro_rules! on_backend {
-    ($self:ident . $method:ident ( $($arg:expr),* )) => {
-        match $self {
-            Store::Sqlite(s) => s.$method($($arg),*).map_err(StoreError::from),
-            Store::Postgres(s) => s.$method($($arg),*),
-        }
-    };
 }
 
 impl Store {

@@ -2,18 +2,8 @@
 //! conversations, messages left, recall originals, resume secret; the uploads their messages name),
 //! removing everything older than the retention period, and the append-only audit log.
 
-use super::{Result, Store, StoreError};
+use super::{Result, Store};
 use serde::Serialize;
-
-/// Calls the same method on whichever backend this is.
-macro_rules! on_backend {
-    ($self:ident . $method:ident ( $($arg:expr),* )) => {
-        match $self {
-            Store::Sqlite(s) => s.$method($($arg),*).map_err(StoreError::from),
-            Store::Postgres(s) => s.$method($($arg),*),
-        }
-    };
-}
 
 /// What an erasure or a purge removed (counts only: the audit log keeps no content).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

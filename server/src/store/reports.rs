@@ -1,7 +1,7 @@
 //! The store's face for reports: the conversations started in a date range with when the first
 //! agent answered in each (see `crate::reports`).
 
-use super::{Result, Store, StoreError};
+use super::{Result, Store};
 use crate::store::ReportRow;
 
 /// The query, `?` placeholders: conversations started in [from, to), with their first agent reply.
@@ -22,26 +22,17 @@ pub(crate) const HISTORY_AFTER: &str = "SELECT id, sender, user_id, user_name, k
 impl Store {
     /// A page of customer `user_id`'s messages after row id `after`, oldest first.
     pub fn history_after(&self, user_id: &str, after: i64, limit: u32) -> Result<Vec<super::StoredMessage>> {
-        match self {
-            Store::Sqlite(s) => s.history_after(user_id, after, limit).map_err(StoreError::from),
-            Store::Postgres(s) => s.history_after(user_id, after, limit),
-        }
+        on_backend!(self.history_after(user_id, after, limit))
     }
 
     /// A page of the messages created in [`from`, `to`), after row id `after`, oldest first (an
     /// export walks them page by page, never all in memory).
     pub fn messages_between(&self, from: i64, to: i64, after: i64, limit: u32) -> Result<Vec<super::StoredMessage>> {
-        match self {
-            Store::Sqlite(s) => s.messages_between(from, to, after, limit).map_err(StoreError::from),
-            Store::Postgres(s) => s.messages_between(from, to, after, limit),
-        }
+        on_backend!(self.messages_between(from, to, after, limit))
     }
 
     /// Conversations started in [`from`, `to`) (ms), with when the first agent answered.
     pub fn report_rows(&self, from: i64, to: i64) -> Result<Vec<ReportRow>> {
-        match self {
-            Store::Sqlite(s) => s.report_rows(from, to).map_err(StoreError::from),
-            Store::Postgres(s) => s.report_rows(from, to),
-        }
+        on_backend!(self.report_rows(from, to))
     }
 }

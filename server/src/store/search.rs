@@ -5,7 +5,7 @@
 //! terms of three characters or more from its FTS5 trigram index (shorter ones by `LIKE`),
 //! PostgreSQL from a `pg_trgm` GIN index (`ILIKE`).
 
-use super::{Result, Store, StoreError, StoredMessage};
+use super::{Result, Store, StoredMessage};
 
 /// What to look for.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -124,10 +124,7 @@ pub fn snippet(content: &str, terms: &[String], around: usize) -> String {
 impl Store {
     /// Messages matching `q`, newest first.
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<StoredMessage>> {
-        match self {
-            Store::Sqlite(s) => s.search(q).map_err(StoreError::from),
-            Store::Postgres(s) => s.search(q),
-        }
+        on_backend!(self.search(q))
     }
 }
 

@@ -12,8 +12,8 @@ pub(super) const SCHEMA: &str = "
     CREATE INDEX IF NOT EXISTS messages_content_trgm ON messages USING gin (content public.gin_trgm_ops);
     CREATE INDEX IF NOT EXISTS messages_created ON messages(created_at);";
 
-/// `?` placeholders as `$1`, `$2`, ….
-fn numbered(sql: &str) -> String {
+/// `?` placeholders as `$1`, `$2`, … (the shared queries are written with `?`).
+pub(super) fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut n = 0;
     for c in sql.chars() {
