@@ -38,12 +38,37 @@
     send(comment ? { type: 'rate', stars, comment } : { type: 'rate', stars });
   });
 
+  // The departments to pick from, when the desk asks (typing a question without picking is fine).
+  const picker = $('departments');
+  const pick = (list, text) => {
+    picker.replaceChildren();
+    const label = document.createElement('p');
+    label.textContent = text || '请选择您要咨询的服务';
+    picker.append(label);
+    for (const d of list) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.department = String(d.id);
+      b.textContent = String(d.name);
+      b.addEventListener('click', () => send({ type: 'department', id: String(d.id) }));
+      picker.append(b);
+    }
+    picker.hidden = !list.length;
+  };
+
   window.kefuVisitorUi = {
+    departments: pick,
+    /** The department is set (picked here, or from the page's URL). */
+    department(f) {
+      picker.hidden = true;
+      system('已为您选择：' + f.name);
+    },
     /** A status frame: offline shows the form (until a conversation starts), ended (with `rate`)
      * the rating. */
     state(f) {
       if (f.state === 'offline') leave.hidden = false;
       else if (f.state === 'assigned' || f.state === 'ended') leave.hidden = true;
+      if (f.state === 'assigned') picker.hidden = true;
       if (f.state === 'ended' && f.rate) {
         rate.hidden = false;
         stars = 0;

@@ -18,10 +18,10 @@
   // never reported in the page's URL or sent as a referrer.
   const sig = params.get('sig');
   const exp = params.get('exp');
-  const department = params.get('department');
+  // The department the host page names, else the one picked here (kept for reconnects).
+  let department = params.get('department');
   const base = server.replace(/^http/, 'ws') + '/websocket/visitor/' + encodeURIComponent(userId) + '?userName=' + encodeURIComponent(userName) +
-    (sig ? '&sig=' + encodeURIComponent(sig) + '&exp=' + encodeURIComponent(exp || '') : '') +
-    (department ? '&department=' + encodeURIComponent(department) : '');
+    (sig ? '&sig=' + encodeURIComponent(sig) + '&exp=' + encodeURIComponent(exp || '') : '');
   // Inside the widget (widget.js on another site): the host page is told the unread count; it
   // tells us when the panel opens or closes. Only the host named in our URL is spoken to.
   const embed = params.get('embed') === '1' && window.parent !== window;
@@ -95,7 +95,8 @@
 
   function connect() {
     const resume = localStorage.getItem(secretKey);
-    ws = new WebSocket(base + (lastSeq ? '&lastSeq=' + lastSeq : '') + (resume ? '&resume=' + encodeURIComponent(resume) : ''));
+    ws = new WebSocket(base + (department ? '&department=' + encodeURIComponent(department) : '') +
+      (lastSeq ? '&lastSeq=' + lastSeq : '') + (resume ? '&resume=' + encodeURIComponent(resume) : ''));
     status.dataset.state = 'connecting';
     ws.onopen = () => {
       status.dataset.state = 'open';
@@ -131,6 +132,8 @@
       }
       else if (f.type === 'notice') { line('system', f.text); countUnread(false); }
       else if (f.type === 'offline') { line('system', f.text); window.kefuVisitorUi.state({ state: 'offline' }); }
+      else if (f.type === 'departments' && Array.isArray(f.list)) window.kefuVisitorUi.departments(f.list, f.text);
+      else if (f.type === 'department') { department = f.id; window.kefuVisitorUi.department(f); }
       else if (f.type === 'rated') window.kefuVisitorUi.rated(f);
       else if (f.type === 'left') window.kefuVisitorUi.left(f);
       else if (f.type === 'answers') window.kefuVisitorUi.answers(f.items || []);

@@ -51,6 +51,9 @@ pub fn state(cfg: Config) -> crate::anyhow_like::Result<AppState> {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "cannot forget silent visitor ids"),
     }
+    if cfg.demo_departments {
+        hub::seed_demo_departments(&store).map_err(|e| format!("cannot write the store: {e}"))?;
+    }
     let hub = hub::Hub::new(Arc::new(store), &cfg);
     let restored = hub.restore(open);
     let test_hooks = cfg.test_hooks.then(Default::default);

@@ -64,6 +64,9 @@ pub struct Config {
     /// Never in production.
     #[arg(long, env = "KEFU_DEMO", default_value_t = false)]
     pub demo: bool,
+    /// Seed the demo departments (set by the binary with `--demo`; tests start without them).
+    #[arg(skip)]
+    pub demo_departments: bool,
     /// Let agents connect and call the API without signing in, as any agent (legacy demos only;
     /// logged loudly). Customers still own their conversations.
     #[arg(long, env = "KEFU_INSECURE_NO_AUTH", default_value_t = false)]

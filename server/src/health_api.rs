@@ -22,12 +22,13 @@ pub fn render(app: &AppState) -> String {
     m.render()
 }
 
-/// `GET /healthz`: 200 `{"status":"ok"}` while the store answers, else 503 with the reason.
+/// `GET /healthz`: 200 `{"status":"ok","partitions":[…]}` while the store answers (one node
+/// routes every partition: `default` and each department), else 503 with the reason.
 pub async fn healthz(State(app): State<AppState>) -> Response {
     let hub = app.hub.clone();
     let store = tokio::task::spawn_blocking(move || hub.store().ping().map_err(|e| e.to_string())).await;
     match store.map_err(|e| e.to_string()).and_then(|r| r) {
-        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "store": "ok"}))).into_response(),
+        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "store": "ok", "partitions": app.hub.partitions()}))).into_response(),
         Err(why) => {
             let _ = app.hub.store_failed(&why); // counted and logged
             (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "unavailable", "store": why}))).into_response()

@@ -157,9 +157,13 @@ pub struct TransferBody {
     kf_id: Option<String>,
     user_id: Option<String>,
     to_kf_id: Option<String>,
+    /// Instead of `toKfId`: a department, whose least busy free agent is asked.
+    to_department: Option<String>,
 }
 
 /// `POST /transfer/transferUser` with `{kfId,userId,toKfId}`: the target agent gets status 4.
+/// With `toDepartment` instead of `toKfId`, that department's least busy free agent does
+/// (`data.toKfId` says who).
 pub async fn transfer(
     State(app): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -169,6 +173,19 @@ pub async fn transfer(
         Ok(b) => b,
         Err(e) => return fail(400, &format!("bad request body: {}", e.body_text())),
     };
+    if let (None, Some(d)) = (&b.to_kf_id, &b.to_department) {
+        let (k, u) = match (required(&b.kf_id, "kfId"), required(&b.user_id, "userId")) {
+            (Ok(k), Ok(u)) => (k, u),
+            (Err(r), _) | (_, Err(r)) => return r,
+        };
+        if let Err(r) = caller.acts_as(k) {
+            return r;
+        }
+        return match app.hub.request_transfer_to_department(k, u, d) {
+            Ok(to) => ok("转接请求已发送", json!({"toKfId": to})),
+            Err(e) => e.into(),
+        };
+    }
     let (k, u, t) = match (required(&b.kf_id, "kfId"), required(&b.user_id, "userId"), required(&b.to_kf_id, "toKfId")) {
         (Ok(k), Ok(u), Ok(t)) => (k, u, t),
         (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,

@@ -17,6 +17,7 @@ pub mod context_api;
 pub mod http_api;
 pub mod http_serve;
 pub mod lifecycle_api;
+pub mod departments_api;
 pub mod hub;
 pub mod metrics;
 pub mod ops_api;

@@ -5,7 +5,8 @@ use kefu_server::config::Command;
 use kefu_server::{serve, state, Config};
 
 fn main() {
-    let cfg = Config::parse();
+    let mut cfg = Config::parse();
+    cfg.demo_departments = cfg.demo; // two departments to try routing by department with
     // A cluster node's store calls wait on PostgreSQL (a network round trip, ~1–2 ms) inside the
     // hub's lock; more workers than cores keep NATS and the sockets moving meanwhile.
     let mut rt = tokio::runtime::Builder::new_multi_thread();

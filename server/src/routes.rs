@@ -1,7 +1,7 @@
 //! Every route of one node: sockets, API, uploads and the static pages, behind the guard.
 
 use crate::app_state::AppState;
-use crate::{auth_api, context_api, guard, health_api, http_api, lifecycle_api, ops_api, pages, privacy_api, reports_api, search_api, supervisor_api, test_api, transcripts_api, webhooks_api, ws};
+use crate::{auth_api, context_api, departments_api, guard, health_api, http_api, lifecycle_api, ops_api, pages, privacy_api, reports_api, search_api, supervisor_api, test_api, transcripts_api, webhooks_api, ws};
 use axum::http::{header, HeaderValue};
 use axum::routing::{delete, get, post, MethodRouter};
 use axum::Router;
@@ -32,6 +32,7 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/webhooks/deliveries", get(webhooks_api::deliveries)),
         ("/settings/closeout", get(lifecycle_api::closeout).post(lifecycle_api::set_closeout)),
         ("/settings/hours", get(lifecycle_api::hours).post(lifecycle_api::set_hours)),
+        ("/settings/departments", get(departments_api::departments).post(departments_api::set_departments)),
         ("/offlineMessages/list", get(lifecycle_api::offline_list)),
         ("/offlineMessages/claim", post(lifecycle_api::offline_claim)),
         ("/offlineMessages/handle", post(lifecycle_api::offline_handle)),

@@ -196,6 +196,8 @@ pub struct VisitorQuery {
     sig: Option<String>,
     /// The signature's expiry, seconds since the epoch.
     exp: Option<String>,
+    /// The department the page asks for.
+    department: Option<String>,
 }
 
 /// `GET /websocket/visitor/{userId}?userName=…`: a customer.
@@ -243,7 +245,7 @@ pub async fn visitor_ws(
         if hub.sneak_peek() {
             let _ = tx.send(Out::Text(p::visitor_hello(true))); // first: the page may then send its text
         }
-        let conn = hub.visitor_connected(&user_id, &user_name, tx.clone(), q.last_seq, secret.as_deref());
+        let conn = hub.visitor_connected(&user_id, &user_name, tx.clone(), q.last_seq, secret.as_deref(), q.department.as_deref());
         hub.visitor_context(&user_id, None, user_agent);
         let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
         while let Read::Text(text) = read(&mut io, cfg.idle_timeout()).await {
@@ -270,6 +272,11 @@ pub async fn visitor_ws(
                         let _ = tx.send(Out::Text(p::visitor_error(&e.msg)));
                     }
                 },
+                Ok(p::VisitorIn::Department(id)) => {
+                    if let Err(e) = hub.visitor_pick_department(&user_id, &id) {
+                        let _ = tx.send(Out::Text(p::visitor_error(&e.msg)));
+                    }
+                }
                 Ok(p::VisitorIn::Recall(msg_id)) => {
                     if let Err(e) = hub.visitor_recall(&user_id, &msg_id) {
                         let _ = tx.send(Out::Text(p::visitor_recall(None, Some(&msg_id), Some(&e.msg))));

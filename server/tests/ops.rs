@@ -21,7 +21,7 @@ async fn health_and_metrics_answer_without_a_token_and_follow_the_desk() {
     let s = Server::start().await;
     let r = reqwest::get(s.http("/healthz")).await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap(), json!({"status": "ok", "store": "ok"}));
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap(), json!({"status": "ok", "store": "ok", "partitions": ["default"]}));
     let before = metrics(&s).await;
     assert_eq!(value(&before, "kefu_sockets{kind=\"agent\"}"), 0.0);
     assert_eq!(value(&before, "kefu_offers_total"), 0.0);

@@ -129,7 +129,8 @@ export function board({ watch, chats }) {
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-danger', textContent: '结束', onclick: () => end(c) })));
     }
     const csat = a.ratings ? el('div', { className: 'kefu-board-csat', textContent: '评价 ' + a.ratingAverage.toFixed(1) + ' ★（' + a.ratings + '）' }) : null;
-    const row = el('tr', {}, el('td', {}, el('b', { textContent: a.name }), ' ', el('small', { textContent: a.kfId }), csat),
+    const groups = (a.departments || []).length ? el('div', { className: 'kefu-board-groups', textContent: a.departments.join(' · ') }) : null;
+    const row = el('tr', {}, el('td', {}, el('b', { textContent: a.name }), ' ', el('small', { textContent: a.kfId }), groups, csat),
       el('td', {}, a.online ? presence : el('span', { textContent: '离线' })),
       el('td', {}, String(a.conversations.length) + ' / ', cap), el('td', {}, convs));
     row.dataset.kfId = a.kfId;
@@ -143,7 +144,7 @@ export function board({ watch, chats }) {
     for (const a of latest.agents) agents.append(agentRow(a));
     const queue = el('tbody');
     for (const q of latest.queue) {
-      queue.append(el('tr', {}, el('td', { textContent: q.userName || q.userId }), el('td', {}, timer(q.waitingSince, '等待', WAIT_ALARM_S)),
+      queue.append(el('tr', {}, el('td', { textContent: (q.userName || q.userId) + (q.department ? '（' + q.department + '）' : '') }), el('td', {}, timer(q.waitingSince, '等待', WAIT_ALARM_S)),
         el('td', { textContent: q.offeredTo || '—' })));
     }
     if (!latest.queue.length) queue.append(el('tr', {}, el('td', { colSpan: 3, textContent: '无人排队' })));

@@ -1,8 +1,10 @@
 // The desk's settings, for supervisors (the 设置 button, shown with the board): the close-out tags
 // agents pick when ending a conversation (and whether one is required), and the business hours —
 // a time zone, opening hours per weekday, closed dates — outside which customers are offered the
-// form to leave a message. Saved through `/settings/*`; the server checks every value.
+// form to leave a message, and the departments (departments.js). Saved through `/settings/*`; the
+// server checks every value.
 import { $id, api, el, errorText, toast } from './util.js';
+import { departmentsSection, readDepartments } from './departments.js';
 
 const DAYS = [['mon', '周一'], ['tue', '周二'], ['wed', '周三'], ['thu', '周四'], ['fri', '周五'], ['sat', '周六'], ['sun', '周日']];
 
@@ -41,13 +43,15 @@ export function settings() {
   const button = $id('settings-btn');
   const layer = layui.layer;
   button.addEventListener('click', async () => {
-    let closeout, hours;
+    let closeout, hours, departments;
     try {
-      [closeout, hours] = await Promise.all([api('settings/closeout'), api('settings/hours')]);
+      [closeout, hours, departments] = await Promise.all([api('settings/closeout'), api('settings/hours'), api('settings/departments')]);
     } catch (e) {
       return toast('设置加载失败：' + errorText(e));
     }
     const f = form(closeout.data, hours.data.schedule);
+    const deps = departmentsSection(departments.data);
+    f.append(deps);
     layer.open({
       type: 1,
       title: '客服台设置',
@@ -59,6 +63,7 @@ export function settings() {
         const body = read(f);
         api('settings/closeout', { body: body.closeout })
           .then(() => api('settings/hours', { body: body.hours }))
+          .then(() => api('settings/departments', { body: readDepartments(deps) }))
           .then(() => { layer.close(index); toast('已保存'); }, (e) => toast('保存失败：' + errorText(e)));
       },
     });

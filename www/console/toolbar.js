@@ -50,18 +50,32 @@ export function toolbar({ layim, chats, inbox, work }) {
   layim.on('transfer', (chat) => {
     const c = chats.customerOf(chat.data);
     if (!c) return toast('当前会话不存在');
-    api('agents/online').then((r) => {
+    // Departments first (their least busy free agent is asked), then colleagues by name.
+    const departments = api('settings/departments').then((r) => r.data.departments || [], () => []);
+    Promise.all([api('agents/online'), departments]).then(([r, deps]) => {
       const others = r.data.filter((a) => a.id !== kfId);
       if (!others.length) return toast('暂无其他在线客服');
       const list = document.createElement('div');
       list.className = 'kefu-transfer-list';
+      const nameOf = (id) => (deps.find((d) => d.id === id) || { name: id }).name;
+      for (const d of deps) {
+        const free = others.filter((a) => (a.departments || []).includes(d.id) && (!a.presence || a.presence === 'online')).length;
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'layui-btn layui-btn-normal layui-btn-sm';
+        b.dataset.department = d.id;
+        b.textContent = '部门：' + d.name + '（' + free + ' 人可接待）';
+        b.disabled = free === 0;
+        list.append(b);
+      }
       for (const a of others) {
         const b = document.createElement('button');
         b.type = 'button';
         b.className = 'layui-btn layui-btn-primary layui-btn-sm';
         b.dataset.kfId = a.id;
         const state = PRESENCE_TEXT[a.presence] || '在线';
-        b.textContent = a.name + '（' + state + ' · ' + a.conversations + (a.maxConversations ? '/' + a.maxConversations : '') + ' 个会话）';
+        const groups = (a.departments || []).map(nameOf).join('、');
+        b.textContent = a.name + (groups ? ' · ' + groups : '') + '（' + state + ' · ' + a.conversations + (a.maxConversations ? '/' + a.maxConversations : '') + ' 个会话）';
         b.dataset.presence = a.presence || 'online';
         if (a.presence && a.presence !== 'online') b.disabled = true; // busy or away: not taking transfers
         list.append(b);
@@ -69,13 +83,14 @@ export function toolbar({ layim, chats, inbox, work }) {
       const index = layer.open({
         type: 1,
         title: '转接 ' + esc(c.userName) + ' 给',
-        area: '320px',
+        area: '360px',
         content: list.outerHTML,
         success(layero) {
-          layero.find('button[data-kf-id]').on('click', function () {
-            const to = this.dataset.kfId;
+          layero.find('button[data-kf-id], button[data-department]').on('click', function () {
+            const body = this.dataset.kfId ? { kfId, userId: String(c.id), toKfId: this.dataset.kfId }
+              : { kfId, userId: String(c.id), toDepartment: this.dataset.department };
             layer.close(index);
-            api('transfer/transferUser', { body: { kfId, userId: String(c.id), toKfId: to } })
+            api('transfer/transferUser', { body })
               .then((res) => toast(res.msg), (e) => layer.alert('转接失败：' + esc(e.message)));
           });
         },

@@ -82,6 +82,7 @@ async fn healthz(State(node): State<Node>) -> Response {
         "nats": if nats { "ok" } else { "disconnected" },
         "node": node.gateway.instance,
         "routing": node.election.is_leader(),
+        "partitions": node.election.state().map(|s| s.hub.partitions()).unwrap_or_default(),
         "router": node.gateway.router(),
     });
     let status = if nats && store.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };

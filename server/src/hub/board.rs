@@ -33,6 +33,8 @@ pub struct BoardWaiting {
     pub offered_to: Option<String>,
     /// Their page is connected.
     pub connected: bool,
+    /// Their department (none: anyone's).
+    pub department: Option<String>,
 }
 
 /// One agent on the board.
@@ -51,6 +53,8 @@ pub struct BoardAgent {
     pub max_conversations: usize,
     /// Its conversations now.
     pub conversations: Vec<BoardConversation>,
+    /// The departments it is in.
+    pub departments: Vec<String>,
     /// Ratings credited to it since routing started (CSAT: the customers' 1–5 stars).
     pub ratings: u32,
     /// Their average, when there are any.
@@ -75,6 +79,8 @@ pub struct BoardConversation {
     pub last_agent_at: Option<i64>,
     /// Silent on both sides for `--inactive-secs`: not counted against the agent's cap.
     pub inactive: bool,
+    /// The customer's department.
+    pub department: Option<String>,
 }
 
 /// Supervisors whose socket asked for the board.
@@ -87,7 +93,7 @@ fn queue_of(st: &State) -> Vec<BoardWaiting> {
         .iter()
         .filter_map(|u| {
             let v = st.visitors.get(u).filter(|v| v.state == VState::Waiting)?;
-            Some(BoardWaiting { user_id: u.clone(), user_name: v.user_name.clone(), waiting_since: v.waiting_since, offered_to: v.offered_to.clone(), connected: v.conn.is_some() })
+            Some(BoardWaiting { user_id: u.clone(), user_name: v.user_name.clone(), waiting_since: v.waiting_since, offered_to: v.offered_to.clone(), connected: v.conn.is_some(), department: v.department.clone() })
         })
         .collect()
 }
@@ -110,6 +116,7 @@ fn board_of(st: &State) -> Board {
                             last_visitor_at: v.and_then(|v| v.last_visitor_at),
                             last_agent_at: v.and_then(|v| v.last_agent_at),
                             inactive: v.is_some_and(|v| v.inactive),
+                            department: v.and_then(|v| v.department.clone()),
                         }
                     })
                     .collect();
@@ -121,6 +128,7 @@ fn board_of(st: &State) -> Board {
                     presence: a.presence,
                     max_conversations: st.cap_of(id),
                     conversations,
+                    departments: st.departments.of_agent(id),
                     ratings: a.ratings.0,
                     rating_average: (a.ratings.0 > 0).then(|| f64::from(a.ratings.1) / f64::from(a.ratings.0)),
                 }

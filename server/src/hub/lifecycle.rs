@@ -152,6 +152,7 @@ impl Hub {
         let v = st.visitors.get_mut(user_id)?;
         let VState::Assigned { kf_id, conversation } = v.state.clone() else { return None };
         v.state = VState::Ended;
+        v.last_agent = Some(kf_id.clone());
         v.transfer = None;
         v.inactive = false;
         v.idle_warned_at = None;

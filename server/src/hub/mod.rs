@@ -19,6 +19,7 @@ mod offline;
 mod privacy;
 mod recall;
 mod settings;
+mod departments;
 mod desk;
 mod join;
 mod monitor;
@@ -30,6 +31,7 @@ pub use presence::{Presence, WaitingCustomer};
 pub use signals::VisitorContext;
 pub use board::{Board, BoardAgent, BoardConversation, BoardWaiting};
 pub use settings::CloseOutSettings;
+pub use departments::{seed_demo as seed_demo_departments, Department, DepartmentSettings, UrlRule};
 
 use crate::store::{OpenConversation, Store};
 use state::{AgentSlot, State, VState, VisitorSlot};
@@ -79,6 +81,8 @@ pub struct OnlineAgent {
     pub presence: Presence,
     /// Its conversation cap (its own, else the server default).
     pub max_conversations: usize,
+    /// The departments it is in.
+    pub departments: Vec<String>,
 }
 
 /// The routing hub.
@@ -111,6 +115,7 @@ impl Hub {
             offer_silent: cfg.offer_silent_visitors,
             offers: metrics.offers.clone(),
             rules: lifecycle::Rules::of(cfg),
+            departments: departments::Departments::load(&store),
             ..State::default()
         };
         let settings = std::sync::RwLock::new(settings::DeskSettings::load(&store));
@@ -214,6 +219,7 @@ impl Hub {
                 conversations: a.conversations.len(),
                 presence: a.presence,
                 max_conversations: st.cap_of(id),
+                departments: st.departments.of_agent(id),
             })
             .collect();
         v.sort_by(|a, b| a.id.cmp(&b.id));

@@ -31,11 +31,13 @@ impl State {
             .agents
             .iter()
             .filter(|(id, a)| a.conn.is_some() && a.ready && a.presence == Presence::Online && !v.declined.contains(*id))
-            .filter(|(id, _)| !v.timed_out.contains(*id))
+            .filter(|(id, _)| !v.timed_out.contains(*id) && self.departments.serves(v.department.as_deref(), id))
             .map(|(id, _)| (id, self.active_load(id) + offers(id)))
             .filter(|(id, load)| *load < self.cap_of(id))
             .collect();
-        candidates.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
+        // The agent they spoke to last first, then the least busy.
+        let last = v.last_agent.as_ref();
+        candidates.sort_by_key(|(id, load)| (Some(*id) != last, *load, *id));
         let pick = candidates.first().map(|(id, _)| (*id).clone());
         let now = self.now();
         if pick.is_none() && !v.timed_out.is_empty() {
@@ -63,8 +65,9 @@ impl State {
                     v.told_waiting = true;
                 }
                 if !told {
-                    let position = self.queue.iter().position(|u| u == user_id).map_or(1, |i| i + 1);
-                    let frame = p::visitor_busy(position, self.eta_seconds(position));
+                    let position = self.place(user_id);
+                    let department = self.visitors.get(user_id).and_then(|v| v.department.clone());
+                    let frame = p::visitor_busy(position, self.eta_seconds(position, department.as_deref()));
                     if let Some(v) = self.visitors.get_mut(user_id) {
                         v.told_position = Some(position);
                     }
@@ -153,7 +156,9 @@ impl Hub {
             }
             _ => return Err(err(409, format!("no transfer of {user_id:?} is pending for {kf_id:?}"))),
         };
-        v.transfer = None;
+        if let Some(d) = v.transfer.take().and_then(|t| t.department) {
+            v.department = Some(d);
+        }
         v.state = VState::Assigned { kf_id: kf_id.to_owned(), conversation };
         let _ = self.store.reassign_conversation(conversation, kf_id);
         if let Some(a) = st.agents.get_mut(&from) {
@@ -173,6 +178,33 @@ impl Hub {
     /// HTTP: agent `kf_id` asks to hand customer `user_id` to `to_kf_id`, who gets status 4.
     pub fn request_transfer(&self, kf_id: &str, user_id: &str, to_kf_id: &str) -> Result<(), HubError> {
         let mut st = self.st();
+        self.transfer_to(&mut st, kf_id, user_id, to_kf_id, None)
+    }
+
+    /// HTTP: agent `kf_id` hands customer `user_id` to department `department`: its least busy
+    /// agent who takes customers now (not `kf_id`) gets status 4; accepted, the customer is that
+    /// department's. Returns the agent asked.
+    pub fn request_transfer_to_department(&self, kf_id: &str, user_id: &str, department: &str) -> Result<String, HubError> {
+        let mut st = self.st();
+        if !st.departments.known(department) {
+            return Err(err(404, format!("unknown department {department:?}")));
+        }
+        let mut free: Vec<(usize, String)> = st
+            .agents
+            .iter()
+            .filter(|(id, a)| *id != kf_id && a.conn.is_some() && a.presence == Presence::Online && st.departments.serves(Some(department), id))
+            .map(|(id, _)| (st.active_load(id), id.clone()))
+            .filter(|(load, id)| *load < st.cap_of(id))
+            .collect();
+        free.sort();
+        let Some((_, to)) = free.into_iter().next() else {
+            return Err(err(409, format!("{} 暂无可接待的客服", st.departments.name(department))));
+        };
+        self.transfer_to(&mut st, kf_id, user_id, &to, Some(department.to_owned()))?;
+        Ok(to)
+    }
+
+    fn transfer_to(&self, st: &mut State, kf_id: &str, user_id: &str, to_kf_id: &str, department: Option<String>) -> Result<(), HubError> {
         let v = st.visitors.get(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
         match &v.state {
             VState::Assigned { kf_id: owner, .. } if owner == kf_id => {}
@@ -196,7 +228,7 @@ impl Hub {
         let name = v.user_name.clone();
         let from_name = st.agent_name(kf_id);
         if let Some(v) = st.visitors.get_mut(user_id) {
-            v.transfer = Some(Transfer { from: kf_id.to_owned(), to: to_kf_id.to_owned() });
+            v.transfer = Some(Transfer { from: kf_id.to_owned(), to: to_kf_id.to_owned(), department });
         }
         st.to_agent(to_kf_id, p::status_transfer(user_id, &name, kf_id, &from_name), None);
         Ok(())

@@ -119,6 +119,9 @@ impl Hub {
     /// What customer `user_id`'s page reported about itself; the `User-Agent` comes from its socket.
     pub fn visitor_context(&self, user_id: &str, page: Option<PageContext>, user_agent: Option<String>) {
         let mut st = self.st();
+        if let Some(url) = page.as_ref().and_then(|p| p.url.clone()) {
+            st.department_by_url(user_id, &url);
+        }
         if let Some(v) = st.visitors.get_mut(user_id) {
             if page.is_some() {
                 v.page = page;

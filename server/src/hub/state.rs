@@ -67,6 +67,8 @@ pub(super) enum VState {
 pub(super) struct Transfer {
     pub(super) from: String,
     pub(super) to: String,
+    /// A transfer to a department: the customer's department once accepted.
+    pub(super) department: Option<String>,
 }
 
 pub(super) struct VisitorSlot {
@@ -111,6 +113,10 @@ pub(super) struct VisitorSlot {
     pub(super) idle_warned_at: Option<i64>,
     /// Silent for `--inactive-secs`: not counted against the agent's cap until a message.
     pub(super) inactive: bool,
+    /// Their department (`departments.rs`); `None`: anyone's.
+    pub(super) department: Option<String>,
+    /// The agent of their latest conversation, offered first when free.
+    pub(super) last_agent: Option<String>,
 }
 
 impl VisitorSlot {
@@ -140,6 +146,8 @@ impl VisitorSlot {
             timed_out: HashSet::new(),
             idle_warned_at: None,
             inactive: false,
+            department: None,
+            last_agent: None,
         }
     }
 }
@@ -167,6 +175,8 @@ pub(super) struct State {
     pub(super) rules: super::lifecycle::Rules,
     /// Added to the clock routing reads (`/test/clock` moves it forward; 0 otherwise).
     pub(super) clock_offset: i64,
+    /// The departments and who is in them.
+    pub(super) departments: super::departments::Departments,
 }
 
 impl State {
@@ -229,25 +239,31 @@ impl State {
         }
     }
 
-    /// Estimated wait at `position`: the mean recent handling time per online agent; `None` with no
-    /// history yet.
-    pub(super) fn eta_seconds(&self, position: usize) -> Option<u64> {
+    /// Estimated wait at `position` in `department`'s queue: the mean recent handling time per
+    /// online agent who serves it; `None` with no history yet.
+    pub(super) fn eta_seconds(&self, position: usize, department: Option<&str>) -> Option<u64> {
         if self.handled.is_empty() {
             return None;
         }
         let mean_ms = self.handled.iter().sum::<i64>() as f64 / self.handled.len() as f64;
-        let agents = self.agents.values().filter(|a| a.conn.is_some()).count().max(1) as f64;
+        let serving = |id: &String| self.departments.serves(department, id);
+        let agents = self.agents.iter().filter(|(id, a)| a.conn.is_some() && serving(id)).count().max(1) as f64;
         Some((position as f64 * mean_ms / agents / 1000.0).ceil() as u64)
     }
 
-    /// Tells every connected waiting visitor whose place in the queue changed their new place.
+    /// Tells every connected waiting visitor whose place in their department's queue changed
+    /// their new place.
     pub(super) fn tell_positions(&mut self) {
         let queue = self.queue.clone();
-        for (i, u) in queue.iter().enumerate() {
-            let position = i + 1;
+        let mut places: HashMap<Option<String>, usize> = HashMap::new();
+        for u in &queue {
+            let dep = self.visitors.get(u).and_then(|v| v.department.clone());
+            let place = places.entry(dep.clone()).or_default();
+            *place += 1;
+            let position = *place;
             let changed = self.visitors.get(u).is_some_and(|v| v.conn.is_some() && v.told_position != Some(position));
             if changed {
-                let frame = p::visitor_waiting(position, self.eta_seconds(position), None);
+                let frame = p::visitor_waiting(position, self.eta_seconds(position, dep.as_deref()), None);
                 if let Some(v) = self.visitors.get_mut(u) {
                     v.told_position = Some(position);
                 }

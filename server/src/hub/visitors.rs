@@ -12,14 +12,24 @@ impl Hub {
     /// With `last_seq` (the page's last numbered frame), agent messages after it are replayed
     /// from the store, so none lost in flight or across a server restart goes missing.
     /// `resume` is the secret of a newly claimed id, sent once in its first status frame.
-    pub fn visitor_connected(&self, user_id: &str, user_name: &str, tx: UnboundedSender<Out>, last_seq: Option<u64>, resume: Option<&str>) -> u64 {
+    /// `department` is the one the page asks for (ignored when there is no such department).
+    pub fn visitor_connected(&self, user_id: &str, user_name: &str, tx: UnboundedSender<Out>, last_seq: Option<u64>, resume: Option<&str>, department: Option<&str>) -> u64 {
         let offline = self.offline_status();
         let answers = self.answers_for(user_id);
+        // A customer routing does not know yet may have spoken to an agent before: offered first.
+        let last_agent = if self.visitor_known(user_id) { None } else { self.last_agent_of(user_id) };
         let mut st = self.st();
         st.next_conn += 1;
         let id = st.next_conn;
         let is_new = !st.visitors.contains_key(user_id);
+        let department = department.filter(|d| st.departments.known(d)).map(str::to_owned);
         let v = st.visitors.entry(user_id.to_owned()).or_insert_with(|| VisitorSlot::new(user_name.to_owned(), 0, VState::Waiting));
+        if is_new {
+            v.last_agent = last_agent;
+        }
+        if department.is_some() && v.department != department && v.state == VState::Waiting {
+            v.department = department; // before the offer below
+        }
         if let Some(old) = v.conn.take() {
             let _ = old.tx.send(Out::Close(4409, "replaced by a newer connection".into()));
         }
@@ -59,15 +69,18 @@ impl Hub {
                     None => p::visitor_ready(resume),
                 };
                 st.to_visitor(user_id, first);
+                st.ask_department(user_id);
             }
             VState::Waiting if is_new => {
                 st.queue.push(user_id.to_owned());
-                let position = st.queue.len();
-                let first = p::visitor_waiting(position, st.eta_seconds(position), resume);
+                let position = st.place(user_id);
+                let department = st.visitors.get(user_id).and_then(|v| v.department.clone());
+                let first = p::visitor_waiting(position, st.eta_seconds(position, department.as_deref()), resume);
                 if let Some(v) = st.visitors.get_mut(user_id) {
                     v.told_position = Some(position);
                 }
                 st.to_visitor(user_id, first);
+                st.ask_department(user_id);
                 if let Some((text, next)) = offline {
                     // Queued all the same; the page offers to leave a message meanwhile.
                     if let Some(v) = st.visitors.get_mut(user_id) {

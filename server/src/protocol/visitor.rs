@@ -68,6 +68,8 @@ pub enum VisitorIn {
     },
     /// `{"type":"recall","msgId":"…"}`: the customer takes back one of their messages.
     Recall(String),
+    /// `{"type":"department","id":"…"}`: the customer picks a department.
+    Department(String),
 }
 
 fn short(v: &Value, key: &str, max: usize) -> Option<String> {
@@ -141,6 +143,10 @@ pub fn parse_visitor_frame(text: &str) -> Result<VisitorIn, String> {
         Some("recall") => match v.get("msgId").and_then(Value::as_str) {
             Some(id) if !id.is_empty() && id.len() <= 128 => Ok(VisitorIn::Recall(id.to_owned())),
             _ => Err("`msgId` must be a string of 1 to 128 characters".into()),
+        },
+        Some("department") => match v.get("id").and_then(Value::as_str) {
+            Some(id) if !id.is_empty() && id.len() <= 32 => Ok(VisitorIn::Department(id.to_owned())),
+            _ => Err("`id` must be a department id of 1 to 32 characters".into()),
         },
         Some(t) => Err(format!("unknown type {t:?}")),
         None => Err("missing `type`".into()),
@@ -259,4 +265,15 @@ pub fn visitor_answers(items: &[crate::store::OfflineMessage]) -> String {
 /// or with `error` when it could not be).
 pub fn visitor_recall(seq: Option<u64>, msg_id: Option<&str>, error: Option<&str>) -> String {
     json!({"type": "recall", "seq": seq, "msgId": msg_id, "error": error}).to_string()
+}
+
+/// Server → visitor: the departments to pick from (`list`: `{id, name}`), sent after the first
+/// status when the desk asks customers who came without one.
+pub fn visitor_departments(list: Value) -> String {
+    json!({"type": "departments", "list": list, "text": "请选择您要咨询的服务"}).to_string()
+}
+
+/// Server → visitor: the department they picked.
+pub fn visitor_department(id: &str, name: &str) -> String {
+    json!({"type": "department", "id": id, "name": name}).to_string()
 }
