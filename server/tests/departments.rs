@@ -30,12 +30,12 @@ async fn visitor_in(s: &Server, user: &str, department: &str) -> Peer {
 #[tokio::test]
 async fn a_customer_of_a_department_is_offered_only_to_its_agents() {
     let s = Server::start().await;
-    let mut pa = s.agent("dp-pre").await;
-    let mut aa = s.agent("dp-after").await;
-    departments(&s, &["dp-pre"], &["dp-after"], false).await;
-    let _v = visitor_in(&s, "dp-v1", "aftersales").await;
-    aa.recv_until(offered("dp-v1")).await;
-    pa.silent(300).await;
+    // Without departments both customers would go to dp-a: first by id, then the least busy.
+    let mut aa = s.agent("dp-a").await;
+    let mut pa = s.agent("dp-b").await;
+    departments(&s, &["dp-b"], &["dp-a"], false).await;
+    let _v = visitor_in(&s, "dp-v1", "presales").await;
+    pa.recv_until(offered("dp-v1")).await;
     let _w = visitor_in(&s, "dp-v2", "presales").await;
     pa.recv_until(offered("dp-v2")).await;
     aa.silent(300).await;
@@ -45,8 +45,8 @@ async fn a_customer_of_a_department_is_offered_only_to_its_agents() {
     assert_eq!(got["data"]["id"], "dp-v3");
     let (_, board) = s.get("/supervisor/board").await;
     let q = board["data"]["queue"].as_array().unwrap();
-    assert!(q.iter().any(|w| w["userId"] == "dp-v1" && w["department"] == "aftersales"), "{board}");
-    let me = board["data"]["agents"].as_array().unwrap().iter().find(|a| a["kfId"] == "dp-pre").cloned().unwrap();
+    assert!(q.iter().any(|w| w["userId"] == "dp-v1" && w["department"] == "presales"), "{board}");
+    let me = board["data"]["agents"].as_array().unwrap().iter().find(|a| a["kfId"] == "dp-b").cloned().unwrap();
     assert_eq!(me["departments"], json!(["presales"]));
 }
 
