@@ -81,6 +81,68 @@ fn reconnect_5s_after_close_and_repeats_until_connected() {
 }
 
 #[test]
+fn a_service_restart_close_reconnects_within_half_a_second_then_every_5s() {
+    let mut d = Driver::agent();
+    let conn = d.connect_open();
+    let t0 = d.now;
+    d.s.handle_socket_closed(t0, conn, 1012); // a cluster's routing moved: come back now
+    let out = d.drain();
+    assert_eq!(states(&out), vec![LinkState::Reconnecting]);
+    let at = d.s.poll_timeout().expect("a reconnect is due");
+    let delay = at - t0;
+    assert!((RESTART_MIN_MS..RESTART_MIN_MS + RESTART_SPREAD_MS).contains(&delay), "{delay} ms");
+    assert_eq!(opens(&d.run_until(at - 1)), 0);
+    assert_eq!(opened(&d.run_until(at)), Some(conn + 1));
+    // That attempt fails: back to the usual 5 s.
+    d.s.handle_socket_error(d.now, conn + 1);
+    d.drain();
+    assert_eq!(opens(&d.run_until(at + 4_999)), 0);
+    assert_eq!(opened(&d.run_until(at + 5_000)), Some(conn + 2));
+    // Every other close keeps the 5 s (1006 above); and agents spread over the window.
+    let delays: std::collections::BTreeSet<u64> = ["a", "b", "c", "xiaoming", "xiaohong", "kf001"]
+        .iter()
+        .map(|kf| {
+            let mut d = Driver::new(SessionConfig::new(*kf));
+            let conn = d.connect_open();
+            let t0 = d.now;
+            d.s.handle_socket_closed(t0, conn, 1012);
+            d.drain();
+            d.s.poll_timeout().unwrap() - t0
+        })
+        .collect();
+    assert!(delays.len() >= 4, "spread, not one instant: {delays:?}");
+}
+
+#[test]
+fn a_failover_server_gets_a_quick_first_reconnect_after_any_loss_a_legacy_one_5s() {
+    let hello = r#"{"status":100,"data":{"features":["ack","failover"],"epoch":"e1"}}"#;
+    let mut d = Driver::agent();
+    let conn = d.connect_open();
+    d.frame(conn, hello);
+    d.drain();
+    let t0 = d.now;
+    d.s.handle_socket_closed(t0, conn, 1006); // the node holding the socket died
+    d.drain();
+    let mut at = t0;
+    for attempt in 1..=QUICK_ATTEMPTS {
+        let next = d.s.poll_timeout().unwrap();
+        assert!(next - at < RESTART_MIN_MS + RESTART_SPREAD_MS, "attempt {attempt}: {} ms", next - at);
+        d.run_until(next);
+        d.s.handle_socket_error(next, conn + u64::from(attempt)); // no router yet: refused
+        d.drain();
+        at = next;
+    }
+    assert_eq!(d.s.poll_timeout(), Some(at + 5_000), "then the usual 5 s");
+    // The same loss with a legacy server: exactly the original 5 s.
+    let mut d = Driver::agent();
+    let conn = d.connect_open();
+    let t0 = d.now;
+    d.s.handle_socket_error(t0, conn);
+    d.drain();
+    assert_eq!(d.s.poll_timeout(), Some(t0 + 5_000));
+}
+
+#[test]
 fn lock_many_errors_and_closes_give_one_reconnect() {
     let mut d = Driver::agent();
     let conn = d.connect_open();

@@ -93,12 +93,14 @@
     return li;
   }
 
+  let retries = 0; // failed attempts since the socket was last open
   function connect() {
     const resume = localStorage.getItem(secretKey);
     ws = new WebSocket(base + (department ? '&department=' + encodeURIComponent(department) : '') +
       (lastSeq ? '&lastSeq=' + lastSeq : '') + (resume ? '&resume=' + encodeURIComponent(resume) : ''));
     status.dataset.state = 'connecting';
     ws.onopen = () => {
+      retries = 0;
       status.dataset.state = 'open';
       status.textContent = '已连接';
       for (const frame of unacked.values()) ws.send(frame);
@@ -169,7 +171,9 @@
       }
       status.dataset.state = 'reconnecting';
       status.textContent = '连接中断，正在重连……';
-      setTimeout(connect, 3000);
+      // The first retry comes at once (spread over 0.5 s so that every page does not arrive in
+      // the same millisecond): a cluster's other nodes take over at once (1012: routing moved).
+      setTimeout(connect, retries++ === 0 ? 50 + Math.random() * 400 : 3000);
     };
   }
 

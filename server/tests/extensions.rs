@@ -10,7 +10,7 @@ async fn hello_offers_the_extensions_with_an_epoch() {
     let s = Server::start().await;
     let mut p = Peer::connect(&s.agent_url("hx").await).await;
     let hello = p.recv().await;
-    assert_eq!(hello["data"]["features"], json!(["withdraw", "ack", "seq", "presence", "queue", "typing", "read", "notes", "monitor", "recall", "lifecycle"]), "an agent is not offered the board");
+    assert_eq!(hello["data"]["features"], json!(["withdraw", "ack", "seq", "presence", "queue", "typing", "read", "notes", "monitor", "recall", "lifecycle", "failover"]), "an agent is not offered the board");
     assert!(hello["data"]["epoch"].as_str().unwrap().len() > 4);
 }
 

@@ -36,7 +36,7 @@ pub use message::PersistedMessage;
 pub use output::{LogDetail, LogLevel, LogMessage, Output, UiEvent};
 pub use status::{DeliveryStatus, LinkState};
 pub use scalar::Scalar;
-pub use session::{Session, Shown, MAX_WAITING, SUPPORTED_EXTENSIONS};
+pub use session::{Session, Shown, CLOSE_SERVICE_RESTART, MAX_WAITING, QUICK_ATTEMPTS, RESTART_MIN_MS, RESTART_SPREAD_MS, SUPPORTED_EXTENSIONS};
 pub use stats::Stats;
 pub use tab_msg::{tab_channel_name, Snapshot, TabMsg, TAB_PROTOCOL_VERSION};
 

@@ -106,9 +106,15 @@ test('through the cluster, a conversation survives the routing node being killed
   const router = await routingNode();
   assert.ok(router, 'a node routes');
   router.proc.kill('SIGKILL');
-  // Every socket the killed router served is closed by its gateway; both pages reconnect
-  // through HAProxy to a live node and resume there.
-  await a.waitForSelector('#conn-chip:not([data-state="open"])', { timeout: 15000 });
+  // Each side writes at the moment the routing node dies: the frames reach no router; the gateways
+  // close the sockets it served (1012) as soon as another node routes, both pages come back at
+  // once through HAProxy and re-send what was not acknowledged.
+  const killedAt = Date.now();
+  const arrived = (page, sel, t) => page.waitForFunction(([s, t]) => [...document.querySelectorAll(s)].some((l) => l.textContent.includes(t)), [sel, t], { timeout: 20000 }).then(() => Date.now() - killedAt);
+  await visitorSays(v, '此刻一：在吗');
+  await agentSays(a, '此刻二：在的');
+  const [toAgent, toCustomer] = await Promise.all([arrived(a, '.layim-chat-main li', '此刻一：在吗'), arrived(v, '#log li', '此刻二：在的')]);
+  console.log(`# failover: a message sent as the routing node was killed arrived after ${toAgent} ms (customer → agent), ${toCustomer} ms (agent → customer)`);
   await a.waitForSelector('#conn-chip[data-state="open"]', { timeout: 20000 });
   await v.waitForSelector('#status[data-state="open"]', { timeout: 20000 });
   assert.notEqual((await routingNode())?.name ?? router.name, router.name, 'another node routes');
@@ -117,8 +123,8 @@ test('through the cluster, a conversation survives the routing node being killed
   await chatHas(a, '第二句：还在吗');
   await agentSays(a, '回复二：在的');
   await visitorSaw(v, '回复二：在的');
-  for (const t of ['第一句：订单没到', '第二句：还在吗']) assert.equal(await count(a, '.layim-chat-main li', t), 1, t);
-  for (const t of ['回复一：我来查', '回复二：在的']) assert.equal(await count(v, '#log li', t), 1, t);
+  for (const t of ['第一句：订单没到', '此刻一：在吗', '第二句：还在吗']) assert.equal(await count(a, '.layim-chat-main li', t), 1, t);
+  for (const t of ['回复一：我来查', '此刻二：在的', '回复二：在的']) assert.equal(await count(v, '#log li', t), 1, t);
   assert.deepEqual(a.errors, []);
   await a.context().close();
   await v.context().close();

@@ -22,6 +22,8 @@ use crate::sync::LockExt;
 
 /// How long a gateway waits for the routing node to answer.
 const ROUTER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a gateway waits for some node to route when none does.
+const ROUTER_GAP: Duration = Duration::from_secs(3);
 
 /// A socket this node holds.
 struct Held {
@@ -77,7 +79,11 @@ impl Gateway {
         tokio::spawn(async move {
             while let Some(m) = router.next().await {
                 if let Ok(a) = serde_json::from_slice::<Alive>(&m.payload) {
-                    *g2.router.locked() = Some((a.node, Instant::now()));
+                    let moved = g2.router.locked().replace((a.node.clone(), Instant::now())).is_none_or(|(old, _)| old != a.node);
+                    if moved {
+                        // A new routing node: its predecessor's sockets reconnect to it now.
+                        g2.close_orphans();
+                    }
                 }
             }
         });
@@ -129,6 +135,22 @@ impl Gateway {
         }
     }
 
+    /// A request to the routing node. While there is none (another node is taking routing over:
+    /// NATS says nobody listens), asked again every 100 ms for up to [`ROUTER_GAP`], so a client
+    /// that reconnects in that moment is served rather than refused.
+    async fn ask_router(&self, subject: &'static str, payload: Vec<u8>) -> Option<async_nats::Message> {
+        let until = Instant::now() + ROUTER_GAP;
+        loop {
+            match tokio::time::timeout(ROUTER_TIMEOUT, self.nats.request(subject, payload.clone().into())).await {
+                Ok(Ok(m)) => return Some(m),
+                Ok(Err(e)) if e.kind() == async_nats::client::RequestErrorKind::NoResponders && Instant::now() < until => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                _ => return None,
+            }
+        }
+    }
+
     async fn publish_in(&self, conn: &str, ev: InEv) {
         let msg = serde_json::to_vec(&InMsg { conn: conn.to_owned(), node: self.instance.clone(), ev }).expect("serializes");
         let _ = self.nats.publish(wire::IN, msg.into()).await;
@@ -152,11 +174,8 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
         node: g.instance.clone(),
         ev: InEv::Open { uri: parts.uri.to_string(), headers: wire::header_pairs(&parts.headers), peer: peer.to_string() },
     };
-    let answer = tokio::time::timeout(ROUTER_TIMEOUT, g.nats.request(wire::IN, serde_json::to_vec(&open).expect("serializes").into())).await;
-    let reply: Option<OpenReply> = match answer {
-        Ok(Ok(m)) => serde_json::from_slice(&m.payload).ok(),
-        _ => None,
-    };
+    let answer = g.ask_router(wire::IN, serde_json::to_vec(&open).expect("serializes")).await;
+    let reply: Option<OpenReply> = answer.and_then(|m| serde_json::from_slice(&m.payload).ok());
     let Some(reply) = reply else {
         g.held().remove(&conn);
         return (StatusCode::SERVICE_UNAVAILABLE, "no routing node answered; try again").into_response();
@@ -218,8 +237,8 @@ pub async fn tunnel(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
         peer: peer.to_string(),
         status: 0,
     };
-    let answer = tokio::time::timeout(ROUTER_TIMEOUT, g.nats.request(wire::HTTP, wire::encode_http(&head, &body).into())).await;
-    let Ok(Ok(m)) = answer else {
+    let answer = g.ask_router(wire::HTTP, wire::encode_http(&head, &body)).await;
+    let Some(m) = answer else {
         return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"code": 503, "msg": "no routing node answered; try again", "data": null}))).into_response();
     };
     match wire::decode_http(&m.payload) {

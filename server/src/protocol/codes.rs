@@ -98,5 +98,8 @@ pub const BOARD: &str = "board";
 pub const RECALL: &str = "recall";
 /// Extension `lifecycle`: offer countdowns, idle warnings and closes, ratings, messages left.
 pub const LIFECYCLE: &str = "lifecycle";
+/// Extension `failover`: no frames; the client reconnects at once (spread over half a second)
+/// after losing a socket, since another node of a cluster takes over at once.
+pub const FAILOVER: &str = "failover";
 /// Extension `peek` (offered only with `--sneak-peek`).
 pub const PEEK: &str = "peek";

@@ -26,6 +26,7 @@ pub const FEATURES: &[&str] = &[
     codes::MONITOR,
     codes::RECALL,
     codes::LIFECYCLE,
+    codes::FAILOVER,
 ];
 
 /// Offered besides [`FEATURES`] only when the server runs with `--sneak-peek`: typing signals

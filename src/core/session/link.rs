@@ -5,6 +5,7 @@ use super::super::frames_out::AgentFrame;
 use super::super::input::{ConnId, Millis, WakeReason};
 use super::super::json::JsonValue;
 use super::super::output::{LogDetail, LogLevel, Output};
+use super::super::protocol::Extension;
 use super::super::status::LinkState;
 use super::Session;
 
@@ -22,6 +23,19 @@ pub(super) enum Link {
 
 /// The close code the reference server uses for "replaced by a newer connection".
 pub const CLOSE_REPLACED: u16 = 4409;
+
+/// Close code 1012 (Service Restart): the server asks the client to come back now (a cluster's
+/// routing moved to another node). The first reconnect after it waits
+/// [`RESTART_MIN_MS`] plus a share of [`RESTART_SPREAD_MS`] fixed per agent, so a whole desk does
+/// not arrive in the same millisecond; later attempts wait the usual `reconnect_ms`.
+pub const CLOSE_SERVICE_RESTART: u16 = 1012;
+/// See [`CLOSE_SERVICE_RESTART`].
+pub const RESTART_MIN_MS: u64 = 50;
+/// See [`CLOSE_SERVICE_RESTART`].
+pub const RESTART_SPREAD_MS: u64 = 400;
+/// With a server that speaks `failover`, this many attempts after a loss come quickly (the node
+/// taking routing over may need a moment); the ones after wait `reconnect_ms`.
+pub const QUICK_ATTEMPTS: u32 = 3;
 
 impl Link {
     /// The state as shown to the agent.
@@ -152,6 +166,9 @@ impl<V: JsonValue> Session<V> {
             self.log(LogLevel::Warn, "replaced by a newer connection of this agent (another tab?); not reconnecting", LogDetail::None);
             self.out.push_back(Output::CloseSocket { conn, code: 1000, reason: "replaced" });
             self.set_link(Link::Replaced);
+        } else if self.live_conn() == Some(conn) && code == CLOSE_SERVICE_RESTART {
+            self.lose_link(now, conn, "server restarting (1012); reconnecting soon", LogDetail::Num(code.into()));
+            self.reconnect_soon(now);
         } else if self.live_conn() == Some(conn) {
             self.lose_link(now, conn, "socket closed with code", LogDetail::Num(code.into()));
         } else {
@@ -222,6 +239,25 @@ impl<V: JsonValue> Session<V> {
             _ => 1,
         };
         self.set_link(Link::Waiting { at: now + self.cfg.reconnect_ms, attempt });
+        if attempt <= QUICK_ATTEMPTS && self.speaks(Extension::Failover) {
+            self.reconnect_soon(now); // a cluster: another node takes over at once
+        }
+    }
+
+    /// After losing an open socket of a server that speaks `failover` (or a 1012 close): the first
+    /// attempt comes after [`Self::restart_delay`], not `reconnect_ms`.
+    fn reconnect_soon(&mut self, now: Millis) {
+        let soon = now + self.restart_delay();
+        if let Link::Waiting { at, .. } = &mut self.link {
+            *at = (*at).min(soon);
+        }
+    }
+
+    /// How long after a 1012 close this agent reconnects: its fixed share of the spread window
+    /// (FNV-1a of its kfId), so the agents of a desk spread over it.
+    fn restart_delay(&self) -> Millis {
+        let hash = self.cfg.kf_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        RESTART_MIN_MS + hash % RESTART_SPREAD_MS
     }
 
     fn open_socket(&mut self, now: Millis, attempt: u32) {

@@ -48,6 +48,7 @@ use link::Link;
 use queue::Queue;
 use std::collections::VecDeque;
 
+pub use link::{CLOSE_SERVICE_RESTART, QUICK_ATTEMPTS, RESTART_MIN_MS, RESTART_SPREAD_MS};
 pub use queue::MAX_WAITING;
 pub use tabs::Shown;
 
