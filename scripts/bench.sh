@@ -76,6 +76,10 @@ KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/load
 echo "== 7b. issue 16's raised budget: 10 000 conversations (100 agents), 20 000 msg/s offered =="
 AGENTS=100 CONVERSATIONS=10000 RATE=20000 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/load | grep -E "assigned|relayed|relay latency|CPU"
 
+echo "== 7c. issue 28: memory per idle connection, visitors and agents apart (10 000 visitor sockets, 200 agents) =="
+cargo build -q --release -p kefu-server --bin kefu-server --example idle_memory
+VISITORS=10000 AGENTS=200 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/idle_memory
+
 echo "== 8. reference server memory: 10 000 customers come, are served and go =="
 cargo build -q --release -p kefu-server --bin kefu-server --example visitor_churn
 target/release/examples/visitor_churn 10000 target/release/kefu-server
