@@ -108,7 +108,7 @@ async fn the_agent_a_customer_spoke_to_last_is_offered_first_also_after_a_restar
 #[tokio::test]
 async fn a_transfer_to_a_department_goes_to_its_least_busy_free_agent_and_moves_the_customer() {
     let s = Server::start().await;
-    let (mut from, _v) = assigned(&s, "tr-from", "tr-v").await;
+    let (_from, _v) = assigned(&s, "tr-from", "tr-v").await;
     let mut busy = s.agent("tr-busy").await;
     let mut free = s.agent("tr-free").await;
     departments(&s, &["tr-from"], &["tr-busy", "tr-free"], false).await;
