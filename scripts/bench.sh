@@ -32,6 +32,7 @@ row("kefu_agent_bg.wasm", ["www/pkg/kefu_agent_bg.wasm"]);
 row("kefu_agent.js (glue)", ["www/pkg/kefu_agent.js"]);
 row("session total (wasm + glue)", ["www/pkg/kefu_agent_bg.wasm", "www/pkg/kefu_agent.js"]);
 row("original-style JS (bench/baseline-chatDialog.js, unminified)", ["bench/baseline-chatDialog.js"]);
+row("widget.js (all a host page loads before the launcher is clicked; budget 10 KB gzip)", ["www/widget.js"]);
 '
 echo "largest items of the wasm (twiggy, on a build that keeps names):"
 NAMED=$(mktemp -d /tmp/kefu-bench-named.XXXXXX)
@@ -62,6 +63,9 @@ BURST=10000 node tests/e2e/bench-burst.mjs
 
 echo "== 4. start-up =="
 node tests/e2e/bench-startup.mjs
+
+echo "== 3c. issue 28: the supervisor board with 200 agents and 2 000 conversations =="
+node tests/e2e/bench-board.mjs
 
 echo "== 9. new costs: send() to its IndexedDB commit, and an event reaching a follower tab =="
 node tests/e2e/bench-tabs.mjs
@@ -101,6 +105,9 @@ kill -TERM -- "-$CLUSTER_PID" 2>/dev/null || kill "$CLUSTER_PID" 2>/dev/null || 
 sleep 1
 scripts/nats.sh stop
 unset KEFU_LB_PORT KEFU_NODE_PORTS KEFU_CLUSTER_DIR KEFU_NATS_PORT KEFU_NATS_DIR KEFU_PG_DB
+
+echo "== 10b. issue 27: the highest rate with p99 <= 50 ms: one node on SQLite, on PostgreSQL, the cluster with 1, 2 and 3 nodes =="
+scripts/bench-throughput.sh
 
 echo "== 12. search over a million messages (SQLite FTS5 trigram; PostgreSQL pg_trgm) =="
 cargo build -q --release -p kefu-server --example search_bench

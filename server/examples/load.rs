@@ -174,7 +174,24 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
     let rss_idle = pid.map(rss_kib).unwrap_or(0);
     let connections = agents + conversations;
 
-    let cpu_before = pid.map(cpu_secs).unwrap_or(0.0);
+    // The server's processes: the one started here, or (`KEFU_SERVER_PIDS`, comma-separated) the
+    // nodes of the server at `KEFU_TARGET`.
+    let pids: Vec<u32> = match pid {
+        Some(p) => vec![p],
+        None => std::env::var("KEFU_SERVER_PIDS").unwrap_or_default().split(',').filter_map(|p| p.trim().parse().ok()).collect(),
+    };
+    let cpu_all = |pids: &[u32]| pids.iter().map(|p| cpu_secs(*p)).sum::<f64>();
+    let cpu_before = cpu_all(&pids);
+    // Where the rest of the machine's time goes (`KEFU_WATCH="nats=1,2;postgres=3,4"`), and this
+    // load generator's own.
+    let watched: Vec<(String, Vec<u32>)> = std::env::var("KEFU_WATCH")
+        .unwrap_or_default()
+        .split(';')
+        .filter_map(|g| g.split_once('='))
+        .map(|(name, pids)| (name.to_owned(), pids.split(',').filter_map(|p| p.trim().parse().ok()).collect()))
+        .chain(std::iter::once(("load generator".to_owned(), vec![std::process::id()])))
+        .collect();
+    let watched_before: Vec<f64> = watched.iter().map(|(_, p)| cpu_all(p)).collect();
     let began = Instant::now();
     start_sending.notify_waiters();
     let mut senders = Vec::new();
@@ -182,7 +199,9 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
         senders.push(v.await.ok());
     }
     let send_secs = began.elapsed().as_secs_f64();
-    let server_cpu = (pid.map(cpu_secs).unwrap_or(0.0) - cpu_before) / send_secs;
+    let server_cpu = (cpu_all(&pids) - cpu_before) / send_secs / pids.len().max(1) as f64;
+    let others: Vec<String> =
+        watched.iter().zip(&watched_before).map(|((name, p), before)| format!("{name} {:.0} %", (cpu_all(p) - before) / send_secs * 100.0)).collect();
     tokio::time::sleep(Duration::from_secs(2)).await; // let the tail arrive
     let sent = sent.load(Ordering::Relaxed);
     let received = tally.received.load(Ordering::Relaxed);
@@ -199,10 +218,13 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
     println!("| {label}: conversations assigned | {assigned} of {conversations} ({agents} agents) |");
     println!("| {label}: messages relayed visitor → agent | {received} of {sent} sent in {send_secs:.1} s ({:.0} msg/s offered) |", sent as f64 / send_secs);
     println!("| {label}: relay latency (send → agent socket) | p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms |", pct(0.5), pct(0.99), pct(1.0));
+    if !pids.is_empty() {
+        println!("| {label}: CPU while relaying | {:.0} % of one core per node ({} node(s); the load generator shares the {} cores) |", server_cpu * 100.0, pids.len(), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    }
+    println!("| {label}: CPU of the rest while relaying | {} (% of one core) |", others.join(", "));
     if server.is_none() {
         return;
     }
-    println!("| server: CPU while relaying | {:.0} % of one core (the load generator shares the {} cores) |", server_cpu * 100.0, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     println!(
         "| server: resident memory | {} KiB at start, {} KiB with {connections} idle sockets ({:.1} KiB per connection), {} KiB after the run |",
         rss_start,

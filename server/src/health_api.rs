@@ -19,6 +19,11 @@ pub fn render(app: &AppState) -> String {
     m.sockets.get_or_create(&vec![("kind".into(), "agent".into())]).set(agents as i64);
     m.sockets.get_or_create(&vec![("kind".into(), "visitor".into())]).set(visitors as i64);
     m.waiting.set(waiting as i64);
+    if let Some(w) = app.hub.store().group() {
+        let (commits, messages) = w.stats();
+        m.group_commits.set(commits as i64);
+        m.group_messages.set(messages as i64);
+    }
     m.render()
 }
 

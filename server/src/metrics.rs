@@ -25,6 +25,11 @@ pub struct Metrics {
     /// Conversations closed by the server, by `reason` (`idle`, `left`, `abandoned`: gave up in
     /// the queue), and offers that timed out (`offer_timeout`).
     pub lifecycle: Family<Vec<(String, String)>, Counter>,
+    /// PostgreSQL's group writer: transactions and chat messages written since start (set when
+    /// scraped; 0 on SQLite).
+    pub group_commits: Gauge,
+    /// See `group_commits`.
+    pub group_messages: Gauge,
 }
 
 impl Default for Metrics {
@@ -43,7 +48,10 @@ impl Default for Metrics {
         registry.register("offers", "Customers offered to agents", offers.clone());
         registry.register("relay_seconds", "Time to store and route one chat message", relay.clone());
         registry.register("store_errors", "Store operations that failed", store_errors.clone());
-        Metrics { registry, sockets, waiting, offers, relay, store_errors, lifecycle }
+        let (group_commits, group_messages) = (Gauge::default(), Gauge::default());
+        registry.register("store_group_commits", "Transactions PostgreSQL's group writer committed", group_commits.clone());
+        registry.register("store_group_messages", "Chat messages PostgreSQL's group writer wrote", group_messages.clone());
+        Metrics { registry, sockets, waiting, offers, relay, store_errors, lifecycle, group_commits, group_messages }
     }
 }
 

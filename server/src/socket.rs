@@ -83,6 +83,10 @@ pub async fn writer(mut sink: futures_util::stream::SplitSink<WebSocket, Message
     while let Some(o) = rx.recv().await {
         let r = match o {
             Out::Text(t) => sink.send(Message::Text(t.into())).await,
+            Out::Durable(t, ticket) => match ticket.wait().await {
+                crate::store::ticket::Outcome::Stored(_) => sink.send(Message::Text(t.into())).await,
+                _ => continue,
+            },
             Out::Close(code, reason) => {
                 let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
                 break;

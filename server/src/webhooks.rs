@@ -114,6 +114,11 @@ impl Webhooks {
         }
     }
 
+    /// Whether any receiver is configured (events are worth building).
+    pub fn active(&self) -> bool {
+        !self.queues.is_empty()
+    }
+
     /// Queues `event` with the data `data()` builds for every receiver. Never waits; with no
     /// receiver configured nothing is built (it is called on the message path).
     pub fn emit(&self, event: &str, data: impl FnOnce() -> Value) {

@@ -162,8 +162,19 @@ pub async fn agent_ws(
             if matches!(frame, p::AgentIn::Ping) && stall.as_ref().is_some_and(|t| t.stalled()) {
                 continue; // test hook: a zombie server that stops answering heartbeats
             }
-            let chat = matches!(frame, p::AgentIn::Chat { .. });
-            let handled = if chat { relay_timed(&hub, || hub.agent_frame(&kf_id, frame)) } else { hub.agent_frame(&kf_id, frame) };
+            if let p::AgentIn::Chat { user_id, content, msg_id } = &frame {
+                let t = std::time::Instant::now();
+                let settled = settle_timed(&hub, t, hub.agent_chat(&kf_id, user_id, content, msg_id.as_deref())).await;
+                match (msg_id, settled) {
+                    (Some(id), r) => {
+                        let _ = tx.send(Out::Text(p::status_ack(id, r.err().as_deref())));
+                    }
+                    (None, Err(e)) => tracing::warn!(kf_id, error = %e, "agent message refused"),
+                    (None, Ok(_)) => {}
+                }
+                continue;
+            }
+            let handled = hub.agent_frame(&kf_id, frame);
             match handled {
                 Ok(Some(reply)) => {
                     let _ = tx.send(Out::Text(reply));
@@ -288,16 +299,19 @@ pub async fn visitor_ws(
                 Ok(p::VisitorIn::Message(c, _)) if c.chars().count() > cfg.max_message_chars => {
                     let _ = tx.send(Out::Text(p::visitor_error(&format!("message longer than {} characters", cfg.max_message_chars))));
                 }
-                Ok(p::VisitorIn::Message(c, id)) => match relay_timed(&hub, || hub.visitor_message(&user_id, &c, id.as_deref())) {
-                    Ok(_) => {
-                        if let Some(id) = id {
-                            let _ = tx.send(Out::Text(p::visitor_ack(&id)));
+                Ok(p::VisitorIn::Message(c, id)) => {
+                    let t = std::time::Instant::now();
+                    match settle_timed(&hub, t, hub.visitor_message(&user_id, &c, id.as_deref())).await {
+                        Ok(_) => {
+                            if let Some(id) = id {
+                                let _ = tx.send(Out::Text(p::visitor_ack(&id)));
+                            }
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Out::Text(p::visitor_error(&e)));
                         }
                     }
-                    Err(e) => {
-                        let _ = tx.send(Out::Text(p::visitor_error(&e.msg)));
-                    }
-                },
+                }
                 Err(e) => {
                     tracing::warn!(user_id, error = %e, "malformed visitor frame skipped");
                     let _ = tx.send(Out::Text(p::visitor_error(&e)));
@@ -322,15 +336,13 @@ fn default_name(user_id: &str) -> String {
     format!("访客{}", &hex::encode(sha2::Sha256::digest(user_id.as_bytes()))[..6].to_uppercase())
 }
 
-/// Runs `f` (storing and routing one chat message) and records how long it took. On a
-/// multi-threaded runtime with a PostgreSQL store the worker hands its other tasks on while `f`
-/// waits for the store (a network round trip under the hub's lock), so sockets and NATS keep
-/// moving.
-fn relay_timed<T>(hub: &Hub, f: impl FnOnce() -> T) -> T {
-    let t = std::time::Instant::now();
-    let remote_store = matches!(hub.store(), crate::store::Store::Postgres(_));
-    let multi_thread = tokio::runtime::Handle::try_current().is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    let r = if remote_store && multi_thread { tokio::task::block_in_place(f) } else { f() };
+/// Waits until a chat message the hub took is stored (its commit, on PostgreSQL: the group
+/// writer) and records how long storing and routing it took since `t`. `Ok(new)` or why not.
+async fn settle_timed(hub: &Hub, t: std::time::Instant, r: Result<crate::hub::Relayed, crate::hub::HubError>) -> Result<bool, String> {
+    let out = match r {
+        Ok(r) => r.settled(hub).await,
+        Err(e) => Err(e.msg),
+    };
     hub.metrics().relay.observe(t.elapsed().as_secs_f64());
-    r
+    out
 }

@@ -138,6 +138,14 @@ impl Router {
             let (nats, subject, conn) = (self.nats.clone(), wire::out_subject(node), conn.to_owned());
             tokio::spawn(async move {
                 while let Some(out) = out_rx.recv().await {
+                    // A chat frame goes to the gateway once its message is committed.
+                    let out = match out {
+                        Out::Durable(text, ticket) => match ticket.wait().await {
+                            crate::store::ticket::Outcome::Stored(_) => Out::Text(text),
+                            _ => continue,
+                        },
+                        other => other,
+                    };
                     let msg = serde_json::to_vec(&OutMsg { conn: conn.clone(), out }).expect("serializes");
                     let _ = nats.publish(subject.clone(), msg.into()).await;
                 }

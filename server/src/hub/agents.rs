@@ -38,6 +38,9 @@ impl Hub {
     /// ones lost in flight included), then the other pending frames; without, the pending frames.
     pub fn agent_ready(&self, kf_id: &str, conn: u64, last_seq: Option<u64>) {
         let mut st = self.st();
+        if last_seq.is_some() {
+            self.settle(&mut st); // the replay reads what the group writer was handed
+        }
         let Some(a) = st.agents.get_mut(kf_id) else { return };
         if a.ready || a.conn.as_ref().map(|c| c.id) != Some(conn) {
             return;
@@ -58,14 +61,14 @@ impl Hub {
                 }
                 Err(e) => tracing::error!(kf_id, error = %e, "replay failed"),
             }
-            for (seq, text) in pending {
+            for (seq, out) in pending {
                 if seq.is_none() {
-                    let _ = tx.send(Out::Text(text));
+                    let _ = tx.send(out);
                 }
             }
         } else {
-            for (_, text) in pending {
-                let _ = tx.send(Out::Text(text));
+            for (_, out) in pending {
+                let _ = tx.send(out);
             }
         }
         // Offers are made to ready sockets only, so each is written for the extensions in use.
@@ -204,7 +207,7 @@ impl Hub {
             p::AgentIn::Watch { user_id, watch } => self.watch(&mut st, kf_id, &user_id, watch).map(|_| None),
             p::AgentIn::Note { user_id, content } => self.agent_note(&mut st, kf_id, &user_id, &content).map(|_| None),
             p::AgentIn::Chat { user_id, content, msg_id } => {
-                let routed = self.chat(&mut st, kf_id, &user_id, &content, msg_id.as_deref());
+                let routed = self.chat(&mut st, kf_id, &user_id, &content, msg_id.as_deref()).map(|_| ());
                 match (msg_id, routed) {
                     (Some(id), Ok(())) => Ok(Some(p::status_ack(&id, None))),
                     (Some(id), Err(e)) => {
@@ -218,8 +221,9 @@ impl Hub {
     }
 
     /// Stores an agent's message and sends it to the customer (numbered for replay). A resend of
-    /// a stored `msg_id` is a success that writes and sends nothing.
-    fn chat(&self, st: &mut State, kf_id: &str, user_id: &str, content: &str, msg_id: Option<&str>) -> Result<(), HubError> {
+    /// a stored `msg_id` is a success that writes and sends nothing. Its ack waits for
+    /// [`super::relay::Relayed::settled`].
+    pub(super) fn chat(&self, st: &mut State, kf_id: &str, user_id: &str, content: &str, msg_id: Option<&str>) -> Result<super::relay::Relayed, HubError> {
         let v = st.visitors.get(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
         let serving = match &v.state {
             VState::Assigned { kf_id: owner, .. } if owner == kf_id || v.joined.iter().any(|k| k == kf_id) => owner.clone(),
@@ -227,9 +231,10 @@ impl Hub {
         };
         let (name, now) = (v.user_name.clone(), st.now());
         let recipient = format!("v:{user_id}");
-        let stored = self
-            .store
-            .add_and_deliver(&NewMessage {
+        let event = || serde_json::json!({"userId": user_id, "userName": name, "kfId": kf_id, "sender": "agent", "content": content, "msgId": msg_id, "createdAt": now});
+        let stored = self.store_chat(
+            st,
+            &NewMessage {
                 user_id,
                 user_name: &name,
                 kf_id: Some(kf_id),
@@ -238,13 +243,11 @@ impl Hub {
                 at_ms: now,
                 client_msg_id: msg_id,
                 deliver_to: Some(&recipient),
-            })
-            .map_err(|e| self.store_failed(e))?;
-        let Some((message_id, Some(seq))) = stored else { return Ok(()) };
-        self.webhooks.emit(
-            "message.created",
-            || serde_json::json!({"id": message_id, "userId": user_id, "userName": name, "kfId": kf_id, "sender": "agent", "content": content, "msgId": msg_id, "createdAt": now}),
-        );
+            },
+            event,
+        )?;
+        let Some(seq) = stored.seq() else { return Ok(super::relay::Relayed::now(false)) };
+        let commit = stored.commit().cloned();
         if let Some(v) = st.visitors.get_mut(user_id) {
             v.last_agent_at = Some(now);
         }
@@ -254,12 +257,19 @@ impl Hub {
             let name = st.agent_name(kf_id);
             super::join::tell_agent(st, user_id, &serving, kf_id, &name, "supervisor", content);
         }
-        super::monitor::to_watchers(st, user_id, "agent", Some(kf_id), content, now);
+        super::monitor::to_watchers(st, user_id, "agent", Some(kf_id), content, now, commit.as_ref());
         let kf_name = st.agent_name(kf_id);
-        st.to_visitor_seq(user_id, p::visitor_message(kf_id, &kf_name, content, now, seq), Some(seq));
+        st.to_visitor_seq(user_id, p::visitor_message(kf_id, &kf_name, content, now, seq), Some(seq), commit.as_ref());
         if let Some(id) = msg_id {
             st.note_unread_by_visitor(user_id, seq, id);
         }
-        Ok(())
+        Ok(super::relay::Relayed { new: true, commit })
+    }
+
+    /// An agent's chat message (`Chat`), taken by the socket: its ack waits for
+    /// [`super::relay::Relayed::settled`].
+    pub fn agent_chat(&self, kf_id: &str, user_id: &str, content: &str, msg_id: Option<&str>) -> Result<super::relay::Relayed, HubError> {
+        let mut st = self.st();
+        self.chat(&mut st, kf_id, user_id, content, msg_id)
     }
 }

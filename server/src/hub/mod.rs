@@ -20,6 +20,7 @@ mod privacy;
 mod recall;
 mod settings;
 mod departments;
+mod relay;
 mod desk;
 mod join;
 mod monitor;
@@ -31,6 +32,7 @@ pub use presence::{Presence, WaitingCustomer};
 pub use signals::VisitorContext;
 pub use board::{Board, BoardAgent, BoardConversation, BoardWaiting};
 pub use settings::CloseOutSettings;
+pub use relay::Relayed;
 pub use departments::{seed_demo as seed_demo_departments, Department, DepartmentSettings, UrlRule};
 
 use crate::store::{OpenConversation, Store};
@@ -47,6 +49,11 @@ pub enum Out {
     Text(String),
     /// Close with this code and reason.
     Close(u16, String),
+    /// A chat frame, sent once its message is committed (PostgreSQL's group writer), dropped if it
+    /// is not (a duplicate, a failed write). Never crosses the wire between nodes: the routing node
+    /// waits for the commit first.
+    #[serde(skip)]
+    Durable(String, crate::store::ticket::Ticket),
 }
 
 /// Milliseconds since the Unix epoch.
@@ -101,7 +108,7 @@ pub struct Hub {
     /// Close-out tags and business hours, as supervisors set them (`settings.rs`).
     settings: std::sync::RwLock<settings::DeskSettings>,
     /// The desk's events for other systems (`--webhook-url`).
-    pub(crate) webhooks: crate::webhooks::Webhooks,
+    pub(crate) webhooks: Arc<crate::webhooks::Webhooks>,
 }
 
 impl Hub {
@@ -128,7 +135,7 @@ impl Hub {
             metrics,
             last_board: Mutex::new(None),
             settings,
-            webhooks: crate::webhooks::Webhooks::new(cfg),
+            webhooks: Arc::new(crate::webhooks::Webhooks::new(cfg)),
         })
     }
 

@@ -48,7 +48,7 @@ impl Hub {
 }
 
 /// A new message in the conversation with `user_id`, for whoever watches it.
-pub(super) fn to_watchers(st: &mut State, user_id: &str, sender: &str, kf_id: Option<&str>, content: &str, at: i64) {
+pub(super) fn to_watchers(st: &mut State, user_id: &str, sender: &str, kf_id: Option<&str>, content: &str, at: i64, commit: Option<&crate::store::ticket::Ticket>) {
     let Some(watching) = st.watchers.get(user_id).cloned() else { return };
     let (user_name, serving) = match st.visitors.get(user_id) {
         Some(v) => (v.user_name.clone(), match &v.state {
@@ -61,7 +61,7 @@ pub(super) fn to_watchers(st: &mut State, user_id: &str, sender: &str, kf_id: Op
     let frame = p::status_monitor(user_id, &user_name, &serving, &[message], false);
     for kf in watching {
         if st.speaks(&kf, codes::MONITOR) {
-            st.to_agent(&kf, frame.clone(), None);
+            st.to_agent_after(&kf, frame.clone(), None, commit);
         }
     }
 }

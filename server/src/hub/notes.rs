@@ -60,7 +60,7 @@ impl Hub {
                 deliver_to: None,
             })
             .map_err(|e| self.store_failed(e))?;
-        super::monitor::to_watchers(st, user_id, kind.as_str(), Some(from), content, now);
+        super::monitor::to_watchers(st, user_id, kind.as_str(), Some(from), content, now, None);
         let mentioned = mentions(st, content, &[from, &serving]);
         let from_name = st.agent_name(from);
         let frame = p::status_note(&p::NoteFrame {

@@ -41,7 +41,7 @@ impl Hub {
         let now = now_ms();
         let log = NewMessage { user_id, user_name: &user_name, kf_id: Some(by), sender: Sender::System, content: &line, at_ms: now, client_msg_id: None, deliver_to: None };
         self.store.add_and_deliver(&log).map_err(|e| self.store_failed(e))?;
-        super::monitor::to_watchers(&mut st, user_id, "system", Some(by), &line, now);
+        super::monitor::to_watchers(&mut st, user_id, "system", Some(by), &line, now, None);
         super::monitor::tell_viewers(&mut st, user_id); // the new agent hears who watches
         st.to_visitor(user_id, p::visitor_status("assigned", Some(to), Some(&to_name), &format!("已为您转接至客服 {to_name}")));
         for (kf, text) in [(from.as_str(), format!("{by_name} 已将此会话转给 {to_name}")), (to, format!("{by_name} 将此会话转给了您"))] {

@@ -37,7 +37,11 @@ impl Hub {
     /// Agent `kf_id` recalls its message `msg_id` to customer `user_id`.
     pub fn agent_recall(&self, kf_id: &str, user_id: &str, msg_id: &str) -> Result<(), HubError> {
         let now = self.rules_now();
-        let window = self.st().rules.recall_ms;
+        let window = {
+            let mut st = self.st();
+            self.settle(&mut st); // the message may still be being written
+            st.rules.recall_ms
+        };
         match self.store.recall(user_id, "agent", msg_id, kf_id, now, window).map_err(|e| self.store_failed(e))? {
             Recall::Done { visitor_seq, .. } => {
                 let mut st = self.st();
@@ -54,7 +58,11 @@ impl Hub {
     /// Customer `user_id` recalls their message `msg_id`.
     pub fn visitor_recall(&self, user_id: &str, msg_id: &str) -> Result<(), HubError> {
         let now = self.rules_now();
-        let window = self.st().rules.recall_ms;
+        let window = {
+            let mut st = self.st();
+            self.settle(&mut st);
+            st.rules.recall_ms
+        };
         match self.store.recall(user_id, "visitor", msg_id, "visitor", now, window).map_err(|e| self.store_failed(e))? {
             Recall::Done { .. } => {
                 let mut st = self.st();

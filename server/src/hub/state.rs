@@ -6,7 +6,16 @@ use crate::protocol as p;
 
 /// Handling times kept for the estimates.
 const HANDLED_KEPT: usize = 20;
+use crate::store::ticket::Ticket;
 use std::collections::{HashMap, HashSet};
+
+/// A frame as it goes out: at once, or after its message's commit.
+fn out(text: String, commit: Option<&Ticket>) -> Out {
+    match commit {
+        Some(t) => Out::Durable(text, t.clone()),
+        None => Out::Text(text),
+    }
+}
 use tokio::sync::mpsc::UnboundedSender;
 
 pub(super) struct Conn {
@@ -24,7 +33,7 @@ pub(super) struct AgentSlot {
     pub(super) epoch: u64,
     /// Frames produced while the socket was away or not ready: `(seq, text)`; status-1 frames
     /// carry their durable delivery seq.
-    pub(super) pending: Vec<(Option<u64>, String)>,
+    pub(super) pending: Vec<(Option<u64>, Out)>,
     /// The current socket has been sent its backlog (after the hello answer or the legacy wait).
     pub(super) ready: bool,
     pub(super) features: HashSet<String>,
@@ -80,7 +89,7 @@ pub(super) struct VisitorSlot {
     pub(super) declined: HashSet<String>,
     /// Frames for the visitor while disconnected: `(seq, text)`; message frames carry their
     /// durable delivery seq and are replayed from the store instead when the page says `lastSeq`.
-    pub(super) held: Vec<(Option<u64>, String)>,
+    pub(super) held: Vec<(Option<u64>, Out)>,
     pub(super) transfer: Option<Transfer>,
     pub(super) told_waiting: bool,
     /// The queue position this visitor was last told.
@@ -177,6 +186,9 @@ pub(super) struct State {
     pub(super) clock_offset: i64,
     /// The departments and who is in them.
     pub(super) departments: super::departments::Departments,
+    /// The next delivery number of each recipient whose messages go through the group writer
+    /// (`relay.rs`); read from the store on first use.
+    pub(super) next_seq: HashMap<String, u64>,
 }
 
 impl State {
@@ -188,32 +200,39 @@ impl State {
     /// Sends a frame to an agent when its socket is ready, else keeps it for the next one. `seq`
     /// (the durable delivery number of a status-1 frame) is stamped as a top-level field, which
     /// legacy clients ignore.
-    pub(super) fn to_agent(&mut self, kf_id: &str, mut frame: serde_json::Value, seq: Option<u64>) {
+    pub(super) fn to_agent(&mut self, kf_id: &str, frame: serde_json::Value, seq: Option<u64>) {
+        self.to_agent_after(kf_id, frame, seq, None)
+    }
+
+    /// [`State::to_agent`] for a message still being committed: the frame goes out after the commit.
+    pub(super) fn to_agent_after(&mut self, kf_id: &str, mut frame: serde_json::Value, seq: Option<u64>, commit: Option<&Ticket>) {
         let Some(a) = self.agents.get_mut(kf_id) else { return };
         if let Some(seq) = seq {
             frame["seq"] = seq.into();
         }
-        let text = frame.to_string();
+        let out = out(frame.to_string(), commit);
         match (&a.conn, a.ready) {
             (Some(c), true) => {
-                let _ = c.tx.send(Out::Text(text));
+                let _ = c.tx.send(out);
             }
-            _ if a.pending.len() < PENDING_CAP => a.pending.push((seq, text)),
+            _ if a.pending.len() < PENDING_CAP => a.pending.push((seq, out)),
             _ => tracing::warn!(kf_id, "pending frames full; dropping a frame the store can replay"),
         }
     }
 
     pub(super) fn to_visitor(&mut self, user_id: &str, frame: String) {
-        self.to_visitor_seq(user_id, frame, None)
+        self.to_visitor_seq(user_id, frame, None, None)
     }
 
-    pub(super) fn to_visitor_seq(&mut self, user_id: &str, frame: String, seq: Option<u64>) {
+    /// A frame for the visitor (`seq`: a numbered message's), after `commit` when it has one.
+    pub(super) fn to_visitor_seq(&mut self, user_id: &str, frame: String, seq: Option<u64>, commit: Option<&Ticket>) {
         if let Some(v) = self.visitors.get_mut(user_id) {
+            let out = out(frame, commit);
             match &v.conn {
                 Some(c) => {
-                    let _ = c.tx.send(Out::Text(frame));
+                    let _ = c.tx.send(out);
                 }
-                None => v.held.push((seq, frame)),
+                None => v.held.push((seq, out)),
             }
         }
     }

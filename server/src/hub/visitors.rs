@@ -19,6 +19,9 @@ impl Hub {
         // A customer routing does not know yet may have spoken to an agent before: offered first.
         let last_agent = if self.visitor_known(user_id) { None } else { self.last_agent_of(user_id) };
         let mut st = self.st();
+        if last_seq.is_some() {
+            self.settle(&mut st); // the replay reads what the group writer was handed
+        }
         st.next_conn += 1;
         let id = st.next_conn;
         let is_new = !st.visitors.contains_key(user_id);
@@ -50,7 +53,7 @@ impl Hub {
         }
         for (seq, f) in held {
             if last_seq.is_none() || seq.is_none() {
-                let _ = tx.send(Out::Text(f));
+                let _ = tx.send(f);
             }
         }
         let Some(v) = st.visitors.get_mut(user_id) else { return id };
@@ -161,8 +164,8 @@ impl Hub {
     }
 
     /// A visitor's message: stored (once per `msg_id`), then to the assigned agent or kept in the
-    /// store for whoever accepts. Returns whether it was new.
-    pub fn visitor_message(&self, user_id: &str, content: &str, msg_id: Option<&str>) -> Result<bool, HubError> {
+    /// store for whoever accepts. Its ack waits for [`super::relay::Relayed::settled`].
+    pub fn visitor_message(&self, user_id: &str, content: &str, msg_id: Option<&str>) -> Result<super::relay::Relayed, HubError> {
         let mut st = self.st();
         let now = st.now();
         let v = st.visitors.get(user_id).ok_or_else(|| err(404, "unknown customer"))?;
@@ -173,9 +176,19 @@ impl Hub {
             _ => None,
         };
         let recipient = owner.as_ref().map(|k| format!("kf:{k}"));
-        let stored = self
-            .store
-            .add_and_deliver(&NewMessage {
+        // This message starts a conversation: `conversation.started` before its `message.created`.
+        let starts = match &state {
+            VState::Waiting => !v.spoke && !st.queue.iter().any(|u| u == user_id),
+            VState::Ended => true,
+            VState::Assigned { .. } => false,
+        };
+        if starts {
+            self.webhooks.emit("conversation.started", || serde_json::json!({"userId": user_id, "userName": name}));
+        }
+        let event = || serde_json::json!({"userId": user_id, "userName": name, "kfId": owner, "sender": "visitor", "content": content, "msgId": msg_id, "createdAt": now});
+        let stored = self.store_chat(
+            &mut st,
+            &NewMessage {
                 user_id,
                 user_name: &name,
                 kf_id: owner.as_deref(),
@@ -184,9 +197,13 @@ impl Hub {
                 at_ms: now,
                 client_msg_id: msg_id,
                 deliver_to: recipient.as_deref(),
-            })
-            .map_err(|e| self.store_failed(e))?;
-        let Some((message_id, seq)) = stored else { return Ok(false) };
+            },
+            event,
+        )?;
+        if matches!(stored, super::relay::Stored::Duplicate) {
+            return Ok(super::relay::Relayed::now(false));
+        }
+        let (seq, commit) = (stored.seq(), stored.commit().cloned());
         if let Some(id) = msg_id {
             st.note_unseen_by_agent(user_id, id);
         }
@@ -194,7 +211,7 @@ impl Hub {
             v.last_visitor_at = Some(now);
         }
         st.spoke_in(user_id);
-        super::monitor::to_watchers(&mut st, user_id, "visitor", None, content, now);
+        super::monitor::to_watchers(&mut st, user_id, "visitor", None, content, now, commit.as_ref());
         let first_words = st.visitors.get_mut(user_id).is_some_and(|v| !std::mem::replace(&mut v.spoke, true));
         match state {
             VState::Assigned { kf_id, .. } => {
@@ -202,14 +219,13 @@ impl Hub {
                 if let (Some(id), true) = (msg_id, st.speaks(&kf_id, crate::protocol::codes::RECALL)) {
                     frame["data"]["msgId"] = id.into(); // so a recall can name it
                 }
-                st.to_agent(&kf_id, frame, seq);
+                st.to_agent_after(&kf_id, frame, seq, commit.as_ref());
                 for sup in super::join::joined(&st, user_id) {
-                    st.to_agent(&sup, p::status_message(user_id, &name, &kf_id, content, now), None);
+                    st.to_agent_after(&sup, p::status_message(user_id, &name, &kf_id, content, now), None, commit.as_ref());
                 }
             }
             VState::Waiting if first_words && !st.queue.iter().any(|u| u == user_id) => {
                 // Their first message: now they join the queue.
-                self.webhooks.emit("conversation.started", || serde_json::json!({"userId": user_id, "userName": name}));
                 if let Some(v) = st.visitors.get_mut(user_id) {
                     v.waiting_since = now;
                     v.told_position = None;
@@ -221,7 +237,6 @@ impl Hub {
             VState::Waiting => {}
             VState::Ended => {
                 // A new question after the end starts a new conversation.
-                self.webhooks.emit("conversation.started", || serde_json::json!({"userId": user_id, "userName": name}));
                 if let Some(v) = st.visitors.get_mut(user_id) {
                     v.state = VState::Waiting;
                     v.offered_to = None;
@@ -238,11 +253,6 @@ impl Hub {
                 st.tell_positions();
             }
         }
-        // After `conversation.started`, when this message started one.
-        self.webhooks.emit(
-            "message.created",
-            || serde_json::json!({"id": message_id, "userId": user_id, "userName": name, "kfId": owner, "sender": "visitor", "content": content, "msgId": msg_id, "createdAt": now}),
-        );
-        Ok(true)
+        Ok(super::relay::Relayed { new: true, commit })
     }
 }

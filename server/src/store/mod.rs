@@ -24,7 +24,8 @@ mod seed;
 mod sqlite;
 mod types;
 
-pub use postgres::PgStore;
+pub use postgres::{GroupMessage, GroupWriter, OnStored, PgStore};
+pub mod ticket;
 pub use seed::DEFAULT_AGENTS;
 pub use sqlite::SqliteStore;
 pub(crate) use lifecycle::{chain, tags_of};
@@ -68,6 +69,24 @@ pub enum Store {
 }
 
 impl Store {
+    /// PostgreSQL's group writer for chat messages (`postgres/group.rs`); `None` on SQLite, which
+    /// commits each message in place (no fsync in WAL mode: nothing to share).
+    pub fn group(&self) -> Option<&GroupWriter> {
+        match self {
+            Store::Postgres(s) => Some(s.group()),
+            Store::Sqlite(_) => None,
+        }
+    }
+
+    /// The highest delivery number `recipient` has (PostgreSQL; the hub numbers the group
+    /// writer's deliveries from it).
+    pub fn last_seq(&self, recipient: &str) -> Result<u64> {
+        match self {
+            Store::Postgres(s) => s.last_seq(recipient),
+            Store::Sqlite(_) => Err(StoreError("last_seq is asked of PostgreSQL only".into())),
+        }
+    }
+
     /// Opens (creating if needed) the SQLite database at `path` and seeds a new one.
     pub fn open(path: &Path) -> Result<Store> {
         Ok(Store::Sqlite(SqliteStore::open(path)?))

@@ -4,6 +4,7 @@
 //! and its prepared statements, and a call waits for its answer. A connection that broke is
 //! opened again on the next call.
 
+mod group;
 mod lifecycle;
 mod queries;
 mod privacy;
@@ -55,10 +56,14 @@ impl Conn {
 
 type Job = Box<dyn FnOnce(&mut Conn) + Send>;
 
+pub use group::{GroupMessage, GroupWriter, OnStored};
+
 /// The PostgreSQL store.
 pub struct PgStore {
     jobs: mpsc::Sender<Job>,
     epoch: String,
+    /// Chat messages, committed in groups (`group.rs`).
+    group: Arc<GroupWriter>,
 }
 
 impl PgStore {
@@ -84,7 +89,8 @@ impl PgStore {
                 })
                 .map_err(|e| StoreError(format!("cannot start a store thread: {e}")))?;
         }
-        let store = PgStore { jobs, epoch: String::new() };
+        let group = Arc::new(GroupWriter::start(url).map_err(|e| StoreError(format!("cannot start the store's writer: {e}")))?);
+        let store = PgStore { jobs, epoch: String::new(), group };
         store.run(|c| migrate(c.client()?))?;
         let epoch = store.meta_or_insert("epoch", &new_epoch())?;
         Ok(PgStore { epoch, ..store })
@@ -104,6 +110,20 @@ impl PgStore {
     /// Identifies this store: delivery sequence numbers are only comparable within one epoch.
     pub fn epoch(&self) -> &str {
         &self.epoch
+    }
+
+    /// The group writer.
+    pub fn group(&self) -> &GroupWriter {
+        &self.group
+    }
+
+    /// The highest delivery number `recipient` has.
+    pub fn last_seq(&self, recipient: &str) -> Result<u64> {
+        let recipient = recipient.to_owned();
+        self.run(move |c| {
+            let st = c.statement("SELECT COALESCE(MAX(seq), 0) FROM deliveries WHERE recipient = $1")?;
+            Ok(c.client()?.query_one(&st, &[&recipient])?.get::<_, i64>(0) as u64)
+        })
     }
 }
 

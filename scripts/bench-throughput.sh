@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Bench item 10b (issue 27): the highest rate each setup relays with p99 ≤ 50 ms — one node on
+# SQLite, one node on PostgreSQL, and the cluster (PostgreSQL + NATS + HAProxy) with 1, 2 and 3
+# nodes — on this machine, in one run, with the server's CPU per node. The load example
+# (server/examples/load.rs) offers 3 000 conversations (150 agents) each rate for 5 s; a rate
+# passes when every message arrives and p99 ≤ 50 ms. The load generator shares the machine.
+#   RATES (default "1000 2000 3000 4000 5000 6000 8000"), SETUPS (default "sqlite pg c1 c2 c3")
+set -uo pipefail
+cd "$(dirname "$0")/.."
+RATES=${RATES:-"1000 2000 3000 4000 5000 6000 8000"}
+SETUPS=${SETUPS:-"sqlite pg c1 c2 c3"}
+cargo build -q --release -p kefu-server # what scripts/run-cluster.sh builds, so it starts at once
+cargo build -q --release -p kefu-server --bin kefu-server --example load
+export KEFU_PG_DB=kefu_tput
+PG_URL=$(scripts/pg.sh | tail -1)
+PG_URL="${PG_URL%/kefu}/kefu_tput"
+BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+fresh_db() { as_pg "$BIN/psql" -h 127.0.0.1 -p "${KEFU_PG_PORT:-5433}" -U kefu -d postgres -qAtX -c "DROP DATABASE IF EXISTS kefu_tput WITH (FORCE)" >/dev/null; }
+# A short grace period, and a pause between rates: the last rate's customers and agents are gone
+# before the next (with the default minute, their conversations came back and filled the caps).
+FLAGS=(--grace-ms 2000 --open-registration --max-conversations 30 --max-msgs-per-sec 1000 --offer-silent-visitors --max-visitor-sockets-per-address 1000000 --max-new-visitors-per-address 1000000)
+
+
+# One setup: prints "rate p99 relayed/sent cpu-per-node" per rate until a rate fails.
+run_rates() { # $1 label, $2 target ("" = the load starts its own SQLite server), $3 node pattern, $4 nodes
+  local best="—" best_p99="" best_cpu=""
+  for rate in $RATES; do
+    local out p99 got sent
+    if [ -z "$2" ]; then
+      out=$(AGENTS=150 CONVERSATIONS=3000 RATE=$rate SECONDS=5 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/load)
+    else
+      local watch="postgres=$(pgrep -d, -x postgres)"
+      pgrep -x nats-server >/dev/null && watch+=";nats=$(pgrep -d, -x nats-server);haproxy=$(pgrep -d, -x haproxy)"
+      out=$(AGENTS=150 CONVERSATIONS=3000 RATE=$rate SECONDS=5 KEFU_TARGET=$2 KEFU_SERVER_PIDS=$(pgrep -d, -f -- "$3") KEFU_WATCH="$watch" target/release/examples/load)
+    fi
+    p99=$(echo "$out" | sed -n 's/.*relay latency.*p99 \([0-9.]*\) ms.*/\1/p')
+    sleep 4
+    got=$(echo "$out" | sed -n 's/.*relayed visitor → agent | \([0-9]*\) of \([0-9]*\) sent in \([0-9.]*\) s.*/\1/p')
+    sent=$(echo "$out" | sed -n 's/.*relayed visitor → agent | \([0-9]*\) of \([0-9]*\) sent in \([0-9.]*\) s.*/\2/p')
+    local cpu
+    cpu=$(echo "$out" | sed -n 's/.*CPU while relaying | \([0-9]*\) %.*/\1/p')
+    local rest
+    rest=$(echo "$out" | sed -n 's/.*CPU of the rest while relaying | \(.*\) (% of one core) |/\1/p')
+    echo "|   $1 at $rate msg/s offered | ${got:-0} of ${sent:-?} relayed, p99 ${p99:-?} ms, CPU ${cpu:-?} % of a core per node; ${rest} |"
+    if [ -n "$p99" ] && [ "${got:-0}" = "${sent:-x}" ] && awk -v p="$p99" 'BEGIN { exit !(p <= 50) }'; then
+      best=$rate best_p99=$p99 best_cpu=$cpu
+    else
+      break
+    fi
+  done
+  RESULT+="| $1 | **$best msg/s** | ${best_p99:-—} ms | ${best_cpu:-—} % |"$'\n'
+}
+
+RESULT=""
+for setup in $SETUPS; do
+  case $setup in
+    sqlite) run_rates "one node, SQLite" "" "kefu-server --bind 127.0.0.1:[0-9]* --data-dir /tmp/" 1 ;;
+    pg)
+      fresh_db
+      scripts/pg.sh >/dev/null # creates it again
+      DIR=$(mktemp -d /tmp/kefu-tput.XXXXXX)
+      ulimit -n 65536 2>/dev/null || true
+      target/release/kefu-server --bind 127.0.0.1:9960 --store "$PG_URL" --data-dir "$DIR" --www-dir www "${FLAGS[@]}" > "$DIR/log" 2>&1 &
+      PID=$!
+      for _ in $(seq 1 100); do curl -fs http://127.0.0.1:9960/healthz >/dev/null 2>&1 && break; sleep 0.2; done
+      run_rates "one node, PostgreSQL" 127.0.0.1:9960 "bind 127.0.0.1:9960" 1
+      kill "$PID"; wait "$PID" 2>/dev/null ;;
+    c1|c2|c3)
+      n=${setup#c}
+      fresh_db # run-cluster.sh creates it again
+      ports=$(seq -s ' ' 9971 $((9970 + n)))
+      export KEFU_LB_PORT=9970 KEFU_NODE_PORTS="$ports" KEFU_CLUSTER_DIR=/tmp/kefu-tput-cluster KEFU_NATS_PORT=4224 KEFU_NATS_DIR=/tmp/kefu-tput-nats
+      setsid scripts/run-cluster.sh "${FLAGS[@]}" > /tmp/kefu-tput-cluster.log 2>&1 &
+      CPID=$!
+      for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$KEFU_LB_PORT/healthz" 2>/dev/null | grep -q '"router":"' && break; sleep 0.5; done
+      sleep 2 # every node has heard of the routing node
+      run_rates "cluster, $n node(s)" 127.0.0.1:$KEFU_LB_PORT "kefu-server --bind 127.0.0.1:997[1-9]" "$n"
+      kill -TERM -- "-$CPID" 2>/dev/null || kill "$CPID" 2>/dev/null || true
+      sleep 1
+      scripts/nats.sh stop
+      unset KEFU_LB_PORT KEFU_NODE_PORTS KEFU_CLUSTER_DIR KEFU_NATS_PORT KEFU_NATS_DIR ;;
+  esac
+done
+echo
+echo "| setup (3 000 conversations, 150 agents; this machine, one run) | highest rate with every message relayed and p99 ≤ 50 ms | p99 there | server CPU per node there |"
+echo "|---|---|---|---|"
+printf "%s" "$RESULT"

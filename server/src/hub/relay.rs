@@ -1,0 +1,131 @@
+//! Storing a chat message, on either store: SQLite commits it in place (no fsync in WAL mode);
+//! PostgreSQL hands it to the group writer (`store/postgres/group.rs`) and the hub goes on at
+//! once — no round trip under its lock. Then the recipients' frames wait for the commit
+//! ([`crate::hub::Out::Durable`]), as does the sender's ack ([`Relayed::settled`]). The hub numbers
+//! each recipient's deliveries itself (from the store's highest, read once), in the order it
+//! hands messages over, and the writer commits and resolves them in that order, so a recipient
+//! gets its numbers in order. A store call that numbers deliveries itself or reads them back
+//! (an accept, a note, a replay) first waits for the writer ([`Hub::settle`]).
+
+use super::state::State;
+use super::{Hub, HubError};
+use crate::store::ticket::{Outcome, Ticket};
+use crate::store::{GroupMessage, NewMessage, OnStored};
+
+/// How a message was stored.
+pub(super) enum Stored {
+    /// Committed (SQLite): its delivery number.
+    Now(Option<u64>),
+    /// Handed to the group writer, with the delivery number it was given.
+    Later(Ticket, Option<u64>),
+    /// Its id was stored already (a resend): nothing to deliver.
+    Duplicate,
+}
+
+impl Stored {
+    /// The delivery number.
+    pub(super) fn seq(&self) -> Option<u64> {
+        match self {
+            Stored::Now(s) | Stored::Later(_, s) => *s,
+            Stored::Duplicate => None,
+        }
+    }
+
+    /// What the frames wait for.
+    pub(super) fn commit(&self) -> Option<&Ticket> {
+        match self {
+            Stored::Later(t, _) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// A chat message the hub has taken: what its sender's ack waits for.
+#[must_use]
+pub struct Relayed {
+    /// Whether it was new (a resend of a stored id is not), when known now.
+    pub(super) new: bool,
+    /// Its commit, while the group writer has it.
+    pub(super) commit: Option<Ticket>,
+}
+
+impl Relayed {
+    /// Done already (or nothing to do).
+    pub(super) fn now(new: bool) -> Relayed {
+        Relayed { new, commit: None }
+    }
+
+    /// Waits for the commit, if the message is still being written. `Ok(new)`, or the reason it
+    /// was not stored.
+    pub async fn settled(self, hub: &Hub) -> Result<bool, String> {
+        let Some(t) = self.commit else { return Ok(self.new) };
+        match t.wait().await {
+            Outcome::Stored(_) => Ok(true),
+            Outcome::Duplicate => Ok(false),
+            Outcome::Failed(why) => {
+                let _ = hub.store_failed(&why);
+                Err("the message could not be stored; it will be sent again".into())
+            }
+        }
+    }
+}
+
+impl Hub {
+    /// Stores `m` (see the module's doc): committed now on SQLite, handed over on PostgreSQL; its
+    /// `message.created` webhook event (`event`, without the id) goes out once it is committed, in
+    /// commit order.
+    pub(super) fn store_chat(&self, st: &mut State, m: &NewMessage<'_>, event: impl FnOnce() -> serde_json::Value) -> Result<Stored, HubError> {
+        let on_stored: Option<OnStored> = self.webhooks.active().then(|| {
+            let (webhooks, mut e) = (self.webhooks.clone(), event());
+            Box::new(move |id: i64| {
+                e["id"] = id.into();
+                webhooks.emit("message.created", || e);
+            }) as OnStored
+        });
+        let Some(writer) = self.store.group() else {
+            return match self.store.add_and_deliver(m) {
+                Ok(Some((id, seq))) => {
+                    if let Some(f) = on_stored {
+                        f(id);
+                    }
+                    Ok(Stored::Now(seq))
+                }
+                Ok(None) => Ok(Stored::Duplicate),
+                Err(e) => Err(self.store_failed(e)),
+            };
+        };
+        let delivery = match m.deliver_to {
+            Some(r) => {
+                let seq = match st.next_seq.get(r) {
+                    Some(s) => *s,
+                    None => self.store.last_seq(r).map_err(|e| self.store_failed(e))? + 1,
+                };
+                st.next_seq.insert(r.to_owned(), seq + 1);
+                Some((r.to_owned(), seq))
+            }
+            None => None,
+        };
+        let seq = delivery.as_ref().map(|(_, s)| *s);
+        let ticket = writer.submit(GroupMessage {
+            user_id: m.user_id.to_owned(),
+            user_name: m.user_name.to_owned(),
+            kf_id: m.kf_id.map(str::to_owned),
+            sender: m.sender,
+            content: m.content.to_owned(),
+            at_ms: m.at_ms,
+            client_msg_id: m.client_msg_id.map(str::to_owned),
+            delivery,
+            on_stored,
+        });
+        Ok(Stored::Later(ticket, seq))
+    }
+
+    /// Before a store call that numbers deliveries itself or reads messages back: everything the
+    /// group writer was handed is committed. (A call that numbers a recipient's deliveries then
+    /// forgets that recipient's next number, read again on its next message.)
+    pub(super) fn settle(&self, _st: &mut State) {
+        if let Some(w) = self.store.group() {
+            w.flush();
+        }
+    }
+}

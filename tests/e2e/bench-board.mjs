@@ -1,0 +1,58 @@
+// Prints the supervisor board benchmark (scripts/bench.sh runs it; issue 28): a supervisor's
+// console with the 看板 open is handed boards of 200 agents and 2 000 conversations (as the server
+// pushes them, status 106), first whole, then ten updates where a few conversations change, then
+// left to tick for 3 s. Long Tasks API in Chromium: the longest main-thread task and how long each
+// board took to be on screen.
+import { withServerAndBrowser, agent, sleep } from './harness.mjs';
+
+const AGENTS = Number(process.env.BOARD_AGENTS || 200);
+const PER = Number(process.env.BOARD_PER_AGENT || 10);
+
+function boardAt(now, round) {
+  const agents = Array.from({ length: AGENTS }, (_, a) => ({
+    kfId: 'agent-' + String(a).padStart(3, '0'), name: '客服' + a, online: true, presence: a % 7 ? 'online' : 'busy',
+    maxConversations: PER + 2, departments: [a % 2 ? 'presales' : 'aftersales'], ratings: a % 5, ratingAverage: a % 5 ? 4.2 : null,
+    conversations: Array.from({ length: PER }, (_, c) => ({
+      userId: `v-${a}-${c}`, userName: `顾客${a}-${c}`, startedAt: now - 600000, connected: true,
+      // Each round a few conversations get a new customer message.
+      lastVisitorAt: (a * PER + c) % 97 === round ? now - 1000 : now - 300000, lastAgentAt: now - 200000, inactive: false,
+      department: a % 2 ? 'presales' : 'aftersales',
+    })),
+  }));
+  const queue = Array.from({ length: 50 }, (_, i) => ({ userId: 'q' + i, userName: '排队' + i, waitingSince: now - i * 1000, offeredTo: null, connected: true, department: null }));
+  return { status: 106, data: { agents, queue } };
+}
+
+await withServerAndBrowser(async (server, browser) => {
+  const s = await agent(browser, server, 'zhuguan');
+  await s.waitForSelector('#board-btn:not([hidden])', { timeout: 15000 });
+  await s.click('#board-btn');
+  await s.waitForSelector('#kefu-board', { timeout: 5000 });
+  await s.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push(e.duration); }).observe({ type: 'longtask' });
+  });
+  await sleep(300);
+  const now = Date.now();
+  // One board on screen: injected in its own task, measured to the next frame after it.
+  const show = (frame) => s.evaluate((f) => new Promise((done) => setTimeout(() => {
+    const t0 = performance.now();
+    window.kefu.session.injectFrame(f);
+    requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0)));
+  })), JSON.stringify(frame));
+  const first = await show(boardAt(now, -1));
+  const rows = await s.evaluate(() => document.querySelectorAll('#kefu-board .kefu-board-convs li').length);
+  await sleep(500);
+  const firstTasks = await s.evaluate(() => window.longTasks.splice(0));
+  const updates = [];
+  for (let round = 0; round < 10; round++) {
+    updates.push(await show(boardAt(now, round)));
+    await sleep(100);
+  }
+  await sleep(3000); // the timers tick once a second
+  const tasks = await s.evaluate(() => window.longTasks.slice());
+  updates.sort((x, y) => x - y);
+  const longest = Math.max(0, ...tasks);
+  console.log(`| board: ${AGENTS} agents, ${rows} conversations on the 看板 | first board on screen ${Math.round(first)} ms (longest task ${Math.round(Math.max(0, ...firstTasks))} ms); an update (a few conversations change) on screen in median ${Math.round(updates[5])} ms, max ${Math.round(updates[9])} ms; ${tasks.length} long tasks over 10 updates and 3 s of ticking, longest ${Math.round(longest)} ms |`);
+  await s.close();
+});
