@@ -34,7 +34,12 @@ fn state(s: &AgentSession) -> String {
     s.state().as_string().unwrap_or_default()
 }
 
+/// A string property of `v`; empty while `v` is no object yet (an event not recorded yet: the
+/// `until` loops that read it try again rather than fail).
 fn text_of(v: &JsValue, key: &str) -> String {
+    if !v.is_object() {
+        return String::new();
+    }
     get(v, key).as_string().unwrap_or_default()
 }
 
