@@ -54,3 +54,61 @@ async fn a_burst_from_many_customers_arrives_in_order_and_every_ack_means_stored
         assert!(commits <= messages - 19, "the 20 held messages shared a commit: {commits} commits for {messages}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_accept_waits_only_for_its_own_customers_messages() {
+    let s = Server::start_with(|c| c.max_conversations = 50).await;
+    let (mut a, mut v1) = assigned_with(&s, "gc-b", "gc-w1", &["ack", "seq"]).await;
+    let mut v2 = s.visitor("gc-w2", "W2").await;
+    v2.send(json!({"type": "message", "content": "waiting", "msgId": "w"})).await;
+    v2.recv_until(|f: &Value| f["type"] == "ack" && f["msgId"] == "w").await; // stored
+    let offer = a.recv_until(status(2)).await;
+    assert_eq!(offer["data"]["id"], "gc-w2");
+    // The writer held (for 6 s at most): another customer's message to the same agent is still
+    // being written.
+    let (release, held) = hold_writer(&s);
+    v1.send(json!({"type": "message", "content": "in flight", "msgId": "f"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    a.send(json!({"respStatus": 2, "userId": "gc-w2"})).await;
+    let assigned = tokio::time::timeout(std::time::Duration::from_secs(3), v2.recv_until(vstate("assigned"))).await;
+    let _ = release.send(());
+    drop(held);
+    assert!(assigned.is_ok(), "the accept went through while another customer's message was being written");
+    // The agent gets both, numbered in the order they were handed over, each once.
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let f = a.recv_raw().await;
+        if f["status"] == 1 {
+            got.push((f["data"]["content"].as_str().unwrap_or_default().to_owned(), f["seq"].as_u64().expect("numbered")));
+        }
+    }
+    assert_eq!(got.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(), ["in flight", "waiting"], "{got:?}");
+    assert_eq!(got[1].1, got[0].1 + 1, "consecutive numbers: {got:?}");
+    a.silent(300).await;
+    // A new socket replaying from before both gets the same two, with the same numbers.
+    let mut again = s.legacy_agent("gc-b").await;
+    again.send(json!({"respStatus": 100, "features": ["ack", "seq"], "lastSeq": got[0].1 - 1})).await;
+    let mut replayed = Vec::new();
+    while replayed.len() < 2 {
+        let f = again.recv_raw().await;
+        if f["status"] == 1 {
+            replayed.push((f["data"]["content"].as_str().unwrap_or_default().to_owned(), f["seq"].as_u64().expect("numbered")));
+        }
+    }
+    assert_eq!(replayed, got);
+}
+
+/// Holds the group writer on a thread of its own (a hub blocked on it cannot stall the test's
+/// clock) until the sender is used or dropped, or 6 s have passed. On SQLite there is no writer.
+fn hold_writer(s: &Server) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let (taken, is_taken) = std::sync::mpsc::channel::<()>();
+    let hub = s.hub.clone();
+    let held = std::thread::spawn(move || {
+        let _guard = hub.store().group().map(|w| w.hold());
+        let _ = taken.send(());
+        let _ = wait.recv_timeout(std::time::Duration::from_secs(6));
+    });
+    let _ = is_taken.recv();
+    (release, held)
+}

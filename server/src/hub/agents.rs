@@ -39,7 +39,7 @@ impl Hub {
     pub fn agent_ready(&self, kf_id: &str, conn: u64, last_seq: Option<u64>) {
         let mut st = self.st();
         if last_seq.is_some() {
-            self.settle(&mut st); // the replay reads what the group writer was handed
+            self.settle(&mut st, &[&format!("kf:{kf_id}")]); // the replay reads what the group writer was handed
         }
         let Some(a) = st.agents.get_mut(kf_id) else { return };
         if a.ready || a.conn.as_ref().map(|c| c.id) != Some(conn) {
@@ -206,17 +206,7 @@ impl Hub {
             p::AgentIn::Recall { .. } => Ok(None),    // handled by Hub::agent_recall, outside this lock
             p::AgentIn::Watch { user_id, watch } => self.watch(&mut st, kf_id, &user_id, watch).map(|_| None),
             p::AgentIn::Note { user_id, content } => self.agent_note(&mut st, kf_id, &user_id, &content).map(|_| None),
-            p::AgentIn::Chat { user_id, content, msg_id } => {
-                let routed = self.chat(&mut st, kf_id, &user_id, &content, msg_id.as_deref()).map(|_| ());
-                match (msg_id, routed) {
-                    (Some(id), Ok(())) => Ok(Some(p::status_ack(&id, None))),
-                    (Some(id), Err(e)) => {
-                        tracing::warn!(kf_id, error = %e.msg, "agent message refused");
-                        Ok(Some(p::status_ack(&id, Some(&e.msg))))
-                    }
-                    (None, r) => r.map(|_| None),
-                }
-            }
+            p::AgentIn::Chat { .. } => Ok(None), // handled by Hub::agent_chat (its ack waits for the commit)
         }
     }
 

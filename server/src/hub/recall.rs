@@ -39,7 +39,7 @@ impl Hub {
         let now = self.rules_now();
         let window = {
             let mut st = self.st();
-            self.settle(&mut st); // the message may still be being written
+            self.settle(&mut st, &[&format!("u:{user_id}")]); // the message may still be being written
             st.rules.recall_ms
         };
         match self.store.recall(user_id, "agent", msg_id, kf_id, now, window).map_err(|e| self.store_failed(e))? {
@@ -60,7 +60,7 @@ impl Hub {
         let now = self.rules_now();
         let window = {
             let mut st = self.st();
-            self.settle(&mut st);
+            self.settle(&mut st, &[&format!("u:{user_id}")]);
             st.rules.recall_ms
         };
         match self.store.recall(user_id, "visitor", msg_id, "visitor", now, window).map_err(|e| self.store_failed(e))? {

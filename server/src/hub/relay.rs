@@ -4,8 +4,10 @@
 //! ([`crate::hub::Out::Durable`]), as does the sender's ack ([`Relayed::settled`]). The hub numbers
 //! each recipient's deliveries itself (from the store's highest, read once), in the order it
 //! hands messages over, and the writer commits and resolves them in that order, so a recipient
-//! gets its numbers in order. A store call that numbers deliveries itself or reads them back
-//! (an accept, a note, a replay) first waits for the writer ([`Hub::settle`]).
+//! gets its numbers in order. A store call that reads back the messages of a customer or agent
+//! (an accept, a recall, a replay, an erasure) first waits for the writer when one of theirs is
+//! still being written ([`Hub::settle`]); an accept numbers the waiting messages it hands over
+//! from the hub's count too.
 
 use super::state::State;
 use super::{Hub, HubError};
@@ -117,15 +119,43 @@ impl Hub {
             delivery,
             on_stored,
         });
+        if st.writing.len() >= 1024 {
+            st.writing.retain(|_, t| t.outcome().is_none()); // bounded: only unfinished ones stay
+        }
+        st.writing.insert(format!("u:{}", m.user_id), ticket.clone());
+        if let Some(r) = m.deliver_to {
+            st.writing.insert(r.to_owned(), ticket.clone());
+        }
         Ok(Stored::Later(ticket, seq))
     }
 
-    /// Before a store call that numbers deliveries itself or reads messages back: everything the
-    /// group writer was handed is committed. (A call that numbers a recipient's deliveries then
-    /// forgets that recipient's next number, read again on its next message.)
-    pub(super) fn settle(&self, _st: &mut State) {
-        if let Some(w) = self.store.group() {
+    /// Before a store call that reads back the messages of whom `keys` name (`u:{customer}`,
+    /// `v:{customer}`, `kf:{agent}`): waits for the group writer only while one of them still
+    /// has a message being written (the writer commits in order, so the last one tells).
+    pub(super) fn settle(&self, st: &mut State, keys: &[&str]) {
+        let Some(w) = self.store.group() else { return };
+        let mut unfinished = false;
+        for k in keys {
+            if let Some(t) = st.writing.remove(*k) {
+                unfinished |= t.outcome().is_none();
+            }
+        }
+        if unfinished {
             w.flush();
+        }
+    }
+
+    /// A customer routing forgets: their delivery number too, unless a message to them is
+    /// still being written (then it stays, read from the store otherwise).
+    pub(super) fn forget_numbers(st: &mut State, user_id: &str) {
+        let key = format!("v:{user_id}");
+        if st.writing.get(&key).is_none_or(|t| t.outcome().is_some()) {
+            st.writing.remove(&key);
+            st.next_seq.remove(&key);
+        }
+        let own = format!("u:{user_id}");
+        if st.writing.get(&own).is_some_and(|t| t.outcome().is_some()) {
+            st.writing.remove(&own);
         }
     }
 }

@@ -123,11 +123,16 @@ impl Hub {
             return Err(err(409, "you are not taking new customers now (presence or cap)"));
         }
         let now = st.now();
-        self.settle(st); // their messages handed over are waiting rows, numbered here in SQL
+        self.settle(st, &[&format!("u:{user_id}")]); // their waiting messages are read back
+        // Numbered from the hub's count when messages to the agent go through the group writer.
+        let recipient = format!("kf:{kf_id}");
+        let first = st.next_seq.get(&recipient).copied();
         let v = st.visitors.get_mut(user_id).expect("checked above");
         let (conversation, waiting_msgs) =
-            self.store.start_conversation_and_deliver(user_id, &v.user_name, kf_id, now).map_err(|e| self.store_failed(e))?;
-        st.next_seq.remove(&format!("kf:{kf_id}")); // numbered in SQL just now
+            self.store.start_conversation_and_deliver(user_id, &v.user_name, kf_id, now, first).map_err(|e| self.store_failed(e))?;
+        if let Some(first) = first {
+            st.next_seq.insert(recipient, first + waiting_msgs.len() as u64);
+        }
         let other_offer = v.offered_to.take().filter(|o| o != kf_id);
         v.state = VState::Assigned { kf_id: kf_id.to_owned(), conversation };
         let name = v.user_name.clone();

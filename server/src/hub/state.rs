@@ -189,6 +189,9 @@ pub(super) struct State {
     /// The next delivery number of each recipient whose messages go through the group writer
     /// (`relay.rs`); read from the store on first use.
     pub(super) next_seq: HashMap<String, u64>,
+    /// The last message handed to the group writer for each customer (`u:{id}`) and recipient
+    /// (`v:{id}`, `kf:{id}`): what a store call about them waits for, when still being written.
+    pub(super) writing: HashMap<String, crate::store::ticket::Ticket>,
 }
 
 impl State {

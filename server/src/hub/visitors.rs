@@ -20,7 +20,7 @@ impl Hub {
         let last_agent = if self.visitor_known(user_id) { None } else { self.last_agent_of(user_id) };
         let mut st = self.st();
         if last_seq.is_some() {
-            self.settle(&mut st); // the replay reads what the group writer was handed
+            self.settle(&mut st, &[&format!("v:{user_id}")]); // the replay reads what the group writer was handed
         }
         st.next_conn += 1;
         let id = st.next_conn;
@@ -150,6 +150,7 @@ impl Hub {
             tracing::info!(user_id, kf_id, "customer left; conversation ended");
         }
         st.visitors.remove(user_id);
+        Self::forget_numbers(&mut st, user_id);
         if !spoke {
             // A page that never said anything leaves no claim behind: the id is free again.
             let _ = self.store.forget_silent_visitor(user_id);

@@ -124,9 +124,13 @@ impl Store {
 
     /// Starts a conversation and, in one transaction, routes the messages the visitor wrote while
     /// waiting to the agent (`kf:<id>` deliveries). Returns the conversation id and those
-    /// messages with their delivery seqs.
-    pub fn start_conversation_and_deliver(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64) -> Result<(i64, Vec<RoutedMessage>)> {
-        on_backend!(self.start_conversation_and_deliver(user_id, user_name, kf_id, now))
+    /// messages with their delivery seqs: from `first_seq` when the caller counts the agent's
+    /// deliveries (the group writer may hold some not committed yet), else after the stored ones.
+    pub fn start_conversation_and_deliver(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64, first_seq: Option<u64>) -> Result<(i64, Vec<RoutedMessage>)> {
+        match self {
+            Store::Sqlite(s) => s.start_conversation_and_deliver(user_id, user_name, kf_id, now).map_err(StoreError::from),
+            Store::Postgres(s) => s.start_conversation_and_deliver(user_id, user_name, kf_id, now, first_seq),
+        }
     }
 
     /// Deliveries to `recipient` after `after_seq`, in order (at most `limit`).

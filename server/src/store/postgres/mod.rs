@@ -63,7 +63,7 @@ pub struct PgStore {
     jobs: mpsc::Sender<Job>,
     epoch: String,
     /// Chat messages, committed in groups (`group.rs`).
-    group: Arc<GroupWriter>,
+    group: GroupWriter,
 }
 
 impl PgStore {
@@ -89,7 +89,7 @@ impl PgStore {
                 })
                 .map_err(|e| StoreError(format!("cannot start a store thread: {e}")))?;
         }
-        let group = Arc::new(GroupWriter::start(url).map_err(|e| StoreError(format!("cannot start the store's writer: {e}")))?);
+        let group = GroupWriter::start(url).map_err(|e| StoreError(format!("cannot start the store's writer: {e}")))?;
         let store = PgStore { jobs, epoch: String::new(), group };
         store.run(|c| migrate(c.client()?))?;
         let epoch = store.meta_or_insert("epoch", &new_epoch())?;

@@ -46,7 +46,7 @@ impl PgStore {
     }
 
     /// See [`crate::store::Store::start_conversation_and_deliver`].
-    pub fn start_conversation_and_deliver(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64) -> Result<(i64, Vec<RoutedMessage>)> {
+    pub fn start_conversation_and_deliver(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64, first_seq: Option<u64>) -> Result<(i64, Vec<RoutedMessage>)> {
         let (user_id, user_name, kf_id) = (user_id.to_owned(), user_name.to_owned(), kf_id.to_owned());
         self.run(move |c| {
             let mut tx = c.client()?.transaction()?;
@@ -59,7 +59,10 @@ impl PgStore {
                 .get(0);
             tx.execute("UPDATE messages SET kf_id = $2 WHERE user_id = $1 AND kf_id IS NULL", &[&user_id, &kf_id])?;
             let recipient = format!("kf:{kf_id}");
-            let first: i64 = tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries WHERE recipient = $1", &[&recipient])?.get(0);
+            let first: i64 = match first_seq {
+                Some(f) => f as i64,
+                None => tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries WHERE recipient = $1", &[&recipient])?.get(0),
+            };
             let mut routed = Vec::new();
             for (i, r) in waiting.iter().enumerate() {
                 let (id, seq): (i64, i64) = (r.get(0), first + i as i64);
