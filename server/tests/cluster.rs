@@ -2,7 +2,8 @@
 //! nats-server, behind HAProxy; native agents and scripted visitors connect through HAProxy (so
 //! they spread over the nodes) while one node after another — the routing node and the others,
 //! in turn — is SIGKILLed and restarted. Counts, per direction: sent, delivered, lost, duplicated,
-//! out of order; and for each fault how long until a node routes again. Needs `KEFU_TEST_PG`,
+//! out of order; and for each fault how long until a node routes again. A second run stops
+//! (SIGTERM) and restarts the nodes one after another: a rolling restart, same counts. Needs `KEFU_TEST_PG`,
 //! nats-server and haproxy: `scripts/test.sh` provides them and runs it (ignored otherwise).
 //! `KEFU_CLUSTER_MESSAGES` scales it (default 2 000 each way).
 
@@ -24,6 +25,20 @@ impl Proc {
             let _ = c.kill();
             let _ = c.wait();
         }
+    }
+
+    /// Asks it to stop (SIGTERM), as an orchestrator's rolling restart does, and waits until it
+    /// has; how long that took.
+    async fn stop(&mut self) -> Duration {
+        let t = Instant::now();
+        if let Some(mut c) = self.0.take() {
+            let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+            while c.try_wait().ok().flatten().is_none() {
+                assert!(t.elapsed() < Duration::from_secs(20), "a node did not stop within 20 s of SIGTERM");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        t.elapsed()
     }
 }
 
@@ -208,6 +223,39 @@ async fn three_nodes_lose_nothing_while_nodes_are_killed() {
     let lb = cluster.lb_port;
     let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(2500) };
     exercise("Cluster fault injection (3 nodes, PostgreSQL, NATS, HAProxy)", lb, lb, mix, &mut cluster).await;
+}
+
+/// A rolling restart: fault `n` stops node `n % 3` (SIGTERM), starts it again and waits until it
+/// is healthy and every node knows who routes, before the next.
+struct Rolling<'a>(&'a mut Cluster);
+
+impl Faults for Rolling<'_> {
+    async fn inject(&mut self, n: usize) -> String {
+        let c = &mut *self.0;
+        let victim = n % c.nodes.len();
+        let role = if c.router(&[]).await == Some(victim) { "routing node" } else { "gateway node" };
+        let t = Instant::now();
+        let stopped = c.nodes[victim].proc.stop().await;
+        c.nodes[victim].spawn();
+        c.wait_for_router(&[]).await;
+        c.wait_until_every_node_knows_the_router().await;
+        let name = &c.nodes[victim].name;
+        format!("SIGTERM {name} ({role}): stopped in {} ms, serving again {} ms after the signal", stopped.as_millis(), t.elapsed().as_millis())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn a_rolling_restart_of_every_node_loses_nothing() {
+    let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
+    let per_direction: usize = std::env::var("KEFU_CLUSTER_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = Cluster::start(dir.path(), &store).await;
+    let lb = cluster.lb_port;
+    let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(2000) };
+    let mut rolling = Rolling(&mut cluster);
+    let restarted = exercise("Cluster rolling restart (3 nodes, SIGTERM one after another)", lb, lb, mix, &mut rolling).await;
+    assert!(restarted >= 3, "every node was restarted once: {restarted} restarts");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

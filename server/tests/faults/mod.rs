@@ -261,8 +261,8 @@ pub struct Mix {
 
 /// Runs the suite: the `mix` of agents and visitors on `port` (logging in on `login_port`), a
 /// fault every `mix.every`; prints the table under `title` and asserts 0 lost, 0 duplicated, 0
-/// out of order.
-pub async fn exercise<F: Faults>(title: &str, port: u16, login_port: u16, mix: Mix, faults: &mut F) {
+/// out of order. Returns how many faults were injected.
+pub async fn exercise<F: Faults>(title: &str, port: u16, login_port: u16, mix: Mix, faults: &mut F) -> usize {
     let Mix { agents, visitors, per_direction, every } = mix;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
 
@@ -374,4 +374,5 @@ pub async fn exercise<F: Faults>(title: &str, port: u16, login_port: u16, mix: M
         assert_eq!((*lost, *dup, *ooo), (0, 0, 0), "{n}: lost, duplicated, out of order");
     }
     assert!(injected.len() >= 3, "faults were injected");
+    injected.len()
 }
