@@ -67,6 +67,9 @@ node tests/e2e/bench-startup.mjs
 echo "== 3c. issue 28: the supervisor board with 200 agents and 2 000 conversations =="
 node tests/e2e/bench-board.mjs
 
+echo "== 3d. issue 28: a conversation with 10 000 messages of history (console, then the chat log scrolled back) =="
+node tests/e2e/bench-history.mjs
+
 echo "== 9. new costs: send() to its IndexedDB commit, and an event reaching a follower tab =="
 node tests/e2e/bench-tabs.mjs
 

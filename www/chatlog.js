@@ -1,6 +1,6 @@
 // The chat-log page LayIM opens as `chatlog.html?id=<layim id>&type=kefu`. The LayIM id is the
 // customer id hex-encoded by the console; history comes from the server, newest page first, each
-// page shown oldest to newest, all as text.
+// page shown oldest to newest, all as text; scrolling to the top loads the page before.
 (function () {
   const params = new URLSearchParams(location.search);
   const server = (params.get('server') || sessionStorage.getItem('kefuServer') || location.origin).replace(/\/+$/, '');
@@ -8,7 +8,7 @@
   const hex = lid.startsWith('h') ? lid.slice(1) : '';
   const bytes = new Uint8Array((hex.match(/../g) || []).map((h) => parseInt(h, 16)));
   const userId = hex ? new TextDecoder().decode(bytes) : lid;
-  const PER_PAGE = 20;
+  const PER_PAGE = 40;
   const list = document.getElementById('list');
   const more = document.getElementById('more');
   const SENDER = { agent: '客服', visitor: '访客', system: '系统', note: '内部备注', whisper: '主管悄悄话' };
@@ -70,25 +70,49 @@
     box.hidden = !json.data.list.length;
   }
 
-  async function load() {
-    page += 1;
+  // Pages go back from the newest: by the oldest message shown (`before`), so that messages
+  // arriving meanwhile do not shift them; a backend without it (no `more` in its answer) by number.
+  let before = null;
+  let byNumber = false;
+  let loading = null;
+  const auth = () => {
     const saved = JSON.parse(localStorage.getItem('kefuAuth') || 'null'); // the console's sign-in
     const token = params.get('token') || (saved && saved.server === server ? saved.token : null);
-    const fromUrl = !!params.get('token'); // a backend's own token travels as it came; ours in a header
-    if (page === 1) await conversations(token, fromUrl);
-    const r = await fetch(server + '/chatLog/list?userId=' + encodeURIComponent(userId) + '&page=' + page + '&pageCount=' + PER_PAGE + (token && fromUrl ? '&token=' + encodeURIComponent(token) : ''),
+    return { token, fromUrl: !!params.get('token') }; // a backend's own token travels as it came; ours in a header
+  };
+  async function page1(token, fromUrl) {
+    const q = before === null || byNumber ? '&page=' + (page + 1) : '&before=' + before;
+    const r = await fetch(server + '/chatLog/list?userId=' + encodeURIComponent(userId) + q + '&pageCount=' + PER_PAGE + (token && fromUrl ? '&token=' + encodeURIComponent(token) : ''),
       { headers: token && !fromUrl ? { authorization: 'Bearer ' + token } : {} });
     const json = await r.json();
     if (json.code !== 0) throw new Error(json.msg);
+    return json.data;
+  }
+  async function load() {
+    const { token, fromUrl } = auth();
+    const first = page === 0;
+    const [data] = await Promise.all([page1(token, fromUrl), first ? conversations(token, fromUrl) : null]);
+    page += 1;
+    if (first) byNumber = !('more' in data);
     const frag = document.createDocumentFragment();
-    for (const m of json.data.list) frag.append(row(m));
+    for (const m of data.list) frag.append(row(m));
+    if (data.list.length) before = data.list[0].id;
+    // Prepended above what is on screen: the reader stays where they were.
+    const fromBottom = document.documentElement.scrollHeight - window.scrollY;
     list.prepend(frag);
-    shown += json.data.list.length;
-    more.hidden = shown >= json.data.total;
-    document.getElementById('empty').hidden = json.data.total > 0;
-    if (page === 1) window.scrollTo(0, document.body.scrollHeight);
+    shown += data.list.length;
+    more.hidden = byNumber ? shown >= data.total : !data.more;
+    document.getElementById('empty').hidden = data.total > 0;
+    window.scrollTo(0, first ? document.documentElement.scrollHeight : document.documentElement.scrollHeight - fromBottom);
+    window.kefuChatlog = { pages: page, shown, at: performance.now() }; // for the benchmark (item 3d)
+  }
+  function loadMore() {
+    loading = loading || load().catch((e) => alert('加载失败：' + e.message)).finally(() => { loading = null; });
+    return loading;
   }
 
-  more.addEventListener('click', () => load().catch((e) => alert('加载失败：' + e.message)));
-  load().catch((e) => { document.getElementById('empty').hidden = false; document.getElementById('empty').textContent = '加载失败：' + e.message; });
+  more.addEventListener('click', loadMore);
+  // Scrolling back to the top loads the page before, as a chat does.
+  new IntersectionObserver((seen) => { if (seen.some((e) => e.isIntersecting) && !more.hidden && page > 0) loadMore(); }, { rootMargin: '200px 0px 0px 0px' }).observe(more);
+  loading = load().catch((e) => { document.getElementById('empty').hidden = false; document.getElementById('empty').textContent = '加载失败：' + e.message; }).finally(() => { loading = null; });
 })();

@@ -22,6 +22,8 @@ pub struct Ids {
     user_id: Option<String>,
     page: Option<u32>,
     page_count: Option<u32>,
+    /// `/chatLog/list`: the page before this message id instead of `page`.
+    before: Option<i64>,
     /// Close-out tags, comma-separated (`/overSession/overUser`).
     tags: Option<String>,
     /// Close-out comment (`/overSession/overUser`).
@@ -128,7 +130,9 @@ pub async fn phrase_add(
 }
 
 /// `GET /chatLog/list?userId=&page=&pageCount=` → the customer's history, newest page first,
-/// each page oldest-to-newest.
+/// each page oldest-to-newest; `before=<message id>` instead of `page` gives the page older than
+/// that message (scrolling back: pages do not shift as new messages arrive). `more` says whether
+/// older messages exist.
 pub async fn chat_log(State(app): State<AppState>, Extension(caller): Extension<Caller>, Query(q): Query<Ids>) -> Reply {
     let user_id = match required(&q.user_id, "userId") {
         Ok(u) => u,
@@ -139,8 +143,8 @@ pub async fn chat_log(State(app): State<AppState>, Extension(caller): Extension<
     }
     let page = q.page.unwrap_or(1).max(1);
     let per = q.page_count.unwrap_or(20).clamp(1, 200);
-    match app.hub.store().history(user_id, page, per) {
-        Ok((list, total)) => ok("ok", json!({"list": list, "total": total, "page": page, "pageCount": per})),
+    match app.hub.store().history(user_id, page, per, q.before) {
+        Ok(h) => ok("ok", json!({"list": h.list, "total": h.total, "page": page, "pageCount": per, "more": h.more})),
         Err(e) => db_err(&app, e),
     }
 }

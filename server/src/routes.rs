@@ -65,6 +65,7 @@ pub fn test_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/test/drop-agent", post(test_api::drop_agent)),
         ("/test/stall", post(test_api::stall)),
         ("/test/clock", post(test_api::clock)),
+        ("/test/history", post(test_api::history)),
     ]
 }
 

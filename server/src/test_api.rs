@@ -1,5 +1,5 @@
 //! The `/test/*` endpoints, mounted only with `--test-hooks` (never in production): push a raw
-//! frame to an agent, drop an agent's socket, stall heartbeat answers. They sit outside the
+//! frame to an agent, drop an agent's socket, stall heartbeat answers, seed a long history. They sit outside the
 //! routing hub, which knows nothing of them.
 
 use crate::app_state::AppState;
@@ -15,6 +15,8 @@ use serde_json::Value;
 pub struct TestQuery {
     kf_id: Option<String>,
     ms: Option<u64>,
+    user_id: Option<String>,
+    count: Option<u32>,
 }
 
 fn to_agent(app: &AppState, q: TestQuery, out: Out) -> Reply {
@@ -53,4 +55,38 @@ pub async fn stall(State(app): State<AppState>, Query(q): Query<TestQuery>) -> R
 pub async fn clock(State(app): State<AppState>, Query(q): Query<TestQuery>) -> Reply {
     app.hub.advance_clock(q.ms.unwrap_or(0) as i64);
     ok("ok", Value::Null)
+}
+
+/// `POST /test/history?userId=&kfId=&count=` stores `count` (at most 100 000) past messages
+/// between the customer and the agent, one a second up to now, taking turns (benchmarks of long
+/// histories). Returns how many were stored.
+pub async fn history(State(app): State<AppState>, Query(q): Query<TestQuery>) -> Reply {
+    let (Some(user_id), Some(kf_id)) = (q.user_id, q.kf_id) else { return fail(400, "`userId` and `kfId` are required") };
+    let count = q.count.unwrap_or(0).min(100_000);
+    let store = app.hub.store_arc();
+    let stored = tokio::task::spawn_blocking(move || {
+        let now = crate::hub::now_ms();
+        for i in 0..count {
+            let (sender, who) = if i % 2 == 0 { (crate::store::Sender::Visitor, "访客") } else { (crate::store::Sender::Agent, "客服") };
+            let content = format!("第 {} 条（{who}）：以前的消息", i + 1);
+            let m = crate::store::NewMessage {
+                user_id: &user_id,
+                user_name: "老顾客",
+                kf_id: Some(&kf_id),
+                sender,
+                content: &content,
+                at_ms: now - (count - i) as i64 * 1000,
+                client_msg_id: None,
+                deliver_to: None,
+            };
+            store.add_and_deliver(&m).map_err(|e| e.to_string())?;
+        }
+        Ok::<u32, String>(count)
+    })
+    .await;
+    match stored {
+        Ok(Ok(n)) => ok("ok", serde_json::json!({"stored": n})),
+        Ok(Err(e)) => fail(500, &e),
+        Err(e) => fail(500, &e.to_string()),
+    }
 }

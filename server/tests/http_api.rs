@@ -89,6 +89,33 @@ async fn chat_log_pages_newest_last_and_survives_a_restart() {
     drop(tmp);
 }
 
+#[tokio::test]
+async fn chat_log_pages_back_by_message_and_new_messages_do_not_shift_the_pages() {
+    let s = Server::start().await;
+    let (code, seeded) = s.post("/test/history?userId=long&kfId=xiaoming&count=45", json!({})).await;
+    assert_eq!((code, seeded["data"]["stored"].as_u64()), (200, Some(45)), "{seeded}");
+    let texts = |b: &serde_json::Value| -> Vec<u64> {
+        b["data"]["list"].as_array().unwrap().iter().map(|m| m["content"].as_str().unwrap().split(' ').nth(1).unwrap().parse().unwrap()).collect()
+    };
+    let (_, latest) = s.get_as(SUPERVISOR, "/chatLog/list?userId=long&pageCount=20").await;
+    assert_eq!(texts(&latest), (26..=45).collect::<Vec<_>>(), "the latest page, oldest first");
+    assert_eq!((latest["data"]["more"].as_bool(), latest["data"]["total"].as_u64()), (Some(true), Some(45)));
+    // A message arrives while the reader scrolls back: the next page is where it was.
+    s.post("/test/history?userId=long&kfId=xiaoming&count=1", json!({})).await;
+    let first = latest["data"]["list"][0]["id"].as_i64().expect("ids in the page");
+    let (_, older) = s.get_as(SUPERVISOR, &format!("/chatLog/list?userId=long&pageCount=20&before={first}")).await;
+    assert_eq!(texts(&older), (6..=25).collect::<Vec<_>>());
+    assert_eq!(older["data"]["more"], true);
+    let first = older["data"]["list"][0]["id"].as_i64().unwrap();
+    let (_, oldest) = s.get_as(SUPERVISOR, &format!("/chatLog/list?userId=long&pageCount=20&before={first}")).await;
+    assert_eq!(texts(&oldest), (1..=5).collect::<Vec<_>>());
+    assert_eq!(oldest["data"]["more"], false, "nothing older");
+    let (code, _) = s.get_as(SUPERVISOR, "/chatLog/list?userId=long&before=abc").await;
+    assert_eq!(code, 400, "a cursor that is not a message id");
+    // Another agent's valid token reads no more of it by paging than without.
+    assert_eq!(s.get_as("kf001", &format!("/chatLog/list?userId=long&before={first}")).await.0, 403);
+}
+
 fn png() -> Vec<u8> {
     let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
     v.extend_from_slice(&[0u8; 64]);

@@ -16,7 +16,7 @@ const H: i64 = 3600 * S;
 /// A conversation of `user` with `kf`: `(start, first reply after, end after)`, handed `to` another
 /// agent, rated `stars`.
 fn conversation(store: &Store, user: &str, kf: &str, (start, first_reply, end): (i64, i64, i64), to: Option<&str>, stars: Option<i64>) {
-    let (c, _) = store.start_conversation_and_deliver(user, "V", kf, start).unwrap();
+    let (c, _) = store.start_conversation_and_deliver(user, "V", kf, start, None).unwrap();
     let m = NewMessage { user_id: user, user_name: "V", kf_id: Some(kf), sender: Sender::Agent, content: "您好", at_ms: start + first_reply, client_msg_id: None, deliver_to: None };
     store.add_and_deliver(&m).unwrap();
     if let Some(to) = to {

@@ -40,7 +40,13 @@ await withServerAndBrowser(async (server, browser) => {
     window.kefu.session.injectFrame(f);
     requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0)));
   })), JSON.stringify(frame));
-  const first = await show(boardAt(now, -1));
+  // The first board is built over several tasks: measured until its last conversation is in.
+  const first = await s.evaluate((f) => new Promise((done) => setTimeout(() => {
+    const t0 = performance.now();
+    window.kefu.session.injectFrame(f.frame);
+    const poll = () => (document.querySelectorAll('#kefu-board .kefu-board-convs li').length >= f.n ? done(performance.now() - t0) : requestAnimationFrame(poll));
+    poll();
+  })), { frame: JSON.stringify(boardAt(now, -1)), n: AGENTS * PER });
   const rows = await s.evaluate(() => document.querySelectorAll('#kefu-board .kefu-board-convs li').length);
   await sleep(500);
   const firstTasks = await s.evaluate(() => window.longTasks.splice(0));
@@ -53,6 +59,6 @@ await withServerAndBrowser(async (server, browser) => {
   const tasks = await s.evaluate(() => window.longTasks.slice());
   updates.sort((x, y) => x - y);
   const longest = Math.max(0, ...tasks);
-  console.log(`| board: ${AGENTS} agents, ${rows} conversations on the 看板 | first board on screen ${Math.round(first)} ms (longest task ${Math.round(Math.max(0, ...firstTasks))} ms); an update (a few conversations change) on screen in median ${Math.round(updates[5])} ms, max ${Math.round(updates[9])} ms; ${tasks.length} long tasks over 10 updates and 3 s of ticking, longest ${Math.round(longest)} ms |`);
+  console.log(`| board: ${AGENTS} agents, ${rows} conversations on the 看板 | first board on screen (every row) ${Math.round(first)} ms (longest task ${Math.round(Math.max(0, ...firstTasks))} ms); an update (a few conversations change) on screen in median ${Math.round(updates[5])} ms, max ${Math.round(updates[9])} ms; ${tasks.length} long tasks over 10 updates and 3 s of ticking, longest ${Math.round(longest)} ms |`);
   await s.close();
 });

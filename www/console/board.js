@@ -165,15 +165,25 @@ export function board({ watch, chats }) {
       queueTitle, el('table', { className: 'layui-table kefu-board-queue' }, head('客户', '等待', '分配给'), queueBody));
   }
 
+  // Rows are built for at most BUILD_MS per task; the rest in the next (the first board of 200
+  // agents was one task of up to 236 ms). A newer board arriving meanwhile is the one continued.
+  const BUILD_MS = 25;
+  let resume = 0;
   function render() {
+    clearTimeout(resume);
     if (!panel || !latest) return;
     if (!agentsBody) skeleton();
+    const until = performance.now() + BUILD_MS;
     const seen = new Set();
     let prev = null;
     for (const a of latest.agents) {
       const key = JSON.stringify(a);
       let r = rows.get(a.kfId);
       if (!r || r.key !== key) {
+        if (performance.now() > until) {
+          resume = setTimeout(render);
+          return;
+        }
         const row = agentRow(a);
         if (r) {
           seer.unobserve(r.row);

@@ -82,6 +82,7 @@ impl Hub {
     pub fn lifecycle_tick(&self) {
         let now = self.rules_now();
         let mut st = self.st();
+        st.tell_all_positions();
         let rules = st.rules;
         if rules.offer_timeout_ms > 0 {
             let expired: Vec<(String, String)> = st

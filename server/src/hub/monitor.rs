@@ -30,8 +30,9 @@ impl Hub {
             return Err(err(409, format!("no live conversation with {user_id:?}")));
         };
         let (serving, user_name) = (serving.clone(), v.user_name.clone());
-        let (history, _) = self.store.history(user_id, 1, HISTORY).map_err(|e| self.store_failed(e))?;
+        let history = self.store.history(user_id, 1, HISTORY, None).map_err(|e| self.store_failed(e))?;
         let messages: Vec<_> = history
+            .list
             .iter()
             .map(|m| json!({"sender": m.sender, "kfId": m.kf_id, "content": m.content, "createTime": m.create_time}))
             .collect();

@@ -4,6 +4,10 @@
 use super::Out;
 use crate::protocol as p;
 
+/// Places at the front of a queue told of a change at once, however often (see
+/// [`State::tell_positions`]).
+pub(super) const TOLD_AT_ONCE: usize = 10;
+
 /// Handling times kept for the estimates.
 const HANDLED_KEPT: usize = 20;
 use crate::store::ticket::Ticket;
@@ -94,6 +98,8 @@ pub(super) struct VisitorSlot {
     pub(super) told_waiting: bool,
     /// The queue position this visitor was last told.
     pub(super) told_position: Option<usize>,
+    /// When (`State::now`) a change of position was last sent on its own.
+    pub(super) told_at: i64,
     /// When they joined the queue (ms), for the wait shown to agents.
     pub(super) waiting_since: i64,
     /// Agent messages sent to them and not yet shown by their page: `(their seq, msgId)`.
@@ -142,6 +148,7 @@ impl VisitorSlot {
             transfer: None,
             told_waiting: false,
             told_position: None,
+            told_at: 0,
             waiting_since: super::now_ms(),
             unread_by_visitor: Default::default(),
             unseen_by_agent: Default::default(),
@@ -264,33 +271,59 @@ impl State {
     /// Estimated wait at `position` in `department`'s queue: the mean recent handling time per
     /// online agent who serves it; `None` with no history yet.
     pub(super) fn eta_seconds(&self, position: usize, department: Option<&str>) -> Option<u64> {
+        let (mean_ms, agents) = self.eta_rate(department)?;
+        Some((position as f64 * mean_ms / agents / 1000.0).ceil() as u64)
+    }
+
+    /// What an estimate divides: the mean handling time (ms) and the connected agents serving
+    /// `department`; none before a conversation was handled.
+    fn eta_rate(&self, department: Option<&str>) -> Option<(f64, f64)> {
         if self.handled.is_empty() {
             return None;
         }
         let mean_ms = self.handled.iter().sum::<i64>() as f64 / self.handled.len() as f64;
         let serving = |id: &String| self.departments.serves(department, id);
         let agents = self.agents.iter().filter(|(id, a)| a.conn.is_some() && serving(id)).count().max(1) as f64;
-        Some((position as f64 * mean_ms / agents / 1000.0).ceil() as u64)
+        Some((mean_ms, agents))
     }
 
-    /// Tells every connected waiting visitor whose place in their department's queue changed
-    /// their new place.
+    /// Tells connected waiting visitors whose place in their department's queue changed their
+    /// new place: at once near the front ([`TOLD_AT_ONCE`] places) or when they were last told a
+    /// second ago or more, the others on the next second's [`State::tell_all_positions`] — a
+    /// burst of accepts in front of 3 000 waiting customers was 3 000 frames per accept.
     pub(super) fn tell_positions(&mut self) {
-        let queue = self.queue.clone();
-        let mut places: HashMap<Option<String>, usize> = HashMap::new();
-        for u in &queue {
-            let dep = self.visitors.get(u).and_then(|v| v.department.clone());
-            let place = places.entry(dep.clone()).or_default();
+        self.tell_positions_now(false);
+    }
+
+    /// Once a second: every change of place not told yet.
+    pub(super) fn tell_all_positions(&mut self) {
+        self.tell_positions_now(true);
+    }
+
+    fn tell_positions_now(&mut self, all: bool) {
+        let now = self.now();
+        let mut places: HashMap<Option<&str>, usize> = HashMap::new();
+        let mut tell: Vec<(usize, usize)> = Vec::new(); // (index in the queue, place)
+        for (i, u) in self.queue.iter().enumerate() {
+            let Some(v) = self.visitors.get(u) else { continue };
+            let place = places.entry(v.department.as_deref()).or_default();
             *place += 1;
-            let position = *place;
-            let changed = self.visitors.get(u).is_some_and(|v| v.conn.is_some() && v.told_position != Some(position));
-            if changed {
-                let frame = p::visitor_waiting(position, self.eta_seconds(position, dep.as_deref()), None);
-                if let Some(v) = self.visitors.get_mut(u) {
-                    v.told_position = Some(position);
-                }
-                self.to_visitor(u, frame);
+            let due = all || *place <= TOLD_AT_ONCE || now - v.told_at >= 1000;
+            if v.conn.is_some() && v.told_position != Some(*place) && due {
+                tell.push((i, *place));
             }
+        }
+        let mut etas: HashMap<Option<String>, Option<(f64, f64)>> = HashMap::new(); // per department
+        for (i, position) in tell {
+            let u = self.queue[i].clone();
+            let dep = self.visitors.get(&u).and_then(|v| v.department.clone());
+            let rate = *etas.entry(dep.clone()).or_insert_with(|| self.eta_rate(dep.as_deref()));
+            let eta = rate.map(|(mean_ms, agents)| (position as f64 * mean_ms / agents / 1000.0).ceil() as u64);
+            if let Some(v) = self.visitors.get_mut(&u) {
+                v.told_position = Some(position);
+                v.told_at = now;
+            }
+            self.to_visitor(&u, p::visitor_waiting(position, eta, None));
         }
     }
 
@@ -301,3 +334,35 @@ impl State {
 
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_queue_hears_of_a_move_at_once_near_the_front_and_on_the_next_second_behind() {
+        let mut st = State::default();
+        let mut pages = Vec::new();
+        for i in 0..30u64 {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let mut v = VisitorSlot::new(format!("V{i}"), 0, VState::Waiting);
+            v.conn = Some(Conn { id: i, tx });
+            st.visitors.insert(format!("v{i}"), v);
+            st.queue.push(format!("v{i}"));
+            pages.push(rx);
+        }
+        st.tell_positions();
+        assert!(pages.iter_mut().all(|p| p.try_recv().is_ok()), "everyone hears their first place at once");
+        st.queue.remove(0); // the first is served: everyone behind moves up
+        st.tell_positions();
+        let told: Vec<bool> = pages.iter_mut().map(|p| p.try_recv().is_ok()).collect();
+        assert_eq!(told[1..=TOLD_AT_ONCE], [true; TOLD_AT_ONCE], "the front hears at once");
+        assert!(told[TOLD_AT_ONCE + 1..].iter().all(|t| !t), "the rest not on every move: {told:?}");
+        st.tell_all_positions();
+        for (i, p) in pages.iter_mut().enumerate().skip(TOLD_AT_ONCE + 1) {
+            let Ok(Out::Text(f)) = p.try_recv() else { panic!("place {} told on the second's pass", i) };
+            assert!(f.contains(&format!("\"position\":{i}")), "{f}");
+        }
+        assert!(pages.iter_mut().all(|p| p.try_recv().is_err()), "each told once");
+    }
+}

@@ -29,7 +29,7 @@ pub mod ticket;
 pub use seed::DEFAULT_AGENTS;
 pub use sqlite::SqliteStore;
 pub(crate) use lifecycle::{chain, tags_of};
-pub use types::{Agent, ConversationSummary, Credentials, Delivery, NewMessage, OfflineMessage, OpenConversation, Phrase, Recall, ReportRow, RoutedMessage, Sender, StoredMessage};
+pub use types::{Agent, ConversationSummary, Credentials, Delivery, History, NewMessage, OfflineMessage, OpenConversation, Phrase, Recall, ReportRow, RoutedMessage, Sender, StoredMessage};
 
 use std::path::Path;
 
@@ -159,9 +159,10 @@ impl Store {
     }
 
     /// A customer's history, oldest first, paged from the newest end: page 1 is the latest
-    /// `per_page` messages. Returns the page and the total.
-    pub fn history(&self, user_id: &str, page: u32, per_page: u32) -> Result<(Vec<StoredMessage>, i64)> {
-        on_backend!(self.history(user_id, page, per_page))
+    /// `per_page` messages; with `before` (a message id), the latest `per_page` older than it
+    /// (pages that do not shift while new messages arrive).
+    pub fn history(&self, user_id: &str, page: u32, per_page: u32, before: Option<i64>) -> Result<History> {
+        on_backend!(self.history(user_id, page, per_page, before))
     }
 
     /// Conversations not ended, oldest first (to resume routing after a restart).

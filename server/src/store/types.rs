@@ -86,6 +86,26 @@ pub struct Delivery {
     pub message: StoredMessage,
 }
 
+/// One page of a customer's history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct History {
+    /// The messages, oldest first.
+    pub list: Vec<StoredMessage>,
+    /// All the customer's messages.
+    pub total: i64,
+    /// Whether older messages than the page's first exist.
+    pub more: bool,
+}
+
+impl History {
+    /// From rows read newest first, one more than `per_page` when there are older ones.
+    pub(crate) fn from_newest(mut rows: Vec<StoredMessage>, per_page: u32, total: i64) -> History {
+        let more = rows.len() > per_page as usize;
+        rows.truncate(per_page as usize);
+        rows.reverse();
+        History { list: rows, total, more }
+    }
+}
 
 /// A chat message to store, and (with `deliver_to`) to number for its recipient.
 #[derive(Clone, Copy, Debug)]

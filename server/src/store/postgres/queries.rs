@@ -1,7 +1,7 @@
 //! Every store call in PostgreSQL's SQL (the same rows and answers as the SQLite backend).
 
 use super::PgStore;
-use crate::store::{Agent, Credentials, Delivery, NewMessage, OpenConversation, Phrase, Result, RoutedMessage, StoredMessage};
+use crate::store::{Agent, Credentials, Delivery, History, NewMessage, OpenConversation, Phrase, Result, RoutedMessage, StoredMessage};
 use postgres::Row;
 
 /// Reads `id, sender, user_id, user_name, kf_id, content, created_at, recalled_at` starting at column `at`.
@@ -113,20 +113,18 @@ impl PgStore {
     }
 
     /// See [`crate::store::Store::history`].
-    pub fn history(&self, user_id: &str, page: u32, per_page: u32) -> Result<(Vec<StoredMessage>, i64)> {
+    pub fn history(&self, user_id: &str, page: u32, per_page: u32, before: Option<i64>) -> Result<History> {
         let user_id = user_id.to_owned();
         self.run(move |c| {
             let client = c.client()?;
             let total: i64 = client.query_one("SELECT COUNT(*) FROM messages WHERE user_id = $1", &[&user_id])?.get(0);
-            let offset = (page.max(1) - 1) as i64 * per_page as i64;
+            let offset = if before.is_some() { 0 } else { (page.max(1) - 1) as i64 * per_page as i64 };
             let rows = client.query(
-                "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at FROM messages WHERE user_id = $1
-                 ORDER BY id DESC LIMIT $2 OFFSET $3",
-                &[&user_id, &(per_page as i64), &offset],
+                "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at FROM messages
+                 WHERE user_id = $1 AND id < COALESCE($4, 9223372036854775807) ORDER BY id DESC LIMIT $2 OFFSET $3",
+                &[&user_id, &(per_page as i64 + 1), &offset, &before],
             )?;
-            let mut page: Vec<StoredMessage> = rows.iter().map(|r| stored_message(r, 0)).collect();
-            page.reverse();
-            Ok((page, total))
+            Ok(History::from_newest(rows.iter().map(|r| stored_message(r, 0)).collect(), per_page, total))
         })
     }
 

@@ -10,7 +10,7 @@ mod phrases;
 mod presence;
 
 use super::seed::{DEFAULT_AGENTS, DEFAULT_PHRASES};
-use super::{Agent, Delivery, NewMessage, OpenConversation, RoutedMessage, StoredMessage};
+use super::{Agent, Delivery, History, NewMessage, OpenConversation, RoutedMessage, StoredMessage};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 use std::sync::Mutex;
@@ -266,21 +266,16 @@ impl SqliteStore {
 
     /// A customer's history, oldest first, paged from the newest end: page 1 is the latest
     /// `per_page` messages. Returns the page and the total.
-    pub fn history(&self, user_id: &str, page: u32, per_page: u32) -> rusqlite::Result<(Vec<StoredMessage>, i64)> {
+    pub fn history(&self, user_id: &str, page: u32, per_page: u32, before: Option<i64>) -> rusqlite::Result<History> {
         let db = self.db();
         let total: i64 = db.query_row("SELECT COUNT(*) FROM messages WHERE user_id = ?1", [user_id], |r| r.get(0))?;
-        let offset = (page.max(1) - 1) as i64 * per_page as i64;
-        let mut st = db.prepare(
-            "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at FROM messages WHERE user_id = ?1
-             ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+        let offset = if before.is_some() { 0 } else { (page.max(1) - 1) as i64 * per_page as i64 };
+        let mut st = db.prepare_cached(
+            "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at FROM messages
+             WHERE user_id = ?1 AND id < COALESCE(?4, 9223372036854775807) ORDER BY id DESC LIMIT ?2 OFFSET ?3",
         )?;
-        let mut rows = st
-            .query_map(params![user_id, per_page as i64, offset], |r| {
-                stored_message(r, 0)
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.reverse();
-        Ok((rows, total))
+        let rows = st.query_map(params![user_id, per_page as i64 + 1, offset, before], |r| stored_message(r, 0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(History::from_newest(rows, per_page, total))
     }
 
     /// Conversations not ended, oldest first (to resume routing after a restart).
