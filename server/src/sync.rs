@@ -1,8 +1,9 @@
 //! Locks that outlive a panic elsewhere: a thread that panicked while holding a lock leaves it
 //! poisoned, but every structure behind our locks stays consistent between statements, so the
-//! server keeps using it rather than failing every later request.
+//! server keeps using it rather than failing every later request. And waits that block a thread
+//! (a contended lock, a store round trip) hand an async worker's other tasks on first.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 /// [`Mutex::lock`] that takes a poisoned lock as it is.
 pub trait LockExt<T> {
@@ -13,5 +14,52 @@ pub trait LockExt<T> {
 impl<T> LockExt<T> for Mutex<T> {
     fn locked(&self) -> MutexGuard<'_, T> {
         self.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Runs `f`, which blocks its thread: on a worker of a multi-threaded tokio runtime, through
+/// [`tokio::task::block_in_place`], so the worker's other tasks (heartbeats, health checks, other
+/// sockets) move to another thread meanwhile; elsewhere, as it is.
+pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+/// [`LockExt::locked`], waiting through [`blocking`] when another thread holds the lock.
+pub fn lock_or_hand_on<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.try_lock() {
+        Ok(g) => g,
+        Err(TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(TryLockError::WouldBlock) => blocking(|| m.locked()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_worker_blocked_on_a_lock_does_not_hold_up_its_other_tasks() {
+        let m = std::sync::Arc::new(Mutex::new(0));
+        let held = m.clone();
+        let (taken, is_taken) = std::sync::mpsc::channel();
+        let holder = std::thread::spawn(move || {
+            let _g = held.locked();
+            taken.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(400));
+        });
+        is_taken.recv().unwrap();
+        // Both workers wait on the lock; a timer task still runs meanwhile.
+        let waiters: Vec<_> = (0..2).map(|_| { let m = m.clone(); tokio::spawn(async move { *lock_or_hand_on(&m) += 1; }) }).collect();
+        let ticked = tokio::spawn(async { tokio::time::sleep(std::time::Duration::from_millis(50)).await; std::time::Instant::now() });
+        let at = ticked.await.unwrap();
+        for w in waiters { w.await.unwrap(); }
+        holder.join().unwrap();
+        assert!(at.elapsed() >= std::time::Duration::from_millis(200), "the timer ran while the lock was held");
+        assert_eq!(*m.locked(), 2);
+        // Outside a multi-threaded runtime it just waits.
+        assert_eq!(blocking(|| 7), 7);
     }
 }

@@ -164,7 +164,7 @@ impl Hub {
         self.sneak_peek
     }
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.locked()
+        crate::sync::lock_or_hand_on(&self.state)
     }
     /// The store.
     pub fn store(&self) -> &Store {

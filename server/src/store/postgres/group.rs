@@ -136,14 +136,16 @@ impl GroupWriter {
     /// that numbers deliveries itself or reads them back.
     pub fn flush(&self) {
         let (lock, cv) = &*self.progress;
-        let Ok(mut g) = lock.lock() else { return };
-        let target = g.handed;
-        while g.done < target {
-            g = match cv.wait(g) {
-                Ok(g) => g,
-                Err(_) => return,
-            };
-        }
+        crate::sync::blocking(|| {
+            let Ok(mut g) = lock.lock() else { return };
+            let target = g.handed;
+            while g.done < target {
+                g = match cv.wait(g) {
+                    Ok(g) => g,
+                    Err(_) => return,
+                };
+            }
+        })
     }
 }
 

@@ -104,7 +104,7 @@ impl PgStore {
                 let _ = tx.send(f(c));
             }))
             .map_err(|_| StoreError("the store's threads stopped".into()))?;
-        rx.recv().map_err(|_| StoreError("a store thread stopped".into()))?.map_err(StoreError::from)
+        crate::sync::blocking(|| rx.recv()).map_err(|_| StoreError("a store thread stopped".into()))?.map_err(StoreError::from)
     }
 
     /// Identifies this store: delivery sequence numbers are only comparable within one epoch.
