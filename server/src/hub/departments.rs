@@ -97,6 +97,11 @@ impl DepartmentSettings {
     }
 }
 
+/// `default` (customers without a department) and every department.
+pub(super) fn partitions_of(s: &DepartmentSettings) -> Vec<String> {
+    std::iter::once("default".to_owned()).chain(s.departments.iter().map(|d| d.id.clone())).collect()
+}
+
 /// Demo mode: two departments for the seeded agents (售前 and 售后, kf001 in both; customers asked
 /// which), unless the store has departments already.
 pub fn seed_demo(store: &Store) -> crate::store::Result<()> {
@@ -219,8 +224,7 @@ impl Hub {
     /// The routing partitions this hub serves: `default` (customers without a department) and
     /// every department (`GET /healthz` lists them).
     pub fn partitions(&self) -> Vec<String> {
-        let st = self.st();
-        std::iter::once("default".to_owned()).chain(st.departments.settings.departments.iter().map(|d| d.id.clone())).collect()
+        self.partitions.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// The departments.
@@ -234,6 +238,7 @@ impl Hub {
         s.check(|kf| self.store.agent(kf).ok().flatten().is_some()).map_err(|e| err(400, e))?;
         let json = serde_json::to_string(&s).map_err(|e| err(400, e.to_string()))?;
         self.store.set_meta(KEY, &json).map_err(|e| self.store_failed(e))?;
+        *self.partitions.write().unwrap_or_else(std::sync::PoisonError::into_inner) = partitions_of(&s);
         let mut st = self.st();
         st.departments = Departments::of(s);
         let gone: Vec<String> = st.visitors.iter().filter(|(_, v)| v.department.as_deref().is_some_and(|d| !st.departments.known(d))).map(|(u, _)| u.clone()).collect();

@@ -40,7 +40,6 @@ use state::{AgentSlot, State, VState, VisitorSlot};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc::UnboundedSender;
-use crate::sync::LockExt;
 
 /// What a socket task is told to do.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -109,6 +108,8 @@ pub struct Hub {
     settings: std::sync::RwLock<settings::DeskSettings>,
     /// The desk's events for other systems (`--webhook-url`).
     pub(crate) webhooks: Arc<crate::webhooks::Webhooks>,
+    /// The routing partitions, for `/healthz` (kept apart: a health check never waits for routing).
+    partitions: std::sync::RwLock<Vec<String>>,
 }
 
 impl Hub {
@@ -126,6 +127,7 @@ impl Hub {
             ..State::default()
         };
         let settings = std::sync::RwLock::new(settings::DeskSettings::load(&store));
+        let partitions = std::sync::RwLock::new(departments::partitions_of(&state.departments.settings));
         Arc::new(Hub {
             state: Mutex::new(state),
             store,
@@ -136,6 +138,7 @@ impl Hub {
             last_board: Mutex::new(None),
             settings,
             webhooks: Arc::new(crate::webhooks::Webhooks::new(cfg)),
+            partitions,
         })
     }
 
