@@ -56,11 +56,7 @@ pub use routes::{app, API_PREFIXES};
 /// inactivity rules (offer timeouts, idle conversations), judged once a second.
 pub fn start_restored_timers(state: &AppState) {
     for (kf_id, epoch) in state.restored.clone() {
-        let hub = state.hub.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(hub.grace()).await;
-            hub.agent_grace_expired(&kf_id, epoch);
-        });
+        state.hub.agent_grace(kf_id, epoch);
     }
     state.hub.webhooks.start();
     if state.cfg.retention_days > 0 {

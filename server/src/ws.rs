@@ -185,11 +185,7 @@ pub async fn agent_ws(
         }
         drop((tx, io));
         if let Some(epoch) = hub.agent_disconnected(&kf_id, conn) {
-            let hub = hub.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(hub.grace()).await;
-                hub.agent_grace_expired(&kf_id, epoch);
-            });
+            hub.agent_grace(kf_id, epoch);
         }
     })
 }
@@ -320,11 +316,7 @@ pub async fn visitor_ws(
         }
         drop((tx, io));
         if let Some(epoch) = hub.visitor_disconnected(&user_id, conn) {
-            let hub = hub.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(hub.grace()).await;
-                hub.visitor_grace_expired(&user_id, epoch);
-            });
+            hub.visitor_grace(user_id, epoch);
         }
     })
 }

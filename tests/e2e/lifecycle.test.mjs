@@ -87,3 +87,20 @@ test('a supervisor sets the close-out tags and the business hours from the conso
   assert.deepEqual(schedule.exceptions, [{ date: '2026-10-01', hours: [], note: '' }]);
   assert.equal((await asSupervisor('/settings/hours', { schedule: null })).code, 0);
 });
+
+test('the chat log shows the latest page and scrolling to the top loads the ones before, each message once, in order', async () => {
+  const r = await fetch(`${server.base}/test/history?userId=lc-long&kfId=lc-a&count=100`, { method: 'POST' }).then((x) => x.json());
+  assert.equal(r.data.stored, 100);
+  const log = await browser.newPage();
+  await log.goto(`${server.base}/chatlog.html?id=h${Buffer.from('lc-long').toString('hex')}&type=kefu&token=${await login(server, 'zhuguan')}`);
+  const numbers = () => log.$$eval('#list .content', (cs) => cs.map((c) => Number(c.textContent.split(' ')[1])));
+  await log.waitForFunction(() => window.kefuChatlog?.pages === 1, null, { timeout: 10000 });
+  assert.deepEqual(await numbers(), Array.from({ length: 40 }, (_, i) => 61 + i), 'the latest page, oldest first');
+  for (let pages = 2; pages <= 3; pages++) {
+    await log.evaluate(() => window.scrollTo(0, 0));
+    await log.waitForFunction((n) => window.kefuChatlog.pages === n, pages, { timeout: 10000 });
+  }
+  assert.deepEqual(await numbers(), Array.from({ length: 100 }, (_, i) => 1 + i), 'every message once, in order');
+  assert.equal(await log.isHidden('#more'), true, 'nothing older to load');
+  await log.close();
+});

@@ -21,6 +21,7 @@ mod recall;
 mod settings;
 mod departments;
 mod relay;
+mod grace;
 mod desk;
 mod join;
 mod monitor;
@@ -110,6 +111,8 @@ pub struct Hub {
     pub(crate) webhooks: Arc<crate::webhooks::Webhooks>,
     /// The routing partitions, for `/healthz` (kept apart: a health check never waits for routing).
     partitions: std::sync::RwLock<Vec<String>>,
+    /// The grace periods running (`grace.rs`).
+    graces: grace::GraceQueue,
 }
 
 impl Hub {
@@ -139,6 +142,7 @@ impl Hub {
             settings,
             webhooks: Arc::new(crate::webhooks::Webhooks::new(cfg)),
             partitions,
+            graces: Default::default(),
         })
     }
 
