@@ -34,8 +34,13 @@ pub fn classify(m: Result<Message, axum::Error>) -> Option<Incoming> {
         Ok(_) => None, // ping/pong
         Err(e) => {
             let text = e.to_string();
-            tracing::warn!(error = %text, "socket read error");
             let lower = text.to_lowercase();
+            if lower.contains("without closing handshake") {
+                // A tab closed or a network gone: every day, for every customer. Not a warning.
+                tracing::debug!(error = %text, "socket reset by the client");
+            } else {
+                tracing::warn!(error = %text, "socket read error");
+            }
             let too_large = lower.contains("too long") || lower.contains("capacity") || lower.contains("size");
             Some(Incoming::End(too_large.then(|| (1009, "frame too large".into()))))
         }
