@@ -271,8 +271,7 @@ impl State {
     /// Estimated wait at `position` in `department`'s queue: the mean recent handling time per
     /// online agent who serves it; `None` with no history yet.
     pub(super) fn eta_seconds(&self, position: usize, department: Option<&str>) -> Option<u64> {
-        let (mean_ms, agents) = self.eta_rate(department)?;
-        Some((position as f64 * mean_ms / agents / 1000.0).ceil() as u64)
+        eta_at(self.eta_rate(department), position)
     }
 
     /// What an estimate divides: the mean handling time (ms) and the connected agents serving
@@ -318,7 +317,7 @@ impl State {
             let u = self.queue[i].clone();
             let dep = self.visitors.get(&u).and_then(|v| v.department.clone());
             let rate = *etas.entry(dep.clone()).or_insert_with(|| self.eta_rate(dep.as_deref()));
-            let eta = rate.map(|(mean_ms, agents)| (position as f64 * mean_ms / agents / 1000.0).ceil() as u64);
+            let eta = eta_at(rate, position);
             if let Some(v) = self.visitors.get_mut(&u) {
                 v.told_position = Some(position);
                 v.told_at = now;
@@ -334,6 +333,11 @@ impl State {
 
 }
 
+
+/// The estimate (seconds) for `position` at `rate` ([`State::eta_rate`]).
+fn eta_at(rate: Option<(f64, f64)>, position: usize) -> Option<u64> {
+    rate.map(|(mean_ms, agents)| (position as f64 * mean_ms / agents / 1000.0).ceil() as u64)
+}
 
 #[cfg(test)]
 mod tests {
