@@ -33,4 +33,10 @@ for js in "$OUT"/*.js; do
   node_modules/.bin/esbuild "$js" --bundle --format=esm --minify --log-level=warning --outfile="$js.min" && mv "$js.min" "$js"
 done
 if ! grep -Eq 'from ?"\./snippets' "$OUT"/*.js; then rm -rf "$OUT/snippets"; fi
+# The console page's own modules, bundled with that glue into one script (www/console/early.js
+# loads it from the top of the page): one request and one compile instead of 25 modules found
+# import by import, which kept the page from being ready (issue 28's start-up row).
+if [ "$OUT" = "$(pwd)/www/pkg" ] && [ "$CRATE" = . ] && [ "$TARGET" = web ]; then
+  node_modules/.bin/esbuild www/console/main.js --bundle --format=esm --minify --log-level=warning --outfile="$OUT/console.js"
+fi
 echo "[build-wasm] $WASM: $(wc -c < "$WASM") bytes, $(gzip -9 -c "$WASM" | wc -c) gzip"

@@ -14,7 +14,8 @@ export function startSession({ serverUrl, authToken, kfId, profile, logLevel }) 
   const forward = {};
   // The session starts as soon as the wasm is ready; the agent's name (sent with chat messages)
   // follows when the profile arrives, so connecting does not wait for that request.
-  const ready = init().then(() => {
+  // early.js has been compiling the module since the top of the page (null: fetch it here).
+  const ready = Promise.resolve(window.kefuWasm).then((module) => init(module ? { module_or_path: module } : undefined)).then(() => {
     performance.mark('kefu:wasm-ready');
     for (const name of hookNames()) {
       forward[name] = (e) => {

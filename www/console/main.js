@@ -7,12 +7,12 @@
 // Modules by job: bridge (the session, started early), status (header chip and badge), inbox
 // (messages in and out), dialogs (accept, transfer), toolbar (LayIM's events), notify, chats,
 // drafts, signin.
-import { $id, AGENT_AVATAR, api, checkDeployment, esc, kfId, params, safeUrl, server, setIdentity, token, tokenInUrl, whenUnauthorized, withToken } from './util.js';
+import { $id, AGENT_AVATAR, api, esc, kfId, params, safeUrl, server, setIdentity, token, whenUnauthorized, withToken } from './util.js';
+import { begin, beginEarly, deploymentChecked, knownIdentity } from './begin.js';
 
 /** How LayIM's content() treats customers' images (from the deployment). */
 let contentOptions = { remoteImages: false, imageOrigins: [] };
-import { forgetAuth, needsSignIn, savedAuth, signIn } from './signin.js';
-import { startSession } from './bridge.js';
+import { forgetAuth, needsSignIn, signIn } from './signin.js';
 import { chats as makeChats, customers } from './chats.js';
 import { status } from './status.js';
 import { inbox as makeInbox } from './inbox.js';
@@ -38,10 +38,8 @@ import { search } from './search.js';
 // in, with a password when the server has accounts, with the id alone for a backend built for
 // the original.
 async function identify() {
-  contentOptions = await checkDeployment();
-  if (token && kfId) return;
-  const saved = savedAuth(server);
-  if (saved && (!kfId || saved.kfId === kfId)) return setIdentity(saved.kfId, saved.token);
+  contentOptions = await deploymentChecked();
+  if (knownIdentity()) return;
   const withPassword = await needsSignIn(server);
   if (kfId && !withPassword) return;
   const who = await signIn(server, { kfId, withPassword, message: sessionStorage.getItem('kefuSignInMessage') });
@@ -73,7 +71,12 @@ function signOut(message) {
   location.reload();
 }
 
-identify()
+// Loaded from early.js at the top of the page: the session may start now; the console itself once
+// the page is parsed.
+beginEarly();
+const parsed = document.readyState === 'loading' ? new Promise((r) => document.addEventListener('DOMContentLoaded', r, { once: true })) : Promise.resolve();
+parsed
+  .then(identify)
   .then(start)
   .catch((e) => {
     console.error(e);
@@ -92,12 +95,8 @@ async function start() {
     });
   }
   const layimReady = window.kefuLayim || new Promise((resolve) => layui.use(['layim', 'layer'], resolve));
-  const info = api('personalConfig/getInfo?kfId=' + encodeURIComponent(kfId)).then((r) => r.data, () => null);
-  // The session connects as soon as the wasm is compiled (by streaming) and the profile is known,
-  // while LayIM is still loading.
-  // Our own sign-in's token goes as the socket's subprotocol, never in its URL.
-  const authToken = token && !tokenInUrl ? token : undefined;
-  const bridge = startSession({ serverUrl: withToken(server + '/'), authToken, kfId, profile: info, logLevel: params.get('log') || 'warn' });
+  // Usually started already by early.js (the agent was known); else now, after the sign-in form.
+  const { bridge, info, authToken } = begin();
   const layim = await layimReady;
   layui.data.contentOptions = contentOptions;
   const uploadUrl = withToken(server + '/upload/image');

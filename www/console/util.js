@@ -44,10 +44,18 @@ export async function checkDeployment() {
   const origins = deployment.chatServers.map((s) => { try { return new URL(s).origin; } catch (_) { return null; } }).filter(Boolean);
   return { remoteImages: deployment.remoteImages, imageOrigins: origins };
 }
-/** Called when the server says the token is no longer good (expired, signed out elsewhere). */
-let onUnauthorized = () => {};
+/** Called when the server says the token is no longer good (expired, signed out elsewhere). A
+ * refusal that comes before main.js sets the handler (the profile request starts early) waits for it. */
+let onUnauthorized = null;
+let unauthorizedEarly = null;
 export function whenUnauthorized(f) {
   onUnauthorized = f;
+  if (unauthorizedEarly !== null) f(unauthorizedEarly);
+  unauthorizedEarly = null;
+}
+function unauthorized(why) {
+  if (onUnauthorized) onUnauthorized(why);
+  else unauthorizedEarly = why;
 }
 export const CUSTOMER_AVATAR = 'images/customer.svg';
 export const AGENT_AVATAR = 'images/agent.svg';
@@ -97,7 +105,7 @@ export async function api(path, options = {}) {
   });
   let json = null;
   try { json = await res.json(); } catch (_) { /* not JSON */ }
-  if (res.status === 401 && token) onUnauthorized((json && json.msg) || '请重新登录');
+  if (res.status === 401 && token) unauthorized((json && json.msg) || '请重新登录');
   if (!res.ok || !json || json.code !== 0) {
     throw new Error((json && json.msg) || ('HTTP ' + res.status));
   }
