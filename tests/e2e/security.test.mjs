@@ -2,7 +2,7 @@
 // with the Origin allow-list switched on; a wrong password and signing out.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess, launch, agent, visitor, waitingCount, answerOldest, chatHas, visitorSays, cspViolations, agentSays, visitorSaw, openPage } from './harness.mjs';
+import { ServerProcess, launch, agent, visitor, waitingCount, answerOldest, chatHas, visitorSays, cspViolations, agentSays, visitorSaw, openPage, signInThroughForm } from './harness.mjs';
 
 let server;
 let browser;
@@ -58,6 +58,22 @@ test('signing out voids the token and returns to the sign-in form', async () => 
   await a.waitForSelector('#login-form input[name="password"]', { state: 'visible' });
   assert.match(await a.textContent('#login-error'), /已退出登录/);
   assert.equal((await fetch(server.base + '/agents/online?token=' + token)).status, 401, 'the old token is void');
+});
+
+test('a saved sign-in voided elsewhere: the console, started early from it, returns to the sign-in form', async () => {
+  const a = await agent(browser, server, 'sec-void');
+  const token = await a.evaluate(() => JSON.parse(localStorage.getItem('kefuAuth')).token);
+  // Signed out from another device: the token this browser saved is void.
+  const out = await fetch(server.base + '/auth/logout', { method: 'POST', headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(out.status, 200);
+  // early.js starts the session and the profile request from the saved sign-in before main.js has
+  // set its sign-out handler; the refusal must still reach it.
+  await a.reload();
+  await a.waitForSelector('#login-form input[name="password"]', { state: 'visible', timeout: 15000 });
+  assert.match(await a.textContent('#login-error'), /登录已失效/);
+  assert.equal(await a.evaluate(() => localStorage.getItem('kefuAuth')), null, 'the void sign-in is forgotten');
+  await signInThroughForm(a, 'sec-void');
+  await a.waitForSelector('#conn-chip[data-state="open"]', { timeout: 15000 });
 });
 
 /** A rogue chat server on another port that records every request it gets. */
