@@ -20,7 +20,7 @@ wasm-pack --log-level warn build "$CRATE" --release --target "$TARGET" --out-dir
 # The module wasm-pack wrote: the crate's name with `_` (an older build's files may sit beside it).
 NAME=$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$CRATE/Cargo.toml" | head -1 | tr - _)
 WASM="$OUT/${NAME}_bg.wasm"
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers \
   --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-call-indirect-overlong \
   "$WASM" -o "$WASM.opt"
