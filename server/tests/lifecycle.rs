@@ -279,6 +279,40 @@ async fn a_recall_is_the_senders_own_within_the_window_and_the_original_stays_fo
 }
 
 #[tokio::test]
+async fn a_replayed_customer_message_keeps_its_id_so_a_later_recall_names_it() {
+    let s = Server::start().await;
+    let (mut a, mut v) = assigned_with(&s, "rp-a", "rp-v", LIFE).await;
+    v.send(json!({"type": "message", "content": "第一条", "msgId": "v1"})).await;
+    v.send(json!({"type": "message", "content": "第二条", "msgId": "v2"})).await;
+    let mut seqs = Vec::new();
+    while seqs.len() < 2 {
+        let f = a.recv_raw().await;
+        if f["status"] == 1 {
+            assert!(f["data"]["msgId"].is_string(), "live: {f}");
+            seqs.push(f["seq"].as_u64().unwrap());
+        }
+    }
+    // The agent's page reloads having shown only the first: the second is replayed with its id.
+    a.close().await;
+    let mut features = vec!["seq"];
+    features.extend_from_slice(LIFE);
+    let mut back = s.legacy_agent("rp-a").await;
+    back.send(json!({"respStatus": 100, "features": features, "lastSeq": seqs[0]})).await;
+    let replayed = back.recv_until(status(1)).await;
+    assert_eq!((replayed["data"]["content"].as_str(), replayed["data"]["msgId"].as_str()), (Some("第二条"), Some("v2")), "{replayed}");
+    // The customer then recalls it: the agent's console can find the message it names.
+    v.send(json!({"type": "recall", "msgId": "v2"})).await;
+    let heard = back.recv_until(status(110)).await;
+    assert_eq!(heard["data"]["msgId"], replayed["data"]["msgId"]);
+    // An agent without `recall` is replayed the original frame, no id added.
+    back.close().await;
+    let mut plain = s.legacy_agent("rp-a").await;
+    plain.send(json!({"respStatus": 100, "features": ["seq"], "lastSeq": seqs[0]})).await;
+    let f = plain.recv_until(status(1)).await;
+    assert_eq!(f["data"].get("msgId"), None, "{f}");
+}
+
+#[tokio::test]
 async fn a_legacy_agent_never_sees_a_lifecycle_or_recall_frame() {
     let s = Server::start().await;
     let mut a = s.legacy_agent("lg-a").await;

@@ -1,7 +1,7 @@
 //! Errors thrown to JavaScript: a real `Error` named `KefuError` with a stable `code` (one of
 //! [`ErrorCode`]) and a human `message`.
 
-use super::js::name;
+use super::js::name_ref;
 use crate::core::{ErrorCode, SessionError};
 use wasm_bindgen::JsValue;
 
@@ -9,7 +9,7 @@ use wasm_bindgen::JsValue;
 pub fn kefu_error(code: ErrorCode, message: &str) -> JsValue {
     let err = js_sys::Error::new(message);
     err.set_name("KefuError");
-    let _ = js_sys::Reflect::set(&err, &name("code"), &name(code.as_str()));
+    let _ = js_sys::Reflect::set(&err, name_ref("code"), name_ref(code.as_str()));
     err.into()
 }
 

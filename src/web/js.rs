@@ -7,23 +7,30 @@ use std::cell::RefCell;
 use wasm_bindgen::{JsCast, JsValue};
 
 thread_local! {
-    /// JS strings of the fixed names used so far (properties, hooks): made once, looked up by
-    /// content. About forty short names, so a scan beats hashing.
-    static NAMES: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+    /// JS strings of the fixed names used so far (properties, hooks): made once and kept for the
+    /// module's life, looked up by address first, then by content. About forty short names.
+    static NAMES: RefCell<Vec<(&'static str, &'static JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The JS string for a fixed name (property or hook), converted once and cached: payloads are
-/// read and built per frame, and re-encoding the same names dominated the cost.
-pub fn name(n: &'static str) -> JsValue {
+/// The JS string for a fixed name (property or hook), converted once and kept: payloads are read
+/// and built per frame, and re-encoding the same names dominated the cost. Borrowed, so reading a
+/// property costs no reference-table slot (cloning one did, on every field of every frame).
+pub fn name_ref(n: &'static str) -> &'static JsValue {
     NAMES.with(|names| {
         let mut names = names.borrow_mut();
-        if let Some((_, v)) = names.iter().find(|(k, _)| *k == n) {
-            return v.clone();
+        let same_place = |k: &&str| k.as_ptr() == n.as_ptr() && k.len() == n.len();
+        if let Some((_, v)) = names.iter().find(|(k, _)| same_place(k)).or_else(|| names.iter().find(|(k, _)| *k == n)) {
+            return *v;
         }
-        let v = JsValue::from_str(n);
-        names.push((n, v.clone()));
+        let v: &'static JsValue = Box::leak(Box::new(JsValue::from_str(n)));
+        names.push((n, v));
         v
     })
+}
+
+/// [`name_ref`], owned (for a value stored in an object).
+pub fn name(n: &'static str) -> JsValue {
+    name_ref(n).clone()
 }
 
 /// Reads a property of a JS object (undefined when absent or not an object).
@@ -31,14 +38,14 @@ pub fn get(obj: &JsValue, key: &'static str) -> JsValue {
     if !obj.is_object() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(obj, &name(key)).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(obj, name_ref(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A JS object with the given properties.
 pub fn object(props: &[(&'static str, JsValue)]) -> JsValue {
     let o = Object::new();
     for (k, v) in props {
-        let _ = Reflect::set(&o, &name(k), v);
+        let _ = Reflect::set(&o, name_ref(k), v);
     }
     o.into()
 }

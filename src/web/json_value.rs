@@ -3,7 +3,7 @@
 //! parsed and written by the browser, and chat payloads reach the hooks without being copied.
 
 use super::convert::scalar_to_js;
-use super::js::{name, number_text};
+use super::js::{name_ref, number_text};
 use crate::core::{AgentFrame, FieldValue, JsonBuild, JsonValue};
 use js_sys::{Array, JsString, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -25,7 +25,7 @@ impl JsJson {
     /// Parses a text frame; the error is the browser's `SyntaxError` message.
     pub fn parse(text: &JsString) -> Result<JsJson, String> {
         json_parse(text).map(JsJson).map_err(|e| {
-            Reflect::get(&e, &name("message")).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "invalid JSON".into())
+            Reflect::get(&e, name_ref("message")).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "invalid JSON".into())
         })
     }
 }
@@ -33,7 +33,7 @@ impl JsJson {
 impl JsonValue for JsJson {
     fn field(&self, key: &'static str) -> Option<Self> {
         // `Reflect.get` throws for a non-object, which is `None` here: one call into JS, not two.
-        Reflect::get(&self.0, &name(key)).ok().filter(|v| !v.is_undefined()).map(JsJson)
+        Reflect::get(&self.0, name_ref(key)).ok().filter(|v| !v.is_undefined()).map(JsJson)
     }
     fn is_string(&self) -> bool {
         self.0.is_string()
@@ -66,7 +66,7 @@ impl JsonValue for JsJson {
         Array::is_array(&self.0).then(|| self.0.unchecked_ref::<Array>().iter().map(JsJson).collect())
     }
     fn set_string(&mut self, key: &'static str, value: &str) {
-        let _ = Reflect::set(&self.0, &name(key), &JsValue::from_str(value));
+        let _ = Reflect::set(&self.0, name_ref(key), &JsValue::from_str(value));
     }
 }
 
@@ -89,7 +89,7 @@ impl JsonBuild for JsJson {
     fn object(fields: Vec<(&'static str, Self)>) -> Self {
         let o = Object::new();
         for (k, v) in fields {
-            let _ = Reflect::set(&o, &name(k), &v.0);
+            let _ = Reflect::set(&o, name_ref(k), &v.0);
         }
         JsJson(o.into())
     }
@@ -110,7 +110,7 @@ pub fn stringify_frame(frame: &AgentFrame) -> Option<JsString> {
             FieldValue::StrList(l) => l.iter().map(|x| JsValue::from_str(x)).collect::<Array>().into(),
             FieldValue::Bool(b) => JsValue::from_bool(b),
         };
-        let _ = Reflect::set(&o, &name(k), &v);
+        let _ = Reflect::set(&o, name_ref(k), &v);
     }
     js_sys::JSON::stringify(&o).ok()
 }

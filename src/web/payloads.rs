@@ -4,7 +4,7 @@
 //! core's [`UiEvent::hook`].
 
 use super::convert::{customer_payload, customer_to_js, customers_to_js, scalar_to_js};
-use super::js::{get, name, object};
+use super::js::{get, name, name_ref, object};
 use super::json_value::JsJson;
 use crate::core::{TypingSignal, UiEvent};
 use js_sys::{Array, Reflect};
@@ -14,7 +14,7 @@ use wasm_bindgen::JsValue;
 pub fn payload(e: &UiEvent<JsJson>) -> JsValue {
     let s = JsValue::from_str;
     let with = |p: JsValue, key: &'static str, v: &JsValue| {
-        let _ = Reflect::set(&p, &name(key), v);
+        let _ = Reflect::set(&p, name_ref(key), v);
         p
     };
     let num = |n: u64| JsValue::from_f64(n as f64);

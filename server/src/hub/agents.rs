@@ -50,11 +50,15 @@ impl Hub {
         let pending = std::mem::take(&mut a.pending);
         if let Some(from) = last_seq {
             let mine = a.conversations.clone();
+            let recall = st.speaks(kf_id, crate::protocol::codes::RECALL);
             match self.store.replay(&format!("kf:{kf_id}"), from, 100_000) {
                 Ok(rows) => {
                     for d in rows.into_iter().filter(|d| mine.contains(&d.message.user_id)) {
                         let m = d.message;
                         let mut f = p::status_message(&m.user_id, &m.user_name, kf_id, &m.content, m.create_time);
+                        if let (Some(id), true, "visitor") = (&m.msg_id, recall, m.sender.as_str()) {
+                            f["data"]["msgId"] = id.as_str().into(); // as it was sent live: a recall can name it
+                        }
                         f["seq"] = d.seq.into();
                         let _ = tx.send(Out::Text(f.to_string()));
                     }

@@ -12,11 +12,11 @@ pub(crate) const REPORT_ROWS: &str = "SELECT c.id, c.user_id, c.kf_id, c.agents,
      FROM conversations c WHERE c.started_at >= ? AND c.started_at < ? ORDER BY c.id LIMIT 200000";
 
 /// Messages created in [from, to) after row `after`, oldest first (`?` placeholders).
-pub(crate) const MESSAGES_BETWEEN: &str = "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at FROM messages
+pub(crate) const MESSAGES_BETWEEN: &str = "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at, client_msg_id FROM messages
      WHERE created_at >= ? AND created_at < ? AND id > ? ORDER BY id LIMIT ?";
 
 /// One customer's messages after row `after`, oldest first (`?` placeholders).
-pub(crate) const HISTORY_AFTER: &str = "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at FROM messages
+pub(crate) const HISTORY_AFTER: &str = "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at, client_msg_id FROM messages
      WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?";
 
 impl Store {

@@ -55,7 +55,7 @@ pub(crate) enum Arg {
 /// condition for one term and its argument.
 pub(crate) fn sql(q: &SearchQuery, term: impl Fn(&str) -> (String, Arg)) -> (String, Vec<Arg>) {
     let mut sql = String::from(
-        "SELECT m.id, m.sender, m.user_id, m.user_name, m.kf_id, m.content, m.created_at, m.recalled_at FROM messages m \
+        "SELECT m.id, m.sender, m.user_id, m.user_name, m.kf_id, m.content, m.created_at, m.recalled_at, m.client_msg_id FROM messages m \
          WHERE m.recalled_at IS NULL AND m.sender IN ('visitor', 'agent')",
     );
     let mut args = Vec::new();

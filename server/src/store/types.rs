@@ -75,6 +75,10 @@ pub struct StoredMessage {
     /// audit trail, [`crate::store::Store::recalled_original`]).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub recalled: bool,
+    /// The id its sender's client gave it (extension `ack`), if any: a replayed message carries
+    /// it again, so a recall can still name it. Not part of the HTTP answers.
+    #[serde(skip)]
+    pub msg_id: Option<String>,
 }
 
 /// A stored message delivered to a recipient under a sequence number.

@@ -4,7 +4,7 @@ use super::PgStore;
 use crate::store::{Agent, Credentials, Delivery, History, NewMessage, OpenConversation, Phrase, Result, RoutedMessage, StoredMessage};
 use postgres::Row;
 
-/// Reads `id, sender, user_id, user_name, kf_id, content, created_at, recalled_at` starting at column `at`.
+/// Reads `id, sender, user_id, user_name, kf_id, content, created_at, recalled_at, client_msg_id` starting at column `at`.
 pub(super) fn stored_message(r: &Row, at: usize) -> StoredMessage {
     StoredMessage {
         id: r.get(at),
@@ -15,6 +15,7 @@ pub(super) fn stored_message(r: &Row, at: usize) -> StoredMessage {
         content: r.get(at + 5),
         create_time: r.get(at + 6),
         recalled: r.get::<_, Option<i64>>(at + 7).is_some(),
+        msg_id: r.get(at + 8),
     }
 }
 
@@ -79,7 +80,7 @@ impl PgStore {
         let recipient = recipient.to_owned();
         self.run(move |c| {
             let st = c.statement(
-                "SELECT d.seq, m.id, m.sender, m.user_id, m.user_name, m.kf_id, m.content, m.created_at, m.recalled_at
+                "SELECT d.seq, m.id, m.sender, m.user_id, m.user_name, m.kf_id, m.content, m.created_at, m.recalled_at, m.client_msg_id
                  FROM deliveries d JOIN messages m ON m.id = d.message_id
                  WHERE d.recipient = $1 AND d.seq > $2 ORDER BY d.seq LIMIT $3",
             )?;
@@ -120,7 +121,7 @@ impl PgStore {
             let total: i64 = client.query_one("SELECT COUNT(*) FROM messages WHERE user_id = $1", &[&user_id])?.get(0);
             let offset = if before.is_some() { 0 } else { (page.max(1) - 1) as i64 * per_page as i64 };
             let rows = client.query(
-                "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at FROM messages
+                "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at, client_msg_id FROM messages
                  WHERE user_id = $1 AND id < COALESCE($4, 9223372036854775807) ORDER BY id DESC LIMIT $2 OFFSET $3",
                 &[&user_id, &(per_page as i64 + 1), &offset, &before],
             )?;

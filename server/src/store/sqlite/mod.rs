@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use crate::sync::LockExt;
 
-/// Reads the columns `id, sender, user_id, user_name, kf_id, content, created_at, recalled_at` starting at `at`.
+/// Reads the columns `id, sender, user_id, user_name, kf_id, content, created_at, recalled_at, client_msg_id` starting at `at`.
 pub(super) fn stored_message(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredMessage> {
     Ok(StoredMessage {
         id: r.get(at)?,
@@ -27,6 +27,7 @@ pub(super) fn stored_message(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Resu
         content: r.get(at + 5)?,
         create_time: r.get(at + 6)?,
         recalled: r.get::<_, Option<i64>>(at + 7)?.is_some(),
+        msg_id: r.get(at + 8)?,
     })
 }
 
@@ -226,7 +227,7 @@ impl SqliteStore {
     pub fn replay(&self, recipient: &str, after_seq: u64, limit: u32) -> rusqlite::Result<Vec<Delivery>> {
         let db = self.db();
         let mut st = db.prepare(
-            "SELECT d.seq, m.id, m.sender, m.user_id, m.user_name, m.kf_id, m.content, m.created_at, m.recalled_at
+            "SELECT d.seq, m.id, m.sender, m.user_id, m.user_name, m.kf_id, m.content, m.created_at, m.recalled_at, m.client_msg_id
              FROM deliveries d JOIN messages m ON m.id = d.message_id
              WHERE d.recipient = ?1 AND d.seq > ?2 ORDER BY d.seq LIMIT ?3",
         )?;
@@ -271,7 +272,7 @@ impl SqliteStore {
         let total: i64 = db.query_row("SELECT COUNT(*) FROM messages WHERE user_id = ?1", [user_id], |r| r.get(0))?;
         let offset = if before.is_some() { 0 } else { (page.max(1) - 1) as i64 * per_page as i64 };
         let mut st = db.prepare_cached(
-            "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at FROM messages
+            "SELECT id, sender, user_id, user_name, kf_id, content, created_at, recalled_at, client_msg_id FROM messages
              WHERE user_id = ?1 AND id < COALESCE(?4, 9223372036854775807) ORDER BY id DESC LIMIT ?2 OFFSET ?3",
         )?;
         let rows = st.query_map(params![user_id, per_page as i64 + 1, offset, before], |r| stored_message(r, 0))?.collect::<rusqlite::Result<Vec<_>>>()?;
