@@ -111,7 +111,7 @@ impl Shell {
         }
         let deadline = self.core.borrow().poll_timeout();
         if let Some(t) = self.timer.borrow().as_ref() {
-            t.arm(deadline, now());
+            t.arm(deadline, now);
         }
         self.draining.set(false);
     }

@@ -25,13 +25,15 @@ impl Timer {
         Timer { on_fire: Rc::new(on_fire), armed: RefCell::new(None), spent: RefCell::new(None) }
     }
 
-    /// Arms for `deadline` (`None` disarms), `now` being the current time. A running timeout that
+    /// Arms for `deadline` (`None` disarms), `now` giving the current time (read only when a
+    /// timeout is set: most frames keep the running one, and reading the clock crosses into JS).
+    /// A running timeout that
     /// fires at most [`KEEP_EARLY_MS`] before `deadline` is kept: when it fires early the core does
     /// nothing and the timer is armed again for the real deadline. So a burst of frames, each
     /// pushing the heartbeat deadline back a little, costs no clearTimeout + setTimeout per frame,
     /// while a deadline that moves far (the 5 s answer wait replaced by the next 30 s ping after
     /// the server answers) is re-armed at once instead of waking the page for nothing.
-    pub fn arm(&self, deadline: Option<Millis>, now: Millis) {
+    pub fn arm(&self, deadline: Option<Millis>, now: impl FnOnce() -> Millis) {
         let armed_for = self.armed.borrow().as_ref().map(|(_, d)| *d);
         match (armed_for, deadline) {
             (Some(armed), Some(d)) if armed <= d && d - armed <= KEEP_EARLY_MS => return,
@@ -42,7 +44,7 @@ impl Timer {
         let old = self.armed.borrow_mut().take();
         drop(old); // clears it
         let Some(deadline) = deadline else { return };
-        let delay = deadline.saturating_sub(now).min(i32::MAX as u64) as u32;
+        let delay = deadline.saturating_sub(now()).min(i32::MAX as u64) as u32;
         let on_fire = self.on_fire.clone();
         *self.armed.borrow_mut() = Some((Timeout::new(delay, move || on_fire()), deadline));
     }
