@@ -265,3 +265,29 @@ test('a hidden tab counts unread messages in its title and plays the new-message
   assert.equal(await a.title(), '客服工作台', 'the count clears when the agent looks');
   await closeAll(a, v);
 });
+
+test('the console loads as one bundle, and without it (only the wasm built) module by module', async () => {
+  const requested = async (blockBundle) => {
+    const context = await browser.newContext();
+    const urls = [];
+    context.on('request', (r) => urls.push(new URL(r.url()).pathname));
+    if (blockBundle) await context.route('**/pkg/console.js', (r) => r.fulfill({ status: 404, body: 'not built' }));
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.base}/?kfId=e2e-bundle`);
+    await page.waitForSelector('#login-form input[name="password"]', { state: 'visible', timeout: 15000 });
+    await page.fill('#login-form input[name="password"]', 'e2e-bundle');
+    await page.click('#login-form button[type="submit"]');
+    await page.waitForSelector('#conn-chip[data-state="open"]', { timeout: 15000 });
+    await page.waitForFunction(() => window.kefu && window.kefu.session && window.kefu.layim, null, { timeout: 15000 });
+    await context.close();
+    assert.deepEqual(errors, []);
+    return urls;
+  };
+  const bundled = await requested(false);
+  assert.ok(bundled.includes('/pkg/console.js'), bundled.join(' '));
+  assert.ok(!bundled.some((u) => u.startsWith('/console/') && u !== '/console/early.js' && u !== '/console/boot.js'), 'no module fetched on its own: ' + bundled.join(' '));
+  const unbundled = await requested(true);
+  for (const m of ['/console/main.js', '/console/begin.js', '/console/bridge.js', '/pkg/kefu_agent.js']) assert.ok(unbundled.includes(m), m + ' in ' + unbundled.join(' '));
+});
