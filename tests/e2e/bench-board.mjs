@@ -34,19 +34,28 @@ await withServerAndBrowser(async (server, browser) => {
   });
   await sleep(300);
   const now = Date.now();
+  // A frame's text is handed to the page first, in a call of its own: DevTools' transfer of a
+  // 400 KB argument is itself a long task in the page, which a socket's frame is not.
+  const stage = (frame) => s.evaluate((f) => { window.boardFrame = f; }, JSON.stringify(frame));
   // One board on screen: injected in its own task, measured to the next frame after it.
-  const show = (frame) => s.evaluate((f) => new Promise((done) => setTimeout(() => {
-    const t0 = performance.now();
-    window.kefu.session.injectFrame(f);
-    requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0)));
-  })), JSON.stringify(frame));
+  const show = async (frame) => {
+    await stage(frame);
+    return s.evaluate(() => new Promise((done) => setTimeout(() => {
+      const t0 = performance.now();
+      window.kefu.session.injectFrame(window.boardFrame);
+      requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0)));
+    })));
+  };
   // The first board is built over several tasks: measured until its last conversation is in.
-  const first = await s.evaluate((f) => new Promise((done) => setTimeout(() => {
+  await stage(boardAt(now, -1));
+  await sleep(300);
+  await s.evaluate(() => { window.longTasks.length = 0; });
+  const first = await s.evaluate((n) => new Promise((done) => setTimeout(() => {
     const t0 = performance.now();
-    window.kefu.session.injectFrame(f.frame);
-    const poll = () => (document.querySelectorAll('#kefu-board .kefu-board-convs li').length >= f.n ? done(performance.now() - t0) : requestAnimationFrame(poll));
+    window.kefu.session.injectFrame(window.boardFrame);
+    const poll = () => (document.querySelectorAll('#kefu-board .kefu-board-convs li').length >= n ? done(performance.now() - t0) : requestAnimationFrame(poll));
     poll();
-  })), { frame: JSON.stringify(boardAt(now, -1)), n: AGENTS * PER });
+  })), AGENTS * PER);
   const rows = await s.evaluate(() => document.querySelectorAll('#kefu-board .kefu-board-convs li').length);
   await sleep(500);
   const firstTasks = await s.evaluate(() => window.longTasks.splice(0));

@@ -74,6 +74,10 @@ async function boardTest(server) {
   assert.equal(await plain.locator('#board-btn').isHidden(), true, 'an agent never gets the board');
   await sup.click('#board-btn');
   await sup.waitForSelector('#kefu-board tr[data-kf-id="sv-e"]', { timeout: 10000 });
+  // A row in view gets its presence and cap controls (made when it comes into view).
+  await sup.waitForSelector('#kefu-board tr[data-kf-id="sv-e"] select.kefu-board-presence', { timeout: 5000 });
+  assert.equal(await sup.locator('#kefu-board tr[data-kf-id="sv-e"] select.kefu-board-presence').inputValue(), 'online');
+  assert.ok(Number(await sup.locator('#kefu-board tr[data-kf-id="sv-e"] input.kefu-board-cap').inputValue()) > 0);
   // A customer is served by sv-e: the board shows it without a reload, and the unanswered
   // customer's timer turns red and raises the alarm after `replyAlarmS`.
   const v = await visitor(browser, server, 'sv-v5', '<b>访客五</b>');

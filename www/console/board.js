@@ -111,13 +111,8 @@ export function board({ watch, chats }) {
     });
   }
 
-  function agentRow(a) {
-    const presence = el('select', { className: 'kefu-board-presence', disabled: !a.online });
-    for (const [v, t] of Object.entries(PRESENCE_TEXT)) presence.append(el('option', { value: v, textContent: t, selected: v === a.presence }));
-    presence.onchange = () => act(api('agents/presence', { body: { kfId: a.kfId, presence: presence.value } }), '已设置');
-    const cap = el('input', { type: 'number', min: 0, max: 1000, value: a.maxConversations, className: 'kefu-board-cap', title: '会话上限' });
-    cap.onchange = () => act(api('agents/capacity', { body: { kfId: a.kfId, maxConversations: Number(cap.value) } }), '已设置');
-    const convs = el('ul', { className: 'kefu-board-convs' });
+  /** The conversations of agent `a` into `convs` (a row's list). */
+  function fillConversations(convs, a) {
     for (const c of a.conversations) {
       const t = conversationTimer(c);
       convs.append(el('li', { className: c.inactive ? 'kefu-inactive' : '' }, el('span', { textContent: c.userName || c.userId }),
@@ -128,11 +123,39 @@ export function board({ watch, chats }) {
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '转接', onclick: () => pickAgent(c, a.kfId) }),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-danger', textContent: '结束', onclick: () => end(c) })));
     }
+  }
+
+  /** Agent `a`'s row; with `later`, its conversations are filled in after it is on screen. Its
+   * presence and cap controls are made when the row first comes into view (`row.controls`): 200
+   * rows of form controls cost a 30–60 ms task of Chrome's autofill looking them over. */
+  function agentRow(a, later) {
+    const presenceCell = el('td', {}, el('span', { textContent: a.online ? PRESENCE_TEXT[a.presence] || a.presence : '离线' }));
+    const capCell = el('td', {}, String(a.conversations.length) + ' / ' + a.maxConversations);
+    const controls = () => {
+      if (a.online) {
+        const presence = el('select', { className: 'kefu-board-presence' });
+        // Values go in as attributes (the controls' defaults): setting `value` / `selected` tells
+        // autofill that the fields changed, and it looks them over again.
+        for (const [v, t] of Object.entries(PRESENCE_TEXT)) {
+          const o = el('option', { value: v, textContent: t });
+          if (v === a.presence) o.setAttribute('selected', '');
+          presence.append(o);
+        }
+        presence.onchange = () => act(api('agents/presence', { body: { kfId: a.kfId, presence: presence.value } }), '已设置');
+        presenceCell.replaceChildren(presence);
+      }
+      const cap = el('input', { type: 'number', min: 0, max: 1000, className: 'kefu-board-cap', title: '会话上限' });
+      cap.setAttribute('value', String(a.maxConversations));
+      cap.onchange = () => act(api('agents/capacity', { body: { kfId: a.kfId, maxConversations: Number(cap.value) } }), '已设置');
+      capCell.replaceChildren(String(a.conversations.length) + ' / ', cap);
+    };
+    const convs = el('ul', { className: 'kefu-board-convs' });
+    if (!later) fillConversations(convs, a);
     const csat = a.ratings ? el('div', { className: 'kefu-board-csat', textContent: '评价 ' + a.ratingAverage.toFixed(1) + ' ★（' + a.ratings + '）' }) : null;
     const groups = (a.departments || []).length ? el('div', { className: 'kefu-board-groups', textContent: a.departments.join(' · ') }) : null;
     const row = el('tr', {}, el('td', {}, el('b', { textContent: a.name }), ' ', el('small', { textContent: a.kfId }), groups, csat),
-      el('td', {}, a.online ? presence : el('span', { textContent: '离线' })),
-      el('td', {}, String(a.conversations.length) + ' / ', cap), el('td', {}, convs));
+      presenceCell, capCell, el('td', {}, convs));
+    row.controls = controls;
     row.dataset.kfId = a.kfId;
     row.dataset.online = String(a.online);
     return row;
@@ -152,7 +175,14 @@ export function board({ watch, chats }) {
     seer?.disconnect();
     visible.clear();
     seer = new IntersectionObserver((entries) => {
-      for (const e of entries) if (e.isIntersecting) visible.add(e.target); else visible.delete(e.target);
+      for (const e of entries) {
+        placed.add(e.target);
+        if (e.isIntersecting) visible.add(e.target); else visible.delete(e.target);
+        if (e.isIntersecting && e.target.controls) {
+          e.target.controls();
+          e.target.controls = null;
+        }
+      }
       tick();
     }, { root: panel });
     agentsBody = el('tbody');
@@ -163,6 +193,38 @@ export function board({ watch, chats }) {
     panel.querySelector('.kefu-board-body').replaceChildren(
       el('h3', { textContent: '客服' }), el('table', { className: 'layui-table kefu-board-agents' }, head('客服', '状态', '负载 / 上限', '会话'), agentsBody),
       queueTitle, el('table', { className: 'layui-table kefu-board-queue' }, head('客户', '等待', '分配给'), queueBody));
+  }
+
+  // A new row's conversations (each with its timer and five buttons) are filled in after the row
+  // is on screen, at most FILL_IN_VIEW of them per frame in rows in view or not yet placed (rows
+  // out of view are skipped by the browser's layout, so they fill within FILL_MS): the first
+  // board's rows in view were otherwise one layout of ~3 600 boxes, a task of 110 ms.
+  const FILL_IN_VIEW = 30;
+  const FILL_MS = 8;
+  const unfilled = [];
+  const placed = new WeakSet(); // rows the IntersectionObserver has reported on
+  let filling = 0;
+  function fillLater(row, a) {
+    unfilled.push([row, a]);
+    if (!filling) filling = requestAnimationFrame(fillSome);
+  }
+  function fillSome() {
+    filling = 0;
+    const until = performance.now() + FILL_MS;
+    let inView = 0;
+    while (unfilled.length && inView < FILL_IN_VIEW && performance.now() < until) {
+      const [row, a] = unfilled.shift();
+      if (rows.get(a.kfId)?.row !== row) continue; // replaced or gone since
+      fillConversations(row.querySelector('.kefu-board-convs'), a);
+      if (visible.has(row) || !placed.has(row)) inView += a.conversations.length;
+    }
+    tick();
+    if (unfilled.length) filling = requestAnimationFrame(fillSome);
+  }
+  function stopFilling() {
+    unfilled.length = 0;
+    cancelAnimationFrame(filling);
+    filling = 0;
   }
 
   // Rows are built for at most BUILD_MS per task; the rest in the next (the first board of 200
@@ -184,7 +246,8 @@ export function board({ watch, chats }) {
           resume = setTimeout(render);
           return;
         }
-        const row = agentRow(a);
+        const row = agentRow(a, !r); // a changed row is rebuilt whole: no flicker on an update
+        if (!r) fillLater(row, a);
         if (r) {
           seer.unobserve(r.row);
           visible.delete(r.row);
@@ -207,6 +270,15 @@ export function board({ watch, chats }) {
         rows.delete(kfId);
       }
     }
+    // The queue a frame later: its rows would otherwise be laid out with the first agents' rows.
+    cancelAnimationFrame(queueing);
+    queueing = requestAnimationFrame(renderQueue);
+    tick();
+  }
+
+  let queueing = 0;
+  function renderQueue() {
+    if (!panel || !latest || !queueBody) return;
     queueBody.replaceChildren();
     for (const q of latest.queue) {
       queueBody.append(el('tr', {}, el('td', { textContent: (q.userName || q.userId) + (q.department ? '（' + q.department + '）' : '') }), el('td', {}, timer(q.waitingSince, '等待', WAIT_ALARM_S)),
@@ -222,6 +294,7 @@ export function board({ watch, chats }) {
       panel.remove();
       panel = null;
       agentsBody = null;
+      stopFilling();
       seer?.disconnect();
       visible.clear();
       button.setAttribute('aria-expanded', 'false');
