@@ -229,7 +229,7 @@ export function board({ watch, chats }) {
 
   // Rows are built for at most BUILD_MS per task; the rest in the next (the first board of 200
   // agents was one task of up to 236 ms). A newer board arriving meanwhile is the one continued.
-  const BUILD_MS = 25;
+  const BUILD_MS = 12;
   let resume = 0;
   function render() {
     clearTimeout(resume);
