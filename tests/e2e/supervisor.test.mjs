@@ -75,6 +75,7 @@ async function boardTest(server) {
   await sup.click('#board-btn');
   await sup.waitForSelector('#kefu-board tr[data-kf-id="sv-e"]', { timeout: 10000 });
   // A row in view gets its presence and cap controls (made when it comes into view).
+  await sup.locator('#kefu-board tr[data-kf-id="sv-e"]').scrollIntoViewIfNeeded();
   await sup.waitForSelector('#kefu-board tr[data-kf-id="sv-e"] select.kefu-board-presence', { timeout: 5000 });
   assert.equal(await sup.locator('#kefu-board tr[data-kf-id="sv-e"] select.kefu-board-presence').inputValue(), 'online');
   assert.ok(Number(await sup.locator('#kefu-board tr[data-kf-id="sv-e"] input.kefu-board-cap').inputValue()) > 0);

@@ -126,7 +126,7 @@ export function board({ watch, chats }) {
   }
 
   /** Agent `a`'s row; with `later`, its conversations are filled in after it is on screen. Its
-   * presence and cap controls are made when the row first comes into view (`row.controls`): 200
+   * presence and cap controls are made when the row first comes into view (`unmade`): 200
    * rows of form controls cost a 30–60 ms task of Chrome's autofill looking them over. */
   function agentRow(a, later) {
     const presenceCell = el('td', {}, el('span', { textContent: a.online ? PRESENCE_TEXT[a.presence] || a.presence : '离线' }));
@@ -155,7 +155,7 @@ export function board({ watch, chats }) {
     const groups = (a.departments || []).length ? el('div', { className: 'kefu-board-groups', textContent: a.departments.join(' · ') }) : null;
     const row = el('tr', {}, el('td', {}, el('b', { textContent: a.name }), ' ', el('small', { textContent: a.kfId }), groups, csat),
       presenceCell, capCell, el('td', {}, convs));
-    row.controls = controls;
+    unmade.set(row, controls);
     row.dataset.kfId = a.kfId;
     row.dataset.online = String(a.online);
     return row;
@@ -178,9 +178,11 @@ export function board({ watch, chats }) {
       for (const e of entries) {
         placed.add(e.target);
         if (e.isIntersecting) visible.add(e.target); else visible.delete(e.target);
-        if (e.isIntersecting && e.target.controls) {
-          e.target.controls();
-          e.target.controls = null;
+        if (e.isIntersecting && unmade.has(e.target)) {
+          const make = unmade.get(e.target);
+          unmade.delete(e.target);
+          // When the page is idle: not in the frames that first show the board.
+          requestIdleCallback(make, { timeout: 1000 });
         }
       }
       tick();
@@ -203,6 +205,7 @@ export function board({ watch, chats }) {
   const FILL_MS = 8;
   const unfilled = [];
   const placed = new WeakSet(); // rows the IntersectionObserver has reported on
+  const unmade = new WeakMap(); // row → makes its form controls (once it is in view)
   let filling = 0;
   function fillLater(row, a) {
     unfilled.push([row, a]);
