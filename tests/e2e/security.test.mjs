@@ -63,17 +63,20 @@ test('signing out voids the token and returns to the sign-in form', async () => 
 test('a saved sign-in voided elsewhere: the console, started early from it, returns to the sign-in form', async () => {
   const a = await agent(browser, server, 'sec-void');
   const token = await a.evaluate(() => JSON.parse(localStorage.getItem('kefuAuth')).token);
+  const context = a.context();
+  await a.close(); // the tab is closed; the browser keeps the saved sign-in
   // Signed out from another device: the token this browser saved is void.
   const out = await fetch(server.base + '/auth/logout', { method: 'POST', headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' }, body: '{}' });
   assert.equal(out.status, 200);
-  // early.js starts the session and the profile request from the saved sign-in before main.js has
-  // set its sign-out handler; the refusal must still reach it.
-  await a.reload();
-  await a.waitForSelector('#login-form input[name="password"]', { state: 'visible', timeout: 15000 });
-  assert.match(await a.textContent('#login-error'), /登录已失效/);
-  assert.equal(await a.evaluate(() => localStorage.getItem('kefuAuth')), null, 'the void sign-in is forgotten');
-  await signInThroughForm(a, 'sec-void');
-  await a.waitForSelector('#conn-chip[data-state="open"]', { timeout: 15000 });
+  // A new tab: early.js starts the session and the profile request from the saved sign-in before
+  // main.js has set its sign-out handler; the refusal must still reach it.
+  const b = await context.newPage();
+  await b.goto(`${server.base}/?kfId=sec-void`);
+  await b.waitForSelector('#login-form input[name="password"]', { state: 'visible', timeout: 15000 });
+  await b.waitForFunction(() => /登录已失效/.test(document.getElementById('login-error').textContent), null, { timeout: 15000 });
+  assert.equal(await b.evaluate(() => localStorage.getItem('kefuAuth')), null, 'the void sign-in is forgotten');
+  await signInThroughForm(b, 'sec-void');
+  await b.waitForSelector('#conn-chip[data-state="open"]', { timeout: 15000 });
 });
 
 /** A rogue chat server on another port that records every request it gets. */
