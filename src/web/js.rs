@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 thread_local! {
     /// JS strings of the fixed names used so far (properties, hooks): made once and kept for the
-    /// module's life, looked up by address first, then by content. About forty short names.
+    /// module's life, looked up by content. About forty short names, so a scan beats hashing.
     static NAMES: RefCell<Vec<(&'static str, &'static JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -18,8 +18,7 @@ thread_local! {
 pub fn name_ref(n: &'static str) -> &'static JsValue {
     NAMES.with(|names| {
         let mut names = names.borrow_mut();
-        let same_place = |k: &&str| k.as_ptr() == n.as_ptr() && k.len() == n.len();
-        if let Some((_, v)) = names.iter().find(|(k, _)| same_place(k)).or_else(|| names.iter().find(|(k, _)| *k == n)) {
+        if let Some((_, v)) = names.iter().find(|(k, _)| *k == n) {
             return *v;
         }
         let v: &'static JsValue = Box::leak(Box::new(JsValue::from_str(n)));

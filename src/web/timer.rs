@@ -27,9 +27,8 @@ impl Timer {
 
     /// Arms for `deadline` (`None` disarms), `now` giving the current time (read only when a
     /// timeout is set: most frames keep the running one, and reading the clock crosses into JS).
-    /// A running timeout that
-    /// fires at most [`KEEP_EARLY_MS`] before `deadline` is kept: when it fires early the core does
-    /// nothing and the timer is armed again for the real deadline. So a burst of frames, each
+    /// A running timeout that fires at most [`KEEP_EARLY_MS`] before `deadline` is kept: when it
+    /// fires early the core does nothing and the timer is armed again for the real deadline. So a burst of frames, each
     /// pushing the heartbeat deadline back a little, costs no clearTimeout + setTimeout per frame,
     /// while a deadline that moves far (the 5 s answer wait replaced by the next 30 s ping after
     /// the server answers) is re-armed at once instead of waking the page for nothing.

@@ -53,7 +53,5 @@ export async function beginEarly() {
       return null;
     }
   }
-  if (!knownIdentity()) return null;
-  performance.mark('kefu:begin-early'); // start-up benchmark's phases (scripts/bench.sh)
-  return begin();
+  return knownIdentity() ? begin() : null;
 }

@@ -126,7 +126,7 @@ export function board({ watch, chats }) {
   }
 
   /** Agent `a`'s row; with `later`, its conversations are filled in after it is on screen. Its
-   * presence and cap controls are made when the row first comes into view (`unmade`): 200
+   * presence and cap controls, for a new row, are made when it first comes into view (`unmade`): 200
    * rows of form controls cost a 30–60 ms task of Chrome's autofill looking them over. */
   function agentRow(a, later) {
     const presenceCell = el('td', {}, el('span', { textContent: a.online ? PRESENCE_TEXT[a.presence] || a.presence : '离线' }));
@@ -155,7 +155,9 @@ export function board({ watch, chats }) {
     const groups = (a.departments || []).length ? el('div', { className: 'kefu-board-groups', textContent: a.departments.join(' · ') }) : null;
     const row = el('tr', {}, el('td', {}, el('b', { textContent: a.name }), ' ', el('small', { textContent: a.kfId }), groups, csat),
       presenceCell, capCell, el('td', {}, convs));
-    unmade.set(row, controls);
+    // A changed row (an update) is rebuilt whole, controls included: no flicker where one was.
+    if (later) unmade.set(row, controls);
+    else controls();
     row.dataset.kfId = a.kfId;
     row.dataset.online = String(a.online);
     return row;
@@ -182,7 +184,7 @@ export function board({ watch, chats }) {
           const make = unmade.get(e.target);
           unmade.delete(e.target);
           // When the page is idle: not in the frames that first show the board.
-          requestIdleCallback(make, { timeout: 1000 });
+          whenIdle(make);
         }
       }
       tick();
@@ -206,6 +208,7 @@ export function board({ watch, chats }) {
   const unfilled = [];
   const placed = new WeakSet(); // rows the IntersectionObserver has reported on
   const unmade = new WeakMap(); // row → makes its form controls (once it is in view)
+  const whenIdle = (f) => (window.requestIdleCallback ? requestIdleCallback(f, { timeout: 1000 }) : setTimeout(f, 50)); // Safari has none
   let filling = 0;
   function fillLater(row, a) {
     unfilled.push([row, a]);
