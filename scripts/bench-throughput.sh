@@ -65,7 +65,8 @@ for setup in $SETUPS; do
       PID=$!
       for _ in $(seq 1 100); do curl -fs http://127.0.0.1:9960/healthz >/dev/null 2>&1 && break; sleep 0.2; done
       run_rates "one node, PostgreSQL" 127.0.0.1:9960 "bind 127.0.0.1:9960" 1
-      kill "$PID"; wait "$PID" 2>/dev/null ;;
+      kill "$PID"; wait "$PID" 2>/dev/null
+      rm -rf "$DIR" ;;
     c1|c2|c3)
       n=${setup#c}
       fresh_db # run-cluster.sh creates it again

@@ -6,7 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PIDFILE=$(mktemp /tmp/kefu-web-server.XXXXXX)
-trap 'kill "$(cat "$PIDFILE" 2>/dev/null)" 2>/dev/null || true; rm -f "$PIDFILE"' EXIT
+cleanup() {
+  kill "$(cat "$PIDFILE" 2>/dev/null)" 2>/dev/null || true
+  if [ -f "$PIDFILE.dir" ]; then rm -rf "$(cat "$PIDFILE.dir")"; fi
+  rm -f "$PIDFILE" "$PIDFILE.dir"
+}
+trap cleanup EXIT
 KEFU_TEST_SERVER=$(scripts/test-server.sh "$PIDFILE")
 export KEFU_TEST_SERVER
 echo "test server at $KEFU_TEST_SERVER"

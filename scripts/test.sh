@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 LOG=$(mktemp /tmp/kefu-test-log.XXXXXX)
+trap 'rm -f "$LOG"' EXIT
 
 summary() {
   # Sums cargo's "N passed; M failed" lines and node's "# pass N" / "# fail M" lines.

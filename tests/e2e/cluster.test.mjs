@@ -5,11 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  freePort, launch, agent, visitor, waitingCount, answerOldest, visitorSays, visitorSaw, agentSays, chatHas, sleep, ROOT,
+  freePort, tempDir, launch, agent, visitor, waitingCount, answerOldest, visitorSays, visitorSaw, agentSays, chatHas, sleep, ROOT,
 } from './harness.mjs';
 
 const PG = process.env.KEFU_TEST_PG;
@@ -36,7 +35,7 @@ function run(cmd, args) {
 
 before(async () => {
   assert.ok(PG, 'KEFU_TEST_PG: a PostgreSQL URL (scripts/test-browser.sh sets it)');
-  const dir = mkdtempSync(join(tmpdir(), 'kefu-e2e-cluster-'));
+  const dir = tempDir('kefu-e2e-cluster-');
   const natsPort = await freePort();
   run('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort)]);
   const store = `${PG}?options=-c%20search_path%3De2e_${process.pid}_${Date.now()}`;

@@ -1,7 +1,7 @@
 // Shared harness for the console's browser tests: a real kefu-server process on a free port with
 // its own data dir, headless Chromium through playwright-core, and page helpers.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,20 @@ export function freePort() {
 
 /** Servers this process started and has not seen exit: killed when it exits. */
 const LIVE = new Set();
-process.on('exit', () => { for (const p of LIVE) p.kill('SIGKILL'); });
+/** Data dirs made by `tempDir`: removed when the process exits (a run leaves nothing in /tmp). */
+const DIRS = new Set();
+process.on('exit', () => {
+  for (const p of LIVE) p.kill('SIGKILL');
+  if (process.env.KEFU_KEEP_E2E_DATA) return;
+  for (const d of DIRS) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh directory under the system's temp dir, removed when this test file's process exits. */
+export function tempDir(prefix = 'kefu-e2e-') {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  DIRS.add(d);
+  return d;
+}
 
 export class ServerProcess {
   constructor(port, dataDir, extra = []) {
@@ -33,7 +46,7 @@ export class ServerProcess {
   }
 
   static async start(extra = []) {
-    const s = new ServerProcess(await freePort(), mkdtempSync(join(tmpdir(), 'kefu-e2e-')), extra);
+    const s = new ServerProcess(await freePort(), tempDir(), extra);
     await s.spawn();
     return s;
   }

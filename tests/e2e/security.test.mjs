@@ -2,13 +2,13 @@
 // with the Origin allow-list switched on; a wrong password and signing out.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess, launch, agent, visitor, waitingCount, answerOldest, chatHas, visitorSays, cspViolations, agentSays, visitorSaw, openPage, signInThroughForm } from './harness.mjs';
+import { ServerProcess, freePort, tempDir, launch, agent, visitor, waitingCount, answerOldest, chatHas, visitorSays, cspViolations, agentSays, visitorSaw, openPage, signInThroughForm } from './harness.mjs';
 
 let server;
 let browser;
 before(async () => {
-  const port = await (await import('./harness.mjs')).freePort();
-  server = new ServerProcess(port, (await import('node:fs')).mkdtempSync('/tmp/kefu-e2e-sec-'),
+  const port = await freePort();
+  server = new ServerProcess(port, tempDir('kefu-e2e-sec-'),
     ['--allowed-origins', `http://127.0.0.1:${port}`]);
   await server.spawn();
   browser = await launch();
