@@ -44,6 +44,8 @@ pub struct Gateway {
     router: Mutex<Option<(String, Instant)>>,
     max_frame_bytes: usize,
     max_body: usize,
+    /// Socket events to the routing node, in order, batched.
+    inbox: wire::Batcher<InMsg>,
 }
 
 impl Gateway {
@@ -57,14 +59,16 @@ impl Gateway {
             router: Mutex::default(),
             max_frame_bytes: cfg.max_frame_bytes,
             max_body: cfg.max_upload_bytes + 1024 * 1024,
+            inbox: wire::Batcher::start(nats.clone(), wire::IN.to_owned()),
         });
         let mut out = nats.subscribe(wire::out_subject(&instance)).await.map_err(|e| e.to_string())?;
         let mut router = nats.subscribe(wire::ROUTER).await.map_err(|e| e.to_string())?;
         let g2 = g.clone();
         tokio::spawn(async move {
             while let Some(m) = out.next().await {
-                if let Ok(OutMsg { conn, out }) = serde_json::from_slice(&m.payload) {
-                    let mut held = g2.held();
+                let Ok(batch) = wire::decode_batch::<OutMsg>(&m.payload) else { continue };
+                let mut held = g2.held();
+                for OutMsg { conn, out } in batch {
                     let close = matches!(out, Out::Close(..));
                     if let Some(h) = held.get(&conn) {
                         let _ = h.tx.send(out);
@@ -152,8 +156,7 @@ impl Gateway {
     }
 
     async fn publish_in(&self, conn: &str, ev: InEv) {
-        let msg = serde_json::to_vec(&InMsg { conn: conn.to_owned(), node: self.instance.clone(), ev }).expect("serializes");
-        let _ = self.nats.publish(wire::IN, msg.into()).await;
+        self.inbox.send(InMsg { conn: conn.to_owned(), node: self.instance.clone(), ev }).await;
     }
 }
 

@@ -33,6 +33,8 @@ pub struct Router {
     instance: String,
     remotes: Mutex<HashMap<String, Remote>>,
     seen: Mutex<HashMap<String, Instant>>,
+    /// Frames to each gateway node, in order, batched.
+    outboxes: Mutex<HashMap<String, wire::Batcher<OutMsg>>>,
     max_body: usize,
 }
 
@@ -46,6 +48,7 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String) ->
         instance: instance.clone(),
         remotes: Mutex::default(),
         seen: Mutex::default(),
+        outboxes: Mutex::default(),
         max_body,
     });
     let mut socket_events = nats.subscribe(wire::IN).await.map_err(|e| e.to_string())?;
@@ -85,8 +88,12 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String) ->
     }
     // One task, in order: an open is handled before the frames after it.
     while let Some(m) = socket_events.next().await {
-        match serde_json::from_slice::<InMsg>(&m.payload) {
-            Ok(msg) => router.clone().socket_event(msg, m.reply).await,
+        match wire::decode_batch::<InMsg>(&m.payload) {
+            Ok(batch) => {
+                for msg in batch {
+                    router.clone().socket_event(msg, m.reply.clone());
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "malformed socket event skipped"),
         }
     }
@@ -94,7 +101,7 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String) ->
 }
 
 impl Router {
-    async fn socket_event(self: Arc<Self>, msg: InMsg, reply: Option<async_nats::Subject>) {
+    fn socket_event(self: Arc<Self>, msg: InMsg, reply: Option<async_nats::Subject>) {
         let InMsg { conn, node, ev } = msg;
         match ev {
             InEv::Open { uri, headers, peer } => {
@@ -121,7 +128,7 @@ impl Router {
                 };
                 if !known && !end {
                     // A socket a former routing node served: its client must reconnect here.
-                    self.send_out(&node, &conn, Out::Close(1012, "routing moved; reconnect".into())).await;
+                    self.outbox(&node).try_send(OutMsg { conn, out: Out::Close(1012, "routing moved; reconnect".into()) });
                 }
             }
         }
@@ -135,7 +142,7 @@ impl Router {
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
         {
             // Frames to the gateway, in order, until the hub and the session let go.
-            let (nats, subject, conn) = (self.nats.clone(), wire::out_subject(node), conn.to_owned());
+            let (outbox, conn) = (self.outbox(node), conn.to_owned());
             tokio::spawn(async move {
                 while let Some(out) = out_rx.recv().await {
                     // A chat frame goes to the gateway once its message is committed.
@@ -146,8 +153,7 @@ impl Router {
                         },
                         other => other,
                     };
-                    let msg = serde_json::to_vec(&OutMsg { conn: conn.clone(), out }).expect("serializes");
-                    let _ = nats.publish(subject.clone(), msg.into()).await;
+                    outbox.send(OutMsg { conn: conn.clone(), out }).await;
                 }
             });
         }
@@ -180,9 +186,10 @@ impl Router {
         OpenReply { status, body, router: self.instance.clone() }
     }
 
-    async fn send_out(&self, node: &str, conn: &str, out: Out) {
-        let msg = serde_json::to_vec(&OutMsg { conn: conn.to_owned(), out }).expect("serializes");
-        let _ = self.nats.publish(wire::out_subject(node), msg.into()).await;
+    /// The batched frames to gateway `node` (one publishing task per node).
+    fn outbox(&self, node: &str) -> wire::Batcher<OutMsg> {
+        let mut boxes = self.outboxes.locked();
+        boxes.entry(node.to_owned()).or_insert_with(|| wire::Batcher::start(self.nats.clone(), wire::out_subject(node))).clone()
     }
 
     /// Ends the sockets of nodes silent for longer than [`wire::NODE_DEAD_AFTER_MS`]: a node that
@@ -199,6 +206,7 @@ impl Router {
             seen.remove(n);
         }
         drop(seen);
+        self.outboxes.locked().retain(|n, _| !dead.contains(n));
         let mut remotes = self.remotes.locked();
         let before = remotes.len();
         remotes.retain(|_, r| {

@@ -10,7 +10,10 @@
 //! | `kefu.router` | router | [`Alive`] each second: gateways close sockets a lost router held |
 //!
 //! One subject carries all of a gateway's socket traffic to the router, so NATS's per-publisher
-//! order keeps an open, its frames and its end in order.
+//! order keeps an open, its frames and its end in order. Frames travel in batches (a JSON array
+//! of what was waiting when the last publish went out, see [`Batcher`]): under load one NATS
+//! message carries many frames, and a lone frame goes out at once, as before. An open is a
+//! request of its own (one object), so a receiver takes either form.
 
 use crate::hub::Out;
 use crate::socket::Incoming;
@@ -31,6 +34,69 @@ pub const NODE_DEAD_AFTER_MS: u64 = 5_000;
 /// Silence after which gateways count the router as dead, ms. A router that dies is usually
 /// noticed sooner: the node that takes its lock announces itself within about a second.
 pub const ROUTER_DEAD_AFTER_MS: u64 = 10_000;
+
+/// The most messages one batch carries.
+const BATCH_MAX: usize = 512;
+/// Messages a [`Batcher`] holds before a sender waits (backpressure, as NATS's own buffer gave).
+const QUEUE: usize = 8192;
+/// A publish this soon after the last one means the subject is busy: the task then lingers for
+/// [`LINGER`] to gather a batch. An idle subject's message goes out at once.
+const BUSY: std::time::Duration = std::time::Duration::from_millis(2);
+/// How long a busy subject's publish waits for more messages (tokio's timer ticks in ms).
+const LINGER: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// Publishes messages on one subject in order, each publish carrying everything that was
+/// waiting (a JSON array of up to [`BATCH_MAX`]): a busy sender makes fewer, larger NATS
+/// messages, an idle one sends each message at once.
+#[derive(Clone)]
+pub struct Batcher<T>(tokio::sync::mpsc::Sender<T>);
+
+impl<T: Serialize + Send + 'static> Batcher<T> {
+    /// Starts the publishing task for `subject`.
+    pub fn start(nats: async_nats::Client, subject: String) -> Batcher<T> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<T>(QUEUE);
+        tokio::spawn(async move {
+            let mut batch = Vec::new();
+            let mut last = tokio::time::Instant::now() - BUSY;
+            while rx.recv_many(&mut batch, BATCH_MAX).await > 0 {
+                if last.elapsed() < BUSY {
+                    tokio::time::sleep(LINGER).await;
+                }
+                while batch.len() < BATCH_MAX {
+                    match rx.try_recv() {
+                        Ok(m) => batch.push(m),
+                        Err(_) => break,
+                    }
+                }
+                let payload = serde_json::to_vec(&batch).expect("serializes");
+                batch.clear();
+                let _ = nats.publish(subject.clone(), payload.into()).await;
+                last = tokio::time::Instant::now();
+            }
+        });
+        Batcher(tx)
+    }
+
+    /// Queues `m` after everything queued before it, waiting while the queue is full.
+    pub async fn send(&self, m: T) {
+        let _ = self.0.send(m).await;
+    }
+
+    /// Queues `m` unless the queue is full (then it is dropped: for a close, which the client's
+    /// own timeout also reaches).
+    pub fn try_send(&self, m: T) {
+        let _ = self.0.try_send(m);
+    }
+}
+
+/// The messages of a payload: a batch (a JSON array) or one message.
+pub fn decode_batch<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<Vec<T>, serde_json::Error> {
+    if payload.first() == Some(&b'[') {
+        serde_json::from_slice(payload)
+    } else {
+        serde_json::from_slice(payload).map(|m| vec![m])
+    }
+}
 
 /// Router → gateway frames for node `node`.
 pub fn out_subject(node: &str) -> String {
@@ -135,4 +201,19 @@ pub fn header_map(pairs: &[(String, String)]) -> axum::http::HeaderMap {
         }
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_and_a_lone_message_decode_to_the_same_messages_in_order() {
+        let a = Alive { node: "a".into() };
+        let b = Alive { node: "b".into() };
+        let batch = serde_json::to_vec(&vec![a.clone(), b.clone()]).unwrap();
+        assert_eq!(decode_batch::<Alive>(&batch).unwrap(), vec![a.clone(), b]);
+        assert_eq!(decode_batch::<Alive>(&serde_json::to_vec(&a).unwrap()).unwrap(), vec![a]);
+        assert!(decode_batch::<Alive>(b"[{\"nope\":1}]").is_err());
+    }
 }
