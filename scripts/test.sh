@@ -5,11 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
-# A clean clone's build and the suites' data take about 10 GB; say so up front rather than as a
+# A clean clone's build and the suites' data take about 12 GB; say so up front rather than as a
 # compiler's "No space left on device" half-way through.
 FREE_KB=$(df -Pk . | awk 'NR == 2 {print $4}')
-if [ "${FREE_KB:-0}" -lt $((10 * 1024 * 1024)) ]; then
-  echo "warning: only $((FREE_KB / 1024)) MB free on $(df -P . | awk 'NR == 2 {print $6}'); a clean build and the suites need about 10 GB" >&2
+if [ "${FREE_KB:-0}" -lt $((12 * 1024 * 1024)) ]; then
+  echo "warning: only $((FREE_KB / 1024)) MB free on $(df -P . | awk 'NR == 2 {print $6}'); a clean build and the suites need about 12 GB" >&2
 fi
 
 LOG=$(mktemp /tmp/kefu-test-log.XXXXXX)
