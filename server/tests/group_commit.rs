@@ -112,3 +112,34 @@ fn hold_writer(s: &Server) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHan
     let _ = is_taken.recv();
     (release, held)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_with_a_nul_character_is_stored_like_any_other_and_its_batch_with_it() {
+    let s = Server::start().await;
+    let mut a = s.agent_with("nul-a", &["ack", "seq"]).await;
+    let (mut v1, mut v2) = (s.visitor("nul-v1", "V").await, s.visitor("nul-v2", "V").await);
+    for v in [&mut v1, &mut v2] {
+        let offer = a.recv_until(status(2)).await;
+        a.send(json!({"respStatus": 2, "userId": offer["data"]["id"]})).await;
+        v.recv_until(vstate("assigned")).await;
+    }
+    // Held, so that both go in one batch: the one with a NUL must not sink the other.
+    let hold = s.hub.store().group().map(|w| w.hold());
+    v1.send(json!({"type": "message", "content": "a\u{0}b", "msgId": "n1"})).await;
+    v2.send(json!({"type": "message", "content": "plain", "msgId": "n2"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    drop(hold);
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let f = a.recv_raw().await;
+        if f["status"] == 1 {
+            got.push(f["data"]["content"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    got.sort();
+    assert_eq!(got, vec!["a\u{fffd}b".to_owned(), "plain".to_owned()], "NUL shown as U+FFFD, both delivered");
+    v1.recv_until(|f: &Value| f["type"] == "ack" && f["msgId"] == "n1").await;
+    let (_, log) = s.get("/chatLog/list?userId=nul-v1&kfId=nul-a&pageCount=50").await;
+    let texts: Vec<&str> = log["data"]["list"].as_array().unwrap().iter().filter_map(|m| m["content"].as_str()).collect();
+    assert_eq!(texts, vec!["a\u{fffd}b"], "stored once, as delivered");
+}

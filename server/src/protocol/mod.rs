@@ -134,9 +134,30 @@ fn id_of(v: &Value, key: &str) -> Result<String, String> {
     }
 }
 
+/// A frame's JSON, with every NUL character in its strings replaced by U+FFFD: PostgreSQL's text
+/// refuses NUL (a message with one could not be stored, so it was never delivered), and both
+/// stores then keep the same visible stand-in.
+pub fn parse_json(text: &str) -> Result<Value, String> {
+    let mut v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    // JSON can carry a NUL only as the escape `\u0000`: without one there is nothing to walk.
+    if text.contains("\\u0000") {
+        replace_nul(&mut v);
+    }
+    Ok(v)
+}
+
+fn replace_nul(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains('\0') => *s = s.replace('\0', "\u{fffd}"),
+        Value::Array(items) => items.iter_mut().for_each(replace_nul),
+        Value::Object(fields) => fields.values_mut().for_each(replace_nul),
+        _ => {}
+    }
+}
+
 /// Parses an agent frame; the error says what is wrong.
 pub fn parse_agent_frame(text: &str) -> Result<AgentIn, String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let v = parse_json(text)?;
     if !v.is_object() {
         return Err("not a JSON object".into());
     }

@@ -104,7 +104,7 @@ pub fn without_secrets(url: &str) -> String {
 
 /// Parses a visitor frame.
 pub fn parse_visitor_frame(text: &str) -> Result<VisitorIn, String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let v = super::parse_json(text)?;
     match v.get("type").and_then(Value::as_str) {
         Some("message") => {
             let c = v.get("content").and_then(Value::as_str).ok_or("message needs a string `content`")?;
