@@ -137,7 +137,7 @@ fn id_of(v: &Value, key: &str) -> Result<String, String> {
 /// A frame's JSON, with every NUL character in its strings replaced by U+FFFD: PostgreSQL's text
 /// refuses NUL (a message with one could not be stored, so it was never delivered), and both
 /// stores then keep the same visible stand-in.
-pub fn parse_json(text: &str) -> Result<Value, String> {
+fn parse_json(text: &str) -> Result<Value, String> {
     let mut v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     // JSON can carry a NUL only as the escape `\u0000`: without one there is nothing to walk.
     if text.contains("\\u0000") {
