@@ -2,6 +2,7 @@
 //! native tests, the fuzzer) feeds it. See [`crate::core::Session::handle_input`].
 
 use super::action::Action;
+use super::frames_in::{FrameError, ServerFrame};
 use super::message::PersistedMessage;
 use super::tab_msg::TabMsg;
 
@@ -35,6 +36,9 @@ pub enum Received<V> {
     Binary(usize),
     /// A text frame longer (in UTF-16 units) than the limit, left unparsed.
     TooLong(usize),
+    /// A frame the shell already decoded with the core's rules ([`crate::core::decode_head`]),
+    /// with its sequence number: the browser's one-call path for the common frames.
+    Decoded(Result<(ServerFrame<V>, Option<u64>), FrameError>),
 }
 
 /// Why the browser asked us to check the connection now.

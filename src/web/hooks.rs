@@ -31,6 +31,11 @@ impl Hooks {
         Hooks { obj }
     }
 
+    /// The hooks object as given.
+    pub fn object(&self) -> &JsValue {
+        &self.obj
+    }
+
     /// Calls hook `name` with the payload built by `payload`, which runs only if the hook exists.
     fn call(&self, name: &'static str, payload: impl FnOnce() -> JsValue) {
         let f = get(&self.obj, name);

@@ -5,6 +5,7 @@
 mod config;
 mod convert;
 mod error;
+mod frame_reader;
 mod hooks;
 mod js;
 mod json_value;

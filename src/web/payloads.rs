@@ -3,6 +3,7 @@
 //! are the parsed frame's own objects, never copied into wasm). Which hook hears an event is the
 //! core's [`UiEvent::hook`].
 
+use super::frame_reader::{self, code};
 use super::convert::{customer_payload, customer_to_js, customers_to_js, scalar_to_js};
 use super::js::{get, name, name_ref, object};
 use super::json_value::JsJson;
@@ -28,14 +29,12 @@ pub fn payload(e: &UiEvent<JsJson>) -> JsValue {
         | UiEvent::Supervised(m)
         | UiEvent::Lifecycle(m) => m.0.clone(),
         UiEvent::Recalled { data, local_id } => with(data.0.clone(), "localId", &local_id.map(num).unwrap_or(JsValue::NULL)),
-        UiEvent::CustomerWaiting { offer, waiting } => {
-            with(with(who(&offer.data), "waiting", &num(*waiting as u64)), "data", &offer.data.0)
-        }
+        UiEvent::CustomerWaiting { offer, waiting } => frame_reader::payload(code::WAITING, &offer.data.0, *waiting),
         UiEvent::QueueChanged(q) => object(&[("waiting", customers_to_js(q))]),
-        UiEvent::TransferRequest(t) => with(who(&t.data), "data", &t.data.0),
+        UiEvent::TransferRequest(t) => frame_reader::payload(code::TRANSFER, &t.data.0, 0),
         UiEvent::TransferPending(c) => with(customer_to_js(c), "data", &customer_to_js(c)),
-        UiEvent::TransferRejected(t) => who(&t.data),
-        UiEvent::Heartbeat => object(&[]),
+        UiEvent::TransferRejected(t) => frame_reader::payload(code::REFUSED, &t.data.0, 0),
+        UiEvent::Heartbeat => frame_reader::payload(code::HEARTBEAT, &JsValue::UNDEFINED, 0),
         UiEvent::OfferWithdrawn { offer, reason } => with(who(&offer.data), "reason", &s(reason)),
         UiEvent::ExtensionsNegotiated(f) => object(&[("features", f.iter().map(|x| s(x)).collect::<Array>().into())]),
         UiEvent::MessageStatus { local_id, status, reason } => object(&[

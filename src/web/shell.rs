@@ -7,6 +7,8 @@
 //! the session (say `acceptCustomer` from `onCustomerWaiting`) feeds the core directly; the outputs
 //! that produces are queued behind the current ones and run by the outer drain, in FIFO order.
 
+mod fast;
+
 use super::config::SocketTarget;
 use super::error::session_error;
 use super::hooks::Hooks;
@@ -17,7 +19,7 @@ use super::resume::{self, OnPageHide};
 use super::socket::{Socket, SocketEvent};
 use super::tab_link::{self, TabLink};
 use super::timer::Timer;
-use crate::core::{tab_channel_name, ConnId, Input, LogDetail, LogLevel, LogMessage, Millis, Output, TabEvent, TabMsg};
+use crate::core::{tab_channel_name, ConnId, Input, UiEvent, LogDetail, LogLevel, LogMessage, Millis, Output, TabEvent, TabMsg};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::JsValue;
@@ -27,13 +29,9 @@ pub type Session = crate::core::Session<JsJson>;
 /// An input for it.
 pub type SessionInput = Input<JsJson>;
 
-thread_local! {
-    /// `performance`, looked up once (every input is stamped with the time).
-    static PERFORMANCE: Option<web_sys::Performance> = web_sys::window().and_then(|w| w.performance());
-}
-
+/// The time on the session's clock (the one `frames.js` stamps frames with).
 fn now() -> Millis {
-    PERFORMANCE.with(|p| p.as_ref().map(|p| p.now()).unwrap_or_else(js_sys::Date::now)) as Millis
+    super::frame_reader::clock() as Millis
 }
 
 /// One session's core and the browser objects it drives.
@@ -99,14 +97,32 @@ impl Shell {
     }
 
     fn drain(&self) {
-        if self.draining.replace(true) {
-            return; // an outer drain on the stack will pick the new outputs up
-        }
+        if !self.draining.get() {
+            self.drain_keeping(false);
+        } // else an outer drain on the stack will pick the new outputs up
+    }
+
+    /// Carries out the core's outputs in order, then arms the timer. With `keep_hook`, a last
+    /// output that is a hook JS can call with the frame's `data` is not called but answered as its
+    /// code (`fast.rs`); 0 when there is none.
+    fn drain_keeping(&self, keep_hook: bool) -> u32 {
+        self.draining.set(true);
+        let mut kept: Option<(UiEvent<JsJson>, u32)> = None;
         loop {
             let next = self.core.borrow_mut().poll_output();
-            match next {
-                Some(o) => self.execute(o),
-                None => break,
+            let Some(o) = next else { break };
+            match o {
+                Output::Ui(e) if keep_hook && kept.is_none() && fast::hook_code(&e).is_some() => {
+                    let code = fast::hook_code(&e).unwrap_or_default();
+                    kept = Some((e, code));
+                }
+                Output::Log { level, .. } if !self.logs(level) => {}
+                o => {
+                    if let Some((e, _)) = kept.take() {
+                        self.hooks.deliver(&e);
+                    }
+                    self.execute(o);
+                }
             }
         }
         let deadline = self.core.borrow().poll_timeout();
@@ -114,6 +130,7 @@ impl Shell {
             t.arm(deadline, now);
         }
         self.draining.set(false);
+        kept.map_or(0, |(_, code)| code)
     }
 
     fn execute(&self, o: Output<JsJson>) {
@@ -156,12 +173,13 @@ impl Shell {
                 self.hooks.deliver_keeping(&event, &mut post);
             }
             Output::Post(m) => self.post(m),
-            Output::Log { level, message } => {
-                if self.log_level.is_some_and(|max| level <= max) {
-                    self.hooks.log(level, &message);
-                }
-            }
+            Output::Log { level, message } => self.hooks.log(level, &message),
         }
+    }
+
+    /// Whether lines of `level` are logged.
+    fn logs(&self, level: LogLevel) -> bool {
+        self.log_level.is_some_and(|max| level <= max)
     }
 
     fn post(&self, m: TabMsg<JsJson>) {
@@ -176,9 +194,13 @@ impl Shell {
         let retired = std::mem::take(&mut *self.retired.borrow_mut());
         drop(old);
         drop(retired);
-        let me = self.me.clone();
+        let (me, head) = (self.me.clone(), self.me.clone());
         let max = self.core.borrow().config().max_frame_chars;
-        match Socket::open(&self.target, conn, max, move |conn, ev| {
+        let on_head = Box::new(move |conn, data, now, tags, status, seq, lens| match head.upgrade() {
+            Some(shell) => shell.on_head(conn, data, now, tags, status, seq, lens),
+            None => 0,
+        });
+        match Socket::open(&self.target, conn, max, self.hooks.object(), on_head, move |conn, ev| {
             if let Some(shell) = me.upgrade() {
                 shell.on_socket_event(conn, ev);
             }
@@ -323,9 +345,17 @@ impl Shell {
         core.live_conn().filter(|_| core.state() == crate::core::LinkState::Open)
     }
 
-    /// Feeds a frame as if the open socket `conn` had received it.
+    /// Feeds a frame as if the open socket `conn` had received it (through its frame reader).
     pub fn inject(&self, conn: ConnId, text: &js_sys::JsString) {
-        let frame = super::socket::text_frame(text, self.core.borrow().config().max_frame_chars);
-        self.event(Input::Frame(conn, frame));
+        let read = self.socket.borrow().as_ref().filter(|s| s.conn() == conn).map(|s| s.reader());
+        match read {
+            Some(read) => {
+                let _ = read.call1(&JsValue::UNDEFINED, text);
+            }
+            None => {
+                let frame = super::socket::text_frame(text, self.core.borrow().config().max_frame_chars);
+                self.event(Input::Frame(conn, frame));
+            }
+        }
     }
 }

@@ -235,6 +235,7 @@ impl<V: JsonValue> Session<V> {
         let max = self.cfg.max_frame_chars;
         let decoded = match frame {
             Received::Json(v) => decode_value(v),
+            Received::Decoded(d) => d,
             Received::NotJson(e) => Err(FrameError::NotJson(e)),
             Received::Binary(len) => Err(FrameError::Binary { len }),
             Received::TooLong(len) => Err(FrameError::TooLarge { len, max }),
