@@ -6,6 +6,8 @@
 //! core only to hand it one input, then drains outputs one at a time. A hook that calls back into
 //! the session (say `acceptCustomer` from `onCustomerWaiting`) feeds the core directly; the outputs
 //! that produces are queued behind the current ones and run by the outer drain, in FIFO order.
+//! A frame's own hook, when it is the last thing the frame causes, is called by `frames.js` after
+//! the drain (the one-call path, [`fast`]): a call back into the session from it drains at once.
 
 mod fast;
 

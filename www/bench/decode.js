@@ -71,12 +71,12 @@ function run(fn) {
   }
   return perRun;
 }
-// The session and the baseline run by turns (one warm-up round each first), so a machine that
-// slows down or speeds up during the run weighs on both alike.
+// The session and the baseline run by turns, 9 rounds after one warm-up round each, so a machine
+// that slows down or speeds up during the run weighs on both alike.
 function runBoth(a, b) {
   for (const e of events) { a(e); b(e); }
   const perA = [], perB = [];
-  for (let r = 0; r < 5; r++) {
+  for (let r = 0; r < 9; r++) {
     for (const [fn, out] of [[a, perA], [b, perB]]) {
       const t = performance.now();
       for (const e of events) fn(e);

@@ -111,7 +111,10 @@ impl HeadValue<'_, '_> {
     fn text(&self) -> Option<String> {
         match self {
             HeadValue::Slot(h, s) if *s >= FIELD_SLOT && *s < FIELD_SLOT + HEAD_TEXT_FIELDS => {
-                Some(char::decode_utf16(h.texts[s - FIELD_SLOT].iter().copied()).map(|c| c.unwrap_or('\u{FFFD}')).collect())
+                let units = h.texts[s - FIELD_SLOT];
+                let mut text = String::with_capacity(units.len() * 3); // no UTF-16 unit takes more
+                text.extend(char::decode_utf16(units.iter().copied()).map(|c| c.unwrap_or('\u{FFFD}')));
+                Some(text)
             }
             _ => None,
         }
