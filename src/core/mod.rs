@@ -26,7 +26,7 @@ pub use config::{OfflineSend, SessionConfig};
 pub use error::{ErrorCode, SessionError};
 #[cfg(feature = "json")]
 pub use frames_in::{decode_frame, decode_frame_seq};
-pub use frames_in::{decode_head, decode_value, FrameHead, HEAD_FIELDS, HEAD_STATUSES, HEAD_TEXT_FIELDS, HEAD_TEXT_MAX, Customer, CustomerFrame, CustomerMessage, FrameError, ServerFrame, TransferRequest, TypingSignal};
+pub use frames_in::{decode_head, decode_value, head_data, HeadValue, FrameHead, HEAD_FIELDS, HEAD_STATUSES, HEAD_TEXT_FIELDS, HEAD_TEXT_MAX, Customer, CustomerFrame, CustomerMessage, FrameError, ServerFrame, TransferRequest, TypingSignal};
 pub use frames_out::{AgentFrame, FieldValue};
 pub use input::{ConnId, FrameIn, Input, Millis, Received, TabEvent, WakeReason};
 pub use json::{JsonBuild, JsonValue};
@@ -36,7 +36,7 @@ pub use message::PersistedMessage;
 pub use output::{LogDetail, LogLevel, LogMessage, Output, UiEvent};
 pub use status::{DeliveryStatus, LinkState};
 pub use scalar::Scalar;
-pub use session::{Session, Shown, CLOSE_SERVICE_RESTART, MAX_WAITING, QUICK_ATTEMPTS, RESTART_MIN_MS, RESTART_SPREAD_MS, SUPPORTED_EXTENSIONS};
+pub use session::{Decoder, Session, Shown, CLOSE_SERVICE_RESTART, MAX_WAITING, QUICK_ATTEMPTS, RESTART_MIN_MS, RESTART_SPREAD_MS, SUPPORTED_EXTENSIONS};
 pub use stats::Stats;
 pub use tab_msg::{tab_channel_name, Snapshot, TabMsg, TAB_PROTOCOL_VERSION};
 

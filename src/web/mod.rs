@@ -6,6 +6,7 @@ mod config;
 mod convert;
 mod error;
 mod frame_reader;
+mod frame_value;
 mod hooks;
 mod js;
 mod json_value;

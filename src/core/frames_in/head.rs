@@ -183,16 +183,20 @@ pub fn decode_head<V: JsonValue>(head: &FrameHead<'_>, data: V) -> Result<(Serve
     let status = head.status as i64;
     let (frame, seq) = decode::<_, false>(HeadValue::Root(head))?;
     let mut data = Some(data);
-    let frame = frame.try_map(|v| {
-        let HeadValue::Data(_, fill) = v else { return None };
-        let mut d = data.take()?;
-        if let Some(name) = fill {
-            d.set_string("userName", &name);
-        }
-        Some(d)
-    });
     // The rules put `data` (and only it, once) in every frame of HEAD_STATUSES; a test checks it.
+    let frame = frame.try_map(|v| head_data(v, &mut data));
     frame.map(|f| (f, seq)).ok_or_else(|| super::bad(status, "frame head without its data"))
+}
+
+/// What stands for `v` in a frame decoded from its head: the frame's `data` (taken from `data`,
+/// so only once), with the `userName` the rules filled in set on it; `None` for anything else.
+pub fn head_data<V: JsonValue>(v: HeadValue<'_, '_>, data: &mut Option<V>) -> Option<V> {
+    let HeadValue::Data(_, fill) = v else { return None };
+    let mut d = data.take()?;
+    if let Some(name) = fill {
+        d.set_string("userName", &name);
+    }
+    Some(d)
 }
 
 impl<V> ServerFrame<V> {

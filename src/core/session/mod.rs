@@ -88,12 +88,24 @@ pub struct Session<V> {
     tabs: Option<tabs::Tabs>,
     /// Outputs of a leader's UI event, mapped for its tabs ([`Session::poll_output`]).
     routed: VecDeque<Output<V>>,
+    /// Decodes parsed frames.
+    decoder: Decoder<V>,
 }
+
+/// How a session decodes a parsed frame ([`decode_value`] unless the shell gives its own).
+pub type Decoder<V> = fn(V) -> Result<(ServerFrame<V>, Option<u64>), FrameError>;
 
 impl<V: JsonValue> Session<V> {
     /// A new, idle session. Feed [`Input::Connect`] to start. The config should be
     /// [validated](SessionConfig::validate) first; zero timings are raised to 1 ms.
-    pub fn new(mut cfg: SessionConfig) -> Self {
+    pub fn new(cfg: SessionConfig) -> Self {
+        Self::with_decoder(cfg, decode_value)
+    }
+
+    /// [`Session::new`] with the shell's own decoder of parsed frames, which must apply the same
+    /// rules (the browser shell's runs [`decode_value`] over its own value type, so the rules are
+    /// built into the module once).
+    pub fn with_decoder(mut cfg: SessionConfig, decoder: Decoder<V>) -> Self {
         for t in [
             &mut cfg.heartbeat_ms,
             &mut cfg.heartbeat_timeout_ms,
@@ -117,6 +129,7 @@ impl<V: JsonValue> Session<V> {
             reject_window: (0, 0),
             tabs: None,
             routed: VecDeque::new(),
+            decoder,
         }
     }
 
@@ -234,7 +247,7 @@ impl<V: JsonValue> Session<V> {
         self.stats.frames_received += 1;
         let max = self.cfg.max_frame_chars;
         let decoded = match frame {
-            Received::Json(v) => decode_value(v),
+            Received::Json(v) => (self.decoder)(v),
             Received::Decoded(d) => d,
             Received::NotJson(e) => Err(FrameError::NotJson(e)),
             Received::Binary(len) => Err(FrameError::Binary { len }),

@@ -6,7 +6,8 @@
 use super::super::frame_reader::{code, with_head, SLOW};
 use super::super::json_value::JsJson;
 use super::Shell;
-use crate::core::{decode_head, ConnId, Input, Millis, Received, UiEvent};
+use super::super::frame_value::decode_head;
+use crate::core::{ConnId, Input, Millis, Received, UiEvent};
 use wasm_bindgen::JsValue;
 
 /// The code of the hook JS calls for `e` with the frame's `data` (`frames.js`: low three bits the
