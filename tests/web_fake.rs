@@ -329,3 +329,39 @@ fn a_hook_that_calls_back_into_the_session_is_safe() {
     s.close();
     drop(cb);
 }
+
+/// The one-call path (`frames.js`) and the full path give the hooks the same payloads: a frame the
+/// head cannot describe (a status in text, an id longer than the head copies) reaches them exactly
+/// like one it can, and a `userName` the rules fill in is on the object the hook gets.
+#[wasm_bindgen_test]
+fn frames_on_either_path_reach_the_hooks_alike() {
+    let (s, hooks, i) = fake_session("fake-two-paths", &[]);
+    s.connect();
+    fake_open(i);
+    let long = "x".repeat(300);
+    fake_frame(i, r#"{"status":2,"data":{"id":"c1","userName":"快"}}"#);
+    fake_frame(i, r#"{"status":"2","data":{"id":"c2","userName":"慢"}}"#);
+    fake_frame(i, &format!(r#"{{"status":2,"data":{{"id":"{long}","userName":"长"}}}}"#));
+    assert_eq!(count(&hooks, "onCustomerWaiting"), 3);
+    let third = last(&hooks, "onCustomerWaiting");
+    assert_eq!(get(&third, "id").as_string(), Some(long.clone()));
+    assert_eq!(get(&third, "waiting").as_f64(), Some(3.0));
+    assert_eq!(get(&get(&third, "data"), "userName").as_string().as_deref(), Some("长"));
+    let ids: Vec<String> = js_sys::Array::from(&s.waiting().into()).iter().map(|c| get(&c, "id").as_string().unwrap()).collect();
+    assert_eq!(ids, ["c1".to_string(), "c2".into(), long], "the queue holds both paths' customers");
+    // A missing userName is filled in from the id, on both paths, on the object the hook gets.
+    fake_frame(i, r#"{"status":1,"data":{"userId":42,"content":"fast"}}"#);
+    assert_eq!(get(&last(&hooks, "onMessage"), "userName").as_string().as_deref(), Some("42"));
+    fake_frame(i, r#"{"status":"1","data":{"userId":"u-slow","content":"slow"}}"#);
+    assert_eq!(get(&last(&hooks, "onMessage"), "userName").as_string().as_deref(), Some("u-slow"));
+    fake_frame(i, r#"{"status":5,"data":{"id":1.5}}"#);
+    let refused = last(&hooks, "onTransferRejected");
+    assert_eq!((get(&refused, "id").as_f64(), get(&refused, "userName").as_string().as_deref()), (Some(1.5), Some("1.5")));
+    // Bad frames are rejected the same way on both paths.
+    fake_frame(i, r#"{"status":2,"data":{"id":""}}"#);
+    fake_frame(i, r#"{"status":"2","data":{"id":""}}"#);
+    assert_eq!(count(&hooks, "onFrameRejected"), 2);
+    assert_eq!(get(&last(&hooks, "onFrameRejected"), "message").as_string().as_deref(), Some("status 2: bad data: empty customer id"));
+    assert_eq!(count(&hooks, "onCustomerWaiting"), 3);
+    s.close();
+}
