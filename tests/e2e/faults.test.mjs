@@ -99,7 +99,9 @@ test(`no message lost, duplicated or reordered under faults (${PER_DIRECTION} ea
     const p = await (await browser.newContext()).newPage();
     const token = await login(server, kf);
     await p.goto(`${server.base}/examples/auto-agent.html?server=${encodeURIComponent(base)}&kfId=${kf}&token=${token}&heartbeatMs=400&heartbeatTimeoutMs=400&reconnectMs=200&helloWaitMs=2000&durable=1`);
-    await p.waitForFunction(() => window.bench && window.bench.state === 'open', null, { timeout: 15000 });
+    // Open, and the hello answered (the server says the presence then): only then is the agent
+    // offered customers, and each agent must get some.
+    await p.waitForFunction(() => window.bench && window.bench.state === 'open' && window.session.presence !== null, null, { timeout: 15000 });
     agents.push(p);
   }
   const vpage = await (await browser.newContext()).newPage();
@@ -114,7 +116,8 @@ test(`no message lost, duplicated or reordered under faults (${PER_DIRECTION} ea
     await sleep(100);
   }
   const c = await spread();
-  assert.ok(c.every((n) => n >= 1) && c.reduce((s, n) => s + n, 0) >= ids.length, 'customers per agent: ' + c.join('/'));
+  const why = await Promise.all(agents.map((a) => a.evaluate(() => JSON.stringify({ state: window.bench.state, presence: window.session.presence, acceptErrors: window.bench.acceptErrors, stats: window.session.stats }))));
+  assert.ok(c.every((n) => n >= 1) && c.reduce((s, n) => s + n, 0) >= ids.length, 'customers per agent: ' + c.join('/') + ' ' + why.join(' '));
   const perAgent = PER_DIRECTION / agents.length;
   await Promise.all(agents.map((a) => a.evaluate((n) => window.bench.start(n, 10), perAgent)));
 

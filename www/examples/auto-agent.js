@@ -31,7 +31,7 @@ const session = new AgentSession(config, {
     document.getElementById('state').textContent = state;
   },
   onCustomerWaiting: (c) => {
-    try { session.acceptCustomer(c.id); } catch (_) { return; }
+    try { session.acceptCustomer(c.id); } catch (e) { bench.acceptErrors = [...(bench.acceptErrors || []), String(e.code || e)].slice(-5); return; }
     if (!bench.customers.includes(c.id)) bench.customers.push(c.id);
   },
   onMessage: (m) => bench.received.push(m.content),
