@@ -87,7 +87,7 @@ impl Browser {
                                 UiEvent::Recalled { data, .. } => data.clone(), // as the shell passes the frame's data
                                 _ => json!({ "shown": format!("{event:?}") }),
                             };
-                            posts.push((i, TabMsg::Hook { hook: event.hook(), payload, snapshot }));
+                            posts.push((i, TabMsg::Hook { hook: event.hook(), payload, snapshot: *snapshot }));
                             t.heard.push(event);
                         }
                         Output::Ui(e) => t.heard.push(e),

@@ -214,8 +214,8 @@ pub enum Output<V> {
     Share {
         /// The event.
         event: UiEvent<V>,
-        /// The leader's state after it.
-        snapshot: Snapshot,
+        /// The leader's state after it (boxed: it is large, and every output moves through a queue).
+        snapshot: Box<Snapshot>,
     },
     /// Post this message to the agent's other tabs.
     Post(TabMsg<V>),

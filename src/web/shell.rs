@@ -170,7 +170,7 @@ impl Shell {
             Output::Share { event, snapshot } => {
                 let mut post = |hook, payload: &JsValue| {
                     let payload = JsJson(payload.clone());
-                    self.post(TabMsg::Hook { hook, payload, snapshot: snapshot.clone() });
+                    self.post(TabMsg::Hook { hook, payload, snapshot: (*snapshot).clone() });
                 };
                 self.hooks.deliver_keeping(&event, &mut post);
             }

@@ -180,11 +180,11 @@ impl<V: JsonValue> Session<V> {
                     None => Some(l),
                 });
                 let snapshot = self.snapshot();
-                self.routed.push_back(Output::Share { event: UiEvent::Recalled { data, local_id }, snapshot });
+                self.routed.push_back(Output::Share { event: UiEvent::Recalled { data, local_id }, snapshot: Box::new(snapshot) });
             }
             event => {
                 let snapshot = self.snapshot();
-                self.routed.push_back(Output::Share { event, snapshot });
+                self.routed.push_back(Output::Share { event, snapshot: Box::new(snapshot) });
             }
         }
     }
