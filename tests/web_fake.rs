@@ -330,6 +330,20 @@ fn a_hook_that_calls_back_into_the_session_is_safe() {
     drop(cb);
 }
 
+/// A frame's time comes from its event's time stamp; one on another clock (an old engine's epoch
+/// milliseconds) is not taken, or the next ping would be due in 55 years.
+#[wasm_bindgen_test]
+async fn an_event_stamped_on_another_clock_does_not_put_the_heartbeat_off() {
+    let opts = [("heartbeatMs", 100.into()), ("heartbeatTimeoutMs", 2000.into())];
+    let (s, _hooks, i) = fake_session("fake-stamp", &opts);
+    s.connect();
+    fake_open(i);
+    fake_frame_stamped(i, r#"{"status":9}"#, js_sys::Date::now());
+    let ping = r#"{"respStatus":9,"kfId":"fake-stamp"}"#;
+    assert!(until(1500.0, || lines(i).iter().any(|l| l == ping)).await, "a ping after 100 ms of silence: {:?}", lines(i));
+    s.close();
+}
+
 /// The one-call path (`frames.js`) and the full path give the hooks the same payloads: a frame the
 /// head cannot describe (a status in text, an id longer than the head copies) reaches them exactly
 /// like one it can, and a `userName` the rules fill in is on the object the hook gets.

@@ -141,6 +141,13 @@ export function fakeFrame(i, text) {
   fakes[i].dispatchEvent(new MessageEvent('message', { data: text }));
 }
 
+/** `fakeFrame` with the event's time stamp set to `stamp` (another engine's clock). */
+export function fakeFrameStamped(i, text, stamp) {
+  const e = new MessageEvent('message', { data: text });
+  Object.defineProperty(e, 'timeStamp', { value: stamp });
+  fakes[i].dispatchEvent(e);
+}
+
 /** The server side of fake socket `i`: drop the connection with `code`. */
 export function fakeDrop(i, code) {
   fakes[i].readyState = 3;

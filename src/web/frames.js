@@ -92,7 +92,9 @@ export function frameReader(max, fast, slow, hooks) {
       tags |= (text(data.userId, 0) << 9) | (text(data.userName, 1) << 12) | (text(data.id, 2) << 15)
         | (tagOf(data.content) << 18) | (tagOf(data.kfId) << 21) | (tagOf(data.createTime) << 24);
     }
-    const now = typeof at === 'number' && at > 0 ? at : performance.now();
+    // The event's time stamp is on the page's clock (ms since it loaded) in current browsers; an
+    // old engine's epoch milliseconds (~1.7e12), or none, falls back to reading the clock.
+    const now = typeof at === 'number' && at > 0 && at < 1e11 ? at : performance.now();
     const code = fast(data, now, tags, typeof status === 'number' ? status : NaN, typeof seq === 'number' ? seq : NaN, lens);
     if (code === SLOW) return slow(f, true);
     const kind = code & 7;

@@ -41,6 +41,8 @@ extern "C" {
     pub fn fake_open(i: u32);
     #[wasm_bindgen(js_name = fakeFrame)]
     pub fn fake_frame(i: u32, text: &str);
+    #[wasm_bindgen(js_name = fakeFrameStamped)]
+    pub fn fake_frame_stamped(i: u32, text: &str, stamp: f64);
     #[wasm_bindgen(js_name = fakeDrop)]
     pub fn fake_drop(i: u32, code: u16);
     #[wasm_bindgen(js_name = fakeSent)]
