@@ -118,9 +118,11 @@ async fn a_message_with_a_nul_character_is_stored_like_any_other_and_its_batch_w
     let s = Server::start().await;
     let mut a = s.agent_with("nul-a", &["ack", "seq"]).await;
     let (mut v1, mut v2) = (s.visitor("nul-v1", "V").await, s.visitor("nul-v2", "V").await);
-    for v in [&mut v1, &mut v2] {
+    // Both wait at once, so they may be offered in either order: each is accepted as offered.
+    for _ in 0..2 {
         let offer = a.recv_until(status(2)).await;
         a.send(json!({"respStatus": 2, "userId": offer["data"]["id"]})).await;
+        let v = if offer["data"]["id"] == "nul-v1" { &mut v1 } else { &mut v2 };
         v.recv_until(vstate("assigned")).await;
     }
     // Held, so that both go in one batch: the one with a NUL must not sink the other.
