@@ -12,8 +12,10 @@ extern "C" {
     fn setup_head(memory: &JsValue, texts: u32, nums: u32, names: Array, n_text: u32, max: u32);
     #[wasm_bindgen(js_name = frameReader)]
     fn frame_reader(max: u32, fast: &Function, slow: &Function, hooks: &JsValue) -> Function;
+    /// The payload of the hook a one-call code names, built from the frame's `data` (by
+    /// `frames.js`, for both paths).
     #[wasm_bindgen(js_name = payloadOf)]
-    fn payload_of(code: u32, data: &JsValue, waiting: u32) -> JsValue;
+    pub fn payload(code: u32, data: &JsValue, waiting: u32) -> JsValue;
     /// The clock the session runs on (`performance.now()`, as the frame path passes it in).
     pub fn clock() -> f64;
     /// Feeds the socket's `message` events to `read`; answers the listener.
@@ -87,9 +89,4 @@ pub fn with_head<R>(tags: u32, status: f64, seq: f64, lens: u32, f: impl FnOnce(
         s.copy.set(buf);
         r
     })
-}
-
-/// The payload of the hook a one-call code names (`frames.js` builds it, for both paths).
-pub fn payload(code: u32, data: &JsValue, waiting: usize) -> JsValue {
-    payload_of(code, data, waiting as u32)
 }

@@ -29,7 +29,7 @@ pub fn payload(e: &UiEvent<JsJson>) -> JsValue {
         | UiEvent::Supervised(m)
         | UiEvent::Lifecycle(m) => m.0.clone(),
         UiEvent::Recalled { data, local_id } => with(data.0.clone(), "localId", &local_id.map(num).unwrap_or(JsValue::NULL)),
-        UiEvent::CustomerWaiting { offer, waiting } => frame_reader::payload(code::WAITING, &offer.data.0, *waiting),
+        UiEvent::CustomerWaiting { offer, waiting } => frame_reader::payload(code::WAITING, &offer.data.0, *waiting as u32),
         UiEvent::QueueChanged(q) => object(&[("waiting", customers_to_js(q))]),
         UiEvent::TransferRequest(t) => frame_reader::payload(code::TRANSFER, &t.data.0, 0),
         UiEvent::TransferPending(c) => with(customer_to_js(c), "data", &customer_to_js(c)),

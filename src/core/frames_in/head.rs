@@ -8,7 +8,7 @@
 //! head the glue could not describe (a status given as text, an id too long or not finite), takes
 //! the full path with the parsed object.
 
-use super::{decode, CustomerFrame, FrameError, ServerFrame};
+use super::{decode_value, CustomerFrame, FrameError, ServerFrame};
 use crate::core::json::JsonValue;
 use crate::core::protocol::status;
 
@@ -181,7 +181,7 @@ impl JsonValue for HeadValue<'_, '_> {
 /// set on it. Only for a head that is [`FrameHead::decidable`].
 pub fn decode_head<V: JsonValue>(head: &FrameHead<'_>, data: V) -> Result<(ServerFrame<V>, Option<u64>), FrameError> {
     let status = head.status as i64;
-    let (frame, seq) = decode::<_, false>(HeadValue::Root(head))?;
+    let (frame, seq) = decode_value(HeadValue::Root(head))?;
     let mut data = Some(data);
     // The rules put `data` (and only it, once) in every frame of HEAD_STATUSES; a test checks it.
     let frame = frame.try_map(|v| head_data(v, &mut data));

@@ -230,12 +230,6 @@ fn seq_of<V: JsonValue>(status: i64, root: &V) -> Result<Option<u64>, FrameError
 /// Decodes one parsed frame and its sequence number (extension `seq`: a top-level `"seq"` that
 /// legacy clients ignore). Never panics, whatever the input.
 pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64>), FrameError> {
-    decode::<V, true>(root)
-}
-
-/// [`decode_value`]; without `EXTENSIONS` only the original statuses (1, 2, 4, 5, 9) are known,
-/// so a build of it for another value type ([`head::HeadValue`]) carries no more than they need.
-pub(super) fn decode<V: JsonValue, const EXTENSIONS: bool>(root: V) -> Result<(ServerFrame<V>, Option<u64>), FrameError> {
     if !root.is_object() {
         return Err(FrameError::NotObject);
     }
@@ -262,7 +256,6 @@ pub(super) fn decode<V: JsonValue, const EXTENSIONS: bool>(root: V) -> Result<(S
         status::TRANSFER_REFUSED => ServerFrame::TransferRejected(customer(status, data_of(status, &root)?)?),
         status::TRANSFER => ServerFrame::TransferRequest(customer(status, data_of(status, &root)?)?),
         status::HEARTBEAT => ServerFrame::Heartbeat,
-        other if !EXTENSIONS => return Err(FrameError::UnknownStatus(other)),
         status::WITHDRAWN => {
             let offer = customer(status, data_of(status, &root)?)?;
             let reason = opt_string(status, offer.data.field("reason"), "reason")?.unwrap_or_default();
