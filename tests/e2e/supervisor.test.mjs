@@ -74,11 +74,23 @@ async function boardTest(server) {
   assert.equal(await plain.locator('#board-btn').isHidden(), true, 'an agent never gets the board');
   await sup.click('#board-btn');
   await sup.waitForSelector('#kefu-board tr[data-kf-id="sv-e"]', { timeout: 10000 });
-  // A row in view gets its presence and cap controls (made when it comes into view).
-  await sup.locator('#kefu-board tr[data-kf-id="sv-e"]').scrollIntoViewIfNeeded();
-  await sup.waitForSelector('#kefu-board tr[data-kf-id="sv-e"] select.kefu-board-presence', { timeout: 5000 });
-  assert.equal(await sup.locator('#kefu-board tr[data-kf-id="sv-e"] select.kefu-board-presence').inputValue(), 'online');
-  assert.ok(Number(await sup.locator('#kefu-board tr[data-kf-id="sv-e"] input.kefu-board-cap').inputValue()) > 0);
+  // Presence and cap are buttons until the supervisor reaches for them (no form controls in the
+  // rows otherwise); each becomes its control, focused, and a change is applied and pushed back.
+  const svRow = sup.locator('#kefu-board tr[data-kf-id="sv-e"]');
+  assert.equal(await svRow.locator('select, input').count(), 0, 'no form controls until used');
+  await svRow.locator('button.kefu-board-edit', { hasText: '▾' }).click();
+  assert.equal(await svRow.locator('select.kefu-board-presence').inputValue(), 'online');
+  assert.ok(await svRow.locator('select.kefu-board-presence').evaluate((s) => s === document.activeElement), 'the select has the focus');
+  await svRow.locator('select.kefu-board-presence').evaluate((s) => s.blur()); // leaving it puts the button back
+  await svRow.locator('button.kefu-board-edit', { hasText: '▾' }).waitFor({ timeout: 5000 });
+  assert.equal(await svRow.locator('select').count(), 0);
+  const capButton = svRow.locator('button.kefu-board-edit').nth(1);
+  assert.ok(Number(await capButton.textContent()) > 0);
+  await capButton.focus();
+  await sup.keyboard.press('Enter'); // from the keyboard too
+  await svRow.locator('input.kefu-board-cap').fill('7');
+  await sup.keyboard.press('Tab');
+  await sup.waitForFunction(() => [...document.querySelectorAll('#kefu-board tr[data-kf-id="sv-e"] .kefu-board-edit')].some((b) => b.textContent === '7'), null, { timeout: 10000 });
   // A customer is served by sv-e: the board shows it without a reload, and the unanswered
   // customer's timer turns red and raises the alarm after `replyAlarmS`.
   const v = await visitor(browser, server, 'sv-v5', '<b>访客五</b>');

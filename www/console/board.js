@@ -125,39 +125,45 @@ export function board({ watch, chats }) {
     }
   }
 
-  /** Agent `a`'s row; with `later`, its conversations are filled in after it is on screen. Its
-   * presence and cap controls, for a new row, are made when it first comes into view (`unmade`): 200
-   * rows of form controls cost a 30–60 ms task of Chrome's autofill looking them over. */
-  function agentRow(a, later) {
-    const presenceCell = el('td', {}, el('span', { textContent: a.online ? PRESENCE_TEXT[a.presence] || a.presence : '离线' }));
-    const capCell = el('td', {}, String(a.conversations.length) + ' / ' + a.maxConversations);
-    const controls = () => {
-      if (a.online) {
-        const presence = el('select', { className: 'kefu-board-presence' });
-        // Values go in as attributes (the controls' defaults): setting `value` / `selected` tells
-        // autofill that the fields changed, and it looks them over again.
-        for (const [v, t] of Object.entries(PRESENCE_TEXT)) {
-          const o = el('option', { value: v, textContent: t });
-          if (v === a.presence) o.setAttribute('selected', '');
-          presence.append(o);
-        }
-        presence.onchange = () => act(api('agents/presence', { body: { kfId: a.kfId, presence: presence.value } }), '已设置');
-        presenceCell.replaceChildren(presence);
-      }
-      const cap = el('input', { type: 'number', min: 0, max: 1000, className: 'kefu-board-cap', title: '会话上限' });
-      cap.setAttribute('value', String(a.maxConversations));
-      cap.onchange = () => act(api('agents/capacity', { body: { kfId: a.kfId, maxConversations: Number(cap.value) } }), '已设置');
-      capCell.replaceChildren(String(a.conversations.length) + ' / ', cap);
+  /** A button showing `label` that becomes the control `make()` builds when the supervisor clicks
+   * it (or presses it from the keyboard), focused; it turns back into the button when it loses
+   * focus or on Escape. Rows hold no form controls otherwise: at every update that rebuilt a row,
+   * 200 rows of selects and inputs cost a 50–80 ms task of Chrome's autofill looking them over. */
+  function onDemand(label, title, make) {
+    const button = el('button', { type: 'button', className: 'kefu-board-edit', textContent: label, title });
+    button.onclick = () => {
+      const control = make();
+      const back = () => control.isConnected && control.replaceWith(button);
+      control.addEventListener('blur', back);
+      control.addEventListener('keydown', (e) => { if (e.key === 'Escape') { back(); button.focus(); } });
+      button.replaceWith(control);
+      control.focus();
+      if (control.tagName === 'SELECT') try { control.showPicker(); } catch { /* older engines: focused is enough */ }
+      else control.select?.();
     };
+    return button;
+  }
+
+  /** Agent `a`'s row; with `later`, its conversations are filled in after it is on screen. */
+  function agentRow(a, later) {
+    const presenceText = a.online ? PRESENCE_TEXT[a.presence] || a.presence : '离线';
+    const presenceCell = el('td', {}, a.online ? onDemand(presenceText + ' ▾', '设置状态', () => {
+      const presence = el('select', { className: 'kefu-board-presence', ariaLabel: a.name + ' 的状态' });
+      for (const [v, t] of Object.entries(PRESENCE_TEXT)) presence.append(el('option', { value: v, textContent: t, selected: v === a.presence }));
+      presence.onchange = () => act(api('agents/presence', { body: { kfId: a.kfId, presence: presence.value } }), '已设置');
+      return presence;
+    }) : el('span', { textContent: presenceText }));
+    const capCell = el('td', {}, String(a.conversations.length) + ' / ', onDemand(String(a.maxConversations), '会话上限（点击修改）', () => {
+      const cap = el('input', { type: 'number', min: 0, max: 1000, className: 'kefu-board-cap', ariaLabel: a.name + ' 的会话上限', value: String(a.maxConversations) });
+      cap.onchange = () => act(api('agents/capacity', { body: { kfId: a.kfId, maxConversations: Number(cap.value) } }), '已设置');
+      return cap;
+    }));
     const convs = el('ul', { className: 'kefu-board-convs' });
     if (!later) fillConversations(convs, a);
     const csat = a.ratings ? el('div', { className: 'kefu-board-csat', textContent: '评价 ' + a.ratingAverage.toFixed(1) + ' ★（' + a.ratings + '）' }) : null;
     const groups = (a.departments || []).length ? el('div', { className: 'kefu-board-groups', textContent: a.departments.join(' · ') }) : null;
     const row = el('tr', {}, el('td', {}, el('b', { textContent: a.name }), ' ', el('small', { textContent: a.kfId }), groups, csat),
       presenceCell, capCell, el('td', {}, convs));
-    // A changed row (an update) is rebuilt whole, controls included: no flicker where one was.
-    if (later) unmade.set(row, controls);
-    else controls();
     row.dataset.kfId = a.kfId;
     row.dataset.online = String(a.online);
     return row;
@@ -180,12 +186,6 @@ export function board({ watch, chats }) {
       for (const e of entries) {
         placed.add(e.target);
         if (e.isIntersecting) visible.add(e.target); else visible.delete(e.target);
-        if (e.isIntersecting && unmade.has(e.target)) {
-          const make = unmade.get(e.target);
-          unmade.delete(e.target);
-          // When the page is idle: not in the frames that first show the board.
-          whenIdle(make);
-        }
       }
       tick();
     }, { root: panel });
@@ -207,8 +207,6 @@ export function board({ watch, chats }) {
   const FILL_MS = 8;
   const unfilled = [];
   const placed = new WeakSet(); // rows the IntersectionObserver has reported on
-  const unmade = new WeakMap(); // row → makes its form controls (once it is in view)
-  const whenIdle = (f) => (window.requestIdleCallback ? requestIdleCallback(f, { timeout: 1000 }) : setTimeout(f, 50)); // Safari has none
   let filling = 0;
   function fillLater(row, a) {
     unfilled.push([row, a]);
