@@ -232,3 +232,29 @@ fn a_socket_replaced_by_a_newer_connection_is_not_fought_for() {
     assert!(opened(&d.drain()).is_some());
     assert_eq!(d.s.state(), LinkState::Connecting);
 }
+
+#[test]
+fn log_lines_above_the_shells_level_are_not_output() {
+    let lines = |max: Option<Option<LogLevel>>| {
+        let mut s = JsonSession::new(SessionConfig::new("k"));
+        if let Some(max) = max {
+            s.log_only_to(max);
+        }
+        s.handle_input(0, Input::Connect).unwrap();
+        s.handle_input(1, Input::SocketOpened(1)).unwrap();
+        s.handle_input(2, Input::Frame(1, Received::Json(serde_json::json!({"status": 9})))).unwrap();
+        s.handle_input(3, Input::Frame(1, Received::Json(serde_json::json!({"status": 77})))).unwrap();
+        std::iter::from_fn(|| s.poll_output())
+            .filter_map(|o| match o {
+                Output::Log { level, message } => Some((level, message.to_text())),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let all = lines(None);
+    assert!(all.iter().any(|(l, t)| *l == LogLevel::Debug && t.contains("heartbeat")), "every line by default: {all:?}");
+    let warn = lines(Some(Some(LogLevel::Warn)));
+    assert!(warn.iter().all(|(l, _)| *l <= LogLevel::Warn), "{warn:?}");
+    assert!(warn.iter().any(|(_, t)| t.contains("77")), "the rejected frame is still logged: {warn:?}");
+    assert_eq!(lines(Some(None)), vec![], "silent: none");
+}

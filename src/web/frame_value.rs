@@ -104,5 +104,5 @@ pub fn decode_head(head: &FrameHead<'_>, data: JsJson) -> Decoded {
         FrameValue::Head(h) => head_data(h, &mut data),
         FrameValue::Js(_) => None,
     });
-    frame.map(|f| (f, seq)).ok_or(FrameError::BadData { status: head.status as i64, detail: "frame head without its data".into() })
+    frame.map(|f| (f, seq)).ok_or_else(|| FrameError::BadData { status: head.status as i64, detail: "frame head without its data".into() })
 }

@@ -90,6 +90,8 @@ pub struct Session<V> {
     routed: VecDeque<Output<V>>,
     /// Decodes parsed frames.
     decoder: Decoder<V>,
+    /// Log lines above this level are not output (0: none is).
+    log_max: u8,
 }
 
 /// How a session decodes a parsed frame ([`decode_value`] unless the shell gives its own).
@@ -130,7 +132,14 @@ impl<V: JsonValue> Session<V> {
             tabs: None,
             routed: VecDeque::new(),
             decoder,
+            log_max: LogLevel::Debug as u8,
         }
+    }
+
+    /// Outputs log lines only up to `max` (`None`: none), for a shell that would drop the rest;
+    /// every line is output until this is called.
+    pub fn log_only_to(&mut self, max: Option<LogLevel>) {
+        self.log_max = max.map_or(0, |l| l as u8);
     }
 
     /// The configuration in force.
@@ -370,6 +379,9 @@ impl<V: JsonValue> Session<V> {
     }
 
     fn log(&mut self, level: LogLevel, text: &'static str, detail: LogDetail) {
+        if level as u8 > self.log_max {
+            return;
+        }
         self.out.push_back(Output::Log { level, message: LogMessage { text, detail } });
     }
 }
