@@ -20,6 +20,7 @@ pub mod lifecycle_api;
 pub mod departments_api;
 pub mod hub;
 pub mod metrics;
+pub mod nul;
 pub mod ops_api;
 pub mod pages;
 pub mod privacy_api;

@@ -92,6 +92,7 @@ pub fn app(state: AppState) -> Router {
         api = api.route(path, handler);
     }
     let api = api.layer(axum::extract::DefaultBodyLimit::max(state.cfg.max_upload_bytes + 64 * 1024));
+    let api = api.layer(axum::middleware::from_fn(crate::nul::clean));
     let mut api = api.layer(axum::middleware::from_fn_with_state(state.clone(), guard::check));
     // CORS outside the guard, so a console on another origin gets its preflights answered: any
     // origin for test pages (wasm-bindgen-test-runner serves from its own port), else the origins

@@ -146,7 +146,8 @@ fn parse_json(text: &str) -> Result<Value, String> {
     Ok(v)
 }
 
-fn replace_nul(v: &mut Value) {
+/// Replaces every NUL character in `v`'s strings (keys too are left: no field is named with one) by U+FFFD.
+pub fn replace_nul(v: &mut Value) {
     match v {
         Value::String(s) if s.contains('\0') => *s = s.replace('\0', "\u{fffd}"),
         Value::Array(items) => items.iter_mut().for_each(replace_nul),
