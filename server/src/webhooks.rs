@@ -66,6 +66,14 @@ pub struct Webhooks {
     retry_base: Duration,
 }
 
+/// The first event id of a routing node started at `now_ms`: ids go on increasing across restarts
+/// and failovers (a receiver drops a repeated id as a duplicate, so ids that started again at 1
+/// after a restart were dropped). Below 2^53 (exact in JavaScript) until the year 2255, and a
+/// node would have to send more than 1 000 events a millisecond to reach its successor's first id.
+fn first_id(now_ms: i64) -> u64 {
+    (now_ms.max(0) as u64).saturating_mul(1000)
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
@@ -96,7 +104,7 @@ impl Webhooks {
         Webhooks {
             queues,
             waiting: Mutex::new(waiting),
-            next_id: AtomicU64::new(1),
+            next_id: AtomicU64::new(first_id(now_ms())),
             log: Arc::new(Mutex::new(VecDeque::new())),
             retry_base: Duration::from_millis(cfg.webhook_retry_ms.max(1)),
         }
@@ -186,6 +194,30 @@ async fn send_all(client: reqwest::Client, target: Target, mut rx: mpsc::Unbound
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ids_go_on_increasing_after_a_restart() {
+        let cfg = |_| {
+            let mut c = crate::config::Config::for_tests(std::env::temp_dir());
+            c.webhook_urls = vec!["http://127.0.0.1:9/".into()];
+            c
+        };
+        let first = super::Webhooks::new(&cfg(()));
+        first.emit("message.created", || serde_json::json!({}));
+        first.emit("message.created", || serde_json::json!({}));
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let restarted = super::Webhooks::new(&cfg(()));
+        restarted.emit("message.created", || serde_json::json!({}));
+        let ids = |w: &super::Webhooks| {
+            let mut waiting = w.waiting.lock().unwrap();
+            let rx = &mut waiting[0].1;
+            std::iter::from_fn(|| rx.try_recv().ok()).map(|q| q.id).collect::<Vec<_>>()
+        };
+        let (before, after) = (ids(&first), ids(&restarted));
+        assert_eq!(before.len(), 2);
+        assert!(before[0] < before[1] && before[1] < after[0], "{before:?} then {after:?}");
+        assert!(after[0] < (1 << 53), "exact as a JavaScript number");
+    }
+
     #[test]
     fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
         // As Python's hmac computes it: hmac.new(b"whsec_test", b'1700000000.{"id":1}', sha256).
