@@ -6,13 +6,20 @@ export function tabsSupported() {
   return typeof BroadcastChannel === 'function' && typeof navigator === 'object' && !!navigator.locks;
 }
 
+/** The start-up benchmark's phase marks (scripts/bench.sh), once per page. */
+function mark(phase) {
+  if (!performance.getEntriesByName('kefu:' + phase).length) performance.mark('kefu:' + phase);
+}
+
 export class TabChannel {
   constructor(name, onLead, onMessage) {
     this.stop = new AbortController();
     this.release = null;
     this.channel = new BroadcastChannel(name);
     this.channel.onmessage = (e) => onMessage(e.data);
+    mark('lock-asked');
     navigator.locks.request(name, { signal: this.stop.signal }, () => new Promise((resolve) => {
+      mark('lock-granted');
       this.release = resolve;
       onLead();
     })).catch(() => {}); // aborted by close()

@@ -7,7 +7,7 @@ import { withServerAndBrowser, signInThroughForm, login } from './harness.mjs';
 const RUNS = Number(process.env.RUNS || 30);
 const pct = (a, p) => a.slice().sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(p * a.length))];
 // The console's phases in the order they usually come (console/early.js, main.js, bridge.js, boot.js).
-const PHASES = ['early', 'begin-loaded', 'wasm-ready', 'connect-called', 'socket-open', 'layim-loaded', 'layim-ready'];
+const PHASES = ['early', 'begin-loaded', 'wasm-ready', 'lock-asked', 'connect-called', 'lock-granted', 'socket-created', 'socket-open', 'layim-loaded', 'layim-ready'];
 const READY = () => performance.getEntriesByName('kefu:socket-open').length && performance.getEntriesByName('kefu:layim-ready').length;
 const MARKS = () => Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name.replace('kefu:', ''), m.startTime]));
 

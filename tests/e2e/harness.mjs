@@ -207,6 +207,11 @@ export async function withServerAndBrowser(fn) {
   const browser = await launch();
   try {
     return await fn(server, browser);
+  } catch (e) {
+    // Printed here: the clean-up below can end the process (exit code 13) before a caller sees it.
+    console.error(e);
+    process.exitCode = 1;
+    throw e;
   } finally {
     await browser.close();
     await server.stop();
