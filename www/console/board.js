@@ -201,10 +201,11 @@ export function board({ watch, chats }) {
 
   // A new row's conversations (each with its timer and five buttons) are filled in after the row
   // is on screen, at most FILL_IN_VIEW of them per frame in rows in view or not yet placed (rows
-  // out of view are skipped by the browser's layout, so they fill within FILL_MS): the first
+  // out of view are skipped by the browser's layout, so they fill within FILL_MS; at 8 ms the
+  // frame's task still passed 50 ms in 2 of 5 first boards, at 4 ms in 1 of 10): the first
   // board's rows in view were otherwise one layout of ~3 600 boxes, a task of 110 ms.
   const FILL_IN_VIEW = 15;
-  const FILL_MS = 8;
+  const FILL_MS = 4;
   const unfilled = [];
   const placed = new WeakSet(); // rows the IntersectionObserver has reported on
   let filling = 0;
@@ -231,25 +232,29 @@ export function board({ watch, chats }) {
     filling = 0;
   }
 
-  // Rows are built for at most BUILD_MS per task; the rest in the next (the first board of 200
-  // agents was one task of up to 236 ms). A newer board arriving meanwhile is the one continued.
+  // Rows are built for at most BUILD_MS and BUILD_ROWS per task; the rest in the next (the first
+  // board of 200 agents was one task of up to 236 ms; with no row cap the first frame laid out
+  // ~80 new rows at once, a 50–70 ms task). A newer board arriving meanwhile is the one continued.
   const BUILD_MS = 12;
+  const BUILD_ROWS = 25;
   let resume = 0;
   function render() {
     clearTimeout(resume);
     if (!panel || !latest) return;
     if (!agentsBody) skeleton();
     const until = performance.now() + BUILD_MS;
+    let built = 0;
     const seen = new Set();
     let prev = null;
     for (const a of latest.agents) {
       const key = JSON.stringify(a);
       let r = rows.get(a.kfId);
       if (!r || r.key !== key) {
-        if (performance.now() > until) {
+        if (performance.now() > until || built >= BUILD_ROWS) {
           resume = setTimeout(render);
           return;
         }
+        built++;
         const row = agentRow(a, !r); // a changed row is rebuilt whole: no flicker on an update
         if (!r) fillLater(row, a);
         if (r) {
