@@ -50,7 +50,7 @@ impl Default for Metrics {
         registry.register("store_errors", "Store operations that failed", store_errors.clone());
         let (group_commits, group_messages) = (Gauge::default(), Gauge::default());
         registry.register("store_group_commits", "Transactions PostgreSQL's group writer committed", group_commits.clone());
-        registry.register("store_group_messages", "Chat messages PostgreSQL's group writer wrote", group_messages.clone());
+        registry.register("store_group_messages", "Chat messages those transactions stored (a resend already stored is not counted)", group_messages.clone());
         Metrics { registry, sockets, waiting, offers, relay, store_errors, lifecycle, group_commits, group_messages }
     }
 }

@@ -60,8 +60,10 @@ pub struct GroupMessage {
 struct Progress {
     handed: u64,
     done: u64,
-    /// Transactions written.
+    /// Transactions committed.
     batches: u64,
+    /// Messages stored by them (a resend already stored is not one).
+    stored: u64,
 }
 
 /// The writer thread's handle.
@@ -92,11 +94,12 @@ impl GroupWriter {
                     }
                 }
                 let n = batch.len() as u64;
-                write(&mut conn, batch);
+                let (commits, stored) = write(&mut conn, batch);
                 let (lock, cv) = &*p;
                 if let Ok(mut g) = lock.lock() {
                     g.done += n;
-                    g.batches += 1;
+                    g.batches += commits;
+                    g.stored += stored;
                 }
                 cv.notify_all();
             }
@@ -127,9 +130,9 @@ impl GroupWriter {
         self.gate.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Transactions written and messages in them, since start (`/metrics`).
+    /// Transactions committed and messages stored by them, since start (`/metrics`).
     pub fn stats(&self) -> (u64, u64) {
-        self.progress.0.lock().map(|g| (g.batches, g.done)).unwrap_or_default()
+        self.progress.0.lock().map(|g| (g.batches, g.stored)).unwrap_or_default()
     }
 
     /// Waits until everything handed over so far is committed (or failed): before a store call
@@ -168,20 +171,24 @@ fn transaction(conn: &mut Conn, messages: &[&GroupMessage]) -> Result<Vec<Outcom
 }
 
 /// One transaction for the batch; if it fails, each message in a transaction of its own, so one
-/// bad message (or a lost connection, opened again) fails only itself.
-fn write(conn: &mut Conn, batch: Vec<(GroupMessage, Ticket)>) {
+/// bad message (or a lost connection, opened again) fails only itself. Answers the transactions
+/// committed and the messages they stored.
+fn write(conn: &mut Conn, batch: Vec<(GroupMessage, Ticket)>) -> (u64, u64) {
     let all: Vec<&GroupMessage> = batch.iter().map(|(m, _)| m).collect();
-    let outcomes = match transaction(conn, &all) {
-        Ok(outcomes) => outcomes,
+    let (commits, outcomes): (u64, Vec<Outcome>) = match transaction(conn, &all) {
+        Ok(outcomes) => (1, outcomes),
         Err(e) => {
             tracing::warn!(error = %e, messages = batch.len(), "group commit failed; writing one by one");
-            all.iter().map(|m| transaction(conn, &[m]).map(|mut o| o.remove(0)).unwrap_or_else(|e| Outcome::Failed(e.to_string()))).collect()
+            let one_by_one: Vec<Result<Outcome, String>> = all.iter().map(|m| transaction(conn, &[m]).map(|mut o| o.remove(0)).map_err(|e| e.to_string())).collect();
+            (one_by_one.iter().filter(|r| r.is_ok()).count() as u64, one_by_one.into_iter().map(|r| r.unwrap_or_else(Outcome::Failed)).collect())
         }
     };
+    let stored = outcomes.iter().filter(|o| matches!(o, Outcome::Stored(_))).count() as u64;
     for ((m, t), o) in batch.into_iter().zip(outcomes) {
         if let (Outcome::Stored(id), Some(f)) = (&o, m.on_stored) {
             f(*id);
         }
         t.resolve(o);
     }
+    (commits, stored)
 }
