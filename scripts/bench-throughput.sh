@@ -4,11 +4,14 @@
 # nodes — on this machine, in one run, with the server's CPU per node. The load example
 # (server/examples/load.rs) offers 3 000 conversations (150 agents) each rate for 5 s; a rate
 # passes when every message arrives and p99 ≤ 50 ms. The load generator shares the machine.
+# Routing works over DEPARTMENTS departments (default 6, as issue 27 asks; 0 for none): the demo
+# supervisor makes them, agents and customers spread evenly over them.
 #   RATES (default "1000 2000 3000 4000 5000 6000 8000"), SETUPS (default "sqlite pg c1 c2 c3")
 set -uo pipefail
 cd "$(dirname "$0")/.."
 RATES=${RATES:-"1000 2000 3000 4000 5000 6000 8000"}
 SETUPS=${SETUPS:-"sqlite pg c1 c2 c3"}
+export DEPARTMENTS=${DEPARTMENTS:-6}
 cargo build -q --release -p kefu-server # what scripts/run-cluster.sh builds, so it starts at once
 cargo build -q --release -p kefu-server --bin kefu-server --example load
 export KEFU_PG_DB=kefu_tput
@@ -61,7 +64,7 @@ for setup in $SETUPS; do
       scripts/pg.sh >/dev/null # creates it again
       DIR=$(mktemp -d /tmp/kefu-tput.XXXXXX)
       ulimit -n 65536 2>/dev/null || true
-      target/release/kefu-server --bind 127.0.0.1:9960 --store "$PG_URL" --data-dir "$DIR" --www-dir www "${FLAGS[@]}" > "$DIR/log" 2>&1 &
+      target/release/kefu-server --bind 127.0.0.1:9960 --store "$PG_URL" --data-dir "$DIR" --www-dir www --demo "${FLAGS[@]}" > "$DIR/log" 2>&1 &
       PID=$!
       for _ in $(seq 1 100); do curl -fs http://127.0.0.1:9960/healthz >/dev/null 2>&1 && break; sleep 0.2; done
       run_rates "one node, PostgreSQL" 127.0.0.1:9960 "bind 127.0.0.1:9960" 1
@@ -84,6 +87,6 @@ for setup in $SETUPS; do
   esac
 done
 echo
-echo "| setup (3 000 conversations, 150 agents; this machine, one run) | highest rate with every message relayed and p99 ≤ 50 ms | p99 there | server CPU per node there |"
+echo "| setup (3 000 conversations, 150 agents, $DEPARTMENTS departments; this machine, one run) | highest rate with every message relayed and p99 ≤ 50 ms | p99 there | server CPU per node there |"
 echo "|---|---|---|---|"
 printf "%s" "$RESULT"

@@ -10,6 +10,10 @@
 //! balancer, started with `--max-conversations`, `--max-msgs-per-sec 1000` and
 //! `--open-registration`); the row names say `cluster` and the server's CPU and memory are left out.
 //!
+//! With `DEPARTMENTS=n` (issue 27's bench: 6), a supervisor (`zhuguan`, the server in `--demo`)
+//! makes `n` departments, agent `a` in department `a % n` and customer `v` arriving with
+//! `?department=` of department `v % n`, so routing works per department.
+//!
 //! Everything runs on the same machine: the load generator competes with the server for the CPUs,
 //! so the latencies are an upper bound.
 
@@ -62,6 +66,7 @@ async fn main() {
         .args(["--max-conversations", &per_agent.to_string()])
         .args(["--max-msgs-per-sec", "1000"])
         .arg("--open-registration")
+        .args(if env_or("DEPARTMENTS", 0) > 0 { &["--demo"][..] } else { &[][..] })
         .args(["--offer-silent-visitors", "--max-visitor-sockets-per-address", "1000000", "--max-new-visitors-per-address", "1000000"])
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
@@ -69,6 +74,19 @@ async fn main() {
         .expect("start kefu-server");
     let base = format!("127.0.0.1:{port}");
     run(base, agents, conversations, rate, seconds, Some(server)).await;
+}
+
+/// As the demo supervisor, makes departments `d0`…: agent `a` of this run in `d{a % n}`.
+async fn make_departments(base: &str, run_id: u32, agents: u64, n: u64) {
+    let http = reqwest::Client::new();
+    let login = json!({"kfId": "zhuguan", "password": "zhuguan"});
+    let body: Value = http.post(format!("http://{base}/auth/login")).json(&login).send().await.expect("login").json().await.expect("login answer");
+    let token = body["data"]["token"].as_str().expect("the demo supervisor (the server needs --demo)").to_owned();
+    let departments: Vec<Value> = (0..n)
+        .map(|d| json!({"id": format!("d{d}"), "name": format!("部门{d}"), "agents": (0..agents).filter(|a| a % n == d).map(|a| format!("load{run_id}-agent-{a}")).collect::<Vec<_>>()}))
+        .collect();
+    let r = http.post(format!("http://{base}/settings/departments")).bearer_auth(token).json(&json!({"departments": departments})).send().await.expect("departments");
+    assert!(r.status().is_success(), "departments refused: {}", r.text().await.unwrap_or_default());
 }
 
 /// Loads the server at `base`; `server` is its process when this benchmark started it.
@@ -123,13 +141,19 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
         });
     }
 
+    let departments = env_or("DEPARTMENTS", 0);
+    if departments > 0 {
+        make_departments(&base, run_id, agents, departments).await;
+    }
+
     // Visitors: connect, wait to be assigned, then send at their share of the rate.
     let per_visitor_interval = Duration::from_micros(1_000_000 * conversations / rate.max(1));
     let start_sending = Arc::new(tokio::sync::Notify::new());
     let sent = Arc::new(AtomicU64::new(0));
     let mut visitors = Vec::new();
     for v in 0..conversations {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{base}/websocket/visitor/load{run_id}-v{v}?userName=V{v}"))
+        let department = if departments > 0 { format!("&department=d{}", v % departments) } else { String::new() };
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{base}/websocket/visitor/load{run_id}-v{v}?userName=V{v}{department}"))
             .await
             .expect("visitor socket");
         let (mut tx, mut rx) = ws.split();
