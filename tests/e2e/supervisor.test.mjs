@@ -84,6 +84,13 @@ async function boardTest(server) {
   await svRow.locator('select.kefu-board-presence').evaluate((s) => s.blur()); // leaving it puts the button back
   await svRow.locator('button.kefu-board-edit', { hasText: '▾' }).waitFor({ timeout: 5000 });
   assert.equal(await svRow.locator('select').count(), 0);
+  // An editor left open while the board changes stays; the row catches up when it closes.
+  await svRow.locator('button.kefu-board-edit', { hasText: '▾' }).click();
+  assert.equal((await server.post('/agents/capacity', { kfId: 'sv-e', maxConversations: 9 })).code, 0);
+  await sleep(1500); // the board is pushed within a second of a change
+  assert.ok(await svRow.locator('select.kefu-board-presence').evaluate((s) => s === document.activeElement), 'the open select was not rebuilt away');
+  await svRow.locator('select.kefu-board-presence').evaluate((s) => s.blur());
+  await sup.waitForFunction(() => [...document.querySelectorAll('#kefu-board tr[data-kf-id="sv-e"] .kefu-board-edit')].some((b) => b.textContent === '9'), null, { timeout: 5000 });
   const capButton = svRow.locator('button.kefu-board-edit').nth(1);
   assert.ok(Number(await capButton.textContent()) > 0);
   await capButton.focus();

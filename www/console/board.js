@@ -133,7 +133,11 @@ export function board({ watch, chats }) {
     const button = el('button', { type: 'button', className: 'kefu-board-edit', textContent: label, title });
     button.onclick = () => {
       const control = make();
-      const back = () => control.isConnected && control.replaceWith(button);
+      const back = () => {
+        if (!control.isConnected) return;
+        control.replaceWith(button);
+        render(); // the row may have changed while it was being edited
+      };
       control.addEventListener('blur', back);
       control.addEventListener('keydown', (e) => { if (e.key === 'Escape') { back(); button.focus(); } });
       button.replaceWith(control);
@@ -244,12 +248,16 @@ export function board({ watch, chats }) {
     if (!agentsBody) skeleton();
     const until = performance.now() + BUILD_MS;
     let built = 0;
+    const editor = document.activeElement?.matches('#kefu-board select, #kefu-board input') ? document.activeElement : null;
     const seen = new Set();
     let prev = null;
     for (const a of latest.agents) {
       const key = JSON.stringify(a);
       let r = rows.get(a.kfId);
-      if (!r || r.key !== key) {
+      // A row whose presence or cap is being edited is not rebuilt under the supervisor's hands:
+      // it is brought up to date when the editor closes.
+      const editing = editor && r && r.row.contains(editor);
+      if ((!r || r.key !== key) && !editing) {
         if (performance.now() > until || built >= BUILD_ROWS) {
           resume = setTimeout(render);
           return;
