@@ -23,8 +23,9 @@ pub async fn clean(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
-    if parts.uri.to_string().contains(ENCODED_NUL) {
-        match parts.uri.to_string().replace(ENCODED_NUL, ENCODED_FFFD).parse::<Uri>() {
+    let uri = parts.uri.to_string();
+    if uri.contains(ENCODED_NUL) {
+        match uri.replace(ENCODED_NUL, ENCODED_FFFD).parse::<Uri>() {
             Ok(uri) => parts.uri = uri,
             Err(_) => return (StatusCode::BAD_REQUEST, "bad URI").into_response(),
         }

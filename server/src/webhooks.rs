@@ -196,16 +196,13 @@ async fn send_all(client: reqwest::Client, target: Target, mut rx: mpsc::Unbound
 mod tests {
     #[test]
     fn ids_go_on_increasing_after_a_restart() {
-        let cfg = |_| {
-            let mut c = crate::config::Config::for_tests(std::env::temp_dir());
-            c.webhook_urls = vec!["http://127.0.0.1:9/".into()];
-            c
-        };
-        let first = super::Webhooks::new(&cfg(()));
+        let mut cfg = crate::config::Config::for_tests(std::env::temp_dir());
+        cfg.webhook_urls = vec!["http://127.0.0.1:9/".into()];
+        let first = super::Webhooks::new(&cfg);
         first.emit("message.created", || serde_json::json!({}));
         first.emit("message.created", || serde_json::json!({}));
         std::thread::sleep(std::time::Duration::from_millis(2));
-        let restarted = super::Webhooks::new(&cfg(()));
+        let restarted = super::Webhooks::new(&cfg);
         restarted.emit("message.created", || serde_json::json!({}));
         let ids = |w: &super::Webhooks| {
             let mut waiting = w.waiting.lock().unwrap();

@@ -59,9 +59,7 @@ impl AgentSession {
             return Err(kefu_error(ErrorCode::InvalidConfig, "hooks must be an object of callbacks"));
         }
         let durable = session.durable_outbox;
-        let mut core = Session::with_decoder(session, super::frame_value::decode_parsed);
-        core.log_only_to(log_level);
-        let shell = Shell::new(core, Hooks::new(hooks), target, log_level);
+        let shell = Shell::new(Session::with_decoder(session, super::frame_value::decode_parsed), Hooks::new(hooks), target, log_level);
         if resume {
             shell.resume_across_reloads();
         }

@@ -52,13 +52,14 @@ pub struct Shell {
     pub hooks: Hooks,
     /// Where the socket goes.
     pub target: SocketTarget,
-    log_level: Option<LogLevel>,
     draining: Cell<bool>,
 }
 
 impl Shell {
-    /// A shell for `core`, with its timer; nothing is opened yet.
-    pub fn new(core: Session, hooks: Hooks, target: SocketTarget, log_level: Option<LogLevel>) -> Rc<Shell> {
+    /// A shell for `core`, with its timer; nothing is opened yet. The core outputs only the log
+    /// lines up to `log_level` (`None`: none).
+    pub fn new(mut core: Session, hooks: Hooks, target: SocketTarget, log_level: Option<LogLevel>) -> Rc<Shell> {
+        core.log_only_to(log_level);
         let shell = Rc::new_cyclic(|me: &Weak<Shell>| Shell {
             me: me.clone(),
             core: RefCell::new(core),
@@ -71,7 +72,6 @@ impl Shell {
             on_hide: RefCell::new(None),
             hooks,
             target,
-            log_level,
             draining: Cell::new(false),
         });
         let me = shell.me.clone();
@@ -118,7 +118,6 @@ impl Shell {
                     let code = fast::hook_code(&e).unwrap_or_default();
                     kept = Some((e, code));
                 }
-                Output::Log { level, .. } if !self.logs(level) => {}
                 o => {
                     if let Some((e, _)) = kept.take() {
                         self.hooks.deliver(&e);
@@ -177,11 +176,6 @@ impl Shell {
             Output::Post(m) => self.post(m),
             Output::Log { level, message } => self.hooks.log(level, &message),
         }
-    }
-
-    /// Whether lines of `level` are logged.
-    fn logs(&self, level: LogLevel) -> bool {
-        self.log_level.is_some_and(|max| level <= max)
     }
 
     fn post(&self, m: TabMsg<JsJson>) {
