@@ -17,6 +17,21 @@ export class TabChannel {
     this.release = null;
     this.channel = new BroadcastChannel(name);
     this.channel.onmessage = (e) => onMessage(e.data);
+    // A page may have asked for this lock before the session existed (the console's early.js,
+    // `kefuEarlyLock`): then it is adopted, not asked for again; one of another name is let go.
+    const early = globalThis.kefuEarlyLock;
+    const adopted = early ? early.take(name) : null;
+    if (adopted) {
+      this.stop.signal.addEventListener('abort', adopted);
+      early.granted.then(() => {
+        if (this.stop.signal.aborted) return;
+        mark('lock-granted');
+        this.release = adopted;
+        onLead();
+      });
+      return;
+    }
+    if (early && !early.taken) early.abort();
     mark('lock-asked');
     navigator.locks.request(name, { signal: this.stop.signal }, () => new Promise((resolve) => {
       mark('lock-granted');

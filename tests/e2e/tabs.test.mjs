@@ -55,6 +55,12 @@ test('two tabs share one socket: an offer shows in both, the tab without the soc
   await chatHas(owner, '我的订单到哪了');
   await chatHas(follower, '我的订单到哪了');
   assert.deepEqual([await socketsOpened(first) + await socketsOpened(second)], [1], 'one socket for the whole run');
+  // The second tab's early.js asked for the agent's lock before the session existed, and the
+  // session adopted that request instead of making its own: one request per tab.
+  const locks = await second.evaluate(async () => ({ taken: window.kefuEarlyLock?.taken, ...(await navigator.locks.query()) }));
+  assert.equal(locks.taken, true, 'the session adopted the early lock request');
+  const agentLocks = [...locks.held, ...locks.pending].filter((l) => l.name.endsWith('#two-tabs'));
+  assert.deepEqual(agentLocks.map((l) => l.name), [`kefu-agent:v2:${server.base.replace('http', 'ws')}/websocket/two-tabs#two-tabs`, `kefu-agent:v2:${server.base.replace('http', 'ws')}/websocket/two-tabs#two-tabs`], 'one holder and one waiting tab');
   assert.equal(await chip(follower), 'open');
   assert.ok(!second.states.includes('replaced'), 'no tab was ever replaced: ' + second.states.join(','));
   assert.deepEqual([...first.errors, ...second.errors], []);

@@ -10,13 +10,47 @@ performance.mark('kefu:early'); // start-up benchmark's phases (scripts/bench.sh
   window.kefuWasm = WebAssembly.compileStreaming
     ? WebAssembly.compileStreaming(fetch(new URL('../pkg/kefu_agent_bg.wasm', here), { credentials: 'same-origin' })).catch(function () { return null; })
     : null;
-  // A page's first Web Lock request waits for the browser's lock manager to be reached (~100 ms
-  // here while the page loads); asking for a throwaway lock now means the session's request, the
-  // one the socket waits for, does not pay that.
-  if (navigator.locks) navigator.locks.request('kefu-agent:warm-up', { ifAvailable: true }, function () {}).catch(function () {});
+  // The agent's tab lock (who owns the socket, src/web/tabs.js), asked for now: the lock manager
+  // answers in 5-20 ms while the page loads, and the session, ready later, adopts the lock instead
+  // of asking then. Without a known agent, a throwaway lock still warms the lock manager up.
+  if (navigator.locks) askEarly();
   // Without the bundle (a checkout where only the wasm was built) the modules load one by one.
   import(new URL('../pkg/console.js', here).href).catch(function (e) {
     if (e instanceof TypeError && /import|fetch/i.test(e.message)) return import(new URL('main.js', here).href);
     throw e;
   });
 })();
+
+// The lock the session will ask for: named as src/web/tabs.js names it (`kefu-agent:v2:` + the
+// socket URL + `#` + agent) for the common case, the console on its own server with the agent known
+// from the URL or a saved sign-in. A name that turns out different is never adopted and let go.
+function askEarly() {
+  var p = new URLSearchParams(location.search), kfId = p.get('kfId'), saved = null;
+  try { saved = JSON.parse(localStorage.getItem('kefuAuth') || 'null'); } catch (_) { /* none */ }
+  if (saved && saved.server === location.origin && saved.token && (!kfId || saved.kfId === kfId)) kfId = saved.kfId;
+  else if (!p.get('token')) kfId = null; // the agent signs in first
+  if (!kfId || p.get('server') || typeof BroadcastChannel !== 'function') {
+    navigator.locks.request('kefu-agent:warm-up', { ifAvailable: true }, function () {}).catch(function () {});
+    return;
+  }
+  var url = new URL('websocket/' + encodeURIComponent(kfId), location.origin + '/');
+  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  var stop = new AbortController(), release = null, granted;
+  var early = { name: 'kefu-agent:v2:' + url.href + '#' + kfId, taken: false };
+  early.granted = new Promise(function (resolve) { granted = resolve; });
+  /** Gives the lock up, or stops waiting for it. */
+  early.abort = function () { stop.abort(); if (release) release(); };
+  /** The session's TabChannel takes it: answers its release, or null for another name. */
+  early.take = function (name) {
+    if (early.taken || name !== early.name) return null;
+    early.taken = true;
+    return function () { early.abort(); };
+  };
+  performance.mark('kefu:lock-asked');
+  navigator.locks.request(early.name, { signal: stop.signal }, function () {
+    return new Promise(function (resolve) { release = resolve; granted(); });
+  }).catch(function () {}); // aborted
+  window.kefuEarlyLock = early;
+  // Not taken (the sign-in form came up, another agent signed in): let the other tabs have it.
+  setTimeout(function () { if (!early.taken) early.abort(); }, 10000);
+}
