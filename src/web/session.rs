@@ -73,8 +73,10 @@ impl AgentSession {
     }
 
     /// Opens the socket (or retries at once while waiting to reconnect). Idempotent while
-    /// connecting or open. Starts watching `online` / `visibilitychange` / `pageshow`.
+    /// connecting or open. Starts watching `online` / `visibilitychange` / `pageshow`. Until
+    /// `close()`, the session keeps working even when the page keeps no reference to it.
     pub fn connect(&self) {
+        self.shell.keep_alive(true);
         if self.watch_page {
             self.shell.watch_page();
         }
@@ -91,6 +93,13 @@ impl AgentSession {
         self.shell.event(Input::Close);
         self.shell.leave_tabs();
         self.shell.unwatch_page();
+        self.shell.keep_alive(false);
+    }
+
+    /// Closes the session (as `close()`) and frees it: nothing of it is left.
+    #[wasm_bindgen(js_name = free)]
+    pub fn free_now(self) {
+        self.close();
     }
 
     /// Checks the connection now, as the page listeners do on `online`/`visible`: pings if open,

@@ -53,6 +53,9 @@ pub struct Shell {
     /// Where the socket goes.
     pub target: SocketTarget,
     draining: Cell<bool>,
+    /// The shell itself while connected (`connect()` to `close()`): a session the page no longer
+    /// references keeps its socket and calls its hooks, as an open WebSocket does.
+    alive: RefCell<Option<Rc<Shell>>>,
 }
 
 impl Shell {
@@ -73,6 +76,7 @@ impl Shell {
             hooks,
             target,
             draining: Cell::new(false),
+            alive: RefCell::new(None),
         });
         let me = shell.me.clone();
         *shell.timer.borrow_mut() = Some(Timer::new(move || {
@@ -218,6 +222,14 @@ impl Shell {
             SocketEvent::Error => Input::SocketError(conn),
             SocketEvent::Closed(code) => Input::SocketClosed(conn, code),
         })
+    }
+
+    /// Keeps this shell alive without the page's reference (from `connect()`), or lets it go
+    /// (`close()`: with no other reference it is freed when the caller lets go of its own).
+    pub fn keep_alive(&self, keep: bool) {
+        let me = if keep { self.me.upgrade() } else { None };
+        let old = self.alive.replace(me);
+        drop(old);
     }
 
     /// Starts listening to `online` / `visibilitychange` / `pageshow` (once).

@@ -1,0 +1,89 @@
+// A session's lifetime from JS: like a WebSocket, a connected AgentSession keeps working when the
+// page holds no reference to it (only its hooks), until close(); a closed one that nobody holds is
+// collected (and its Rust side freed by wasm-bindgen's finalizer). Garbage collection is forced through the DevTools protocol, twice, with a pause for the
+// finalizers in between.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ServerProcess, launch, login, openPage, sleep, visitor, visitorSays } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => { server = await ServerProcess.start(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+/** Forces full garbage collections and lets the finalizers run. */
+async function collect(page) {
+  const cdp = await page.context().newCDPSession(page);
+  for (let i = 0; i < 3; i++) {
+    await cdp.send('HeapProfiler.collectGarbage');
+    await sleep(100);
+  }
+}
+
+/** Starts a session in `page` that the page keeps no reference to; its hooks log to `window.events`. */
+async function unheldSession(page, kfId, token) {
+  await page.evaluate(async ({ kfId, token }) => {
+    const m = await import('/pkg/kefu_agent.js');
+    await m.default();
+    window.events = [];
+    const log = (name) => (e) => window.events.push([name, e.state ?? e.id ?? null]);
+    const hooks = { onStateChange: log('state'), onCustomerWaiting: log('waiting') };
+    new m.AgentSession({ serverUrl: location.origin + '/', kfId, authToken: token, logLevel: 'silent' }, hooks).connect();
+  }, { kfId, token });
+  await page.waitForFunction(() => window.events.some(([n, s]) => n === 'state' && s === 'open'), null, { timeout: 15000 });
+}
+
+test('a connected session nobody holds keeps its socket and hooks through garbage collection', async () => {
+  const token = await login(server, 'gc-agent');
+  const page = await openPage(browser, `${server.base}/bench/blank.html`);
+  await unheldSession(page, 'gc-agent', token);
+  await collect(page);
+  const v = await visitor(browser, server, 'gc-visitor', '回收测试');
+  await visitorSays(v, '还在吗');
+  await page.waitForFunction(() => window.events.some(([n, id]) => n === 'waiting' && id === 'gc-visitor'), null, { timeout: 15000 });
+  assert.deepEqual(page.errors, []);
+  assert.ok(!(await page.evaluate(() => window.events.some(([n, s]) => n === 'state' && s === 'closed'))), 'never closed');
+});
+
+test('a closed session nobody holds is collected', async () => {
+  const token = await login(server, 'gc-closer');
+  const page = await openPage(browser, `${server.base}/bench/blank.html`);
+  const freed = await page.evaluate(async ({ token }) => {
+    const m = await import('/pkg/kefu_agent.js');
+    await m.default();
+    window.registry = new FinalizationRegistry(() => { window.freed = (window.freed || 0) + 1; });
+    const s = new m.AgentSession({ serverUrl: location.origin + '/', kfId: 'gc-closer', authToken: token, logLevel: 'silent' }, {});
+    window.registry.register(s, 'session');
+    s.connect();
+    s.close();
+    return true;
+  }, { token });
+  assert.ok(freed);
+  await collect(page);
+  await page.waitForFunction(() => window.freed === 1, null, { timeout: 5000 });
+  assert.deepEqual(page.errors, []);
+});
+
+test('free() on a connected session closes its socket first', async () => {
+  const token = await login(server, 'gc-freer');
+  const page = await openPage(browser, `${server.base}/bench/blank.html`);
+  await page.evaluate(async ({ token }) => {
+    const m = await import('/pkg/kefu_agent.js');
+    await m.default();
+    window.events = [];
+    const hooks = { onStateChange: (e) => window.events.push(e.state) };
+    window.s = new m.AgentSession({ serverUrl: location.origin + '/', kfId: 'gc-freer', authToken: token, logLevel: 'silent' }, hooks);
+    window.s.connect();
+  }, { token });
+  await page.waitForFunction(() => window.events.includes('open'), null, { timeout: 15000 });
+  const online = async () => {
+    const r = await fetch(server.base + '/agents/online', { headers: { authorization: 'Bearer ' + await login(server, 'zhuguan') } });
+    return JSON.stringify(await r.json()).includes('"gc-freer"');
+  };
+  assert.equal(await online(), true, 'online while connected');
+  await page.evaluate(() => { window.s.free(); window.s = null; });
+  assert.equal(await page.evaluate(() => window.events.at(-1)), 'closed');
+  for (let i = 0; i < 50 && await online(); i++) await sleep(100);
+  assert.equal(await online(), false, 'the server saw the socket close');
+  assert.deepEqual(page.errors, []);
+});
