@@ -117,12 +117,13 @@ impl Shell {
         loop {
             let next = self.core.borrow_mut().poll_output();
             let Some(o) = next else { break };
-            match o {
-                Output::Ui(e) if keep_hook && kept.is_none() && fast::hook_code(&e).is_some() => {
-                    let code = fast::hook_code(&e).unwrap_or_default();
-                    kept = Some((e, code));
-                }
-                o => {
+            let code = match &o {
+                Output::Ui(e) if keep_hook && kept.is_none() => fast::hook_code(e),
+                _ => None,
+            };
+            match (o, code) {
+                (Output::Ui(e), Some(code)) => kept = Some((e, code)),
+                (o, _) => {
                     if let Some((e, _)) = kept.take() {
                         self.hooks.deliver(&e);
                     }

@@ -98,6 +98,13 @@ async function boardTest(server) {
   await svRow.locator('input.kefu-board-cap').fill('7');
   await sup.keyboard.press('Tab');
   await sup.waitForFunction(() => [...document.querySelectorAll('#kefu-board tr[data-kf-id="sv-e"] .kefu-board-edit')].some((b) => b.textContent === '7'), null, { timeout: 10000 });
+  // Escape from an editor whose row changed meanwhile: the focus goes to the rebuilt row's button.
+  await svRow.locator('button.kefu-board-edit').nth(1).focus();
+  await sup.keyboard.press('Enter');
+  assert.equal((await server.post('/agents/capacity', { kfId: 'sv-e', maxConversations: 8 })).code, 0);
+  await sleep(1500);
+  await sup.keyboard.press('Escape');
+  assert.equal(await sup.evaluate(() => document.activeElement?.closest('tr')?.dataset.kfId + ':' + document.activeElement?.textContent), 'sv-e:8', 'the focus is on the cap button of the rebuilt row');
   // A customer is served by sv-e: the board shows it without a reload, and the unanswered
   // customer's timer turns red and raises the alarm after `replyAlarmS`.
   const v = await visitor(browser, server, 'sv-v5', '<b>访客五</b>');

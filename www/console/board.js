@@ -135,11 +135,19 @@ export function board({ watch, chats }) {
       const control = make();
       const back = () => {
         if (!control.isConnected) return;
+        control.removeEventListener('blur', back); // removing a focused element fires blur
         control.replaceWith(button);
         render(); // the row may have changed while it was being edited
       };
       control.addEventListener('blur', back);
-      control.addEventListener('keydown', (e) => { if (e.key === 'Escape') { back(); button.focus(); } });
+      control.addEventListener('keydown', (e) => {
+        if (e.key !== 'Escape') return;
+        const kfId = control.closest('tr')?.dataset.kfId;
+        back();
+        // The row may have been rebuilt: its button of the same title takes the focus.
+        const again = button.isConnected ? button : [...(agentsBody?.rows || [])].find((r) => r.dataset.kfId === kfId)?.querySelector(`.kefu-board-edit[title="${title}"]`);
+        again?.focus();
+      });
       button.replaceWith(control);
       control.focus();
       if (control.tagName === 'SELECT') try { control.showPicker(); } catch { /* older engines: focused is enough */ }
