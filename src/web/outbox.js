@@ -33,7 +33,12 @@ export class OutboxStore {
   fail(e) {
     if (this.failed) return;
     this.failed = true;
-    this.onError(String((e && e.message) || e || 'storage error'));
+    if (!this.closed) this.onError(String((e && e.message) || e || 'storage error'));
+  }
+
+  /** Its session is gone: writes still started complete, but nothing is called back. */
+  close() {
+    this.closed = true;
   }
 
   // A transaction on the store, started at once when the database is open (so a put issued by
@@ -54,18 +59,18 @@ export class OutboxStore {
     else this.ready.then(go, () => {});
   }
 
-  /** The kept messages for this key, oldest first: [{ msgId, userId, userName, content }]. */
-  load() {
-    return this.ready.then((db) => new Promise((resolve) => {
+  /** Calls `onLoaded` with the kept messages for this key, oldest first: [{ msgId, userId, userName, content }]. */
+  load(onLoaded) {
+    this.ready.then((db) => new Promise((resolve) => {
       const req = db.transaction(STORE, 'readonly').objectStore(STORE).getAll(IDBKeyRange.bound([this.key], [this.key, []]));
       req.onsuccess = () => resolve(req.result.sort((a, b) => a.at - b.at || a.n - b.n));
       req.onerror = () => { this.fail(req.error); resolve([]); };
-    })).catch(() => []);
+    })).catch(() => []).then((records) => { if (!this.closed) onLoaded(records); });
   }
 
   put(localId, msgId, userId, userName, content) {
     const record = { key: this.key, msgId, userId, userName, content, at: Date.now(), n: this.n++ };
-    this.write((store) => { store.put(record); return () => this.onSaved(localId); });
+    this.write((store) => { store.put(record); return () => this.closed || this.onSaved(localId); });
   }
 
   remove(msgId) {

@@ -12,7 +12,9 @@ extern "C" {
     #[wasm_bindgen(constructor)]
     fn new(key: &str, on_saved: &js_sys::Function, on_error: &js_sys::Function) -> OutboxStore;
     #[wasm_bindgen(method)]
-    fn load(this: &OutboxStore) -> js_sys::Promise;
+    fn load(this: &OutboxStore, on_loaded: &js_sys::Function);
+    #[wasm_bindgen(method)]
+    fn close(this: &OutboxStore);
     #[wasm_bindgen(method)]
     fn put(this: &OutboxStore, local_id: f64, msg_id: &str, user_id: &JsValue, user_name: &str, content: &str);
     #[wasm_bindgen(method)]
@@ -45,7 +47,7 @@ impl Outbox {
         }
         let mut on_loaded = on_loaded;
         let on_loaded = Closure::<dyn FnMut(JsValue)>::new(move |records: JsValue| on_loaded(messages_of(&records)));
-        let _ = self.store.load().then(&on_loaded);
+        self.store.load(on_loaded.as_ref().unchecked_ref());
         self.on_loaded = Some(on_loaded);
     }
 
@@ -61,7 +63,13 @@ impl Outbox {
     }
 }
 
-/// The records `load()` resolved with, as messages (malformed records are skipped).
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        self.store.close(); // its callbacks go with it; a write in flight still commits
+    }
+}
+
+/// The records `load()` passed on, as messages (malformed records are skipped).
 fn messages_of(records: &JsValue) -> Vec<PersistedMessage> {
     js_sys::Array::from(records).iter().filter_map(|r| persisted_from_js(&r)).collect()
 }

@@ -87,3 +87,25 @@ test('free() on a connected session closes its socket first', async () => {
   assert.equal(await online(), false, 'the server saw the socket close');
   assert.deepEqual(page.errors, []);
 });
+
+test('free() right after send() with a durable outbox: the write still commits, and nothing calls into the freed session', async () => {
+  const token = await login(server, 'gc-outbox');
+  const page = await openPage(browser, `${server.base}/bench/blank.html`);
+  const kept = await page.evaluate(async ({ token }) => {
+    const m = await import('/pkg/kefu_agent.js');
+    await m.default();
+    const cfg = { serverUrl: location.origin + '/', kfId: 'gc-outbox', authToken: token, logLevel: 'silent', durableOutbox: true };
+    const s = new m.AgentSession(cfg, {});
+    await new Promise((r) => setTimeout(r, 200)); // the outbox's database is open
+    s.send({ userId: 'nobody', content: '留着' }); // not connected: held, and written to IndexedDB
+    s.free();
+    await new Promise((r) => setTimeout(r, 500)); // the write's transaction completes meanwhile
+    const restored = [];
+    const again = new m.AgentSession(cfg, { onMessageRestored: (e) => restored.push(e.content) });
+    await new Promise((r) => setTimeout(r, 500));
+    again.free();
+    return restored;
+  }, { token });
+  assert.deepEqual(kept, ['留着'], 'the message freed with its session was kept for the next one');
+  assert.deepEqual(page.errors, []);
+});
