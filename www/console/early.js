@@ -38,11 +38,11 @@ function askEarly() {
   var stop = new AbortController(), release = null, granted;
   var early = { name: 'kefu-agent:v2:' + url.href + '#' + kfId, taken: false };
   early.granted = new Promise(function (resolve) { granted = resolve; });
-  /** Gives the lock up, or stops waiting for it. */
-  early.abort = function () { stop.abort(); if (release) release(); };
-  /** The session's TabChannel takes it: answers its release, or null for another name. */
+  /** Gives the lock up, or stops waiting for it (for good: it is never adopted after that). */
+  early.abort = function () { early.dead = true; stop.abort(); if (release) release(); };
+  /** The session's TabChannel takes it: answers its release, or null (another name, or let go). */
   early.take = function (name) {
-    if (early.taken || name !== early.name) return null;
+    if (early.taken || early.dead || name !== early.name) return null;
     early.taken = true;
     return function () { early.abort(); };
   };
