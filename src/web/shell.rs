@@ -228,9 +228,8 @@ impl Shell {
     /// Keeps this shell alive without the page's reference (from `connect()`), or lets it go
     /// (`close()`: with no other reference it is freed when the caller lets go of its own).
     pub fn keep_alive(&self, keep: bool) {
-        let me = if keep { self.me.upgrade() } else { None };
-        let old = self.alive.replace(me);
-        drop(old);
+        // The old value is dropped after the cell's borrow ends.
+        self.alive.replace(if keep { self.me.upgrade() } else { None });
     }
 
     /// Starts listening to `online` / `visibilitychange` / `pageshow` (once).

@@ -1,7 +1,7 @@
 // A session's lifetime from JS: like a WebSocket, a connected AgentSession keeps working when the
 // page holds no reference to it (only its hooks), until close(); a closed one that nobody holds is
-// collected (and its Rust side freed by wasm-bindgen's finalizer). Garbage collection is forced through the DevTools protocol, twice, with a pause for the
-// finalizers in between.
+// collected (and its Rust side freed by wasm-bindgen's finalizer). Garbage collection is forced
+// through the DevTools protocol, three times, with a pause for the finalizers in between.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ServerProcess, launch, login, openPage, sleep, visitor, visitorSays } from './harness.mjs';
@@ -20,23 +20,33 @@ async function collect(page) {
   }
 }
 
-/** Starts a session in `page` that the page keeps no reference to; its hooks log to `window.events`. */
-async function unheldSession(page, kfId, token) {
+/** A blank page with the session module loaded (`window.kefuModule`) and `window.config(extra)`,
+ * the config of agent `kfId` (signed in on the reference server) for this page. */
+async function pageFor(kfId) {
+  const token = await login(server, kfId);
+  const page = await openPage(browser, `${server.base}/bench/blank.html`);
   await page.evaluate(async ({ kfId, token }) => {
-    const m = await import('/pkg/kefu_agent.js');
-    await m.default();
+    window.kefuModule = await import('/pkg/kefu_agent.js');
+    await window.kefuModule.default();
+    window.config = (extra = {}) => ({ serverUrl: location.origin + '/', kfId, authToken: token, logLevel: 'silent', ...extra });
+  }, { kfId, token });
+  return page;
+}
+
+/** Starts a session in `page` that the page keeps no reference to; its hooks log to `window.events`. */
+async function unheldSession(page) {
+  await page.evaluate(() => {
     window.events = [];
     const log = (name) => (e) => window.events.push([name, e.state ?? e.id ?? null]);
     const hooks = { onStateChange: log('state'), onCustomerWaiting: log('waiting') };
-    new m.AgentSession({ serverUrl: location.origin + '/', kfId, authToken: token, logLevel: 'silent' }, hooks).connect();
-  }, { kfId, token });
+    new window.kefuModule.AgentSession(window.config(), hooks).connect();
+  });
   await page.waitForFunction(() => window.events.some(([n, s]) => n === 'state' && s === 'open'), null, { timeout: 15000 });
 }
 
 test('a connected session nobody holds keeps its socket and hooks through garbage collection', async () => {
-  const token = await login(server, 'gc-agent');
-  const page = await openPage(browser, `${server.base}/bench/blank.html`);
-  await unheldSession(page, 'gc-agent', token);
+  const page = await pageFor('gc-agent');
+  await unheldSession(page);
   await collect(page);
   const v = await visitor(browser, server, 'gc-visitor', '回收测试');
   await visitorSays(v, '还在吗');
@@ -46,35 +56,27 @@ test('a connected session nobody holds keeps its socket and hooks through garbag
 });
 
 test('a closed session nobody holds is collected', async () => {
-  const token = await login(server, 'gc-closer');
-  const page = await openPage(browser, `${server.base}/bench/blank.html`);
-  const freed = await page.evaluate(async ({ token }) => {
-    const m = await import('/pkg/kefu_agent.js');
-    await m.default();
+  const page = await pageFor('gc-closer');
+  await page.evaluate(() => {
     window.registry = new FinalizationRegistry(() => { window.freed = (window.freed || 0) + 1; });
-    const s = new m.AgentSession({ serverUrl: location.origin + '/', kfId: 'gc-closer', authToken: token, logLevel: 'silent' }, {});
+    const s = new window.kefuModule.AgentSession(window.config(), {});
     window.registry.register(s, 'session');
     s.connect();
     s.close();
-    return true;
-  }, { token });
-  assert.ok(freed);
+  });
   await collect(page);
   await page.waitForFunction(() => window.freed === 1, null, { timeout: 5000 });
   assert.deepEqual(page.errors, []);
 });
 
 test('free() on a connected session closes its socket first', async () => {
-  const token = await login(server, 'gc-freer');
-  const page = await openPage(browser, `${server.base}/bench/blank.html`);
-  await page.evaluate(async ({ token }) => {
-    const m = await import('/pkg/kefu_agent.js');
-    await m.default();
+  const page = await pageFor('gc-freer');
+  await page.evaluate(() => {
     window.events = [];
     const hooks = { onStateChange: (e) => window.events.push(e.state) };
-    window.s = new m.AgentSession({ serverUrl: location.origin + '/', kfId: 'gc-freer', authToken: token, logLevel: 'silent' }, hooks);
+    window.s = new window.kefuModule.AgentSession(window.config(), hooks);
     window.s.connect();
-  }, { token });
+  });
   await page.waitForFunction(() => window.events.includes('open'), null, { timeout: 15000 });
   const online = async () => {
     const r = await fetch(server.base + '/agents/online', { headers: { authorization: 'Bearer ' + await login(server, 'zhuguan') } });
@@ -89,23 +91,20 @@ test('free() on a connected session closes its socket first', async () => {
 });
 
 test('free() right after send() with a durable outbox: the write still commits, and nothing calls into the freed session', async () => {
-  const token = await login(server, 'gc-outbox');
-  const page = await openPage(browser, `${server.base}/bench/blank.html`);
-  const kept = await page.evaluate(async ({ token }) => {
-    const m = await import('/pkg/kefu_agent.js');
-    await m.default();
-    const cfg = { serverUrl: location.origin + '/', kfId: 'gc-outbox', authToken: token, logLevel: 'silent', durableOutbox: true };
-    const s = new m.AgentSession(cfg, {});
+  const page = await pageFor('gc-outbox');
+  const kept = await page.evaluate(async () => {
+    const cfg = window.config({ durableOutbox: true });
+    const s = new window.kefuModule.AgentSession(cfg, {});
     await new Promise((r) => setTimeout(r, 200)); // the outbox's database is open
     s.send({ userId: 'nobody', content: '留着' }); // not connected: held, and written to IndexedDB
     s.free();
     await new Promise((r) => setTimeout(r, 500)); // the write's transaction completes meanwhile
     const restored = [];
-    const again = new m.AgentSession(cfg, { onMessageRestored: (e) => restored.push(e.content) });
+    const again = new window.kefuModule.AgentSession(cfg, { onMessageRestored: (e) => restored.push(e.content) });
     await new Promise((r) => setTimeout(r, 500));
     again.free();
     return restored;
-  }, { token });
+  });
   assert.deepEqual(kept, ['留着'], 'the message freed with its session was kept for the next one');
   assert.deepEqual(page.errors, []);
 });

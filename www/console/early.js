@@ -44,7 +44,7 @@ function askEarly() {
   early.take = function (name) {
     if (early.taken || early.dead || name !== early.name) return null;
     early.taken = true;
-    return function () { early.abort(); };
+    return early.abort;
   };
   performance.mark('kefu:lock-asked');
   navigator.locks.request(early.name, { signal: stop.signal }, function () {
