@@ -106,13 +106,16 @@
     window.scrollTo(0, first ? document.documentElement.scrollHeight : document.documentElement.scrollHeight - fromBottom);
     window.kefuChatlog = { pages: page, shown, at: performance.now() }; // for the benchmark (item 3d)
   }
+  // Scrolling back to the top loads the page before, as a chat does. The observer reports changes
+  // only: after each load it is asked afresh, so a reader who reached the top while a page was
+  // loading (or before the browser saw the button leave the view) still gets the next one.
+  const seer = new IntersectionObserver((seen) => { if (seen.some((e) => e.isIntersecting) && !more.hidden && page > 0) loadMore(); }, { rootMargin: '200px 0px 0px 0px' });
+  const settled = () => { loading = null; seer.unobserve(more); seer.observe(more); };
   function loadMore() {
-    loading = loading || load().catch((e) => alert('加载失败：' + e.message)).finally(() => { loading = null; });
+    loading = loading || load().catch((e) => alert('加载失败：' + e.message)).finally(settled);
     return loading;
   }
 
   more.addEventListener('click', loadMore);
-  // Scrolling back to the top loads the page before, as a chat does.
-  new IntersectionObserver((seen) => { if (seen.some((e) => e.isIntersecting) && !more.hidden && page > 0) loadMore(); }, { rootMargin: '200px 0px 0px 0px' }).observe(more);
-  loading = load().catch((e) => { document.getElementById('empty').hidden = false; document.getElementById('empty').textContent = '加载失败：' + e.message; }).finally(() => { loading = null; });
+  loading = load().catch((e) => { document.getElementById('empty').hidden = false; document.getElementById('empty').textContent = '加载失败：' + e.message; }).finally(settled);
 })();
