@@ -27,10 +27,10 @@ impl Election {
     /// Starts campaigning: connects (again every second while the store cannot be reached), waits
     /// in `pg_advisory_lock` until PostgreSQL grants the lock, and on winning restores routing
     /// from the store and serves as the routing node.
-    pub fn start(cfg: Config, nats: async_nats::Client, instance: String) -> Arc<Election> {
+    pub fn start(cfg: Config, nats: async_nats::Client, instance: String, gateway: Arc<super::gateway::Gateway>) -> Arc<Election> {
         let e = Arc::new(Election { leader: AtomicBool::new(false), state: OnceLock::new(), store: cfg.store.clone(), health: Default::default() });
         let e2 = e.clone();
-        tokio::spawn(async move { e2.campaign(cfg, nats, instance).await });
+        tokio::spawn(async move { e2.campaign(cfg, nats, instance, gateway).await });
         e
     }
 
@@ -61,7 +61,7 @@ impl Election {
         }
     }
 
-    async fn campaign(self: Arc<Self>, cfg: Config, nats: async_nats::Client, instance: String) {
+    async fn campaign(self: Arc<Self>, cfg: Config, nats: async_nats::Client, instance: String, gateway: Arc<super::gateway::Gateway>) {
         loop {
             let (client, connection) = match tokio_postgres::connect(&cfg.store, tokio_postgres::NoTls).await {
                 Ok(c) => c,
@@ -85,7 +85,7 @@ impl Election {
             // Waits (in PostgreSQL) until the lock is free.
             match client.query_one("SELECT pg_advisory_lock($1, hashtext(current_setting('search_path')))", &[&ROUTER_LOCK]).await {
                 Ok(_) => {
-                    self.lead(cfg.clone(), nats.clone(), instance.clone()).await;
+                    self.lead(cfg.clone(), nats.clone(), instance.clone(), gateway.clone()).await;
                     return;
                 }
                 Err(e) => tracing::warn!(error = %e, "waiting for the routing lock failed; connecting again"),
@@ -96,7 +96,7 @@ impl Election {
         }
     }
 
-    async fn lead(&self, cfg: Config, nats: async_nats::Client, instance: String) {
+    async fn lead(&self, cfg: Config, nats: async_nats::Client, instance: String, gateway: Arc<super::gateway::Gateway>) {
         tracing::info!(instance, "took the routing lock: restoring routing from the store");
         let state = match tokio::task::spawn_blocking(move || crate::app_state::state(cfg)).await {
             Ok(Ok(s)) => s,
@@ -111,7 +111,7 @@ impl Election {
         };
         let _ = self.state.set(state.clone());
         self.leader.store(true, Ordering::Relaxed);
-        if let Err(e) = super::router::run(state, nats, instance).await {
+        if let Err(e) = super::router::run(state, nats, instance, gateway).await {
             tracing::error!(error = %e, "routing node stopped; exiting");
         }
         std::process::exit(75);

@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use crate::sync::LockExt;
@@ -46,6 +46,9 @@ pub struct Gateway {
     max_body: usize,
     /// Socket events to the routing node, in order, batched.
     inbox: wire::Batcher<InMsg>,
+    /// This node's own routing, once it routes: the events of the sockets it serves here skip
+    /// NATS both ways (no encoding, no round trip through the NATS server).
+    local: OnceLock<Arc<super::router::Router>>,
 }
 
 impl Gateway {
@@ -60,6 +63,7 @@ impl Gateway {
             max_frame_bytes: cfg.max_frame_bytes,
             max_body: cfg.max_upload_bytes + 1024 * 1024,
             inbox: wire::Batcher::start(nats.clone(), wire::IN.to_owned()),
+            local: OnceLock::new(),
         });
         let mut out = nats.subscribe(wire::out_subject(&instance)).await.map_err(|e| e.to_string())?;
         let mut router = nats.subscribe(wire::ROUTER).await.map_err(|e| e.to_string())?;
@@ -67,16 +71,7 @@ impl Gateway {
         tokio::spawn(async move {
             while let Some(m) = out.next().await {
                 let Ok(batch) = wire::decode_batch::<OutMsg>(&m.payload) else { continue };
-                let mut held = g2.held();
-                for OutMsg { conn, out } in batch {
-                    let close = matches!(out, Out::Close(..));
-                    if let Some(h) = held.get(&conn) {
-                        let _ = h.tx.send(out);
-                    }
-                    if close {
-                        held.remove(&conn);
-                    }
-                }
+                g2.deliver(batch);
             }
         });
         let g2 = g.clone();
@@ -102,6 +97,25 @@ impl Gateway {
             }
         });
         Ok(g)
+    }
+
+    /// Frames from the routing node to the sockets held here, in order.
+    pub(super) fn deliver(&self, batch: impl IntoIterator<Item = OutMsg>) {
+        let mut held = self.held();
+        for OutMsg { conn, out } in batch {
+            let close = matches!(out, Out::Close(..));
+            if let Some(h) = held.get(&conn) {
+                let _ = h.tx.send(out);
+            }
+            if close {
+                held.remove(&conn);
+            }
+        }
+    }
+
+    /// This node routes now: the sockets it serves here talk to `router` directly from now on.
+    pub(super) fn route_locally(&self, router: Arc<super::router::Router>) {
+        let _ = self.local.set(router);
     }
 
     fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
@@ -155,8 +169,13 @@ impl Gateway {
         }
     }
 
-    async fn publish_in(&self, conn: &str, ev: InEv) {
-        self.inbox.send(InMsg { conn: conn.to_owned(), node: self.instance.clone(), ev }).await;
+    /// A socket event to the routing node: `local` when this node serves the socket itself.
+    async fn publish_in(&self, conn: &str, ev: InEv, local: Option<&Arc<super::router::Router>>) {
+        let msg = InMsg { conn: conn.to_owned(), node: self.instance.clone(), ev };
+        match local {
+            Some(router) => router.clone().socket_event(msg, None),
+            None => self.inbox.send(msg).await,
+        }
     }
 }
 
@@ -188,15 +207,18 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
         let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
         return (status, [(axum::http::header::CONTENT_TYPE, "application/json")], reply.body).into_response();
     }
+    // Served by this node's own routing: the socket's events go to it directly (all of them, so
+    // they stay in order; this node's routing ends only with the process).
+    let local = g.local.get().filter(|_| reply.router == g.instance).cloned();
     if let Some(h) = g.held().get_mut(&conn) {
         h.router = Some(reply.router);
     }
-    let (g_fail, conn_fail) = (g.clone(), conn.clone());
+    let (g_fail, conn_fail, local_fail) = (g.clone(), conn.clone(), local.clone());
     small_buffers(ws, g.max_frame_bytes)
         .on_failed_upgrade(move |_| {
             tokio::spawn(async move {
                 g_fail.held().remove(&conn_fail);
-                g_fail.publish_in(&conn_fail, InEv::Frame(Incoming::End(None))).await;
+                g_fail.publish_in(&conn_fail, InEv::Frame(Incoming::End(None)), local_fail.as_ref()).await;
             });
         })
         .on_upgrade(move |socket| async move {
@@ -206,13 +228,13 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
                 while let Some(m) = stream.next().await {
                     if let Some(inc) = classify(m) {
                         let end = matches!(inc, Incoming::End(_));
-                        g.publish_in(&conn, InEv::Frame(inc)).await;
+                        g.publish_in(&conn, InEv::Frame(inc), local.as_ref()).await;
                         if end {
                             return;
                         }
                     }
                 }
-                g.publish_in(&conn, InEv::Frame(Incoming::End(None))).await;
+                g.publish_in(&conn, InEv::Frame(Incoming::End(None)), local.as_ref()).await;
             };
             // The socket is done when the client goes (reader) or a close went out (writer).
             tokio::select! {
@@ -220,7 +242,7 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
                 _ = writer => {}
             }
             if g.held().remove(&conn).is_some() {
-                g.publish_in(&conn, InEv::Frame(Incoming::End(None))).await;
+                g.publish_in(&conn, InEv::Frame(Incoming::End(None)), local.as_ref()).await;
             }
         })
 }

@@ -52,7 +52,7 @@ pub async fn serve(listener: tokio::net::TcpListener, cfg: Config, shutdown: imp
     let instance = format!("{node_id}-{}", hex::encode(crate::auth::keys::random_bytes::<4>()));
     let nats = connect_nats(&nats_url, &instance).await;
     let gateway = gateway::Gateway::start(nats.clone(), instance.clone(), &cfg).await?;
-    let election = election::Election::start(cfg.clone(), nats.clone(), instance.clone());
+    let election = election::Election::start(cfg.clone(), nats.clone(), instance.clone(), gateway.clone());
     let node = Node { gateway, election };
     tracing::info!(instance, "cluster node up; routing node: whoever holds the lock");
     let router = axum::Router::new()

@@ -4,6 +4,7 @@
 //! `kefu.out.<node>`, API requests come in on `kefu.http`. The sockets of a node that stops
 //! sending heartbeats end as if closed (the hub's grace period then applies).
 
+use super::gateway::Gateway;
 use super::wire::{self, Alive, HttpHead, InEv, InMsg, OpenReply, OutMsg};
 use crate::hub::Out;
 use crate::socket::{Incoming, RemoteSocket};
@@ -34,12 +35,40 @@ pub struct Router {
     remotes: Mutex<HashMap<String, Remote>>,
     seen: Mutex<HashMap<String, Instant>>,
     /// Frames to each gateway node, in order, batched.
-    outboxes: Mutex<HashMap<String, wire::Batcher<OutMsg>>>,
+    outboxes: Mutex<HashMap<String, Outlet>>,
+    /// This node's own gateway: frames to the sockets it holds skip NATS.
+    gateway: Arc<Gateway>,
     max_body: usize,
 }
 
-/// Runs the routing node until the process ends (leadership is given up only by exiting).
-pub async fn run(state: AppState, nats: async_nats::Client, instance: String) -> Result<(), String> {
+/// Where the frames to one gateway's sockets go.
+#[derive(Clone)]
+enum Outlet {
+    /// Another node: batched over NATS.
+    Nats(wire::Batcher<OutMsg>),
+    /// This node's own gateway, handed over directly.
+    Local(Arc<Gateway>),
+}
+
+impl Outlet {
+    async fn send(&self, m: OutMsg) {
+        match self {
+            Outlet::Nats(b) => b.send(m).await,
+            Outlet::Local(g) => g.deliver([m]),
+        }
+    }
+
+    fn try_send(&self, m: OutMsg) {
+        match self {
+            Outlet::Nats(b) => b.try_send(m),
+            Outlet::Local(g) => g.deliver([m]),
+        }
+    }
+}
+
+/// Runs the routing node until the process ends (leadership is given up only by exiting); the
+/// sockets `gateway` (this node's) serves for it talk to it directly.
+pub async fn run(state: AppState, nats: async_nats::Client, instance: String, gateway: Arc<Gateway>) -> Result<(), String> {
     let max_body = state.cfg.max_upload_bytes + 1024 * 1024;
     crate::start_restored_timers(&state);
     let router = Arc::new(Router {
@@ -49,8 +78,10 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String) ->
         remotes: Mutex::default(),
         seen: Mutex::default(),
         outboxes: Mutex::default(),
+        gateway: gateway.clone(),
         max_body,
     });
+    gateway.route_locally(router.clone());
     let mut socket_events = nats.subscribe(wire::IN).await.map_err(|e| e.to_string())?;
     let mut http = nats.subscribe(wire::HTTP).await.map_err(|e| e.to_string())?;
     let mut alive = nats.subscribe(wire::ALIVE).await.map_err(|e| e.to_string())?;
@@ -101,7 +132,9 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String) ->
 }
 
 impl Router {
-    fn socket_event(self: Arc<Self>, msg: InMsg, reply: Option<async_nats::Subject>) {
+    /// One socket event from a gateway (over NATS, or this node's own directly), handled in the
+    /// order its gateway sent it; an open answers on `reply`.
+    pub(super) fn socket_event(self: Arc<Self>, msg: InMsg, reply: Option<async_nats::Subject>) {
         let InMsg { conn, node, ev } = msg;
         match ev {
             InEv::Open { uri, headers, peer } => {
@@ -187,9 +220,14 @@ impl Router {
     }
 
     /// The batched frames to gateway `node` (one publishing task per node).
-    fn outbox(&self, node: &str) -> wire::Batcher<OutMsg> {
+    fn outbox(&self, node: &str) -> Outlet {
         let mut boxes = self.outboxes.locked();
-        boxes.entry(node.to_owned()).or_insert_with(|| wire::Batcher::start(self.nats.clone(), wire::out_subject(node))).clone()
+        let local = node == self.instance;
+        let outlet = boxes.entry(node.to_owned()).or_insert_with(|| match local {
+            true => Outlet::Local(self.gateway.clone()),
+            false => Outlet::Nats(wire::Batcher::start(self.nats.clone(), wire::out_subject(node))),
+        });
+        outlet.clone()
     }
 
     /// Ends the sockets of nodes silent for longer than [`wire::NODE_DEAD_AFTER_MS`]: a node that
