@@ -371,3 +371,67 @@ async fn the_supervisors_desk_works_through_any_node_and_whispers_never_reach_th
     }
     assert!(seen.iter().all(|f| !f.contains("问订单号") && !f.contains("cs-boss")), "the customer saw none of it: {seen:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn the_routing_nodes_own_sockets_do_not_cross_nats() {
+    use futures_util::{SinkExt, StreamExt};
+    use serde_json::{json, Value};
+    use tokio_tungstenite::tungstenite::Message;
+    let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::start(dir.path(), &store).await;
+    cluster.wait_for_router(&[]).await;
+    let r = cluster.router(&[]).await.expect("a routing node");
+    let node = |i: usize| format!("127.0.0.1:{}", cluster.nodes[i].port);
+    let http = reqwest::Client::new();
+    // The routing node's NATS payload bytes, in + out (`kefu_node_nats_bytes_total`).
+    let nats_bytes = || async {
+        let m = http.get(format!("http://{}/metrics", node(r))).send().await.unwrap().text().await.unwrap();
+        m.lines().filter(|l| l.starts_with("kefu_node_nats_bytes_total{")).filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok()).sum::<u64>()
+    };
+    type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+    async fn next(ws: &mut Ws, want: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let m = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame in time").expect("open").unwrap();
+            if let Message::Text(t) = m {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if want(&v) {
+                    return v;
+                }
+            }
+        }
+    }
+    // 30 messages of 2 000 characters each way between an agent and a customer on node `at`.
+    let chat = |kf: &'static str, user: &'static str, at: usize| {
+        let http = http.clone();
+        let node = node(at);
+        async move {
+            let v: Value = http.post(format!("http://{node}/auth/login")).json(&json!({"kfId": kf, "password": kf})).send().await.unwrap().json().await.unwrap();
+            let token = v["data"]["token"].as_str().expect("login").to_owned();
+            let (mut agent, _) = tokio_tungstenite::connect_async(format!("ws://{node}/websocket/{kf}?token={token}")).await.unwrap();
+            let (mut visitor, _) = tokio_tungstenite::connect_async(format!("ws://{node}/websocket/visitor/{user}?{}&userName=V", support::signed(user))).await.unwrap();
+            next(&mut agent, |f| f["status"] == 2 && f["data"]["id"] == user).await;
+            agent.send(Message::Text(json!({"respStatus": 2, "kfId": kf, "userId": user, "userName": "V"}).to_string().into())).await.unwrap();
+            next(&mut visitor, |f| f["type"] == "status" && f["state"] == "assigned").await;
+            let text = "话".repeat(2_000);
+            for i in 0..30 {
+                visitor.send(Message::Text(json!({"type": "message", "content": format!("{i}{text}")}).to_string().into())).await.unwrap();
+                next(&mut agent, |f| f["status"] == 1 && f["data"]["content"].as_str().is_some_and(|c| c.starts_with(&format!("{i}话")))).await;
+                agent.send(Message::Text(json!({"kfId": kf, "userId": user, "userName": "V", "content": format!("{i}{text}")}).to_string().into())).await.unwrap();
+                next(&mut visitor, |f| f["type"] == "message" && f["content"].as_str().is_some_and(|c| c.starts_with(&format!("{i}话")))).await;
+            }
+        }
+    };
+    // ~360 KB of chat (UTF-8) each time: through another node it crosses NATS twice...
+    let before = nats_bytes().await;
+    chat("nx-a", "nx-v", (r + 1) % 3).await;
+    let through_gateway = nats_bytes().await - before;
+    assert!(through_gateway > 360_000, "a gateway's sockets are routed over NATS: {through_gateway} bytes");
+    // ...while on the routing node itself only the nodes' heartbeats and the opens do.
+    let before = nats_bytes().await;
+    chat("nx-b", "nx-w", r).await;
+    let own = nats_bytes().await - before;
+    println!("NATS payload bytes on the routing node for 30 + 30 messages of 2 000 characters: through a gateway {through_gateway}, on the routing node itself {own}");
+    assert!(own < 40_000, "the routing node's own sockets stay off NATS: {own} bytes (through a gateway: {through_gateway})");
+}

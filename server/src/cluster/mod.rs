@@ -100,8 +100,15 @@ async fn metrics(State(node): State<Node>) -> Response {
     sockets.get_or_create(&vec![("kind".into(), "visitor".into())]).set(visitors as i64);
     let routing = Gauge::<i64>::default();
     routing.set(i64::from(node.election.is_leader()));
+    // What crosses NATS (the routing node's own sockets do not: their traffic stays in-process).
+    let nats = node.gateway.nats.statistics();
+    let nats_bytes = Family::<Vec<(String, String)>, prometheus_client::metrics::counter::Counter>::default();
+    for (direction, bytes) in [("in", &nats.in_bytes), ("out", &nats.out_bytes)] {
+        nats_bytes.get_or_create(&vec![("direction".into(), direction.into())]).inc_by(bytes.load(std::sync::atomic::Ordering::Relaxed));
+    }
     registry.register("sockets", "Sockets this node holds, by kind", sockets);
     registry.register("routing", "Whether this node is the routing node", routing);
+    registry.register("nats_bytes", "Payload bytes this node received from and sent to NATS", nats_bytes);
     let mut text = String::new();
     let _ = prometheus_client::encoding::text::encode(&mut text, &registry);
     if let Some(state) = node.election.state() {
