@@ -14,6 +14,9 @@
 //! of what was waiting when the last publish went out, see [`Batcher`]): under load one NATS
 //! message carries many frames, and a lone frame goes out at once, as before. An open is a
 //! request of its own (one object), so a receiver takes either form.
+//!
+//! The routing node's own sockets skip all but the open: their frames go to its router, and the
+//! router's frames to its gateway, in-process (`gateway.rs`, `router.rs`).
 
 use crate::hub::Out;
 use crate::socket::Incoming;
