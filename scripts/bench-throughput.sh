@@ -26,8 +26,9 @@ fresh_db() { as_pg "$BIN/psql" -h 127.0.0.1 -p "${KEFU_PG_PORT:-5433}" -U kefu -
 FLAGS=(--grace-ms 2000 --open-registration --max-conversations 30 --max-msgs-per-sec 1000 --offer-silent-visitors --max-visitor-sockets-per-address 1000000 --max-new-visitors-per-address 1000000)
 
 
-# One setup: prints "rate p99 relayed/sent cpu-per-node" per rate until a rate fails.
-run_rates() { # $1 label, $2 target ("" = the load starts its own SQLite server), $3 node pattern, $4 nodes
+# One setup: prints "rate p99 relayed/sent cpu-per-node" per rate until a rate fails, with the
+# share of the p99 spent inside the routing node (its kefu_relay_seconds between two scrapes).
+run_rates() { # $1 label, $2 target ("" = the load starts its own SQLite server), $3 node pattern, $4 nodes, $5 the nodes' addresses (metrics; default $2)
   local best="—" best_p99="" best_cpu=""
   # A server started for this setup gets 5 s of light load first, not counted: the first seconds
   # after nodes start (connections, HAProxy's checks, caches) are not the steady state measured here.
@@ -42,7 +43,7 @@ run_rates() { # $1 label, $2 target ("" = the load starts its own SQLite server)
     else
       local watch="postgres=$(pgrep -d, -x postgres)"
       pgrep -x nats-server >/dev/null && watch+=";nats=$(pgrep -d, -x nats-server);haproxy=$(pgrep -d, -x haproxy)"
-      out=$(AGENTS=150 CONVERSATIONS=3000 RATE=$rate SECONDS=5 KEFU_TARGET=$2 KEFU_SERVER_PIDS=$(pgrep -d, -f -- "$3") KEFU_WATCH="$watch" target/release/examples/load)
+      out=$(AGENTS=150 CONVERSATIONS=3000 RATE=$rate SECONDS=5 KEFU_TARGET=$2 KEFU_SERVER_PIDS=$(pgrep -d, -f -- "$3") KEFU_WATCH="$watch" KEFU_METRICS="${5:-$2}" target/release/examples/load)
     fi
     p99=$(echo "$out" | sed -n 's/.*relay latency.*p99 \([0-9.]*\) ms.*/\1/p')
     sleep 4
@@ -52,7 +53,9 @@ run_rates() { # $1 label, $2 target ("" = the load starts its own SQLite server)
     cpu=$(echo "$out" | sed -n 's/.*CPU while relaying | \([0-9]*\) %.*/\1/p')
     local rest
     rest=$(echo "$out" | sed -n 's/.*CPU of the rest while relaying | \(.*\) (% of one core) |/\1/p')
-    echo "|   $1 at $rate msg/s offered | ${got:-0} of ${sent:-?} relayed, p99 ${p99:-?} ms, CPU ${cpu:-?} % of a core per node; ${rest} |"
+    local hub
+    hub=$(echo "$out" | sed -n 's/.*inside the routing node.*| p99 ≤ \([0-9.]*\) ms.*/\1/p')
+    echo "|   $1 at $rate msg/s offered | ${got:-0} of ${sent:-?} relayed, p99 ${p99:-?} ms (inside the routing node, hub + commit: p99 ≤ ${hub:-?} ms), CPU ${cpu:-?} % of a core per node; ${rest} |"
     if [ -n "$p99" ] && [ "${got:-0}" = "${sent:-x}" ] && awk -v p="$p99" 'BEGIN { exit !(p <= 50) }'; then
       best=$rate best_p99=$p99 best_cpu=$cpu
     else
@@ -86,7 +89,7 @@ for setup in $SETUPS; do
       CPID=$!
       for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$KEFU_LB_PORT/healthz" 2>/dev/null | grep -q '"router":"' && break; sleep 0.5; done
       sleep 2 # every node has heard of the routing node
-      run_rates "cluster, $n node(s)" 127.0.0.1:$KEFU_LB_PORT "kefu-server --bind 127.0.0.1:997[1-9]" "$n"
+      run_rates "cluster, $n node(s)" 127.0.0.1:$KEFU_LB_PORT "kefu-server --bind 127.0.0.1:997[1-9]" "$n" "$(for p in $ports; do printf '127.0.0.1:%s,' "$p"; done | sed 's/,$//')"
       kill -TERM -- "-$CPID" 2>/dev/null || kill "$CPID" 2>/dev/null || true
       sleep 1
       scripts/nats.sh stop

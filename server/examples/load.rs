@@ -39,6 +39,37 @@ fn cpu_secs(pid: u32) -> f64 {
     (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
 }
 
+/// The routing node's `kefu_relay_seconds` histogram (time from the hub taking a chat message to
+/// its commit), summed over the nodes at `addrs` (only a routing node has it): `(le, count)`.
+async fn relay_buckets(addrs: &[String]) -> Vec<(f64, u64)> {
+    let mut sum: Vec<(f64, u64)> = Vec::new();
+    for a in addrs {
+        let Ok(r) = reqwest::get(format!("http://{a}/metrics")).await else { continue };
+        let text = r.text().await.unwrap_or_default();
+        for line in text.lines().filter(|l| l.starts_with("kefu_relay_seconds_bucket{")) {
+            let le = line.split("le=\"").nth(1).and_then(|r| r.split('"').next()).map(|v| v.parse::<f64>().unwrap_or(f64::INFINITY));
+            let n = line.rsplit(' ').next().and_then(|v| v.parse::<u64>().ok());
+            if let (Some(le), Some(n)) = (le, n) {
+                match sum.iter_mut().find(|(l, _)| *l == le) {
+                    Some((_, c)) => *c += n,
+                    None => sum.push((le, n)),
+                }
+            }
+        }
+    }
+    sum.sort_by(|a, b| a.0.total_cmp(&b.0));
+    sum
+}
+
+/// The bucket bound (ms) under which 99 % of the messages between two scrapes were stored and
+/// routed, and how many there were.
+fn relay_p99(before: &[(f64, u64)], after: &[(f64, u64)]) -> Option<(f64, u64)> {
+    let delta = |le: f64| after.iter().find(|(l, _)| *l == le).map_or(0, |(_, n)| *n) - before.iter().find(|(l, _)| *l == le).map_or(0, |(_, n)| *n);
+    let total = delta(f64::INFINITY);
+    let p99 = after.iter().map(|(le, _)| *le).find(|le| delta(*le) as f64 >= 0.99 * total as f64)?;
+    (total > 0).then_some((p99 * 1000.0, total))
+}
+
 struct Tally {
     latencies_us: Mutex<Vec<u64>>,
     received: AtomicU64,
@@ -216,6 +247,12 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
         .chain(std::iter::once(("load generator".to_owned(), vec![std::process::id()])))
         .collect();
     let watched_before: Vec<f64> = watched.iter().map(|(_, p)| cpu_all(p)).collect();
+    // Where a message's time goes: inside the routing node (`KEFU_METRICS`: the nodes' addresses).
+    let metrics: Vec<String> = match std::env::var("KEFU_METRICS") {
+        Ok(v) => v.split(',').map(str::to_owned).collect(),
+        Err(_) => vec![base.clone()],
+    };
+    let hub_before = relay_buckets(&metrics).await;
     let began = Instant::now();
     start_sending.notify_waiters();
     let mut senders = Vec::new();
@@ -227,6 +264,7 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
     let others: Vec<String> =
         watched.iter().zip(&watched_before).map(|((name, p), before)| format!("{name} {:.0} %", (cpu_all(p) - before) / send_secs * 100.0)).collect();
     tokio::time::sleep(Duration::from_secs(2)).await; // let the tail arrive
+    let hub = relay_p99(&hub_before, &relay_buckets(&metrics).await);
     let sent = sent.load(Ordering::Relaxed);
     let received = tally.received.load(Ordering::Relaxed);
     let rss_end = pid.map(rss_kib).unwrap_or(0);
@@ -242,6 +280,9 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
     println!("| {label}: conversations assigned | {assigned} of {conversations} ({agents} agents) |");
     println!("| {label}: messages relayed visitor → agent | {received} of {sent} sent in {send_secs:.1} s ({:.0} msg/s offered) |", sent as f64 / send_secs);
     println!("| {label}: relay latency (send → agent socket) | p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms |", pct(0.5), pct(0.99), pct(1.0));
+    if let Some((p99, n)) = hub {
+        println!("| {label}: inside the routing node (hub + store commit, kefu_relay_seconds) | p99 ≤ {p99:.2} ms of {n} messages |");
+    }
     if !pids.is_empty() {
         println!("| {label}: CPU while relaying | {:.0} % of one core per node ({} node(s); the load generator shares the {} cores) |", server_cpu * 100.0, pids.len(), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     }

@@ -188,6 +188,23 @@ impl Cluster {
     }
 }
 
+/// A socket of the tests that speak the protocol themselves.
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next text frame on `ws` that `want` accepts (waiting 10 s at most for each).
+async fn next(ws: &mut Ws, want: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    use futures_util::StreamExt;
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame in time").expect("open").unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+            let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+            if want(&v) {
+                return v;
+            }
+        }
+    }
+}
+
 impl Faults for Cluster {
     /// Even faults kill the routing node, odd ones another node; each is restarted after 0.5 s.
     async fn inject(&mut self, n: usize) -> String {
@@ -329,18 +346,6 @@ async fn the_supervisors_desk_works_through_any_node_and_whispers_never_reach_th
         }
     };
     let (agent_token, boss_token) = (login("cs-a", "cs-a", node(0)).await, login("cs-boss", "cs-boss-password", node(1)).await);
-    type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-    async fn next(ws: &mut Ws, want: impl Fn(&Value) -> bool) -> Value {
-        loop {
-            let m = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame in time").expect("open").unwrap();
-            if let Message::Text(t) = m {
-                let v: Value = serde_json::from_str(&t).unwrap();
-                if want(&v) {
-                    return v;
-                }
-            }
-        }
-    }
     // The agent through node 0, the supervisor's socket through node 1, the customer through node 2.
     let (mut agent, _) = tokio_tungstenite::connect_async(format!("ws://{}/websocket/cs-a?token={agent_token}", node(0))).await.unwrap();
     next(&mut agent, |f| f["status"] == 100).await;
@@ -375,7 +380,7 @@ async fn the_supervisors_desk_works_through_any_node_and_whispers_never_reach_th
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
 async fn the_routing_nodes_own_sockets_do_not_cross_nats() {
-    use futures_util::{SinkExt, StreamExt};
+    use futures_util::SinkExt;
     use serde_json::{json, Value};
     use tokio_tungstenite::tungstenite::Message;
     let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
@@ -390,18 +395,6 @@ async fn the_routing_nodes_own_sockets_do_not_cross_nats() {
         let m = http.get(format!("http://{}/metrics", node(r))).send().await.unwrap().text().await.unwrap();
         m.lines().filter(|l| l.starts_with("kefu_node_nats_bytes_total{")).filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok()).sum::<u64>()
     };
-    type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-    async fn next(ws: &mut Ws, want: impl Fn(&Value) -> bool) -> Value {
-        loop {
-            let m = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame in time").expect("open").unwrap();
-            if let Message::Text(t) = m {
-                let v: Value = serde_json::from_str(&t).unwrap();
-                if want(&v) {
-                    return v;
-                }
-            }
-        }
-    }
     // 30 messages of 2 000 characters each way between an agent and a customer on node `at`.
     let chat = |kf: &'static str, user: &'static str, at: usize| {
         let http = http.clone();
