@@ -54,8 +54,8 @@ run_rates() { # $1 label, $2 target ("" = the load starts its own SQLite server)
     local rest
     rest=$(echo "$out" | sed -n 's/.*CPU of the rest while relaying | \(.*\) (% of one core) |/\1/p')
     local hub
-    hub=$(echo "$out" | sed -n 's/.*inside the routing node.*| p99 ≤ \([0-9.]*\) ms.*/\1/p')
-    echo "|   $1 at $rate msg/s offered | ${got:-0} of ${sent:-?} relayed, p99 ${p99:-?} ms (inside the routing node, hub + commit: p99 ≤ ${hub:-?} ms), CPU ${cpu:-?} % of a core per node; ${rest} |"
+    hub=$(echo "$out" | sed -n 's/.*inside the routing node.*| p99 ≈ \([0-9.]*\) ms.*/\1/p')
+    echo "|   $1 at $rate msg/s offered | ${got:-0} of ${sent:-?} relayed, p99 ${p99:-?} ms (inside the routing node, hub + commit: p99 ≈ ${hub:-?} ms), CPU ${cpu:-?} % of a core per node; ${rest} |"
     if [ -n "$p99" ] && [ "${got:-0}" = "${sent:-x}" ] && awk -v p="$p99" 'BEGIN { exit !(p <= 50) }'; then
       best=$rate best_p99=$p99 best_cpu=$cpu
     else

@@ -61,13 +61,22 @@ async fn relay_buckets(addrs: &[String]) -> Vec<(f64, u64)> {
     sum
 }
 
-/// The bucket bound (ms) under which 99 % of the messages between two scrapes were stored and
-/// routed, and how many there were.
+/// The p99 (ms) of the messages stored and routed between two scrapes, interpolated within its
+/// bucket as Prometheus' `histogram_quantile` does, and how many there were.
 fn relay_p99(before: &[(f64, u64)], after: &[(f64, u64)]) -> Option<(f64, u64)> {
     let delta = |le: f64| after.iter().find(|(l, _)| *l == le).map_or(0, |(_, n)| *n) - before.iter().find(|(l, _)| *l == le).map_or(0, |(_, n)| *n);
     let total = delta(f64::INFINITY);
-    let p99 = after.iter().map(|(le, _)| *le).find(|le| delta(*le) as f64 >= 0.99 * total as f64)?;
-    (total > 0).then_some((p99 * 1000.0, total))
+    let rank = 0.99 * total as f64;
+    let (mut lower, mut below) = (0.0, 0u64);
+    for (le, _) in after.iter().filter(|(le, _)| le.is_finite()) {
+        let n = delta(*le);
+        if n as f64 >= rank && total > 0 {
+            let share = if n > below { (rank - below as f64) / (n - below) as f64 } else { 1.0 };
+            return Some(((lower + (le - lower) * share) * 1000.0, total));
+        }
+        (lower, below) = (*le, n);
+    }
+    None
 }
 
 struct Tally {
@@ -281,7 +290,7 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
     println!("| {label}: messages relayed visitor → agent | {received} of {sent} sent in {send_secs:.1} s ({:.0} msg/s offered) |", sent as f64 / send_secs);
     println!("| {label}: relay latency (send → agent socket) | p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms |", pct(0.5), pct(0.99), pct(1.0));
     if let Some((p99, n)) = hub {
-        println!("| {label}: inside the routing node (hub + store commit, kefu_relay_seconds) | p99 ≤ {p99:.2} ms of {n} messages |");
+        println!("| {label}: inside the routing node (hub + store commit, kefu_relay_seconds) | p99 ≈ {p99:.1} ms of {n} messages |");
     }
     if !pids.is_empty() {
         println!("| {label}: CPU while relaying | {:.0} % of one core per node ({} node(s); the load generator shares the {} cores) |", server_cpu * 100.0, pids.len(), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
