@@ -428,3 +428,43 @@ async fn the_routing_nodes_own_sockets_do_not_cross_nats() {
     println!("NATS payload bytes on the routing node for 30 + 30 messages of 2 000 characters: through a gateway {through_gateway}, on the routing node itself {own}");
     assert!(own < 40_000, "the routing node's own sockets stay off NATS: {own} bytes (through a gateway: {through_gateway})");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn the_routing_node_forgets_the_sockets_it_closed_itself() {
+    use serde_json::{json, Value};
+    let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::start(dir.path(), &store).await;
+    cluster.wait_for_router(&[]).await;
+    let r = cluster.router(&[]).await.expect("a routing node");
+    let node = |i: usize| format!("127.0.0.1:{}", cluster.nodes[i].port);
+    let http = reqwest::Client::new();
+    // Sockets the routing node keeps for the gateways, and the ones its hub has.
+    let counts = || async {
+        let m = http.get(format!("http://{}/metrics", node(r))).send().await.unwrap().text().await.unwrap();
+        let value = |prefix: &str| m.lines().filter(|l| l.starts_with(prefix)).filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok()).sum::<u64>();
+        (value("kefu_node_routed_sockets "), value("kefu_sockets{"))
+    };
+    let v: Value = http.post(format!("http://{}/auth/login", node(r))).json(&json!({"kfId": "fg-a", "password": "fg-a"})).send().await.unwrap().json().await.unwrap();
+    let token = v["data"]["token"].as_str().expect("login").to_owned();
+    // The same agent signs in four times through each node in turn: each new socket replaces the
+    // last, which the hub closes itself (through a gateway, and on the routing node).
+    let mut kept = Vec::new();
+    for i in 0..12 {
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/websocket/fg-a?token={token}", node(i % 3))).await.unwrap();
+        next(&mut ws, |f| f["status"] == 100).await;
+        kept.push(ws);
+    }
+    let t = Instant::now();
+    loop {
+        let (routed, live) = counts().await;
+        if routed == live {
+            assert_eq!(live, 1, "one socket left for the agent");
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(5), "the routing node still keeps {routed} sockets for {live} live ones");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(kept);
+}

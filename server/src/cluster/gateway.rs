@@ -113,6 +113,17 @@ impl Gateway {
         }
     }
 
+    /// The writer of socket `conn` held here: the routing node's hub writes its own sockets'
+    /// frames straight into it, as on one node (no forwarding task, no second channel).
+    pub(super) fn writer_of(&self, conn: &str) -> Option<mpsc::UnboundedSender<Out>> {
+        self.held().get(conn).map(|h| h.tx.clone())
+    }
+
+    /// The sockets the routing node serves, on the routing node.
+    pub(super) fn routed(&self) -> Option<usize> {
+        self.local.get().map(|r| r.routed())
+    }
+
     /// This node routes now: the sockets it serves here talk to `router` directly from now on.
     pub(super) fn route_locally(&self, router: Arc<super::router::Router>) {
         let _ = self.local.set(router);
@@ -236,12 +247,15 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
                 }
                 g.publish_in(&conn, InEv::Frame(Incoming::End(None)), local.as_ref()).await;
             };
-            // The socket is done when the client goes (reader) or a close went out (writer).
-            tokio::select! {
-                _ = reader => {}
-                _ = writer => {}
-            }
-            if g.held().remove(&conn).is_some() {
+            // The socket is done when the client goes (reader: it told the routing node) or a
+            // close went out (writer). Either way the routing node hears of the end once, so it
+            // forgets the socket (a close it sent itself included).
+            let told = tokio::select! {
+                _ = reader => true,
+                _ = writer => false,
+            };
+            g.held().remove(&conn);
+            if !told {
                 g.publish_in(&conn, InEv::Frame(Incoming::End(None)), local.as_ref()).await;
             }
         })

@@ -109,6 +109,11 @@ async fn metrics(State(node): State<Node>) -> Response {
     registry.register("sockets", "Sockets this node holds, by kind", sockets);
     registry.register("routing", "Whether this node is the routing node", routing);
     registry.register("nats_bytes", "Payload bytes this node received from and sent to NATS", nats_bytes);
+    if let Some(n) = node.gateway.routed() {
+        let routed = Gauge::<i64>::default();
+        routed.set(n as i64);
+        registry.register("routed_sockets", "Sockets the routing node serves for the gateways (itself included)", routed);
+    }
     let mut text = String::new();
     let _ = prometheus_client::encoding::text::encode(&mut text, &registry);
     if let Some(state) = node.election.state() {

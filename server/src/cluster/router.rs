@@ -167,11 +167,22 @@ impl Router {
         }
     }
 
+    /// The sockets this routing node serves (each until its gateway says it ended).
+    pub(super) fn routed(&self) -> usize {
+        self.remotes.locked().len()
+    }
+
     /// A gateway's new socket: its frames in, and its frames out to the gateway in order until
     /// the hub and the session let go.
     fn register(&self, conn: &str, node: &str) -> RemoteSocket {
         self.seen.locked().entry(node.to_owned()).or_insert_with(Instant::now);
         let (in_tx, in_rx) = mpsc::unbounded_channel::<Incoming>();
+        if let Some(out_tx) = (node == self.instance).then(|| self.gateway.writer_of(conn)).flatten() {
+            // This node's own socket: the hub writes to its writer, which waits for each chat
+            // frame's commit itself.
+            self.remotes.locked().insert(conn.to_owned(), Remote { node: node.to_owned(), tx: in_tx });
+            return RemoteSocket(Arc::new(Mutex::new(Some((in_rx, out_tx)))));
+        }
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
         {
             // Frames to the gateway, in order, until the hub and the session let go.
