@@ -26,19 +26,21 @@ node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers \
   "$WASM" -o "$WASM.opt"
 mv "$WASM.opt" "$WASM"
 # (`free()` is declared twice in the glue on purpose: our own, which closes a connected session first,
-# overrides the generated one; src/web/session.rs.)
+# overrides the generated one; src/web/session.rs. And wasm-bindgen lists a snippet that the wasm
+# imports more than one function from directly — frames.js: `clock`, `listen` — once per function in
+# the imports object, each time the same module's namespace: a duplicate key, harmless, silenced.)
 # The generated JS glue is minified like any production script (exports keep their names; the
 # TypeScript declarations beside it document them), with its snippets (src/web/outbox.js, tabs.js)
 # bundled in: a page then fetches one script, not a second round of imports found only when the
 # glue is parsed.
 for js in "$OUT"/*.js; do
-  node_modules/.bin/esbuild "$js" --bundle --format=esm --minify --log-level=warning --log-override:duplicate-class-member=silent --outfile="$js.min" && mv "$js.min" "$js"
+  node_modules/.bin/esbuild "$js" --bundle --format=esm --minify --log-level=warning --log-override:duplicate-class-member=silent --log-override:duplicate-object-key=silent --outfile="$js.min" && mv "$js.min" "$js"
 done
 if ! grep -Eq 'from ?"\./snippets' "$OUT"/*.js; then rm -rf "$OUT/snippets"; fi
 # The console page's own modules, bundled with that glue into one script (www/console/early.js
 # loads it from the top of the page): one request and one compile instead of 25 modules found
 # import by import, which kept the page from being ready (issue 28's start-up row).
 if [ "$OUT" = "$(pwd)/www/pkg" ] && [ "$CRATE" = . ] && [ "$TARGET" = web ]; then
-  node_modules/.bin/esbuild www/console/main.js --bundle --format=esm --minify --log-level=warning --log-override:duplicate-class-member=silent --outfile="$OUT/console.js"
+  node_modules/.bin/esbuild www/console/main.js --bundle --format=esm --minify --log-level=warning --log-override:duplicate-class-member=silent --log-override:duplicate-object-key=silent --outfile="$OUT/console.js"
 fi
 echo "[build-wasm] $WASM: $(wc -c < "$WASM") bytes, $(gzip -9 -c "$WASM" | wc -c) gzip"
