@@ -161,16 +161,34 @@ impl Cluster {
         None
     }
 
+    /// Started in `dir` on `store`, once a node routes: the cluster and that node's index.
+    async fn with_router(dir: &Path, store: &str) -> (Cluster, usize) {
+        let cluster = Cluster::start(dir, store).await;
+        cluster.wait_for_router(&[]).await;
+        let r = cluster.router(&[]).await.expect("a routing node");
+        (cluster, r)
+    }
+
+    /// Node `i`'s address (`host:port`), bypassing HAProxy.
+    fn addr(&self, i: usize) -> String {
+        format!("127.0.0.1:{}", self.nodes[i].port)
+    }
+
+    /// The sum of node `i`'s `/metrics` samples whose line starts with `prefix` (0 when it does
+    /// not answer).
+    async fn metric(&self, i: usize, prefix: &str) -> u64 {
+        let text = match self.http.get(format!("http://{}/metrics", self.addr(i))).send().await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        text.lines().filter(|l| l.starts_with(prefix)).filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok()).sum()
+    }
+
     /// Sockets each node holds (its `kefu_node_sockets` gauges).
     async fn sockets_per_node(&self) -> Vec<(String, u64)> {
         let mut out = Vec::new();
-        for n in &self.nodes {
-            let text = match self.http.get(format!("http://127.0.0.1:{}/metrics", n.port)).send().await {
-                Ok(r) => r.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            let held: u64 = text.lines().filter(|l| l.starts_with("kefu_node_sockets{")).filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok()).sum();
-            out.push((n.name.clone(), held));
+        for (i, n) in self.nodes.iter().enumerate() {
+            out.push((n.name.clone(), self.metric(i, "kefu_node_sockets{").await));
         }
         out
     }
@@ -186,6 +204,13 @@ impl Cluster {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// Signs `kf` in through node address `at`; its token.
+async fn login(at: &str, kf: &str, password: &str) -> String {
+    let body = serde_json::json!({"kfId": kf, "password": password});
+    let v: serde_json::Value = reqwest::Client::new().post(format!("http://{at}/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
+    v["data"]["token"].as_str().unwrap_or_else(|| panic!("login {kf}: {v}")).to_owned()
 }
 
 /// A socket of the tests that speak the protocol themselves.
@@ -338,14 +363,7 @@ async fn the_supervisors_desk_works_through_any_node_and_whispers_never_reach_th
     let cluster = Cluster::start(dir.path(), &store).await;
     let node = |i: usize| format!("127.0.0.1:{}", cluster.nodes[i].port);
     let http = reqwest::Client::new();
-    let login = |kf: &'static str, pw: &'static str, at: String| {
-        let http = http.clone();
-        async move {
-            let v: Value = http.post(format!("http://{at}/auth/login")).json(&json!({"kfId": kf, "password": pw})).send().await.unwrap().json().await.unwrap();
-            v["data"]["token"].as_str().unwrap_or_else(|| panic!("login {kf}: {v}")).to_owned()
-        }
-    };
-    let (agent_token, boss_token) = (login("cs-a", "cs-a", node(0)).await, login("cs-boss", "cs-boss-password", node(1)).await);
+    let (agent_token, boss_token) = (login(&node(0), "cs-a", "cs-a").await, login(&node(1), "cs-boss", "cs-boss-password").await);
     // The agent through node 0, the supervisor's socket through node 1, the customer through node 2.
     let (mut agent, _) = tokio_tungstenite::connect_async(format!("ws://{}/websocket/cs-a?token={agent_token}", node(0))).await.unwrap();
     next(&mut agent, |f| f["status"] == 100).await;
@@ -381,27 +399,19 @@ async fn the_supervisors_desk_works_through_any_node_and_whispers_never_reach_th
 #[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
 async fn the_routing_nodes_own_sockets_do_not_cross_nats() {
     use futures_util::SinkExt;
-    use serde_json::{json, Value};
+    use serde_json::json;
     use tokio_tungstenite::tungstenite::Message;
     let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
     let dir = tempfile::tempdir().unwrap();
-    let cluster = Cluster::start(dir.path(), &store).await;
-    cluster.wait_for_router(&[]).await;
-    let r = cluster.router(&[]).await.expect("a routing node");
-    let node = |i: usize| format!("127.0.0.1:{}", cluster.nodes[i].port);
-    let http = reqwest::Client::new();
+    let (cluster, r) = Cluster::with_router(dir.path(), &store).await;
+    let node = |i: usize| cluster.addr(i);
     // The routing node's NATS payload bytes, in + out (`kefu_node_nats_bytes_total`).
-    let nats_bytes = || async {
-        let m = http.get(format!("http://{}/metrics", node(r))).send().await.unwrap().text().await.unwrap();
-        m.lines().filter(|l| l.starts_with("kefu_node_nats_bytes_total{")).filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok()).sum::<u64>()
-    };
+    let nats_bytes = || cluster.metric(r, "kefu_node_nats_bytes_total{");
     // 30 messages of 2 000 characters each way between an agent and a customer on node `at`.
     let chat = |kf: &'static str, user: &'static str, at: usize| {
-        let http = http.clone();
         let node = node(at);
         async move {
-            let v: Value = http.post(format!("http://{node}/auth/login")).json(&json!({"kfId": kf, "password": kf})).send().await.unwrap().json().await.unwrap();
-            let token = v["data"]["token"].as_str().expect("login").to_owned();
+            let token = login(&node, kf, kf).await;
             let (mut agent, _) = tokio_tungstenite::connect_async(format!("ws://{node}/websocket/{kf}?token={token}")).await.unwrap();
             let (mut visitor, _) = tokio_tungstenite::connect_async(format!("ws://{node}/websocket/visitor/{user}?{}&userName=V", support::signed(user))).await.unwrap();
             next(&mut agent, |f| f["status"] == 2 && f["data"]["id"] == user).await;
@@ -432,22 +442,11 @@ async fn the_routing_nodes_own_sockets_do_not_cross_nats() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
 async fn the_routing_node_forgets_the_sockets_it_closed_itself() {
-    use serde_json::{json, Value};
     let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
     let dir = tempfile::tempdir().unwrap();
-    let cluster = Cluster::start(dir.path(), &store).await;
-    cluster.wait_for_router(&[]).await;
-    let r = cluster.router(&[]).await.expect("a routing node");
-    let node = |i: usize| format!("127.0.0.1:{}", cluster.nodes[i].port);
-    let http = reqwest::Client::new();
-    // Sockets the routing node keeps for the gateways, and the ones its hub has.
-    let counts = || async {
-        let m = http.get(format!("http://{}/metrics", node(r))).send().await.unwrap().text().await.unwrap();
-        let value = |prefix: &str| m.lines().filter(|l| l.starts_with(prefix)).filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok()).sum::<u64>();
-        (value("kefu_node_routed_sockets "), value("kefu_sockets{"))
-    };
-    let v: Value = http.post(format!("http://{}/auth/login", node(r))).json(&json!({"kfId": "fg-a", "password": "fg-a"})).send().await.unwrap().json().await.unwrap();
-    let token = v["data"]["token"].as_str().expect("login").to_owned();
+    let (cluster, r) = Cluster::with_router(dir.path(), &store).await;
+    let node = |i: usize| cluster.addr(i);
+    let token = login(&node(r), "fg-a", "fg-a").await;
     // The same agent signs in four times through each node in turn: each new socket replaces the
     // last, which the hub closes itself (through a gateway, and on the routing node).
     let mut kept = Vec::new();
@@ -458,7 +457,8 @@ async fn the_routing_node_forgets_the_sockets_it_closed_itself() {
     }
     let t = Instant::now();
     loop {
-        let (routed, live) = counts().await;
+        // Sockets the routing node keeps for the gateways, and the ones its hub has.
+        let (routed, live) = (cluster.metric(r, "kefu_node_routed_sockets ").await, cluster.metric(r, "kefu_sockets{").await);
         if routed == live {
             assert_eq!(live, 1, "one socket left for the agent");
             break;

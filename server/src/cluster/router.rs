@@ -34,7 +34,7 @@ pub struct Router {
     instance: String,
     remotes: Mutex<HashMap<String, Remote>>,
     seen: Mutex<HashMap<String, Instant>>,
-    /// Frames to each gateway node, in order, batched.
+    /// Frames to each gateway node, in order (batched over NATS, or handed to this node's own).
     outboxes: Mutex<HashMap<String, Outlet>>,
     /// This node's own gateway: frames to the sockets it holds skip NATS.
     gateway: Arc<Gateway>,
@@ -177,32 +177,34 @@ impl Router {
     fn register(&self, conn: &str, node: &str) -> RemoteSocket {
         self.seen.locked().entry(node.to_owned()).or_insert_with(Instant::now);
         let (in_tx, in_rx) = mpsc::unbounded_channel::<Incoming>();
-        if let Some(out_tx) = (node == self.instance).then(|| self.gateway.writer_of(conn)).flatten() {
+        let out_tx = match (node == self.instance).then(|| self.gateway.writer_of(conn)).flatten() {
             // This node's own socket: the hub writes to its writer, which waits for each chat
             // frame's commit itself.
-            self.remotes.locked().insert(conn.to_owned(), Remote { node: node.to_owned(), tx: in_tx });
-            return RemoteSocket(Arc::new(Mutex::new(Some((in_rx, out_tx)))));
-        }
-        let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
-        {
-            // Frames to the gateway, in order, until the hub and the session let go.
-            let (outbox, conn) = (self.outbox(node), conn.to_owned());
-            tokio::spawn(async move {
-                while let Some(out) = out_rx.recv().await {
-                    // A chat frame goes to the gateway once its message is committed.
-                    let out = match out {
-                        Out::Durable(text, ticket) => match ticket.wait().await {
-                            crate::store::ticket::Outcome::Stored(_) => Out::Text(text),
-                            _ => continue,
-                        },
-                        other => other,
-                    };
-                    outbox.send(OutMsg { conn: conn.clone(), out }).await;
-                }
-            });
-        }
+            Some(writer) => writer,
+            None => self.forwarder(conn, node),
+        };
         self.remotes.locked().insert(conn.to_owned(), Remote { node: node.to_owned(), tx: in_tx });
         RemoteSocket(Arc::new(Mutex::new(Some((in_rx, out_tx)))))
+    }
+
+    /// Where the hub writes the frames of gateway `node`'s socket `conn`: a task that passes them
+    /// on in order (a chat frame once its message is committed) until the hub and the session let go.
+    fn forwarder(&self, conn: &str, node: &str) -> mpsc::UnboundedSender<Out> {
+        let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
+        let (outbox, conn) = (self.outbox(node), conn.to_owned());
+        tokio::spawn(async move {
+            while let Some(out) = out_rx.recv().await {
+                let out = match out {
+                    Out::Durable(text, ticket) => match ticket.wait().await {
+                        crate::store::ticket::Outcome::Stored(_) => Out::Text(text),
+                        _ => continue,
+                    },
+                    other => other,
+                };
+                outbox.send(OutMsg { conn: conn.clone(), out }).await;
+            }
+        });
+        out_tx
     }
 
     /// Serves a registered socket through the same handlers (and guard) as a local one.
@@ -230,13 +232,15 @@ impl Router {
         OpenReply { status, body, router: self.instance.clone() }
     }
 
-    /// The batched frames to gateway `node` (one publishing task per node).
+    /// The frames to gateway `node` (one publishing task per other node).
     fn outbox(&self, node: &str) -> Outlet {
         let mut boxes = self.outboxes.locked();
-        let local = node == self.instance;
-        let outlet = boxes.entry(node.to_owned()).or_insert_with(|| match local {
-            true => Outlet::Local(self.gateway.clone()),
-            false => Outlet::Nats(wire::Batcher::start(self.nats.clone(), wire::out_subject(node))),
+        let outlet = boxes.entry(node.to_owned()).or_insert_with(|| {
+            if node == self.instance {
+                Outlet::Local(self.gateway.clone())
+            } else {
+                Outlet::Nats(wire::Batcher::start(self.nats.clone(), wire::out_subject(node)))
+            }
         });
         outlet.clone()
     }
