@@ -26,7 +26,7 @@ pub use config::{OfflineSend, SessionConfig};
 pub use error::{ErrorCode, SessionError};
 #[cfg(feature = "json")]
 pub use frames_in::{decode_frame, decode_frame_seq};
-pub use frames_in::{decode_head, decode_value, head_data, HeadValue, FrameHead, HEAD_FIELDS, HEAD_STATUSES, HEAD_TEXT_FIELDS, HEAD_TEXT_MAX, Customer, CustomerFrame, CustomerMessage, FrameError, ServerFrame, TransferRequest, TypingSignal};
+pub use frames_in::{decode_common_head, decode_head, decode_value, head_data, HeadValue, FrameHead, HEAD_FIELDS, HEAD_STATUSES, HEAD_TEXT_FIELDS, HEAD_TEXT_MAX, Customer, CustomerFrame, CustomerMessage, FrameError, ServerFrame, TransferRequest, TypingSignal};
 pub use frames_out::{AgentFrame, FieldValue};
 pub use input::{ConnId, FrameIn, Input, Millis, Received, TabEvent, WakeReason};
 pub use json::{JsonBuild, JsonValue};

@@ -3,7 +3,7 @@
 //! rules ([`decode_value`] over this type), so the module carries them once.
 
 use super::json_value::JsJson;
-use crate::core::{decode_value, head_data, FrameError, FrameHead, HeadValue, JsonValue, ServerFrame};
+use crate::core::{decode_common_head, decode_value, head_data, FrameError, FrameHead, HeadValue, JsonValue, ServerFrame};
 
 /// A decoded frame with its sequence number.
 type Decoded = Result<(ServerFrame<JsJson>, Option<u64>), FrameError>;
@@ -98,6 +98,10 @@ pub fn decode_parsed(v: JsJson) -> Decoded {
 /// Decodes a frame from its head, with its `data` object (see `crate::core::decode_head`, which
 /// the native tests hold to the full path).
 pub fn decode_head(head: &FrameHead<'_>, data: JsJson) -> Decoded {
+    let data = match decode_common_head(head, data) {
+        Ok(decoded) => return Ok(decoded),
+        Err(data) => data,
+    };
     let (frame, seq) = decode_value(FrameValue::Head(HeadValue::Root(head)))?;
     let mut data = Some(data);
     let frame = frame.try_map(|v| match v {

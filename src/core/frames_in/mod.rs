@@ -18,7 +18,7 @@ mod team;
 
 pub use error::FrameError;
 
-pub use head::{decode_head, head_data, tag, FrameHead, HeadValue, HEAD_FIELDS, HEAD_STATUSES, HEAD_TEXT_FIELDS, HEAD_TEXT_MAX};
+pub use head::{decode_common_head, decode_head, head_data, tag, FrameHead, HeadValue, HEAD_FIELDS, HEAD_STATUSES, HEAD_TEXT_FIELDS, HEAD_TEXT_MAX};
 
 /// A customer as named by the server: `id` (or `userId`) and `userName`.
 #[derive(Clone, Debug, PartialEq, Eq)]
