@@ -59,7 +59,7 @@ pub fn start_restored_timers(state: &AppState) {
     for (kf_id, epoch) in state.restored.clone() {
         state.hub.agent_grace(kf_id, epoch);
     }
-    state.hub.webhooks.start();
+    state.hub.webhooks.start(state.hub.store_arc());
     if state.cfg.retention_days > 0 {
         let app = state.clone();
         tokio::spawn(async move {

@@ -4,7 +4,10 @@
 //! `X-Kefu-Timestamp: <unix seconds>` and `X-Kefu-Signature: sha256=<hex HMAC-SHA256(secret,
 //! timestamp + "." + body)>`. Each URL has its own queue, sent in order (so per conversation in
 //! order), each event retried with backoff (12 attempts) before the next; routing only puts events
-//! on the queues and never waits for a receiver. The last 500 attempts are kept for supervisors.
+//! on the queues and never waits for a receiver. Each sender keeps the events it takes in the
+//! store's outbox until they are delivered or given up, and starts with what the outbox still
+//! holds, so a restart or a failover does not lose them (`store/outbox.rs`). The last 500 attempts
+//! are kept for supervisors.
 
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -14,11 +17,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
+use crate::store::Store;
 
 /// Attempts per event before it is logged as failed and the next one goes.
 pub const ATTEMPTS: u32 = 12;
 /// Attempts kept in the delivery log.
 const LOG_KEPT: usize = 500;
+/// Delivered events forgotten by the outbox at least this often under load (a crash may send up
+/// to this many again).
+const FORGET_EVERY: u32 = 64;
 
 /// One receiver.
 #[derive(Clone, Debug)]
@@ -64,6 +71,7 @@ pub struct Webhooks {
     next_id: AtomicU64,
     log: Arc<Mutex<VecDeque<Attempt>>>,
     retry_base: Duration,
+    senders: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 /// The first event id of a routing node started at `now_ms`: ids go on increasing across restarts
@@ -107,18 +115,40 @@ impl Webhooks {
             next_id: AtomicU64::new(first_id(now_ms())),
             log: Arc::new(Mutex::new(VecDeque::new())),
             retry_base: Duration::from_millis(cfg.webhook_retry_ms.max(1)),
+            senders: Mutex::new(Vec::new()),
         }
     }
 
-    /// Starts one sender per receiver (on the running Tokio runtime).
-    pub fn start(&self) {
+    /// Starts one sender per receiver (on the running Tokio runtime), each first sending what
+    /// `store`'s outbox holds for it; the outbox's events of receivers no longer configured go.
+    pub fn start(&self, store: Arc<Store>) {
         let waiting = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|e| e.into_inner()));
+        let urls: Vec<String> = self.queues.iter().map(|(t, _)| t.url.clone()).collect();
+        let forget = store.clone();
+        let sweep = tokio::task::spawn_blocking(move || match forget.outbox_forget_others(&urls) {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(events = n, "dropped pending webhook events of receivers no longer configured"),
+            Err(e) => tracing::error!(error = %e, "could not sweep the webhook outbox"),
+        });
+        let mut senders = self.senders.lock().unwrap_or_else(|e| e.into_inner());
+        senders.push(tokio::spawn(async move {
+            let _ = sweep.await;
+        }));
         if waiting.is_empty() {
             return;
         }
         let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
         for (target, rx) in waiting {
-            tokio::spawn(send_all(client.clone(), target, rx, self.log.clone(), self.retry_base));
+            let sender = Sender { client: client.clone(), target, log: self.log.clone(), base: self.retry_base, store: store.clone() };
+            senders.push(tokio::spawn(sender.run(rx)));
+        }
+    }
+
+    /// Stops sending (the server is shutting down): what is pending stays in the outbox for the
+    /// next start.
+    pub fn stop(&self) {
+        for s in self.senders.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+            s.abort();
         }
     }
 
@@ -156,12 +186,93 @@ fn record(log: &Mutex<VecDeque<Attempt>>, a: Attempt) {
     }
 }
 
-/// Sends one receiver's events in order, each until delivered or [`ATTEMPTS`] are spent.
-async fn send_all(client: reqwest::Client, target: Target, mut rx: mpsc::UnboundedReceiver<Queued>, log: Arc<Mutex<VecDeque<Attempt>>>, base: Duration) {
-    while let Some(q) = rx.recv().await {
+/// One receiver's sender.
+struct Sender {
+    client: reqwest::Client,
+    target: Target,
+    log: Arc<Mutex<VecDeque<Attempt>>>,
+    base: Duration,
+    store: Arc<Store>,
+}
+
+impl Sender {
+    /// Sends the receiver's events in order — first those the outbox still held, then each one
+    /// queued — each until delivered or [`ATTEMPTS`] are spent, and then forgets it. Beside the
+    /// sending, what is queued goes into the outbox as it comes (so an event waiting behind a
+    /// receiver's outage is kept too).
+    async fn run(self, mut rx: mpsc::UnboundedReceiver<Queued>) {
+        let url = self.target.url.clone();
+        let store = self.store.clone();
+        let held = tokio::task::spawn_blocking(move || store.outbox_pending(&url)).await;
+        let backlog: Vec<Queued> = match held {
+            Ok(Ok(events)) => events.into_iter().map(|(id, event, body)| Queued { id, event, body }).collect(),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, url = self.target.url, "could not read the webhook outbox");
+                Vec::new()
+            }
+            Err(_) => Vec::new(),
+        };
+        let (kept_tx, mut kept) = mpsc::unbounded_channel::<Queued>();
+        let me = &self;
+        let keeper = async move {
+            while let Some(q) = rx.recv().await {
+                let mut batch = vec![q];
+                while let Ok(q) = rx.try_recv() {
+                    batch.push(q);
+                }
+                me.keep(&batch).await;
+                for q in batch {
+                    let _ = kept_tx.send(q);
+                }
+            }
+        };
+        let sender = async move {
+            let mut since_forgotten = 0;
+            let mut backlog = backlog.into_iter();
+            loop {
+                let q = match backlog.next() {
+                    Some(q) => q,
+                    None => match kept.recv().await {
+                        Some(q) => q,
+                        None => return,
+                    },
+                };
+                me.deliver(&q).await;
+                // In order, so every event up to this one is done: forgotten in one statement
+                // when nothing else waits, or every FORGET_EVERY events under load.
+                since_forgotten += 1;
+                if since_forgotten >= FORGET_EVERY || (backlog.len() == 0 && kept.is_empty()) {
+                    me.forget_through(q.id).await;
+                    since_forgotten = 0;
+                }
+            }
+        };
+        tokio::join!(keeper, sender);
+    }
+
+    async fn forget_through(&self, id: u64) {
+        let (store, url) = (self.store.clone(), self.target.url.clone());
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.outbox_done(&url, id)).await {
+            tracing::error!(error = %e, id, "could not clear webhook events from the outbox (they may be sent again)");
+        }
+    }
+
+    /// Keeps `events` in the outbox; on a store error they are sent all the same (from memory).
+    async fn keep(&self, events: &[Queued]) {
+        let rows: Vec<(u64, String, String)> = events.iter().map(|q| (q.id, q.event.clone(), q.body.clone())).collect();
+        let (store, url) = (self.store.clone(), self.target.url.clone());
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.outbox_keep(&url, &rows)).await {
+            tracing::error!(error = %e, "could not keep webhook events in the outbox; sending them from memory");
+        }
+    }
+
+    /// Sends one event until delivered or every attempt failed, logging each attempt.
+    async fn deliver(&self, q: &Queued) {
+        let target = &self.target;
         for attempt in 1..=ATTEMPTS {
             let timestamp = (now_ms() / 1000).to_string();
-            let sent = client
+            let sent = self
+                .client
                 .post(&target.url)
                 .header("content-type", "application/json")
                 .header("x-kefu-event", &q.event)
@@ -178,12 +289,12 @@ async fn send_all(client: reqwest::Client, target: Target, mut rx: mpsc::Unbound
             };
             let delivered = error.is_none();
             let outcome = if delivered { "delivered" } else if attempt == ATTEMPTS { "failed" } else { "retrying" };
-            record(&log, Attempt { id: q.id, event: q.event.clone(), url: target.url.clone(), attempt, at: now_ms(), status, outcome, error });
+            record(&self.log, Attempt { id: q.id, event: q.event.clone(), url: target.url.clone(), attempt, at: now_ms(), status, outcome, error });
             if delivered {
-                break;
+                return;
             }
             if attempt < ATTEMPTS {
-                let wait = base.saturating_mul(1 << (attempt - 1).min(6)).min(Duration::from_secs(60));
+                let wait = self.base.saturating_mul(1 << (attempt - 1).min(6)).min(Duration::from_secs(60));
                 tokio::time::sleep(wait).await;
             } else {
                 tracing::warn!(url = target.url, id = q.id, "webhook failed after every attempt; going on with the next");

@@ -111,3 +111,87 @@ fn a_webhook_without_a_secret_or_with_a_bad_url_is_refused_at_start() {
     c.webhook_urls = vec!["ftp://x/y".into()];
     assert!(kefu_server::state(c).err().expect("refused").to_string().contains("http(s)"));
 }
+
+/// Events a receiver has not taken yet outlive the server: kept in the store's outbox, they are
+/// sent after a restart, once each, in order, with the ids they had, and the outbox ends empty.
+#[tokio::test]
+async fn pending_events_are_sent_after_a_restart_once_and_in_order() {
+    let state = Arc::new(Mutex::new(Receiver { refuse: usize::MAX, ..Default::default() }));
+    let url = receiver(state.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let tweak = |c: &mut kefu_server::Config| {
+        c.webhook_urls = vec![url.clone()];
+        c.webhook_secrets = vec!["s3cret".into()];
+        c.webhook_retry_ms = 50; // twelve attempts take ~20 s: none is given up during the test
+        c.offer_silent_visitors = false;
+    };
+    let s = Server::start_in(dir.path().to_path_buf(), tweak).await;
+    let mut a = s.agent_with("wh-r", &["ack"]).await;
+    let mut v = s.visitor("wh-rv", "V").await;
+    v.send(json!({"type": "message", "content": "在吗", "msgId": "1"})).await;
+    a.recv_until(status(2)).await;
+    a.send(json!({"respStatus": 2, "userId": "wh-rv"})).await;
+    v.recv_until(vstate("assigned")).await;
+    a.send(json!({"userId": "wh-rv", "content": "在的", "msgId": "a1"})).await;
+    a.recv_until(status(101)).await;
+    let want = ["conversation.started", "message.created", "conversation.assigned", "message.created"];
+    let mut kept = Vec::new();
+    for _ in 0..200 {
+        kept = s.hub.store().outbox_pending(&url).unwrap();
+        if kept.len() >= want.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let kept_events: Vec<&str> = kept.iter().map(|(_, e, _)| e.as_str()).collect();
+    assert_eq!(kept_events, want, "kept in the outbox while the receiver is down");
+    assert!(state.lock().unwrap().seen.is_empty());
+    a.close().await;
+    v.close().await;
+    s.stop().await;
+
+    state.lock().unwrap().refuse = 0; // the receiver is back
+    let s = Server::start_in(dir.path().to_path_buf(), tweak).await;
+    for _ in 0..200 {
+        if state.lock().unwrap().seen.len() >= want.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await; // a duplicate would be here by now
+    let seen = state.lock().unwrap().seen.clone();
+    let ids: Vec<u64> = seen.iter().map(|(id, _, _)| *id).collect();
+    assert_eq!(ids, kept.iter().map(|(id, _, _)| *id).collect::<Vec<_>>(), "the events kept, once each, in order: {seen:?}");
+    assert!(seen.iter().all(|(_, _, ok)| *ok), "signed: {seen:?}");
+    let mut left = usize::MAX;
+    for _ in 0..100 {
+        left = s.hub.store().outbox_pending(&url).unwrap().len();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(left, 0, "delivered events leave the outbox");
+    s.stop().await;
+}
+
+/// The outbox of a receiver taken out of the configuration is dropped at start (it would never
+/// be sent), the others' kept.
+#[tokio::test]
+async fn a_receiver_removed_from_the_configuration_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_in(dir.path().to_path_buf(), |_| {}).await;
+    let store = s.hub.store_arc();
+    let ev = |id: u64| (id, "message.created".to_owned(), format!("{{\"id\":{id}}}"));
+    store.outbox_keep("http://127.0.0.1:9/old", &[ev(1), ev(2)]).unwrap();
+    store.outbox_keep("http://127.0.0.1:9/kept", &[ev(3)]).unwrap();
+    store.outbox_keep("http://127.0.0.1:9/kept", &[ev(3)]).unwrap(); // kept once
+    assert_eq!(store.outbox_pending("http://127.0.0.1:9/kept").unwrap(), vec![ev(3)]);
+    assert_eq!(store.outbox_forget_others(&["http://127.0.0.1:9/kept".to_owned()]).unwrap(), 2);
+    assert!(store.outbox_pending("http://127.0.0.1:9/old").unwrap().is_empty());
+    assert_eq!(store.outbox_pending("http://127.0.0.1:9/kept").unwrap().len(), 1);
+    store.outbox_keep("http://127.0.0.1:9/kept", &[ev(4), ev(5)]).unwrap();
+    store.outbox_done("http://127.0.0.1:9/kept", 4).unwrap(); // every event up to 4
+    assert_eq!(store.outbox_pending("http://127.0.0.1:9/kept").unwrap(), vec![ev(5)]);
+    s.stop().await;
+}

@@ -239,8 +239,9 @@ impl Hub {
         v.sort_by(|a, b| a.id.cmp(&b.id));
         v
     }
-    /// Closes every socket with 1001 (server going away), for graceful shutdown.
+    /// Closes every socket with 1001 (server going away) and stops sending webhooks, for graceful shutdown.
     pub fn shutdown(&self) {
+        self.webhooks.stop(); // what is pending stays in the outbox for the next start
         let st = self.st();
         for c in st.agents.values().filter_map(|a| a.conn.as_ref()).chain(st.visitors.values().filter_map(|v| v.conn.as_ref())) {
             let _ = c.tx.send(Out::Close(1001, "server shutting down".into()));

@@ -16,6 +16,7 @@ macro_rules! on_backend {
 }
 
 mod lifecycle;
+pub mod outbox;
 mod postgres;
 pub mod privacy;
 pub(crate) mod reports;

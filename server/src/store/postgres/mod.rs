@@ -7,6 +7,7 @@
 mod group;
 mod lifecycle;
 mod queries;
+mod outbox;
 mod privacy;
 mod reports;
 mod search;
@@ -168,6 +169,7 @@ fn migrate(client: &mut Client) -> std::result::Result<(), postgres::Error> {
     tx.batch_execute(lifecycle::SCHEMA)?;
     tx.batch_execute(search::SCHEMA)?;
     tx.batch_execute(privacy::SCHEMA)?;
+    tx.batch_execute(outbox::SCHEMA)?;
     let seeded = tx.query_opt("SELECT value FROM meta WHERE key = 'seeded'", &[])?.is_some();
     if !seeded {
         for (id, name, role) in DEFAULT_AGENTS {

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod lifecycle;
+mod outbox;
 mod privacy;
 mod reports;
 mod search;
@@ -103,6 +104,7 @@ impl SqliteStore {
         lifecycle::migrate(&db)?;
         search::migrate(&db)?;
         privacy::migrate(&db)?;
+        outbox::migrate(&db)?;
         let seeded: Option<String> = db.query_row("SELECT value FROM meta WHERE key='seeded'", [], |r| r.get(0)).optional()?;
         if seeded.is_none() {
             for (id, name, role) in DEFAULT_AGENTS {
