@@ -80,3 +80,36 @@ fn typing_and_seen_go_out_as_frames_and_come_back_as_hooks() {
     assert_eq!(s.kf_name(), "新名字");
     s.close();
 }
+
+/// With `boardDelta` the server sends the board whole once, then only what changed; `onBoard`
+/// gets it whole every time (rows merged by `kfId`, the ones gone removed, the queue kept until it
+/// changes), and a whole board (after a reconnect) replaces what was held.
+#[wasm_bindgen_test]
+fn the_board_reaches_on_board_whole_when_the_server_sends_changes() {
+    install_fake_sockets();
+    let (s, hooks) = session_with(obj(&[("serverUrl", "http://fake.invalid/".into()), ("kfId", "wb-board".into())]));
+    let i = fake_count();
+    s.connect();
+    fake_open(i);
+    fake_frame(i, r#"{"status":100,"data":{"features":["board","boardDelta"],"epoch":"e1"}}"#);
+    assert!(lines(i)[0].contains(r#""board","boardDelta""#), "{:?}", lines(i));
+    let agents = |b: &JsValue| -> Vec<String> { js_sys::Array::from(&get(b, "agents")).iter().map(|a| format!("{}:{}", get(&a, "kfId").as_string().unwrap(), get(&a, "maxConversations").as_f64().unwrap())).collect() };
+    let queue = |b: &JsValue| js_sys::Array::from(&get(b, "queue")).length();
+    fake_frame(i, r#"{"status":106,"data":{"agents":[{"kfId":"a","maxConversations":5},{"kfId":"b","maxConversations":5},{"kfId":"c","maxConversations":5}],"queue":[{"userId":"v1"}]}}"#);
+    let whole = last(&hooks, "onBoard");
+    assert_eq!(agents(&whole), ["a:5", "b:5", "c:5"]);
+    fake_frame(i, r#"{"status":106,"data":{"delta":true,"agents":[{"kfId":"b","maxConversations":9},{"kfId":"d","maxConversations":1}],"removed":["a"]}}"#);
+    let merged = last(&hooks, "onBoard");
+    assert_eq!(agents(&merged), ["b:9", "c:5", "d:1"], "changed rows replaced, new ones added, gone ones removed, in order");
+    assert_eq!(queue(&merged), 1, "the queue stays until it changes");
+    let row = |b: &JsValue, n: u32| js_sys::Array::from(&get(b, "agents")).get(n);
+    assert!(js_sys::Object::is(&row(&whole, 2), &row(&merged, 1)), "an unchanged row keeps its object");
+    fake_frame(i, r#"{"status":106,"data":{"delta":true,"agents":[],"removed":[],"queue":[]}}"#);
+    assert_eq!(queue(&last(&hooks, "onBoard")), 0);
+    fake_frame(i, r#"{"status":106,"data":{"delta":true,"agents":{},"removed":[]}}"#);
+    assert_eq!(count(&hooks, "onBoard"), 3, "changes that are not a list are refused");
+    assert_eq!(get(&last(&hooks, "onFrameRejected"), "reason").as_string().as_deref(), Some("bad-data"));
+    fake_frame(i, r#"{"status":106,"data":{"agents":[{"kfId":"z","maxConversations":2}],"queue":[]}}"#);
+    assert_eq!(agents(&last(&hooks, "onBoard")), ["z:2"], "a whole board replaces what was held");
+    s.close();
+}

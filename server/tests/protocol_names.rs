@@ -6,6 +6,7 @@ fn the_client_and_the_server_name_the_same_extensions() {
     let mut server: Vec<&str> = kefu_server::protocol::FEATURES.to_vec();
     server.push(kefu_server::protocol::PEEK);
     server.push(kefu_server::protocol::codes::BOARD);
+    server.push(kefu_server::protocol::codes::BOARD_DELTA);
     server.push(kefu_server::protocol::codes::SUPERVISE);
     let mut client: Vec<&str> = kefu_agent::core::SUPPORTED_EXTENSIONS.to_vec();
     server.sort_unstable();

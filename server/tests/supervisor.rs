@@ -123,6 +123,78 @@ async fn the_board_is_pushed_to_a_supervisors_socket_on_every_change_and_never_o
     assert!(!frames.iter().any(|f| f["status"] == 106), "{frames:?}");
 }
 
+/// The board as a `boardDelta` client holds it after `frame` (a whole board, or changes).
+fn apply_board(held: &mut serde_json::Value, frame: &serde_json::Value) {
+    let d = &frame["data"];
+    if d["delta"] != true {
+        *held = d.clone();
+        return;
+    }
+    let gone: Vec<&serde_json::Value> = d["removed"].as_array().unwrap().iter().collect();
+    let mut agents: Vec<serde_json::Value> = held["agents"].as_array().unwrap().iter().filter(|a| !gone.contains(&&a["kfId"])).cloned().collect();
+    for row in d["agents"].as_array().unwrap() {
+        agents.retain(|a| a["kfId"] != row["kfId"]);
+        agents.push(row.clone());
+    }
+    agents.sort_by(|x, y| x["kfId"].as_str().cmp(&y["kfId"].as_str()));
+    held["agents"] = json!(agents);
+    if !d["queue"].is_null() {
+        held["queue"] = d["queue"].clone();
+    }
+}
+
+#[tokio::test]
+async fn a_supervisor_that_takes_changes_gets_the_board_whole_once_then_only_what_changed() {
+    let s = Server::start().await;
+    let mut sup = Peer::connect(&s.agent_url(SUPERVISOR).await).await;
+    let hello = sup.recv().await;
+    assert!(hello["data"]["features"].as_array().unwrap().iter().any(|f| f == "boardDelta"), "offered to a supervisor: {hello}");
+    sup.send(json!({"respStatus": 100, "features": ["board", "boardDelta"]})).await;
+    let mut held = json!(null);
+    let first = sup.recv_until(status(106)).await;
+    assert!(first["data"]["delta"].is_null() && first["data"]["agents"].is_array(), "whole first: {first}");
+    apply_board(&mut held, &first);
+    // The next push is whole again (changes apply to the board of a push, not of a hello).
+    let second = sup.recv_until(status(106)).await;
+    assert!(second["data"]["delta"].is_null(), "whole again: {second}");
+    apply_board(&mut held, &second);
+    // Agents arrive, one is given a customer, the customer writes and waits: each push carries
+    // only the rows that changed, and what the supervisor holds stays the server's board.
+    let (_a, mut v) = assigned_with(&s, "dl-a", "dl-v", &[]).await;
+    let _b = s.agent("dl-b").await;
+    let mut w = s.visitor("dl-w", "W").await;
+    w.send(json!({"type": "message", "content": "有人吗"})).await;
+    v.send(json!({"type": "message", "content": "在吗"})).await;
+    let mut deltas = Vec::new();
+    let frames = sup.drain_for(2500).await;
+    for f in frames.iter().filter(|f| f["status"] == 106) {
+        apply_board(&mut held, f);
+        if f["data"]["delta"] == true {
+            deltas.push(f["data"].clone());
+        }
+    }
+    assert!(!deltas.is_empty(), "changes were pushed as changes: {frames:?}");
+    for d in &deltas {
+        let ids: Vec<&str> = d["agents"].as_array().unwrap().iter().map(|a| a["kfId"].as_str().unwrap()).collect();
+        assert!(ids.iter().all(|id| id.starts_with("dl-")), "only the rows that changed, never the supervisor's own: {d}");
+    }
+    assert!(deltas.iter().any(|d| d["queue"].as_array().is_some_and(|q| q.iter().any(|c| c["userId"] == "dl-w"))), "the queue when it changed: {deltas:?}");
+    let (_, board) = s.get_as(SUPERVISOR, "/supervisor/board").await;
+    assert_eq!(held["agents"], board["data"]["agents"], "the rows held are the server's");
+    assert_eq!(held["queue"], board["data"]["queue"], "the queue held is the server's");
+    // Nothing changes: nothing pushed.
+    sup.silent(1500).await;
+    // A new socket of the same supervisor starts again from a whole board.
+    drop(sup);
+    let mut again = Peer::connect(&s.agent_url(SUPERVISOR).await).await;
+    again.recv().await;
+    again.send(json!({"respStatus": 100, "features": ["board", "boardDelta"]})).await;
+    let whole = again.recv_until(status(106)).await;
+    assert!(whole["data"]["delta"].is_null(), "{whole}");
+    let resync = again.recv_until(status(106)).await;
+    assert!(resync["data"]["delta"].is_null(), "and whole at the next push, though nothing changed: {resync}");
+}
+
 #[tokio::test]
 async fn a_supervisor_reassigns_a_live_conversation_and_everyone_is_told() {
     let s = Server::start().await;

@@ -97,6 +97,9 @@ pub enum Extension {
     Notes,
     /// Status 106: the live board, pushed on every change (servers offer it to supervisors only).
     Board,
+    /// Status 106 carries only what changed after the first whole board; the shell keeps the
+    /// whole board, so `onBoard` always gets it whole.
+    BoardDelta,
     /// Status 107/108, respStatus 107: supervisors watch conversations; agents see who watches.
     Monitor,
     /// Status/respStatus 109: a supervisor's actions from the socket (offered to supervisors only).
@@ -112,7 +115,7 @@ pub enum Extension {
 
 impl Extension {
     /// Every extension this client implements.
-    pub const ALL: [Extension; 15] = [
+    pub const ALL: [Extension; 16] = [
         Extension::Withdraw,
         Extension::Ack,
         Extension::Seq,
@@ -123,6 +126,7 @@ impl Extension {
         Extension::Peek,
         Extension::Notes,
         Extension::Board,
+        Extension::BoardDelta,
         Extension::Monitor,
         Extension::Supervise,
         Extension::Recall,
@@ -143,6 +147,7 @@ impl Extension {
             Extension::Peek => "peek",
             Extension::Notes => "notes",
             Extension::Board => "board",
+            Extension::BoardDelta => "boardDelta",
             Extension::Monitor => "monitor",
             Extension::Supervise => "supervise",
             Extension::Recall => "recall",

@@ -335,7 +335,8 @@ export interface AgentSessionHooks {
   onRead?(e: { userId: CustomerId; localIds: number[] }): void;
   /** Extension `notes`: a colleague's internal note or a supervisor's whisper (never the customer's to see). */
   onNote?(e: NoteEvent): void;
-  /** Extension `board` (supervisors): the live board changed. */
+  /** Extension `board` (supervisors): the live board changed; always the whole board (with
+   * `boardDelta` the server sends only changes and the session merges them into the board it keeps). */
   onBoard?(e: BoardEvent): void;
   /** Extension `monitor` (supervisors): a watched conversation's history, then each new message. */
   onMonitor?(e: MonitorEvent): void;

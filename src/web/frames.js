@@ -121,3 +121,23 @@ export function listen(ws, read) {
   if (!performance.getEntriesByName('kefu:socket-created').length) performance.mark('kefu:socket-created');
   return listener;
 }
+
+// The live board as `onBoard` hands it out (extension `board`): with `boardDelta` the server
+// sends it whole once and then only what changed — the agents whose row changed, the ids of those
+// gone, the queue when it changed — and this keeps the whole board (on `held`, one per session),
+// so the hook always gets it whole. Unchanged rows keep their objects from one board to the next.
+
+/** The whole board after `data` (a whole board, or changes), kept on `held.board`. */
+export function mergeBoard(held, data) {
+  if (data === null || typeof data !== 'object' || data.delta !== true) {
+    held.board = data;
+    return data;
+  }
+  const last = held.board || { agents: [], queue: [] };
+  const rows = new Map(last.agents.map((a) => [a.kfId, a]));
+  for (const id of data.removed || []) rows.delete(id);
+  for (const a of data.agents) rows.set(a.kfId, a);
+  const agents = [...rows.values()].sort((a, b) => (a.kfId < b.kfId ? -1 : a.kfId > b.kfId ? 1 : 0));
+  held.board = { agents, queue: Array.isArray(data.queue) ? data.queue : last.queue };
+  return held.board;
+}

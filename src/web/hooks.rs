@@ -11,9 +11,18 @@ use js_sys::JsString;
 use js_sys::Function;
 use wasm_bindgen::JsValue;
 
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/web/frames.js")]
+extern "C" {
+    /// The whole board after a board frame's `data` (whole, or changes), kept on `held`.
+    #[wasm_bindgen(js_name = mergeBoard)]
+    fn merge_board(held: &JsValue, data: &JsValue) -> JsValue;
+}
+
 /// The hooks object passed to the constructor.
 pub struct Hooks {
     obj: JsValue,
+    /// Where `frames.js` keeps the whole live board (extension `boardDelta` sends changes).
+    board: JsValue,
 }
 
 fn level_name(l: LogLevel) -> &'static str {
@@ -28,7 +37,7 @@ fn level_name(l: LogLevel) -> &'static str {
 impl Hooks {
     /// Wraps the hooks object (`undefined` means no hooks).
     pub fn new(obj: JsValue) -> Hooks {
-        Hooks { obj }
+        Hooks { obj, board: js_sys::Object::new().into() }
     }
 
     /// The hooks object as given.
@@ -50,15 +59,24 @@ impl Hooks {
         }
     }
 
+    /// A board event's payload: merged into the board held (whether or not a hook listens).
+    fn board_payload(&self, e: &UiEvent<JsJson>) -> Option<JsValue> {
+        match e {
+            UiEvent::Board(b) => Some(merge_board(&self.board, &b.0)),
+            _ => None,
+        }
+    }
+
     /// Delivers a UI event to its hook (the payload is built only if the hook exists).
     pub fn deliver(&self, e: &UiEvent<JsJson>) {
-        self.call(e.hook(), || payload(e));
+        let board = self.board_payload(e);
+        self.call(e.hook(), || board.unwrap_or_else(|| payload(e)));
     }
 
     /// Delivers a UI event to its hook and hands its name and payload to `keep` first (the payload
     /// is then built even if the hook is missing): for sharing it with other tabs.
     pub fn deliver_keeping(&self, e: &UiEvent<JsJson>, keep: &mut dyn FnMut(&'static str, &JsValue)) {
-        let (hook, p) = (e.hook(), payload(e));
+        let (hook, p) = (e.hook(), self.board_payload(e).unwrap_or_else(|| payload(e)));
         keep(hook, &p);
         self.call(hook, || p);
     }

@@ -97,7 +97,7 @@ impl Hub {
                 let (peek, board) = (self.sneak_peek, a.supervisor);
                 a.features = features
                     .into_iter()
-                    .filter(|f| p::FEATURES.contains(&f.as_str()) || (peek && f == p::PEEK) || (board && (f == codes::BOARD || f == codes::SUPERVISE)))
+                    .filter(|f| p::FEATURES.contains(&f.as_str()) || (peek && f == p::PEEK) || (board && (f == codes::BOARD || f == codes::BOARD_DELTA || f == codes::SUPERVISE)))
                     .collect();
             }
             st.tell_presence(kf_id);

@@ -1,12 +1,15 @@
 //! The live board: every agent with presence, load and cap and their conversations, and the
 //! queue, for supervisors; pushed to supervisors' sockets with extension `board` whenever it
-//! changes (the server looks once a second), and served by `GET /supervisor/board`.
+//! changes (the server looks once a second), and served by `GET /supervisor/board`. A socket that
+//! also asked for `boardDelta` gets the whole board once, then only the agents whose row changed,
+//! those gone, and the queue when it changed (a big desk's board is hundreds of kilobytes).
 
 use super::state::{State, VState};
 use super::{Hub, Presence};
 use crate::protocol::{self as p, codes};
 use crate::sync::LockExt;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
 /// The live board: every agent known since start, and the queue. Times are instants (ms since
 /// the epoch), so the board changes only when something happens; viewers run the timers.
@@ -83,9 +86,35 @@ pub struct BoardConversation {
     pub department: Option<String>,
 }
 
-/// Supervisors whose socket asked for the board.
-fn watchers(st: &State) -> Vec<String> {
-    st.agents.iter().filter(|(_, a)| a.supervisor && a.conn.is_some() && a.features.contains(codes::BOARD)).map(|(k, _)| k.clone()).collect()
+/// What the pushes have sent: the board last pushed, and the sockets holding it whole (those
+/// that take changes only; a socket that said hello is not among them until its next push).
+#[derive(Debug, Default)]
+pub struct BoardPushes {
+    last: Option<Board>,
+    synced: HashSet<String>,
+}
+
+/// Supervisors whose socket asked for the board, and whether each takes changes only.
+fn watchers(st: &State) -> Vec<(String, bool)> {
+    st.agents
+        .iter()
+        .filter(|(_, a)| a.supervisor && a.conn.is_some() && a.features.contains(codes::BOARD))
+        .map(|(k, a)| (k.clone(), a.features.contains(codes::BOARD_DELTA)))
+        .collect()
+}
+
+/// What changed from `old` to `new` (`boardDelta`): the agents whose row differs or is new, the
+/// ids of those gone, and the queue if it changed.
+fn delta(old: &Board, new: &Board) -> serde_json::Value {
+    let before: HashMap<&str, &BoardAgent> = old.agents.iter().map(|a| (a.kf_id.as_str(), a)).collect();
+    let now: HashSet<&str> = new.agents.iter().map(|a| a.kf_id.as_str()).collect();
+    let agents: Vec<&BoardAgent> = new.agents.iter().filter(|a| before.get(a.kf_id.as_str()) != Some(a)).collect();
+    let removed: Vec<&str> = old.agents.iter().map(|a| a.kf_id.as_str()).filter(|id| !now.contains(id)).collect();
+    let mut d = serde_json::json!({"delta": true, "agents": agents, "removed": removed});
+    if old.queue != new.queue {
+        d["queue"] = serde_json::json!(new.queue);
+    }
+    d
 }
 
 fn queue_of(st: &State) -> Vec<BoardWaiting> {
@@ -145,32 +174,96 @@ impl Hub {
     }
 
     /// Sends the board to every supervisor socket that asked for it (`board`), if it changed
-    /// since the last push. The server calls it every second while anyone watches.
+    /// since the last push: whole, or only the changes to a socket that takes them (`boardDelta`)
+    /// and holds the last board whole. The server calls it every second while anyone watches.
     pub fn push_board(&self) {
         let mut st = self.st();
         let watching = watchers(&st);
+        let mut pushes = self.board_pushes.locked();
         if watching.is_empty() {
-            *self.last_board.locked() = None;
+            *pushes = BoardPushes::default();
             return;
         }
         let board = board_of(&st);
-        let mut last = self.last_board.locked();
-        if last.as_ref() == Some(&board) {
-            return;
+        let changed = pushes.last.as_ref() != Some(&board);
+        let (mut whole, mut changes) = (None, None);
+        for (kf, takes_changes) in &watching {
+            let synced = *takes_changes && pushes.synced.contains(kf);
+            let frame = match (synced, &pushes.last) {
+                (true, Some(last)) if changed => changes.get_or_insert_with(|| p::status_board(&delta(last, &board))).clone(),
+                (true, _) => continue, // holds this board already
+                // A socket that said hello got a board then; it gets this one whole, so the changes
+                // that follow apply to what it holds.
+                (false, _) if changed || *takes_changes => whole.get_or_insert_with(|| p::status_board(&board)).clone(),
+                (false, _) => continue,
+            };
+            st.to_agent(kf, frame, None);
         }
-        let frame = p::status_board(&board);
-        for kf in watching {
-            st.to_agent(&kf, frame.clone(), None);
-        }
-        *last = Some(board);
+        pushes.synced = watching.into_iter().filter(|(_, d)| *d).map(|(kf, _)| kf).collect();
+        pushes.last = Some(board);
     }
 
     /// Sends the board to supervisor `kf_id` now (it just said hello with `board`).
     pub(super) fn push_board_to(&self, kf_id: &str) {
         let mut st = self.st();
-        if watchers(&st).iter().any(|w| w == kf_id) {
+        self.board_pushes.locked().synced.remove(kf_id); // whole again at the next push
+        if watchers(&st).iter().any(|(w, _)| w == kf_id) {
             let frame = p::status_board(&board_of(&st));
             st.to_agent(kf_id, frame, None);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(id: &str, cap: usize) -> BoardAgent {
+        BoardAgent { kf_id: id.into(), name: id.into(), online: true, presence: Presence::Online, max_conversations: cap, conversations: vec![], departments: vec![], ratings: 0, rating_average: None }
+    }
+
+    fn waiting(id: &str) -> BoardWaiting {
+        BoardWaiting { user_id: id.into(), user_name: id.into(), waiting_since: 1, offered_to: None, connected: true, department: None }
+    }
+
+    #[test]
+    fn the_changes_are_the_rows_that_differ_the_ids_gone_and_the_queue_only_when_it_changed() {
+        let old = Board { agents: vec![agent("a", 5), agent("b", 5), agent("c", 5)], queue: vec![waiting("v")] };
+        let new = Board { agents: vec![agent("b", 5), agent("c", 6), agent("d", 5)], queue: vec![waiting("v")] };
+        let d = delta(&old, &new);
+        let ids: Vec<&str> = d["agents"].as_array().unwrap().iter().map(|a| a["kfId"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["c", "d"]);
+        assert_eq!(d["removed"], serde_json::json!(["a"]));
+        assert!(d.get("queue").is_none(), "the queue did not change: {d}");
+        let moved = Board { agents: new.agents.iter().map(|a| agent(&a.kf_id, a.max_conversations)).collect(), queue: vec![] };
+        let d = delta(&new, &moved);
+        assert_eq!(d["agents"], serde_json::json!([]));
+        assert_eq!(d["queue"], serde_json::json!([]), "the queue emptied: {d}");
+    }
+
+    #[test]
+    fn a_busy_desks_push_is_a_few_rows_not_the_whole_board() {
+        let conversation = |u: usize, at: i64| BoardConversation {
+            user_id: format!("visitor-{u:05}"),
+            user_name: format!("访客{u}"),
+            started_at: Some(1_764_000_000_000),
+            connected: true,
+            last_visitor_at: Some(at),
+            last_agent_at: Some(1_764_000_000_000),
+            inactive: false,
+            department: Some("presales".into()),
+        };
+        let board = |tick: i64| Board {
+            agents: (0..200)
+                .map(|a| BoardAgent { conversations: (0..10).map(|c| conversation(a * 10 + c, if a < 3 { tick } else { 0 })).collect(), ..agent(&format!("agent-{a:03}"), 10) })
+                .collect(),
+            queue: (0..20).map(|q| waiting(&format!("q{q}"))).collect(),
+        };
+        let (before, after) = (board(1), board(2)); // three agents' customers wrote again
+        let whole = serde_json::to_string(&after).unwrap().len();
+        let changes = delta(&before, &after);
+        assert_eq!(changes["agents"].as_array().unwrap().len(), 3);
+        let sent = changes.to_string().len();
+        assert!(sent * 50 < whole, "{sent} bytes of changes against {whole} whole");
     }
 }

@@ -103,8 +103,8 @@ pub struct Hub {
     sneak_peek: bool,
     /// What `/metrics` exports.
     metrics: Arc<crate::metrics::Metrics>,
-    /// The board last pushed to supervisors (`supervise.rs`).
-    last_board: Mutex<Option<Board>>,
+    /// What the board's pushes have sent (`board.rs`).
+    board_pushes: Mutex<board::BoardPushes>,
     /// Close-out tags and business hours, as supervisors set them (`settings.rs`).
     settings: std::sync::RwLock<settings::DeskSettings>,
     /// The desk's events for other systems (`--webhook-url`).
@@ -138,7 +138,7 @@ impl Hub {
             epoch,
             sneak_peek: cfg.sneak_peek,
             metrics,
-            last_board: Mutex::new(None),
+            board_pushes: Mutex::default(),
             settings,
             webhooks: Arc::new(crate::webhooks::Webhooks::new(cfg)),
             partitions,

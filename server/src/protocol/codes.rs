@@ -94,6 +94,9 @@ pub const MONITOR: &str = "monitor";
 pub const SUPERVISE: &str = "supervise";
 /// Extension `board`: the live board pushed on every change (offered to supervisors only).
 pub const BOARD: &str = "board";
+/// Extension `boardDelta`: after the first whole board, only what changed (offered to supervisors
+/// only, with `board`).
+pub const BOARD_DELTA: &str = "boardDelta";
 /// Extension `recall`: messages recalled (撤回) by their sender within the window.
 pub const RECALL: &str = "recall";
 /// Extension `lifecycle`: offer countdowns, idle warnings and closes, ratings, messages left.

@@ -263,14 +263,14 @@ pub fn status_pong() -> String {
 }
 
 /// Status 100: the hello announcing extensions and this server run's `epoch`.
-/// `board` and `supervise` are offered to supervisors' sockets only.
+/// `board`, `boardDelta` and `supervise` are offered to supervisors' sockets only.
 pub fn status_hello(epoch: &str, peek: bool, supervisor: bool) -> String {
     let mut features = FEATURES.to_vec();
     if peek {
         features.push(PEEK);
     }
     if supervisor {
-        features.extend([codes::BOARD, codes::SUPERVISE]);
+        features.extend([codes::BOARD, codes::BOARD_DELTA, codes::SUPERVISE]);
     }
     json!({"status": status::HELLO, "data": {"server": "kefu-server", "version": 1, "features": features, "epoch": epoch}}).to_string()
 }

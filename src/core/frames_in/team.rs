@@ -25,8 +25,11 @@ pub(super) fn decode<V: JsonValue>(status: i64, root: &V) -> Result<ServerFrame<
         }
         status::BOARD => {
             let d = data_of(status, root)?;
-            for key in ["agents", "queue"] {
-                if d.field(key).and_then(|l| l.items()).is_none() {
+            // Changes only (`boardDelta`): the queue when it changed, the ids of agents gone.
+            let changes = d.field("delta").and_then(|v| v.as_bool()) == Some(true);
+            for (key, required) in [("agents", true), ("queue", !changes), ("removed", false)] {
+                let list = d.field(key).filter(|v| !v.is_null());
+                if list.as_ref().map_or(required, |l| l.items().is_none()) {
                     return Err(FrameError::BadData { status, detail: ["`", key, "` must be an array"].concat() });
                 }
             }
