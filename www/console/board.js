@@ -260,8 +260,9 @@ export function board({ watch, chats }) {
     const seen = new Set();
     let prev = null;
     for (const a of latest.agents) {
-      const key = JSON.stringify(a);
       let r = rows.get(a.kfId);
+      // A row the server did not resend (extension `boardDelta`) is the same object: not compared.
+      const key = r && r.data === a ? r.key : JSON.stringify(a);
       // A row whose presence or cap is being edited is not rebuilt under the supervisor's hands:
       // it is brought up to date when the editor closes.
       const editing = editor && r && r.row.contains(editor);
@@ -279,8 +280,10 @@ export function board({ watch, chats }) {
           r.row.replaceWith(row);
         }
         seer.observe(row);
-        r = { key, row };
+        r = { key, row, data: a };
         rows.set(a.kfId, r);
+      } else if (r.key === key) {
+        r.data = a;
       }
       const want = prev ? prev.nextSibling : agentsBody.firstChild;
       if (r.row !== want) agentsBody.insertBefore(r.row, want);
