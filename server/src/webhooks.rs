@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
+use crate::store::outbox::PendingEvent;
 use crate::store::Store;
 
 /// Attempts per event before it is logged as failed and the next one goes.
@@ -62,6 +63,9 @@ struct Queued {
     id: u64,
     event: String,
     body: String,
+    /// The customer it is about (`data.userId`).
+    user_id: Option<String>,
+    created_at: i64,
 }
 
 /// The webhooks of one routing node.
@@ -72,6 +76,8 @@ pub struct Webhooks {
     log: Arc<Mutex<VecDeque<Attempt>>>,
     retry_base: Duration,
     senders: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Customers erased since start: their events still queued are dropped, not sent.
+    erased: Arc<Mutex<std::collections::HashSet<String>>>,
 }
 
 /// The first event id of a routing node started at `now_ms`: ids go on increasing across restarts
@@ -116,6 +122,7 @@ impl Webhooks {
             log: Arc::new(Mutex::new(VecDeque::new())),
             retry_base: Duration::from_millis(cfg.webhook_retry_ms.max(1)),
             senders: Mutex::new(Vec::new()),
+            erased: Arc::default(),
         }
     }
 
@@ -139,7 +146,7 @@ impl Webhooks {
         }
         let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
         for (target, rx) in waiting {
-            let sender = Sender { client: client.clone(), target, log: self.log.clone(), base: self.retry_base, store: store.clone() };
+            let sender = Sender { client: client.clone(), target, log: self.log.clone(), base: self.retry_base, store: store.clone(), erased: self.erased.clone() };
             senders.push(tokio::spawn(sender.run(rx)));
         }
     }
@@ -165,10 +172,22 @@ impl Webhooks {
         }
         let data = data();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let body = json!({"id": id, "event": event, "createdAt": now_ms(), "data": data}).to_string();
+        let user_id = data.get("userId").and_then(|u| match u {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+        let created_at = now_ms();
+        let body = json!({"id": id, "event": event, "createdAt": created_at, "data": data}).to_string();
         for (_, tx) in &self.queues {
-            let _ = tx.send(Queued { id, event: event.to_owned(), body: body.clone() });
+            let _ = tx.send(Queued { id, event: event.to_owned(), body: body.clone(), user_id: user_id.clone(), created_at });
         }
+    }
+
+    /// Customer `user_id` was erased: their events still queued here are dropped (the store's
+    /// erasure removes those in the outbox).
+    pub fn forget_visitor(&self, user_id: &str) {
+        self.erased.lock().unwrap_or_else(|e| e.into_inner()).insert(user_id.to_owned());
     }
 
     /// The latest attempts, newest last.
@@ -193,6 +212,7 @@ struct Sender {
     log: Arc<Mutex<VecDeque<Attempt>>>,
     base: Duration,
     store: Arc<Store>,
+    erased: Arc<Mutex<std::collections::HashSet<String>>>,
 }
 
 impl Sender {
@@ -205,7 +225,7 @@ impl Sender {
         let store = self.store.clone();
         let held = tokio::task::spawn_blocking(move || store.outbox_pending(&url)).await;
         let backlog: Vec<Queued> = match held {
-            Ok(Ok(events)) => events.into_iter().map(|(id, event, body)| Queued { id, event, body }).collect(),
+            Ok(Ok(events)) => events.into_iter().map(|e| Queued { id: e.id, event: e.event, body: e.body, user_id: e.user_id, created_at: e.created_at }).collect(),
             Ok(Err(e)) => {
                 tracing::error!(error = %e, url = self.target.url, "could not read the webhook outbox");
                 Vec::new()
@@ -259,17 +279,26 @@ impl Sender {
 
     /// Keeps `events` in the outbox; on a store error they are sent all the same (from memory).
     async fn keep(&self, events: &[Queued]) {
-        let rows: Vec<(u64, String, String)> = events.iter().map(|q| (q.id, q.event.clone(), q.body.clone())).collect();
+        let rows: Vec<PendingEvent> = events
+            .iter()
+            .map(|q| PendingEvent { id: q.id, event: q.event.clone(), body: q.body.clone(), user_id: q.user_id.clone(), created_at: q.created_at })
+            .collect();
         let (store, url) = (self.store.clone(), self.target.url.clone());
         if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.outbox_keep(&url, &rows)).await {
             tracing::error!(error = %e, "could not keep webhook events in the outbox; sending them from memory");
         }
     }
 
-    /// Sends one event until delivered or every attempt failed, logging each attempt.
+    /// Sends one event until delivered or every attempt failed, logging each attempt; an erased
+    /// customer's is dropped.
     async fn deliver(&self, q: &Queued) {
         let target = &self.target;
         for attempt in 1..=ATTEMPTS {
+            let erased = q.user_id.as_ref().is_some_and(|u| self.erased.lock().unwrap_or_else(|e| e.into_inner()).contains(u));
+            if erased {
+                tracing::info!(id = q.id, "webhook event of an erased customer dropped");
+                return;
+            }
             let timestamp = (now_ms() / 1000).to_string();
             let sent = self
                 .client

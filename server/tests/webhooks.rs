@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use std::sync::{Arc, Mutex};
 use support::*;
+use kefu_server::store::outbox::PendingEvent;
 
 #[derive(Default)]
 struct Receiver {
@@ -143,7 +144,7 @@ async fn pending_events_are_sent_after_a_restart_once_and_in_order() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    let kept_events: Vec<&str> = kept.iter().map(|(_, e, _)| e.as_str()).collect();
+    let kept_events: Vec<&str> = kept.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(kept_events, want, "kept in the outbox while the receiver is down");
     assert!(state.lock().unwrap().seen.is_empty());
     a.close().await;
@@ -161,7 +162,7 @@ async fn pending_events_are_sent_after_a_restart_once_and_in_order() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await; // a duplicate would be here by now
     let seen = state.lock().unwrap().seen.clone();
     let ids: Vec<u64> = seen.iter().map(|(id, _, _)| *id).collect();
-    assert_eq!(ids, kept.iter().map(|(id, _, _)| *id).collect::<Vec<_>>(), "the events kept, once each, in order: {seen:?}");
+    assert_eq!(ids, kept.iter().map(|e| e.id).collect::<Vec<_>>(), "the events kept, once each, in order: {seen:?}");
     assert!(seen.iter().all(|(_, _, ok)| *ok), "signed: {seen:?}");
     let mut left = usize::MAX;
     for _ in 0..100 {
@@ -175,14 +176,15 @@ async fn pending_events_are_sent_after_a_restart_once_and_in_order() {
     s.stop().await;
 }
 
-/// The outbox of a receiver taken out of the configuration is dropped at start (it would never
-/// be sent), the others' kept.
+/// The outbox's own rules: an event is kept once; a receiver taken out of the configuration loses
+/// its events (they would never be sent), the others keep theirs; delivered events go in order; the
+/// retention period removes old ones.
 #[tokio::test]
 async fn a_receiver_removed_from_the_configuration_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start_in(dir.path().to_path_buf(), |_| {}).await;
     let store = s.hub.store_arc();
-    let ev = |id: u64| (id, "message.created".to_owned(), format!("{{\"id\":{id}}}"));
+    let ev = |id: u64| PendingEvent { id, event: "message.created".into(), body: format!("{{\"id\":{id}}}"), user_id: Some("v".into()), created_at: 1 };
     store.outbox_keep("http://127.0.0.1:9/old", &[ev(1), ev(2)]).unwrap();
     store.outbox_keep("http://127.0.0.1:9/kept", &[ev(3)]).unwrap();
     store.outbox_keep("http://127.0.0.1:9/kept", &[ev(3)]).unwrap(); // kept once
@@ -193,5 +195,52 @@ async fn a_receiver_removed_from_the_configuration_leaves_nothing_behind() {
     store.outbox_keep("http://127.0.0.1:9/kept", &[ev(4), ev(5)]).unwrap();
     store.outbox_done("http://127.0.0.1:9/kept", 4).unwrap(); // every event up to 4
     assert_eq!(store.outbox_pending("http://127.0.0.1:9/kept").unwrap(), vec![ev(5)]);
+    store.purge_before(2).unwrap(); // the retention period: events made before it go too
+    assert!(store.outbox_pending("http://127.0.0.1:9/kept").unwrap().is_empty());
     s.stop().await;
+}
+
+/// An erased customer's events waiting for a receiver go with the rest of them: out of the outbox
+/// at once, and never sent when the receiver comes back; the other customers' still are.
+#[tokio::test]
+async fn an_erased_customers_pending_events_are_never_sent() {
+    let state = Arc::new(Mutex::new(Receiver { refuse: usize::MAX, ..Default::default() }));
+    let url = receiver(state.clone()).await;
+    let s = Server::start_with(|c| {
+        c.webhook_urls = vec![url.clone()];
+        c.webhook_secrets = vec!["s3cret".into()];
+        c.webhook_retry_ms = 50;
+    })
+    .await;
+    let mut gone = s.visitor("wh-gone", "G").await;
+    gone.send(json!({"type": "message", "content": "我的手机号 13800000000"})).await;
+    let mut stays = s.visitor("wh-stays", "S").await;
+    stays.send(json!({"type": "message", "content": "你好"})).await;
+    let about = |who: &str| s.hub.store().outbox_pending(&url).unwrap().into_iter().filter(|e| e.user_id.as_deref() == Some(who)).count();
+    for _ in 0..200 {
+        if about("wh-gone") >= 1 && about("wh-stays") >= 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await; // any later event of theirs is kept by now
+    let staying = about("wh-stays");
+    assert!(about("wh-gone") >= 1 && staying >= 1, "each customer's events are kept while the receiver is down");
+    let r = reqwest::Client::new().delete(s.http("/visitors/wh-gone")).bearer_auth(s.token(SUPERVISOR).await).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(about("wh-gone"), 0, "out of the outbox with the rest of the customer");
+    assert!(s.hub.store().outbox_pending(&url).unwrap().iter().all(|e| !e.body.contains("13800000000")));
+    state.lock().unwrap().refuse = 0;
+    for _ in 0..200 {
+        if state.lock().unwrap().seen.len() >= staying {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let seen = state.lock().unwrap().seen.clone();
+    assert_eq!(seen.len(), staying, "only the customer who stays: {seen:?}");
+    let (_, log) = s.get_as(SUPERVISOR, "/webhooks/deliveries").await;
+    let delivered: Vec<u64> = log["data"]["list"].as_array().unwrap().iter().filter(|a| a["outcome"] == "delivered").map(|a| a["id"].as_u64().unwrap()).collect();
+    assert_eq!(delivered, seen.iter().map(|(id, _, _)| *id).collect::<Vec<_>>());
 }

@@ -41,6 +41,7 @@ impl Hub {
             }
         }
         self.settle(&mut self.st(), &[&format!("u:{user_id}")]); // no message of theirs still being written comes back after
+        self.webhooks.forget_visitor(user_id);
         let removed = self.store.erase_visitor(user_id).map_err(|e| self.store_failed(e))?;
         let detail = format!("messages={} conversations={} offlineMessages={} uploads={}", removed.messages, removed.conversations, removed.offline_messages, removed.uploads.len());
         self.audit(by, "erase", user_id, &detail);

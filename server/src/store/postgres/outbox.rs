@@ -8,20 +8,26 @@ use crate::store::Result;
 /// The outbox table, for [`super::migrate`] (idempotent).
 pub(super) const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS webhook_outbox(url TEXT NOT NULL, id BIGINT NOT NULL, event TEXT NOT NULL,
-        body TEXT NOT NULL, PRIMARY KEY(url, id));";
+        body TEXT NOT NULL, PRIMARY KEY(url, id));
+    ALTER TABLE webhook_outbox ADD COLUMN IF NOT EXISTS user_id TEXT;
+    ALTER TABLE webhook_outbox ADD COLUMN IF NOT EXISTS created_at BIGINT NOT NULL DEFAULT 0;
+    CREATE INDEX IF NOT EXISTS webhook_outbox_user ON webhook_outbox(user_id);";
 
 impl PgStore {
     /// See [`crate::store::Store::outbox_keep`].
     pub fn outbox_keep(&self, url: &str, events: &[PendingEvent]) -> Result<()> {
         let url = url.to_owned();
-        let ids: Vec<i64> = events.iter().map(|(id, _, _)| *id as i64).collect();
-        let kinds: Vec<String> = events.iter().map(|(_, e, _)| e.clone()).collect();
-        let bodies: Vec<String> = events.iter().map(|(_, _, b)| b.clone()).collect();
+        let ids: Vec<i64> = events.iter().map(|e| e.id as i64).collect();
+        let kinds: Vec<String> = events.iter().map(|e| e.event.clone()).collect();
+        let bodies: Vec<String> = events.iter().map(|e| e.body.clone()).collect();
+        let users: Vec<Option<String>> = events.iter().map(|e| e.user_id.clone()).collect();
+        let made: Vec<i64> = events.iter().map(|e| e.created_at).collect();
         self.run(move |c| {
             c.client()?.execute(
-                "INSERT INTO webhook_outbox(url, id, event, body) SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[])
+                "INSERT INTO webhook_outbox(url, id, event, body, user_id, created_at)
+                 SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[])
                  ON CONFLICT DO NOTHING",
-                &[&url, &ids, &kinds, &bodies],
+                &[&url, &ids, &kinds, &bodies, &users, &made],
             )?;
             Ok(())
         })
@@ -31,8 +37,11 @@ impl PgStore {
     pub fn outbox_pending(&self, url: &str) -> Result<Vec<PendingEvent>> {
         let url = url.to_owned();
         self.run(move |c| {
-            let rows = c.client()?.query("SELECT id, event, body FROM webhook_outbox WHERE url = $1 ORDER BY id", &[&url])?;
-            Ok(rows.iter().map(|r| (r.get::<_, i64>(0) as u64, r.get(1), r.get(2))).collect())
+            let rows = c.client()?.query("SELECT id, event, body, user_id, created_at FROM webhook_outbox WHERE url = $1 ORDER BY id", &[&url])?;
+            Ok(rows
+                .iter()
+                .map(|r| PendingEvent { id: r.get::<_, i64>(0) as u64, event: r.get(1), body: r.get(2), user_id: r.get(3), created_at: r.get(4) })
+                .collect())
         })
     }
 

@@ -28,6 +28,7 @@ impl PgStore {
             let conversations = tx.execute("DELETE FROM conversations WHERE user_id = $1", &[&user_id])?;
             let offline_messages = tx.execute("DELETE FROM offline_messages WHERE user_id = $1", &[&user_id])?;
             tx.execute("DELETE FROM visitor_secrets WHERE user_id = $1", &[&user_id])?;
+            tx.execute("DELETE FROM webhook_outbox WHERE user_id = $1", &[&user_id])?;
             let uploads = upload_names(texts.iter().chain(&originals).map(String::as_str));
             tx.execute("DELETE FROM uploads WHERE name = ANY($1)", &[&uploads])?;
             tx.commit()?;
@@ -44,6 +45,7 @@ impl PgStore {
             let messages = tx.execute("DELETE FROM messages WHERE created_at < $1", &[&cutoff])?;
             let conversations = tx.execute("DELETE FROM conversations WHERE ended_at IS NOT NULL AND ended_at < $1", &[&cutoff])?;
             let offline_messages = tx.execute("DELETE FROM offline_messages WHERE created_at < $1", &[&cutoff])?;
+            tx.execute("DELETE FROM webhook_outbox WHERE created_at < $1", &[&cutoff])?;
             tx.execute("DELETE FROM uploads WHERE created_at < $1", &[&cutoff])?;
             tx.commit()?;
             Ok(Removed { messages, conversations, offline_messages, uploads: upload_names(texts.iter().map(String::as_str)) })

@@ -9,7 +9,14 @@ pub(super) fn migrate(db: &Connection) -> rusqlite::Result<()> {
     db.execute_batch(
         "CREATE TABLE IF NOT EXISTS webhook_outbox(url TEXT NOT NULL, id INTEGER NOT NULL, event TEXT NOT NULL,
              body TEXT NOT NULL, PRIMARY KEY(url, id));",
-    )
+    )?;
+    for (column, ty) in [("user_id", "TEXT"), ("created_at", "INTEGER NOT NULL DEFAULT 0")] {
+        let has: bool = db.prepare("SELECT 1 FROM pragma_table_info('webhook_outbox') WHERE name = ?1")?.exists([column])?;
+        if !has {
+            db.execute_batch(&format!("ALTER TABLE webhook_outbox ADD COLUMN {column} {ty};"))?;
+        }
+    }
+    db.execute_batch("CREATE INDEX IF NOT EXISTS webhook_outbox_user ON webhook_outbox(user_id);")
 }
 
 impl SqliteStore {
@@ -18,9 +25,11 @@ impl SqliteStore {
         let mut db = self.db();
         let tx = db.transaction()?;
         {
-            let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO webhook_outbox(url, id, event, body) VALUES (?1, ?2, ?3, ?4)")?;
-            for (id, event, body) in events {
-                insert.execute(params![url, *id as i64, event, body])?;
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO webhook_outbox(url, id, event, body, user_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for e in events {
+                insert.execute(params![url, e.id as i64, e.event, e.body, e.user_id, e.created_at])?;
             }
         }
         tx.commit()
@@ -29,8 +38,10 @@ impl SqliteStore {
     /// See [`crate::store::Store::outbox_pending`].
     pub fn outbox_pending(&self, url: &str) -> rusqlite::Result<Vec<PendingEvent>> {
         let db = self.db();
-        let mut q = db.prepare_cached("SELECT id, event, body FROM webhook_outbox WHERE url = ?1 ORDER BY id")?;
-        let rows = q.query_map([url], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)))?;
+        let mut q = db.prepare_cached("SELECT id, event, body, user_id, created_at FROM webhook_outbox WHERE url = ?1 ORDER BY id")?;
+        let rows = q.query_map([url], |r| {
+            Ok(PendingEvent { id: r.get::<_, i64>(0)? as u64, event: r.get(1)?, body: r.get(2)?, user_id: r.get(3)?, created_at: r.get(4)? })
+        })?;
         rows.collect()
     }
 

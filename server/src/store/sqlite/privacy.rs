@@ -28,6 +28,7 @@ impl SqliteStore {
         let conversations = tx.execute("DELETE FROM conversations WHERE user_id = ?1", [user_id])? as u64;
         let offline_messages = tx.execute("DELETE FROM offline_messages WHERE user_id = ?1", [user_id])? as u64;
         tx.execute("DELETE FROM visitor_secrets WHERE user_id = ?1", [user_id])?;
+        tx.execute("DELETE FROM webhook_outbox WHERE user_id = ?1", [user_id])?;
         tx.commit()?;
         let uploads = upload_names(texts.iter().chain(&originals).map(String::as_str));
         Ok(Removed { messages, conversations, offline_messages, uploads })
@@ -42,6 +43,7 @@ impl SqliteStore {
         let messages = tx.execute("DELETE FROM messages WHERE created_at < ?1", [cutoff])? as u64;
         let conversations = tx.execute("DELETE FROM conversations WHERE ended_at IS NOT NULL AND ended_at < ?1", [cutoff])? as u64;
         let offline_messages = tx.execute("DELETE FROM offline_messages WHERE created_at < ?1", [cutoff])? as u64;
+        tx.execute("DELETE FROM webhook_outbox WHERE created_at < ?1", [cutoff])?;
         tx.commit()?;
         Ok(Removed { messages, conversations, offline_messages, uploads: upload_names(texts.iter().map(String::as_str)) })
     }
