@@ -26,7 +26,7 @@ pub const ATTEMPTS: u32 = 12;
 const LOG_KEPT: usize = 500;
 /// Delivered events forgotten by the outbox at least this often under load (a crash may send up
 /// to this many again).
-const FORGET_EVERY: u32 = 64;
+const FORGET_EVERY: usize = 64;
 
 /// One receiver.
 #[derive(Clone, Debug)]
@@ -247,7 +247,7 @@ impl Sender {
             }
         };
         let sender = async move {
-            let mut since_forgotten = 0;
+            let mut done = Vec::new();
             let mut backlog = backlog.into_iter();
             loop {
                 let q = match backlog.next() {
@@ -258,22 +258,21 @@ impl Sender {
                     },
                 };
                 me.deliver(&q).await;
-                // In order, so every event up to this one is done: forgotten in one statement
-                // when nothing else waits, or every FORGET_EVERY events under load.
-                since_forgotten += 1;
-                if since_forgotten >= FORGET_EVERY || (backlog.len() == 0 && kept.is_empty()) {
-                    me.forget_through(q.id).await;
-                    since_forgotten = 0;
+                // Forgotten in one statement when nothing else waits, or every FORGET_EVERY
+                // events under load.
+                done.push(q.id);
+                if done.len() >= FORGET_EVERY || (backlog.len() == 0 && kept.is_empty()) {
+                    me.forget(std::mem::take(&mut done)).await;
                 }
             }
         };
         tokio::join!(keeper, sender);
     }
 
-    async fn forget_through(&self, id: u64) {
+    async fn forget(&self, ids: Vec<u64>) {
         let (store, url) = (self.store.clone(), self.target.url.clone());
-        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.outbox_done(&url, id)).await {
-            tracing::error!(error = %e, id, "could not clear webhook events from the outbox (they may be sent again)");
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.outbox_done(&url, &ids)).await {
+            tracing::error!(error = %e, "could not clear webhook events from the outbox (they may be sent again)");
         }
     }
 

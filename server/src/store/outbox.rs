@@ -32,10 +32,9 @@ impl Store {
         on_backend!(self.outbox_pending(url))
     }
 
-    /// Forgets receiver `url`'s events up to `id` included (delivered, or given up: each receiver's
-    /// events go in order).
-    pub fn outbox_done(&self, url: &str, id: u64) -> Result<()> {
-        on_backend!(self.outbox_done(url, id))
+    /// Forgets receiver `url`'s events `ids` (delivered, or given up).
+    pub fn outbox_done(&self, url: &str, ids: &[u64]) -> Result<()> {
+        on_backend!(self.outbox_done(url, ids))
     }
 
     /// Forgets the events of every receiver not in `urls` (one removed from the configuration);

@@ -46,10 +46,11 @@ impl PgStore {
     }
 
     /// See [`crate::store::Store::outbox_done`].
-    pub fn outbox_done(&self, url: &str, id: u64) -> Result<()> {
+    pub fn outbox_done(&self, url: &str, ids: &[u64]) -> Result<()> {
         let url = url.to_owned();
+        let ids: Vec<i64> = ids.iter().map(|id| *id as i64).collect();
         self.run(move |c| {
-            c.client()?.execute("DELETE FROM webhook_outbox WHERE url = $1 AND id <= $2", &[&url, &(id as i64)])?;
+            c.client()?.execute("DELETE FROM webhook_outbox WHERE url = $1 AND id = ANY($2)", &[&url, &ids])?;
             Ok(())
         })
     }

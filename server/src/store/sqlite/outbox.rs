@@ -46,8 +46,16 @@ impl SqliteStore {
     }
 
     /// See [`crate::store::Store::outbox_done`].
-    pub fn outbox_done(&self, url: &str, id: u64) -> rusqlite::Result<()> {
-        self.db().execute("DELETE FROM webhook_outbox WHERE url = ?1 AND id <= ?2", params![url, id as i64]).map(|_| ())
+    pub fn outbox_done(&self, url: &str, ids: &[u64]) -> rusqlite::Result<()> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        {
+            let mut delete = tx.prepare_cached("DELETE FROM webhook_outbox WHERE url = ?1 AND id = ?2")?;
+            for id in ids {
+                delete.execute(params![url, *id as i64])?;
+            }
+        }
+        tx.commit()
     }
 
     /// See [`crate::store::Store::outbox_forget_others`].
