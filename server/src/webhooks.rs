@@ -59,19 +59,10 @@ pub struct Attempt {
     pub error: Option<String>,
 }
 
-struct Queued {
-    id: u64,
-    event: String,
-    body: String,
-    /// The customer it is about (`data.userId`).
-    user_id: Option<String>,
-    created_at: i64,
-}
-
 /// The webhooks of one routing node.
 pub struct Webhooks {
-    queues: Vec<(Target, mpsc::UnboundedSender<Queued>)>,
-    waiting: Mutex<Vec<(Target, mpsc::UnboundedReceiver<Queued>)>>,
+    queues: Vec<(Target, mpsc::UnboundedSender<PendingEvent>)>,
+    waiting: Mutex<Vec<(Target, mpsc::UnboundedReceiver<PendingEvent>)>>,
     next_id: AtomicU64,
     log: Arc<Mutex<VecDeque<Attempt>>>,
     retry_base: Duration,
@@ -172,15 +163,11 @@ impl Webhooks {
         }
         let data = data();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let user_id = data.get("userId").and_then(|u| match u {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        });
+        let user_id = crate::protocol::id_of(&data, "userId").ok();
         let created_at = now_ms();
         let body = json!({"id": id, "event": event, "createdAt": created_at, "data": data}).to_string();
         for (_, tx) in &self.queues {
-            let _ = tx.send(Queued { id, event: event.to_owned(), body: body.clone(), user_id: user_id.clone(), created_at });
+            let _ = tx.send(PendingEvent { id, event: event.to_owned(), body: body.clone(), user_id: user_id.clone(), created_at });
         }
     }
 
@@ -220,19 +207,19 @@ impl Sender {
     /// queued — each until delivered or [`ATTEMPTS`] are spent, and then forgets it. Beside the
     /// sending, what is queued goes into the outbox as it comes (so an event waiting behind a
     /// receiver's outage is kept too).
-    async fn run(self, mut rx: mpsc::UnboundedReceiver<Queued>) {
+    async fn run(self, mut rx: mpsc::UnboundedReceiver<PendingEvent>) {
         let url = self.target.url.clone();
         let store = self.store.clone();
         let held = tokio::task::spawn_blocking(move || store.outbox_pending(&url)).await;
-        let backlog: Vec<Queued> = match held {
-            Ok(Ok(events)) => events.into_iter().map(|e| Queued { id: e.id, event: e.event, body: e.body, user_id: e.user_id, created_at: e.created_at }).collect(),
+        let backlog: Vec<PendingEvent> = match held {
+            Ok(Ok(events)) => events,
             Ok(Err(e)) => {
                 tracing::error!(error = %e, url = self.target.url, "could not read the webhook outbox");
                 Vec::new()
             }
             Err(_) => Vec::new(),
         };
-        let (kept_tx, mut kept) = mpsc::unbounded_channel::<Queued>();
+        let (kept_tx, mut kept) = mpsc::unbounded_channel::<PendingEvent>();
         let me = &self;
         let keeper = async move {
             while let Some(q) = rx.recv().await {
@@ -277,11 +264,8 @@ impl Sender {
     }
 
     /// Keeps `events` in the outbox; on a store error they are sent all the same (from memory).
-    async fn keep(&self, events: &[Queued]) {
-        let rows: Vec<PendingEvent> = events
-            .iter()
-            .map(|q| PendingEvent { id: q.id, event: q.event.clone(), body: q.body.clone(), user_id: q.user_id.clone(), created_at: q.created_at })
-            .collect();
+    async fn keep(&self, events: &[PendingEvent]) {
+        let rows = events.to_vec();
         let (store, url) = (self.store.clone(), self.target.url.clone());
         if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.outbox_keep(&url, &rows)).await {
             tracing::error!(error = %e, "could not keep webhook events in the outbox; sending them from memory");
@@ -290,7 +274,7 @@ impl Sender {
 
     /// Sends one event until delivered or every attempt failed, logging each attempt; an erased
     /// customer's is dropped.
-    async fn deliver(&self, q: &Queued) {
+    async fn deliver(&self, q: &PendingEvent) {
         let target = &self.target;
         for attempt in 1..=ATTEMPTS {
             let erased = q.user_id.as_ref().is_some_and(|u| self.erased.lock().unwrap_or_else(|e| e.into_inner()).contains(u));

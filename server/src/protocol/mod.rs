@@ -126,7 +126,8 @@ pub enum AgentIn {
     },
 }
 
-fn id_of(v: &Value, key: &str) -> Result<String, String> {
+/// Field `key` of `v` as an id: a non-empty string, or a number as its JSON spelling.
+pub(crate) fn id_of(v: &Value, key: &str) -> Result<String, String> {
     match v.get(key) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
         Some(Value::Number(n)) => Ok(n.to_string()),

@@ -8,7 +8,7 @@
 //! head the glue could not describe (a status given as text, an id too long or not finite), takes
 //! the full path with the parsed object.
 
-use super::{decode_value, Customer, CustomerFrame, FrameError, ServerFrame};
+use super::{decode_value, seq_number, Customer, CustomerFrame, FrameError, ServerFrame};
 use crate::core::scalar::Scalar;
 use crate::core::json::JsonValue;
 use crate::core::protocol::status;
@@ -187,7 +187,10 @@ fn utf16_text(units: &[u16]) -> String {
 pub fn decode_common_head<V>(head: &FrameHead<'_>, data: V) -> Result<(ServerFrame<V>, Option<u64>), V> {
     let seq = match head.tag(1) {
         tag::ABSENT | tag::NULL => None,
-        tag::NUMBER if head.seq >= 0.0 && head.seq.fract() == 0.0 && head.seq < 9.0e15 => Some(head.seq as u64),
+        tag::NUMBER => match seq_number(head.seq) {
+            Some(n) => Some(n),
+            None => return Err(data),
+        },
         _ => return Err(data),
     };
     let status = head.status as i64;
@@ -201,10 +204,8 @@ pub fn decode_common_head<V>(head: &FrameHead<'_>, data: V) -> Result<(ServerFra
     let is_id = |i: usize| field(i) == tag::NUMBER || (field(i) == tag::STRING && !head.texts[i].is_empty());
     if status == status::MESSAGE {
         let optional = |i: usize| matches!(field(i), tag::ABSENT | tag::NULL | tag::STRING | tag::NUMBER);
-        return match is_id(0) && field(3) == tag::STRING && optional(4) && optional(5) {
-            true => Ok((ServerFrame::CustomerMessage(data), seq)),
-            false => Err(data),
-        };
+        let valid = is_id(0) && field(3) == tag::STRING && optional(4) && optional(5);
+        return if valid { Ok((ServerFrame::CustomerMessage(data), seq)) } else { Err(data) };
     }
     if !is_id(2) {
         return Err(data);

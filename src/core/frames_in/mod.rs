@@ -216,14 +216,16 @@ fn status_of<V: JsonValue>(root: &V) -> Result<i64, FrameError> {
     }
 }
 
+/// A `seq` number, if it is one: a non-negative integer that a JS number holds exactly.
+pub(super) fn seq_number(f: f64) -> Option<u64> {
+    (f >= 0.0 && f.fract() == 0.0 && f < 9.0e15).then_some(f as u64)
+}
+
 /// `seq` (extension): absent/`null`, or a non-negative integer.
 fn seq_of<V: JsonValue>(status: i64, root: &V) -> Result<Option<u64>, FrameError> {
     match root.field("seq").filter(|v| !v.is_null()) {
         None => Ok(None),
-        Some(v) => match v.as_f64() {
-            Some(f) if f >= 0.0 && f.fract() == 0.0 && f < 9.0e15 => Ok(Some(f as u64)),
-            _ => Err(bad(status, "`seq` must be a non-negative integer")),
-        },
+        Some(v) => v.as_f64().and_then(seq_number).map(Some).ok_or_else(|| bad(status, "`seq` must be a non-negative integer")),
     }
 }
 

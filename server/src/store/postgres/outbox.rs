@@ -8,9 +8,7 @@ use crate::store::Result;
 /// The outbox table, for [`super::migrate`] (idempotent).
 pub(super) const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS webhook_outbox(url TEXT NOT NULL, id BIGINT NOT NULL, event TEXT NOT NULL,
-        body TEXT NOT NULL, PRIMARY KEY(url, id));
-    ALTER TABLE webhook_outbox ADD COLUMN IF NOT EXISTS user_id TEXT;
-    ALTER TABLE webhook_outbox ADD COLUMN IF NOT EXISTS created_at BIGINT NOT NULL DEFAULT 0;
+        body TEXT NOT NULL, user_id TEXT, created_at BIGINT NOT NULL, PRIMARY KEY(url, id));
     CREATE INDEX IF NOT EXISTS webhook_outbox_user ON webhook_outbox(user_id);";
 
 impl PgStore {

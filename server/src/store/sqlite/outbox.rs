@@ -8,15 +8,9 @@ use rusqlite::{params, Connection};
 pub(super) fn migrate(db: &Connection) -> rusqlite::Result<()> {
     db.execute_batch(
         "CREATE TABLE IF NOT EXISTS webhook_outbox(url TEXT NOT NULL, id INTEGER NOT NULL, event TEXT NOT NULL,
-             body TEXT NOT NULL, PRIMARY KEY(url, id));",
-    )?;
-    for (column, ty) in [("user_id", "TEXT"), ("created_at", "INTEGER NOT NULL DEFAULT 0")] {
-        let has: bool = db.prepare("SELECT 1 FROM pragma_table_info('webhook_outbox') WHERE name = ?1")?.exists([column])?;
-        if !has {
-            db.execute_batch(&format!("ALTER TABLE webhook_outbox ADD COLUMN {column} {ty};"))?;
-        }
-    }
-    db.execute_batch("CREATE INDEX IF NOT EXISTS webhook_outbox_user ON webhook_outbox(user_id);")
+             body TEXT NOT NULL, user_id TEXT, created_at INTEGER NOT NULL, PRIMARY KEY(url, id));
+         CREATE INDEX IF NOT EXISTS webhook_outbox_user ON webhook_outbox(user_id);",
+    )
 }
 
 impl SqliteStore {
