@@ -13,7 +13,6 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -63,7 +62,8 @@ pub struct Attempt {
 pub struct Webhooks {
     queues: Vec<(Target, mpsc::UnboundedSender<PendingEvent>)>,
     waiting: Mutex<Vec<(Target, mpsc::UnboundedReceiver<PendingEvent>)>>,
-    next_id: AtomicU64,
+    /// The next event's id, held while an event is put on the queues so they get ids in order.
+    next_id: Mutex<u64>,
     log: Arc<Mutex<VecDeque<Attempt>>>,
     retry_base: Duration,
     senders: Mutex<Vec<tokio::task::JoinHandle<()>>>,
@@ -109,7 +109,7 @@ impl Webhooks {
         Webhooks {
             queues,
             waiting: Mutex::new(waiting),
-            next_id: AtomicU64::new(first_id(now_ms())),
+            next_id: Mutex::new(first_id(now_ms())),
             log: Arc::new(Mutex::new(VecDeque::new())),
             retry_base: Duration::from_millis(cfg.webhook_retry_ms.max(1)),
             senders: Mutex::new(Vec::new()),
@@ -162,9 +162,13 @@ impl Webhooks {
             return;
         }
         let data = data();
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let user_id = crate::protocol::id_of(&data, "userId").ok();
         let created_at = now_ms();
+        // The id is taken and the event queued under one lock: events emitted at once from two
+        // threads (the hub, the group writer) reach every queue in id order.
+        let mut next_id = self.next_id.lock().unwrap_or_else(|e| e.into_inner());
+        let id = *next_id;
+        *next_id += 1;
         let body = json!({"id": id, "event": event, "createdAt": created_at, "data": data}).to_string();
         for (_, tx) in &self.queues {
             let _ = tx.send(PendingEvent { id, event: event.to_owned(), body: body.clone(), user_id: user_id.clone(), created_at });
@@ -336,6 +340,29 @@ mod tests {
         assert_eq!(before.len(), 2);
         assert!(before[0] < before[1] && before[1] < after[0], "{before:?} then {after:?}");
         assert!(after[0] < (1 << 53), "exact as a JavaScript number");
+    }
+
+    #[test]
+    fn events_emitted_at_once_reach_each_queue_in_id_order() {
+        // The hub and the group writer emit from different threads: an id taken by one and sent
+        // after the other's later id would reach receivers out of order.
+        let mut cfg = crate::config::Config::for_tests(std::env::temp_dir());
+        cfg.webhook_urls = vec!["http://127.0.0.1:9/".into(), "http://127.0.0.1:10/".into()];
+        let hooks = std::sync::Arc::new(super::Webhooks::new(&cfg));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let hooks = hooks.clone();
+                std::thread::spawn(move || (0..20_000).for_each(|_| hooks.emit("message.created", || serde_json::json!({}))))
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        let mut waiting = hooks.waiting.lock().unwrap();
+        for (_, rx) in waiting.iter_mut() {
+            let ids: Vec<u64> = std::iter::from_fn(|| rx.try_recv().ok()).map(|q| q.id).collect();
+            assert_eq!(ids.len(), 80_000);
+            let behind = ids.windows(2).filter(|w| w[0] >= w[1]).count();
+            assert_eq!(behind, 0, "{behind} events came after a later id");
+        }
     }
 
     #[test]
