@@ -3,7 +3,7 @@
 // hands a conversation to another department from the transfer picker, whose free agent gets it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess, agent, chatHas, launch, login, sleep, visitor, visitorSays, waitingCount } from './harness.mjs';
+import { ServerProcess, agent, chatHas, launch, login, openPage, sleep, visitor, visitorSays, waitingCount } from './harness.mjs';
 
 let browser, server;
 before(async () => { browser = await launch(); server = await ServerProcess.start(); });
@@ -47,4 +47,53 @@ test('the customer picks a department on the page; only its agents are offered t
   await chatHas(after, '转接成功');
   assert.deepEqual([...pre.errors, ...after.errors, ...v.errors], []);
   for (const p of [pre, after, v]) await p.context().close();
+});
+
+test('the supervisor narrows the board to one department: its agents and its line, names as text', async () => {
+  const pre = await agent(browser, server, 'bd-pre');
+  const aft = await agent(browser, server, 'bd-after');
+  const none = await agent(browser, server, 'bd-none');
+  const saved = await setDepartments({
+    departments: [{ id: 'presales', name: '售前<b>x</b>', agents: ['bd-pre'] }, { id: 'aftersales', name: '售后服务', agents: ['bd-after'] }],
+    ask: false,
+  });
+  assert.equal(saved.code, 0, JSON.stringify(saved));
+  const v = await openPage(browser, `${server.base}/visitor.html?userId=bd-v&userName=${encodeURIComponent('顾客丁')}&department=aftersales`);
+  await v.waitForSelector('#status[data-state="open"]', { timeout: 15000 });
+  await visitorSays(v, '我要退货');
+  await waitingCount(aft, 1);
+  const sup = await agent(browser, server, 'zhuguan');
+  await sup.waitForSelector('#board-btn:not([hidden])', { timeout: 10000 });
+  await sup.click('#board-btn');
+  await sup.waitForSelector('#kefu-board .kefu-board-filter:not([hidden]) option[value="aftersales"]', { state: 'attached', timeout: 10000 });
+  const shown = () => sup.$$eval('#kefu-board tr[data-kf-id]', (rows) => rows.map((r) => r.dataset.kfId));
+  const queue = () => sup.$$eval('#kefu-board .kefu-board-queue tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+  // The names, as text: in the select and in the agents' rows.
+  assert.match(await sup.textContent('#kefu-board select.kefu-board-department'), /售前<b>x<\/b>/);
+  await sup.waitForFunction(() => document.querySelector('#kefu-board tr[data-kf-id="bd-pre"] .kefu-board-groups')?.textContent === '售前<b>x</b>', null, { timeout: 5000 });
+  assert.equal(await sup.locator('#kefu-board .kefu-board-groups b, #kefu-board select b').count(), 0, 'a department name is never markup');
+
+  await sup.selectOption('#kefu-board select.kefu-board-department', 'aftersales');
+  await sup.waitForFunction(() => !document.querySelector('#kefu-board tr[data-kf-id="bd-pre"]'), null, { timeout: 5000 });
+  assert.deepEqual(await shown(), ['bd-after']);
+  await sup.waitForFunction(() => document.querySelector('#kefu-board .kefu-board-queue tbody td')?.textContent === '顾客丁', null, { timeout: 5000 });
+  const [row] = await queue();
+  assert.deepEqual([row[0], row[1], row[3]], ['顾客丁', '售后服务', 'bd-after']);
+  assert.equal(await sup.evaluate(() => localStorage.getItem('kefu:board-department')), 'aftersales', 'the choice is kept');
+
+  await sup.selectOption('#kefu-board select.kefu-board-department', 'presales');
+  await sup.waitForFunction(() => document.querySelector('#kefu-board tr[data-kf-id="bd-pre"]') && !document.querySelector('#kefu-board tr[data-kf-id="bd-after"]'), null, { timeout: 5000 });
+  assert.deepEqual(await shown(), ['bd-pre']);
+  await sup.waitForFunction(() => document.querySelector('#kefu-board .kefu-board-queue tbody td')?.textContent === '无人排队', null, { timeout: 5000 });
+  assert.match(await sup.textContent('#kefu-board h3:last-of-type'), /排队（0，全部 1）/);
+
+  await sup.selectOption('#kefu-board select.kefu-board-department', '-');
+  await sup.waitForFunction(() => document.querySelector('#kefu-board tr[data-kf-id="bd-none"]'), null, { timeout: 5000 });
+  const ungrouped = await shown();
+  assert.ok(ungrouped.includes('zhuguan') && !ungrouped.includes('bd-pre') && !ungrouped.includes('bd-after'), ungrouped.join());
+
+  await sup.selectOption('#kefu-board select.kefu-board-department', '*');
+  await sup.waitForFunction(() => ['bd-pre', 'bd-after', 'bd-none'].every((id) => document.querySelector(`#kefu-board tr[data-kf-id="${id}"]`)), null, { timeout: 5000 });
+  assert.deepEqual([...pre.errors, ...aft.errors, ...none.errors, ...v.errors, ...sup.errors], []);
+  for (const p of [pre, aft, none, v, sup]) await p.context().close();
 });

@@ -8,6 +8,7 @@
 import { $id, api, deployment, el, layimId, params, toast } from './util.js';
 import { joined } from './chats.js';
 import { PRESENCE_TEXT } from './presence.js';
+import { departmentFilter } from './board-departments.js';
 
 const QUEUE_ALARM = Number(params.get('queueAlarm')) || 5;
 const WAIT_ALARM_S = Number(params.get('waitAlarmS')) || 120;
@@ -34,6 +35,11 @@ export function board({ watch, chats }) {
   let latest = null;
   let panel = null;
   let ticker = 0;
+  // Another department picked, or the names in: every row is built again (rows show the names).
+  const filter = departmentFilter(() => {
+    agentsBody = null;
+    render();
+  });
 
   const timer = (since, label, limit) => {
     const span = el('span', { className: 'kefu-board-timer' });
@@ -173,7 +179,7 @@ export function board({ watch, chats }) {
     const convs = el('ul', { className: 'kefu-board-convs' });
     if (!later) fillConversations(convs, a);
     const csat = a.ratings ? el('div', { className: 'kefu-board-csat', textContent: '评价 ' + a.ratingAverage.toFixed(1) + ' ★（' + a.ratings + '）' }) : null;
-    const groups = (a.departments || []).length ? el('div', { className: 'kefu-board-groups', textContent: a.departments.join(' · ') }) : null;
+    const groups = (a.departments || []).length ? el('div', { className: 'kefu-board-groups', textContent: a.departments.map(filter.name).join(' · ') }) : null;
     const row = el('tr', {}, el('td', {}, el('b', { textContent: a.name }), ' ', el('small', { textContent: a.kfId }), groups, csat),
       presenceCell, capCell, el('td', {}, convs));
     row.dataset.kfId = a.kfId;
@@ -208,7 +214,7 @@ export function board({ watch, chats }) {
     const head = (...names) => el('thead', {}, el('tr', {}, ...names.map((n) => el('th', { textContent: n }))));
     panel.querySelector('.kefu-board-body').replaceChildren(
       el('h3', { textContent: '客服' }), el('table', { className: 'layui-table kefu-board-agents' }, head('客服', '状态', '负载 / 上限', '会话'), agentsBody),
-      queueTitle, el('table', { className: 'layui-table kefu-board-queue' }, head('客户', '等待', '分配给'), queueBody));
+      queueTitle, el('table', { className: 'layui-table kefu-board-queue' }, head('客户', '部门', '等待', '分配给'), queueBody));
   }
 
   // A new row's conversations (each with its timer and five buttons) are filled in after the row
@@ -260,6 +266,7 @@ export function board({ watch, chats }) {
     const seen = new Set();
     let prev = null;
     for (const a of latest.agents) {
+      if (!filter.agent(a)) continue;
       let r = rows.get(a.kfId);
       // A row the server did not resend (extension `boardDelta`) is the same object: not compared.
       const key = r && r.data === a ? r.key : JSON.stringify(a);
@@ -308,12 +315,13 @@ export function board({ watch, chats }) {
   function renderQueue() {
     if (!panel || !latest || !queueBody) return;
     queueBody.replaceChildren();
-    for (const q of latest.queue) {
-      queueBody.append(el('tr', {}, el('td', { textContent: (q.userName || q.userId) + (q.department ? '（' + q.department + '）' : '') }), el('td', {}, timer(q.waitingSince, '等待', WAIT_ALARM_S)),
-        el('td', { textContent: q.offeredTo || '—' })));
+    const shown = latest.queue.filter(filter.waiting);
+    for (const q of shown) {
+      queueBody.append(el('tr', {}, el('td', { textContent: q.userName || q.userId }), el('td', { textContent: q.department ? filter.name(q.department) : '—' }),
+        el('td', {}, timer(q.waitingSince, '等待', WAIT_ALARM_S)), el('td', { textContent: q.offeredTo || '—' })));
     }
-    if (!latest.queue.length) queueBody.append(el('tr', {}, el('td', { colSpan: 3, textContent: '无人排队' })));
-    queueTitle.textContent = '排队（' + latest.queue.length + '）';
+    if (!shown.length) queueBody.append(el('tr', {}, el('td', { colSpan: 4, textContent: '无人排队' })));
+    queueTitle.textContent = '排队（' + shown.length + (filter.active() ? '，全部 ' + latest.queue.length : '') + '）';
     tick();
   }
 
@@ -329,10 +337,11 @@ export function board({ watch, chats }) {
       return;
     }
     panel = el('section', { id: 'kefu-board', className: 'kefu-board', ariaLabel: '看板' },
-      el('div', { className: 'kefu-board-alarm', hidden: true, role: 'alert' }), el('div', { className: 'kefu-board-body' }));
+      el('div', { className: 'kefu-board-alarm', hidden: true, role: 'alert' }), filter.element, el('div', { className: 'kefu-board-body' }));
     document.body.append(panel);
     button.setAttribute('aria-expanded', 'true');
     render();
+    filter.load();
   }
   button.onclick = toggle;
 

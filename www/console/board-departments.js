@@ -1,0 +1,59 @@
+// The board's department filter (a desk over several departments: each supervisor usually runs
+// one). A select above the tables — all departments, each department by name, or 未分组 (agents in
+// none, customers who came without one) — narrows the agents' rows and the queue; the choice is
+// kept in this browser. The alarm bar and the 看板 button's mark keep counting the whole desk, so
+// a line filling up elsewhere is still seen. Names come from `GET /settings/departments`, read
+// each time the board opens (a supervisor may have changed them), and are set as text.
+import { api, el } from './util.js';
+
+const KEPT = 'kefu:board-department';
+/** The select's value for "every department". */
+const ALL = '*';
+/** The select's value for "no department". */
+const NONE = '-';
+
+/** The filter: `element` (the select), `load()` (reads the names; resolves when they are in),
+ * `agent(a)` / `waiting(q)` (whether a row is shown), `name(id)`, `active()`; `onChange` runs when
+ * the supervisor picks another department or the names arrive. */
+export function departmentFilter(onChange) {
+  let names = new Map();
+  let chosen = localStorage.getItem(KEPT) || ALL;
+  const select = el('select', { className: 'kefu-board-department', ariaLabel: '按部门筛选' });
+  const label = el('label', { className: 'kefu-board-filter', hidden: true }, '部门 ', select);
+
+  function fill() {
+    select.replaceChildren(el('option', { value: ALL, textContent: '全部部门' }),
+      ...[...names].map(([id, name]) => el('option', { value: id, textContent: name })),
+      el('option', { value: NONE, textContent: '未分组' }));
+    if (chosen !== ALL && chosen !== NONE && !names.has(chosen)) chosen = ALL; // removed since
+    select.value = chosen;
+    label.hidden = names.size === 0; // a desk without departments needs no filter
+  }
+
+  select.onchange = () => {
+    chosen = select.value;
+    localStorage.setItem(KEPT, chosen);
+    onChange();
+  };
+
+  const inDepartment = (ids) => (chosen === ALL || names.size === 0 ? true : chosen === NONE ? ids.length === 0 : ids.includes(chosen));
+
+  return {
+    element: label,
+    load() {
+      return api('settings/departments').then((r) => {
+        names = new Map((r.data?.departments || []).map((d) => [d.id, d.name]));
+        fill();
+        onChange();
+      }, () => { /* no departments to read (an older server): no filter, every row shown */ });
+    },
+    /** Whether agent `a` (a board row) is shown. */
+    agent: (a) => inDepartment(a.departments || []),
+    /** Whether waiting customer `q` is shown. */
+    waiting: (q) => inDepartment(q.department ? [q.department] : []),
+    /** The name of department `id` (its id until the names are in). */
+    name: (id) => names.get(id) || id,
+    /** Whether some rows are hidden by the filter. */
+    active: () => chosen !== ALL && names.size > 0,
+  };
+}
