@@ -1,6 +1,6 @@
 //! `GET /visitors/context?userId=`: what the agent's context panel shows about a customer: what
 //! their page reported (URL, title, referrer, language), browser and OS from their `User-Agent`
-//! (parsed by woothee), when they were first seen and how many conversations they have had. For
+//! (parsed by woothee), their department, when they were first seen and how many conversations they have had. For
 //! supervisors and the agents who served the customer. Every string is the customer's: shown as
 //! text by the console.
 
@@ -60,6 +60,7 @@ pub async fn context(State(app): State<AppState>, Extension(caller): Extension<C
             "os": os,
             "firstSeen": first_seen,
             "conversations": conversations,
+            "department": live.as_ref().and_then(|l| l.department.as_ref()).map(|(id, name)| json!({"id": id, "name": name})),
         }),
     )
 }

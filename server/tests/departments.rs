@@ -48,6 +48,11 @@ async fn a_customer_of_a_department_is_offered_only_to_its_agents() {
     assert!(q.iter().any(|w| w["userId"] == "dp-v1" && w["department"] == "presales"), "{board}");
     let me = board["data"]["agents"].as_array().unwrap().iter().find(|a| a["kfId"] == "dp-b").cloned().unwrap();
     assert_eq!(me["departments"], json!(["presales"]));
+    // The agent's context panel names the customer's department; no department, none.
+    let (code, ctx) = s.get("/visitors/context?userId=dp-v1").await;
+    assert_eq!(code, 200, "{ctx}");
+    assert_eq!(ctx["data"]["department"], json!({"id": "presales", "name": "售前"}));
+    assert_eq!(s.get("/visitors/context?userId=dp-v3").await.1["data"]["department"], Value::Null);
 }
 
 #[tokio::test]

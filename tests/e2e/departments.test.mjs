@@ -37,6 +37,10 @@ test('the customer picks a department on the page; only its agents are offered t
   await pre.click('#openDialog');
   await pre.click('.layui-layer-dialog .layui-layer-btn0');
   await chatHas(pre, '这个多少钱');
+  // The context panel names the customer's department, as text.
+  await pre.waitForSelector('#context dd[data-field="department"]', { timeout: 5000 });
+  assert.equal(await pre.textContent('#context dd[data-field="department"]'), '售前<img src=x onerror=alert(1)>');
+  assert.equal(await pre.locator('#context img').count(), 0);
   await pre.click('.layim-tool-transfer');
   const toAftersales = pre.locator('button[data-department="aftersales"]');
   await toAftersales.waitFor({ timeout: 5000 });

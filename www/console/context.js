@@ -1,5 +1,5 @@
 // The context panel beside the open conversation: what the customer's page reported when it
-// connected (URL, title, referrer, language), browser and OS from its User-Agent, and what the
+// connected (URL, title, referrer, language), their department, browser and OS from its User-Agent, and what the
 // server knows (first seen, past conversations, a link to the chat log). Every value is the
 // customer's: set as text; the URL is a link only when it is http(s). Hidden with a backend that
 // has no such endpoint.
@@ -7,7 +7,7 @@ import { $id, api } from './util.js';
 import { customers } from './chats.js';
 
 const FIELDS = [
-  ['url', '页面'], ['title', '标题'], ['referrer', '来源'], ['language', '语言'], ['browser', '浏览器'], ['os', '系统'],
+  ['department', '部门'], ['url', '页面'], ['title', '标题'], ['referrer', '来源'], ['language', '语言'], ['browser', '浏览器'], ['os', '系统'],
   ['firstSeen', '首次访问'], ['conversations', '历史会话'],
 ];
 
@@ -30,6 +30,7 @@ export function contextPanel({ layim }) {
     if (showing !== lid) return;
     const values = {
       ...(d.page || {}),
+      department: d.department?.name,
       browser: d.browser,
       os: d.os,
       firstSeen: d.firstSeen ? new Date(d.firstSeen).toLocaleString('zh-CN') : null,

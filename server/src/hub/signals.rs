@@ -26,6 +26,8 @@ pub struct VisitorContext {
     pub page: PageContext,
     /// The browser's `User-Agent` header.
     pub user_agent: Option<String>,
+    /// Their department's id and name, when they have one.
+    pub department: Option<(String, String)>,
 }
 
 impl State {
@@ -142,6 +144,7 @@ impl Hub {
             connected: v.conn.is_some(),
             page: v.page.clone().unwrap_or_default(),
             user_agent: v.user_agent.clone(),
+            department: v.department.as_ref().map(|d| (d.clone(), st.departments.name(d))),
         })
     }
 }
