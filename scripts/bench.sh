@@ -91,6 +91,12 @@ echo "== 8. reference server memory: 10 000 customers come, are served and go ==
 cargo build -q --release -p kefu-server --bin kefu-server --example visitor_churn
 target/release/examples/visitor_churn 10000 target/release/kefu-server
 
+echo "== 10c. issue 27: a reconnect storm (every customer back at once after a failover, each replayed), SQLite and PostgreSQL =="
+cargo build -q --release -p kefu-server --bin kefu-server --example reconnect_storm
+KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/reconnect_storm
+PG_BASE=$(KEFU_PG_DB=kefu_storm_bench scripts/pg.sh)
+KEFU_BENCH_PG="${PG_BASE%/kefu}/kefu_storm_bench" KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/reconnect_storm
+
 echo "== 11. issue 22: a burst of 300 logins (peak memory, latency) =="
 cargo build -q --release -p kefu-server --bin kefu-server --example login_burst
 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/login_burst

@@ -92,6 +92,16 @@ pub async fn writer(mut sink: futures_util::stream::SplitSink<WebSocket, Message
                 crate::store::ticket::Outcome::Stored(_) => sink.send(Message::Text(t.into())).await,
                 _ => continue,
             },
+            Out::Replay(replay) => {
+                let mut r = Ok(());
+                for t in replay.frames().await {
+                    r = sink.send(Message::Text(t.into())).await;
+                    if r.is_err() {
+                        break;
+                    }
+                }
+                r
+            }
             Out::Close(code, reason) => {
                 let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
                 break;

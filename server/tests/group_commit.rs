@@ -75,27 +75,77 @@ async fn an_accept_waits_only_for_its_own_customers_messages() {
     drop(held);
     assert!(assigned.is_ok(), "the accept went through while another customer's message was being written");
     // The agent gets both, numbered in the order they were handed over, each once.
-    let mut got = Vec::new();
-    while got.len() < 2 {
-        let f = a.recv_raw().await;
-        if f["status"] == 1 {
-            got.push((f["data"]["content"].as_str().unwrap_or_default().to_owned(), f["seq"].as_u64().expect("numbered")));
-        }
-    }
+    let got = numbered(&mut a, 2).await;
     assert_eq!(got.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(), ["in flight", "waiting"], "{got:?}");
     assert_eq!(got[1].1, got[0].1 + 1, "consecutive numbers: {got:?}");
     a.silent(300).await;
     // A new socket replaying from before both gets the same two, with the same numbers.
     let mut again = s.legacy_agent("gc-b").await;
     again.send(json!({"respStatus": 100, "features": ["ack", "seq"], "lastSeq": got[0].1 - 1})).await;
-    let mut replayed = Vec::new();
-    while replayed.len() < 2 {
-        let f = again.recv_raw().await;
-        if f["status"] == 1 {
-            replayed.push((f["data"]["content"].as_str().unwrap_or_default().to_owned(), f["seq"].as_u64().expect("numbered")));
+    let replayed = numbered(&mut again, 2).await;
+    assert_eq!(replayed, got);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reconnect_replay_waits_for_its_own_messages_without_holding_up_the_desk() {
+    let s = Server::start_with(|c| c.max_conversations = 50).await;
+    let (_a, mut v) = assigned_with(&s, "gc-r", "gc-rv", &["ack", "seq"]).await;
+    v.send(json!({"type": "message", "content": "stored", "msgId": "s"})).await;
+    v.recv_until(|f: &Value| f["type"] == "ack" && f["msgId"] == "s").await;
+    // The writer held: the customer's next message to the agent is still being written when the
+    // agent comes back asking for everything since 0.
+    let (release, held) = hold_writer(&s);
+    v.send(json!({"type": "message", "content": "in flight", "msgId": "f"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut again = s.legacy_agent("gc-r").await;
+    again.send(json!({"respStatus": 100, "features": ["ack", "seq"], "lastSeq": 0})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // Meanwhile the rest of the desk goes on: the hub is not waiting for the writer under its lock.
+    let desk = tokio::time::timeout(std::time::Duration::from_secs(2), s.get("/agents/online")).await;
+    let _ = release.send(());
+    drop(held);
+    assert!(desk.is_ok(), "the desk answered while an agent's replay waited for the writer");
+    // The replay: both messages, in order, each once, numbered; then nothing more.
+    let got = numbered(&mut again, 2).await;
+    assert_eq!(got.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(), ["stored", "in flight"], "{got:?}");
+    assert!(got[0].1 < got[1].1, "{got:?}");
+    again.silent(300).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_customers_replay_waits_for_their_own_messages_without_holding_up_the_desk() {
+    let s = Server::start_with(|c| c.max_conversations = 50).await;
+    let (mut a, mut v) = assigned_with(&s, "gc-q", "gc-qv", &["ack", "seq"]).await;
+    a.send(json!({"kfId": "gc-q", "kfName": "Q", "userId": "gc-qv", "userName": "V", "content": "stored", "msgId": "s"})).await;
+    v.recv_until(|f: &Value| f["type"] == "message" && f["content"] == "stored").await;
+    let (release, held) = hold_writer(&s);
+    a.send(json!({"kfId": "gc-q", "kfName": "Q", "userId": "gc-qv", "userName": "V", "content": "in flight", "msgId": "f"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut again = Peer::connect(&s.visitor_url("gc-qv", "userName=V&lastSeq=0")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let desk = tokio::time::timeout(std::time::Duration::from_secs(2), s.get("/agents/online")).await;
+    let _ = release.send(());
+    drop(held);
+    assert!(desk.is_ok(), "the desk answered while a customer's replay waited for the writer");
+    let got = numbered(&mut again, 2).await;
+    assert_eq!(got.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(), ["stored", "in flight"], "{got:?}");
+    assert!(got[0].1 < got[1].1, "{got:?}");
+    let rest = again.drain_for(300).await;
+    assert!(rest.iter().all(|f| f["type"] != "message"), "each once: {rest:?}");
+}
+
+/// The next `n` chat messages `peer` gets (agent frames: status 1; customer frames: type
+/// "message"), with their delivery numbers.
+async fn numbered(peer: &mut Peer, n: usize) -> Vec<(String, u64)> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        let f = peer.recv_raw().await;
+        let (content, is_chat) = if f["status"] == 1 { (&f["data"]["content"], true) } else { (&f["content"], f["type"] == "message") };
+        if is_chat {
+            got.push((content.as_str().unwrap_or_default().to_owned(), f["seq"].as_u64().unwrap_or_else(|| panic!("numbered: {f}"))));
         }
     }
-    assert_eq!(replayed, got);
+    got
 }
 
 /// Holds the group writer on a thread of its own (a hub blocked on it cannot stall the test's

@@ -188,7 +188,7 @@ impl Router {
     }
 
     /// Where the hub writes the frames of gateway `node`'s socket `conn`: a task that passes them
-    /// on in order (a chat frame once its message is committed) until the hub and the session let go.
+    /// on in order (a chat frame once its message is committed, a replay once read) until the hub and the session let go.
     fn forwarder(&self, conn: &str, node: &str) -> mpsc::UnboundedSender<Out> {
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
         let (outbox, conn) = (self.outbox(node), conn.to_owned());
@@ -199,6 +199,12 @@ impl Router {
                         crate::store::ticket::Outcome::Stored(_) => Out::Text(text),
                         _ => continue,
                     },
+                    Out::Replay(replay) => {
+                        for text in replay.frames().await {
+                            outbox.send(OutMsg { conn: conn.clone(), out: Out::Text(text) }).await;
+                        }
+                        continue;
+                    }
                     other => other,
                 };
                 outbox.send(OutMsg { conn: conn.clone(), out }).await;

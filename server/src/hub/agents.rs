@@ -38,9 +38,6 @@ impl Hub {
     /// ones lost in flight included), then the other pending frames; without, the pending frames.
     pub fn agent_ready(&self, kf_id: &str, conn: u64, last_seq: Option<u64>) {
         let mut st = self.st();
-        if last_seq.is_some() {
-            self.settle(&mut st, &[&format!("kf:{kf_id}")]); // the replay reads what the group writer was handed
-        }
         let Some(a) = st.agents.get_mut(kf_id) else { return };
         if a.ready || a.conn.as_ref().map(|c| c.id) != Some(conn) {
             return;
@@ -51,18 +48,21 @@ impl Hub {
         if let Some(from) = last_seq {
             let mine = a.conversations.clone();
             let recall = st.speaks(kf_id, crate::protocol::codes::RECALL);
-            match self.store.replay(&format!("kf:{kf_id}"), from, 100_000) {
-                Ok(rows) => {
-                    for d in rows.into_iter().filter(|d| mine.contains(&d.message.user_id)) {
-                        let m = d.message;
-                        let mut f = p::status_message(&m.user_id, &m.user_name, kf_id, &m.content, m.create_time);
-                        if let (Some(id), true, "visitor") = (&m.msg_id, recall, m.sender.as_str()) {
-                            f["data"]["msgId"] = id.as_str().into(); // as it was sent live: a recall can name it
-                        }
-                        f["seq"] = d.seq.into();
-                        let _ = tx.send(Out::Text(f.to_string()));
-                    }
+            let kf = kf_id.to_owned();
+            let replay = self.replay(&mut st, &format!("kf:{kf_id}"), from, move |d, _| {
+                let m = d.message;
+                if !mine.contains(&m.user_id) {
+                    return None;
                 }
+                let mut f = p::status_message(&m.user_id, &m.user_name, &kf, &m.content, m.create_time);
+                if let (Some(id), true, "visitor") = (&m.msg_id, recall, m.sender.as_str()) {
+                    f["data"]["msgId"] = id.as_str().into(); // as it was sent live: a recall can name it
+                }
+                f["seq"] = d.seq.into();
+                Some(f.to_string())
+            });
+            match replay {
+                Ok(outs) => outs.into_iter().for_each(|o| drop(tx.send(o))),
                 Err(e) => tracing::error!(kf_id, error = %e, "replay failed"),
             }
             for (seq, out) in pending {

@@ -21,6 +21,7 @@ mod recall;
 mod settings;
 mod departments;
 mod relay;
+mod replay;
 mod grace;
 mod desk;
 mod join;
@@ -34,6 +35,7 @@ pub use signals::VisitorContext;
 pub use board::{Board, BoardAgent, BoardConversation, BoardWaiting};
 pub use settings::CloseOutSettings;
 pub use relay::Relayed;
+pub use replay::Replay;
 pub use departments::{seed_demo as seed_demo_departments, Department, DepartmentSettings, UrlRule};
 
 use crate::store::{OpenConversation, Store};
@@ -54,6 +56,10 @@ pub enum Out {
     /// waits for the commit first.
     #[serde(skip)]
     Durable(String, crate::store::ticket::Ticket),
+    /// A reconnect's replay, read from the store when the socket's writer gets here (`replay.rs`).
+    /// Never crosses the wire between nodes: the routing node reads it first.
+    #[serde(skip)]
+    Replay(replay::Replay),
 }
 
 /// Milliseconds since the Unix epoch.

@@ -19,9 +19,6 @@ impl Hub {
         // A customer routing does not know yet may have spoken to an agent before: offered first.
         let last_agent = if self.visitor_known(user_id) { None } else { self.last_agent_of(user_id) };
         let mut st = self.st();
-        if last_seq.is_some() {
-            self.settle(&mut st, &[&format!("v:{user_id}")]); // the replay reads what the group writer was handed
-        }
         st.next_conn += 1;
         let id = st.next_conn;
         let is_new = !st.visitors.contains_key(user_id);
@@ -39,15 +36,13 @@ impl Hub {
         v.epoch += 1;
         let held = std::mem::take(&mut v.held);
         if let Some(from) = last_seq {
-            match self.store.replay(&format!("v:{user_id}"), from, 100_000) {
-                Ok(rows) => {
-                    for d in rows {
-                        let m = d.message;
-                        let kf = m.kf_id.clone().unwrap_or_default();
-                        let name = self.store.agent(&kf).ok().flatten().map(|a| a.name).unwrap_or_else(|| kf.clone());
-                        let _ = tx.send(Out::Text(p::visitor_message(&kf, &name, &m.content, m.create_time, d.seq)));
-                    }
-                }
+            let replay = self.replay(&mut st, &format!("v:{user_id}"), from, |d, names| {
+                let m = d.message;
+                let kf = m.kf_id.clone().unwrap_or_default();
+                Some(p::visitor_message(&kf, &names.agent(&kf), &m.content, m.create_time, d.seq))
+            });
+            match replay {
+                Ok(outs) => outs.into_iter().for_each(|o| drop(tx.send(o))),
                 Err(e) => tracing::error!(user_id, error = %e, "visitor replay failed"),
             }
         }

@@ -1,0 +1,103 @@
+//! A reconnect's replay (`lastSeq`): the messages delivered to an agent or a customer after the
+//! number their client last saw, read back from the store. On PostgreSQL the read is a round trip,
+//! and it may first have to wait for the group writer (a message to them still being written), so
+//! it does not happen under the hub's lock: the hub puts an [`Out::Replay`] in the socket's queue
+//! where the replayed frames belong, bounded by the last number handed out so far, and the
+//! socket's writer waits for that commit and reads when it gets there. Frames queued after it
+//! carry later numbers, so nothing comes twice or out of order. SQLite, in process and committing
+//! in place, is read at once as before.
+
+use super::state::State;
+use super::{Hub, Out};
+use crate::store::ticket::Ticket;
+use crate::store::Delivery;
+use std::sync::Arc;
+
+/// Frames to read back when the socket's writer reaches them (see the module's doc).
+#[derive(Clone)]
+pub struct Replay {
+    /// The last message to the recipient still being written, if any.
+    wait: Option<Ticket>,
+    /// Reads the frames.
+    read: Arc<dyn Fn() -> Vec<String> + Send + Sync>,
+}
+
+impl std::fmt::Debug for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Replay(waits: {})", self.wait.is_some())
+    }
+}
+
+impl PartialEq for Replay {
+    fn eq(&self, other: &Replay) -> bool {
+        Arc::ptr_eq(&self.read, &other.read)
+    }
+}
+
+impl Replay {
+    /// Waits for the commit it needs, then reads the frames (off the async workers).
+    pub async fn frames(self) -> Vec<String> {
+        if let Some(t) = self.wait {
+            let _ = t.wait().await;
+        }
+        tokio::task::spawn_blocking(move || (self.read)()).await.unwrap_or_default()
+    }
+}
+
+impl Hub {
+    /// The replay of `recipient`'s deliveries after `from`, made into frames by `frame` (`None`
+    /// skips a delivery), as the socket's next output: an [`Out::Replay`] with the group writer,
+    /// the frames read now without. `Err` when the store cannot say where the replay ends.
+    pub(super) fn replay(
+        &self,
+        st: &mut State,
+        recipient: &str,
+        from: u64,
+        frame: impl Fn(Delivery, &mut ReplayNames) -> Option<String> + Send + Sync + 'static,
+    ) -> Result<Vec<Out>, String> {
+        let store = self.store.clone();
+        let key = recipient.to_owned();
+        let read = move |upto: u64| -> Vec<String> {
+            let mut names = ReplayNames { store: store.clone(), known: Default::default() };
+            match store.replay(&key, from, 100_000) {
+                Ok(rows) => rows.into_iter().filter(|d| d.seq <= upto).filter_map(|d| frame(d, &mut names)).collect(),
+                Err(e) => {
+                    tracing::error!(recipient = key, error = %e, "replay failed");
+                    Vec::new()
+                }
+            }
+        };
+        if self.store.group().is_none() {
+            return Ok(read(u64::MAX).into_iter().map(Out::Text).collect());
+        }
+        // The last number handed out to them: the hub's count, else the store's (kept as the count).
+        let upto = match st.next_seq.get(recipient) {
+            Some(next) => next - 1,
+            None => {
+                let last = self.store.last_seq(recipient).map_err(|e| e.to_string())?;
+                st.next_seq.insert(recipient.to_owned(), last + 1);
+                last
+            }
+        };
+        let wait = st.writing.get(recipient).filter(|t| t.outcome().is_none()).cloned();
+        Ok(vec![Out::Replay(Replay { wait, read: Arc::new(move || read(upto)) })])
+    }
+}
+
+/// Agents' names for replayed frames, each looked up once per replay.
+pub(super) struct ReplayNames {
+    store: Arc<crate::store::Store>,
+    known: std::collections::HashMap<String, String>,
+}
+
+impl ReplayNames {
+    /// Agent `kf_id`'s name (its id when unknown).
+    pub(super) fn agent(&mut self, kf_id: &str) -> String {
+        if let Some(n) = self.known.get(kf_id) {
+            return n.clone();
+        }
+        let name = self.store.agent(kf_id).ok().flatten().map(|a| a.name).unwrap_or_else(|| kf_id.to_owned());
+        self.known.insert(kf_id.to_owned(), name.clone());
+        name
+    }
+}
