@@ -2,7 +2,8 @@
 //! `scripts/bench.sh`: `CUSTOMERS` customers served by `AGENTS` agents, each customer with
 //! `HISTORY` messages from their agent, all reconnect at the same moment asking for everything
 //! since 0 (`lastSeq=0`, as after a routing node's death), while a probe conversation beside them
-//! keeps writing every 5 ms. Prints how long until every customer had their replay, and the probe's
+//! keeps writing every 5 ms; by default the server is killed and started again first, as when a
+//! routing node dies and another restores routing from the store (`RESTART=0`: not). Prints how long until every customer had their replay, and the probe's
 //! relay latency during the storm: what the rest of the desk feels while replays are read.
 //!
 //! Starts the release `kefu-server` (`KEFU_SERVER_BIN`) on SQLite, or on the PostgreSQL at
@@ -88,19 +89,25 @@ async fn main() {
     let data = tempfile::tempdir().expect("temp dir");
     let bin = std::env::var("KEFU_SERVER_BIN").expect("KEFU_SERVER_BIN: path of the release kefu-server");
     let store = std::env::var("KEFU_BENCH_PG").ok();
-    let mut server = std::process::Command::new(&bin)
-        .args(["--bind", &format!("127.0.0.1:{port}"), "--data-dir", data.path().to_str().unwrap(), "--www-dir", data.path().to_str().unwrap()])
-        .args(store.as_deref().map(|s| vec!["--store", s]).unwrap_or_default())
-        .args(["--max-conversations", &(customers / agents + 2).to_string(), "--max-msgs-per-sec", "100000", "--open-registration"])
-        .args(["--max-visitor-sockets-per-address", "1000000", "--max-new-visitors-per-address", "1000000"])
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start kefu-server");
+    let start = || {
+        std::process::Command::new(&bin)
+            .args(["--bind", &format!("127.0.0.1:{port}"), "--data-dir", data.path().to_str().unwrap(), "--www-dir", data.path().to_str().unwrap()])
+            .args(store.as_deref().map(|s| vec!["--store", s]).unwrap_or_default())
+            .args(["--max-conversations", &(customers / agents + 2).to_string(), "--max-msgs-per-sec", "100000", "--open-registration"])
+            .args(["--max-visitor-sockets-per-address", "1000000", "--max-new-visitors-per-address", "1000000"])
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start kefu-server")
+    };
+    let mut server = start();
     let base = format!("127.0.0.1:{port}");
-    while tokio::net::TcpStream::connect(&base).await.is_err() {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let up = |base: String| async move {
+        while tokio::net::TcpStream::connect(&base).await.is_err() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    up(base.clone()).await;
     let run = std::process::id();
     let clock = Instant::now();
     let latencies = Arc::new(Mutex::new(Vec::<(u64, u64)>::new()));
@@ -128,6 +135,20 @@ async fn main() {
             if let Some(Ok(Message::Text(t))) = ws.next().await {
                 got += u64::from(serde_json::from_str::<Value>(&t).is_ok_and(|f| f["type"] == "message"));
             }
+        }
+    }
+    // As after a routing node's death (`RESTART=0`: the same server): killed and started again on
+    // the same store, its routing restored from it; the agents come back (no replay: legacy).
+    if env_or("RESTART", 1) == 1 {
+        let _ = server.kill();
+        let _ = server.wait();
+        drop(sockets);
+        sockets = Vec::new();
+        server = start();
+        up(base.clone()).await;
+        for a in 0..agents {
+            let kf = format!("st{run}-a{a}");
+            desks.insert(kf.clone(), agent(&base, &kf, (clock, latencies.clone())).await);
         }
     }
     // The probe: one more customer (served by whoever is least busy), writing every 5 ms throughout.

@@ -199,9 +199,10 @@ impl Hub {
     pub fn restore(&self, open: Vec<OpenConversation>) -> Vec<(String, u64)> {
         let mut st = self.st();
         let mut restored: Vec<String> = Vec::new();
+        let mut names = std::collections::HashMap::new();
         for OpenConversation { id: conversation, user_id, user_name, kf_id } in open {
             // A customer with two open rows (crash between end and start): keep the newest.
-            let name = self.store.agent(&kf_id).ok().flatten().map(|a| a.name).unwrap_or_else(|| kf_id.clone());
+            let name = names.entry(kf_id.clone()).or_insert_with(|| self.store.agent(&kf_id).ok().flatten().map(|a| a.name).unwrap_or_else(|| kf_id.clone())).clone();
             let slot = st.agents.entry(kf_id.clone()).or_insert_with(|| AgentSlot { epoch: 1, ..AgentSlot::new(name) });
             slot.conversations.insert(user_id.clone());
             if !restored.contains(&kf_id) {
@@ -218,6 +219,15 @@ impl Hub {
             let mut slot = VisitorSlot::new(user_name, 1, VState::Assigned { kf_id, conversation });
             slot.spoke = true;
             st.visitors.insert(user_id, slot);
+        }
+        if self.store.group().is_some() {
+            // Everyone restored is expected back, each asking for a replay bounded by their last
+            // number: read for all of them now, not one round trip each under the lock then.
+            let recipients: Vec<String> = restored.iter().map(|k| format!("kf:{k}")).chain(st.visitors.keys().map(|u| format!("v:{u}"))).collect();
+            match self.store.last_seqs(&recipients) {
+                Ok(last) => st.next_seq.extend(last.into_iter().map(|(r, n)| (r, n + 1))),
+                Err(e) => tracing::warn!(error = %e, "delivery numbers not read ahead; read one by one instead"),
+            }
         }
         tracing::info!(conversations = st.visitors.len(), agents = restored.len(), "routing restored from the store");
         restored.into_iter().map(|k| (k, 1)).collect()

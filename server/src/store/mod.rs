@@ -88,6 +88,15 @@ impl Store {
         }
     }
 
+    /// [`Store::last_seq`] of each of `recipients` at once (PostgreSQL): one round trip for all
+    /// the clients a restored routing node expects back.
+    pub fn last_seqs(&self, recipients: &[String]) -> Result<std::collections::HashMap<String, u64>> {
+        match self {
+            Store::Postgres(s) => s.last_seqs(recipients),
+            Store::Sqlite(_) => Err(StoreError("last_seqs is asked of PostgreSQL only".into())),
+        }
+    }
+
     /// Opens (creating if needed) the SQLite database at `path` and seeds a new one.
     pub fn open(path: &Path) -> Result<Store> {
         Ok(Store::Sqlite(SqliteStore::open(path)?))

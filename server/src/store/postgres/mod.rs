@@ -126,6 +126,19 @@ impl PgStore {
             Ok(c.client()?.query_one(&st, &[&recipient])?.get::<_, i64>(0) as u64)
         })
     }
+
+    /// The highest delivery number of each of `recipients` (0 for one with none).
+    pub fn last_seqs(&self, recipients: &[String]) -> Result<std::collections::HashMap<String, u64>> {
+        let recipients = recipients.to_vec();
+        self.run(move |c| {
+            let st = c.statement("SELECT recipient, MAX(seq) FROM deliveries WHERE recipient = ANY($1) GROUP BY recipient")?;
+            let mut last: std::collections::HashMap<String, u64> = recipients.iter().map(|r| (r.clone(), 0)).collect();
+            for row in c.client()?.query(&st, &[&recipients])? {
+                last.insert(row.get(0), row.get::<_, i64>(1) as u64);
+            }
+            Ok(last)
+        })
+    }
 }
 
 fn new_epoch() -> String {
