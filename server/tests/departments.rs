@@ -56,6 +56,20 @@ async fn a_customer_of_a_department_is_offered_only_to_its_agents() {
 }
 
 #[tokio::test]
+async fn an_offer_names_the_department_to_agents_using_queue_and_stays_original_for_others() {
+    let s = Server::start().await;
+    let mut q = s.agent_with("od-q", &["queue"]).await;
+    let mut legacy = s.agent("od-l").await;
+    departments(&s, &["od-q"], &["od-l"], false).await;
+    let _v = visitor_in(&s, "od-v1", "presales").await;
+    let offer = q.recv_until(offered("od-v1")).await;
+    assert_eq!(offer["data"]["department"], json!({"id": "presales", "name": "售前"}), "{offer}");
+    let _w = visitor_in(&s, "od-v2", "aftersales").await;
+    let offer = legacy.recv_until(offered("od-v2")).await;
+    assert_eq!(offer["data"], json!({"id": "od-v2", "userName": "V"}), "a legacy console gets the original frame");
+}
+
+#[tokio::test]
 async fn queue_places_and_estimates_count_within_the_department() {
     let s = Server::start_with(|c| c.max_conversations = 1).await;
     let mut pa = s.agent("qp-pre").await;

@@ -35,6 +35,10 @@ test('the customer picks a department on the page; only its agents are offered t
   await sleep(300);
   assert.equal(await after.textContent('#waiting-count'), '0', 'aftersales is not offered a presales customer');
   await pre.click('#openDialog');
+  // The accept dialog says which department the customer came for, as text.
+  await pre.waitForSelector('.layui-layer-dialog .kefu-offer-department', { timeout: 5000 });
+  assert.equal(await pre.textContent('.layui-layer-dialog .kefu-offer-department'), '售前<img src=x onerror=alert(1)>');
+  assert.equal(await pre.locator('.layui-layer-dialog img').count(), 0);
   await pre.click('.layui-layer-dialog .layui-layer-btn0');
   await chatHas(pre, '这个多少钱');
   // The context panel names the customer's department, as text.

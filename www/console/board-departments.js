@@ -13,9 +13,9 @@ const ALL = '*';
 const NONE = '-';
 
 /** The filter: `element` (the select), `load()` (reads the names; resolves when they are in),
- * `agent(a)` / `waiting(q)` (whether a row is shown), `name(id)`, `active()`; `onChange` runs when
+ * `agent(a)` / `waiting(q)` (whether a row is shown), `name(id)`, `active()`; `refresh` runs when
  * the supervisor picks another department or the names arrive. */
-export function departmentFilter(onChange) {
+export function departmentFilter(refresh) {
   let names = new Map();
   let chosen = localStorage.getItem(KEPT) || ALL;
   const select = el('select', { className: 'kefu-board-department', ariaLabel: '按部门筛选' });
@@ -33,7 +33,7 @@ export function departmentFilter(onChange) {
   select.onchange = () => {
     chosen = select.value;
     localStorage.setItem(KEPT, chosen);
-    onChange();
+    refresh();
   };
 
   const inDepartment = (ids) => (chosen === ALL || names.size === 0 ? true : chosen === NONE ? ids.length === 0 : ids.includes(chosen));
@@ -44,7 +44,7 @@ export function departmentFilter(onChange) {
       return api('settings/departments').then((r) => {
         names = new Map((r.data?.departments || []).map((d) => [d.id, d.name]));
         fill();
-        onChange();
+        refresh();
       }, () => { /* no departments to read (an older server): no filter, every row shown */ });
     },
     /** Whether agent `a` (a board row) is shown. */

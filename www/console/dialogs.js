@@ -2,7 +2,7 @@
 // incoming transfer. Names are escaped before they reach layer's HTML.
 import { $id, errorText, esc, toast } from './util.js';
 import { notifyHidden } from './notify.js';
-import { offerDeadline, waitingSince } from './status.js';
+import { offerDeadline, offerDepartment, waitingSince } from './status.js';
 
 /** "已等待 1 分 5 秒" for customer `id`, or '' when unknown. */
 export function waitedText(id) {
@@ -32,7 +32,9 @@ export function dialogs({ session, chats }) {
     }
     const c = queue[0];
     const waited = waitedText(c.id);
+    const department = offerDepartment.get(String(c.id));
     layer.confirm('是否确认接入一个新的用户消息会话？<br>用户：' + esc(c.userName) + (waited ? '（<span class="kefu-waited">' + waited + '</span>）' : '')
+      + (department ? '<br>部门：<span class="kefu-offer-department">' + esc(department) + '</span>' : '')
       + (queue.length > 1 ? '<br>还有 ' + (queue.length - 1) + ' 人在排队' : '')
       + (countdownText(c.id) ? '<br><span class="kefu-countdown">' + countdownText(c.id) + '</span>' : ''), {
       title: '新用户接入',

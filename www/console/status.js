@@ -10,6 +10,9 @@ export const waitingSince = new Map();
  * (extension `queue`, servers with an offer timeout): the accept dialog counts down. */
 export const offerDeadline = new Map();
 
+/** The department each waiting customer came for, by name (extension `queue`). */
+export const offerDepartment = new Map();
+
 const CHIP_TEXT = { idle: '未连接', connecting: '连接中', open: '已连接', reconnecting: '重新连接中', closed: '已断开', replaced: '已在其他标签页打开 · 在此使用' };
 
 /** The header's hooks. A chip saying the console was opened in another tab takes the connection
@@ -43,6 +46,7 @@ export function status({ session }) {
         const waited = c.data && typeof c.data.waitedMs === 'number' ? c.data.waitedMs : 0;
         waitingSince.set(String(c.id), Date.now() - waited);
         if (c.data && typeof c.data.offerExpiresInMs === 'number') offerDeadline.set(String(c.id), Date.now() + c.data.offerExpiresInMs);
+        if (typeof c.data?.department?.name === 'string') offerDepartment.set(String(c.id), c.data.department.name);
         toast('您有新消息请求接入');
         notifyHidden('新用户请求接入', c.userName);
       },
@@ -53,6 +57,7 @@ export function status({ session }) {
         const ids = new Set(waiting.map((c) => String(c.id)));
         for (const id of waitingSince.keys()) if (!ids.has(id)) waitingSince.delete(id);
         for (const id of offerDeadline.keys()) if (!ids.has(id)) offerDeadline.delete(id);
+        for (const id of offerDepartment.keys()) if (!ids.has(id)) offerDepartment.delete(id);
       },
       onOfferWithdrawn(c) {
         toast(c.userName + ' 已不再等待（' + c.reason + '）');

@@ -87,6 +87,9 @@ impl State {
                 // The countdown: how long this offer stays open.
                 frame["data"]["offerExpiresInMs"] = (v.offered_at + self.rules.offer_timeout_ms - self.now()).max(0).into();
             }
+            if let Some(d) = &v.department {
+                frame["data"]["department"] = serde_json::json!({"id": d, "name": self.departments.name(d)});
+            }
         }
         frame
     }
