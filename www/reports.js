@@ -1,5 +1,7 @@
 // The reports page (supervisors): a date range's figures from /reports/agents as a table and two
-// charts (Chart.js, loaded on this page only), and the CSV download. Every name is set as text.
+// charts (Chart.js, loaded on this page only), and the CSV download; for the whole desk or one
+// department (the select lists them by name, and 未分组 for conversations of none). Every name is
+// set as text.
 (function () {
   const server = (sessionStorage.getItem('kefuServer') || location.origin).replace(/\/+$/, '');
   const saved = JSON.parse(localStorage.getItem('kefuAuth') || 'null'); // the console's sign-in
@@ -15,7 +17,8 @@
   function range() {
     const from = new Date(form.elements.from.value + 'T00:00').getTime();
     const to = new Date(form.elements.to.value + 'T00:00').getTime() + day;
-    return 'from=' + from + '&to=' + to + '&tzOffset=' + -new Date().getTimezoneOffset();
+    const department = form.elements.department.value;
+    return 'from=' + from + '&to=' + to + '&tzOffset=' + -new Date().getTimezoneOffset() + (department ? '&department=' + encodeURIComponent(department) : '');
   }
 
   async function get(path) {
@@ -57,7 +60,21 @@
     }
   }
 
+  /** The desk's departments into the select (none: it stays hidden). */
+  async function departments() {
+    try {
+      const list = (await (await get('/settings/departments')).json()).data.departments || [];
+      if (!list.length) return;
+      const select = form.elements.department;
+      for (const d of list) select.append(Object.assign(document.createElement('option'), { value: d.id, textContent: d.name }));
+      select.append(Object.assign(document.createElement('option'), { value: '-', textContent: '未分组' }));
+      document.getElementById('department-label').hidden = false;
+    } catch (_) { /* an older server: the whole desk only */ }
+  }
+
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
+  form.elements.department.addEventListener('change', load);
+  departments();
   document.getElementById('csv').addEventListener('click', async () => {
     try {
       const blob = await (await get('/reports/agents.csv?' + range())).blob();

@@ -1,5 +1,6 @@
 //! `GET /reports/agents` (JSON) and `GET /reports/agents.csv` (a download with a header row): the
-//! supervisors' figures for a date range (`from`/`to` in ms; the last 7 days by default).
+//! supervisors' figures for a date range (`from`/`to` in ms; the last 7 days by default), for the
+//! whole desk or one department (`department`: its id, `-` for conversations of none).
 
 use crate::app_state::AppState;
 use crate::auth::Caller;
@@ -19,6 +20,8 @@ pub struct Range {
     to: Option<i64>,
     /// Minutes east of UTC for the per-hour volume (480 for China); 0 by default.
     tz_offset: Option<i64>,
+    /// Only the conversations of this department (its id), or with `-` of none; all by default.
+    department: Option<String>,
 }
 
 type Figures = (Vec<crate::reports::AgentReport>, crate::reports::QueueReport, i64, i64);
@@ -33,12 +36,17 @@ async fn figures(app: &AppState, caller: &Caller, r: Range) -> Result<Figures, R
     let offset = r.tz_offset.unwrap_or(0).clamp(-14 * 60, 14 * 60);
     let store = app.hub.store_arc();
     let rows = tokio::task::spawn_blocking(move || store.report_rows(from, to)).await.map_err(|_| fail(500, "report failed"))?;
-    let rows = rows.map_err(|e| Reply::from(app.hub.store_failed(e)))?;
+    let mut rows = rows.map_err(|e| Reply::from(app.hub.store_failed(e)))?;
+    match r.department.as_deref().filter(|d| !d.is_empty()) {
+        None => {}
+        Some("-") => rows.retain(|row| row.department.is_none()),
+        Some(d) => rows.retain(|row| row.department.as_deref() == Some(d)),
+    }
     let (agents, queue) = crate::reports::compute(&rows, offset);
     Ok((agents, queue, from, to))
 }
 
-/// `GET /reports/agents?from=&to=&tzOffset=` (supervisors) → `{from, to, agents:[…], queue}`.
+/// `GET /reports/agents?from=&to=&tzOffset=&department=` (supervisors) → `{from, to, agents:[…], queue}`.
 pub async fn agents(State(app): State<AppState>, Extension(caller): Extension<Caller>, Query(r): Query<Range>) -> Reply {
     match figures(&app, &caller, r).await {
         Ok((agents, queue, from, to)) => ok("ok", json!({"from": from, "to": to, "agents": agents, "queue": queue})),
@@ -46,7 +54,7 @@ pub async fn agents(State(app): State<AppState>, Extension(caller): Extension<Ca
     }
 }
 
-/// `GET /reports/agents.csv?from=&to=` (supervisors): the same per-agent figures as a CSV download.
+/// `GET /reports/agents.csv?from=&to=&department=` (supervisors): the same per-agent figures as a CSV download.
 pub async fn agents_csv(State(app): State<AppState>, Extension(caller): Extension<Caller>, Query(r): Query<Range>) -> Response {
     match figures(&app, &caller, r).await {
         Ok((agents, _, from, to)) => {

@@ -158,6 +158,12 @@ async fn a_transfer_to_a_department_goes_to_its_least_busy_free_agent_and_moves_
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     };
     assert_eq!(board["conversations"][0]["department"], "aftersales", "{board}");
+    // The reports count each conversation in its department: tr-w's from the start, tr-v's once
+    // handed over (it began in none).
+    let (_, r) = s.get("/reports/agents?department=aftersales").await;
+    assert_eq!(r["data"]["queue"]["conversations"], 2, "{r}");
+    let (_, r) = s.get("/reports/agents?department=-").await;
+    assert_eq!(r["data"]["queue"]["conversations"], 0, "{r}");
 }
 
 #[tokio::test]

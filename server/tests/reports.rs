@@ -16,11 +16,16 @@ const H: i64 = 3600 * S;
 /// A conversation of `user` with `kf`: `(start, first reply after, end after)`, handed `to` another
 /// agent, rated `stars`.
 fn conversation(store: &Store, user: &str, kf: &str, (start, first_reply, end): (i64, i64, i64), to: Option<&str>, stars: Option<i64>) {
-    let (c, _) = store.start_conversation_and_deliver(user, "V", kf, start, None).unwrap();
+    in_department(store, (user, kf, None), (start, first_reply, end), to, stars);
+}
+
+/// [`conversation`] of `user` with `kf` in `department`.
+fn in_department(store: &Store, (user, kf, department): (&str, &str, Option<&str>), (start, first_reply, end): (i64, i64, i64), to: Option<&str>, stars: Option<i64>) {
+    let (c, _) = store.start_conversation_and_deliver(user, "V", kf, start, None, department).unwrap();
     let m = NewMessage { user_id: user, user_name: "V", kf_id: Some(kf), sender: Sender::Agent, content: "您好", at_ms: start + first_reply, client_msg_id: None, deliver_to: None };
     store.add_and_deliver(&m).unwrap();
     if let Some(to) = to {
-        store.reassign_conversation(c, to).unwrap();
+        store.reassign_conversation(c, to, None).unwrap();
     }
     store.end_conversation(c, start + end).unwrap();
     store.close_out(c, "agent", &[], None).unwrap();
@@ -36,7 +41,7 @@ async fn the_figures_match_the_hand_computed_fixture() {
     conversation(store, "rp-1", "ra", (T + 9 * H, 30 * S, 300 * S), None, Some(5));
     conversation(store, "rp-2", "ra", (T + 9 * H + 600 * S, 90 * S, 600 * S), Some("rb"), Some(3));
     conversation(store, "rp-3", "rb", (T + 10 * H, 10 * S, 120 * S), None, None);
-    store.record_abandoned("rp-4", "V", T + 11 * H, T + 11 * H + 240 * S).unwrap();
+    store.record_abandoned("rp-4", "V", T + 11 * H, T + 11 * H + 240 * S, None).unwrap();
     conversation(store, "rp-5", "ra", (T - 24 * H, 1, 2), None, Some(1)); // the day before: not counted
 
     let (code, r) = s.get_as(SUPERVISOR, &format!("/reports/agents?from={T}&to={}", T + 24 * H)).await;
@@ -74,6 +79,44 @@ async fn the_figures_match_the_hand_computed_fixture() {
     assert_eq!(code, 403, "agents do not read the team's figures");
     let (code, _) = s.get_as(SUPERVISOR, "/reports/agents?from=10&to=5").await;
     assert_eq!(code, 400);
+}
+
+#[tokio::test]
+async fn the_figures_narrow_to_one_department_or_to_none() {
+    let s = Server::start().await;
+    let store = s.hub.store();
+    in_department(store, ("dr-1", "da", Some("presales")), (T + H, 10 * S, 100 * S), None, Some(5));
+    in_department(store, ("dr-2", "db", Some("aftersales")), (T + 2 * H, 20 * S, 200 * S), None, None);
+    // Handed to presales from none: counted where it ended.
+    in_department(store, ("dr-3", "db", None), (T + 3 * H, 30 * S, 300 * S), Some("da"), None);
+    let c = store.open_conversations().unwrap();
+    assert!(c.is_empty(), "all ended: {c:?}");
+    store.record_abandoned("dr-4", "V", T + 4 * H, T + 4 * H + 60 * S, Some("aftersales")).unwrap();
+    store.record_abandoned("dr-5", "V", T + 5 * H, T + 5 * H + 60 * S, None).unwrap();
+    let figures = |d: &'static str| {
+        let s = &s;
+        async move {
+            let (code, r) = s.get_as(SUPERVISOR, &format!("/reports/agents?from={T}&to={}{d}", T + 24 * H)).await;
+            assert_eq!(code, 200, "{r}");
+            let agents: Vec<String> = r["data"]["agents"].as_array().unwrap().iter().map(|a| format!("{}:{}", a["kfId"].as_str().unwrap(), a["conversations"])).collect();
+            (agents, r["data"]["queue"]["conversations"].as_u64().unwrap(), r["data"]["queue"]["abandoned"].as_u64().unwrap())
+        }
+    };
+    assert_eq!(figures("").await, (vec!["da:2".to_owned(), "db:1".to_owned()], 5, 2));
+    assert_eq!(figures("&department=presales").await, (vec!["da:1".to_owned()], 1, 0));
+    assert_eq!(figures("&department=aftersales").await, (vec!["db:1".to_owned()], 2, 1));
+    assert_eq!(figures("&department=-").await, (vec!["da:1".to_owned(), "db:0".to_owned()], 2, 1), "none: dr-3 (db handed it to da) and dr-5");
+    let csv = reqwest::Client::new()
+        .get(s.http(&format!("/reports/agents.csv?from={T}&to={}&department=aftersales", T + 24 * H)))
+        .bearer_auth(s.token(SUPERVISOR).await)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 2, "a header and db's row: {csv}");
+    assert!(csv.lines().nth(1).unwrap().starts_with("db,1,"), "{csv}");
 }
 
 #[tokio::test]

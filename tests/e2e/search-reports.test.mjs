@@ -42,4 +42,15 @@ test('the reports page shows each agent with charts and downloads the CSV', asyn
   const path = await download.path();
   const csv = (await import('node:fs')).readFileSync(path, 'utf8');
   assert.ok(csv.startsWith('agent,conversations,') && csv.includes('\r\nsr-a,1,'), csv);
+  // One department (the demo's, by name): sr-a's conversation came with none, so it is not there.
+  await page.waitForSelector('#department-label:not([hidden]) option[value="presales"]', { state: 'attached', timeout: 5000 });
+  assert.match(await page.textContent('#range select[name="department"]'), /售前咨询/);
+  await page.evaluate(() => { document.body.dataset.loaded = ''; });
+  await page.selectOption('#range select[name="department"]', 'presales');
+  await page.waitForSelector('body[data-loaded="1"]', { timeout: 10000 });
+  assert.equal(await page.locator('#agents tr[data-kf-id="sr-a"]').count(), 0, 'not a presales conversation');
+  await page.evaluate(() => { document.body.dataset.loaded = ''; });
+  await page.selectOption('#range select[name="department"]', '-');
+  await page.waitForSelector('body[data-loaded="1"]', { timeout: 10000 });
+  assert.equal(await page.locator('#agents tr[data-kf-id="sr-a"] td').nth(1).textContent(), '1', 'among those of no department');
 });

@@ -24,7 +24,7 @@ impl Hub {
         if st.agents.get(to).is_none_or(|a| a.conn.is_none()) {
             return Err(err(409, format!("目标客服 {to} 不在线")));
         }
-        self.store.reassign_conversation(conversation, to).map_err(|e| self.store_failed(e))?;
+        self.store.reassign_conversation(conversation, to, None).map_err(|e| self.store_failed(e))?;
         let user_name = v.user_name.clone();
         if let Some(v) = st.visitors.get_mut(user_id) {
             v.transfer = None;

@@ -131,8 +131,10 @@ impl Hub {
         let recipient = format!("kf:{kf_id}");
         let first = st.next_seq.get(&recipient).copied();
         let v = st.visitors.get_mut(user_id).expect("checked above");
-        let (conversation, waiting_msgs) =
-            self.store.start_conversation_and_deliver(user_id, &v.user_name, kf_id, now, first).map_err(|e| self.store_failed(e))?;
+        let (conversation, waiting_msgs) = self
+            .store
+            .start_conversation_and_deliver(user_id, &v.user_name, kf_id, now, first, v.department.as_deref())
+            .map_err(|e| self.store_failed(e))?;
         if let Some(first) = first {
             st.next_seq.insert(recipient, first + waiting_msgs.len() as u64);
         }
@@ -166,11 +168,12 @@ impl Hub {
             }
             _ => return Err(err(409, format!("no transfer of {user_id:?} is pending for {kf_id:?}"))),
         };
-        if let Some(d) = v.transfer.take().and_then(|t| t.department) {
-            v.department = Some(d);
+        let moved_to = v.transfer.take().and_then(|t| t.department);
+        if let Some(d) = &moved_to {
+            v.department = Some(d.clone());
         }
         v.state = VState::Assigned { kf_id: kf_id.to_owned(), conversation };
-        let _ = self.store.reassign_conversation(conversation, kf_id);
+        let _ = self.store.reassign_conversation(conversation, kf_id, moved_to.as_deref());
         if let Some(a) = st.agents.get_mut(&from) {
             a.conversations.remove(user_id);
         }

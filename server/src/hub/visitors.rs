@@ -126,11 +126,11 @@ impl Hub {
             return;
         }
         let (state, offered, spoke) = (v.state.clone(), v.offered_to.clone(), v.spoke);
-        let (name, since) = (v.user_name.clone(), v.waiting_since);
+        let (name, since, department) = (v.user_name.clone(), v.waiting_since, v.department.clone());
         if state == VState::Waiting && spoke && st.queue.iter().any(|u| u == user_id) {
             // They gave up in the queue: kept for the reports.
             self.metrics.lifecycle_event("abandoned");
-            if let Err(e) = self.store.record_abandoned(user_id, &name, since, now_ms()) {
+            if let Err(e) = self.store.record_abandoned(user_id, &name, since, now_ms(), department.as_deref()) {
                 let _ = self.store_failed(e);
             }
         }

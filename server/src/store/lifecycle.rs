@@ -26,9 +26,9 @@ impl Store {
     }
 
     /// Records a customer who gave up waiting in the queue (from `since` to `now`) as a
-    /// conversation with no agent and outcome `abandoned`. Returns its id.
-    pub fn record_abandoned(&self, user_id: &str, user_name: &str, since: i64, now: i64) -> Result<i64> {
-        on_backend!(self.record_abandoned(user_id, user_name, since, now))
+    /// conversation with no agent and outcome `abandoned`, in `department`'s line. Returns its id.
+    pub fn record_abandoned(&self, user_id: &str, user_name: &str, since: i64, now: i64, department: Option<&str>) -> Result<i64> {
+        on_backend!(self.record_abandoned(user_id, user_name, since, now, department))
     }
 
     /// Rates the customer's latest conversation that ended at or after `not_before` and has no

@@ -136,10 +136,11 @@ impl Store {
     /// waiting to the agent (`kf:<id>` deliveries). Returns the conversation id and those
     /// messages with their delivery seqs: from `first_seq` when the caller counts the agent's
     /// deliveries (the group writer may hold some not committed yet), else after the stored ones.
-    pub fn start_conversation_and_deliver(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64, first_seq: Option<u64>) -> Result<(i64, Vec<RoutedMessage>)> {
+    /// `department`: the one the customer came for (reports count by it).
+    pub fn start_conversation_and_deliver(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64, first_seq: Option<u64>, department: Option<&str>) -> Result<(i64, Vec<RoutedMessage>)> {
         match self {
-            Store::Sqlite(s) => s.start_conversation_and_deliver(user_id, user_name, kf_id, now).map_err(StoreError::from),
-            Store::Postgres(s) => s.start_conversation_and_deliver(user_id, user_name, kf_id, now, first_seq),
+            Store::Sqlite(s) => s.start_conversation_and_deliver(user_id, user_name, kf_id, now, department).map_err(StoreError::from),
+            Store::Postgres(s) => s.start_conversation_and_deliver(user_id, user_name, kf_id, now, first_seq, department),
         }
     }
 
@@ -158,9 +159,9 @@ impl Store {
         on_backend!(self.upsert_agent(id, name))
     }
 
-    /// Moves a conversation to another agent.
-    pub fn reassign_conversation(&self, conversation: i64, kf_id: &str) -> Result<()> {
-        on_backend!(self.reassign_conversation(conversation, kf_id))
+    /// Moves a conversation to another agent (and, for a transfer to a department, into it).
+    pub fn reassign_conversation(&self, conversation: i64, kf_id: &str, department: Option<&str>) -> Result<()> {
+        on_backend!(self.reassign_conversation(conversation, kf_id, department))
     }
 
     /// Marks a conversation ended.

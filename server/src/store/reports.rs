@@ -8,7 +8,8 @@ use crate::store::ReportRow;
 pub(crate) const REPORT_ROWS: &str = "SELECT c.id, c.user_id, c.kf_id, c.agents, c.started_at, c.ended_at, c.outcome, c.tags, c.comment,
      c.rating, c.rating_comment,
      (SELECT MIN(m.created_at) FROM messages m WHERE m.user_id = c.user_id AND m.sender = 'agent'
-        AND m.created_at >= c.started_at AND (c.ended_at IS NULL OR m.created_at <= c.ended_at)) AS first_reply
+        AND m.created_at >= c.started_at AND (c.ended_at IS NULL OR m.created_at <= c.ended_at)) AS first_reply,
+     c.department
      FROM conversations c WHERE c.started_at >= ? AND c.started_at < ? ORDER BY c.id LIMIT 200000";
 
 /// Messages created in [from, to) after row `after`, oldest first (`?` placeholders).

@@ -248,4 +248,6 @@ pub struct ReportRow {
     pub c: ConversationSummary,
     /// The first agent message in it, ms.
     pub first_reply_at: Option<i64>,
+    /// The department the customer came for (or was handed to), if any.
+    pub department: Option<String>,
 }

@@ -13,6 +13,7 @@ pub(super) const SCHEMA: &str = "
     ALTER TABLE conversations ADD COLUMN IF NOT EXISTS rating BIGINT;
     ALTER TABLE conversations ADD COLUMN IF NOT EXISTS rating_comment TEXT;
     ALTER TABLE conversations ADD COLUMN IF NOT EXISTS agents TEXT;
+    ALTER TABLE conversations ADD COLUMN IF NOT EXISTS department TEXT;
     ALTER TABLE messages ADD COLUMN IF NOT EXISTS recalled_at BIGINT;
     CREATE INDEX IF NOT EXISTS conversations_user ON conversations(user_id, id);
     CREATE TABLE IF NOT EXISTS offline_messages(id BIGSERIAL PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL,
@@ -71,13 +72,13 @@ impl PgStore {
     }
 
     /// See [`crate::store::Store::record_abandoned`].
-    pub fn record_abandoned(&self, user_id: &str, user_name: &str, since: i64, now: i64) -> Result<i64> {
-        let (user_id, user_name) = (user_id.to_owned(), user_name.to_owned());
+    pub fn record_abandoned(&self, user_id: &str, user_name: &str, since: i64, now: i64, department: Option<&str>) -> Result<i64> {
+        let (user_id, user_name, department) = (user_id.to_owned(), user_name.to_owned(), department.map(str::to_owned));
         self.run(move |c| {
             Ok(c.client()?
                 .query_one(
-                    "INSERT INTO conversations(user_id, user_name, kf_id, started_at, ended_at, outcome) VALUES ($1, $2, '', $3, $4, 'abandoned') RETURNING id",
-                    &[&user_id, &user_name, &since, &now],
+                    "INSERT INTO conversations(user_id, user_name, kf_id, started_at, ended_at, outcome, department) VALUES ($1, $2, '', $3, $4, 'abandoned', $5) RETURNING id",
+                    &[&user_id, &user_name, &since, &now, &department],
                 )?
                 .get(0))
         })

@@ -47,8 +47,8 @@ impl PgStore {
     }
 
     /// See [`crate::store::Store::start_conversation_and_deliver`].
-    pub fn start_conversation_and_deliver(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64, first_seq: Option<u64>) -> Result<(i64, Vec<RoutedMessage>)> {
-        let (user_id, user_name, kf_id) = (user_id.to_owned(), user_name.to_owned(), kf_id.to_owned());
+    pub fn start_conversation_and_deliver(&self, user_id: &str, user_name: &str, kf_id: &str, now: i64, first_seq: Option<u64>, department: Option<&str>) -> Result<(i64, Vec<RoutedMessage>)> {
+        let (user_id, user_name, kf_id, department) = (user_id.to_owned(), user_name.to_owned(), kf_id.to_owned(), department.map(str::to_owned));
         self.run(move |c| {
             let mut tx = c.client()?.transaction()?;
             let waiting = tx.query(
@@ -56,7 +56,10 @@ impl PgStore {
                 &[&user_id],
             )?;
             let conversation: i64 = tx
-                .query_one("INSERT INTO conversations(user_id, user_name, kf_id, started_at) VALUES ($1, $2, $3, $4) RETURNING id", &[&user_id, &user_name, &kf_id, &now])?
+                .query_one(
+                    "INSERT INTO conversations(user_id, user_name, kf_id, started_at, department) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    &[&user_id, &user_name, &kf_id, &now, &department],
+                )?
                 .get(0);
             tx.execute("UPDATE messages SET kf_id = $2 WHERE user_id = $1 AND kf_id IS NULL", &[&user_id, &kf_id])?;
             let recipient = format!("kf:{kf_id}");
@@ -104,8 +107,13 @@ impl PgStore {
     }
 
     /// See [`crate::store::Store::reassign_conversation`].
-    pub fn reassign_conversation(&self, conversation: i64, kf_id: &str) -> Result<()> {
-        self.exec("UPDATE conversations SET agents = COALESCE(agents, kf_id) || ',' || $2, kf_id = $2 WHERE id = $1", (conversation, kf_id.to_owned())).map(|_| ())
+    pub fn reassign_conversation(&self, conversation: i64, kf_id: &str, department: Option<&str>) -> Result<()> {
+        let (kf_id, department) = (kf_id.to_owned(), department.map(str::to_owned));
+        self.run(move |c| {
+            let moved = "UPDATE conversations SET agents = COALESCE(agents, kf_id) || ',' || $2, kf_id = $2, department = COALESCE($3, department) WHERE id = $1";
+            c.client()?.execute(moved, &[&conversation, &kf_id, &department])
+        })
+        .map(|_| ())
     }
 
     /// See [`crate::store::Store::end_conversation`].

@@ -29,7 +29,7 @@ impl PgStore {
         let sql = super::search::numbered(crate::store::reports::REPORT_ROWS);
         self.run(move |c| {
             let rows = c.client()?.query(&sql, &[&from, &to])?;
-            Ok(rows.iter().map(|r| ReportRow { c: super::lifecycle::summary(r), first_reply_at: r.get(11) }).collect())
+            Ok(rows.iter().map(|r| ReportRow { c: super::lifecycle::summary(r), first_reply_at: r.get(11), department: r.get(12) }).collect())
         })
     }
 }

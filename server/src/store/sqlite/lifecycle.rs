@@ -15,6 +15,7 @@ pub(super) fn migrate(db: &Connection) -> rusqlite::Result<()> {
         ("conversations", "rating", "ALTER TABLE conversations ADD COLUMN rating INTEGER"),
         ("conversations", "rating_comment", "ALTER TABLE conversations ADD COLUMN rating_comment TEXT"),
         ("conversations", "agents", "ALTER TABLE conversations ADD COLUMN agents TEXT"),
+        ("conversations", "department", "ALTER TABLE conversations ADD COLUMN department TEXT"),
         ("messages", "recalled_at", "ALTER TABLE messages ADD COLUMN recalled_at INTEGER"),
     ] {
         let exists = db.prepare(&format!("SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"))?.exists([column])?;
@@ -81,11 +82,11 @@ impl SqliteStore {
     }
 
     /// See [`crate::store::Store::record_abandoned`].
-    pub fn record_abandoned(&self, user_id: &str, user_name: &str, since: i64, now: i64) -> rusqlite::Result<i64> {
+    pub fn record_abandoned(&self, user_id: &str, user_name: &str, since: i64, now: i64, department: Option<&str>) -> rusqlite::Result<i64> {
         let db = self.db();
         db.execute(
-            "INSERT INTO conversations(user_id, user_name, kf_id, started_at, ended_at, outcome) VALUES (?1, ?2, '', ?3, ?4, 'abandoned')",
-            params![user_id, user_name, since, now],
+            "INSERT INTO conversations(user_id, user_name, kf_id, started_at, ended_at, outcome, department) VALUES (?1, ?2, '', ?3, ?4, 'abandoned', ?5)",
+            params![user_id, user_name, since, now, department],
         )?;
         Ok(db.last_insert_rowid())
     }

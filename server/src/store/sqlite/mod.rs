@@ -193,6 +193,7 @@ impl SqliteStore {
         user_name: &str,
         kf_id: &str,
         now: i64,
+        department: Option<&str>,
     ) -> rusqlite::Result<(i64, Vec<RoutedMessage>)> {
         let mut cache = self.next_seq.locked();
         let mut db = self.db();
@@ -205,8 +206,8 @@ impl SqliteStore {
             rows
         };
         tx.execute(
-            "INSERT INTO conversations(user_id, user_name, kf_id, started_at) VALUES (?1, ?2, ?3, ?4)",
-            params![user_id, user_name, kf_id, now],
+            "INSERT INTO conversations(user_id, user_name, kf_id, started_at, department) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![user_id, user_name, kf_id, now, department],
         )?;
         let conversation = tx.last_insert_rowid();
         tx.execute("UPDATE messages SET kf_id = ?2 WHERE user_id = ?1 AND kf_id IS NULL", params![user_id, kf_id])?;
@@ -258,8 +259,9 @@ impl SqliteStore {
     }
 
     /// Moves a conversation to another agent.
-    pub fn reassign_conversation(&self, conversation: i64, kf_id: &str) -> rusqlite::Result<()> {
-        self.db().execute("UPDATE conversations SET agents = COALESCE(agents, kf_id) || ',' || ?2, kf_id = ?2 WHERE id = ?1", params![conversation, kf_id]).map(|_| ())
+    pub fn reassign_conversation(&self, conversation: i64, kf_id: &str, department: Option<&str>) -> rusqlite::Result<()> {
+        let moved = "UPDATE conversations SET agents = COALESCE(agents, kf_id) || ',' || ?2, kf_id = ?2, department = COALESCE(?3, department) WHERE id = ?1";
+        self.db().execute(moved, params![conversation, kf_id, department]).map(|_| ())
     }
 
     /// Marks a conversation ended.

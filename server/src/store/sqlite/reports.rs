@@ -25,7 +25,7 @@ impl SqliteStore {
     pub fn report_rows(&self, from: i64, to: i64) -> rusqlite::Result<Vec<ReportRow>> {
         let db = self.db();
         let mut st = db.prepare(crate::store::reports::REPORT_ROWS)?;
-        let rows = st.query_map(params![from, to], |r| Ok(ReportRow { c: super::lifecycle::summary(r)?, first_reply_at: r.get(11)? }))?.collect();
+        let rows = st.query_map(params![from, to], |r| Ok(ReportRow { c: super::lifecycle::summary(r)?, first_reply_at: r.get(11)?, department: r.get(12)? }))?.collect();
         rows
     }
 }
