@@ -99,3 +99,38 @@ test('when the tab owning the socket closes, the other owns it within 5 s and no
   assert.equal(seen.filter((t) => t.includes('回复二：切换之后')).length, 1);
   assert.deepEqual(follower.errors || [], []);
 });
+
+test('a waiting customer rings in one of the agent\'s tabs, again while unanswered, and the button mutes it', async () => {
+  const a = await agent(browser, server, 'snd-a', '&remindSec=1');
+  const b = await secondTab(a, 'snd-a');
+  const count = (page) => page.evaluate(() => window.__plays);
+  for (const p of [a, b]) {
+    await p.evaluate(() => {
+      window.__plays = 0;
+      HTMLMediaElement.prototype.play = function () { window.__plays++; return Promise.resolve(); };
+    });
+  }
+  const v = await visitor(browser, server, 'snd-v', '响铃');
+  await visitorSays(v, '有人吗');
+  await waitingCount(a, 1);
+  await a.waitForFunction(() => window.__plays >= 3, null, { timeout: 5000 }); // the offer, then reminders
+  await new Promise((r) => setTimeout(r, 1200));
+  assert.equal(await count(b), 0, 'one tab of the agent plays (the other would only echo it)');
+  await answerOldest(a, true);
+  await chatHas(a, '有人吗');
+  await new Promise((r) => setTimeout(r, 300));
+  const after = await count(a);
+  await new Promise((r) => setTimeout(r, 2200));
+  assert.equal(await count(a), after, 'no reminder once nobody waits');
+  // Muted: a new customer rings nowhere, and the choice is kept.
+  await a.click('#sound-btn');
+  assert.equal(await a.getAttribute('#sound-btn', 'aria-pressed'), 'false');
+  const w = await visitor(browser, server, 'snd-w', '静音');
+  await visitorSays(w, '在吗');
+  await waitingCount(a, 1);
+  await new Promise((r) => setTimeout(r, 2200));
+  assert.equal(await count(a), after, 'muted');
+  assert.equal(await a.evaluate(() => localStorage.getItem('kefu:sound')), 'off');
+  assert.deepEqual([...a.errors, ...b.errors], []);
+  for (const p of [a, v, w]) await p.context().close();
+});

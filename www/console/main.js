@@ -32,6 +32,7 @@ import { lifecycle } from './lifecycle.js';
 import { offline } from './offline.js';
 import { settings } from './settings.js';
 import { search } from './search.js';
+import { queueAlert } from './alert.js';
 
 // Who is this? A `?token=` in the URL is used as it is (a backend with its own shared token); a
 // saved sign-in for this server is reused (every tab of the agent shares it); else the agent signs
@@ -137,7 +138,7 @@ async function start() {
   work = worklist({ layim, chats, seen });
   chats.reopen();
   const messages = makeInbox({ layim, session, chats, stats, mine, work });
-  const parts = [status({ session }), messages, dialogs({ session, chats }), presence({ session }), signals({ session, chats }), notes({ layim, session, chats })];
+  const parts = [status({ session }), queueAlert({ session }), messages, dialogs({ session, chats }), presence({ session }), signals({ session, chats }), notes({ layim, session, chats })];
   const watching = monitor({ session, chats });
   parts.push(watching, board({ watch: watching.open, chats }), lifecycle({ chats, work }), offline(), settings());
   bridge.attach(mergeHooks(parts.map((p) => p.hooks)));
