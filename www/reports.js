@@ -52,6 +52,14 @@
         }
         body.append(tr);
       }
+      const tagBody = document.querySelector('#tags tbody');
+      tagBody.replaceChildren();
+      for (const t of d.queue.tags || []) {
+        const tr = document.createElement('tr');
+        for (const v of [t.tag, String(t.conversations)]) tr.append(Object.assign(document.createElement('td'), { textContent: v }));
+        tagBody.append(tr);
+      }
+      if (!tagBody.rows.length) tagBody.append(Object.assign(document.createElement('tr'), { innerHTML: '<td colspan="2">无</td>' }));
       chart('per-hour', d.queue.perHour.map((_, h) => h + '时'), d.queue.perHour, '会话');
       chart('first-response', d.agents.map((a) => a.kfId), d.agents.map((a) => a.firstResponseMedianS || 0), '首响中位');
       document.body.dataset.loaded = '1';

@@ -1,6 +1,7 @@
 //! Reports for supervisors (issue 26), computed from the conversations of a date range: per agent
 //! — conversations, first-response time (median and p90), handle time, transfers, CSAT — and for
-//! the queue — conversations, customers who gave up waiting, volume per hour of the day.
+//! the queue — conversations, customers who gave up waiting, volume per hour of the day — and the
+//! close-out tags agents picked (why customers came).
 
 pub use crate::store::ReportRow;
 use serde::Serialize;
@@ -38,6 +39,18 @@ pub struct QueueReport {
     pub abandoned: u64,
     /// Conversations started per hour of the day (0–23, in `utc_offset_minutes`).
     pub per_hour: Vec<u64>,
+    /// Conversations per close-out tag, most used first (a conversation counts once per tag).
+    pub tags: Vec<TagCount>,
+}
+
+/// How many conversations were closed with one tag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TagCount {
+    /// The tag.
+    pub tag: String,
+    /// Conversations closed with it.
+    pub conversations: u64,
 }
 
 /// Nearest-rank percentile `p` (0–100) of `v` (sorted here), in seconds.
@@ -61,10 +74,15 @@ pub fn compute(rows: &[ReportRow], utc_offset_minutes: i64) -> (Vec<AgentReport>
         ratings: Vec<i64>,
     }
     let mut per: BTreeMap<String, Acc> = BTreeMap::new();
-    let mut queue = QueueReport { conversations: 0, abandoned: 0, per_hour: vec![0; 24] };
+    let mut queue = QueueReport { conversations: 0, abandoned: 0, per_hour: vec![0; 24], tags: Vec::new() };
+    let mut tags: BTreeMap<&str, u64> = BTreeMap::new();
     for r in rows {
         let c = &r.c;
         queue.conversations += 1;
+        let mut seen = std::collections::BTreeSet::new();
+        for t in c.tags.iter().filter(|t| seen.insert(t.as_str())) {
+            *tags.entry(t).or_default() += 1;
+        }
         let hour = ((c.started_at + utc_offset_minutes * 60_000).rem_euclid(86_400_000) / 3_600_000) as usize;
         queue.per_hour[hour] += 1;
         if c.outcome.as_deref() == Some("abandoned") || c.agents.is_empty() {
@@ -99,6 +117,8 @@ pub fn compute(rows: &[ReportRow], utc_offset_minutes: i64) -> (Vec<AgentReport>
             csat_average: (!a.ratings.is_empty()).then(|| a.ratings.iter().sum::<i64>() as f64 / a.ratings.len() as f64),
         })
         .collect();
+    queue.tags = tags.into_iter().map(|(tag, conversations)| TagCount { tag: tag.to_owned(), conversations }).collect();
+    queue.tags.sort_by_key(|t| std::cmp::Reverse(t.conversations)); // stable: equal counts stay by name
     (agents, queue)
 }
 

@@ -120,6 +120,20 @@ async fn the_figures_narrow_to_one_department_or_to_none() {
 }
 
 #[tokio::test]
+async fn the_close_out_tags_are_counted_most_used_first_once_per_conversation() {
+    let s = Server::start().await;
+    let store = s.hub.store();
+    for (i, tags) in [vec!["物流"], vec!["退款", "物流"], vec!["退款"], vec!["退款", "退款"], vec![]].into_iter().enumerate() {
+        let (c, _) = store.start_conversation_and_deliver(&format!("tg-{i}"), "V", "ta", T + H, None, None).unwrap();
+        store.end_conversation(c, T + 2 * H).unwrap();
+        store.close_out(c, "agent", &tags.iter().map(|t| t.to_string()).collect::<Vec<_>>(), None).unwrap();
+    }
+    let (code, r) = s.get_as(SUPERVISOR, &format!("/reports/agents?from={T}&to={}", T + 24 * H)).await;
+    assert_eq!(code, 200, "{r}");
+    assert_eq!(r["data"]["queue"]["tags"], json!([{"tag": "退款", "conversations": 3}, {"tag": "物流", "conversations": 2}]), "{r}");
+}
+
+#[tokio::test]
 async fn transcripts_stream_one_customer_or_a_range_to_whoever_may_read_them() {
     let s = Server::start().await;
     let (mut a, mut v) = assigned_with(&s, "tr-a", "tr-v", &["ack"]).await;

@@ -29,12 +29,19 @@ test('the search box finds 退款 inside 申请退款了吗 and opens the chat l
 test('the reports page shows each agent with charts and downloads the CSV', async () => {
   const sup = await agent(browser, server, 'zhuguan');
   const token = await login(server, 'sr-a');
-  const end = await (await fetch(`${server.base}/overSession/overUser?kfId=sr-a&userId=sr-v`, { headers: { authorization: 'Bearer ' + token } })).json();
+  const supToken = await login(server, 'zhuguan');
+  const tag = '退款<b>x</b>';
+  const set = await (await fetch(`${server.base}/settings/closeout`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + supToken }, body: JSON.stringify({ tags: [tag], required: false }) })).json();
+  assert.equal(set.code, 0, JSON.stringify(set));
+  const end = await (await fetch(`${server.base}/overSession/overUser?kfId=sr-a&userId=sr-v&tags=${encodeURIComponent(tag)}`, { headers: { authorization: 'Bearer ' + token } })).json();
   assert.equal(end.code, 0, JSON.stringify(end));
   await sup.waitForSelector('#reports-btn:not([hidden])', { timeout: 10000 });
   const page = await sup.context().newPage();
   await page.goto(server.base + '/reports.html');
   await page.waitForSelector('body[data-loaded="1"]', { timeout: 10000 });
+  // The close-out tags, as text.
+  assert.deepEqual(await page.$$eval('#tags tbody td', (tds) => tds.map((td) => td.textContent)), [tag, '1']);
+  assert.equal(await page.locator('#tags b').count(), 0);
   const row = page.locator('#agents tr[data-kf-id="sr-a"] td');
   assert.equal(await row.nth(1).textContent(), '1', 'one conversation ended with sr-a');
   assert.ok(await page.evaluate(() => !!window.Chart && !!Chart.getChart('per-hour') && !!Chart.getChart('first-response')), 'charts drawn');
