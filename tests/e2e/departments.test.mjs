@@ -88,6 +88,9 @@ test('the supervisor narrows the board to one department: its agents and its lin
   const [row] = await queue();
   assert.deepEqual([row[0], row[1], row[3]], ['顾客丁', '售后服务', 'bd-after']);
   assert.equal(await sup.evaluate(() => localStorage.getItem('kefu:board-department')), 'aftersales', 'the choice is kept');
+  // Each option says how many wait in its line.
+  const options = await sup.$$eval('#kefu-board select.kefu-board-department option', (os) => os.map((o) => o.textContent));
+  assert.ok(options.includes('售后服务（1 人排队）') && options.includes('售前<b>x</b>'), options.join(' | '));
 
   await sup.selectOption('#kefu-board select.kefu-board-department', 'presales');
   await sup.waitForFunction(() => document.querySelector('#kefu-board tr[data-kf-id="bd-pre"]') && !document.querySelector('#kefu-board tr[data-kf-id="bd-after"]'), null, { timeout: 5000 });

@@ -13,8 +13,9 @@ const ALL = '*';
 const NONE = '-';
 
 /** The filter: `element` (the select), `load()` (reads the names; resolves when they are in),
- * `agent(a)` / `waiting(q)` (whether a row is shown), `name(id)`, `active()`; `refresh` runs when
- * the supervisor picks another department or the names arrive. */
+ * `agent(a)` / `waiting(q)` (whether a row is shown), `name(id)`, `active()`, `count(queue)` (each
+ * option says how many wait in that line); `refresh` runs when the supervisor picks another
+ * department or the names arrive. */
 export function departmentFilter(refresh) {
   let names = new Map();
   let chosen = localStorage.getItem(KEPT) || ALL;
@@ -55,5 +56,16 @@ export function departmentFilter(refresh) {
     name: (id) => names.get(id) || id,
     /** Whether some rows are hidden by the filter. */
     active: () => chosen !== ALL && names.size > 0,
+    /** Each option's text with how many of `queue` wait in its line (none: the name alone). */
+    count(queue) {
+      const waiting = new Map();
+      for (const q of queue) waiting.set(q.department || NONE, (waiting.get(q.department || NONE) || 0) + 1);
+      for (const o of select.options) {
+        const base = o.value === ALL ? '全部部门' : o.value === NONE ? '未分组' : names.get(o.value) || o.value;
+        const n = o.value === ALL ? queue.length : waiting.get(o.value) || 0;
+        const text = n ? base + '（' + n + ' 人排队）' : base;
+        if (o.textContent !== text) o.textContent = text;
+      }
+    },
   };
 }

@@ -322,6 +322,7 @@ export function board({ watch, chats }) {
     }
     if (!shown.length) queueBody.append(el('tr', {}, el('td', { colSpan: 4, textContent: '无人排队' })));
     queueTitle.textContent = '排队（' + shown.length + (filter.active() ? '，全部 ' + latest.queue.length : '') + '）';
+    filter.count(latest.queue);
     tick();
   }
 
