@@ -146,8 +146,7 @@ impl Hub {
         for u in convs {
             if let Some(v) = st.visitors.get_mut(&u) {
                 if let VState::Assigned { conversation, .. } = v.state {
-                    let _ = self.store.end_conversation(conversation, now_ms());
-                    let _ = self.store.close_out(conversation, "agent_left", &[], None);
+                    let _ = self.store.end_and_close_out(conversation, now_ms(), "agent_left", &[], None);
                 }
                 v.state = VState::Waiting;
                 v.offered_to = None;

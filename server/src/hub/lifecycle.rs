@@ -158,7 +158,7 @@ impl Hub {
         v.inactive = false;
         v.idle_warned_at = None;
         let now = st.now();
-        if let Err(e) = self.store.end_conversation(conversation, now).and_then(|_| self.store.close_out(conversation, outcome, tags, comment)) {
+        if let Err(e) = self.store.end_and_close_out(conversation, now, outcome, tags, comment) {
             let _ = self.store_failed(e);
         }
         st.conversation_over(user_id, now);

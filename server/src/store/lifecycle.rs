@@ -25,6 +25,12 @@ impl Store {
         on_backend!(self.close_out(conversation, outcome, tags, comment))
     }
 
+    /// Ends conversation `conversation` at `now` and records how ([`Store::close_out`]) in one
+    /// statement: one commit, where the hub ends conversations under its lock.
+    pub fn end_and_close_out(&self, conversation: i64, now: i64, outcome: &str, tags: &[String], comment: Option<&str>) -> Result<()> {
+        on_backend!(self.end_and_close_out(conversation, now, outcome, tags, comment))
+    }
+
     /// Records a customer who gave up waiting in the queue (from `since` to `now`) as a
     /// conversation with no agent and outcome `abandoned`, in `department`'s line. Returns its id.
     pub fn record_abandoned(&self, user_id: &str, user_name: &str, since: i64, now: i64, department: Option<&str>) -> Result<i64> {

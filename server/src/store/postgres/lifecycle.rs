@@ -71,6 +71,16 @@ impl PgStore {
         })
     }
 
+    /// See [`crate::store::Store::end_and_close_out`].
+    pub fn end_and_close_out(&self, conversation: i64, now: i64, outcome: &str, tags: &[String], comment: Option<&str>) -> Result<()> {
+        let (outcome, comment) = (outcome.to_owned(), comment.map(str::to_owned));
+        let tags = serde_json::to_string(tags).unwrap_or_else(|_| "[]".into());
+        self.run(move |c| {
+            let ended = "UPDATE conversations SET ended_at = $2, outcome = $3, tags = $4, comment = $5 WHERE id = $1";
+            c.client()?.execute(ended, &[&conversation, &now, &outcome, &tags, &comment]).map(|_| ())
+        })
+    }
+
     /// See [`crate::store::Store::record_abandoned`].
     pub fn record_abandoned(&self, user_id: &str, user_name: &str, since: i64, now: i64, department: Option<&str>) -> Result<i64> {
         let (user_id, user_name, department) = (user_id.to_owned(), user_name.to_owned(), department.map(str::to_owned));

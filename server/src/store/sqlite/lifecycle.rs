@@ -81,6 +81,13 @@ impl SqliteStore {
             .map(|_| ())
     }
 
+    /// See [`crate::store::Store::end_and_close_out`].
+    pub fn end_and_close_out(&self, conversation: i64, now: i64, outcome: &str, tags: &[String], comment: Option<&str>) -> rusqlite::Result<()> {
+        let tags = serde_json::to_string(tags).unwrap_or_else(|_| "[]".into());
+        let ended = "UPDATE conversations SET ended_at = ?2, outcome = ?3, tags = ?4, comment = ?5 WHERE id = ?1";
+        self.db().execute(ended, params![conversation, now, outcome, tags, comment]).map(|_| ())
+    }
+
     /// See [`crate::store::Store::record_abandoned`].
     pub fn record_abandoned(&self, user_id: &str, user_name: &str, since: i64, now: i64, department: Option<&str>) -> rusqlite::Result<i64> {
         let db = self.db();
