@@ -99,6 +99,7 @@ export function worklist({ layim, chats, seen }) {
   }
   document.addEventListener('keydown', (e) => {
     if (!e.altKey || e.ctrlKey || e.metaKey || (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') || !rows.size) return;
+    if (e.target instanceof HTMLSelectElement) return; // Alt+↓ opens a select's list
     e.preventDefault();
     const list = [...box.querySelectorAll('.kefu-work')].map((el) => rows.get(el.dataset.lid)).filter(Boolean);
     if (e.shiftKey) {
