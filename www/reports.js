@@ -13,6 +13,7 @@
   form.elements.from.value = iso(Date.now() - 6 * day);
   form.elements.to.value = iso(Date.now());
   const charts = {};
+  const departmentNames = new Map(); // id -> name, from /settings/departments
 
   function range() {
     const from = new Date(form.elements.from.value + 'T00:00').getTime();
@@ -52,6 +53,15 @@
         }
         body.append(tr);
       }
+      const depBody = document.querySelector('#departments tbody');
+      depBody.replaceChildren();
+      for (const x of d.departments || []) {
+        const tr = document.createElement('tr');
+        const name = x.department === null ? '未分组' : departmentNames.get(x.department) || x.department;
+        for (const v of [name, String(x.conversations), String(x.abandoned), n(x.firstResponseMedianS, 1)]) tr.append(Object.assign(document.createElement('td'), { textContent: v }));
+        depBody.append(tr);
+      }
+      document.getElementById('departments-section').hidden = !departmentNames.size;
       const tagBody = document.querySelector('#tags tbody');
       tagBody.replaceChildren();
       for (const t of d.queue.tags || []) {
@@ -74,7 +84,10 @@
       const list = (await (await get('/settings/departments')).json()).data.departments || [];
       if (!list.length) return;
       const select = form.elements.department;
-      for (const d of list) select.append(Object.assign(document.createElement('option'), { value: d.id, textContent: d.name }));
+      for (const d of list) {
+        departmentNames.set(d.id, d.name);
+        select.append(Object.assign(document.createElement('option'), { value: d.id, textContent: d.name }));
+      }
       select.append(Object.assign(document.createElement('option'), { value: '-', textContent: '未分组' }));
       document.getElementById('department-label').hidden = false;
     } catch (_) { /* an older server: the whole desk only */ }
@@ -82,7 +95,6 @@
 
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
   form.elements.department.addEventListener('change', load);
-  departments();
   document.getElementById('csv').addEventListener('click', async () => {
     try {
       const blob = await (await get('/reports/agents.csv?' + range())).blob();
@@ -93,5 +105,5 @@
       status.textContent = '下载失败：' + e.message;
     }
   });
-  load();
+  departments().then(load); // the names first: the department table shows them
 })();

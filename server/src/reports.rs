@@ -1,7 +1,7 @@
 //! Reports for supervisors (issue 26), computed from the conversations of a date range: per agent
 //! — conversations, first-response time (median and p90), handle time, transfers, CSAT — and for
 //! the queue — conversations, customers who gave up waiting, volume per hour of the day — and the
-//! close-out tags agents picked (why customers came).
+//! close-out tags agents picked (why customers came); and per department.
 
 pub use crate::store::ReportRow;
 use serde::Serialize;
@@ -51,6 +51,20 @@ pub struct TagCount {
     pub tag: String,
     /// Conversations closed with it.
     pub conversations: u64,
+}
+
+/// One department's figures (times in seconds).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DepartmentReport {
+    /// Its id; `None` for the conversations of no department.
+    pub department: Option<String>,
+    /// Conversations started (answered or not).
+    pub conversations: u64,
+    /// Customers who gave up waiting in its line.
+    pub abandoned: u64,
+    /// Median time from the start to the first answer.
+    pub first_response_median_s: Option<f64>,
 }
 
 /// Nearest-rank percentile `p` (0–100) of `v` (sorted here), in seconds.
@@ -120,6 +134,34 @@ pub fn compute(rows: &[ReportRow], utc_offset_minutes: i64) -> (Vec<AgentReport>
     queue.tags = tags.into_iter().map(|(tag, conversations)| TagCount { tag: tag.to_owned(), conversations }).collect();
     queue.tags.sort_by_key(|t| std::cmp::Reverse(t.conversations)); // stable: equal counts stay by name
     (agents, queue)
+}
+
+/// The figures of each department in `rows`, by id, those of no department last.
+pub fn by_department(rows: &[ReportRow]) -> Vec<DepartmentReport> {
+    #[derive(Default)]
+    struct Acc {
+        conversations: u64,
+        abandoned: u64,
+        first: Vec<i64>,
+    }
+    // Keyed so that the departments come by id and the conversations of none last.
+    let mut per: BTreeMap<(bool, Option<&str>), Acc> = BTreeMap::new();
+    for r in rows {
+        let d = per.entry((r.department.is_none(), r.department.as_deref())).or_default();
+        d.conversations += 1;
+        d.abandoned += u64::from(r.c.outcome.as_deref() == Some("abandoned"));
+        if let Some(at) = r.first_reply_at.filter(|_| !r.c.agents.is_empty()) {
+            d.first.push((at - r.c.started_at).max(0));
+        }
+    }
+    per.into_iter()
+        .map(|((_, department), mut d)| DepartmentReport {
+            department: department.map(str::to_owned),
+            conversations: d.conversations,
+            abandoned: d.abandoned,
+            first_response_median_s: percentile(&mut d.first, 50.0),
+        })
+        .collect()
 }
 
 /// The agents' figures as CSV (the `csv` crate's quoting), with a header row.

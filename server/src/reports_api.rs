@@ -24,7 +24,7 @@ pub struct Range {
     department: Option<String>,
 }
 
-type Figures = (Vec<crate::reports::AgentReport>, crate::reports::QueueReport, i64, i64);
+type Figures = (Vec<crate::reports::AgentReport>, crate::reports::QueueReport, Vec<crate::reports::DepartmentReport>, i64, i64);
 
 async fn figures(app: &AppState, caller: &Caller, r: Range) -> Result<Figures, Reply> {
     caller.supervisor()?;
@@ -43,13 +43,13 @@ async fn figures(app: &AppState, caller: &Caller, r: Range) -> Result<Figures, R
         Some(d) => rows.retain(|row| row.department.as_deref() == Some(d)),
     }
     let (agents, queue) = crate::reports::compute(&rows, offset);
-    Ok((agents, queue, from, to))
+    Ok((agents, queue, crate::reports::by_department(&rows), from, to))
 }
 
 /// `GET /reports/agents?from=&to=&tzOffset=&department=` (supervisors) → `{from, to, agents:[…], queue}`.
 pub async fn agents(State(app): State<AppState>, Extension(caller): Extension<Caller>, Query(r): Query<Range>) -> Reply {
     match figures(&app, &caller, r).await {
-        Ok((agents, queue, from, to)) => ok("ok", json!({"from": from, "to": to, "agents": agents, "queue": queue})),
+        Ok((agents, queue, departments, from, to)) => ok("ok", json!({"from": from, "to": to, "agents": agents, "queue": queue, "departments": departments})),
         Err(r) => r,
     }
 }
@@ -57,7 +57,7 @@ pub async fn agents(State(app): State<AppState>, Extension(caller): Extension<Ca
 /// `GET /reports/agents.csv?from=&to=&department=` (supervisors): the same per-agent figures as a CSV download.
 pub async fn agents_csv(State(app): State<AppState>, Extension(caller): Extension<Caller>, Query(r): Query<Range>) -> Response {
     match figures(&app, &caller, r).await {
-        Ok((agents, _, from, to)) => {
+        Ok((agents, _, _, from, to)) => {
             app.hub.audit(&crate::lifecycle_api::me(&caller), "export", "reports/agents.csv", &format!("from={from} to={to}"));
             let disposition = format!("attachment; filename=\"agents-{from}-{to}.csv\"");
             ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], crate::reports::agents_csv(&agents)).into_response()

@@ -103,6 +103,16 @@ async fn the_figures_narrow_to_one_department_or_to_none() {
         }
     };
     assert_eq!(figures("").await, (vec!["da:2".to_owned(), "db:1".to_owned()], 5, 2));
+    let (_, r) = s.get_as(SUPERVISOR, &format!("/reports/agents?from={T}&to={}", T + 24 * H)).await;
+    assert_eq!(
+        r["data"]["departments"],
+        json!([
+            {"department": "aftersales", "conversations": 2, "abandoned": 1, "firstResponseMedianS": 20.0},
+            {"department": "presales", "conversations": 1, "abandoned": 0, "firstResponseMedianS": 10.0},
+            {"department": null, "conversations": 2, "abandoned": 1, "firstResponseMedianS": 30.0},
+        ]),
+        "by department, those of none last: {r}"
+    );
     assert_eq!(figures("&department=presales").await, (vec!["da:1".to_owned()], 1, 0));
     assert_eq!(figures("&department=aftersales").await, (vec!["db:1".to_owned()], 2, 1));
     assert_eq!(figures("&department=-").await, (vec!["da:1".to_owned(), "db:0".to_owned()], 2, 1), "none: dr-3 (db handed it to da) and dr-5");

@@ -39,6 +39,8 @@ test('the reports page shows each agent with charts and downloads the CSV', asyn
   const page = await sup.context().newPage();
   await page.goto(server.base + '/reports.html');
   await page.waitForSelector('body[data-loaded="1"]', { timeout: 10000 });
+  // Per department (shown on a desk with departments, as the demo's): sr-a's conversation came with none.
+  assert.deepEqual(await page.$$eval('#departments tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent).slice(0, 3))), [['未分组', '1', '0']]);
   // The close-out tags, as text.
   assert.deepEqual(await page.$$eval('#tags tbody td', (tds) => tds.map((td) => td.textContent)), [tag, '1']);
   assert.equal(await page.locator('#tags b').count(), 0);
