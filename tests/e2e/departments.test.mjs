@@ -70,10 +70,12 @@ test('the supervisor narrows the board to one department: its agents and its lin
   await v.waitForSelector('#status[data-state="open"]', { timeout: 15000 });
   await visitorSays(v, '我要退货');
   await waitingCount(aft, 1);
-  const sup = await agent(browser, server, 'zhuguan');
+  const sup = await agent(browser, server, 'zhuguan', '&queueAlarm=1');
   await sup.waitForSelector('#board-btn:not([hidden])', { timeout: 10000 });
   await sup.click('#board-btn');
   await sup.waitForSelector('#kefu-board .kefu-board-filter:not([hidden]) option[value="aftersales"]', { state: 'attached', timeout: 10000 });
+  // The alarm names the line that is long.
+  await sup.waitForFunction(() => document.querySelector('#kefu-board .kefu-board-alarm')?.textContent.includes('排队 1 人（售后服务 1）'), null, { timeout: 5000 });
   const shown = () => sup.$$eval('#kefu-board tr[data-kf-id]', (rows) => rows.map((r) => r.dataset.kfId));
   const queue = () => sup.$$eval('#kefu-board .kefu-board-queue tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
   // The names, as text: in the select and in the agents' rows.

@@ -14,8 +14,8 @@ const NONE = '-';
 
 /** The filter: `element` (the select), `load()` (reads the names; resolves when they are in),
  * `agent(a)` / `waiting(q)` (whether a row is shown), `name(id)`, `active()`, `count(queue)` (each
- * option says how many wait in that line); `refresh` runs when the supervisor picks another
- * department or the names arrive. */
+ * option says how many wait in that line), `lines(queue)` (the same for the alarm); `refresh` runs
+ * when the supervisor picks another department or the names arrive. */
 export function departmentFilter(refresh) {
   let names = new Map();
   let chosen = localStorage.getItem(KEPT) || ALL;
@@ -37,6 +37,12 @@ export function departmentFilter(refresh) {
     refresh();
   };
 
+  /** How many of `queue` wait in each line (NONE: of no department). */
+  const spread = (queue) => {
+    const waiting = new Map();
+    for (const q of queue) waiting.set(q.department || NONE, (waiting.get(q.department || NONE) || 0) + 1);
+    return waiting;
+  };
   const inDepartment = (ids) => (chosen === ALL || names.size === 0 ? true : chosen === NONE ? ids.length === 0 : ids.includes(chosen));
 
   return {
@@ -56,10 +62,15 @@ export function departmentFilter(refresh) {
     name: (id) => names.get(id) || id,
     /** Whether some rows are hidden by the filter. */
     active: () => chosen !== ALL && names.size > 0,
+    /** How `queue` is spread over the departments' lines, for the alarm ('' without departments). */
+    lines(queue) {
+      if (!names.size) return '';
+      const parts = [...spread(queue)].sort((a, b) => b[1] - a[1]).map(([id, n]) => (id === NONE ? '未分组' : names.get(id) || id) + ' ' + n);
+      return '（' + parts.join(' · ') + '）';
+    },
     /** Each option's text with how many of `queue` wait in its line (none: the name alone). */
     count(queue) {
-      const waiting = new Map();
-      for (const q of queue) waiting.set(q.department || NONE, (waiting.get(q.department || NONE) || 0) + 1);
+      const waiting = spread(queue);
       for (const o of select.options) {
         const base = o.value === ALL ? '全部部门' : o.value === NONE ? '未分组' : names.get(o.value) || o.value;
         const n = o.value === ALL ? queue.length : waiting.get(o.value) || 0;

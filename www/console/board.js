@@ -53,7 +53,7 @@ export function board({ watch, chats }) {
   function alarms(now) {
     if (!latest) return [];
     const out = [];
-    if (latest.queue.length >= QUEUE_ALARM) out.push('排队 ' + latest.queue.length + ' 人');
+    if (latest.queue.length >= QUEUE_ALARM) out.push('排队 ' + latest.queue.length + ' 人' + filter.lines(latest.queue));
     const longest = Math.max(0, ...latest.queue.map((q) => now - q.waitingSince));
     if (longest >= WAIT_ALARM_S * 1000) out.push('最长等待 ' + mmss(longest));
     const late = latest.agents.flatMap((a) => a.conversations).map(conversationTimer).filter((t) => t && now - t.since >= replyAlarmS() * 1000);
