@@ -72,7 +72,7 @@ impl Hub {
         }
         // The last number handed out to them: the hub's count, else the store's (kept as the count).
         let upto = match st.next_seq.get(recipient) {
-            Some(next) => next - 1,
+            Some(next) => next.saturating_sub(1),
             None => {
                 let last = self.store.last_seq(recipient).map_err(|e| e.to_string())?;
                 st.next_seq.insert(recipient.to_owned(), last + 1);
