@@ -27,8 +27,7 @@ fn in_department(store: &Store, (user, kf, department): (&str, &str, Option<&str
     if let Some(to) = to {
         store.reassign_conversation(c, to, None).unwrap();
     }
-    store.end_conversation(c, start + end).unwrap();
-    store.close_out(c, "agent", &[], None).unwrap();
+    store.end_and_close_out(c, start + end, "agent", &[], None).unwrap();
     if let Some(s) = stars {
         store.rate(user, s, None, 0).unwrap().expect("rated");
     }
@@ -135,8 +134,7 @@ async fn the_close_out_tags_are_counted_most_used_first_once_per_conversation() 
     let store = s.hub.store();
     for (i, tags) in [vec!["物流"], vec!["退款", "物流"], vec!["退款"], vec!["退款", "退款"], vec![]].into_iter().enumerate() {
         let (c, _) = store.start_conversation_and_deliver(&format!("tg-{i}"), "V", "ta", T + H, None, None).unwrap();
-        store.end_conversation(c, T + 2 * H).unwrap();
-        store.close_out(c, "agent", &tags.iter().map(|t| t.to_string()).collect::<Vec<_>>(), None).unwrap();
+        store.end_and_close_out(c, T + 2 * H, "agent", &tags.iter().map(|t| t.to_string()).collect::<Vec<_>>(), None).unwrap();
     }
     let (code, r) = s.get_as(SUPERVISOR, &format!("/reports/agents?from={T}&to={}", T + 24 * H)).await;
     assert_eq!(code, 200, "{r}");

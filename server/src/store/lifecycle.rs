@@ -19,14 +19,9 @@ pub(crate) fn tags_of(tags: Option<&str>) -> Vec<String> {
 }
 
 impl Store {
-    /// Records how conversation `conversation` ended: `outcome` (`agent`, `supervisor`, `idle`,
-    /// `left`), the agent's disposition tags and comment.
-    pub fn close_out(&self, conversation: i64, outcome: &str, tags: &[String], comment: Option<&str>) -> Result<()> {
-        on_backend!(self.close_out(conversation, outcome, tags, comment))
-    }
-
-    /// Ends conversation `conversation` at `now` and records how ([`Store::close_out`]) in one
-    /// statement: one commit, where the hub ends conversations under its lock.
+    /// Ends conversation `conversation` at `now` and records how: `outcome` (`agent`, `supervisor`,
+    /// `idle`, `left`, `agent_left`), the agent's disposition tags and comment — one statement, one
+    /// commit (the hub ends conversations under its lock).
     pub fn end_and_close_out(&self, conversation: i64, now: i64, outcome: &str, tags: &[String], comment: Option<&str>) -> Result<()> {
         on_backend!(self.end_and_close_out(conversation, now, outcome, tags, comment))
     }

@@ -164,11 +164,6 @@ impl Store {
         on_backend!(self.reassign_conversation(conversation, kf_id, department))
     }
 
-    /// Marks a conversation ended.
-    pub fn end_conversation(&self, conversation: i64, now: i64) -> Result<()> {
-        on_backend!(self.end_conversation(conversation, now))
-    }
-
     /// A customer's history, oldest first, paged from the newest end: page 1 is the latest
     /// `per_page` messages; with `before` (a message id), the latest `per_page` older than it
     /// (pages that do not shift while new messages arrive).

@@ -60,17 +60,6 @@ fn offline(r: &Row) -> OfflineMessage {
 }
 
 impl PgStore {
-    /// See [`crate::store::Store::close_out`].
-    pub fn close_out(&self, conversation: i64, outcome: &str, tags: &[String], comment: Option<&str>) -> Result<()> {
-        let (outcome, comment) = (outcome.to_owned(), comment.map(str::to_owned));
-        let tags = serde_json::to_string(tags).unwrap_or_else(|_| "[]".into());
-        self.run(move |c| {
-            c.client()?
-                .execute("UPDATE conversations SET outcome = $2, tags = $3, comment = $4 WHERE id = $1", &[&conversation, &outcome, &tags, &comment])
-                .map(|_| ())
-        })
-    }
-
     /// See [`crate::store::Store::end_and_close_out`].
     pub fn end_and_close_out(&self, conversation: i64, now: i64, outcome: &str, tags: &[String], comment: Option<&str>) -> Result<()> {
         let (outcome, comment) = (outcome.to_owned(), comment.map(str::to_owned));

@@ -116,11 +116,6 @@ impl PgStore {
         .map(|_| ())
     }
 
-    /// See [`crate::store::Store::end_conversation`].
-    pub fn end_conversation(&self, conversation: i64, now: i64) -> Result<()> {
-        self.exec("UPDATE conversations SET ended_at = $2 WHERE id = $1", (conversation, now)).map(|_| ())
-    }
-
     /// See [`crate::store::Store::history`].
     pub fn history(&self, user_id: &str, page: u32, per_page: u32, before: Option<i64>) -> Result<History> {
         let user_id = user_id.to_owned();

@@ -73,14 +73,6 @@ const SUMMARY: &str = "SELECT id, user_id, kf_id, agents, started_at, ended_at, 
 const OFFLINE: &str = "SELECT id, user_id, name, contact, content, created_at, claimed_by, handled_at, answer FROM offline_messages";
 
 impl SqliteStore {
-    /// See [`crate::store::Store::close_out`].
-    pub fn close_out(&self, conversation: i64, outcome: &str, tags: &[String], comment: Option<&str>) -> rusqlite::Result<()> {
-        let tags = serde_json::to_string(tags).unwrap_or_else(|_| "[]".into());
-        self.db()
-            .execute("UPDATE conversations SET outcome = ?2, tags = ?3, comment = ?4 WHERE id = ?1", params![conversation, outcome, tags, comment])
-            .map(|_| ())
-    }
-
     /// See [`crate::store::Store::end_and_close_out`].
     pub fn end_and_close_out(&self, conversation: i64, now: i64, outcome: &str, tags: &[String], comment: Option<&str>) -> rusqlite::Result<()> {
         let tags = serde_json::to_string(tags).unwrap_or_else(|_| "[]".into());

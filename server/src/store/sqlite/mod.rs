@@ -264,11 +264,6 @@ impl SqliteStore {
         self.db().execute(moved, params![conversation, kf_id, department]).map(|_| ())
     }
 
-    /// Marks a conversation ended.
-    pub fn end_conversation(&self, conversation: i64, now: i64) -> rusqlite::Result<()> {
-        self.db().execute("UPDATE conversations SET ended_at = ?2 WHERE id = ?1", params![conversation, now]).map(|_| ())
-    }
-
     /// A customer's history, oldest first, paged from the newest end: page 1 is the latest
     /// `per_page` messages. Returns the page and the total.
     pub fn history(&self, user_id: &str, page: u32, per_page: u32, before: Option<i64>) -> rusqlite::Result<History> {
