@@ -62,7 +62,7 @@ pub fn state(cfg: Config) -> crate::anyhow_like::Result<AppState> {
         for kf_id in hub.store().agents_without_password().map_err(|e| format!("cannot read the store: {e}"))? {
             let seeded = store::DEFAULT_AGENTS.iter().any(|(id, _, _)| *id == kf_id);
             if seeded {
-                let name = hub.store().agent(&kf_id).ok().flatten().map(|a| a.name).unwrap_or_else(|| kf_id.clone());
+                let name = hub.store().agent_name(&kf_id);
                 hub.store().set_password(&kf_id, &name, &auth::hash_password(&kf_id), None).map_err(|e| format!("cannot write the store: {e}"))?;
             }
         }

@@ -49,7 +49,7 @@ impl Hub {
             let mine = a.conversations.clone();
             let recall = st.speaks(kf_id, crate::protocol::codes::RECALL);
             let kf = kf_id.to_owned();
-            let replay = self.replay(&mut st, &format!("kf:{kf_id}"), from, move |d, _| {
+            self.replay(&mut st, &tx, &format!("kf:{kf_id}"), from, move |d, _| {
                 let m = d.message;
                 if !mine.contains(&m.user_id) {
                     return None;
@@ -61,10 +61,6 @@ impl Hub {
                 f["seq"] = d.seq.into();
                 Some(f.to_string())
             });
-            match replay {
-                Ok(outs) => outs.into_iter().for_each(|o| drop(tx.send(o))),
-                Err(e) => tracing::error!(kf_id, error = %e, "replay failed"),
-            }
             for (seq, out) in pending {
                 if seq.is_none() {
                     let _ = tx.send(out);

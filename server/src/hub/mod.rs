@@ -199,11 +199,9 @@ impl Hub {
     pub fn restore(&self, open: Vec<OpenConversation>) -> Vec<(String, u64)> {
         let mut st = self.st();
         let mut restored: Vec<String> = Vec::new();
-        let mut names = std::collections::HashMap::new();
         for OpenConversation { id: conversation, user_id, user_name, kf_id } in open {
             // A customer with two open rows (crash between end and start): keep the newest.
-            let name = names.entry(kf_id.clone()).or_insert_with(|| self.store.agent(&kf_id).ok().flatten().map(|a| a.name).unwrap_or_else(|| kf_id.clone())).clone();
-            let slot = st.agents.entry(kf_id.clone()).or_insert_with(|| AgentSlot { epoch: 1, ..AgentSlot::new(name) });
+            let slot = st.agents.entry(kf_id.clone()).or_insert_with(|| AgentSlot { epoch: 1, ..AgentSlot::new(self.store.agent_name(&kf_id)) });
             slot.conversations.insert(user_id.clone());
             if !restored.contains(&kf_id) {
                 restored.push(kf_id.clone());

@@ -12,6 +12,7 @@ use super::{Hub, Out};
 use crate::store::ticket::Ticket;
 use crate::store::Delivery;
 use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
 
 /// Frames to read back when the socket's writer reaches them (see the module's doc).
 #[derive(Clone)]
@@ -45,16 +46,17 @@ impl Replay {
 }
 
 impl Hub {
-    /// The replay of `recipient`'s deliveries after `from`, made into frames by `frame` (`None`
-    /// skips a delivery), as the socket's next output: an [`Out::Replay`] with the group writer,
-    /// the frames read now without. `Err` when the store cannot say where the replay ends.
+    /// Queues on `tx` the replay of `recipient`'s deliveries after `from`, made into frames by
+    /// `frame` (`None` skips a delivery): an [`Out::Replay`] with the group writer, the frames read
+    /// now without. Logged (and nothing queued) when the store cannot say where the replay ends.
     pub(super) fn replay(
         &self,
         st: &mut State,
+        tx: &UnboundedSender<Out>,
         recipient: &str,
         from: u64,
         frame: impl Fn(Delivery, &mut ReplayNames) -> Option<String> + Send + Sync + 'static,
-    ) -> Result<Vec<Out>, String> {
+    ) {
         let store = self.store.clone();
         let key = recipient.to_owned();
         let read = move |upto: u64| -> Vec<String> {
@@ -68,19 +70,26 @@ impl Hub {
             }
         };
         if self.store.group().is_none() {
-            return Ok(read(u64::MAX).into_iter().map(Out::Text).collect());
+            read(u64::MAX).into_iter().for_each(|text| drop(tx.send(Out::Text(text))));
+            return;
         }
         // The last number handed out to them: the hub's count, else the store's (kept as the count).
         let upto = match st.next_seq.get(recipient) {
             Some(next) => next.saturating_sub(1),
             None => {
-                let last = self.store.last_seq(recipient).map_err(|e| e.to_string())?;
+                let last = match self.store.last_seq(recipient) {
+                    Ok(last) => last,
+                    Err(e) => {
+                        tracing::error!(recipient, error = %e, "replay failed");
+                        return;
+                    }
+                };
                 st.next_seq.insert(recipient.to_owned(), last + 1);
                 last
             }
         };
         let wait = st.writing.get(recipient).filter(|t| t.outcome().is_none()).cloned();
-        Ok(vec![Out::Replay(Replay { wait, read: Arc::new(move || read(upto)) })])
+        let _ = tx.send(Out::Replay(Replay { wait, read: Arc::new(move || read(upto)) }));
     }
 }
 
@@ -93,11 +102,6 @@ pub(super) struct ReplayNames {
 impl ReplayNames {
     /// Agent `kf_id`'s name (its id when unknown).
     pub(super) fn agent(&mut self, kf_id: &str) -> String {
-        if let Some(n) = self.known.get(kf_id) {
-            return n.clone();
-        }
-        let name = self.store.agent(kf_id).ok().flatten().map(|a| a.name).unwrap_or_else(|| kf_id.to_owned());
-        self.known.insert(kf_id.to_owned(), name.clone());
-        name
+        self.known.entry(kf_id.to_owned()).or_insert_with(|| self.store.agent_name(kf_id)).clone()
     }
 }

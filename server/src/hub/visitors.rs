@@ -36,15 +36,11 @@ impl Hub {
         v.epoch += 1;
         let held = std::mem::take(&mut v.held);
         if let Some(from) = last_seq {
-            let replay = self.replay(&mut st, &format!("v:{user_id}"), from, |d, names| {
+            self.replay(&mut st, &tx, &format!("v:{user_id}"), from, |d, names| {
                 let m = d.message;
                 let kf = m.kf_id.clone().unwrap_or_default();
                 Some(p::visitor_message(&kf, &names.agent(&kf), &m.content, m.create_time, d.seq))
             });
-            match replay {
-                Ok(outs) => outs.into_iter().for_each(|o| drop(tx.send(o))),
-                Err(e) => tracing::error!(user_id, error = %e, "visitor replay failed"),
-            }
         }
         for (seq, f) in held {
             if last_seq.is_none() || seq.is_none() {

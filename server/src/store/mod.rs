@@ -154,6 +154,12 @@ impl Store {
         on_backend!(self.agent(id))
     }
 
+    /// Agent `id`'s name, or the id itself when the agent is unknown or the store does not answer
+    /// (for frames that must name the agent all the same).
+    pub fn agent_name(&self, id: &str) -> String {
+        self.agent(id).ok().flatten().map_or_else(|| id.to_owned(), |a| a.name)
+    }
+
     /// Registers (or renames) an agent.
     pub fn upsert_agent(&self, id: &str, name: &str) -> Result<()> {
         on_backend!(self.upsert_agent(id, name))
