@@ -21,11 +21,11 @@ export function departmentFilter(refresh) {
   let chosen = localStorage.getItem(KEPT) || ALL;
   const select = el('select', { className: 'kefu-board-department', ariaLabel: '按部门筛选' });
   const label = el('label', { className: 'kefu-board-filter', hidden: true }, '部门 ', select);
+  /** What the select calls value `v`: a department's name (its id until the names are in). */
+  const nameOf = (v) => (v === ALL ? '全部部门' : v === NONE ? '未分组' : names.get(v) || v);
 
   function fill() {
-    select.replaceChildren(el('option', { value: ALL, textContent: '全部部门' }),
-      ...[...names].map(([id, name]) => el('option', { value: id, textContent: name })),
-      el('option', { value: NONE, textContent: '未分组' }));
+    select.replaceChildren(...[ALL, ...names.keys(), NONE].map((v) => el('option', { value: v, textContent: nameOf(v) })));
     if (chosen !== ALL && chosen !== NONE && !names.has(chosen)) chosen = ALL; // removed since
     select.value = chosen;
     label.hidden = names.size === 0; // a desk without departments needs no filter
@@ -59,22 +59,21 @@ export function departmentFilter(refresh) {
     /** Whether waiting customer `q` is shown. */
     waiting: (q) => inDepartment(q.department ? [q.department] : []),
     /** The name of department `id` (its id until the names are in). */
-    name: (id) => names.get(id) || id,
+    name: nameOf,
     /** Whether some rows are hidden by the filter. */
     active: () => chosen !== ALL && names.size > 0,
     /** How `queue` is spread over the departments' lines, for the alarm ('' without departments). */
     lines(queue) {
       if (!names.size) return '';
-      const parts = [...spread(queue)].sort((a, b) => b[1] - a[1]).map(([id, n]) => (id === NONE ? '未分组' : names.get(id) || id) + ' ' + n);
+      const parts = [...spread(queue)].sort((a, b) => b[1] - a[1]).map(([id, n]) => nameOf(id) + ' ' + n);
       return '（' + parts.join(' · ') + '）';
     },
     /** Each option's text with how many of `queue` wait in its line (none: the name alone). */
     count(queue) {
       const waiting = spread(queue);
       for (const o of select.options) {
-        const base = o.value === ALL ? '全部部门' : o.value === NONE ? '未分组' : names.get(o.value) || o.value;
         const n = o.value === ALL ? queue.length : waiting.get(o.value) || 0;
-        const text = n ? base + '（' + n + ' 人排队）' : base;
+        const text = n ? nameOf(o.value) + '（' + n + ' 人排队）' : nameOf(o.value);
         if (o.textContent !== text) o.textContent = text;
       }
     },
