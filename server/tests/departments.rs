@@ -210,6 +210,7 @@ async fn only_supervisors_change_departments_and_bad_lists_are_refused() {
     let many: Vec<Value> = (0..51).map(|i| json!({"id": format!("d{i}"), "name": "D", "agents": []})).collect();
     for bad in [
         json!({"departments": [{"id": "Bad Id", "name": "X", "agents": []}]}),
+        json!({"departments": [{"id": "-", "name": "X", "agents": []}]}), // `-`: no department, in reports
         json!({"departments": [{"id": "vip", "name": long_name, "agents": []}]}),
         json!({"departments": [{"id": "vip", "name": "X", "agents": ["nobody-here"]}]}),
         json!({"departments": [{"id": "vip", "name": "X", "agents": []}, {"id": "vip", "name": "Y", "agents": []}]}),
