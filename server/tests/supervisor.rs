@@ -186,9 +186,7 @@ async fn a_supervisor_that_takes_changes_gets_the_board_whole_once_then_only_wha
     sup.silent(1500).await;
     // A new socket of the same supervisor starts again from a whole board.
     drop(sup);
-    let mut again = Peer::connect(&s.agent_url(SUPERVISOR).await).await;
-    again.recv().await;
-    again.send(json!({"respStatus": 100, "features": ["board", "boardDelta"]})).await;
+    let mut again = s.agent_with(SUPERVISOR, &["board", "boardDelta"]).await;
     let whole = again.recv_until(status(106)).await;
     assert!(whole["data"]["delta"].is_null(), "{whole}");
     let resync = again.recv_until(status(106)).await;
