@@ -97,6 +97,14 @@ KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/reconnect_sto
 PG_BASE=$(KEFU_PG_DB=kefu_storm_bench scripts/pg.sh)
 KEFU_BENCH_PG="${PG_BASE%/kefu}/kefu_storm_bench" KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/reconnect_storm
 
+echo "== 10d. issue 27: pages leaving at once (routing's own writes off the hub's lock), SQLite and PostgreSQL =="
+cargo build -q --release -p kefu-server --bin kefu-server --example page_churn
+KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/page_churn
+PG_BASE=$(KEFU_PG_DB=kefu_churn_bench scripts/pg.sh)
+for ms in 0 1; do
+  STORE_MS=$ms KEFU_BENCH_PG="${PG_BASE%/kefu}/kefu_churn_bench" KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/page_churn
+done
+
 echo "== 11. issue 22: a burst of 300 logins (peak memory, latency) =="
 cargo build -q --release -p kefu-server --bin kefu-server --example login_burst
 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/login_burst

@@ -36,6 +36,7 @@ pub async fn context(State(app): State<AppState>, Extension(caller): Extension<C
         return r;
     }
     let live = app.hub.context_of(user_id);
+    app.hub.store().caught_up();
     let (first_seen, conversations) = match app.hub.store().visitor_history(user_id) {
         Ok(h) => h,
         Err(e) => return fail(500, &format!("store error: {e}")),

@@ -35,7 +35,10 @@ async fn figures(app: &AppState, caller: &Caller, r: Range) -> Result<Figures, R
     }
     let offset = r.tz_offset.unwrap_or(0).clamp(-14 * 60, 14 * 60);
     let store = app.hub.store_arc();
-    let rows = tokio::task::spawn_blocking(move || store.report_rows(from, to)).await.map_err(|_| fail(500, "report failed"))?;
+    let rows = tokio::task::spawn_blocking(move || {
+        store.caught_up();
+        store.report_rows(from, to)
+    }).await.map_err(|_| fail(500, "report failed"))?;
     let mut rows = rows.map_err(|e| Reply::from(app.hub.store_failed(e)))?;
     match r.department.as_deref().filter(|d| !d.is_empty()) {
         None => {}

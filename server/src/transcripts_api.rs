@@ -55,6 +55,7 @@ pub async fn customer(State(app): State<AppState>, Extension(caller): Extension<
     if let Err(r) = caller.reads_log_of(app.hub.store(), &user_id) {
         return r.into_response();
     }
+    app.hub.store().caught_up(); // a conversation that just ended has its end
     let (from, to) = match q.conversation_id {
         None => (0, i64::MAX),
         Some(id) => match app.hub.store().conversations_of(&user_id, 1000) {

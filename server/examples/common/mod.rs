@@ -1,6 +1,8 @@
 //! What the server benchmarks share: a free loopback port, and a process's resident memory.
 #![allow(dead_code)] // each benchmark uses some of these
 
+pub mod desk;
+
 /// Resident memory of a process, in KiB, from /proc.
 pub fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))

@@ -5,7 +5,7 @@ use super::state::{AgentSlot, Conn, State, VState};
 use crate::protocol::codes;
 use super::{err, now_ms, Hub, HubError, Out, Presence};
 use crate::protocol as p;
-use crate::store::{NewMessage, Sender as By};
+use crate::store::{NewMessage, Sender as By, Write};
 use tokio::sync::mpsc::UnboundedSender;
 
 impl Hub {
@@ -14,6 +14,7 @@ impl Hub {
     /// and waiting visitors are offered, once the socket is ready: on the hello answer, or when
     /// the caller's legacy wait ends ([`Hub::agent_ready`]).
     pub fn agent_connected(&self, kf_id: &str, name: &str, supervisor: bool, tx: UnboundedSender<Out>) -> u64 {
+        let saved = self.saved_presence(kf_id); // read before the lock: a round trip on PostgreSQL
         let mut st = self.st();
         st.next_conn += 1;
         let id = st.next_conn;
@@ -27,7 +28,7 @@ impl Hub {
         slot.ready = false;
         let _ = tx.send(Out::Text(p::status_hello(&self.epoch, self.sneak_peek, supervisor)));
         slot.conn = Some(Conn { id, tx });
-        self.load_presence(&mut st, kf_id);
+        Self::load_presence(&mut st, kf_id, saved);
         tracing::info!(kf_id, conn = id, "agent connected");
         id
     }
@@ -141,10 +142,12 @@ impl Hub {
         tracing::info!(kf_id, n = convs.len(), "grace period over; conversations re-queued");
         for u in convs {
             if let Some(v) = st.visitors.get_mut(&u) {
-                if let VState::Assigned { conversation, .. } = v.state {
-                    let _ = self.store.end_and_close_out(conversation, now_ms(), "agent_left", &[], None);
+                let was = std::mem::replace(&mut v.state, VState::Waiting);
+                if let VState::Assigned { conversation, .. } = was {
+                    let end = Write::End { conversation, at: now_ms(), outcome: "agent_left".into(), tags: Vec::new(), comment: None };
+                    self.write_later(&mut st, &u, end);
                 }
-                v.state = VState::Waiting;
+                let Some(v) = st.visitors.get_mut(&u) else { continue };
                 v.offered_to = None;
                 v.declined.clear();
                 v.timed_out.clear();

@@ -33,8 +33,9 @@ impl Hub {
             _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
         }
         let comment = comment.map(str::trim).filter(|c| !c.is_empty());
-        self.finish(&mut st, user_id, "agent", "会话已结束，感谢您的咨询。", &tags, comment);
-        Ok(())
+        let commit = self.finish(&mut st, user_id, "agent", "会话已结束，感谢您的咨询。", &tags, comment);
+        drop(st);
+        self.written(commit)
     }
 
     /// Customer `user_id` rates their latest ended conversation (1–5 stars, an optional comment),

@@ -6,6 +6,8 @@
 use super::state::{State, VState};
 use super::Hub;
 use crate::protocol::{self as p, codes};
+use crate::store::ticket::Ticket;
+use crate::store::Write;
 use serde_json::json;
 
 /// The inactivity rules in ms (0: off), from the server's flags.
@@ -58,9 +60,14 @@ impl State {
 
     /// A status 111 frame for agent `kf_id`, when it speaks `lifecycle`.
     pub(super) fn tell_lifecycle(&mut self, kf_id: &str, user_id: &str, event: &str, extra: serde_json::Value) {
+        self.tell_lifecycle_after(kf_id, user_id, event, extra, None);
+    }
+
+    /// [`State::tell_lifecycle`] of what is still being written: sent after `commit`.
+    pub(super) fn tell_lifecycle_after(&mut self, kf_id: &str, user_id: &str, event: &str, extra: serde_json::Value, commit: Option<&Ticket>) {
         if self.agents.get(kf_id).is_some_and(|a| a.features.contains(codes::LIFECYCLE)) {
             let name = self.visitors.get(user_id).map(|v| v.user_name.clone()).unwrap_or_default();
-            self.to_agent(kf_id, p::status_lifecycle(user_id, &name, event, extra), None);
+            self.to_agent_after(kf_id, p::status_lifecycle(user_id, &name, event, extra), None, commit);
         }
     }
 }
@@ -119,8 +126,8 @@ impl Hub {
             let silent = now - st.last_activity(&u);
             if rules.idle_close_ms > 0 && silent >= rules.idle_close_ms {
                 self.metrics.lifecycle_event("idle");
-                self.finish(&mut st, &u, "idle", IDLE_CLOSED, &[], None);
-                st.tell_lifecycle(&kf, &u, "closed", json!({"reason": "idle"}));
+                let commit = self.finish(&mut st, &u, "idle", IDLE_CLOSED, &[], None);
+                st.tell_lifecycle_after(&kf, &u, "closed", json!({"reason": "idle"}), commit.as_ref());
                 continue;
             }
             let warn_at = rules.idle_close_ms - rules.idle_warn_ms;
@@ -147,9 +154,10 @@ impl Hub {
     }
 
     /// Ends the conversation with `user_id` (whoever it is with): stored with its `outcome`,
-    /// tags and comment, the customer told `text` (and asked for a rating), the agent freed.
-    /// Returns the agent it was with.
-    pub(super) fn finish(&self, st: &mut State, user_id: &str, outcome: &str, text: &str, tags: &[String], comment: Option<&str>) -> Option<String> {
+    /// tags and comment (without waiting under the lock: `write_later`), the customer told `text`
+    /// (and asked for a rating) once it is, the agent freed. Answers the end's commit while
+    /// PostgreSQL's group writer has it (`None` as well when there was no conversation).
+    pub(super) fn finish(&self, st: &mut State, user_id: &str, outcome: &str, text: &str, tags: &[String], comment: Option<&str>) -> Option<Ticket> {
         let v = st.visitors.get_mut(user_id)?;
         let VState::Assigned { kf_id, conversation } = v.state.clone() else { return None };
         v.state = VState::Ended;
@@ -158,16 +166,15 @@ impl Hub {
         v.inactive = false;
         v.idle_warned_at = None;
         let now = st.now();
-        if let Err(e) = self.store.end_and_close_out(conversation, now, outcome, tags, comment) {
-            let _ = self.store_failed(e);
-        }
+        let end = Write::End { conversation, at: now, outcome: outcome.to_owned(), tags: tags.to_vec(), comment: comment.map(str::to_owned) };
+        let commit = self.write_later(st, user_id, end);
         st.conversation_over(user_id, now);
         if let Some(a) = st.agents.get_mut(&kf_id) {
             a.conversations.remove(user_id);
         }
         self.webhooks.emit("conversation.ended", || serde_json::json!({"userId": user_id, "kfId": kf_id, "conversationId": conversation, "outcome": outcome, "tags": tags, "comment": comment}));
-        st.to_visitor(user_id, p::visitor_ended(Some(&kf_id), text, true));
+        st.to_visitor_seq(user_id, p::visitor_ended(Some(&kf_id), text, true), None, commit.as_ref());
         st.offer_waiting(); // the agent has room again
-        Some(kf_id)
+        commit
     }
 }

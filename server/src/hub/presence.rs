@@ -93,9 +93,13 @@ impl State {
 }
 
 impl Hub {
-    /// Loads agent `kf_id`'s saved presence and cap into its slot (on connect).
-    pub(super) fn load_presence(&self, st: &mut State, kf_id: &str) {
-        let saved = self.store.presence(kf_id).ok().flatten();
+    /// Agent `kf_id`'s saved presence and cap, if it has saved them.
+    pub(super) fn saved_presence(&self, kf_id: &str) -> Option<(String, Option<i64>)> {
+        self.store.presence(kf_id).ok().flatten()
+    }
+
+    /// Puts agent `kf_id`'s `saved` presence and cap (or the defaults) into its slot (on connect).
+    pub(super) fn load_presence(st: &mut State, kf_id: &str, saved: Option<(String, Option<i64>)>) {
         if let Some(a) = st.agents.get_mut(kf_id) {
             let (presence, max) = saved.unwrap_or(("online".into(), None));
             a.presence = Presence::parse(&presence).unwrap_or_default();

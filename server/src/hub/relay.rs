@@ -12,7 +12,7 @@
 use super::state::State;
 use super::{Hub, HubError};
 use crate::store::ticket::{Outcome, Ticket};
-use crate::store::{GroupMessage, NewMessage, OnStored};
+use crate::store::{GroupMessage, NewMessage, OnStored, Write};
 
 /// How a message was stored.
 pub(super) enum Stored {
@@ -133,15 +133,51 @@ impl Hub {
     /// `v:{customer}`, `kf:{agent}`): waits for the group writer only while one of them still
     /// has a message being written (the writer commits in order, so the last one tells).
     pub(super) fn settle(&self, st: &mut State, keys: &[&str]) {
-        let Some(w) = self.store.group() else { return };
+        if self.store.group().is_none() {
+            return;
+        }
         let mut unfinished = false;
         for k in keys {
-            if let Some(t) = st.writing.remove(*k) {
-                unfinished |= t.outcome().is_none();
+            // A customer's routing writes (`w:`) have a writer of their own.
+            let routing = k.strip_prefix("u:").map(|u| format!("w:{u}"));
+            for key in [Some(k.to_string()), routing].into_iter().flatten() {
+                if let Some(t) = st.writing.remove(&key) {
+                    unfinished |= t.outcome().is_none();
+                }
             }
         }
         if unfinished {
-            w.flush();
+            self.store.caught_up();
+        }
+    }
+
+    /// Does `w`, a write about customer `user_id` routing does not read back, without waiting for
+    /// it under the lock on PostgreSQL (`store/write.rs`): answers the commit the frames that
+    /// announce it wait for; a later store call about the customer settles on it first (`w:`).
+    pub(super) fn write_later(&self, st: &mut State, user_id: &str, w: Write) -> Option<Ticket> {
+        match self.store.write(w) {
+            Ok(Some(t)) => {
+                st.writing.insert(format!("w:{user_id}"), t.clone());
+                Some(t)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                let _ = self.store_failed(e);
+                None
+            }
+        }
+    }
+
+    /// After the lock is released: waits for `commit` (a [`Hub::write_later`]'s), so an HTTP
+    /// answer comes after what it did is stored. The error when it could not be.
+    pub(super) fn written(&self, commit: Option<Ticket>) -> Result<(), HubError> {
+        let Some(t) = commit else { return Ok(()) };
+        if t.outcome().is_none() {
+            self.store.caught_up();
+        }
+        match t.outcome() {
+            Some(Outcome::Failed(why)) => Err(self.store_failed(why)),
+            _ => Ok(()),
         }
     }
 
@@ -153,9 +189,10 @@ impl Hub {
             st.writing.remove(&key);
             st.next_seq.remove(&key);
         }
-        let own = format!("u:{user_id}");
-        if st.writing.get(&own).is_some_and(|t| t.outcome().is_some()) {
-            st.writing.remove(&own);
+        for own in [format!("u:{user_id}"), format!("w:{user_id}")] {
+            if st.writing.get(&own).is_some_and(|t| t.outcome().is_some()) {
+                st.writing.remove(&own);
+            }
         }
     }
 }

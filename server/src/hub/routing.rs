@@ -5,6 +5,7 @@ use super::state::{State, Transfer, VState};
 use crate::protocol::codes;
 use super::{err, now_ms, Hub, HubError, Presence};
 use crate::protocol as p;
+use crate::store::Write;
 
 impl State {
     /// Offers a waiting visitor who is connected to the least busy online agent (socket ready,
@@ -173,7 +174,7 @@ impl Hub {
             v.department = Some(d.clone());
         }
         v.state = VState::Assigned { kf_id: kf_id.to_owned(), conversation };
-        let _ = self.store.reassign_conversation(conversation, kf_id, moved_to.as_deref());
+        let commit = self.write_later(st, user_id, Write::Reassign { conversation, kf_id: kf_id.to_owned(), department: moved_to });
         if let Some(a) = st.agents.get_mut(&from) {
             a.conversations.remove(user_id);
         }
@@ -181,7 +182,7 @@ impl Hub {
             a.conversations.insert(user_id.to_owned());
         }
         let kf_name = st.agent_name(kf_id);
-        st.to_visitor(user_id, p::visitor_status("assigned", Some(kf_id), Some(&kf_name), &format!("已为您转接至客服 {kf_name}")));
+        st.to_visitor_seq(user_id, p::visitor_status("assigned", Some(kf_id), Some(&kf_name), &format!("已为您转接至客服 {kf_name}")), None, commit.as_ref());
         self.webhooks.emit("conversation.transferred", || serde_json::json!({"userId": user_id, "fromKfId": from, "toKfId": kf_id, "conversationId": conversation}));
         tracing::info!(from, to = kf_id, user_id, "transfer accepted");
         st.offer_waiting(); // the first agent has room again

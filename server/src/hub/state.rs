@@ -197,7 +197,8 @@ pub(super) struct State {
     /// (`relay.rs`); read from the store on first use.
     pub(super) next_seq: HashMap<String, u64>,
     /// The last message handed to the group writer for each customer (`u:{id}`) and recipient
-    /// (`v:{id}`, `kf:{id}`): what a store call about them waits for, when still being written.
+    /// (`v:{id}`, `kf:{id}`), and the last routing write about each customer (`w:{id}`): what a
+    /// store call about them waits for, when still being written.
     pub(super) writing: HashMap<String, crate::store::ticket::Ticket>,
 }
 

@@ -4,7 +4,7 @@
 use super::state::{Conn, VState, VisitorSlot};
 use super::{err, now_ms, Hub, HubError, Out};
 use crate::protocol as p;
-use crate::store::{NewMessage, Sender as By};
+use crate::store::{NewMessage, Sender as By, Write};
 use tokio::sync::mpsc::UnboundedSender;
 
 impl Hub {
@@ -126,9 +126,8 @@ impl Hub {
         if state == VState::Waiting && spoke && st.queue.iter().any(|u| u == user_id) {
             // They gave up in the queue: kept for the reports.
             self.metrics.lifecycle_event("abandoned");
-            if let Err(e) = self.store.record_abandoned(user_id, &name, since, now_ms(), department.as_deref()) {
-                let _ = self.store_failed(e);
-            }
+            let gave_up = Write::Abandoned { user_id: user_id.to_owned(), user_name: name, since, at: now_ms(), department };
+            self.write_later(&mut st, user_id, gave_up);
         }
         st.queue.retain(|u| u != user_id);
         if let Some(kf) = offered {
@@ -136,15 +135,15 @@ impl Hub {
         }
         if let VState::Assigned { kf_id, .. } = state {
             self.metrics.lifecycle_event("left");
-            self.finish(&mut st, user_id, "left", "", &[], None);
-            st.tell_lifecycle(&kf_id, user_id, "closed", serde_json::json!({"reason": "left"}));
+            let commit = self.finish(&mut st, user_id, "left", "", &[], None);
+            st.tell_lifecycle_after(&kf_id, user_id, "closed", serde_json::json!({"reason": "left"}), commit.as_ref());
             tracing::info!(user_id, kf_id, "customer left; conversation ended");
         }
         st.visitors.remove(user_id);
         Self::forget_numbers(&mut st, user_id);
         if !spoke {
             // A page that never said anything leaves no claim behind: the id is free again.
-            let _ = self.store.forget_silent_visitor(user_id);
+            self.write_later(&mut st, user_id, Write::ForgetSilent { user_id: user_id.to_owned() });
         }
         st.offer_waiting(); // an agent may have room again
         st.tell_positions();

@@ -24,12 +24,14 @@ pub mod search;
 mod seed;
 mod sqlite;
 mod types;
+mod write;
 
 pub use postgres::{GroupMessage, GroupWriter, OnStored, PgStore};
 pub mod ticket;
 pub use seed::DEFAULT_AGENTS;
 pub use sqlite::SqliteStore;
 pub(crate) use lifecycle::{chain, tags_of};
+pub use write::Write;
 pub use types::{Agent, ConversationSummary, Credentials, Delivery, History, NewMessage, OfflineMessage, OpenConversation, Phrase, Recall, ReportRow, RoutedMessage, Sender, StoredMessage};
 
 use std::path::Path;

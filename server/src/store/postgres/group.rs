@@ -5,10 +5,12 @@
 //! its commit; the sender's ack and the recipients' frames wait for it. A batch is one statement
 //! (`unnest` of its columns), so its cost hardly grows with its size. Delivery numbers come with
 //! the message (the hub numbers each recipient's deliveries), so a batch decides nothing itself.
+//! Routing's own writes ([`Write`]: an end, a customer who gave up, …) go to a second writer of
+//! the same kind, on its own connection (`PgStore::routing`), so the messages never wait for them.
 
 use super::Conn;
 use crate::store::ticket::{Outcome, Ticket};
-use crate::store::Sender;
+use crate::store::{Sender, Write};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -55,6 +57,12 @@ pub struct GroupMessage {
     pub on_stored: Option<OnStored>,
 }
 
+/// What the writer is handed: a chat message or a routing write.
+enum Job {
+    Message(GroupMessage),
+    Write(Write),
+}
+
 /// Handed over, committed: how far the writer has got.
 #[derive(Default)]
 struct Progress {
@@ -68,22 +76,22 @@ struct Progress {
 
 /// The writer thread's handle.
 pub struct GroupWriter {
-    jobs: Mutex<mpsc::Sender<(GroupMessage, Ticket)>>,
+    jobs: Mutex<mpsc::Sender<(Job, Ticket)>>,
     progress: Arc<(Mutex<Progress>, Condvar)>,
     /// Held by [`GroupWriter::hold`] (tests): the writer waits before taking a batch.
     gate: Arc<Mutex<()>>,
 }
 
 impl GroupWriter {
-    /// Starts the writer on its own connection to `url`.
-    pub(super) fn start(url: &str) -> std::io::Result<GroupWriter> {
-        let (tx, rx) = mpsc::channel::<(GroupMessage, Ticket)>();
+    /// Starts a writer named `name` on its own connection to `url`.
+    pub(super) fn start(url: &str, name: &str) -> std::io::Result<GroupWriter> {
+        let (tx, rx) = mpsc::channel::<(Job, Ticket)>();
         let progress: Arc<(Mutex<Progress>, Condvar)> = Arc::default();
         let mut conn = Conn { url: url.to_owned(), client: None, statements: Default::default() };
         let p = progress.clone();
         let gate: Arc<Mutex<()>> = Arc::default();
         let g = gate.clone();
-        std::thread::Builder::new().name("kefu-pg-group".into()).spawn(move || {
+        std::thread::Builder::new().name(name.into()).spawn(move || {
             while let Ok(first) = rx.recv() {
                 drop(g.lock());
                 let mut batch = vec![first];
@@ -109,11 +117,21 @@ impl GroupWriter {
 
     /// Hands `m` over; its ticket resolves after its commit.
     pub fn submit(&self, m: GroupMessage) -> Ticket {
+        self.hand_over(Job::Message(m))
+    }
+
+    /// Hands `w` over, after everything handed over before it; its ticket resolves after its
+    /// commit (`Stored(0)`).
+    pub fn submit_write(&self, w: Write) -> Ticket {
+        self.hand_over(Job::Write(w))
+    }
+
+    fn hand_over(&self, job: Job) -> Ticket {
         let ticket = Ticket::default();
         if let Ok(mut g) = self.progress.0.lock() {
             g.handed += 1;
         }
-        let sent = self.jobs.lock().map(|j| j.send((m, ticket.clone())).is_ok()).unwrap_or(false);
+        let sent = self.jobs.lock().map(|j| j.send((job, ticket.clone())).is_ok()).unwrap_or(false);
         if !sent {
             ticket.resolve(Outcome::Failed("the store's writer stopped".into()));
             if let Ok(mut g) = self.progress.0.lock() {
@@ -152,41 +170,70 @@ impl GroupWriter {
     }
 }
 
-/// Writes `messages` in one transaction: three round trips, however many there are.
-fn transaction(conn: &mut Conn, messages: &[&GroupMessage]) -> Result<Vec<Outcome>, postgres::Error> {
+/// Writes `jobs` in one transaction: the messages in one statement (three round trips for a batch
+/// of messages alone, however many), then the routing writes, one statement per kind (`writes.rs`).
+fn transaction(conn: &mut Conn, jobs: &[&Job]) -> Result<Vec<Outcome>, postgres::Error> {
+    let messages: Vec<&GroupMessage> = jobs.iter().filter_map(|j| if let Job::Message(m) = j { Some(m) } else { None }).collect();
     let (ids_st, add_st) = (conn.statement(IDS)?, conn.statement(ADD_ALL)?);
     let mut tx = conn.client()?.transaction()?;
-    let mut ids: Vec<i64> = tx.query(&ids_st, &[&(messages.len() as i64)])?.iter().map(|r| r.get(0)).collect();
-    ids.sort_unstable();
+    let mut ids: Vec<i64> = Vec::new();
+    if !messages.is_empty() {
+        ids = tx.query(&ids_st, &[&(messages.len() as i64)])?.iter().map(|r| r.get(0)).collect();
+        ids.sort_unstable();
+    }
+    let written = if messages.is_empty() { Default::default() } else { add_all(&mut tx, &add_st, &messages, &ids)? };
+    let writes: Vec<&Write> = jobs.iter().filter_map(|j| if let Job::Write(w) = j { Some(w) } else { None }).collect();
+    if !writes.is_empty() {
+        super::writes::apply_all(&mut tx, &writes)?; // they touch no row the messages do (writes.rs)
+    }
+    tx.commit()?;
+    let mut ids = ids.into_iter();
+    Ok(jobs
+        .iter()
+        .map(|j| match j {
+            Job::Message(_) => ids.next().map_or(Outcome::Duplicate, |id| if written.contains(&id) { Outcome::Stored(id) } else { Outcome::Duplicate }),
+            Job::Write(_) => Outcome::Stored(0),
+        })
+        .collect())
+}
+
+/// One run of messages, with ids `ids`, in one statement: answers the ids written (a resend of a
+/// stored `client_msg_id` is not).
+fn add_all(tx: &mut postgres::Transaction<'_>, add_st: &postgres::Statement, messages: &[&GroupMessage], ids: &[i64]) -> Result<std::collections::HashSet<i64>, postgres::Error> {
     let col = |f: &dyn Fn(&GroupMessage) -> Option<String>| messages.iter().map(|m| f(m)).collect::<Vec<Option<String>>>();
     let (user_ids, names, kf_ids) = (col(&|m| Some(m.user_id.clone())), col(&|m| Some(m.user_name.clone())), col(&|m| m.kf_id.clone()));
     let (senders, contents, client_ids) = (col(&|m| Some(m.sender.as_str().to_owned())), col(&|m| Some(m.content.clone())), col(&|m| m.client_msg_id.clone()));
     let recipients = col(&|m| m.delivery.as_ref().map(|(r, _)| r.clone()));
     let at: Vec<i64> = messages.iter().map(|m| m.at_ms).collect();
     let seqs: Vec<Option<i64>> = messages.iter().map(|m| m.delivery.as_ref().map(|(_, s)| *s as i64)).collect();
-    let written: std::collections::HashSet<i64> =
-        tx.query(&add_st, &[&ids, &user_ids, &names, &kf_ids, &senders, &contents, &at, &client_ids, &recipients, &seqs])?.iter().map(|r| r.get(0)).collect();
-    tx.commit()?;
-    Ok(ids.into_iter().map(|id| if written.contains(&id) { Outcome::Stored(id) } else { Outcome::Duplicate }).collect())
+    let ids = ids.to_vec();
+    Ok(tx.query(add_st, &[&ids, &user_ids, &names, &kf_ids, &senders, &contents, &at, &client_ids, &recipients, &seqs])?.iter().map(|r| r.get(0)).collect())
 }
 
-/// One transaction for the batch; if it fails, each message in a transaction of its own, so one
-/// bad message (or a lost connection, opened again) fails only itself. Answers the transactions
-/// committed and the messages they stored.
-fn write(conn: &mut Conn, batch: Vec<(GroupMessage, Ticket)>) -> (u64, u64) {
-    let all: Vec<&GroupMessage> = batch.iter().map(|(m, _)| m).collect();
+/// One transaction for the batch; if it fails, each job in a transaction of its own, so one bad
+/// message or write (or a lost connection, opened again) fails only itself. Answers the
+/// transactions committed and the messages they stored.
+fn write(conn: &mut Conn, batch: Vec<(Job, Ticket)>) -> (u64, u64) {
+    let all: Vec<&Job> = batch.iter().map(|(j, _)| j).collect();
     let (commits, outcomes): (u64, Vec<Outcome>) = match transaction(conn, &all) {
         Ok(outcomes) => (1, outcomes),
         Err(e) => {
-            tracing::warn!(error = %e, messages = batch.len(), "group commit failed; writing one by one");
-            let one_by_one: Vec<Result<Outcome, String>> = all.iter().map(|m| transaction(conn, &[m]).map(|mut o| o.remove(0)).map_err(|e| e.to_string())).collect();
+            tracing::warn!(error = %e, jobs = batch.len(), "group commit failed; writing one by one");
+            let one_by_one: Vec<Result<Outcome, String>> = all.iter().map(|j| transaction(conn, &[j]).map(|mut o| o.remove(0)).map_err(|e| e.to_string())).collect();
             (one_by_one.iter().filter(|r| r.is_ok()).count() as u64, one_by_one.into_iter().map(|r| r.unwrap_or_else(Outcome::Failed)).collect())
         }
     };
-    let stored = outcomes.iter().filter(|o| matches!(o, Outcome::Stored(_))).count() as u64;
-    for ((m, t), o) in batch.into_iter().zip(outcomes) {
-        if let (Outcome::Stored(id), Some(f)) = (&o, m.on_stored) {
-            f(*id);
+    let mut stored = 0;
+    for ((job, t), o) in batch.into_iter().zip(outcomes) {
+        match (job, &o) {
+            (Job::Message(m), Outcome::Stored(id)) => {
+                stored += 1;
+                if let Some(f) = m.on_stored {
+                    f(*id);
+                }
+            }
+            (Job::Write(w), Outcome::Failed(e)) => tracing::error!(error = %e, write = ?w, "a routing write failed"),
+            _ => {}
         }
         t.resolve(o);
     }

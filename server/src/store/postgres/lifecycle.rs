@@ -2,7 +2,7 @@
 //! `lifecycle.rs`): close-out, ratings, customers who gave up, 留言, recalls, settings.
 
 use super::PgStore;
-use crate::store::{ConversationSummary, OfflineMessage, Recall, Result};
+use crate::store::{ConversationSummary, OfflineMessage, Recall, Result, Write};
 use postgres::Row;
 
 /// The lifecycle columns and tables, for [`super::migrate`] (idempotent).
@@ -62,25 +62,14 @@ fn offline(r: &Row) -> OfflineMessage {
 impl PgStore {
     /// See [`crate::store::Store::end_and_close_out`].
     pub fn end_and_close_out(&self, conversation: i64, now: i64, outcome: &str, tags: &[String], comment: Option<&str>) -> Result<()> {
-        let (outcome, comment) = (outcome.to_owned(), comment.map(str::to_owned));
-        let tags = serde_json::to_string(tags).unwrap_or_else(|_| "[]".into());
-        self.run(move |c| {
-            let ended = "UPDATE conversations SET ended_at = $2, outcome = $3, tags = $4, comment = $5 WHERE id = $1";
-            c.client()?.execute(ended, &[&conversation, &now, &outcome, &tags, &comment]).map(|_| ())
-        })
+        let w = Write::End { conversation, at: now, outcome: outcome.to_owned(), tags: tags.to_vec(), comment: comment.map(str::to_owned) };
+        self.run(move |c| super::writes::apply(c.client()?, &w)).map(|_| ())
     }
 
     /// See [`crate::store::Store::record_abandoned`].
     pub fn record_abandoned(&self, user_id: &str, user_name: &str, since: i64, now: i64, department: Option<&str>) -> Result<i64> {
         let (user_id, user_name, department) = (user_id.to_owned(), user_name.to_owned(), department.map(str::to_owned));
-        self.run(move |c| {
-            Ok(c.client()?
-                .query_one(
-                    "INSERT INTO conversations(user_id, user_name, kf_id, started_at, ended_at, outcome, department) VALUES ($1, $2, '', $3, $4, 'abandoned', $5) RETURNING id",
-                    &[&user_id, &user_name, &since, &now, &department],
-                )?
-                .get(0))
-        })
+        self.run(move |c| Ok(c.client()?.query_one(super::writes::ABANDONED, &[&vec![user_id], &vec![user_name], &vec![since], &vec![now], &vec![department]])?.get(0)))
     }
 
     /// See [`crate::store::Store::rate`].

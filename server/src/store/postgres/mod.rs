@@ -11,6 +11,7 @@ mod outbox;
 mod privacy;
 mod reports;
 mod search;
+mod writes;
 
 use super::seed::{DEFAULT_AGENTS, DEFAULT_PHRASES};
 use super::{Result, StoreError};
@@ -65,6 +66,9 @@ pub struct PgStore {
     epoch: String,
     /// Chat messages, committed in groups (`group.rs`).
     group: GroupWriter,
+    /// Routing's own writes (`store/write.rs`), committed in groups on a connection of their own,
+    /// so a slow one holds up neither the hub nor the messages.
+    routing: GroupWriter,
 }
 
 impl PgStore {
@@ -90,8 +94,9 @@ impl PgStore {
                 })
                 .map_err(|e| StoreError(format!("cannot start a store thread: {e}")))?;
         }
-        let group = GroupWriter::start(url).map_err(|e| StoreError(format!("cannot start the store's writer: {e}")))?;
-        let store = PgStore { jobs, epoch: String::new(), group };
+        let writer = |name: &str| GroupWriter::start(url, name).map_err(|e| StoreError(format!("cannot start the store's writer: {e}")));
+        let (group, routing) = (writer("kefu-pg-group")?, writer("kefu-pg-routing")?);
+        let store = PgStore { jobs, epoch: String::new(), group, routing };
         store.run(|c| migrate(c.client()?))?;
         let epoch = store.meta_or_insert("epoch", &new_epoch())?;
         Ok(PgStore { epoch, ..store })
@@ -116,6 +121,11 @@ impl PgStore {
     /// The group writer.
     pub fn group(&self) -> &GroupWriter {
         &self.group
+    }
+
+    /// The writer of routing's own writes.
+    pub fn routing(&self) -> &GroupWriter {
+        &self.routing
     }
 
     /// The highest delivery number `recipient` has.

@@ -1,7 +1,7 @@
 //! Every store call in PostgreSQL's SQL (the same rows and answers as the SQLite backend).
 
 use super::PgStore;
-use crate::store::{Agent, Credentials, Delivery, History, NewMessage, OpenConversation, Phrase, Result, RoutedMessage, StoredMessage};
+use crate::store::{Agent, Credentials, Delivery, History, NewMessage, OpenConversation, Phrase, Result, RoutedMessage, StoredMessage, Write};
 use postgres::Row;
 
 /// Reads `id, sender, user_id, user_name, kf_id, content, created_at, recalled_at, client_msg_id` starting at column `at`.
@@ -108,12 +108,8 @@ impl PgStore {
 
     /// See [`crate::store::Store::reassign_conversation`].
     pub fn reassign_conversation(&self, conversation: i64, kf_id: &str, department: Option<&str>) -> Result<()> {
-        let (kf_id, department) = (kf_id.to_owned(), department.map(str::to_owned));
-        self.run(move |c| {
-            let moved = "UPDATE conversations SET agents = COALESCE(agents, kf_id) || ',' || $2, kf_id = $2, department = COALESCE($3, department) WHERE id = $1";
-            c.client()?.execute(moved, &[&conversation, &kf_id, &department])
-        })
-        .map(|_| ())
+        let w = Write::Reassign { conversation, kf_id: kf_id.to_owned(), department: department.map(str::to_owned) };
+        self.run(move |c| super::writes::apply(c.client()?, &w)).map(|_| ())
     }
 
     /// See [`crate::store::Store::history`].
@@ -191,8 +187,8 @@ impl PgStore {
 
     /// See [`crate::store::Store::forget_silent_visitor`].
     pub fn forget_silent_visitor(&self, user_id: &str) -> Result<bool> {
-        let user_id = user_id.to_owned();
-        self.run(move |c| Ok(c.client()?.execute(&format!("DELETE FROM visitor_secrets WHERE user_id = $1 AND {SILENT}"), &[&user_id])? > 0))
+        let w = Write::ForgetSilent { user_id: user_id.to_owned() };
+        self.run(move |c| super::writes::apply(c.client()?, &w)).map(|n| n > 0)
     }
 
     /// See [`crate::store::Store::forget_silent_visitors`].
@@ -316,5 +312,5 @@ impl PgStore {
 }
 
 /// A claim whose customer never spoke.
-const SILENT: &str = "NOT EXISTS (SELECT 1 FROM messages m WHERE m.user_id = visitor_secrets.user_id) \
+pub(super) const SILENT: &str = "NOT EXISTS (SELECT 1 FROM messages m WHERE m.user_id = visitor_secrets.user_id) \
     AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.user_id = visitor_secrets.user_id)";

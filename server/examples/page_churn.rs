@@ -1,0 +1,110 @@
+//! Page views leaving at once (issue 27: no store round trip under the hub's lock), run by
+//! `scripts/bench.sh`: a site with the widget has `PAGES` pages open that never say a word and
+//! `GAVE_UP` customers who wrote and still wait (`AGENTS` agents at their cap); all of them leave
+//! at the same moment, and when their grace period ends routing lets each go — the silent page's
+//! claim freed, the customer who gave up recorded for the reports — while a probe conversation
+//! beside them writes every 5 ms. Prints the probe's relay latency over that second: what the
+//! rest of the desk feels while routing's own writes are made.
+//!
+//! Starts the release `kefu-server` (`KEFU_SERVER_BIN`) on SQLite, or on the PostgreSQL at
+//! `KEFU_BENCH_PG` (where each of those writes is a round trip to the database). `STORE_MS=n`
+//! (PostgreSQL) makes every statement on those tables and on the messages take `n` ms more (a
+//! statement trigger that sleeps), as with a database across a network or a slow disk.
+
+mod common;
+use common::desk::*;
+use common::free_port;
+use futures_util::SinkExt;
+use serde_json::json;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+/// The grace period the server runs with (ms): how long after a page closes routing lets it go.
+const GRACE_MS: u64 = 1_000;
+
+#[tokio::main]
+async fn main() {
+    let (pages, gave_up) = (env_or("PAGES", 2000), env_or("GAVE_UP", 200));
+    let port = free_port();
+    let data = tempfile::tempdir().expect("temp dir");
+    let bin = std::env::var("KEFU_SERVER_BIN").expect("KEFU_SERVER_BIN: path of the release kefu-server");
+    let store = std::env::var("KEFU_BENCH_PG").ok();
+    let mut server = std::process::Command::new(&bin)
+        .args(["--bind", &format!("127.0.0.1:{port}"), "--data-dir", data.path().to_str().unwrap(), "--www-dir", data.path().to_str().unwrap()])
+        .args(store.as_deref().map(|s| vec!["--store", s]).unwrap_or_default())
+        .args(["--max-conversations", "1", "--grace-ms", &GRACE_MS.to_string(), "--max-msgs-per-sec", "100000", "--open-registration"])
+        .args(["--max-visitor-sockets-per-address", "1000000", "--max-new-visitors-per-address", "1000000"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start kefu-server");
+    let base = format!("127.0.0.1:{port}");
+    while tokio::net::TcpStream::connect(&base).await.is_err() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if let Some(url) = &store {
+        slow_store(url, env_or("STORE_MS", 0)).await;
+    }
+    let run = std::process::id();
+    let clock = Instant::now();
+    let latencies = Arc::new(Mutex::new(Vec::<(u64, u64)>::new()));
+    // One agent, at its cap of one with the probe: everyone else who writes waits.
+    let _desk = agent(&base, &format!("pc{run}-a"), (clock, latencies.clone())).await;
+    let (probe, _, _) = customer(&base, &format!("pc{run}-probe")).await;
+    let mut leaving = Vec::new();
+    for i in 0..gave_up {
+        let url = format!("ws://{base}/websocket/visitor/pc{run}-w{i}?userName=W");
+        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("customer socket");
+        ws.send(Message::Text(json!({"type": "message", "content": "有人吗"}).to_string().into())).await.expect("send");
+        leaving.push(ws);
+    }
+    for i in 0..pages {
+        let url = format!("ws://{base}/websocket/visitor/pc{run}-p{i}?userName=P");
+        leaving.push(tokio_tungstenite::connect_async(url).await.expect("page socket").0);
+    }
+    let (stop, prober) = start_probe(probe, clock);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Every page closes; a grace period later routing lets them all go.
+    let gone_at = clock.elapsed().as_micros() as u64 + GRACE_MS * 1000;
+    for mut ws in leaving {
+        let _ = ws.close(None).await;
+    }
+    tokio::time::sleep(Duration::from_millis(GRACE_MS + 1500)).await;
+    stop.store(1, Ordering::Relaxed);
+    let _ = prober.await;
+    let _ = server.kill();
+    let _ = server.wait();
+    let during = latencies_between(&latencies, gone_at, gone_at + 1_000_000);
+    let on = match (&store, env_or("STORE_MS", 0)) {
+        (None, _) => "SQLite".to_owned(),
+        (Some(_), 0) => "PostgreSQL".to_owned(),
+        (Some(_), ms) => format!("PostgreSQL, each statement {ms} ms slower"),
+    };
+    println!(
+        "| pages leaving ({on}): {pages} silent pages and {gave_up} waiting customers let go at once | a probe conversation's relay latency over that second: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} messages) |",
+        pct(&during, 0.5),
+        pct(&during, 0.99),
+        pct(&during, 1.0),
+        during.len()
+    );
+}
+
+/// Makes each statement on the conversations, the claims and the messages take `ms` more (0: as
+/// they are), once the server has made the tables.
+async fn slow_store(url: &str, ms: u64) {
+    let (db, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("the bench's store");
+    tokio::spawn(conn);
+    while db.query_opt("SELECT 1 FROM pg_tables WHERE tablename = 'visitor_secrets'", &[]).await.expect("store").is_none() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut sql = format!("CREATE OR REPLACE FUNCTION bench_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep({}); RETURN NULL; END $$;", ms as f64 / 1000.0);
+    for table in ["conversations", "visitor_secrets", "messages"] {
+        sql += &format!("DROP TRIGGER IF EXISTS bench_slow ON {table};");
+        if ms > 0 {
+            sql += &format!("CREATE TRIGGER bench_slow AFTER INSERT OR UPDATE OR DELETE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION bench_slow();");
+        }
+    }
+    db.batch_execute(&sql).await.expect("bench triggers");
+}

@@ -1,0 +1,81 @@
+//! Routing's own writes on PostgreSQL (`store/write.rs`): a conversation's end, a customer who
+//! gave up in the queue, a silent page's claim let go. The group writer commits them in order
+//! with the messages, not under the hub's lock, so a slow write holds up only what announces it.
+//! Attacked with a row or table lock held by another connection: the desk keeps answering, and
+//! what says "done" (the customer's frame, the HTTP answer) waits for the commit. Runs where the
+//! suites run on PostgreSQL (`KEFU_TEST_PG`); SQLite writes in place and skips them.
+
+mod support;
+use serde_json::{json, Value};
+use std::time::Duration;
+use support::*;
+
+/// A connection of the test's own to the server's PostgreSQL schema; `None` on SQLite.
+async fn database(s: &Server) -> Option<tokio_postgres::Client> {
+    let url = std::fs::read_to_string(s.dir.join("pg-store-url")).ok()?;
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.expect("the test's store");
+    tokio::spawn(conn);
+    Some(client)
+}
+
+/// Whether the desk answers within 2 s (a request that takes the hub's lock).
+async fn desk_answers(s: &Server) -> bool {
+    tokio::time::timeout(Duration::from_secs(2), s.get("/agents/online")).await.is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_end_waiting_for_a_locked_row_holds_up_only_what_announces_it() {
+    let s = Server::start().await;
+    let Some(mut db) = database(&s).await else { return };
+    let (_a, mut v) = assigned_with(&s, "rw-a", "rw-v", &["lifecycle"]).await;
+    let (mut other, mut customer) = assigned_with(&s, "rw-o", "rw-c", &[]).await;
+    let lock = db.transaction().await.unwrap();
+    lock.execute("SELECT 1 FROM conversations WHERE user_id = 'rw-v' FOR UPDATE", &[]).await.unwrap();
+    let (url, token) = (s.http("/overSession/overUser?kfId=rw-a&userId=rw-v"), s.token("rw-a").await);
+    let end = tokio::spawn(async move { reqwest::Client::new().get(url).bearer_auth(token).send().await.map(|r| r.status().as_u16()) });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(desk_answers(&s).await, "the desk answered while the end waited for its row");
+    customer.send(json!({"type": "message", "content": "还在吗", "msgId": "c1"})).await;
+    let chat = tokio::time::timeout(Duration::from_secs(2), other.recv_until(|f: &Value| f["status"] == 1)).await;
+    assert!(chat.is_ok_and(|f| f["data"]["content"] == "还在吗"), "the other conversations' messages went on meanwhile");
+    assert!(!end.is_finished(), "the agent's answer waits for the end to be stored");
+    let early = v.drain_for(200).await;
+    assert!(!early.iter().any(vstate("ended")), "the customer is told once it is stored: {early:?}");
+    lock.rollback().await.unwrap();
+    assert_eq!(end.await.unwrap().unwrap(), 200);
+    v.recv_until(vstate("ended")).await;
+    let row = db.query_one("SELECT outcome, ended_at IS NOT NULL FROM conversations WHERE user_id = 'rw-v'", &[]).await.unwrap();
+    assert_eq!((row.get::<_, Option<String>>(0).as_deref(), row.get::<_, bool>(1)), (Some("agent"), true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_customer_giving_up_and_a_silent_page_leaving_do_not_hold_up_the_desk() {
+    let s = Server::start_with(|c| c.grace_ms = 200).await;
+    let Some(mut db) = database(&s).await else { return };
+    let mut a = s.agent_with("rw-b", &[]).await;
+    // One customer waits (offered, not taken) and gives up; one page never says a word.
+    let mut waiting = s.visitor("rw-w", "W").await;
+    waiting.send(json!({"type": "message", "content": "有人吗", "msgId": "m1"})).await;
+    waiting.recv_until(|f: &Value| f["type"] == "ack").await;
+    a.recv_until(status(2)).await;
+    let silent = s.visitor("rw-s", "S").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let lock = db.transaction().await.unwrap();
+    lock.batch_execute("LOCK TABLE conversations, visitor_secrets IN EXCLUSIVE MODE").await.unwrap();
+    waiting.close().await;
+    silent.close().await;
+    tokio::time::sleep(Duration::from_millis(600)).await; // past the grace period: both are gone
+    assert!(desk_answers(&s).await, "the desk answered while their writes waited for the tables");
+    lock.rollback().await.unwrap();
+    let mut stored = (0, 1);
+    for _ in 0..50 {
+        let gave_up = db.query_one("SELECT COUNT(*) FROM conversations WHERE user_id = 'rw-w' AND outcome = 'abandoned'", &[]).await.unwrap();
+        let claim = db.query_one("SELECT COUNT(*) FROM visitor_secrets WHERE user_id = 'rw-s'", &[]).await.unwrap();
+        stored = (gave_up.get::<_, i64>(0), claim.get::<_, i64>(0));
+        if stored == (1, 0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stored, (1, 0), "the one who gave up is recorded once and the silent page's id is free again");
+}
