@@ -211,6 +211,7 @@ async fn only_supervisors_change_departments_and_bad_lists_are_refused() {
     for bad in [
         json!({"departments": [{"id": "Bad Id", "name": "X", "agents": []}]}),
         json!({"departments": [{"id": "-", "name": "X", "agents": []}]}), // `-`: no department, in reports
+        json!({"departments": [{"id": "default", "name": "X", "agents": []}]}), // the partition of no department
         json!({"departments": [{"id": "vip", "name": long_name, "agents": []}]}),
         json!({"departments": [{"id": "vip", "name": "X", "agents": ["nobody-here"]}]}),
         json!({"departments": [{"id": "vip", "name": "X", "agents": []}, {"id": "vip", "name": "Y", "agents": []}]}),

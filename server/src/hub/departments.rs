@@ -54,9 +54,10 @@ pub struct DepartmentSettings {
 }
 
 /// 1–32 of `a-z`, `0-9`, `-`, `_`, starting with a letter or digit (`-` alone means "no department"
-/// where reports and the board filter take one).
+/// where reports and the board filter take one), and not `default` (the routing partition of the
+/// customers with no department, as `/healthz` lists it).
 fn valid_id(id: &str) -> bool {
-    if !id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+    if id == "default" || !id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()) {
         return false;
     }
     (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
@@ -71,7 +72,7 @@ impl DepartmentSettings {
         let mut ids = HashSet::new();
         for d in &self.departments {
             if !valid_id(&d.id) {
-                return Err(format!("department id {:?}: 1 to 32 of a-z, 0-9, - and _, starting with a letter or digit", d.id));
+                return Err(format!("department id {:?}: 1 to 32 of a-z, 0-9, - and _, starting with a letter or digit, not \"default\"", d.id));
             }
             if !ids.insert(d.id.as_str()) {
                 return Err(format!("department {:?} twice", d.id));
