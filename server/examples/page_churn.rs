@@ -91,20 +91,3 @@ async fn main() {
     );
 }
 
-/// Makes each statement on the conversations, the claims and the messages take `ms` more (0: as
-/// they are), once the server has made the tables.
-async fn slow_store(url: &str, ms: u64) {
-    let (db, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("the bench's store");
-    tokio::spawn(conn);
-    while db.query_opt("SELECT 1 FROM pg_tables WHERE tablename = 'visitor_secrets'", &[]).await.expect("store").is_none() {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let mut sql = format!("CREATE OR REPLACE FUNCTION bench_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep({}); RETURN NULL; END $$;", ms as f64 / 1000.0);
-    for table in ["conversations", "visitor_secrets", "messages"] {
-        sql += &format!("DROP TRIGGER IF EXISTS bench_slow ON {table};");
-        if ms > 0 {
-            sql += &format!("CREATE TRIGGER bench_slow AFTER INSERT OR UPDATE OR DELETE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION bench_slow();");
-        }
-    }
-    db.batch_execute(&sql).await.expect("bench triggers");
-}

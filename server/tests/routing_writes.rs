@@ -79,3 +79,63 @@ async fn a_customer_giving_up_and_a_silent_page_leaving_do_not_hold_up_the_desk(
     }
     assert_eq!(stored, (1, 0), "the one who gave up is recorded once and the silent page's id is free again");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_accept_is_made_off_the_lock_and_hands_over_every_waiting_message_once_in_order() {
+    let s = Server::start().await;
+    let Some(mut db) = database(&s).await else { return };
+    let mut a = s.agent_with("rw-acc", &["ack", "seq"]).await;
+    // A first conversation, so routing counts the agent's delivery numbers.
+    let mut first = s.visitor("rw-first", "F").await;
+    a.recv_until(|f: &Value| f["status"] == 2 && f["data"]["id"] == "rw-first").await;
+    a.send(json!({"respStatus": 2, "kfId": "rw-acc", "userId": "rw-first", "userName": "F"})).await;
+    first.recv_until(vstate("assigned")).await;
+    first.send(json!({"type": "message", "content": "first", "msgId": "f1"})).await;
+    a.recv_until(|f: &Value| f["status"] == 1 && f["data"]["content"] == "first").await;
+    // A new customer writes three messages (one sent twice) while waiting.
+    let mut v = s.visitor("rw-new", "N").await;
+    for (id, text) in [("w1", "一"), ("w2", "二"), ("w2", "二"), ("w3", "三")] {
+        v.send(json!({"type": "message", "content": text, "msgId": id})).await;
+        v.recv_until(|f: &Value| f["type"] == "ack" && f["msgId"] == id).await;
+    }
+    a.recv_until(|f: &Value| f["status"] == 2 && f["data"]["id"] == "rw-new").await;
+    let lock = db.transaction().await.unwrap();
+    lock.batch_execute("LOCK TABLE conversations IN EXCLUSIVE MODE").await.unwrap();
+    a.send(json!({"respStatus": 2, "kfId": "rw-acc", "userId": "rw-new", "userName": "N"})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(desk_answers(&s).await, "the desk answered while the accept waited for the table");
+    let early = v.drain_for(200).await;
+    assert!(!early.iter().any(vstate("assigned")), "the customer is told once the accept is stored: {early:?}");
+    lock.rollback().await.unwrap();
+    v.recv_until(vstate("assigned")).await;
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        let f = a.recv_raw().await;
+        if f["status"] == 1 && f["data"]["userId"] == "rw-new" {
+            got.push((f["data"]["content"].as_str().unwrap().to_owned(), f["seq"].as_u64().expect("numbered")));
+        }
+    }
+    assert_eq!(got.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(), ["一", "二", "三"], "each once, in order: {got:?}");
+    assert!(got.windows(2).all(|w| w[0].1 < w[1].1), "{got:?}");
+    // Later messages come after them, numbered after them; the agent's replay brings them again.
+    v.send(json!({"type": "message", "content": "四", "msgId": "w4"})).await;
+    let next = loop {
+        let f = a.recv_raw().await;
+        if f["status"] == 1 && f["data"]["content"] == "四" {
+            break f;
+        }
+    };
+    assert!(next["seq"].as_u64().is_some_and(|n| n > got[2].1), "{next}");
+    let mut again = s.legacy_agent("rw-acc").await;
+    again.send(json!({"respStatus": 100, "features": ["ack", "seq"], "lastSeq": got[0].1 - 1})).await;
+    let mut replayed = Vec::new();
+    while replayed.len() < 4 {
+        let f = again.recv_raw().await;
+        if f["status"] == 1 && f["data"]["userId"] == "rw-new" {
+            replayed.push(f["data"]["content"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(replayed, ["一", "二", "三", "四"]);
+    let row = db.query_one("SELECT kf_id FROM conversations WHERE user_id = 'rw-new' AND ended_at IS NULL", &[]).await.unwrap();
+    assert_eq!(row.get::<_, String>(0), "rw-acc");
+}

@@ -32,6 +32,11 @@ pub type Probe = (Instant, Arc<Mutex<Vec<(u64, u64)>>>);
 /// messages it gets.
 pub async fn agent(base: &str, kf: &str, probe: Probe) -> Sink {
     let token = login(base, kf).await;
+    agent_with(base, kf, &token, probe).await
+}
+
+/// [`agent`] signed in already, with `token`.
+pub async fn agent_with(base: &str, kf: &str, token: &str, probe: Probe) -> Sink {
     let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{base}/websocket/{kf}?token={token}")).await.expect("agent socket");
     let (tx, mut rx) = ws.split();
     let tx: Sink = Arc::new(tokio::sync::Mutex::new(tx));
@@ -104,4 +109,22 @@ pub fn latencies_between(probe: &Mutex<Vec<(u64, u64)>>, from: u64, to: u64) -> 
 /// The `p` quantile of sorted `v` (0 when empty).
 pub fn pct(v: &[f64], p: f64) -> f64 {
     v.get(((v.len() as f64 * p) as usize).min(v.len().saturating_sub(1))).copied().unwrap_or(0.0)
+}
+
+/// Makes each statement on the conversations, the claims and the messages take `ms` more (0: as
+/// they are), once the server has made the tables.
+pub async fn slow_store(url: &str, ms: u64) {
+    let (db, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("the bench's store");
+    tokio::spawn(conn);
+    while db.query_opt("SELECT 1 FROM pg_tables WHERE tablename = 'visitor_secrets'", &[]).await.expect("store").is_none() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut sql = format!("CREATE OR REPLACE FUNCTION bench_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep({}); RETURN NULL; END $$;", ms as f64 / 1000.0);
+    for table in ["conversations", "visitor_secrets", "messages"] {
+        sql += &format!("DROP TRIGGER IF EXISTS bench_slow ON {table};");
+        if ms > 0 {
+            sql += &format!("CREATE TRIGGER bench_slow AFTER INSERT OR UPDATE OR DELETE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION bench_slow();");
+        }
+    }
+    db.batch_execute(&sql).await.expect("bench triggers");
 }

@@ -15,7 +15,9 @@ impl Hub {
     /// the caller's legacy wait ends ([`Hub::agent_ready`]).
     pub fn agent_connected(&self, kf_id: &str, name: &str, supervisor: bool, tx: UnboundedSender<Out>) -> u64 {
         let saved = self.saved_presence(kf_id); // read before the lock: a round trip on PostgreSQL
+        let numbered = self.last_numbers(&format!("kf:{kf_id}"));
         let mut st = self.st();
+        Self::count_from(&mut st, numbered);
         st.next_conn += 1;
         let id = st.next_conn;
         let slot = st.agents.entry(kf_id.to_owned()).or_insert_with(|| AgentSlot::new(name.to_owned()));
@@ -50,18 +52,7 @@ impl Hub {
             let mine = a.conversations.clone();
             let recall = st.speaks(kf_id, crate::protocol::codes::RECALL);
             let kf = kf_id.to_owned();
-            self.replay(&mut st, &tx, &format!("kf:{kf_id}"), from, move |d, _| {
-                let m = d.message;
-                if !mine.contains(&m.user_id) {
-                    return None;
-                }
-                let mut f = p::status_message(&m.user_id, &m.user_name, &kf, &m.content, m.create_time);
-                if let (Some(id), true, "visitor") = (&m.msg_id, recall, m.sender.as_str()) {
-                    f["data"]["msgId"] = id.as_str().into(); // as it was sent live: a recall can name it
-                }
-                f["seq"] = d.seq.into();
-                Some(f.to_string())
-            });
+            self.replay(&mut st, &tx, &format!("kf:{kf_id}"), from, move |d, _| mine.contains(&d.message.user_id).then(|| super::replay::agent_frame(&kf, recall, &d)));
             for (seq, out) in pending {
                 if seq.is_none() {
                     let _ = tx.send(out);

@@ -7,6 +7,7 @@
 //! (online/busy/away, caps, the waiting list), `signals` (typing, read receipts, the visitor's
 //! context). Test-only controls live outside, in `crate::test_hooks`.
 
+mod accept;
 mod agents;
 mod presence;
 mod routing;

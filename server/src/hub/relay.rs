@@ -151,11 +151,31 @@ impl Hub {
         }
     }
 
+    /// `recipient`'s highest delivery number in the store (PostgreSQL), read before the lock so
+    /// that their first delivery is numbered without a round trip under it ([`Hub::count_from`]).
+    pub(super) fn last_numbers(&self, recipient: &str) -> Option<(String, u64)> {
+        self.store.group()?;
+        self.store.last_seq(recipient).ok().map(|last| (recipient.to_owned(), last))
+    }
+
+    /// Under the lock: counts `numbered`'s deliveries on from the number read before it, unless
+    /// routing counts them already. Sound because routing numbers every delivery it hands to the
+    /// writer from its count and keeps the count while one is in flight: without a count, the
+    /// store's highest was the last, then and now.
+    pub(super) fn count_from(st: &mut State, numbered: Option<(String, u64)>) {
+        if let Some((recipient, last)) = numbered {
+            st.next_seq.entry(recipient).or_insert(last + 1);
+        }
+    }
+
     /// Does `w`, a write about customer `user_id` routing does not read back, without waiting for
     /// it under the lock on PostgreSQL (`store/write.rs`): answers the commit the frames that
     /// announce it wait for; a later store call about the customer settles on it first (`w:`).
+    /// While something of theirs is still in the messages' writer (an accept, a message), it
+    /// goes after it there, so an end never reaches the store before its conversation's start.
     pub(super) fn write_later(&self, st: &mut State, user_id: &str, w: Write) -> Option<Ticket> {
-        match self.store.write(w) {
+        let after_messages = st.writing.get(&format!("u:{user_id}")).is_some_and(|t| t.outcome().is_none());
+        match self.store.write(w, after_messages) {
             Ok(Some(t)) => {
                 st.writing.insert(format!("w:{user_id}"), t.clone());
                 Some(t)

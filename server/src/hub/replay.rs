@@ -45,6 +45,15 @@ impl Replay {
     }
 }
 
+impl Replay {
+    /// The frames of what commit `t` delivered (an accept's, `hub/accept.rs`), made by `frame`
+    /// once it is committed: nothing to read back.
+    pub(super) fn delivered(t: Ticket, frame: impl Fn(&Delivery) -> String + Send + Sync + 'static) -> Replay {
+        let done = t.clone();
+        Replay { wait: Some(t), read: Arc::new(move || done.deliveries().iter().map(&frame).collect()) }
+    }
+}
+
 impl Hub {
     /// Queues on `tx` the replay of `recipient`'s deliveries after `from`, made into frames by
     /// `frame` (`None` skips a delivery): an [`Out::Replay`] with the group writer, the frames read
@@ -91,6 +100,18 @@ impl Hub {
         let wait = st.writing.get(recipient).filter(|t| t.outcome().is_none()).cloned();
         let _ = tx.send(Out::Replay(Replay { wait, read: Arc::new(move || read(upto)) }));
     }
+}
+
+/// The frame of delivery `d` to agent `kf` (status 1, numbered; with the customer's message id
+/// when the agent speaks `recall`, as it was sent live, so a recall can name it).
+pub(super) fn agent_frame(kf: &str, recall: bool, d: &Delivery) -> String {
+    let m = &d.message;
+    let mut f = crate::protocol::status_message(&m.user_id, &m.user_name, kf, &m.content, m.create_time);
+    if let (Some(id), true, "visitor") = (&m.msg_id, recall, m.sender.as_str()) {
+        f["data"]["msgId"] = id.as_str().into();
+    }
+    f["seq"] = d.seq.into();
+    f.to_string()
 }
 
 /// Agents' names for replayed frames, each looked up once per replay.

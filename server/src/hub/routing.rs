@@ -26,8 +26,15 @@ impl State {
         if !v.spoke && !self.offer_silent {
             return; // queued with their first message
         }
-        // Load = conversations + offers still open, so a burst of visitors spreads out.
-        let offers = |kf: &str| self.visitors.values().filter(|w| w.state == VState::Waiting && w.offered_to.as_deref() == Some(kf)).count();
+        // Load = conversations + offers still open, so a burst of visitors spreads out (the open
+        // offers counted in one pass: once per agent, a queue rush at shift start went quadratic).
+        let mut open: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for w in self.visitors.values().filter(|w| w.state == VState::Waiting) {
+            if let Some(kf) = w.offered_to.as_deref() {
+                *open.entry(kf).or_default() += 1;
+            }
+        }
+        let offers = |kf: &str| open.get(kf).copied().unwrap_or(0);
         let mut candidates: Vec<(&String, usize)> = self
             .agents
             .iter()
@@ -111,56 +118,6 @@ impl State {
 }
 
 impl Hub {
-    pub(super) fn accept(&self, st: &mut State, kf_id: &str, user_id: &str) -> Result<(), HubError> {
-        let v = st.visitors.get_mut(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
-        if v.state != VState::Waiting {
-            return Err(err(409, format!("customer {user_id:?} is no longer waiting")));
-        }
-        // Only the agent the customer is offered to takes them (the offer was made under its
-        // presence and cap; both are checked again here).
-        if v.offered_to.as_deref() != Some(kf_id) {
-            tracing::warn!(kf_id, user_id, "accept refused: not offered to this agent");
-            return Err(err(403, format!("customer {user_id:?} was not offered to {kf_id:?}")));
-        }
-        let a = st.agents.get(kf_id).ok_or_else(|| err(409, "not connected"))?;
-        if a.presence != Presence::Online || st.active_load(kf_id) >= st.cap_of(kf_id) {
-            return Err(err(409, "you are not taking new customers now (presence or cap)"));
-        }
-        let now = st.now();
-        self.settle(st, &[&format!("u:{user_id}")]); // their waiting messages are read back
-        // Numbered from the hub's count when messages to the agent go through the group writer.
-        let recipient = format!("kf:{kf_id}");
-        let first = st.next_seq.get(&recipient).copied();
-        let v = st.visitors.get_mut(user_id).expect("checked above");
-        let (conversation, waiting_msgs) = self
-            .store
-            .start_conversation_and_deliver(user_id, &v.user_name, kf_id, now, first, v.department.as_deref())
-            .map_err(|e| self.store_failed(e))?;
-        if let Some(first) = first {
-            st.next_seq.insert(recipient, first + waiting_msgs.len() as u64);
-        }
-        let other_offer = v.offered_to.take().filter(|o| o != kf_id);
-        v.state = VState::Assigned { kf_id: kf_id.to_owned(), conversation };
-        let name = v.user_name.clone();
-        st.queue.retain(|u| u != user_id);
-        st.conversation_started(user_id, now);
-        st.tell_positions();
-        if let Some(o) = other_offer {
-            st.withdraw(&o, user_id, "accepted by another agent");
-        }
-        if let Some(a) = st.agents.get_mut(kf_id) {
-            a.conversations.insert(user_id.to_owned());
-        }
-        let kf_name = st.agent_name(kf_id);
-        st.to_visitor(user_id, p::visitor_status("assigned", Some(kf_id), Some(&kf_name), &format!("客服 {kf_name} 为您服务")));
-        for m in waiting_msgs {
-            st.to_agent(kf_id, p::status_message(user_id, &name, kf_id, &m.content, m.created_at), Some(m.seq));
-        }
-        self.webhooks.emit("conversation.assigned", || serde_json::json!({"userId": user_id, "userName": name, "kfId": kf_id, "conversationId": conversation}));
-        tracing::info!(kf_id, user_id, "conversation assigned");
-        Ok(())
-    }
-
     pub(super) fn accept_transfer(&self, st: &mut State, kf_id: &str, user_id: &str) -> Result<(), HubError> {
         let v = st.visitors.get_mut(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
         let (from, conversation) = match (&v.transfer, &v.state) {

@@ -132,6 +132,9 @@ pub(super) struct VisitorSlot {
     pub(super) department: Option<String>,
     /// The agent of their latest conversation, offered first when free.
     pub(super) last_agent: Option<String>,
+    /// How many of their messages no agent has (an accept hands them over), when routing knows
+    /// exactly: a new customer's count from their first page; unknown for one restored or back.
+    pub(super) unrouted: Option<u64>,
 }
 
 impl VisitorSlot {
@@ -164,6 +167,7 @@ impl VisitorSlot {
             inactive: false,
             department: None,
             last_agent: None,
+            unrouted: None,
         }
     }
 }
@@ -200,6 +204,8 @@ pub(super) struct State {
     /// (`v:{id}`, `kf:{id}`), and the last routing write about each customer (`w:{id}`): what a
     /// store call about them waits for, when still being written.
     pub(super) writing: HashMap<String, crate::store::ticket::Ticket>,
+    /// Conversation ids taken ahead from PostgreSQL's sequence, for accepts made off the lock.
+    pub(super) conversation_ids: Vec<i64>,
 }
 
 impl State {

@@ -17,15 +17,28 @@ impl Hub {
         let offline = self.offline_status();
         let answers = self.answers_for(user_id);
         // A customer routing does not know yet may have spoken to an agent before: offered first.
-        let last_agent = if self.visitor_known(user_id) { None } else { self.last_agent_of(user_id) };
+        let known = self.visitor_known(user_id);
+        let last_agent = if known { None } else { self.last_agent_of(user_id) };
+        // What an accept off the lock hands over (`accept.rs`): nothing for an id just claimed.
+        let unrouted = match (known, resume, self.store.group()) {
+            (false, Some(_), Some(_)) => Some(0),
+            (false, None, Some(_)) => self.store.unrouted_count(user_id).ok(),
+            _ => None,
+        };
+        let recipient = format!("v:{user_id}");
+        let numbered = if known { None } else if resume.is_some() && self.store.group().is_some() { Some((recipient, 0)) } else { self.last_numbers(&recipient) };
         let mut st = self.st();
+        Self::count_from(&mut st, numbered);
         st.next_conn += 1;
         let id = st.next_conn;
         let is_new = !st.visitors.contains_key(user_id);
         let department = department.filter(|d| st.departments.known(d)).map(str::to_owned);
+        // A message of theirs still being written from before (then the count may miss it).
+        let in_flight = st.writing.get(&format!("u:{user_id}")).is_some_and(|t| t.outcome().is_none());
         let v = st.visitors.entry(user_id.to_owned()).or_insert_with(|| VisitorSlot::new(user_name.to_owned(), 0, VState::Waiting));
         if is_new {
             v.last_agent = last_agent;
+            v.unrouted = unrouted.filter(|_| !in_flight);
         }
         if department.is_some() && v.department != department && v.state == VState::Waiting {
             v.department = department; // before the offer below
@@ -195,6 +208,9 @@ impl Hub {
             return Ok(super::relay::Relayed::now(false));
         }
         let (seq, commit) = (stored.seq(), stored.commit().cloned());
+        if let Some(v) = st.visitors.get_mut(user_id).filter(|_| owner.is_none()) {
+            v.unrouted = v.unrouted.map(|n| n + 1); // a resend found stored later counts too: a gap
+        }
         if let Some(id) = msg_id {
             st.note_unseen_by_agent(user_id, id);
         }

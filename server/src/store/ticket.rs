@@ -23,6 +23,8 @@ pub enum Outcome {
 struct Inner {
     state: AtomicU8,
     id: OnceLock<i64>,
+    /// What an accept delivered (`Write::Accept`), set before it resolves.
+    deliveries: OnceLock<Vec<super::Delivery>>,
     error: OnceLock<String>,
     done: tokio::sync::Notify,
 }
@@ -45,7 +47,7 @@ impl PartialEq for Ticket {
 
 impl Default for Ticket {
     fn default() -> Ticket {
-        Ticket(Arc::new(Inner { state: AtomicU8::new(PENDING), id: OnceLock::new(), error: OnceLock::new(), done: tokio::sync::Notify::new() }))
+        Ticket(Arc::new(Inner { state: AtomicU8::new(PENDING), id: OnceLock::new(), deliveries: OnceLock::new(), error: OnceLock::new(), done: tokio::sync::Notify::new() }))
     }
 }
 
@@ -76,6 +78,16 @@ impl Ticket {
             FAILED => Some(Outcome::Failed(self.0.error.get().cloned().unwrap_or_default())),
             _ => None,
         }
+    }
+
+    /// Sets what an accept delivered (before it resolves; the first call counts).
+    pub(crate) fn set_deliveries(&self, d: Vec<super::Delivery>) {
+        let _ = self.0.deliveries.set(d);
+    }
+
+    /// What an accept delivered, once it resolved (empty for anything else).
+    pub fn deliveries(&self) -> &[super::Delivery] {
+        self.0.deliveries.get().map_or(&[], Vec::as_slice)
     }
 
     /// Waits for the outcome.

@@ -42,6 +42,28 @@ pub enum Write {
         /// The customer.
         user_id: String,
     },
+    /// An accept on PostgreSQL, in the messages' writer (after every message of the customer
+    /// handed over before it): conversation `conversation` (an id taken from its sequence) starts,
+    /// and the customer's messages no agent had go to the agent, numbered from `first_seq` —
+    /// the `count` the hub counted (one more is stored without a delivery, and logged).
+    Accept {
+        /// The conversation's id.
+        conversation: i64,
+        /// The customer.
+        user_id: String,
+        /// Their name.
+        user_name: String,
+        /// The agent.
+        kf_id: String,
+        /// When (ms).
+        at: i64,
+        /// The line they came from.
+        department: Option<String>,
+        /// The agent's first delivery number for them.
+        first_seq: u64,
+        /// How many numbers the hub set aside for them.
+        count: u64,
+    },
     /// [`Store::reassign_conversation`].
     Reassign {
         /// The conversation.
@@ -54,6 +76,24 @@ pub enum Write {
 }
 
 impl Store {
+    /// `n` conversation ids taken from their sequence (PostgreSQL), for accepts made in the
+    /// messages' writer ([`Write::Accept`]).
+    pub fn conversation_ids(&self, n: u32) -> Result<Vec<i64>> {
+        match self {
+            Store::Postgres(pg) => pg.conversation_ids(n),
+            Store::Sqlite(_) => Err(super::StoreError("conversation ids are taken ahead on PostgreSQL only".into())),
+        }
+    }
+
+    /// How many of customer `user_id`'s messages no agent has (PostgreSQL: what an accept made
+    /// off the lock counts on).
+    pub fn unrouted_count(&self, user_id: &str) -> Result<u64> {
+        match self {
+            Store::Postgres(pg) => pg.unrouted_count(user_id),
+            Store::Sqlite(_) => Err(super::StoreError("the count is kept for PostgreSQL only".into())),
+        }
+    }
+
     /// Waits until everything handed to PostgreSQL's writers so far is committed: before a read
     /// of what routing writes (reports, a customer's conversations), so it sees every decision
     /// made before it. At once on SQLite and when the writers have nothing pending.
@@ -65,17 +105,30 @@ impl Store {
     }
 
     /// Does `w` without the caller waiting for it on PostgreSQL: handed to the routing writer,
-    /// whose ticket resolves after its commit (`Some`); on SQLite it is done now (`None`).
-    pub fn write(&self, w: Write) -> Result<Option<Ticket>> {
+    /// or with `after_messages` to the messages' writer, after everything handed to it so far
+    /// (an accept always: it numbers messages); the ticket resolves after its commit (`Some`).
+    /// On SQLite it is done now (`None`).
+    pub fn write(&self, w: Write, after_messages: bool) -> Result<Option<Ticket>> {
+        self.write_then(w, after_messages, None)
+    }
+
+    /// [`Store::write`], calling `on_stored` once it is stored (on PostgreSQL in commit order,
+    /// among the messages' `message.created` events when in their writer).
+    pub fn write_then(&self, w: Write, after_messages: bool, on_stored: Option<super::OnStored>) -> Result<Option<Ticket>> {
         if let Store::Postgres(pg) = self {
-            return Ok(Some(pg.routing().submit_write(w)));
+            let writer = if after_messages || matches!(w, Write::Accept { .. }) { pg.group() } else { pg.routing() };
+            return Ok(Some(writer.submit_write(w, on_stored)));
         }
         match w {
             Write::End { conversation, at, outcome, tags, comment } => self.end_and_close_out(conversation, at, &outcome, &tags, comment.as_deref()),
             Write::Abandoned { user_id, user_name, since, at, department } => self.record_abandoned(&user_id, &user_name, since, at, department.as_deref()).map(|_| ()),
             Write::ForgetSilent { user_id } => self.forget_silent_visitor(&user_id).map(|_| ()),
             Write::Reassign { conversation, kf_id, department } => self.reassign_conversation(conversation, &kf_id, department.as_deref()),
+            Write::Accept { .. } => Err(super::StoreError("an accept is made in place on SQLite".into())),
         }?;
+        if let Some(f) = on_stored {
+            f(0);
+        }
         Ok(None)
     }
 }

@@ -60,7 +60,8 @@ pub struct GroupMessage {
 /// What the writer is handed: a chat message or a routing write.
 enum Job {
     Message(GroupMessage),
-    Write(Write),
+    /// With what to do once it is committed, in commit order (an accept's webhook event).
+    Write(Write, Option<OnStored>),
 }
 
 /// Handed over, committed: how far the writer has got.
@@ -121,9 +122,9 @@ impl GroupWriter {
     }
 
     /// Hands `w` over, after everything handed over before it; its ticket resolves after its
-    /// commit (`Stored(0)`).
-    pub fn submit_write(&self, w: Write) -> Ticket {
-        self.hand_over(Job::Write(w))
+    /// commit (`Stored(0)`), `on_stored` called just before.
+    pub fn submit_write(&self, w: Write, on_stored: Option<OnStored>) -> Ticket {
+        self.hand_over(Job::Write(w, on_stored))
     }
 
     fn hand_over(&self, job: Job) -> Ticket {
@@ -172,7 +173,7 @@ impl GroupWriter {
 
 /// Writes `jobs` in one transaction: the messages in one statement (three round trips for a batch
 /// of messages alone, however many), then the routing writes, one statement per kind (`writes.rs`).
-fn transaction(conn: &mut Conn, jobs: &[&Job]) -> Result<Vec<Outcome>, postgres::Error> {
+fn transaction(conn: &mut Conn, jobs: &[&Job]) -> Result<(Vec<Outcome>, super::writes::Delivered), postgres::Error> {
     let messages: Vec<&GroupMessage> = jobs.iter().filter_map(|j| if let Job::Message(m) = j { Some(m) } else { None }).collect();
     let (ids_st, add_st) = (conn.statement(IDS)?, conn.statement(ADD_ALL)?);
     let mut tx = conn.client()?.transaction()?;
@@ -182,19 +183,21 @@ fn transaction(conn: &mut Conn, jobs: &[&Job]) -> Result<Vec<Outcome>, postgres:
         ids.sort_unstable();
     }
     let written = if messages.is_empty() { Default::default() } else { add_all(&mut tx, &add_st, &messages, &ids)? };
-    let writes: Vec<&Write> = jobs.iter().filter_map(|j| if let Job::Write(w) = j { Some(w) } else { None }).collect();
+    let writes: Vec<&Write> = jobs.iter().filter_map(|j| if let Job::Write(w, _) = j { Some(w) } else { None }).collect();
+    let mut delivered = super::writes::Delivered::new();
     if !writes.is_empty() {
-        super::writes::apply_all(&mut tx, &writes)?; // they touch no row the messages do (writes.rs)
+        super::writes::apply_all(&mut tx, &writes, &mut delivered)?; // after the messages (writes.rs)
     }
     tx.commit()?;
     let mut ids = ids.into_iter();
-    Ok(jobs
+    let outcomes = jobs
         .iter()
         .map(|j| match j {
             Job::Message(_) => ids.next().map_or(Outcome::Duplicate, |id| if written.contains(&id) { Outcome::Stored(id) } else { Outcome::Duplicate }),
-            Job::Write(_) => Outcome::Stored(0),
+            Job::Write(..) => Outcome::Stored(0),
         })
-        .collect())
+        .collect();
+    Ok((outcomes, delivered))
 }
 
 /// One run of messages, with ids `ids`, in one statement: answers the ids written (a resend of a
@@ -215,12 +218,22 @@ fn add_all(tx: &mut postgres::Transaction<'_>, add_st: &postgres::Statement, mes
 /// transactions committed and the messages they stored.
 fn write(conn: &mut Conn, batch: Vec<(Job, Ticket)>) -> (u64, u64) {
     let all: Vec<&Job> = batch.iter().map(|(j, _)| j).collect();
+    let mut delivered = super::writes::Delivered::new();
     let (commits, outcomes): (u64, Vec<Outcome>) = match transaction(conn, &all) {
-        Ok(outcomes) => (1, outcomes),
+        Ok((outcomes, d)) => {
+            delivered = d;
+            (1, outcomes)
+        }
         Err(e) => {
             tracing::warn!(error = %e, jobs = batch.len(), "group commit failed; writing one by one");
-            let one_by_one: Vec<Result<Outcome, String>> = all.iter().map(|j| transaction(conn, &[j]).map(|mut o| o.remove(0)).map_err(|e| e.to_string())).collect();
-            (one_by_one.iter().filter(|r| r.is_ok()).count() as u64, one_by_one.into_iter().map(|r| r.unwrap_or_else(Outcome::Failed)).collect())
+            let mut one_by_one = Vec::new();
+            for j in &all {
+                one_by_one.push(transaction(conn, &[j]).map(|(mut o, d)| {
+                    delivered.extend(d);
+                    o.remove(0)
+                }));
+            }
+            (one_by_one.iter().filter(|r| r.is_ok()).count() as u64, one_by_one.into_iter().map(|r| r.unwrap_or_else(|e| Outcome::Failed(e.to_string()))).collect())
         }
     };
     let mut stored = 0;
@@ -232,7 +245,15 @@ fn write(conn: &mut Conn, batch: Vec<(Job, Ticket)>) -> (u64, u64) {
                     f(*id);
                 }
             }
-            (Job::Write(w), Outcome::Failed(e)) => tracing::error!(error = %e, write = ?w, "a routing write failed"),
+            (Job::Write(w, on_stored), Outcome::Stored(_)) => {
+                if let Write::Accept { user_id, .. } = &w {
+                    t.set_deliveries(delivered.remove(user_id).unwrap_or_default());
+                }
+                if let Some(f) = on_stored {
+                    f(0);
+                }
+            }
+            (Job::Write(w, _), Outcome::Failed(e)) => tracing::error!(error = %e, write = ?w, "a routing write failed"),
             _ => {}
         }
         t.resolve(o);

@@ -128,6 +128,20 @@ impl PgStore {
         &self.routing
     }
 
+    /// See [`crate::store::Store::conversation_ids`].
+    pub fn conversation_ids(&self, n: u32) -> Result<Vec<i64>> {
+        self.run(move |c| Ok(c.client()?.query("SELECT nextval('conversations_id_seq') FROM generate_series(1, $1::BIGINT)", &[&i64::from(n)])?.iter().map(|r| r.get(0)).collect()))
+    }
+
+    /// See [`crate::store::Store::unrouted_count`].
+    pub fn unrouted_count(&self, user_id: &str) -> Result<u64> {
+        let user_id = user_id.to_owned();
+        self.run(move |c| {
+            let st = c.statement("SELECT COUNT(*) FROM messages WHERE user_id = $1 AND sender = 'visitor' AND kf_id IS NULL")?;
+            Ok(c.client()?.query_one(&st, &[&user_id])?.get::<_, i64>(0) as u64)
+        })
+    }
+
     /// The highest delivery number `recipient` has.
     pub fn last_seq(&self, recipient: &str) -> Result<u64> {
         let recipient = recipient.to_owned();

@@ -2,9 +2,10 @@
 //! transaction (one source for both). Writes of one kind go in one statement however many there
 //! are (a burst of pages closing lets hundreds go at once); the ends, the customers who gave up
 //! and the freed claims touch rows nothing else in a batch does, so they are done after the
-//! batch's messages, and only the hand-overs of a conversation keep their order among themselves.
+//! batch's messages; the accepts come first (each customer's conversation starts before anything
+//! else the batch does to it), then the hand-overs in their order.
 
-use crate::store::Write;
+use crate::store::{Delivery, Write};
 use postgres::GenericClient;
 
 /// Ends conversations with their close-out: ids, when, outcomes, tags (JSON), comments.
@@ -16,20 +17,78 @@ pub(super) const ABANDONED: &str = "INSERT INTO conversations(user_id, user_name
 /// Moves a conversation to agent `$2` (and department `$3`, when given), keeping the chain.
 const REASSIGN: &str = "UPDATE conversations SET agents = COALESCE(agents, kf_id) || ',' || $2, kf_id = $2, department = COALESCE($3, department) WHERE id = $1";
 
-/// Does `w` on `c`; answers the rows it touched.
-pub(super) fn apply(c: &mut impl GenericClient, w: &Write) -> Result<u64, postgres::Error> {
-    apply_all(c, &[w])
+/// Accepts, one per customer: each conversation starts and its customer's messages no agent had
+/// go to its agent, the first `cnt` of them numbered from `first`; answers each of those messages
+/// (whether it was delivered, its number, the message as the agent's frame needs it).
+const ACCEPT: &str = "WITH a AS (SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::TEXT[], $7::BIGINT[], $8::BIGINT[])
+        AS t(conv, uid, uname, kf, at, dept, first, cnt)),
+    w AS (SELECT m.id, m.user_id, row_number() OVER (PARTITION BY m.user_id ORDER BY m.id) AS n FROM messages m
+        WHERE m.user_id IN (SELECT uid FROM a) AND m.sender = 'visitor' AND m.kf_id IS NULL),
+    c AS (INSERT INTO conversations(id, user_id, user_name, kf_id, started_at, department) SELECT conv, uid, uname, kf, at, dept FROM a),
+    u AS (UPDATE messages m SET kf_id = a.kf FROM w JOIN a ON a.uid = w.user_id WHERE m.id = w.id),
+    d AS (INSERT INTO deliveries(recipient, seq, message_id) SELECT 'kf:' || a.kf, a.first + w.n - 1, w.id FROM w JOIN a ON a.uid = w.user_id WHERE w.n <= a.cnt)
+    SELECT w.n <= a.cnt, a.first + w.n - 1, m.id, m.sender, m.user_id, m.user_name, a.kf, m.content, m.created_at, m.recalled_at, m.client_msg_id
+    FROM w JOIN a ON a.uid = w.user_id JOIN messages m ON m.id = w.id ORDER BY w.user_id, w.n";
+
+/// What the accepts of a batch delivered, by customer.
+pub(super) type Delivered = std::collections::HashMap<String, Vec<Delivery>>;
+
+/// `accepts` in as few statements as their customers allow (one, unless a customer comes twice);
+/// what each delivered goes into `delivered`.
+fn accept_all(c: &mut impl GenericClient, accepts: &[&Write], delivered: &mut Delivered) -> Result<u64, postgres::Error> {
+    let mut rows = 0;
+    let mut rest = accepts;
+    while !rest.is_empty() {
+        let mut seen = std::collections::HashSet::new();
+        let take = rest.iter().take_while(|w| matches!(w, Write::Accept { user_id, .. } if seen.insert(user_id.as_str()))).count().max(1);
+        let (chunk, next) = rest.split_at(take);
+        rest = next;
+        let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for w in chunk {
+            if let Write::Accept { conversation, user_id, user_name, kf_id, at, department, first_seq, count } = w {
+                cols.0.push(*conversation);
+                cols.1.push(user_id.clone());
+                cols.2.push(user_name.clone());
+                cols.3.push(kf_id.clone());
+                cols.4.push(*at);
+                cols.5.push(department.clone());
+                cols.6.push(*first_seq as i64);
+                cols.7.push(*count as i64);
+            }
+        }
+        rows += chunk.len() as u64;
+        for r in c.query(ACCEPT, &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6, &cols.7])? {
+            let message = super::queries::stored_message(&r, 2);
+            rows += 1;
+            if !r.get::<_, bool>(0) {
+                tracing::warn!(user_id = message.user_id, "accept: more waiting messages than counted; this one is in the history only");
+                continue;
+            }
+            delivered.entry(message.user_id.clone()).or_default().push(Delivery { seq: r.get::<_, i64>(1) as u64, message });
+        }
+    }
+    Ok(rows)
 }
 
-/// Does `writes` on `c` (see the module's doc for the order); answers the rows they touched.
-pub(super) fn apply_all(c: &mut impl GenericClient, writes: &[&Write]) -> Result<u64, postgres::Error> {
-    let (mut rows, mut ends, mut gave_up, mut freed) = (0, Vec::new(), Vec::new(), Vec::new());
+/// Does `w` on `c`; answers the rows it touched.
+pub(super) fn apply(c: &mut impl GenericClient, w: &Write) -> Result<u64, postgres::Error> {
+    apply_all(c, &[w], &mut Delivered::new())
+}
+
+/// Does `writes` on `c` (see the module's doc for the order); answers the rows they touched, and
+/// what the accepts delivered into `delivered`.
+pub(super) fn apply_all(c: &mut impl GenericClient, writes: &[&Write], delivered: &mut Delivered) -> Result<u64, postgres::Error> {
+    let accepts: Vec<&Write> = writes.iter().copied().filter(|w| matches!(w, Write::Accept { .. })).collect();
+    // First: whatever else a batch does to a conversation comes after its start.
+    let mut rows = if accepts.is_empty() { 0 } else { accept_all(c, &accepts, delivered)? };
+    let (mut ends, mut gave_up, mut freed) = (Vec::new(), Vec::new(), Vec::new());
     for w in writes {
         match w {
             Write::End { .. } => ends.push(*w),
             Write::Abandoned { .. } => gave_up.push(*w),
             Write::ForgetSilent { user_id } => freed.push(user_id.clone()),
             Write::Reassign { conversation, kf_id, department } => rows += c.execute(REASSIGN, &[conversation, kf_id, department])?,
+            Write::Accept { .. } => {} // above
         }
     }
     if !ends.is_empty() {

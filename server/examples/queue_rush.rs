@@ -1,0 +1,111 @@
+//! A queue taken at once (issue 27: no store round trip under the hub's lock), run by
+//! `scripts/bench.sh`: `CUSTOMERS` customers wait with `WRITTEN` messages each, then `AGENTS`
+//! agents come on shift at the same moment and accept everyone offered (cap 10), while a probe
+//! conversation beside them writes every 5 ms. Prints how long until every customer was served
+//! and the probe's relay latency meanwhile: what the desk feels while accepts are stored.
+//!
+//! Starts the release `kefu-server` (`KEFU_SERVER_BIN`) on SQLite, or on the PostgreSQL at
+//! `KEFU_BENCH_PG`; `STORE_MS=n` makes each statement on the conversations and messages `n` ms
+//! slower (see `page_churn.rs`).
+
+mod common;
+use common::desk::*;
+use common::free_port;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+#[tokio::main]
+async fn main() {
+    let (agents, customers, written) = (env_or("AGENTS", 50), env_or("CUSTOMERS", 450), env_or("WRITTEN", 3));
+    let port = free_port();
+    let data = tempfile::tempdir().expect("temp dir");
+    let bin = std::env::var("KEFU_SERVER_BIN").expect("KEFU_SERVER_BIN: path of the release kefu-server");
+    let store = std::env::var("KEFU_BENCH_PG").ok();
+    let mut server = std::process::Command::new(&bin)
+        .args(["--bind", &format!("127.0.0.1:{port}"), "--data-dir", data.path().to_str().unwrap(), "--www-dir", data.path().to_str().unwrap()])
+        .args(store.as_deref().map(|s| vec!["--store", s]).unwrap_or_default())
+        .args(["--max-conversations", "10", "--max-msgs-per-sec", "100000", "--open-registration"])
+        .args(["--max-visitor-sockets-per-address", "1000000", "--max-new-visitors-per-address", "1000000"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start kefu-server");
+    let base = format!("127.0.0.1:{port}");
+    while tokio::net::TcpStream::connect(&base).await.is_err() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if let Some(url) = &store {
+        slow_store(url, env_or("STORE_MS", 0)).await;
+    }
+    let run = std::process::id();
+    let clock = Instant::now();
+    let latencies = Arc::new(Mutex::new(Vec::<(u64, u64)>::new()));
+    // The probe's agent is on first and serves the probe (and, at its cap, nine customers more).
+    let _probe_desk = agent(&base, &format!("qr{run}-probe-a"), (clock, latencies.clone())).await;
+    let (probe, _, _) = customer(&base, &format!("qr{run}-probe")).await;
+    let mut waiting = Vec::new();
+    for c in 0..customers {
+        let url = format!("ws://{base}/websocket/visitor/qr{run}-c{c}?userName=C");
+        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("customer socket");
+        for k in 0..written {
+            ws.send(Message::Text(json!({"type": "message", "content": format!("question {k}"), "msgId": format!("q{k}")}).to_string().into())).await.expect("send");
+        }
+        waiting.push(ws);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await; // every question stored
+    let (stop, prober) = start_probe(probe, clock);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The shift starts: every agent at once; each accepts whoever it is offered.
+    let mut tokens = Vec::new();
+    for a in 0..agents.saturating_sub(1) {
+        let kf = format!("qr{run}-a{a}");
+        tokens.push((login(&base, &kf).await, kf)); // signed in before: the rush is the sockets
+    }
+    let rush_at = clock.elapsed().as_micros() as u64;
+    let began = Instant::now();
+    let mut desks = Vec::new();
+    for (token, kf) in tokens {
+        let (base, lat) = (base.clone(), latencies.clone());
+        desks.push(tokio::spawn(async move { agent_with(&base, &kf, &token, (clock, lat)).await }));
+    }
+    let mut served = 0;
+    for mut ws in waiting {
+        let assigned = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(Ok(m)) = ws.next().await {
+                if let Message::Text(t) = m {
+                    let f: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
+                    if f["type"] == "status" && f["state"] == "assigned" {
+                        return true;
+                    }
+                }
+            }
+            false
+        });
+        served += u64::from(assigned.await.unwrap_or(false));
+    }
+    let rush = began.elapsed();
+    let rush_end = clock.elapsed().as_micros() as u64;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(1, Ordering::Relaxed);
+    let _ = prober.await;
+    let _ = server.kill();
+    let _ = server.wait();
+    let during = latencies_between(&latencies, rush_at, rush_end);
+    let on = match (&store, env_or("STORE_MS", 0)) {
+        (None, _) => "SQLite".to_owned(),
+        (Some(_), 0) => "PostgreSQL".to_owned(),
+        (Some(_), ms) => format!("PostgreSQL, each statement {ms} ms slower"),
+    };
+    println!(
+        "| queue rush ({on}): {customers} customers with {written} messages each, {agents} agents on at once | {served} served in {:.0} ms; a probe conversation's relay latency meanwhile: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} messages) |",
+        rush.as_secs_f64() * 1000.0,
+        pct(&during, 0.5),
+        pct(&during, 0.99),
+        pct(&during, 1.0),
+        during.len()
+    );
+}
