@@ -105,6 +105,13 @@ for ms in 0 1; do
   STORE_MS=$ms KEFU_BENCH_PG="${PG_BASE%/kefu}/kefu_churn_bench" KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/page_churn
 done
 
+echo "== 10e. issue 27: a queue taken at once (accepts off the hub's lock), SQLite and PostgreSQL =="
+cargo build -q --release -p kefu-server --bin kefu-server --example queue_rush
+KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/queue_rush
+for ms in 0 1; do
+  STORE_MS=$ms KEFU_BENCH_PG="${PG_BASE%/kefu}/kefu_churn_bench" KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/queue_rush
+done
+
 echo "== 11. issue 22: a burst of 300 logins (peak memory, latency) =="
 cargo build -q --release -p kefu-server --bin kefu-server --example login_burst
 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/login_burst

@@ -13,7 +13,6 @@
 
 mod common;
 use common::desk::*;
-use common::free_port;
 use futures_util::SinkExt;
 use serde_json::json;
 use std::sync::atomic::Ordering;
@@ -27,26 +26,8 @@ const GRACE_MS: u64 = 1_000;
 #[tokio::main]
 async fn main() {
     let (pages, gave_up) = (env_or("PAGES", 2000), env_or("GAVE_UP", 200));
-    let port = free_port();
-    let data = tempfile::tempdir().expect("temp dir");
-    let bin = std::env::var("KEFU_SERVER_BIN").expect("KEFU_SERVER_BIN: path of the release kefu-server");
-    let store = std::env::var("KEFU_BENCH_PG").ok();
-    let mut server = std::process::Command::new(&bin)
-        .args(["--bind", &format!("127.0.0.1:{port}"), "--data-dir", data.path().to_str().unwrap(), "--www-dir", data.path().to_str().unwrap()])
-        .args(store.as_deref().map(|s| vec!["--store", s]).unwrap_or_default())
-        .args(["--max-conversations", "1", "--grace-ms", &GRACE_MS.to_string(), "--max-msgs-per-sec", "100000", "--open-registration"])
-        .args(["--max-visitor-sockets-per-address", "1000000", "--max-new-visitors-per-address", "1000000"])
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start kefu-server");
-    let base = format!("127.0.0.1:{port}");
-    while tokio::net::TcpStream::connect(&base).await.is_err() {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    if let Some(url) = &store {
-        slow_store(url, env_or("STORE_MS", 0)).await;
-    }
+    let bench = Bench::start(&["--max-conversations", "1", "--grace-ms", &GRACE_MS.to_string()]).await;
+    let base = bench.base.clone();
     let run = std::process::id();
     let clock = Instant::now();
     let latencies = Arc::new(Mutex::new(Vec::<(u64, u64)>::new()));
@@ -74,14 +55,9 @@ async fn main() {
     tokio::time::sleep(Duration::from_millis(GRACE_MS + 1500)).await;
     stop.store(1, Ordering::Relaxed);
     let _ = prober.await;
-    let _ = server.kill();
-    let _ = server.wait();
+    let on = bench.on.clone();
+    bench.stop().await;
     let during = latencies_between(&latencies, gone_at, gone_at + 1_000_000);
-    let on = match (&store, env_or("STORE_MS", 0)) {
-        (None, _) => "SQLite".to_owned(),
-        (Some(_), 0) => "PostgreSQL".to_owned(),
-        (Some(_), ms) => format!("PostgreSQL, each statement {ms} ms slower"),
-    };
     println!(
         "| pages leaving ({on}): {pages} silent pages and {gave_up} waiting customers let go at once | a probe conversation's relay latency over that second: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} messages) |",
         pct(&during, 0.5),

@@ -10,7 +10,6 @@
 
 mod common;
 use common::desk::*;
-use common::free_port;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
@@ -21,26 +20,8 @@ use tokio_tungstenite::tungstenite::Message;
 #[tokio::main]
 async fn main() {
     let (agents, customers, written) = (env_or("AGENTS", 50), env_or("CUSTOMERS", 450), env_or("WRITTEN", 3));
-    let port = free_port();
-    let data = tempfile::tempdir().expect("temp dir");
-    let bin = std::env::var("KEFU_SERVER_BIN").expect("KEFU_SERVER_BIN: path of the release kefu-server");
-    let store = std::env::var("KEFU_BENCH_PG").ok();
-    let mut server = std::process::Command::new(&bin)
-        .args(["--bind", &format!("127.0.0.1:{port}"), "--data-dir", data.path().to_str().unwrap(), "--www-dir", data.path().to_str().unwrap()])
-        .args(store.as_deref().map(|s| vec!["--store", s]).unwrap_or_default())
-        .args(["--max-conversations", "10", "--max-msgs-per-sec", "100000", "--open-registration"])
-        .args(["--max-visitor-sockets-per-address", "1000000", "--max-new-visitors-per-address", "1000000"])
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start kefu-server");
-    let base = format!("127.0.0.1:{port}");
-    while tokio::net::TcpStream::connect(&base).await.is_err() {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    if let Some(url) = &store {
-        slow_store(url, env_or("STORE_MS", 0)).await;
-    }
+    let bench = Bench::start(&["--max-conversations", "10"]).await;
+    let base = bench.base.clone();
     let run = std::process::id();
     let clock = Instant::now();
     let latencies = Arc::new(Mutex::new(Vec::<(u64, u64)>::new()));
@@ -92,14 +73,9 @@ async fn main() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop.store(1, Ordering::Relaxed);
     let _ = prober.await;
-    let _ = server.kill();
-    let _ = server.wait();
+    let on = bench.on.clone();
+    bench.stop().await;
     let during = latencies_between(&latencies, rush_at, rush_end);
-    let on = match (&store, env_or("STORE_MS", 0)) {
-        (None, _) => "SQLite".to_owned(),
-        (Some(_), 0) => "PostgreSQL".to_owned(),
-        (Some(_), ms) => format!("PostgreSQL, each statement {ms} ms slower"),
-    };
     println!(
         "| queue rush ({on}): {customers} customers with {written} messages each, {agents} agents on at once | {served} served in {:.0} ms; a probe conversation's relay latency meanwhile: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} messages) |",
         rush.as_secs_f64() * 1000.0,

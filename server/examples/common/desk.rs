@@ -116,7 +116,7 @@ pub fn pct(v: &[f64], p: f64) -> f64 {
 pub async fn slow_store(url: &str, ms: u64) {
     let (db, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("the bench's store");
     tokio::spawn(conn);
-    while db.query_opt("SELECT 1 FROM pg_tables WHERE tablename = 'visitor_secrets'", &[]).await.expect("store").is_none() {
+    while !db.query_one("SELECT to_regclass('visitor_secrets') IS NOT NULL", &[]).await.expect("store").get::<_, bool>(0) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let mut sql = format!("CREATE OR REPLACE FUNCTION bench_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep({}); RETURN NULL; END $$;", ms as f64 / 1000.0);
@@ -127,4 +127,80 @@ pub async fn slow_store(url: &str, ms: u64) {
         }
     }
     db.batch_execute(&sql).await.expect("bench triggers");
+}
+
+/// `url` with a schema of this run's own (the server makes it), so every run starts from an
+/// empty store: the schema's name and the URL.
+pub fn own_schema(url: &str) -> (String, String) {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let schema = format!("bench_{}_{}", std::process::id(), nanos % 1_000_000_000);
+    let sep = if url.contains('?') { '&' } else { '?' };
+    (schema.clone(), format!("{url}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+/// Drops `schema` (the run's own) from the database at `url`.
+pub async fn drop_schema(url: &str, schema: &str) {
+    if let Ok((db, conn)) = tokio_postgres::connect(url, tokio_postgres::NoTls).await {
+        tokio::spawn(conn);
+        let _ = db.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
+    }
+}
+
+/// A release `kefu-server` (`KEFU_SERVER_BIN`) started for a desk benchmark: on SQLite in a
+/// temporary directory, or on a schema of its own at `KEFU_BENCH_PG` (every statement on the
+/// conversations, claims and messages `STORE_MS` ms slower), with `args` and no rate limits.
+pub struct Bench {
+    /// The server's process.
+    pub server: std::process::Child,
+    /// Its `host:port`.
+    pub base: String,
+    /// How the store is described in the printed rows.
+    pub on: String,
+    data: tempfile::TempDir,
+    schema: Option<(String, String)>,
+}
+
+impl Bench {
+    /// Starts the server and waits until it listens.
+    pub async fn start(args: &[&str]) -> Bench {
+        let port = super::free_port();
+        let data = tempfile::tempdir().expect("temp dir");
+        let bin = std::env::var("KEFU_SERVER_BIN").expect("KEFU_SERVER_BIN: path of the release kefu-server");
+        let base_url = std::env::var("KEFU_BENCH_PG").ok();
+        let own = base_url.as_deref().map(own_schema);
+        let store = own.as_ref().map(|(_, url)| url.clone());
+        let server = std::process::Command::new(&bin)
+            .args(["--bind", &format!("127.0.0.1:{port}"), "--data-dir", data.path().to_str().unwrap(), "--www-dir", data.path().to_str().unwrap()])
+            .args(store.as_deref().map(|s| vec!["--store", s]).unwrap_or_default())
+            .args(args)
+            .args(["--max-msgs-per-sec", "100000", "--open-registration", "--max-visitor-sockets-per-address", "1000000", "--max-new-visitors-per-address", "1000000"])
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start kefu-server");
+        let base = format!("127.0.0.1:{port}");
+        while tokio::net::TcpStream::connect(&base).await.is_err() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let ms = env_or("STORE_MS", 0);
+        if let Some(url) = &store {
+            slow_store(url, ms).await;
+        }
+        let on = match (&store, ms) {
+            (None, _) => "SQLite".to_owned(),
+            (Some(_), 0) => "PostgreSQL".to_owned(),
+            (Some(_), ms) => format!("PostgreSQL, each statement {ms} ms slower"),
+        };
+        Bench { server, base, on, data, schema: base_url.zip(own.map(|(s, _)| s)) }
+    }
+
+    /// Stops the server and drops its schema.
+    pub async fn stop(mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+        if let Some((url, schema)) = &self.schema {
+            drop_schema(url, schema).await;
+        }
+        drop(self.data);
+    }
 }

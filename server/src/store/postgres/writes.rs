@@ -23,7 +23,7 @@ const REASSIGN: &str = "UPDATE conversations SET agents = COALESCE(agents, kf_id
 const ACCEPT: &str = "WITH a AS (SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::TEXT[], $7::BIGINT[], $8::BIGINT[])
         AS t(conv, uid, uname, kf, at, dept, first, cnt)),
     w AS (SELECT m.id, m.user_id, row_number() OVER (PARTITION BY m.user_id ORDER BY m.id) AS n FROM messages m
-        WHERE m.user_id IN (SELECT uid FROM a) AND m.sender = 'visitor' AND m.kf_id IS NULL),
+        WHERE m.user_id = ANY($2::TEXT[]) AND m.sender = 'visitor' AND m.kf_id IS NULL),
     c AS (INSERT INTO conversations(id, user_id, user_name, kf_id, started_at, department) SELECT conv, uid, uname, kf, at, dept FROM a),
     u AS (UPDATE messages m SET kf_id = a.kf FROM w JOIN a ON a.uid = w.user_id WHERE m.id = w.id),
     d AS (INSERT INTO deliveries(recipient, seq, message_id) SELECT 'kf:' || a.kf, a.first + w.n - 1, w.id FROM w JOIN a ON a.uid = w.user_id WHERE w.n <= a.cnt)
