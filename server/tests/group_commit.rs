@@ -152,21 +152,6 @@ async fn numbered(peer: &mut Peer, n: usize) -> Vec<(String, u64)> {
     got
 }
 
-/// Holds the group writer on a thread of its own (a hub blocked on it cannot stall the test's
-/// clock) until the sender is used or dropped, or 6 s have passed. On SQLite there is no writer.
-fn hold_writer(s: &Server) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
-    let (release, wait) = std::sync::mpsc::channel::<()>();
-    let (taken, is_taken) = std::sync::mpsc::channel::<()>();
-    let hub = s.hub.clone();
-    let held = std::thread::spawn(move || {
-        let _guard = hub.store().group().map(|w| w.hold());
-        let _ = taken.send(());
-        let _ = wait.recv_timeout(std::time::Duration::from_secs(6));
-    });
-    let _ = is_taken.recv();
-    (release, held)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_with_a_nul_character_is_stored_like_any_other_and_its_batch_with_it() {
     let s = Server::start().await;

@@ -139,3 +139,40 @@ async fn an_accept_is_made_off_the_lock_and_hands_over_every_waiting_message_onc
     let row = db.query_one("SELECT kf_id FROM conversations WHERE user_id = 'rw-new' AND ended_at IS NULL", &[]).await.unwrap();
     assert_eq!(row.get::<_, String>(0), "rw-acc");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_accept_an_end_a_new_question_and_a_second_accept_in_one_commit_keep_each_message_in_its_conversation() {
+    let s = Server::start().await;
+    if database(&s).await.is_none() {
+        return;
+    }
+    let mut a = s.agent_with("rw-seg-a", &["ack", "seq"]).await;
+    let mut b = s.agent_with("rw-seg-b", &["ack", "seq"]).await;
+    let mut v = s.visitor("rw-sv", "S").await;
+    v.send(json!({"type": "message", "content": "一", "msgId": "m1"})).await;
+    v.recv_until(|f: &Value| f["type"] == "ack" && f["msgId"] == "m1").await;
+    a.recv_until(|f: &Value| f["status"] == 2 && f["data"]["id"] == "rw-sv").await; // a tie goes by id
+    // Everything below is handed to the held writer and committed in one batch: A takes the
+    // customer and ends, the customer asks again, B (A is away now) takes them.
+    let (release, held) = hold_writer(&s);
+    a.send(json!({"respStatus": 2, "kfId": "rw-seg-a", "userId": "rw-sv", "userName": "S"})).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (code, _) = s.post_as("rw-seg-a", "/agents/presence", json!({"kfId": "rw-seg-a", "presence": "away"})).await;
+    assert_eq!(code, 200);
+    let (url, token) = (s.http("/overSession/overUser?kfId=rw-seg-a&userId=rw-sv"), s.token("rw-seg-a").await);
+    let end = tokio::spawn(async move { reqwest::Client::new().get(url).bearer_auth(token).send().await.map(|r| r.status().as_u16()) });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    v.send(json!({"type": "message", "content": "二", "msgId": "m2"})).await; // a new question
+    b.recv_until(|f: &Value| f["status"] == 2 && f["data"]["id"] == "rw-sv").await;
+    b.send(json!({"respStatus": 2, "kfId": "rw-seg-b", "userId": "rw-sv", "userName": "S"})).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let _ = release.send(());
+    drop(held);
+    assert_eq!(end.await.unwrap().unwrap(), 200);
+    // Each question reaches the agent of its own conversation, once.
+    let first = a.recv_until(|f: &Value| f["status"] == 1).await;
+    assert_eq!(first["data"]["content"], "一");
+    let second = b.recv_until(|f: &Value| f["status"] == 1).await;
+    assert_eq!(second["data"]["content"], "二", "the second conversation's question reached its agent");
+    a.silent(300).await;
+}

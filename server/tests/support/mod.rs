@@ -303,3 +303,19 @@ pub fn status(n: i64) -> impl Fn(&Value) -> bool {
 pub fn vstate(s: &'static str) -> impl Fn(&Value) -> bool {
     move |v| v["type"] == "status" && v["state"] == s
 }
+
+/// Holds the group writer on a thread of its own (a hub blocked on it cannot stall the test's
+/// clock) until the sender is used or dropped, or 6 s have passed. On SQLite there is no writer.
+pub fn hold_writer(s: &Server) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let (taken, is_taken) = std::sync::mpsc::channel::<()>();
+    let hub = s.hub.clone();
+    let held = std::thread::spawn(move || {
+        let _guard = hub.store().group().map(|w| w.hold());
+        let _ = taken.send(());
+        let _ = wait.recv_timeout(std::time::Duration::from_secs(6));
+    });
+    let _ = is_taken.recv();
+    (release, held)
+}
+

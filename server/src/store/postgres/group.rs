@@ -174,19 +174,27 @@ impl GroupWriter {
 /// Writes `jobs` in one transaction: the messages in one statement (three round trips for a batch
 /// of messages alone, however many), then the routing writes, one statement per kind (`writes.rs`).
 fn transaction(conn: &mut Conn, jobs: &[&Job]) -> Result<(Vec<Outcome>, super::writes::Delivered), postgres::Error> {
-    let messages: Vec<&GroupMessage> = jobs.iter().filter_map(|j| if let Job::Message(m) = j { Some(m) } else { None }).collect();
+    let messages = jobs.iter().filter(|j| matches!(j, Job::Message(_))).count();
     let (ids_st, add_st) = (conn.statement(IDS)?, conn.statement(ADD_ALL)?);
     let mut tx = conn.client()?.transaction()?;
     let mut ids: Vec<i64> = Vec::new();
-    if !messages.is_empty() {
-        ids = tx.query(&ids_st, &[&(messages.len() as i64)])?.iter().map(|r| r.get(0)).collect();
+    if messages > 0 {
+        ids = tx.query(&ids_st, &[&(messages as i64)])?.iter().map(|r| r.get(0)).collect();
         ids.sort_unstable();
     }
-    let written = if messages.is_empty() { Default::default() } else { add_all(&mut tx, &add_st, &messages, &ids)? };
-    let writes: Vec<&Write> = jobs.iter().filter_map(|j| if let Job::Write(w, _) = j { Some(w) } else { None }).collect();
-    let mut delivered = super::writes::Delivered::new();
-    if !writes.is_empty() {
-        super::writes::apply_all(&mut tx, &writes, &mut delivered)?; // after the messages (writes.rs)
+    let (mut written, mut delivered, mut next) = (std::collections::HashSet::new(), super::writes::Delivered::new(), 0);
+    for (batch, accepts) in segments(jobs) {
+        if !batch.is_empty() {
+            written.extend(add_all(&mut tx, &add_st, &batch, &ids[next..next + batch.len()])?);
+            next += batch.len();
+        }
+        if !accepts.is_empty() {
+            super::writes::accept_all(&mut tx, &accepts, &mut delivered)?;
+        }
+    }
+    let rest: Vec<&Write> = jobs.iter().filter_map(|j| if let Job::Write(w, _) = j { Some(w) } else { None }).filter(|w| !matches!(w, Write::Accept { .. })).collect();
+    if !rest.is_empty() {
+        super::writes::apply_all(&mut tx, &rest, &mut delivered)?; // after the messages and accepts (writes.rs)
     }
     tx.commit()?;
     let mut ids = ids.into_iter();
@@ -198,6 +206,36 @@ fn transaction(conn: &mut Conn, jobs: &[&Job]) -> Result<(Vec<Outcome>, super::w
         })
         .collect();
     Ok((outcomes, delivered))
+}
+
+/// A batch's messages and accepts in segments, written in turn, each segment's messages before
+/// its accepts (an accept takes the customer's messages written before it). A message starts a new
+/// segment only when an accept of the same customer came before it in the current one, so an
+/// accept never takes a message written after it (an end, a new question and a second accept
+/// inside one batch), and a busy batch stays one or two statements.
+fn segments<'a>(jobs: &[&'a Job]) -> Vec<(Vec<&'a GroupMessage>, Vec<&'a Write>)> {
+    let mut out: Vec<(Vec<&GroupMessage>, Vec<&Write>)> = vec![(Vec::new(), Vec::new())];
+    let mut accepted: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for j in jobs {
+        let user = match j {
+            Job::Message(m) => m.user_id.as_str(),
+            Job::Write(Write::Accept { user_id, .. }, _) => user_id.as_str(),
+            Job::Write(..) => continue,
+        };
+        if accepted.contains(user) {
+            out.push((Vec::new(), Vec::new()));
+            accepted.clear();
+        }
+        let last = out.last_mut().expect("one at least");
+        match j {
+            Job::Message(m) => last.0.push(m),
+            Job::Write(w, _) => {
+                last.1.push(w);
+                accepted.insert(user);
+            }
+        }
+    }
+    out
 }
 
 /// One run of messages, with ids `ids`, in one statement: answers the ids written (a resend of a
@@ -246,8 +284,8 @@ fn write(conn: &mut Conn, batch: Vec<(Job, Ticket)>) -> (u64, u64) {
                 }
             }
             (Job::Write(w, on_stored), Outcome::Stored(_)) => {
-                if let Write::Accept { user_id, .. } = &w {
-                    t.set_deliveries(delivered.remove(user_id).unwrap_or_default());
+                if let Write::Accept { conversation, .. } = &w {
+                    t.set_deliveries(delivered.remove(conversation).unwrap_or_default());
                 }
                 if let Some(f) = on_stored {
                     f(0);

@@ -2,8 +2,8 @@
 //! transaction (one source for both). Writes of one kind go in one statement however many there
 //! are (a burst of pages closing lets hundreds go at once); the ends, the customers who gave up
 //! and the freed claims touch rows nothing else in a batch does, so they are done after the
-//! batch's messages; the accepts come first (each customer's conversation starts before anything
-//! else the batch does to it), then the hand-overs in their order.
+//! batch's messages and accepts (the group writer writes those in their order per customer:
+//! `group.rs`, `segments`); the hand-overs keep their order among themselves.
 
 use crate::store::{Delivery, Write};
 use postgres::GenericClient;
@@ -19,7 +19,7 @@ const REASSIGN: &str = "UPDATE conversations SET agents = COALESCE(agents, kf_id
 
 /// Accepts, one per customer: each conversation starts and its customer's messages no agent had
 /// go to its agent, the first `cnt` of them numbered from `first`; answers each of those messages
-/// (whether it was delivered, its number, the message as the agent's frame needs it).
+/// (its conversation, whether it was delivered, its number, the message as the frame needs it).
 const ACCEPT: &str = "WITH a AS (SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::TEXT[], $7::BIGINT[], $8::BIGINT[])
         AS t(conv, uid, uname, kf, at, dept, first, cnt)),
     w AS (SELECT m.id, m.user_id, row_number() OVER (PARTITION BY m.user_id ORDER BY m.id) AS n FROM messages m
@@ -27,15 +27,15 @@ const ACCEPT: &str = "WITH a AS (SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], 
     c AS (INSERT INTO conversations(id, user_id, user_name, kf_id, started_at, department) SELECT conv, uid, uname, kf, at, dept FROM a),
     u AS (UPDATE messages m SET kf_id = a.kf FROM w JOIN a ON a.uid = w.user_id WHERE m.id = w.id),
     d AS (INSERT INTO deliveries(recipient, seq, message_id) SELECT 'kf:' || a.kf, a.first + w.n - 1, w.id FROM w JOIN a ON a.uid = w.user_id WHERE w.n <= a.cnt)
-    SELECT w.n <= a.cnt, a.first + w.n - 1, m.id, m.sender, m.user_id, m.user_name, a.kf, m.content, m.created_at, m.recalled_at, m.client_msg_id
+    SELECT a.conv, w.n <= a.cnt, a.first + w.n - 1, m.id, m.sender, m.user_id, m.user_name, a.kf, m.content, m.created_at, m.recalled_at, m.client_msg_id
     FROM w JOIN a ON a.uid = w.user_id JOIN messages m ON m.id = w.id ORDER BY w.user_id, w.n";
 
-/// What the accepts of a batch delivered, by customer.
-pub(super) type Delivered = std::collections::HashMap<String, Vec<Delivery>>;
+/// What the accepts of a batch delivered, by conversation.
+pub(super) type Delivered = std::collections::HashMap<i64, Vec<Delivery>>;
 
 /// `accepts` in as few statements as their customers allow (one, unless a customer comes twice);
 /// what each delivered goes into `delivered`.
-fn accept_all(c: &mut impl GenericClient, accepts: &[&Write], delivered: &mut Delivered) -> Result<u64, postgres::Error> {
+pub(super) fn accept_all(c: &mut impl GenericClient, accepts: &[&Write], delivered: &mut Delivered) -> Result<u64, postgres::Error> {
     let mut rows = 0;
     let mut rest = accepts;
     while !rest.is_empty() {
@@ -58,13 +58,13 @@ fn accept_all(c: &mut impl GenericClient, accepts: &[&Write], delivered: &mut De
         }
         rows += chunk.len() as u64;
         for r in c.query(ACCEPT, &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6, &cols.7])? {
-            let message = super::queries::stored_message(&r, 2);
+            let message = super::queries::stored_message(&r, 3);
             rows += 1;
-            if !r.get::<_, bool>(0) {
+            if !r.get::<_, bool>(1) {
                 tracing::warn!(user_id = message.user_id, "accept: more waiting messages than counted; this one is in the history only");
                 continue;
             }
-            delivered.entry(message.user_id.clone()).or_default().push(Delivery { seq: r.get::<_, i64>(1) as u64, message });
+            delivered.entry(r.get(0)).or_default().push(Delivery { seq: r.get::<_, i64>(2) as u64, message });
         }
     }
     Ok(rows)
