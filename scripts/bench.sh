@@ -97,20 +97,21 @@ KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/reconnect_sto
 PG_BASE=$(KEFU_PG_DB=kefu_storm_bench scripts/pg.sh)
 KEFU_BENCH_PG="${PG_BASE%/kefu}/kefu_storm_bench" KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/reconnect_storm
 
+# A desk benchmark (server/examples/<name>.rs) on SQLite, then on PostgreSQL (a schema of its own
+# per run) with statements as they are and 1 ms slower.
+desk_bench() {
+  cargo build -q --release -p kefu-server --bin kefu-server --example "$1"
+  KEFU_SERVER_BIN=target/release/kefu-server "target/release/examples/$1"
+  local pg
+  pg=$(KEFU_PG_DB=kefu_desk_bench scripts/pg.sh)
+  for ms in 0 1; do
+    STORE_MS=$ms KEFU_BENCH_PG="${pg%/kefu}/kefu_desk_bench" KEFU_SERVER_BIN=target/release/kefu-server "target/release/examples/$1"
+  done
+}
 echo "== 10d. issue 27: pages leaving at once (routing's own writes off the hub's lock), SQLite and PostgreSQL =="
-cargo build -q --release -p kefu-server --bin kefu-server --example page_churn
-KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/page_churn
-PG_BASE=$(KEFU_PG_DB=kefu_churn_bench scripts/pg.sh)
-for ms in 0 1; do
-  STORE_MS=$ms KEFU_BENCH_PG="${PG_BASE%/kefu}/kefu_churn_bench" KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/page_churn
-done
-
+desk_bench page_churn
 echo "== 10e. issue 27: a queue taken at once (accepts off the hub's lock), SQLite and PostgreSQL =="
-cargo build -q --release -p kefu-server --bin kefu-server --example queue_rush
-KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/queue_rush
-for ms in 0 1; do
-  STORE_MS=$ms KEFU_BENCH_PG="${PG_BASE%/kefu}/kefu_churn_bench" KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/queue_rush
-done
+desk_bench queue_rush
 
 echo "== 11. issue 22: a burst of 300 logins (peak memory, latency) =="
 cargo build -q --release -p kefu-server --bin kefu-server --example login_burst

@@ -16,8 +16,7 @@ use common::desk::*;
 use futures_util::SinkExt;
 use serde_json::json;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
 /// The grace period the server runs with (ms): how long after a page closes routing lets it go.
@@ -29,11 +28,9 @@ async fn main() {
     let bench = Bench::start(&["--max-conversations", "1", "--grace-ms", &GRACE_MS.to_string()]).await;
     let base = bench.base.clone();
     let run = std::process::id();
-    let clock = Instant::now();
-    let latencies = Arc::new(Mutex::new(Vec::<(u64, u64)>::new()));
+    let (clock, latencies) = (bench.clock, bench.latencies.clone());
     // One agent, at its cap of one with the probe: everyone else who writes waits.
-    let _desk = agent(&base, &format!("pc{run}-a"), (clock, latencies.clone())).await;
-    let (probe, _, _) = customer(&base, &format!("pc{run}-probe")).await;
+    let (_desk, probe) = bench.probe(&format!("pc{run}")).await;
     let mut leaving = Vec::new();
     for i in 0..gave_up {
         let url = format!("ws://{base}/websocket/visitor/pc{run}-w{i}?userName=W");

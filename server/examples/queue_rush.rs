@@ -13,7 +13,6 @@ use common::desk::*;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -23,11 +22,9 @@ async fn main() {
     let bench = Bench::start(&["--max-conversations", "10"]).await;
     let base = bench.base.clone();
     let run = std::process::id();
-    let clock = Instant::now();
-    let latencies = Arc::new(Mutex::new(Vec::<(u64, u64)>::new()));
-    // The probe's agent is on first and serves the probe (and, at its cap, nine customers more).
-    let _probe_desk = agent(&base, &format!("qr{run}-probe-a"), (clock, latencies.clone())).await;
-    let (probe, _, _) = customer(&base, &format!("qr{run}-probe")).await;
+    let (clock, latencies) = (bench.clock, bench.latencies.clone());
+    // The probe's agent serves the probe (and, at its cap, nine customers more).
+    let (_probe_desk, probe) = bench.probe(&format!("qr{run}")).await;
     let mut waiting = Vec::new();
     for c in 0..customers {
         let url = format!("ws://{base}/websocket/visitor/qr{run}-c{c}?userName=C");

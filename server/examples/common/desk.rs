@@ -156,6 +156,10 @@ pub struct Bench {
     pub base: String,
     /// How the store is described in the printed rows.
     pub on: String,
+    /// The benchmark's clock.
+    pub clock: Instant,
+    /// When the probe's messages arrived ([`Probe`]).
+    pub latencies: Arc<Mutex<Vec<(u64, u64)>>>,
     data: tempfile::TempDir,
     schema: Option<(String, String)>,
 }
@@ -191,7 +195,20 @@ impl Bench {
             (Some(_), 0) => "PostgreSQL".to_owned(),
             (Some(_), ms) => format!("PostgreSQL, each statement {ms} ms slower"),
         };
-        Bench { server, base, on, data, schema: base_url.zip(own.map(|(s, _)| s)) }
+        Bench { server, base, on, clock: Instant::now(), latencies: Arc::default(), data, schema: base_url.zip(own.map(|(s, _)| s)) }
+    }
+
+    /// The probe's clock and latencies, for an [`agent`] to time the probe's messages.
+    pub fn probe_timing(&self) -> Probe {
+        (self.clock, self.latencies.clone())
+    }
+
+    /// The probe conversation: agent `{prefix}-probe-a` (on first, so it serves the probe) and
+    /// its customer's socket, for [`start_probe`].
+    pub async fn probe(&self, prefix: &str) -> (Sink, Ws) {
+        let desk = agent(&self.base, &format!("{prefix}-probe-a"), self.probe_timing()).await;
+        let (ws, _, _) = customer(&self.base, &format!("{prefix}-probe")).await;
+        (desk, ws)
     }
 
     /// Stops the server and drops its schema.

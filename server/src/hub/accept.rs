@@ -50,11 +50,14 @@ impl Hub {
             .map_err(|e| self.store_failed(e))?;
         v.unrouted = v.unrouted.map(|_| 0);
         let name = v.user_name.clone();
-        match (first, waiting_msgs.last()) {
-            (Some(first), _) => drop(st.next_seq.insert(recipient, first + waiting_msgs.len() as u64)),
+        let next = match first {
+            Some(first) => Some(first + waiting_msgs.len() as u64),
             // Not counted yet, so none in flight: the store's numbers were the last (PostgreSQL).
-            (None, Some(last)) if self.store.group().is_some() => drop(st.next_seq.insert(recipient, last.seq + 1)),
-            _ => {}
+            None if self.store.group().is_some() => waiting_msgs.last().map(|last| last.seq + 1),
+            None => None,
+        };
+        if let Some(next) = next {
+            st.next_seq.insert(recipient, next);
         }
         self.assigned(st, kf_id, user_id, conversation, now, None);
         for m in waiting_msgs {
@@ -88,7 +91,7 @@ impl Hub {
         let webhooks = self.webhooks.clone();
         let assigned: crate::store::OnStored = Box::new(move |_| webhooks.emit("conversation.assigned", || event));
         let accept = Write::Accept { conversation, user_id: user_id.to_owned(), user_name, kf_id: kf_id.to_owned(), at: now, department, first_seq: first, count };
-        let commit = match self.store.write_then(accept, true, Some(assigned)) {
+        let commit = match self.store.write(accept, true, Some(assigned)) {
             Ok(Some(t)) => t,
             Ok(None) => return None,
             Err(e) => {
@@ -109,6 +112,17 @@ impl Hub {
             let _ = tx.send(Out::Replay(Replay::delivered(commit.clone(), move |d| super::replay::agent_frame(&kf, recall, d))));
         }
         Some((conversation, commit))
+    }
+
+    /// Before the lock, for customer `user_id` connecting (`known`: routing holds them; `resume`:
+    /// their id was just claimed): how many of their messages no agent has, and their highest
+    /// delivery number (for [`Hub::count_from`]), where routing will count them (PostgreSQL).
+    pub(super) fn counts_of(&self, user_id: &str, known: bool, resume: bool) -> (Option<u64>, Option<(String, u64)>) {
+        if known || self.store.group().is_none() {
+            return (None, None);
+        }
+        let counts = if resume { Some((0, 0)) } else { self.store.customer_counts(user_id).ok() };
+        counts.map_or((None, None), |(unrouted, last)| (Some(unrouted), Some((format!("v:{user_id}"), last))))
     }
 
     /// The customer is the agent's now (after the store, or once `commit` is): out of the queue,

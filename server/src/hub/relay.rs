@@ -175,7 +175,7 @@ impl Hub {
     /// goes after it there, so an end never reaches the store before its conversation's start.
     pub(super) fn write_later(&self, st: &mut State, user_id: &str, w: Write) -> Option<Ticket> {
         let after_messages = st.writing.get(&format!("u:{user_id}")).is_some_and(|t| t.outcome().is_none());
-        match self.store.write(w, after_messages) {
+        match self.store.write(w, after_messages, None) {
             Ok(Some(t)) => {
                 st.writing.insert(format!("w:{user_id}"), t.clone());
                 Some(t)

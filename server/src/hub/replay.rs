@@ -43,9 +43,7 @@ impl Replay {
         }
         tokio::task::spawn_blocking(move || (self.read)()).await.unwrap_or_default()
     }
-}
 
-impl Replay {
     /// The frames of what commit `t` delivered (an accept's, `hub/accept.rs`), made by `frame`
     /// once it is committed: nothing to read back.
     pub(super) fn delivered(t: Ticket, frame: impl Fn(&Delivery) -> String + Send + Sync + 'static) -> Replay {

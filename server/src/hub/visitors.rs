@@ -19,14 +19,8 @@ impl Hub {
         // A customer routing does not know yet may have spoken to an agent before: offered first.
         let known = self.visitor_known(user_id);
         let last_agent = if known { None } else { self.last_agent_of(user_id) };
-        // What an accept off the lock hands over (`accept.rs`): nothing for an id just claimed.
-        let unrouted = match (known, resume, self.store.group()) {
-            (false, Some(_), Some(_)) => Some(0),
-            (false, None, Some(_)) => self.store.unrouted_count(user_id).ok(),
-            _ => None,
-        };
-        let recipient = format!("v:{user_id}");
-        let numbered = if known { None } else if resume.is_some() && self.store.group().is_some() { Some((recipient, 0)) } else { self.last_numbers(&recipient) };
+        // What an accept off the lock hands over, and their numbering (`accept.rs`).
+        let (unrouted, numbered) = self.counts_of(user_id, known, resume.is_some());
         let mut st = self.st();
         Self::count_from(&mut st, numbered);
         st.next_conn += 1;

@@ -85,12 +85,12 @@ impl Store {
         }
     }
 
-    /// How many of customer `user_id`'s messages no agent has (PostgreSQL: what an accept made
-    /// off the lock counts on).
-    pub fn unrouted_count(&self, user_id: &str) -> Result<u64> {
+    /// How many of customer `user_id`'s messages no agent has, and the highest delivery number
+    /// they have (PostgreSQL, one query: what routing counts on for an accept off the lock).
+    pub fn customer_counts(&self, user_id: &str) -> Result<(u64, u64)> {
         match self {
-            Store::Postgres(pg) => pg.unrouted_count(user_id),
-            Store::Sqlite(_) => Err(super::StoreError("the count is kept for PostgreSQL only".into())),
+            Store::Postgres(pg) => pg.customer_counts(user_id),
+            Store::Sqlite(_) => Err(super::StoreError("the counts are kept for PostgreSQL only".into())),
         }
     }
 
@@ -106,15 +106,10 @@ impl Store {
 
     /// Does `w` without the caller waiting for it on PostgreSQL: handed to the routing writer,
     /// or with `after_messages` to the messages' writer, after everything handed to it so far
-    /// (an accept always: it numbers messages); the ticket resolves after its commit (`Some`).
-    /// On SQLite it is done now (`None`).
-    pub fn write(&self, w: Write, after_messages: bool) -> Result<Option<Ticket>> {
-        self.write_then(w, after_messages, None)
-    }
-
-    /// [`Store::write`], calling `on_stored` once it is stored (on PostgreSQL in commit order,
-    /// among the messages' `message.created` events when in their writer).
-    pub fn write_then(&self, w: Write, after_messages: bool, on_stored: Option<super::OnStored>) -> Result<Option<Ticket>> {
+    /// (an accept always: it numbers messages); the ticket resolves after its commit (`Some`),
+    /// `on_stored` called just before (in commit order, among the messages' `message.created`
+    /// events when in their writer). On SQLite it is done now (`None`).
+    pub fn write(&self, w: Write, after_messages: bool, on_stored: Option<super::OnStored>) -> Result<Option<Ticket>> {
         if let Store::Postgres(pg) = self {
             let writer = if after_messages || matches!(w, Write::Accept { .. }) { pg.group() } else { pg.routing() };
             return Ok(Some(writer.submit_write(w, on_stored)));

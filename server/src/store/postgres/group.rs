@@ -194,7 +194,7 @@ fn transaction(conn: &mut Conn, jobs: &[&Job]) -> Result<(Vec<Outcome>, super::w
     }
     let rest: Vec<&Write> = jobs.iter().filter_map(|j| if let Job::Write(w, _) = j { Some(w) } else { None }).filter(|w| !matches!(w, Write::Accept { .. })).collect();
     if !rest.is_empty() {
-        super::writes::apply_all(&mut tx, &rest, &mut delivered)?; // after the messages and accepts (writes.rs)
+        super::writes::apply_all(&mut tx, &rest)?; // after the messages and accepts (writes.rs)
     }
     tx.commit()?;
     let mut ids = ids.into_iter();

@@ -133,12 +133,16 @@ impl PgStore {
         self.run(move |c| Ok(c.client()?.query("SELECT nextval('conversations_id_seq') FROM generate_series(1, $1::BIGINT)", &[&i64::from(n)])?.iter().map(|r| r.get(0)).collect()))
     }
 
-    /// See [`crate::store::Store::unrouted_count`].
-    pub fn unrouted_count(&self, user_id: &str) -> Result<u64> {
+    /// See [`crate::store::Store::customer_counts`].
+    pub fn customer_counts(&self, user_id: &str) -> Result<(u64, u64)> {
         let user_id = user_id.to_owned();
         self.run(move |c| {
-            let st = c.statement("SELECT COUNT(*) FROM messages WHERE user_id = $1 AND sender = 'visitor' AND kf_id IS NULL")?;
-            Ok(c.client()?.query_one(&st, &[&user_id])?.get::<_, i64>(0) as u64)
+            let st = c.statement(
+                "SELECT (SELECT COUNT(*) FROM messages WHERE user_id = $1 AND sender = 'visitor' AND kf_id IS NULL),
+                        (SELECT COALESCE(MAX(seq), 0) FROM deliveries WHERE recipient = 'v:' || $1)",
+            )?;
+            let row = c.client()?.query_one(&st, &[&user_id])?;
+            Ok((row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64))
         })
     }
 

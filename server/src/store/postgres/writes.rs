@@ -33,62 +33,49 @@ const ACCEPT: &str = "WITH a AS (SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], 
 /// What the accepts of a batch delivered, by conversation.
 pub(super) type Delivered = std::collections::HashMap<i64, Vec<Delivery>>;
 
-/// `accepts` in as few statements as their customers allow (one, unless a customer comes twice);
-/// what each delivered goes into `delivered`.
-pub(super) fn accept_all(c: &mut impl GenericClient, accepts: &[&Write], delivered: &mut Delivered) -> Result<u64, postgres::Error> {
-    let mut rows = 0;
-    let mut rest = accepts;
-    while !rest.is_empty() {
-        let mut seen = std::collections::HashSet::new();
-        let take = rest.iter().take_while(|w| matches!(w, Write::Accept { user_id, .. } if seen.insert(user_id.as_str()))).count().max(1);
-        let (chunk, next) = rest.split_at(take);
-        rest = next;
-        let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for w in chunk {
-            if let Write::Accept { conversation, user_id, user_name, kf_id, at, department, first_seq, count } = w {
-                cols.0.push(*conversation);
-                cols.1.push(user_id.clone());
-                cols.2.push(user_name.clone());
-                cols.3.push(kf_id.clone());
-                cols.4.push(*at);
-                cols.5.push(department.clone());
-                cols.6.push(*first_seq as i64);
-                cols.7.push(*count as i64);
-            }
-        }
-        rows += chunk.len() as u64;
-        for r in c.query(ACCEPT, &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6, &cols.7])? {
-            let message = super::queries::stored_message(&r, 3);
-            rows += 1;
-            if !r.get::<_, bool>(1) {
-                tracing::warn!(user_id = message.user_id, "accept: more waiting messages than counted; this one is in the history only");
-                continue;
-            }
-            delivered.entry(r.get(0)).or_default().push(Delivery { seq: r.get::<_, i64>(2) as u64, message });
+/// `accepts`, of different customers (the group writer's `segments`), in one statement; what
+/// each delivered goes into `delivered`.
+pub(super) fn accept_all(c: &mut impl GenericClient, accepts: &[&Write], delivered: &mut Delivered) -> Result<(), postgres::Error> {
+    let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for w in accepts {
+        if let Write::Accept { conversation, user_id, user_name, kf_id, at, department, first_seq, count } = w {
+            cols.0.push(*conversation);
+            cols.1.push(user_id.clone());
+            cols.2.push(user_name.clone());
+            cols.3.push(kf_id.clone());
+            cols.4.push(*at);
+            cols.5.push(department.clone());
+            cols.6.push(*first_seq as i64);
+            cols.7.push(*count as i64);
         }
     }
-    Ok(rows)
+    for r in c.query(ACCEPT, &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6, &cols.7])? {
+        let message = super::queries::stored_message(&r, 3);
+        if !r.get::<_, bool>(1) {
+            tracing::warn!(user_id = message.user_id, "accept: more waiting messages than counted; this one is in the history only");
+            continue;
+        }
+        delivered.entry(r.get(0)).or_default().push(Delivery { seq: r.get::<_, i64>(2) as u64, message });
+    }
+    Ok(())
 }
 
 /// Does `w` on `c`; answers the rows it touched.
 pub(super) fn apply(c: &mut impl GenericClient, w: &Write) -> Result<u64, postgres::Error> {
-    apply_all(c, &[w], &mut Delivered::new())
+    apply_all(c, &[w])
 }
 
-/// Does `writes` on `c` (see the module's doc for the order); answers the rows they touched, and
-/// what the accepts delivered into `delivered`.
-pub(super) fn apply_all(c: &mut impl GenericClient, writes: &[&Write], delivered: &mut Delivered) -> Result<u64, postgres::Error> {
-    let accepts: Vec<&Write> = writes.iter().copied().filter(|w| matches!(w, Write::Accept { .. })).collect();
-    // First: whatever else a batch does to a conversation comes after its start.
-    let mut rows = if accepts.is_empty() { 0 } else { accept_all(c, &accepts, delivered)? };
-    let (mut ends, mut gave_up, mut freed) = (Vec::new(), Vec::new(), Vec::new());
+/// Does `writes` on `c` (see the module's doc for the order; accepts are not among them: the
+/// group writer writes those with the messages, [`accept_all`]); answers the rows they touched.
+pub(super) fn apply_all(c: &mut impl GenericClient, writes: &[&Write]) -> Result<u64, postgres::Error> {
+    let (mut rows, mut ends, mut gave_up, mut freed) = (0, Vec::new(), Vec::new(), Vec::new());
     for w in writes {
         match w {
             Write::End { .. } => ends.push(*w),
             Write::Abandoned { .. } => gave_up.push(*w),
             Write::ForgetSilent { user_id } => freed.push(user_id.clone()),
             Write::Reassign { conversation, kf_id, department } => rows += c.execute(REASSIGN, &[conversation, kf_id, department])?,
-            Write::Accept { .. } => {} // above
+            Write::Accept { .. } => {} // with the messages
         }
     }
     if !ends.is_empty() {
