@@ -43,6 +43,7 @@ pub mod test_hooks;
 pub mod webhooks;
 pub mod webhooks_api;
 pub mod ws;
+pub mod acks;
 
 pub use app_state::{state, AppState};
 pub use auth::passwd::{set_password, set_password_to};

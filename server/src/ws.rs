@@ -2,6 +2,7 @@
 //! Each socket (see `socket.rs`: here or on a gateway node) has a reader loop with an idle
 //! timeout; the hub writes to it through a channel.
 
+use crate::acks::Acks;
 use crate::hub::{Hub, Out};
 use crate::protocol as p;
 use crate::auth;
@@ -104,6 +105,7 @@ pub async fn agent_ws(
         let tx = io.tx.clone();
         let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
         let mut checked = std::time::Instant::now();
+        let acks = Acks::start(tx.clone());
         let conn = hub.agent_connected(&kf_id, &agent.name, supervisor, tx.clone());
         {
             // A legacy client never answers the hello: give it its backlog after a short wait.
@@ -162,16 +164,20 @@ pub async fn agent_ws(
             if matches!(frame, p::AgentIn::Ping) && stall.as_ref().is_some_and(|t| t.stalled()) {
                 continue; // test hook: a zombie server that stops answering heartbeats
             }
-            if let p::AgentIn::Chat { user_id, content, msg_id } = &frame {
+            if let p::AgentIn::Chat { user_id, content, msg_id } = frame {
                 let t = std::time::Instant::now();
-                let settled = settle_timed(&hub, t, hub.agent_chat(&kf_id, user_id, content, msg_id.as_deref())).await;
-                match (msg_id, settled) {
-                    (Some(id), r) => {
-                        let _ = tx.send(Out::Text(p::status_ack(id, r.err().as_deref())));
+                let taken = hub.agent_chat(&kf_id, &user_id, &content, msg_id.as_deref());
+                let (hub, kf_id) = (hub.clone(), kf_id.clone());
+                acks.push(async move {
+                    match (msg_id, settle_timed(&hub, t, taken).await) {
+                        (Some(id), r) => Some(Out::Text(p::status_ack(&id, r.err().as_deref()))),
+                        (None, Err(e)) => {
+                            tracing::warn!(kf_id, error = %e, "agent message refused");
+                            None
+                        }
+                        (None, Ok(_)) => None,
                     }
-                    (None, Err(e)) => tracing::warn!(kf_id, error = %e, "agent message refused"),
-                    (None, Ok(_)) => {}
-                }
+                });
                 continue;
             }
             let handled = hub.agent_frame(&kf_id, frame);
@@ -255,6 +261,7 @@ pub async fn visitor_ws(
         let conn = hub.visitor_connected(&user_id, &user_name, tx.clone(), q.last_seq, secret.as_deref(), q.department.as_deref());
         hub.visitor_context(&user_id, None, user_agent);
         let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
+        let acks = Acks::start(tx.clone());
         while let Read::Text(text) = read(&mut io, cfg.idle_timeout()).await {
             if !limit.take() {
                 over_rate(&tx, &user_id);
@@ -297,16 +304,14 @@ pub async fn visitor_ws(
                 }
                 Ok(p::VisitorIn::Message(c, id)) => {
                     let t = std::time::Instant::now();
-                    match settle_timed(&hub, t, hub.visitor_message(&user_id, &c, id.as_deref())).await {
-                        Ok(_) => {
-                            if let Some(id) = id {
-                                let _ = tx.send(Out::Text(p::visitor_ack(&id)));
-                            }
+                    let taken = hub.visitor_message(&user_id, &c, id.as_deref());
+                    let hub = hub.clone();
+                    acks.push(async move {
+                        match settle_timed(&hub, t, taken).await {
+                            Ok(_) => id.map(|id| Out::Text(p::visitor_ack(&id))),
+                            Err(e) => Some(Out::Text(p::visitor_error(&e))),
                         }
-                        Err(e) => {
-                            let _ = tx.send(Out::Text(p::visitor_error(&e)));
-                        }
-                    }
+                    });
                 }
                 Err(e) => {
                     tracing::warn!(user_id, error = %e, "malformed visitor frame skipped");

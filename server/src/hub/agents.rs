@@ -64,6 +64,7 @@ impl Hub {
             }
         }
         // Offers are made to ready sockets only, so each is written for the extensions in use.
+        let mut open = st.open_offers();
         for u in st.queue.clone() {
             let offered_here = st.visitors.get(&u).and_then(|v| v.offered_to.clone()).as_deref() == Some(kf_id);
             if offered_here {
@@ -72,7 +73,7 @@ impl Hub {
                 let frame = st.offer_frame(kf_id, &u, &n);
                 st.to_agent(kf_id, frame, None);
             } else {
-                st.offer(&u);
+                st.offer_counted(&u, &mut open);
             }
         }
     }

@@ -7,10 +7,32 @@ use super::{err, now_ms, Hub, HubError, Presence};
 use crate::protocol as p;
 use crate::store::Write;
 
+/// Open offers per agent ([`State::open_offers`]).
+pub(super) type OpenOffers = std::collections::HashMap<String, usize>;
+
 impl State {
     /// Offers a waiting visitor who is connected to the least busy online agent (socket ready,
     /// presence `online`) under its conversation cap who has not declined them.
     pub(super) fn offer(&mut self, user_id: &str) {
+        let mut open = self.open_offers();
+        self.offer_counted(user_id, &mut open);
+    }
+
+    /// Open offers per agent (waiting customers offered to it), counted in one pass: a sweep
+    /// over the queue counts them once and keeps them as it offers (counted per customer, a
+    /// queue rush at shift start went quadratic).
+    pub(super) fn open_offers(&self) -> OpenOffers {
+        let mut open = OpenOffers::new();
+        for w in self.visitors.values().filter(|w| w.state == VState::Waiting) {
+            if let Some(kf) = &w.offered_to {
+                *open.entry(kf.clone()).or_default() += 1;
+            }
+        }
+        open
+    }
+
+    /// [`State::offer`] with the open offers counted already; keeps `open` up to date.
+    pub(super) fn offer_counted(&mut self, user_id: &str, open: &mut OpenOffers) {
         let Some(v) = self.visitors.get(user_id) else { return };
         if v.state != VState::Waiting {
             return;
@@ -26,14 +48,7 @@ impl State {
         if !v.spoke && !self.offer_silent {
             return; // queued with their first message
         }
-        // Load = conversations + offers still open, so a burst of visitors spreads out (the open
-        // offers counted in one pass: once per agent, a queue rush at shift start went quadratic).
-        let mut open: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for w in self.visitors.values().filter(|w| w.state == VState::Waiting) {
-            if let Some(kf) = w.offered_to.as_deref() {
-                *open.entry(kf).or_default() += 1;
-            }
-        }
+        // Load = conversations + offers still open, so a burst of visitors spreads out.
         let offers = |kf: &str| open.get(kf).copied().unwrap_or(0);
         let mut candidates: Vec<(&String, usize)> = self
             .agents
@@ -53,23 +68,28 @@ impl State {
             if let Some(v) = self.visitors.get_mut(user_id) {
                 v.timed_out.clear();
             }
-            return self.offer(user_id);
+            return self.offer_counted(user_id, open);
         }
         let name = v.user_name.clone();
         let told = v.told_waiting;
         match pick {
             Some(kf) => {
                 if let Some(v) = self.visitors.get_mut(user_id) {
-                    v.offered_to = Some(kf.clone());
+                    if let Some(n) = v.offered_to.replace(kf.clone()).and_then(|was| open.get_mut(&was)) {
+                        *n = n.saturating_sub(1);
+                    }
                     v.offered_at = now;
                 }
+                *open.entry(kf.clone()).or_default() += 1;
                 self.offers.inc();
                 let frame = self.offer_frame(&kf, user_id, &name);
                 self.to_agent(&kf, frame, None);
             }
             None => {
                 if let Some(v) = self.visitors.get_mut(user_id) {
-                    v.offered_to = None;
+                    if let Some(n) = v.offered_to.take().and_then(|was| open.get_mut(&was)) {
+                        *n = n.saturating_sub(1);
+                    }
                     v.told_waiting = true;
                 }
                 if !told {
@@ -104,8 +124,9 @@ impl State {
 
     /// Offers every waiting customer who has no open offer, oldest first (an agent freed up).
     pub(super) fn offer_waiting(&mut self) {
+        let mut open = self.open_offers();
         for u in self.queue.clone() {
-            self.offer(&u);
+            self.offer_counted(&u, &mut open);
         }
     }
 
@@ -208,5 +229,54 @@ impl Hub {
     /// HTTP: ends the conversation of `user_id` with `kf_id` (no close-out); the visitor is told.
     pub fn end_conversation(&self, kf_id: &str, user_id: &str) -> Result<(), HubError> {
         self.end_conversation_with(kf_id, user_id, &[], None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::state::{AgentSlot, Conn, VisitorSlot};
+    use super::*;
+
+    /// A desk of `agents` ready agents (cap 3) and `waiting` customers who spoke, each with a page.
+    fn desk(agents: usize, waiting: usize) -> (State, Vec<tokio::sync::mpsc::UnboundedReceiver<super::super::Out>>) {
+        let mut st = State { max_conversations: 3, ..State::default() };
+        let mut consoles = Vec::new();
+        for i in 0..agents {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let mut a = AgentSlot::new(format!("A{i}"));
+            (a.conn, a.ready) = (Some(Conn { id: i as u64, tx }), true);
+            st.agents.insert(format!("a{i}"), a);
+            consoles.push(rx);
+        }
+        for i in 0..waiting {
+            let (tx, _) = tokio::sync::mpsc::unbounded_channel();
+            let mut v = VisitorSlot::new(format!("V{i}"), 0, VState::Waiting);
+            (v.conn, v.spoke) = (Some(Conn { id: 100 + i as u64, tx }), true);
+            st.visitors.insert(format!("v{i}"), v);
+            st.queue.push(format!("v{i}"));
+        }
+        (st, consoles)
+    }
+
+    #[test]
+    fn a_sweep_offers_each_agent_up_to_its_cap_and_keeps_the_open_offers_counted() {
+        let (mut st, mut consoles) = desk(3, 20);
+        st.offer_waiting();
+        // Each agent is offered up to its cap, oldest customers first; the rest wait.
+        let offered: Vec<usize> = consoles.iter_mut().map(|c| std::iter::from_fn(|| c.try_recv().ok()).count()).collect();
+        assert_eq!(offered, [3, 3, 3]);
+        let to: Vec<Option<&str>> = (0..20).map(|i| st.visitors[&format!("v{i}")].offered_to.as_deref()).collect();
+        assert!(to[..9].iter().all(Option::is_some) && to[9..].iter().all(Option::is_none), "{to:?}");
+        // The count kept through the sweep is the count made afresh.
+        let (mut kept, fresh) = (st.open_offers(), st.open_offers());
+        assert_eq!(kept, fresh);
+        // An agent leaves: its offers move to the others' room only when there is some.
+        st.agents.get_mut("a0").unwrap().conn = None;
+        for i in 0..20 {
+            st.offer_counted(&format!("v{i}"), &mut kept);
+        }
+        kept.retain(|_, n| *n > 0);
+        assert_eq!(kept, st.open_offers(), "the others are full: a0's three customers wait");
+        assert_eq!(kept.values().sum::<usize>(), 6);
     }
 }
