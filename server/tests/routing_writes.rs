@@ -176,3 +176,57 @@ async fn an_accept_an_end_a_new_question_and_a_second_accept_in_one_commit_keep_
     assert_eq!(second["data"]["content"], "二", "the second conversation's question reached its agent");
     a.silent(300).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_presence_change_waiting_for_its_row_holds_up_only_its_answer() {
+    let s = Server::start().await;
+    let Some(mut db) = database(&s).await else { return };
+    let (mut other, mut customer) = assigned_with(&s, "rw-po", "rw-pc", &[]).await;
+    let mut a = s.agent_with("rw-p", &["presence"]).await;
+    a.recv_until(status(102)).await;
+    let lock = db.transaction().await.unwrap();
+    lock.execute("SELECT 1 FROM agents WHERE id = 'rw-p' FOR UPDATE", &[]).await.unwrap();
+    // The agent goes busy from its console, then a supervisor sets it away over HTTP.
+    a.send(json!({"respStatus": 102, "presence": "busy"})).await;
+    assert_eq!(a.recv_until(status(102)).await["data"]["presence"], "busy", "the agent hears it at once");
+    let (url, token) = (s.http("/agents/presence"), s.token(SUPERVISOR).await);
+    let set = tokio::spawn(async move { reqwest::Client::new().post(url).bearer_auth(token).json(&json!({"kfId": "rw-p", "presence": "away"})).send().await.map(|r| r.status().as_u16()) });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(desk_answers(&s).await, "the desk answered while the presence waited for its row");
+    customer.send(json!({"type": "message", "content": "在吗", "msgId": "p1"})).await;
+    let chat = tokio::time::timeout(Duration::from_secs(2), other.recv_until(|f: &Value| f["status"] == 1)).await;
+    assert!(chat.is_ok_and(|f| f["data"]["content"] == "在吗"), "the chat went on meanwhile");
+    assert!(!set.is_finished(), "the supervisor's answer waits for the presence to be stored");
+    lock.rollback().await.unwrap();
+    assert_eq!(set.await.unwrap().unwrap(), 200);
+    let row = db.query_one("SELECT presence FROM agents WHERE id = 'rw-p'", &[]).await.unwrap();
+    assert_eq!(row.get::<_, String>(0), "away", "the last presence is the one stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_supervisors_reassign_waiting_for_its_row_holds_up_only_what_announces_it() {
+    let s = Server::start().await;
+    let Some(mut db) = database(&s).await else { return };
+    let (_a, mut v) = assigned_with(&s, "rw-ra", "rw-rv", &[]).await;
+    let (mut other, mut customer) = assigned_with(&s, "rw-ro", "rw-rc", &[]).await;
+    let _b = s.agent_with("rw-rb", &[]).await;
+    let lock = db.transaction().await.unwrap();
+    lock.execute("SELECT 1 FROM conversations WHERE user_id = 'rw-rv' FOR UPDATE", &[]).await.unwrap();
+    let (url, token) = (s.http("/supervisor/reassign"), s.token(SUPERVISOR).await);
+    let moved = tokio::spawn(async move { reqwest::Client::new().post(url).bearer_auth(token).json(&json!({"userId": "rw-rv", "toKfId": "rw-rb"})).send().await.map(|r| r.status().as_u16()) });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(desk_answers(&s).await, "the desk answered while the reassign waited for its row");
+    customer.send(json!({"type": "message", "content": "还在吗", "msgId": "r1"})).await;
+    let chat = tokio::time::timeout(Duration::from_secs(2), other.recv_until(|f: &Value| f["status"] == 1)).await;
+    assert!(chat.is_ok_and(|f| f["data"]["content"] == "还在吗"), "the other conversations went on meanwhile");
+    assert!(!moved.is_finished(), "the supervisor's answer waits for the reassign to be stored");
+    let early = v.drain_for(200).await;
+    assert!(!early.iter().any(vstate("assigned")), "the customer is told once it is stored: {early:?}");
+    lock.rollback().await.unwrap();
+    assert_eq!(moved.await.unwrap().unwrap(), 200);
+    assert_eq!(v.recv_until(vstate("assigned")).await["kfId"], "rw-rb");
+    let row = db.query_one("SELECT kf_id, agents FROM conversations WHERE user_id = 'rw-rv' AND ended_at IS NULL", &[]).await.unwrap();
+    assert_eq!((row.get::<_, String>(0), row.get::<_, Option<String>>(1)), ("rw-rb".into(), Some("rw-ra,rw-rb".into())));
+    let log = db.query_one("SELECT COUNT(*) FROM messages WHERE user_id = 'rw-rv' AND sender = 'system'", &[]).await.unwrap();
+    assert_eq!(log.get::<_, i64>(0), 1, "the log line once");
+}

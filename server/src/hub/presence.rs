@@ -8,6 +8,8 @@ use super::state::{State, VState};
 use crate::protocol::codes;
 use super::{err, now_ms, Hub, HubError};
 use crate::protocol as p;
+use crate::store::ticket::Ticket;
+use crate::store::Write;
 use serde::Serialize;
 
 /// Whether an agent takes new customers.
@@ -109,16 +111,29 @@ impl Hub {
 
     /// Sets agent `kf_id`'s presence (from its socket or over HTTP), saves it, tells the agent, and
     /// moves the queue: offers withdrawn when it stops taking customers, offered when it starts.
+    /// Answers once it is saved.
     pub fn set_presence(&self, kf_id: &str, presence: Presence) -> Result<(), HubError> {
-        let mut st = self.st();
-        self.apply_presence(&mut st, kf_id, presence)
+        let commit = {
+            let mut st = self.st();
+            match st.agents.contains_key(kf_id) {
+                true => Some(self.apply_presence(&mut st, kf_id, presence)?),
+                false => None,
+            }
+        };
+        match commit {
+            Some(commit) => self.written(commit),
+            // Not connected since the start: saved now (off the lock), applied when it connects.
+            None if self.store.set_presence(kf_id, presence.as_str()).map_err(|e| self.store_failed(e))? => Ok(()),
+            None => Err(err(404, format!("unknown agent {kf_id:?}"))),
+        }
     }
 
-    pub(super) fn apply_presence(&self, st: &mut State, kf_id: &str, presence: Presence) -> Result<(), HubError> {
-        if !self.store.set_presence(kf_id, presence.as_str()).map_err(|e| self.store_failed(e))? {
-            return Err(err(404, format!("unknown agent {kf_id:?}")));
-        }
-        let Some(a) = st.agents.get_mut(kf_id) else { return Ok(()) }; // applied when it connects
+    /// Agent `kf_id` (one routing holds) takes `presence`; saved without a round trip under the
+    /// lock on PostgreSQL (routing's writer, `store/write.rs`): the commit, if still to come.
+    pub(super) fn apply_presence(&self, st: &mut State, kf_id: &str, presence: Presence) -> Result<Option<Ticket>, HubError> {
+        let saved = Write::Presence { kf_id: kf_id.to_owned(), presence: presence.as_str().to_owned() };
+        let commit = self.store.write(saved, false, None).map_err(|e| self.store_failed(e))?;
+        let Some(a) = st.agents.get_mut(kf_id) else { return Ok(commit) };
         let before = std::mem::replace(&mut a.presence, presence);
         tracing::info!(kf_id, presence = presence.as_str(), "presence");
         st.tell_presence(kf_id);
@@ -128,7 +143,7 @@ impl Hub {
             Presence::Online => {}
         }
         st.tell_positions();
-        Ok(())
+        Ok(commit)
     }
 
     /// Sets agent `kf_id`'s own conversation cap (`None`: the server default); a supervisor's call.

@@ -5,7 +5,7 @@
 
 use super::{err, now_ms, Hub, HubError};
 use crate::protocol::{self as p, codes};
-use crate::store::{NewMessage, Sender};
+use crate::store::{NewMessage, Sender, Write};
 use super::state::VState;
 
 impl Hub {
@@ -24,8 +24,9 @@ impl Hub {
         if st.agents.get(to).is_none_or(|a| a.conn.is_none()) {
             return Err(err(409, format!("目标客服 {to} 不在线")));
         }
-        self.store.reassign_conversation(conversation, to, None).map_err(|e| self.store_failed(e))?;
         let user_name = v.user_name.clone();
+        // Saved off the lock on PostgreSQL (routing's writer); the answer waits for it.
+        let commit = self.write_later(&mut st, user_id, Write::Reassign { conversation, kf_id: to.to_owned(), department: None });
         if let Some(v) = st.visitors.get_mut(user_id) {
             v.transfer = None;
             v.state = VState::Assigned { kf_id: to.to_owned(), conversation };
@@ -40,10 +41,10 @@ impl Hub {
         let line = format!("{by_name} 将会话从 {from_name} 转给 {to_name}");
         let now = now_ms();
         let log = NewMessage { user_id, user_name: &user_name, kf_id: Some(by), sender: Sender::System, content: &line, at_ms: now, client_msg_id: None, deliver_to: None };
-        self.store.add_and_deliver(&log).map_err(|e| self.store_failed(e))?;
+        self.store_line(&mut st, &log)?;
         super::monitor::to_watchers(&mut st, user_id, "system", Some(by), &line, now, None);
         super::monitor::tell_viewers(&mut st, user_id); // the new agent hears who watches
-        st.to_visitor(user_id, p::visitor_status("assigned", Some(to), Some(&to_name), &format!("已为您转接至客服 {to_name}")));
+        st.to_visitor_seq(user_id, p::visitor_status("assigned", Some(to), Some(&to_name), &format!("已为您转接至客服 {to_name}")), None, commit.as_ref());
         for (kf, text) in [(from.as_str(), format!("{by_name} 已将此会话转给 {to_name}")), (to, format!("{by_name} 将此会话转给了您"))] {
             if kf != by && st.speaks(kf, codes::NOTES) {
                 let mentions: [String; 0] = [];
@@ -64,6 +65,8 @@ impl Hub {
         self.audit(by, "reassign", user_id, &format!("from={from} to={to}"));
         tracing::info!(by, from, to, user_id, "conversation reassigned by a supervisor");
         st.offer_waiting(); // the first agent may have room again
+        drop(st);
+        self.written(commit)?;
         Ok(from)
     }
 
@@ -81,7 +84,7 @@ impl Hub {
         let line = format!("{by_name} 结束了此会话");
         let user_name = st.visitors.get(user_id).map(|v| v.user_name.clone()).unwrap_or_default();
         let log = NewMessage { user_id, user_name: &user_name, kf_id: Some(by), sender: Sender::System, content: &line, at_ms: now_ms(), client_msg_id: None, deliver_to: None };
-        self.store.add_and_deliver(&log).map_err(|e| self.store_failed(e))?;
+        self.store_line(&mut st, &log)?;
         super::join::tell_agent(&mut st, user_id, &serving, by, &by_name, "whisper", &line);
         self.audit(by, "end", user_id, &format!("kfId={serving}"));
         tracing::info!(by, kf_id = serving, user_id, "conversation ended by a supervisor");

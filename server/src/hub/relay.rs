@@ -84,6 +84,16 @@ impl Hub {
                 webhooks.emit("message.created", || e);
             }) as OnStored
         });
+        self.store_message(st, m, on_stored)
+    }
+
+    /// A line of the conversation's log that is no one's chat (a supervisor's move, written as a
+    /// system message): stored as [`Hub::store_chat`] stores a message, with no webhook event.
+    pub(super) fn store_line(&self, st: &mut State, m: &NewMessage<'_>) -> Result<Stored, HubError> {
+        self.store_message(st, m, None)
+    }
+
+    fn store_message(&self, st: &mut State, m: &NewMessage<'_>, on_stored: Option<OnStored>) -> Result<Stored, HubError> {
         let Some(writer) = self.store.group() else {
             return match self.store.add_and_deliver(m) {
                 Ok(Some((id, seq))) => {

@@ -64,6 +64,13 @@ pub enum Write {
         /// How many numbers the hub set aside for them.
         count: u64,
     },
+    /// [`Store::set_presence`], for an agent routing holds (so one the store knows).
+    Presence {
+        /// The agent.
+        kf_id: String,
+        /// `online`, `busy` or `away`.
+        presence: String,
+    },
     /// [`Store::reassign_conversation`].
     Reassign {
         /// The conversation.
@@ -119,6 +126,7 @@ impl Store {
             Write::Abandoned { user_id, user_name, since, at, department } => self.record_abandoned(&user_id, &user_name, since, at, department.as_deref()).map(|_| ()),
             Write::ForgetSilent { user_id } => self.forget_silent_visitor(&user_id).map(|_| ()),
             Write::Reassign { conversation, kf_id, department } => self.reassign_conversation(conversation, &kf_id, department.as_deref()),
+            Write::Presence { kf_id, presence } => self.set_presence(&kf_id, &presence).map(|_| ()),
             Write::Accept { .. } => Err(super::StoreError("an accept is made in place on SQLite".into())),
         }?;
         if let Some(f) = on_stored {

@@ -3,7 +3,8 @@
 //! are (a burst of pages closing lets hundreds go at once); the ends, the customers who gave up
 //! and the freed claims touch rows nothing else in a batch does, so they are done after the
 //! batch's messages and accepts (the group writer writes those in their order per customer:
-//! `group.rs`, `segments`); the hand-overs keep their order among themselves.
+//! `group.rs`, `segments`); the hand-overs keep their order among themselves, and of an agent's
+//! presences in a batch the last is written.
 
 use crate::store::{Delivery, Write};
 use postgres::GenericClient;
@@ -14,6 +15,8 @@ const END: &str = "UPDATE conversations c SET ended_at = t.e, outcome = t.o, tag
 /// Customers who gave up in the queue, as conversations with no agent; answers their ids.
 pub(super) const ABANDONED: &str = "INSERT INTO conversations(user_id, user_name, kf_id, started_at, ended_at, outcome, department)
     SELECT u, n, '', s, e, 'abandoned', d FROM unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::TEXT[]) AS t(u, n, s, e, d) RETURNING id";
+/// Agents' presences: ids, presences (one per agent: the batch's last).
+const PRESENCE: &str = "UPDATE agents a SET presence = t.p FROM unnest($1::TEXT[], $2::TEXT[]) AS t(i, p) WHERE a.id = t.i";
 /// Moves a conversation to agent `$2` (and department `$3`, when given), keeping the chain.
 const REASSIGN: &str = "UPDATE conversations SET agents = COALESCE(agents, kf_id) || ',' || $2, kf_id = $2, department = COALESCE($3, department) WHERE id = $1";
 
@@ -69,14 +72,22 @@ pub(super) fn apply(c: &mut impl GenericClient, w: &Write) -> Result<u64, postgr
 /// group writer writes those with the messages, [`accept_all`]); answers the rows they touched.
 pub(super) fn apply_all(c: &mut impl GenericClient, writes: &[&Write]) -> Result<u64, postgres::Error> {
     let (mut rows, mut ends, mut gave_up, mut freed) = (0, Vec::new(), Vec::new(), Vec::new());
+    let mut presences: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
     for w in writes {
         match w {
             Write::End { .. } => ends.push(*w),
             Write::Abandoned { .. } => gave_up.push(*w),
             Write::ForgetSilent { user_id } => freed.push(user_id.clone()),
             Write::Reassign { conversation, kf_id, department } => rows += c.execute(REASSIGN, &[conversation, kf_id, department])?,
+            Write::Presence { kf_id, presence } => {
+                presences.insert(kf_id, presence); // the last one counts
+            }
             Write::Accept { .. } => {} // with the messages
         }
+    }
+    if !presences.is_empty() {
+        let (ids, values): (Vec<&str>, Vec<&str>) = presences.into_iter().unzip();
+        rows += c.execute(PRESENCE, &[&ids, &values])?;
     }
     if !ends.is_empty() {
         let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
