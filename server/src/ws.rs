@@ -105,7 +105,7 @@ pub async fn agent_ws(
         let tx = io.tx.clone();
         let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
         let mut checked = std::time::Instant::now();
-        let acks = Acks::start(tx.clone());
+        let mut acks = Acks::new(tx.clone());
         let conn = hub.agent_connected(&kf_id, &agent.name, supervisor, tx.clone());
         {
             // A legacy client never answers the hello: give it its backlog after a short wait.
@@ -115,7 +115,7 @@ pub async fn agent_ws(
                 hub.agent_ready(&kf_id, conn, None);
             });
         }
-        while let Read::Text(text) = read(&mut io, cfg.idle_timeout()).await {
+        while let Read::Text(text) = acks.read_with(read(&mut io, cfg.idle_timeout())).await {
             if !limit.take() {
                 over_rate(&tx, &kf_id);
                 break;
@@ -189,6 +189,7 @@ pub async fn agent_ws(
                 Err(e) => tracing::warn!(kf_id, error = %e.msg, "agent frame refused"),
             }
         }
+        acks.finish().await;
         drop((tx, io));
         if let Some(epoch) = hub.agent_disconnected(&kf_id, conn) {
             hub.agent_grace(kf_id, epoch);
@@ -261,8 +262,8 @@ pub async fn visitor_ws(
         let conn = hub.visitor_connected(&user_id, &user_name, tx.clone(), q.last_seq, secret.as_deref(), q.department.as_deref());
         hub.visitor_context(&user_id, None, user_agent);
         let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
-        let acks = Acks::start(tx.clone());
-        while let Read::Text(text) = read(&mut io, cfg.idle_timeout()).await {
+        let mut acks = Acks::new(tx.clone());
+        while let Read::Text(text) = acks.read_with(read(&mut io, cfg.idle_timeout())).await {
             if !limit.take() {
                 over_rate(&tx, &user_id);
                 break;
@@ -319,6 +320,7 @@ pub async fn visitor_ws(
                 }
             }
         }
+        acks.finish().await;
         drop((tx, io));
         if let Some(epoch) = hub.visitor_disconnected(&user_id, conn) {
             hub.visitor_grace(user_id, epoch);
