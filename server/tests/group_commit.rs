@@ -1,7 +1,7 @@
 //! Group commit on PostgreSQL (`store/postgres/group.rs`, `hub/relay.rs`), attacked: a burst from
 //! many customers to one agent arrives in delivery order with every ack meaning "stored"; what
 //! is handed over while a commit runs goes in one transaction; a resend in the same batch is
-//! stored once. Runs where the suites run on PostgreSQL (`KEFU_TEST_PG`); on SQLite, which commits
+//! stored once; a socket reads on while its message is written, its acks in order after the commit. Runs where the suites run on PostgreSQL (`KEFU_TEST_PG`); on SQLite, which commits
 //! in place, the burst's order and acks are checked all the same.
 
 mod support;

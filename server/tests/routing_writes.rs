@@ -18,6 +18,13 @@ async fn database(s: &Server) -> Option<tokio_postgres::Client> {
     Some(client)
 }
 
+/// Whether `customer`'s message reaches `other` (their agent) within 2 s: the chat goes on.
+async fn chat_goes_on(customer: &mut Peer, other: &mut Peer, text: &str) -> bool {
+    customer.send(json!({"type": "message", "content": text})).await;
+    let got = tokio::time::timeout(Duration::from_secs(2), other.recv_until(|f: &Value| f["status"] == 1)).await;
+    got.is_ok_and(|f| f["data"]["content"] == text)
+}
+
 /// Whether the desk answers within 2 s (a request that takes the hub's lock).
 async fn desk_answers(s: &Server) -> bool {
     tokio::time::timeout(Duration::from_secs(2), s.get("/agents/online")).await.is_ok()
@@ -35,9 +42,7 @@ async fn an_end_waiting_for_a_locked_row_holds_up_only_what_announces_it() {
     let end = tokio::spawn(async move { reqwest::Client::new().get(url).bearer_auth(token).send().await.map(|r| r.status().as_u16()) });
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(desk_answers(&s).await, "the desk answered while the end waited for its row");
-    customer.send(json!({"type": "message", "content": "还在吗", "msgId": "c1"})).await;
-    let chat = tokio::time::timeout(Duration::from_secs(2), other.recv_until(|f: &Value| f["status"] == 1)).await;
-    assert!(chat.is_ok_and(|f| f["data"]["content"] == "还在吗"), "the other conversations' messages went on meanwhile");
+    assert!(chat_goes_on(&mut customer, &mut other, "还在吗").await, "the other conversations' messages went on meanwhile");
     assert!(!end.is_finished(), "the agent's answer waits for the end to be stored");
     let early = v.drain_for(200).await;
     assert!(!early.iter().any(vstate("ended")), "the customer is told once it is stored: {early:?}");
@@ -193,9 +198,7 @@ async fn a_presence_change_waiting_for_its_row_holds_up_only_its_answer() {
     let set = tokio::spawn(async move { reqwest::Client::new().post(url).bearer_auth(token).json(&json!({"kfId": "rw-p", "presence": "away"})).send().await.map(|r| r.status().as_u16()) });
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(desk_answers(&s).await, "the desk answered while the presence waited for its row");
-    customer.send(json!({"type": "message", "content": "在吗", "msgId": "p1"})).await;
-    let chat = tokio::time::timeout(Duration::from_secs(2), other.recv_until(|f: &Value| f["status"] == 1)).await;
-    assert!(chat.is_ok_and(|f| f["data"]["content"] == "在吗"), "the chat went on meanwhile");
+    assert!(chat_goes_on(&mut customer, &mut other, "在吗").await, "the chat went on meanwhile");
     assert!(!set.is_finished(), "the supervisor's answer waits for the presence to be stored");
     lock.rollback().await.unwrap();
     assert_eq!(set.await.unwrap().unwrap(), 200);
@@ -216,9 +219,7 @@ async fn a_supervisors_reassign_waiting_for_its_row_holds_up_only_what_announces
     let moved = tokio::spawn(async move { reqwest::Client::new().post(url).bearer_auth(token).json(&json!({"userId": "rw-rv", "toKfId": "rw-rb"})).send().await.map(|r| r.status().as_u16()) });
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(desk_answers(&s).await, "the desk answered while the reassign waited for its row");
-    customer.send(json!({"type": "message", "content": "还在吗", "msgId": "r1"})).await;
-    let chat = tokio::time::timeout(Duration::from_secs(2), other.recv_until(|f: &Value| f["status"] == 1)).await;
-    assert!(chat.is_ok_and(|f| f["data"]["content"] == "还在吗"), "the other conversations went on meanwhile");
+    assert!(chat_goes_on(&mut customer, &mut other, "还在吗").await, "the other conversations went on meanwhile");
     assert!(!moved.is_finished(), "the supervisor's answer waits for the reassign to be stored");
     let early = v.drain_for(200).await;
     assert!(!early.iter().any(vstate("assigned")), "the customer is told once it is stored: {early:?}");
