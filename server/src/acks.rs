@@ -42,11 +42,7 @@ impl Acks {
             }
             tokio::select! {
                 biased;
-                Some(frame) = self.pending.next() => {
-                    if let Some(f) = frame {
-                        let _ = self.out.send(f);
-                    }
-                }
+                Some(frame) = self.pending.next() => self.send(frame),
                 r = &mut read => return r,
             }
         }
@@ -55,9 +51,13 @@ impl Acks {
     /// Sends the acks still waiting, each once it is ready (the socket's reading is over).
     pub async fn finish(mut self) {
         while let Some(frame) = self.pending.next().await {
-            if let Some(f) = frame {
-                let _ = self.out.send(f);
-            }
+            self.send(frame);
+        }
+    }
+
+    fn send(&self, frame: Option<Out>) {
+        if let Some(f) = frame {
+            let _ = self.out.send(f);
         }
     }
 }

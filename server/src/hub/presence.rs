@@ -115,10 +115,7 @@ impl Hub {
     pub fn set_presence(&self, kf_id: &str, presence: Presence) -> Result<(), HubError> {
         let commit = {
             let mut st = self.st();
-            match st.agents.contains_key(kf_id) {
-                true => Some(self.apply_presence(&mut st, kf_id, presence)?),
-                false => None,
-            }
+            if st.agents.contains_key(kf_id) { Some(self.apply_presence(&mut st, kf_id, presence)?) } else { None }
         };
         match commit {
             Some(commit) => self.written(commit),
