@@ -24,6 +24,9 @@ pub fn render(app: &AppState) -> String {
         m.group_commits.set(commits as i64);
         m.group_messages.set(messages as i64);
     }
+    for (call, n) in app.hub.store().under_lock() {
+        m.store_waits_under_lock.get_or_create(&vec![("call".into(), call.into())]).set(n as i64);
+    }
     m.render()
 }
 

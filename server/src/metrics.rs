@@ -30,6 +30,9 @@ pub struct Metrics {
     pub group_commits: Gauge,
     /// See `group_commits`.
     pub group_messages: Gauge,
+    /// Waits for PostgreSQL made while routing's lock was held, by `call` (set when scraped; none
+    /// expected: routing hands its writes over and reads before it locks).
+    pub store_waits_under_lock: Family<Vec<(String, String)>, Gauge>,
 }
 
 impl Default for Metrics {
@@ -51,7 +54,9 @@ impl Default for Metrics {
         let (group_commits, group_messages) = (Gauge::default(), Gauge::default());
         registry.register("store_group_commits", "Transactions PostgreSQL's group writer committed", group_commits.clone());
         registry.register("store_group_messages", "Chat messages those transactions stored (a resend already stored is not counted)", group_messages.clone());
-        Metrics { registry, sockets, waiting, offers, relay, store_errors, lifecycle, group_commits, group_messages }
+        let store_waits_under_lock = Family::<Vec<(String, String)>, Gauge>::default();
+        registry.register("store_waits_under_lock", "Waits for PostgreSQL made while routing's lock was held, by call (each holds up the whole desk)", store_waits_under_lock.clone());
+        Metrics { registry, sockets, waiting, offers, relay, store_errors, lifecycle, group_commits, group_messages, store_waits_under_lock }
     }
 }
 

@@ -3,7 +3,57 @@
 //! server keeps using it rather than failing every later request. And waits that block a thread
 //! (a contended lock, a store round trip) hand an async worker's other tasks on first.
 
+use std::cell::Cell;
+use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
+
+thread_local! {
+    /// How many routing locks this thread holds (see [`Routing`]).
+    static ROUTING: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A guard on routing's state that marks its thread as holding it while it lives, so that a store
+/// round trip made meanwhile can be counted ([`routing_held`]): routing must never wait for the
+/// store (docs/deployment.md).
+pub struct Routing<'a, T> {
+    guard: MutexGuard<'a, T>,
+    _mark: Mark,
+}
+
+struct Mark;
+
+impl Drop for Mark {
+    fn drop(&mut self) {
+        ROUTING.with(|n| n.set(n.get().saturating_sub(1)));
+    }
+}
+
+impl<'a, T> Routing<'a, T> {
+    /// `m`'s guard, taken as [`lock_or_hand_on`] takes it.
+    pub fn lock(m: &'a Mutex<T>) -> Routing<'a, T> {
+        let guard = lock_or_hand_on(m);
+        ROUTING.with(|n| n.set(n.get() + 1));
+        Routing { guard, _mark: Mark }
+    }
+}
+
+impl<T> Deref for Routing<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T> DerefMut for Routing<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.guard
+    }
+}
+
+/// Whether this thread holds routing's lock now.
+pub fn routing_held() -> bool {
+    ROUTING.with(Cell::get) > 0
+}
 
 /// [`Mutex::lock`] that takes a poisoned lock as it is.
 pub trait LockExt<T> {

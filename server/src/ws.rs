@@ -158,6 +158,12 @@ pub async fn agent_ws(
                 }
                 continue;
             }
+            if let p::AgentIn::Watch { user_id, watch: true } = &frame {
+                if let Err(e) = hub.start_watching(&kf_id, user_id) {
+                    tracing::warn!(kf_id, error = %e.msg, "agent frame refused");
+                }
+                continue;
+            }
             if let p::AgentIn::Hello { features, last_seq } = &frame {
                 hub.agent_hello(&kf_id, conn, features.clone(), *last_seq);
             }

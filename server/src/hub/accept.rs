@@ -15,9 +15,6 @@ use crate::protocol as p;
 use crate::store::ticket::Ticket;
 use crate::store::Write;
 
-/// Conversation ids fetched at a time (one round trip for this many accepts).
-const IDS_AHEAD: u32 = 64;
-
 impl Hub {
     pub(super) fn accept(&self, st: &mut State, kf_id: &str, user_id: &str) -> Result<(), HubError> {
         let v = st.visitors.get_mut(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
@@ -76,16 +73,7 @@ impl Hub {
         let recipient = format!("kf:{kf_id}");
         let first = *st.next_seq.get(&recipient)?;
         let tx = st.agents.get(kf_id).filter(|a| a.ready).and_then(|a| a.conn.as_ref()).map(|c| c.tx.clone())?;
-        if st.conversation_ids.is_empty() {
-            match self.store.conversation_ids(IDS_AHEAD) {
-                Ok(ids) => st.conversation_ids = ids.into_iter().rev().collect(),
-                Err(e) => {
-                    let _ = self.store_failed(e);
-                    return None;
-                }
-            }
-        }
-        let conversation = st.conversation_ids.pop()?;
+        let conversation = self.ids.take(&self.store)?;
         // `conversation.assigned` once stored, after the customer's `message.created` events.
         let event = serde_json::json!({"userId": user_id, "userName": user_name, "kfId": kf_id, "conversationId": conversation});
         let webhooks = self.webhooks.clone();

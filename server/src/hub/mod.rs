@@ -24,6 +24,7 @@ mod departments;
 mod relay;
 mod replay;
 mod grace;
+mod ids;
 mod desk;
 mod join;
 mod monitor;
@@ -120,6 +121,8 @@ pub struct Hub {
     partitions: std::sync::RwLock<Vec<String>>,
     /// The grace periods running (`grace.rs`).
     graces: grace::GraceQueue,
+    /// Conversation ids taken ahead (PostgreSQL; `ids.rs`).
+    ids: Arc<ids::IdPool>,
 }
 
 impl Hub {
@@ -138,6 +141,8 @@ impl Hub {
         };
         let settings = std::sync::RwLock::new(settings::DeskSettings::load(&store));
         let partitions = std::sync::RwLock::new(departments::partitions_of(&state.departments.settings));
+        let ids = Arc::new(ids::IdPool::default());
+        ids.fill(&store);
         Arc::new(Hub {
             state: Mutex::new(state),
             store,
@@ -150,6 +155,7 @@ impl Hub {
             webhooks: Arc::new(crate::webhooks::Webhooks::new(cfg)),
             partitions,
             graces: Default::default(),
+            ids,
         })
     }
 
@@ -177,8 +183,8 @@ impl Hub {
     pub fn sneak_peek(&self) -> bool {
         self.sneak_peek
     }
-    fn st(&self) -> std::sync::MutexGuard<'_, State> {
-        crate::sync::lock_or_hand_on(&self.state)
+    fn st(&self) -> crate::sync::Routing<'_, State> {
+        crate::sync::Routing::lock(&self.state)
     }
     /// The store.
     pub fn store(&self) -> &Store {
@@ -198,11 +204,25 @@ impl Hub {
     /// agents and visitors disconnected. Returns `(kfId, epoch)` pairs whose grace timers the
     /// caller must start, so agents who never come back hand their customers on.
     pub fn restore(&self, open: Vec<OpenConversation>) -> Vec<(String, u64)> {
+        // What the store is asked, asked before the lock: the agents' names and (PostgreSQL) the
+        // last delivery number of everyone restored, who is expected back asking for a replay
+        // bounded by it — one query now, not one round trip each under the lock then.
+        let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        for c in &open {
+            if !names.contains_key(&c.kf_id) {
+                names.insert(c.kf_id.clone(), self.store.agent_name(&c.kf_id));
+            }
+        }
+        let last = self.store.group().map(|_| {
+            let recipients: Vec<String> = names.keys().map(|k| format!("kf:{k}")).chain(open.iter().map(|c| format!("v:{}", c.user_id))).collect();
+            self.store.last_seqs(&recipients)
+        });
         let mut st = self.st();
         let mut restored: Vec<String> = Vec::new();
         for OpenConversation { id: conversation, user_id, user_name, kf_id } in open {
             // A customer with two open rows (crash between end and start): keep the newest.
-            let slot = st.agents.entry(kf_id.clone()).or_insert_with(|| AgentSlot { epoch: 1, ..AgentSlot::new(self.store.agent_name(&kf_id)) });
+            let name = names.get(&kf_id).cloned().unwrap_or_default();
+            let slot = st.agents.entry(kf_id.clone()).or_insert_with(|| AgentSlot { epoch: 1, ..AgentSlot::new(name) });
             slot.conversations.insert(user_id.clone());
             if !restored.contains(&kf_id) {
                 restored.push(kf_id.clone());
@@ -219,14 +239,10 @@ impl Hub {
             slot.spoke = true;
             st.visitors.insert(user_id, slot);
         }
-        if self.store.group().is_some() {
-            // Everyone restored is expected back, each asking for a replay bounded by their last
-            // number: read for all of them now, not one round trip each under the lock then.
-            let recipients: Vec<String> = restored.iter().map(|k| format!("kf:{k}")).chain(st.visitors.keys().map(|u| format!("v:{u}"))).collect();
-            match self.store.last_seqs(&recipients) {
-                Ok(last) => st.next_seq.extend(last.into_iter().map(|(r, n)| (r, n + 1))),
-                Err(e) => tracing::warn!(error = %e, "delivery numbers not read ahead; read one by one instead"),
-            }
+        match last {
+            Some(Ok(last)) => st.next_seq.extend(last.into_iter().map(|(r, n)| (r, n + 1))),
+            Some(Err(e)) => tracing::warn!(error = %e, "delivery numbers not read ahead; read one by one instead"),
+            None => {}
         }
         tracing::info!(conversations = st.visitors.len(), agents = restored.len(), "routing restored from the store");
         restored.into_iter().map(|k| (k, 1)).collect()

@@ -11,13 +11,18 @@ use serde_json::json;
 /// Messages of history a watcher gets when it starts.
 const HISTORY: u32 = 50;
 
+/// Times a watcher start reads the history again when a line came meanwhile, before it reads it
+/// under the lock instead.
+const TRIES: usize = 3;
+
 impl Hub {
-    /// Supervisor `kf_id` starts (`on`) or stops watching the conversation with `user_id`.
+    /// Supervisor `kf_id` starts (`on`) or stops watching the conversation with `user_id`, under
+    /// the lock (a start reads the history there: [`Hub::start_watching`] does not).
     pub(super) fn watch(&self, st: &mut State, kf_id: &str, user_id: &str, on: bool) -> Result<(), HubError> {
-        if !st.agents.get(kf_id).is_some_and(|a| a.supervisor) {
-            return Err(err(403, "only a supervisor may watch a conversation"));
-        }
         if !on {
+            if !st.agents.get(kf_id).is_some_and(|a| a.supervisor) {
+                return Err(err(403, "only a supervisor may watch a conversation"));
+            }
             if let Some(w) = st.watchers.get_mut(user_id) {
                 w.retain(|k| k != kf_id);
             }
@@ -25,12 +30,43 @@ impl Hub {
             tell_viewers(st, user_id);
             return Ok(());
         }
-        let v = st.visitors.get(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
-        let VState::Assigned { kf_id: serving, .. } = &v.state else {
-            return Err(err(409, format!("no live conversation with {user_id:?}")));
-        };
-        let (serving, user_name) = (serving.clone(), v.user_name.clone());
+        watchable(st, kf_id, user_id)?;
+        self.settle(st, &[&format!("u:{user_id}")]); // a line still being written is history too
         let history = self.store.history(user_id, 1, HISTORY, None).map_err(|e| self.store_failed(e))?;
+        self.begin_watch(st, kf_id, user_id, &history);
+        Ok(())
+    }
+
+    /// Supervisor `kf_id` starts watching the conversation with `user_id`, its history read
+    /// between two turns of the lock: once every line handed over so far is stored, and kept only
+    /// if no new line came meanwhile (the live copies start with the next), so none is missed or
+    /// shown twice. Tried again a few times, then done under the lock.
+    pub fn start_watching(&self, kf_id: &str, user_id: &str) -> Result<(), HubError> {
+        for _ in 0..TRIES {
+            let (lines, pending) = {
+                let st = self.st();
+                let lines = watchable(&st, kf_id, user_id)?;
+                (lines, st.writing.get(&format!("u:{user_id}")).is_some_and(|t| t.outcome().is_none()))
+            };
+            if pending {
+                self.store.caught_up();
+            }
+            let history = self.store.history(user_id, 1, HISTORY, None).map_err(|e| self.store_failed(e))?;
+            let mut st = self.st();
+            if watchable(&st, kf_id, user_id)? == lines {
+                self.begin_watch(&mut st, kf_id, user_id, &history);
+                return Ok(());
+            }
+        }
+        let mut st = self.st();
+        self.watch(&mut st, kf_id, user_id, true)
+    }
+
+    /// Registers the watcher and sends it `history` and who watches.
+    fn begin_watch(&self, st: &mut State, kf_id: &str, user_id: &str, history: &crate::store::History) {
+        let Some(v) = st.visitors.get(user_id) else { return };
+        let VState::Assigned { kf_id: serving, .. } = &v.state else { return };
+        let (serving, user_name) = (serving.clone(), v.user_name.clone());
         let messages: Vec<_> = history
             .list
             .iter()
@@ -44,12 +80,27 @@ impl Hub {
         st.to_agent(kf_id, frame, None);
         tell_viewers(st, user_id);
         self.audit(kf_id, "monitor", user_id, &format!("kfId={serving}"));
-        Ok(())
+    }
+}
+
+/// Whether supervisor `kf_id` may watch the conversation with `user_id` now (a supervisor, a live
+/// conversation): the count of its lines so far, or why not.
+fn watchable(st: &State, kf_id: &str, user_id: &str) -> Result<u64, HubError> {
+    if !st.agents.get(kf_id).is_some_and(|a| a.supervisor) {
+        return Err(err(403, "only a supervisor may watch a conversation"));
+    }
+    let v = st.visitors.get(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
+    match &v.state {
+        VState::Assigned { .. } => Ok(v.lines),
+        _ => Err(err(409, format!("no live conversation with {user_id:?}"))),
     }
 }
 
 /// A new message in the conversation with `user_id`, for whoever watches it.
 pub(super) fn to_watchers(st: &mut State, user_id: &str, sender: &str, kf_id: Option<&str>, content: &str, at: i64, commit: Option<&crate::store::ticket::Ticket>) {
+    if let Some(v) = st.visitors.get_mut(user_id) {
+        v.lines += 1; // a watcher starting meanwhile reads the history again
+    }
     let Some(watching) = st.watchers.get(user_id).cloned() else { return };
     let (user_name, serving) = match st.visitors.get(user_id) {
         Some(v) => (v.user_name.clone(), match &v.state {

@@ -24,9 +24,12 @@ impl Hub {
     /// A supervisor's whisper to the agent serving `user_id` (the customer never sees it).
     /// Returns the agent it reached.
     pub fn whisper(&self, from: &str, user_id: &str, content: &str) -> Result<String, HubError> {
-        let mut st = self.st();
-        let serving = self.add_note(&mut st, from, user_id, content, Sender::Whisper)?;
+        let (serving, commit) = {
+            let mut st = self.st();
+            self.add_note(&mut st, from, user_id, content, Sender::Whisper)?
+        };
         self.audit(from, "whisper", user_id, &format!("kfId={serving}"));
+        self.written(commit)?; // answered once stored
         Ok(serving)
     }
 
@@ -40,27 +43,20 @@ impl Hub {
     }
 
     /// Stores a note or whisper and sends it to the agent in the conversation and the colleagues
-    /// it mentions (those whose socket speaks `notes`). Returns the serving agent.
-    fn add_note(&self, st: &mut State, from: &str, user_id: &str, content: &str, kind: Sender) -> Result<String, HubError> {
+    /// it mentions (those whose socket speaks `notes`). Returns the serving agent, and the commit
+    /// the frames wait for (PostgreSQL).
+    fn add_note(&self, st: &mut State, from: &str, user_id: &str, content: &str, kind: Sender) -> Result<(String, Option<crate::store::ticket::Ticket>), HubError> {
         if content.trim().is_empty() {
             return Err(err(400, "a note needs some text"));
         }
         let serving = st.agent_of(user_id).ok_or_else(|| err(404, format!("no live conversation with {user_id:?}")))?;
         let user_name = st.visitors.get(user_id).map(|v| v.user_name.clone()).unwrap_or_default();
         let now = now_ms();
-        self.store
-            .add_and_deliver(&NewMessage {
-                user_id,
-                user_name: &user_name,
-                kf_id: Some(from),
-                sender: kind,
-                content,
-                at_ms: now,
-                client_msg_id: None,
-                deliver_to: None,
-            })
-            .map_err(|e| self.store_failed(e))?;
-        super::monitor::to_watchers(st, user_id, kind.as_str(), Some(from), content, now, None);
+        let line = NewMessage { user_id, user_name: &user_name, kf_id: Some(from), sender: kind, content, at_ms: now, client_msg_id: None, deliver_to: None };
+        // On PostgreSQL in the messages' writer (no wait under the lock): sent once stored.
+        let stored = self.store_line(st, &line)?;
+        let commit = stored.commit().cloned();
+        super::monitor::to_watchers(st, user_id, kind.as_str(), Some(from), content, now, commit.as_ref());
         let mentioned = mentions(st, content, &[from, &serving]);
         let from_name = st.agent_name(from);
         let frame = p::status_note(&p::NoteFrame {
@@ -76,9 +72,9 @@ impl Hub {
         let to = std::iter::once(serving.clone()).filter(|s| s != from).chain(mentioned.iter().cloned());
         for kf in to.collect::<Vec<_>>() {
             if st.speaks(&kf, codes::NOTES) {
-                st.to_agent(&kf, frame.clone(), None);
+                st.to_agent_after(&kf, frame.clone(), None, commit.as_ref());
             }
         }
-        Ok(serving)
+        Ok((serving, commit))
     }
 }

@@ -7,9 +7,12 @@ use crate::protocol::{self as p, codes};
 use crate::store::privacy::Removed;
 
 impl Hub {
-    /// Appends to the audit log (a failure is logged and counted, never in the caller's way).
+    /// Appends to the audit log (a failure is logged and counted, never in the caller's way). On
+    /// PostgreSQL it is handed to routing's writer, so a move made under the lock does not wait
+    /// for it; the log's reader catches up first.
     pub fn audit(&self, actor: &str, action: &str, target: &str, detail: &str) {
-        if let Err(e) = self.store.audit(actor, action, target, detail, super::now_ms()) {
+        let line = crate::store::Write::Audit { at: super::now_ms(), actor: actor.into(), action: action.into(), target: target.into(), detail: detail.into() };
+        if let Err(e) = self.store.write(line, false, None) {
             let _ = self.store_failed(e);
         }
     }

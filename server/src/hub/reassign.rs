@@ -41,8 +41,8 @@ impl Hub {
         let line = format!("{by_name} 将会话从 {from_name} 转给 {to_name}");
         let now = now_ms();
         let log = NewMessage { user_id, user_name: &user_name, kf_id: Some(by), sender: Sender::System, content: &line, at_ms: now, client_msg_id: None, deliver_to: None };
-        self.store_line(&mut st, &log)?;
-        super::monitor::to_watchers(&mut st, user_id, "system", Some(by), &line, now, None);
+        let stored = self.store_line(&mut st, &log)?;
+        super::monitor::to_watchers(&mut st, user_id, "system", Some(by), &line, now, stored.commit());
         super::monitor::tell_viewers(&mut st, user_id); // the new agent hears who watches
         st.to_visitor_seq(user_id, p::visitor_status("assigned", Some(to), Some(&to_name), &format!("已为您转接至客服 {to_name}")), None, commit.as_ref());
         for (kf, text) in [(from.as_str(), format!("{by_name} 已将此会话转给 {to_name}")), (to, format!("{by_name} 将此会话转给了您"))] {

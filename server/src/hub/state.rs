@@ -120,6 +120,9 @@ pub(super) struct VisitorSlot {
     pub(super) last_agent_at: Option<i64>,
     /// Supervisors who joined the conversation (barge-in, `join.rs`).
     pub(super) joined: Vec<String>,
+    /// Lines of the conversation a watcher gets live (messages, notes, whispers), counted
+    /// (`monitor.rs`).
+    pub(super) lines: u64,
     /// When the open offer was made (ms), for `--offer-timeout-secs` (`lifecycle.rs`).
     pub(super) offered_at: i64,
     /// Agents whose offer timed out: tried, so the next offer goes to someone else.
@@ -161,6 +164,7 @@ impl VisitorSlot {
             last_visitor_at: None,
             last_agent_at: None,
             joined: Vec::new(),
+            lines: 0,
             offered_at: 0,
             timed_out: HashSet::new(),
             idle_warned_at: None,
@@ -204,8 +208,6 @@ pub(super) struct State {
     /// (`v:{id}`, `kf:{id}`), and the last routing write about each customer (`w:{id}`): what a
     /// store call about them waits for, when still being written.
     pub(super) writing: HashMap<String, crate::store::ticket::Ticket>,
-    /// Conversation ids taken ahead from PostgreSQL's sequence, for accepts made off the lock.
-    pub(super) conversation_ids: Vec<i64>,
 }
 
 impl State {

@@ -71,8 +71,10 @@ impl Store {
         on_backend!(self.audit(actor, action, target, detail, at))
     }
 
-    /// The audit log between `from` and `to` (ms), newest first, at most `limit` lines.
+    /// The audit log between `from` and `to` (ms), newest first, at most `limit` lines (after
+    /// the lines still being written: [`Write::Audit`](super::Write::Audit)).
     pub fn audit_log(&self, from: i64, to: i64, limit: u32) -> Result<Vec<AuditEntry>> {
+        self.caught_up();
         on_backend!(self.audit_log(from, to, limit))
     }
 }

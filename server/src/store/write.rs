@@ -71,6 +71,19 @@ pub enum Write {
         /// `online`, `busy` or `away`.
         presence: String,
     },
+    /// [`Store::audit`]: a line of the audit log (who did what to whom).
+    Audit {
+        /// When (ms).
+        at: i64,
+        /// Who (`kfId`, or `visitor:{userId}`).
+        actor: String,
+        /// What (`monitor`, `recall`, `reassign`, …).
+        action: String,
+        /// To whom (a customer's id).
+        target: String,
+        /// Anything else (`kfId=…`).
+        detail: String,
+    },
     /// [`Store::reassign_conversation`].
     Reassign {
         /// The conversation.
@@ -101,11 +114,23 @@ impl Store {
         }
     }
 
+    /// The waits for PostgreSQL made while routing's lock was held, by call (none on SQLite, which
+    /// commits in place by design).
+    pub fn under_lock(&self) -> Vec<(&'static str, u64)> {
+        match self {
+            Store::Postgres(pg) => pg.under_lock(),
+            Store::Sqlite(_) => Vec::new(),
+        }
+    }
+
     /// Waits until everything handed to PostgreSQL's writers so far is committed: before a read
     /// of what routing writes (reports, a customer's conversations), so it sees every decision
     /// made before it. At once on SQLite and when the writers have nothing pending.
     pub fn caught_up(&self) {
         if let Store::Postgres(pg) = self {
+            if pg.group().pending() || pg.routing().pending() {
+                pg.count_under_lock("caught_up");
+            }
             pg.group().flush();
             pg.routing().flush();
         }
@@ -127,6 +152,7 @@ impl Store {
             Write::ForgetSilent { user_id } => self.forget_silent_visitor(&user_id).map(|_| ()),
             Write::Reassign { conversation, kf_id, department } => self.reassign_conversation(conversation, &kf_id, department.as_deref()),
             Write::Presence { kf_id, presence } => self.set_presence(&kf_id, &presence).map(|_| ()),
+            Write::Audit { at, actor, action, target, detail } => self.audit(&actor, &action, &target, &detail, at),
             Write::Accept { .. } => Err(super::StoreError("an accept is made in place on SQLite".into())),
         }?;
         if let Some(f) = on_stored {

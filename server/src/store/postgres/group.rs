@@ -154,6 +154,12 @@ impl GroupWriter {
         self.progress.0.lock().map(|g| (g.batches, g.stored)).unwrap_or_default()
     }
 
+    /// Whether something handed over is not committed yet (a [`GroupWriter::flush`] would wait).
+    pub fn pending(&self) -> bool {
+        let (lock, _) = &*self.progress;
+        lock.lock().is_ok_and(|g| g.done < g.handed)
+    }
+
     /// Waits until everything handed over so far is committed (or failed): before a store call
     /// that numbers deliveries itself or reads them back.
     pub fn flush(&self) {

@@ -69,6 +69,8 @@ pub struct PgStore {
     /// Routing's own writes (`store/write.rs`), committed in groups on a connection of their own,
     /// so a slow one holds up neither the hub nor the messages.
     routing: GroupWriter,
+    /// Round trips made while this thread held routing's lock, by call (`crate::sync::Routing`).
+    under_lock: Mutex<HashMap<&'static str, u64>>,
 }
 
 impl PgStore {
@@ -96,14 +98,18 @@ impl PgStore {
         }
         let writer = |name: &str| GroupWriter::start(url, name).map_err(|e| StoreError(format!("cannot start the store's writer: {e}")));
         let (group, routing) = (writer("kefu-pg-group")?, writer("kefu-pg-routing")?);
-        let store = PgStore { jobs, epoch: String::new(), group, routing };
+        let store = PgStore { jobs, epoch: String::new(), group, routing, under_lock: Mutex::default() };
         store.run(|c| migrate(c.client()?))?;
         let epoch = store.meta_or_insert("epoch", &new_epoch())?;
         Ok(PgStore { epoch, ..store })
     }
 
     /// Runs `f` on a store thread and waits for its answer.
-    pub(super) fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, postgres::Error> + Send + 'static) -> Result<T> {
+    pub(super) fn run<T: Send + 'static, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&mut Conn) -> std::result::Result<T, postgres::Error> + Send + 'static,
+    {
+        self.count_under_lock(call_name(std::any::type_name::<F>()));
         let (tx, rx) = mpsc::sync_channel(1);
         self.jobs
             .send(Box::new(move |c| {
@@ -111,6 +117,21 @@ impl PgStore {
             }))
             .map_err(|_| StoreError("the store's threads stopped".into()))?;
         crate::sync::blocking(|| rx.recv()).map_err(|_| StoreError("a store thread stopped".into()))?.map_err(StoreError::from)
+    }
+
+    /// Counts a wait for the database (`call`) if this thread holds routing's lock.
+    pub(super) fn count_under_lock(&self, call: &'static str) {
+        if crate::sync::routing_held() {
+            tracing::debug!(call, "waited for the store under routing's lock");
+            *self.under_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(call).or_default() += 1;
+        }
+    }
+
+    /// The waits for the database made under routing's lock since start, by call.
+    pub fn under_lock(&self) -> Vec<(&'static str, u64)> {
+        let mut v: Vec<_> = self.under_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().map(|(k, n)| (*k, *n)).collect();
+        v.sort_unstable();
+        v
     }
 
     /// Identifies this store: delivery sequence numbers are only comparable within one epoch.
@@ -167,6 +188,16 @@ impl PgStore {
             Ok(last)
         })
     }
+}
+
+/// The store method a job's closure was written in (`…::PgStore::last_seq::{{closure}}` →
+/// `last_seq`), to name a round trip.
+fn call_name(closure: &'static str) -> &'static str {
+    let mut path = closure;
+    while let Some(p) = path.strip_suffix("::{{closure}}") {
+        path = p;
+    }
+    path.rsplit("::").next().unwrap_or(path)
 }
 
 fn new_epoch() -> String {

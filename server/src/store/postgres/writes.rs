@@ -17,6 +17,9 @@ pub(super) const ABANDONED: &str = "INSERT INTO conversations(user_id, user_name
     SELECT u, n, '', s, e, 'abandoned', d FROM unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::TEXT[]) AS t(u, n, s, e, d) RETURNING id";
 /// Agents' presences: ids, presences (one per agent: the batch's last).
 const PRESENCE: &str = "UPDATE agents a SET presence = t.p FROM unnest($1::TEXT[], $2::TEXT[]) AS t(i, p) WHERE a.id = t.i";
+/// Lines of the audit log: when, who, what, to whom, detail.
+const AUDIT: &str = "INSERT INTO audit(at, actor, action, target, detail)
+    SELECT a, w, x, g, d FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[]) WITH ORDINALITY AS t(a, w, x, g, d, n) ORDER BY n";
 /// Moves a conversation to agent `$2` (and department `$3`, when given), keeping the chain.
 const REASSIGN: &str = "UPDATE conversations SET agents = COALESCE(agents, kf_id) || ',' || $2, kf_id = $2, department = COALESCE($3, department) WHERE id = $1";
 
@@ -72,6 +75,7 @@ pub(super) fn apply(c: &mut impl GenericClient, w: &Write) -> Result<u64, postgr
 /// group writer writes those with the messages, [`accept_all`]); answers the rows they touched.
 pub(super) fn apply_all(c: &mut impl GenericClient, writes: &[&Write]) -> Result<u64, postgres::Error> {
     let (mut rows, mut ends, mut gave_up, mut freed) = (0, Vec::new(), Vec::new(), Vec::new());
+    let mut audit = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut presences: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
     for w in writes {
         match w {
@@ -82,8 +86,18 @@ pub(super) fn apply_all(c: &mut impl GenericClient, writes: &[&Write]) -> Result
             Write::Presence { kf_id, presence } => {
                 presences.insert(kf_id, presence); // the last one counts
             }
+            Write::Audit { at, actor, action, target, detail } => {
+                audit.0.push(*at);
+                audit.1.push(actor.as_str());
+                audit.2.push(action.as_str());
+                audit.3.push(target.as_str());
+                audit.4.push(detail.as_str());
+            }
             Write::Accept { .. } => {} // with the messages
         }
+    }
+    if !audit.0.is_empty() {
+        rows += c.execute(AUDIT, &[&audit.0, &audit.1, &audit.2, &audit.3, &audit.4])?;
     }
     if !presences.is_empty() {
         let (ids, values): (Vec<&str>, Vec<&str>) = presences.into_iter().unzip();
