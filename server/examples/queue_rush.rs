@@ -71,10 +71,11 @@ async fn main() {
     stop.store(1, Ordering::Relaxed);
     let _ = prober.await;
     let on = bench.on.clone();
+    let waits = waits_under_lock(&base).await;
     bench.stop().await;
     let during = latencies_between(&latencies, rush_at, rush_end);
     println!(
-        "| queue rush ({on}): {customers} customers with {written} messages each, {agents} agents on at once | {served} served in {:.0} ms; a probe conversation's relay latency meanwhile: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} messages) |",
+        "| queue rush ({on}): {customers} customers with {written} messages each, {agents} agents on at once | {served} served in {:.0} ms; a probe conversation's relay latency meanwhile: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} messages); waits for the store under the lock: {waits} |",
         rush.as_secs_f64() * 1000.0,
         pct(&during, 0.5),
         pct(&during, 0.99),

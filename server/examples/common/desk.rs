@@ -16,6 +16,21 @@ pub fn env_or(key: &str, default: u64) -> u64 {
     std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// The waits for the store the server made under routing's lock, from its `/metrics`
+/// (`call=n` pairs; `none` when there were none).
+pub async fn waits_under_lock(base: &str) -> String {
+    let text = match reqwest::get(format!("http://{base}/metrics")).await {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(e) => return format!("metrics unavailable: {e}"),
+    };
+    let waits: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("kefu_store_waits_under_lock{call=\""))
+        .map(|l| l.replacen("\"} ", "=", 1))
+        .collect();
+    if waits.is_empty() { "none".into() } else { waits.join(", ") }
+}
+
 /// A token for agent `kf` (the server runs with `--open-registration`).
 pub async fn login(base: &str, kf: &str) -> String {
     let body: Value = reqwest::Client::new().post(format!("http://{base}/auth/login")).json(&json!({"kfId": kf, "password": kf})).send().await.expect("login").json().await.expect("answer");

@@ -1,8 +1,9 @@
-//! The PostgreSQL store, for a cluster of nodes (or one node that wants it). The hub calls the
-//! store synchronously inside its lock, as it does SQLite; the sync `postgres` client (the
-//! blocking face of tokio-postgres) runs on a few threads of its own, each with one connection
-//! and its prepared statements, and a call waits for its answer. A connection that broke is
-//! opened again on the next call.
+//! The PostgreSQL store, for a cluster of nodes (or one node that wants it). The sync `postgres`
+//! client (the blocking face of tokio-postgres) runs on a few threads of its own, each with one
+//! connection and its prepared statements, and a call waits for its answer. Routing hands its
+//! writes to the group writers and reads before it takes its lock; a call made under that lock
+//! anyway is counted by name (`under_lock`, `kefu_store_waits_under_lock`). A connection that
+//! broke is opened again on the next call.
 
 mod group;
 mod lifecycle;
