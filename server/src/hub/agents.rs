@@ -111,11 +111,14 @@ impl Hub {
         // Offers to this agent go to someone who can answer them now.
         let offered: Vec<String> =
             st.queue.iter().filter(|u| st.visitors[*u].offered_to.as_deref() == Some(kf_id)).cloned().collect();
-        for u in offered {
-            if let Some(v) = st.visitors.get_mut(&u) {
+        for u in &offered {
+            if let Some(v) = st.visitors.get_mut(u) {
                 v.offered_to = None;
             }
-            st.offer(&u);
+        }
+        let mut open = st.open_offers(); // counted once for the sweep
+        for u in offered {
+            st.offer_counted(&u, &mut open);
         }
         tracing::info!(kf_id, conn, "agent disconnected; grace period starts");
         Some(epoch)
@@ -132,6 +135,7 @@ impl Hub {
         let convs: Vec<String> = slot.conversations.drain().collect();
         slot.pending.clear();
         tracing::info!(kf_id, n = convs.len(), "grace period over; conversations re-queued");
+        let mut open = st.open_offers(); // counted once for the sweep
         for u in convs {
             if let Some(v) = st.visitors.get_mut(&u) {
                 let was = std::mem::replace(&mut v.state, VState::Waiting);
@@ -149,7 +153,7 @@ impl Hub {
                 st.conversation_over(&u, now_ms());
                 st.queue.push(u.clone());
                 st.to_visitor(&u, p::visitor_status("waiting", None, None, "客服已离线，正在为您转接其他客服。"));
-                st.offer(&u);
+                st.offer_counted(&u, &mut open);
             }
         }
         st.tell_positions();

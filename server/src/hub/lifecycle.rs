@@ -101,16 +101,19 @@ impl Hub {
                     (v.state == VState::Waiting && now - v.offered_at >= rules.offer_timeout_ms).then(|| (u.clone(), kf))
                 })
                 .collect();
-            for (u, kf) in expired {
-                if let Some(v) = st.visitors.get_mut(&u) {
+            for (u, kf) in &expired {
+                if let Some(v) = st.visitors.get_mut(u) {
                     v.offered_to = None;
                     v.timed_out.insert(kf.clone());
                 }
                 self.metrics.lifecycle_event("offer_timeout");
-                st.withdraw(&kf, &u, "offer timed out");
-                st.tell_lifecycle(&kf, &u, "offerExpired", json!({}));
+                st.withdraw(kf, u, "offer timed out");
+                st.tell_lifecycle(kf, u, "offerExpired", json!({}));
                 tracing::info!(kf_id = kf, user_id = u, "offer not accepted in time; offered to the next agent");
-                st.offer(&u);
+            }
+            let mut open = st.open_offers(); // counted once for the sweep (many may lapse at once)
+            for (u, _) in expired {
+                st.offer_counted(&u, &mut open);
             }
         }
         let live: Vec<(String, String)> = st

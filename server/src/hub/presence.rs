@@ -84,12 +84,15 @@ impl State {
     fn withdraw_offers_of(&mut self, kf_id: &str, reason: &str) {
         let offered: Vec<String> =
             self.queue.iter().filter(|u| self.visitors.get(*u).is_some_and(|v| v.offered_to.as_deref() == Some(kf_id))).cloned().collect();
-        for u in offered {
-            if let Some(v) = self.visitors.get_mut(&u) {
+        for u in &offered {
+            if let Some(v) = self.visitors.get_mut(u) {
                 v.offered_to = None;
             }
-            self.withdraw(kf_id, &u, reason);
-            self.offer(&u); // to someone online: this agent no longer is
+            self.withdraw(kf_id, u, reason);
+        }
+        let mut open = self.open_offers(); // counted once for the sweep
+        for u in offered {
+            self.offer_counted(&u, &mut open); // to someone online: this agent no longer is
         }
     }
 }
