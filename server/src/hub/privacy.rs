@@ -43,7 +43,7 @@ impl Hub {
                 st.tell_positions();
             }
         }
-        self.settle(&mut self.st(), &[&format!("u:{user_id}")]); // no message of theirs still being written comes back after
+        self.settle_unlocked(&[&format!("u:{user_id}")]); // no message of theirs still being written comes back after
         self.webhooks.forget_visitor(user_id);
         let removed = self.store.erase_visitor(user_id).map_err(|e| self.store_failed(e))?;
         let detail = format!("messages={} conversations={} offlineMessages={} uploads={}", removed.messages, removed.conversations, removed.offline_messages, removed.uploads.len());

@@ -37,11 +37,8 @@ impl Hub {
     /// Agent `kf_id` recalls its message `msg_id` to customer `user_id`.
     pub fn agent_recall(&self, kf_id: &str, user_id: &str, msg_id: &str) -> Result<(), HubError> {
         let now = self.rules_now();
-        let window = {
-            let mut st = self.st();
-            self.settle(&mut st, &[&format!("u:{user_id}")]); // the message may still be being written
-            st.rules.recall_ms
-        };
+        let window = self.st().rules.recall_ms;
+        self.settle_unlocked(&[&format!("u:{user_id}")]); // the message may still be being written
         match self.store.recall(user_id, "agent", msg_id, kf_id, now, window).map_err(|e| self.store_failed(e))? {
             Recall::Done { visitor_seq, .. } => {
                 let mut st = self.st();
@@ -58,11 +55,8 @@ impl Hub {
     /// Customer `user_id` recalls their message `msg_id`.
     pub fn visitor_recall(&self, user_id: &str, msg_id: &str) -> Result<(), HubError> {
         let now = self.rules_now();
-        let window = {
-            let mut st = self.st();
-            self.settle(&mut st, &[&format!("u:{user_id}")]);
-            st.rules.recall_ms
-        };
+        let window = self.st().rules.recall_ms;
+        self.settle_unlocked(&[&format!("u:{user_id}")]);
         match self.store.recall(user_id, "visitor", msg_id, "visitor", now, window).map_err(|e| self.store_failed(e))? {
             Recall::Done { .. } => {
                 let mut st = self.st();

@@ -143,8 +143,28 @@ impl Hub {
     /// `v:{customer}`, `kf:{agent}`): waits for the group writer only while one of them still
     /// has a message being written (the writer commits in order, so the last one tells).
     pub(super) fn settle(&self, st: &mut State, keys: &[&str]) {
+        if self.unfinished(st, keys) {
+            self.store.caught_up();
+        }
+    }
+
+    /// [`Hub::settle`] without the lock held while it waits: whether one of them has something
+    /// still being written is asked under a short lock, and the wait comes after it.
+    pub(super) fn settle_unlocked(&self, keys: &[&str]) {
+        let unfinished = {
+            let mut st = self.st();
+            self.unfinished(&mut st, keys)
+        };
+        if unfinished {
+            self.store.caught_up();
+        }
+    }
+
+    /// Whether one of whom `keys` name still has a message or a routing write being written
+    /// (their finished tickets are let go).
+    fn unfinished(&self, st: &mut State, keys: &[&str]) -> bool {
         if self.store.group().is_none() {
-            return;
+            return false;
         }
         let mut unfinished = false;
         for k in keys {
@@ -156,9 +176,7 @@ impl Hub {
                 }
             }
         }
-        if unfinished {
-            self.store.caught_up();
-        }
+        unfinished
     }
 
     /// `recipient`'s highest delivery number in the store (PostgreSQL), read before the lock so
