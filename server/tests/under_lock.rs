@@ -134,3 +134,40 @@ async fn a_watcher_starting_while_the_customer_writes_sees_each_line_once_in_ord
     let first = sent.iter().position(|t| *t == seen[0]).expect("a line that was sent");
     assert_eq!(seen, sent[first..].to_vec(), "history then live lines: none missed, none twice, in order");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_customer_restored_after_a_restart_is_accepted_again_without_a_wait_under_the_lock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let s = Server::start_in(dir.clone(), |_| {}).await;
+    if s.hub.store().group().is_none() {
+        return;
+    }
+    let (a, v) = assigned_with(&s, "rs-a", "rs-v", &["ack", "seq"]).await;
+    drop((a, v));
+    s.stop().await;
+    // Routing restores the open conversation from the store; it ends, and the customer asks again.
+    let s = Server::start_in(dir, |_| {}).await;
+    let mut a = s.agent_with("rs-a", &["ack", "seq"]).await;
+    let mut v = s.visitor("rs-v", "V").await;
+    let (code, r) = s.get("/overSession/overUser?kfId=rs-a&userId=rs-v").await;
+    assert_eq!(code, 200, "{r}");
+    v.recv_until(vstate("ended")).await;
+    v.send(json!({"type": "message", "content": "又是我"})).await;
+    v.send(json!({"type": "message", "content": "还有一个问题"})).await;
+    a.recv_until(|f: &Value| f["status"] == 2 && f["data"]["id"] == "rs-v").await;
+    a.send(json!({"respStatus": 2, "kfId": "rs-a", "userId": "rs-v", "userName": "V"})).await;
+    v.recv_until(vstate("assigned")).await;
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let f = a.recv_raw().await; // numbered: the harness's recv drops `seq`
+        if f["status"] == 1 {
+            got.push(f);
+        }
+    }
+    let (first, second) = (&got[0], &got[1]);
+    assert_eq!((first["data"]["content"].as_str(), second["data"]["content"].as_str()), (Some("又是我"), Some("还有一个问题")));
+    assert!(first["seq"].as_u64() < second["seq"].as_u64(), "numbered in order: {first} {second}");
+    assert_eq!(waits_under_lock(&s).await, Vec::<String>::new(), "the accept was made in the writer");
+    drop(tmp);
+}

@@ -268,6 +268,10 @@ impl State {
     pub(super) fn conversation_over(&mut self, user_id: &str, now: i64) {
         if let Some(v) = self.visitors.get_mut(user_id) {
             v.joined.clear(); // supervisors who joined leave with it
+            // Every message of theirs so far went to an agent (an accept hands all the waiting
+            // ones over): counted from none, so their next accept is made off the lock even
+            // when routing never counted them (a customer restored from the store).
+            v.unrouted.get_or_insert(0);
         }
         if let Some(t) = self.started.remove(user_id) {
             self.handled.push_back((now - t).max(0));
