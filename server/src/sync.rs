@@ -90,6 +90,21 @@ pub fn lock_or_hand_on<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_routing_guard_marks_only_its_own_thread_and_only_while_it_lives() {
+        let m = std::sync::Arc::new(Mutex::new(1));
+        assert!(!routing_held());
+        {
+            let mut g = Routing::lock(&m);
+            *g += 1;
+            assert!(routing_held());
+            let other = std::thread::spawn(routing_held).join().unwrap();
+            assert!(!other, "another thread is not marked");
+        }
+        assert!(!routing_held(), "unmarked once the guard is gone");
+        assert_eq!(*m.locked(), 2);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_worker_blocked_on_a_lock_does_not_hold_up_its_other_tasks() {
         let m = std::sync::Arc::new(Mutex::new(0));
