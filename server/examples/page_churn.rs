@@ -53,10 +53,11 @@ async fn main() {
     stop.store(1, Ordering::Relaxed);
     let _ = prober.await;
     let on = bench.on.clone();
+    let waits = waits_under_lock(&bench.base).await;
     bench.stop().await;
     let during = latencies_between(&latencies, gone_at, gone_at + 1_000_000);
     println!(
-        "| pages leaving ({on}): {pages} silent pages and {gave_up} waiting customers let go at once | a probe conversation's relay latency over that second: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} messages) |",
+        "| pages leaving ({on}): {pages} silent pages and {gave_up} waiting customers let go at once | a probe conversation's relay latency over that second: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} messages); waits for the store under the lock: {waits} |",
         pct(&during, 0.5),
         pct(&during, 0.99),
         pct(&during, 1.0),
