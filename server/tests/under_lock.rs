@@ -1,9 +1,10 @@
 //! Routing never waits for PostgreSQL under its lock: each wait made while the hub's lock is
 //! held is counted by call (`kefu_store_waits_under_lock` in `/metrics`). A shift's worth of
 //! accepts and every move of the supervisor's desk leave it empty; a locked audit table holds up
-//! nothing but the audit line; and a supervisor who starts watching while the customer writes
-//! sees each line once. The first and the locked table run where the suites run on PostgreSQL
-//! (`KEFU_TEST_PG`); SQLite commits in place by design and skips them.
+//! nothing but the audit line; a supervisor who starts watching while the customer writes sees
+//! each line once; and a customer restored after a restart is accepted again in the writer. All
+//! but the watcher's run where the suites run on PostgreSQL (`KEFU_TEST_PG`); SQLite commits in
+//! place by design and skips them.
 
 mod support;
 use serde_json::{json, Value};
