@@ -116,10 +116,7 @@ impl Hub {
                 v.offered_to = None;
             }
         }
-        let mut open = st.open_offers(); // counted once for the sweep
-        for u in offered {
-            st.offer_counted(&u, &mut open);
-        }
+        st.offer_each(offered);
         tracing::info!(kf_id, conn, "agent disconnected; grace period starts");
         Some(epoch)
     }

@@ -111,10 +111,7 @@ impl Hub {
                 st.tell_lifecycle(kf, u, "offerExpired", json!({}));
                 tracing::info!(kf_id = kf, user_id = u, "offer not accepted in time; offered to the next agent");
             }
-            let mut open = st.open_offers(); // counted once for the sweep (many may lapse at once)
-            for (u, _) in expired {
-                st.offer_counted(&u, &mut open);
-            }
+            st.offer_each(expired.into_iter().map(|(u, _)| u).collect()); // many may lapse at once
         }
         let live: Vec<(String, String)> = st
             .visitors

@@ -209,9 +209,7 @@ impl Hub {
         // bounded by it — one query now, not one round trip each under the lock then.
         let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         for c in &open {
-            if !names.contains_key(&c.kf_id) {
-                names.insert(c.kf_id.clone(), self.store.agent_name(&c.kf_id));
-            }
+            names.entry(c.kf_id.clone()).or_insert_with(|| self.store.agent_name(&c.kf_id));
         }
         let last = self.store.group().map(|_| {
             let recipients: Vec<String> = names.keys().map(|k| format!("kf:{k}")).chain(open.iter().map(|c| format!("v:{}", c.user_id))).collect();

@@ -43,14 +43,8 @@ impl Hub {
     /// shown twice. Tried again a few times, then done under the lock.
     pub fn start_watching(&self, kf_id: &str, user_id: &str) -> Result<(), HubError> {
         for _ in 0..TRIES {
-            let (lines, pending) = {
-                let st = self.st();
-                let lines = watchable(&st, kf_id, user_id)?;
-                (lines, st.writing.get(&format!("u:{user_id}")).is_some_and(|t| t.outcome().is_none()))
-            };
-            if pending {
-                self.store.caught_up();
-            }
+            let lines = watchable(&self.st(), kf_id, user_id)?;
+            self.settle_unlocked(&[&format!("u:{user_id}")]); // lines handed over so far are stored
             let history = self.store.history(user_id, 1, HISTORY, None).map_err(|e| self.store_failed(e))?;
             let mut st = self.st();
             if watchable(&st, kf_id, user_id)? == lines {

@@ -90,10 +90,7 @@ impl State {
             }
             self.withdraw(kf_id, u, reason);
         }
-        let mut open = self.open_offers(); // counted once for the sweep
-        for u in offered {
-            self.offer_counted(&u, &mut open); // to someone online: this agent no longer is
-        }
+        self.offer_each(offered); // to someone online: this agent no longer is
     }
 }
 

@@ -143,40 +143,28 @@ impl Hub {
     /// `v:{customer}`, `kf:{agent}`): waits for the group writer only while one of them still
     /// has a message being written (the writer commits in order, so the last one tells).
     pub(super) fn settle(&self, st: &mut State, keys: &[&str]) {
-        if self.unfinished(st, keys) {
-            self.store.caught_up();
+        let unfinished = self.unfinished(st, keys);
+        for key in tickets(keys) {
+            st.writing.remove(&key); // waited for now (done under the lock: nobody sees the gap)
         }
-    }
-
-    /// [`Hub::settle`] without the lock held while it waits: whether one of them has something
-    /// still being written is asked under a short lock, and the wait comes after it.
-    pub(super) fn settle_unlocked(&self, keys: &[&str]) {
-        let unfinished = {
-            let mut st = self.st();
-            self.unfinished(&mut st, keys)
-        };
         if unfinished {
             self.store.caught_up();
         }
     }
 
-    /// Whether one of whom `keys` name still has a message or a routing write being written
-    /// (their finished tickets are let go).
-    fn unfinished(&self, st: &mut State, keys: &[&str]) -> bool {
-        if self.store.group().is_none() {
-            return false;
+    /// [`Hub::settle`] without the lock held while it waits: whether one of them has something
+    /// still being written is asked under a short lock, and the wait comes after it. Their
+    /// tickets stay, so what routing decides meanwhile still goes after them (`write_later`).
+    pub(super) fn settle_unlocked(&self, keys: &[&str]) {
+        let unfinished = self.unfinished(&self.st(), keys);
+        if unfinished {
+            self.store.caught_up();
         }
-        let mut unfinished = false;
-        for k in keys {
-            // A customer's routing writes (`w:`) have a writer of their own.
-            let routing = k.strip_prefix("u:").map(|u| format!("w:{u}"));
-            for key in [Some(k.to_string()), routing].into_iter().flatten() {
-                if let Some(t) = st.writing.remove(&key) {
-                    unfinished |= t.outcome().is_none();
-                }
-            }
-        }
-        unfinished
+    }
+
+    /// Whether one of whom `keys` name still has a message or a routing write being written.
+    fn unfinished(&self, st: &State, keys: &[&str]) -> bool {
+        self.store.group().is_some() && tickets(keys).any(|key| st.writing.get(&key).is_some_and(|t| t.outcome().is_none()))
     }
 
     /// `recipient`'s highest delivery number in the store (PostgreSQL), read before the lock so
@@ -243,4 +231,10 @@ impl Hub {
             }
         }
     }
+}
+
+/// The tickets `keys` name in [`State::writing`]: each key, and for a customer (`u:`) their
+/// routing writes (`w:`), which have a writer of their own.
+fn tickets<'a>(keys: &'a [&str]) -> impl Iterator<Item = String> + 'a {
+    keys.iter().flat_map(|k| [Some(k.to_string()), k.strip_prefix("u:").map(|u| format!("w:{u}"))]).flatten()
 }

@@ -124,8 +124,13 @@ impl State {
 
     /// Offers every waiting customer who has no open offer, oldest first (an agent freed up).
     pub(super) fn offer_waiting(&mut self) {
+        self.offer_each(self.queue.clone());
+    }
+
+    /// [`State::offer`] for each of `users`, with the open offers counted once for them all.
+    pub(super) fn offer_each(&mut self, users: Vec<String>) {
         let mut open = self.open_offers();
-        for u in self.queue.clone() {
+        for u in users {
             self.offer_counted(&u, &mut open);
         }
     }
