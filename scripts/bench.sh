@@ -43,6 +43,8 @@ node_modules/.bin/wasm-opt -Oz --debuginfo \
   "$NAMED/kefu_agent_bg.wasm" -o "$NAMED/named.wasm"
 twiggy top -n 14 "$NAMED/named.wasm" | sed -n '3,16p' | grep -v 'function names' | cut -c1-140
 rm -rf "$NAMED"
+echo "the part a first module would need if the rest were split off and fetched later (V8's lazy compilation, traced):"
+node tests/e2e/bench-split.mjs
 
 echo "== 2. decode + dispatch, 100 000 mixed status 1/2/4/5/9 frames, no DOM =="
 cargo test -q --release --test core_bench -- --ignored --nocapture 2>&1 | grep -Eo "decode\+dispatch.*" | sed 's/^/| 2 | native core | /; s/$/ |/'
