@@ -7,13 +7,11 @@ use kefu_server::{serve, state, Config};
 fn main() {
     let mut cfg = Config::parse();
     cfg.demo_departments = cfg.demo; // two departments to try routing by department with
-    // A cluster node's store calls wait on PostgreSQL (a network round trip, ~1–2 ms) inside the
-    // hub's lock; more workers than cores keep NATS and the sockets moving meanwhile.
-    let mut rt = tokio::runtime::Builder::new_multi_thread();
-    if cfg.nats.is_some() {
-        rt.worker_threads(8);
-    }
-    rt.enable_all().build().expect("the async runtime").block_on(run(cfg));
+    // One worker per core, on one node and on a cluster node alike (`TOKIO_WORKER_THREADS` sets
+    // another count). A cluster node once ran eight, for the store calls it made under the hub's
+    // lock; none is made there now, and the extra threads only lengthened the tail
+    // (docs/performance.md, twenty-second session).
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("the async runtime").block_on(run(cfg));
 }
 
 async fn run(cfg: Config) {
