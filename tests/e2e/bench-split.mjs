@@ -72,7 +72,12 @@ await withServerAndBrowser(async (server, browser) => {
 
 const text = fs.readFileSync(log, 'utf8');
 clearInterval(alive);
-const { imported, bodies, other } = readModule(fs.readFileSync(WASM));
+const wasm = fs.readFileSync(WASM);
+const { imported, bodies, other } = readModule(wasm);
+// The reader's import count, checked against the engine's own reading of the module: every
+// function index above depends on it (a reader that skipped names wrongly once shifted them all).
+const engine = WebAssembly.Module.imports(new WebAssembly.Module(wasm)).filter((i) => i.kind === 'function').length;
+if (engine !== imported) throw new Error(`the module reader counted ${imported} imported functions, the engine ${engine}`);
 const bytes = (list) => list.reduce((n, b) => n + b.length, 0);
 const gz = (b) => zlib.gzipSync(b, { level: 9 }).length;
 const glue = gz(fs.readFileSync(GLUE));
