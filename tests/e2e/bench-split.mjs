@@ -1,11 +1,11 @@
 // Bench item 1b (scripts/bench.sh): how small a module loaded up front could get if everything the
 // console does not run before it is ready were split off and fetched later (issue 28's "split or
 // lazily instantiated"). Chromium compiles wasm functions lazily, on their first call; with V8
-// tracing each compilation, the functions compiled between navigation and the console's ready marks
-// are the ones start-up runs. Their bodies plus every non-code section of the shipped module, gzipped,
+// tracing each compilation, the functions compiled from navigation until 1 s after the console's
+// ready marks are the ones start-up runs. Their bodies plus every non-code section of the shipped module, gzipped,
 // are a lower bound for such a first module (a real split adds placeholders and the exports the
 // second module imports). Prints one table row.
-import { withServerAndBrowser, signInThroughForm, launch, tempDir, ROOT } from './harness.mjs';
+import { withServerAndBrowser, agent, launch, tempDir, ROOT } from './harness.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -52,13 +52,9 @@ await withServerAndBrowser(async (server, browser) => {
   // the saved sign-in and the session's resume point), then the page opened in a fresh browser with
   // that storage, so this page is the first there to compile the module (V8 shares a compiled
   // module within a process: an earlier page's compilations would be missing from the trace).
-  const before = await browser.newContext();
-  const signIn = await before.newPage();
-  await signIn.goto(server.base + '/?kfId=xiaoming');
-  await signInThroughForm(signIn, 'xiaoming');
-  await signIn.waitForSelector('#conn-chip[data-state="open"]', { timeout: 20000 });
-  await signIn.close();
-  const storageState = await before.storageState();
+  const signedIn = await agent(browser, server, 'xiaoming');
+  const storageState = await signedIn.context().storageState();
+  await signedIn.close();
   const fresh = await launch();
   const ctx = await fresh.newContext({ storageState });
   const page = await ctx.newPage();
