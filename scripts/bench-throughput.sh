@@ -7,7 +7,10 @@
 # Routing works over DEPARTMENTS departments (default 6, as issue 27 asks; 0 for none): the demo
 # supervisor makes them, agents and customers spread evenly over them.
 #   RATES (default "1000 2000 3000 4000 5000 6000 8000"), SETUPS (default "sqlite pg c1 c2 c3"),
-#   WARMUP (default 1: 5 s at 1 000 msg/s, not counted, before a started server's first rate)
+#   WARMUP (default 1: 5 s at 1 000 msg/s, not counted, before a started server's first rate),
+#   TRIES (default 1): windows per rate; a rate passes when every window relays every message and
+#   the median window's p99 ≤ 50 ms (one 5 s window on a shared 2-core machine is a coin toss at
+#   the edge: docs/performance.md)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 RATES=${RATES:-"1000 2000 3000 4000 5000 6000 8000"}
@@ -37,28 +40,36 @@ run_rates() { # $1 label, $2 target ("" = the load starts its own SQLite server)
     sleep 4
   fi
   for rate in $RATES; do
-    local out p99 got sent
-    if [ -z "$2" ]; then
-      out=$(AGENTS=150 CONVERSATIONS=3000 RATE=$rate SECONDS=5 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/load)
-    else
-      local watch="postgres=$(pgrep -d, -x postgres)"
-      pgrep -x nats-server >/dev/null && watch+=";nats=$(pgrep -d, -x nats-server);haproxy=$(pgrep -d, -x haproxy)"
-      out=$(AGENTS=150 CONVERSATIONS=3000 RATE=$rate SECONDS=5 KEFU_TARGET=$2 KEFU_SERVER_PIDS=$(pgrep -d, -f -- "$3") KEFU_WATCH="$watch" KEFU_METRICS="${5:-$2}" target/release/examples/load)
-    fi
-    p99=$(echo "$out" | sed -n 's/.*relay latency.*p99 \([0-9.]*\) ms.*/\1/p')
-    sleep 4
-    got=$(echo "$out" | sed -n 's/.*relayed visitor → agent | \([0-9]*\) of \([0-9]*\) sent in \([0-9.]*\) s.*/\1/p')
-    sent=$(echo "$out" | sed -n 's/.*relayed visitor → agent | \([0-9]*\) of \([0-9]*\) sent in \([0-9.]*\) s.*/\2/p')
-    local cpu
-    cpu=$(echo "$out" | sed -n 's/.*CPU while relaying | \([0-9]*\) %.*/\1/p')
-    local rest
-    rest=$(echo "$out" | sed -n 's/.*CPU of the rest while relaying | \(.*\) (% of one core) |/\1/p')
-    local hub
-    hub=$(echo "$out" | sed -n 's/.*inside the routing node.*| p99 ≈ \([0-9.]*\) ms.*/\1/p')
-    echo "|   $1 at $rate msg/s offered | ${got:-0} of ${sent:-?} relayed, p99 ${p99:-?} ms (inside the routing node, hub + commit: p99 ≈ ${hub:-?} ms), CPU ${cpu:-?} % of a core per node; ${rest} |"
-    if [ -n "$p99" ] && [ "${got:-0}" = "${sent:-x}" ] && awk -v p="$p99" 'BEGIN { exit !(p <= 50) }'; then
+    local p99s="" all_in=1 try
+    for try in $(seq 1 "${TRIES:-1}"); do
+      local out p99 got sent
+      if [ -z "$2" ]; then
+        out=$(AGENTS=150 CONVERSATIONS=3000 RATE=$rate SECONDS=5 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/load)
+      else
+        local watch="postgres=$(pgrep -d, -x postgres)"
+        pgrep -x nats-server >/dev/null && watch+=";nats=$(pgrep -d, -x nats-server);haproxy=$(pgrep -d, -x haproxy)"
+        out=$(AGENTS=150 CONVERSATIONS=3000 RATE=$rate SECONDS=5 KEFU_TARGET=$2 KEFU_SERVER_PIDS=$(pgrep -d, -f -- "$3") KEFU_WATCH="$watch" KEFU_METRICS="${5:-$2}" target/release/examples/load)
+      fi
+      p99=$(echo "$out" | sed -n 's/.*relay latency.*p99 \([0-9.]*\) ms.*/\1/p')
+      sleep 4
+      got=$(echo "$out" | sed -n 's/.*relayed visitor → agent | \([0-9]*\) of \([0-9]*\) sent in \([0-9.]*\) s.*/\1/p')
+      sent=$(echo "$out" | sed -n 's/.*relayed visitor → agent | \([0-9]*\) of \([0-9]*\) sent in \([0-9.]*\) s.*/\2/p')
+      local cpu
+      cpu=$(echo "$out" | sed -n 's/.*CPU while relaying | \([0-9]*\) %.*/\1/p')
+      local rest
+      rest=$(echo "$out" | sed -n 's/.*CPU of the rest while relaying | \(.*\) (% of one core) |/\1/p')
+      local hub
+      hub=$(echo "$out" | sed -n 's/.*inside the routing node.*| p99 ≈ \([0-9.]*\) ms.*/\1/p')
+      echo "|   $1 at $rate msg/s offered | ${got:-0} of ${sent:-?} relayed, p99 ${p99:-?} ms (inside the routing node, hub + commit: p99 ≈ ${hub:-?} ms), CPU ${cpu:-?} % of a core per node; ${rest} |"
+      if [ -n "$p99" ] && [ "${got:-0}" = "${sent:-x}" ]; then p99s+="$p99 "; else all_in=0; fi
+    done
+    # The median window's p99 (of TRIES; all of them must have relayed every message).
+    p99=$(echo "$p99s" | tr ' ' '\n' | grep . | sort -g | awk '{v[NR] = $1} END { if (NR) print v[int((NR + 1) / 2)] }')
+    if [ "$all_in" = 1 ] && [ -n "$p99" ] && awk -v p="$p99" 'BEGIN { exit !(p <= 50) }'; then
+      [ "${TRIES:-1}" -gt 1 ] && echo "|   $1 at $rate msg/s: median p99 of ${TRIES} windows $p99 ms |"
       best=$rate best_p99=$p99 best_cpu=$cpu
     else
+      [ "${TRIES:-1}" -gt 1 ] && echo "|   $1 at $rate msg/s: median p99 of ${TRIES} windows ${p99:-?} ms, every message relayed in each: $([ "$all_in" = 1 ] && echo yes || echo no) |"
       break
     fi
   done
@@ -97,6 +108,6 @@ for setup in $SETUPS; do
   esac
 done
 echo
-echo "| setup (3 000 conversations, 150 agents, $DEPARTMENTS departments; this machine, one run) | highest rate with every message relayed and p99 ≤ 50 ms | p99 there | server CPU per node there |"
+echo "| setup (3 000 conversations, 150 agents, $DEPARTMENTS departments; this machine, one run, ${TRIES:-1} window(s) a rate) | highest rate with every message relayed and p99 ≤ 50 ms (the median window's) | p99 there | server CPU per node there |"
 echo "|---|---|---|---|"
 printf "%s" "$RESULT"

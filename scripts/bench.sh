@@ -36,11 +36,7 @@ row("widget.js (all a host page loads before the launcher is clicked; budget 10 
 '
 echo "largest items of the wasm (twiggy, on a build that keeps names):"
 NAMED=$(mktemp -d /tmp/kefu-bench-named.XXXXXX)
-wasm-bindgen --target web --keep-debug --out-dir "$NAMED" target/wasm32-unknown-unknown/release/kefu_agent.wasm
-node_modules/.bin/wasm-opt -Oz --debuginfo \
-  --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-call-indirect-overlong \
-  "$NAMED/kefu_agent_bg.wasm" -o "$NAMED/named.wasm"
+scripts/build-wasm-named.sh "$NAMED" >/dev/null
 twiggy top -n 14 "$NAMED/named.wasm" | sed -n '3,16p' | grep -v 'function names' | cut -c1-140
 rm -rf "$NAMED"
 echo "the part a first module would need if the rest were split off and fetched later (V8's lazy compilation, traced):"

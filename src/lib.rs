@@ -6,6 +6,13 @@
 //! - `web` (wasm32 only): the thin shell exporting `AgentSession` to JavaScript; it owns the browser
 //!   WebSocket, one timer and the page listeners, and drains the core's outputs.
 #![warn(missing_docs)]
+// The browser build leaves std out (see the `std` feature): its panic and formatting code (~3 KB
+// gzip) is code no session logic needs. Native builds and the tests keep std.
+#![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
+
+extern crate alloc;
+
+mod prelude;
 
 pub mod contract;
 pub mod core;
@@ -17,3 +24,11 @@ pub mod web;
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// The browser build's panic handler: a panic stops the module at once (`unreachable`, a trap
+/// the JS caller sees as a `RuntimeError`), without formatting a message nobody would read.
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &::core::panic::PanicInfo<'_>) -> ! {
+    ::core::arch::wasm32::unreachable()
+}

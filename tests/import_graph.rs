@@ -149,7 +149,9 @@ fn rust_graph(src: &Path, prefix: &str, depth: impl Fn(&[String]) -> usize, g: &
         let code = code_of(&std::fs::read_to_string(f).unwrap());
         for target in references(&modules, &me, &code) {
             let to = room(prefix, &target, depth(&target));
-            if to != from {
+            // `prelude` (std's prelude names, from `alloc`, for the no_std build) is imported by
+            // most modules and imports nothing of ours: an arrow to it from each would only be noise.
+            if to != from && to != format!("{prefix}prelude") {
                 g.entry(from.clone()).or_default().insert(to);
             }
         }

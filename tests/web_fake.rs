@@ -52,6 +52,63 @@ fn bad_configs_are_rejected_with_codes_before_any_socket() {
 }
 
 #[wasm_bindgen_test]
+fn every_option_is_read_by_its_rule_and_a_bad_one_is_named() {
+    let all: [(&str, JsValue); 17] = [
+        ("kfId", 42.into()),
+        ("kfName", "小明".into()),
+        ("serverUrl", "https://kefu.example/app".into()),
+        ("authToken", "t.1".into()),
+        ("heartbeatMs", 1.into()),
+        ("heartbeatTimeoutMs", 86_400_000.into()),
+        ("reconnectMs", 200.into()),
+        ("connectTimeoutMs", 1000.into()),
+        ("offlineSend", "fail".into()),
+        ("maxHeldMessages", 0.into()),
+        ("helloWaitMs", 10.into()),
+        ("maxFrameChars", 16.into()),
+        ("logLevel", "silent".into()),
+        ("watchPage", false.into()),
+        ("durableOutbox", false.into()),
+        ("shareAcrossTabs", false.into()),
+        ("resumeAcrossReloads", false.into()),
+    ];
+    assert_eq!(all.len(), kefu_agent::contract::OPTIONS.len(), "every option is tried");
+    let s = AgentSession::new(obj(&all).unchecked_into(), None).expect("every option at a bound is accepted");
+    assert_eq!(s.socket_url(), "wss://kefu.example/app/websocket/42", "a number kfId keeps its spelling");
+    assert_eq!(s.kf_name(), "小明");
+    let bad: [(&str, JsValue, &str); 12] = [
+        ("kfName", 7.into(), "kfName must be a string"),
+        ("heartbeatMs", 0.into(), "heartbeatMs must be an integer from 1 to 86400000, got 0"),
+        ("heartbeatTimeoutMs", 86_400_001.into(), "heartbeatTimeoutMs must be an integer from 1 to 86400000, got 86400001"),
+        ("connectTimeoutMs", "5".into(), "connectTimeoutMs must be an integer from 1 to 86400000, got 5"),
+        ("helloWaitMs", f64::NAN.into(), "helloWaitMs must be an integer from 1 to 86400000, got NaN"),
+        ("maxHeldMessages", (-1).into(), "maxHeldMessages must be an integer from 0 to 1000000, got -1"),
+        ("maxFrameChars", 15.into(), "maxFrameChars must be an integer from 16 to 1073741824, got 15"),
+        ("offlineSend", "drop".into(), "offlineSend must be \"hold\" or \"fail\", got \"drop\""),
+        ("watchPage", "yes".into(), "watchPage must be a boolean"),
+        ("resumeAcrossReloads", 1.into(), "resumeAcrossReloads must be a boolean"),
+        ("authToken", "a b".into(), "authToken may hold only letters, digits and !#$%&'*+-.^_`|~"),
+        ("serverUrl", "http://[::1".into(), "serverUrl \"http://[::1\" is not a valid URL"),
+    ];
+    // A config whose getter throws is a coded error too, not a bare exception.
+    let throwing = obj(&[("kfId", "k".into())]);
+    let getter = Closure::<dyn Fn() -> Result<JsValue, JsValue>>::new(|| Err(js_sys::Error::new("no reading").into()));
+    let desc = obj(&[("get", getter.as_ref().clone()), ("enumerable", true.into())]);
+    js_sys::Object::define_property(throwing.unchecked_ref::<js_sys::Object>(), &"kfName".into(), desc.unchecked_ref::<js_sys::Object>());
+    let e = AgentSession::new(throwing.unchecked_into(), None).err().expect("a throwing getter is refused");
+    assert_eq!(error_code(e.clone()), "INVALID_CONFIG");
+    assert_eq!(get(&e, "message").as_string().as_deref(), Some("the config could not be read: no reading"));
+    for (key, value, message) in bad {
+        let mut cfg: Vec<(&str, JsValue)> = vec![("kfId", "k".into()), ("serverUrl", "http://h/".into())];
+        cfg.retain(|(k, _)| *k != key);
+        cfg.push((key, value));
+        let e = AgentSession::new(obj(&cfg).unchecked_into(), None).err().expect(key);
+        assert_eq!(error_code(e.clone()), "INVALID_CONFIG", "{key}");
+        assert_eq!(get(&e, "message").as_string().as_deref(), Some(message), "{key}");
+    }
+}
+
+#[wasm_bindgen_test]
 fn an_auth_token_travels_as_a_subprotocol_never_in_the_url() {
     let (s, _hooks, i) = fake_session("sub-agent", &[("authToken", "eyJ.a-b_c.d".into())]);
     s.connect();

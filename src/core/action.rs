@@ -4,6 +4,7 @@
 //! of the announced ones (`onOtherTabAction`). Adding an action: a variant here with its name and
 //! fields below, its handler in the session, the `AgentSession` method, and the console.
 
+use crate::prelude::*;
 use super::json::{JsonBuild, JsonValue};
 use super::presence::Presence;
 use super::scalar::Scalar;

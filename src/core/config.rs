@@ -1,5 +1,7 @@
 //! [`SessionConfig`]: the timings and limits of one agent session, with the original's defaults.
 
+use crate::prelude::*;
+
 /// What to do with a chat message the agent sends while the socket is not open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OfflineSend {

@@ -1,6 +1,8 @@
 //! [`ErrorCode`]: every stable error code the JS API throws, and [`SessionError`], why the core
 //! refused an agent action.
 
+use crate::prelude::*;
+
 /// The stable `code` of every error thrown to JavaScript (a `KefuError`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -81,8 +83,8 @@ impl SessionError {
     }
 }
 
-impl std::fmt::Display for SessionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ::core::fmt::Display for SessionError {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.write_str(&self.message())
     }
 }

@@ -4,6 +4,7 @@
 //! [`AgentFrame::fields`] lists a frame's fields in order; the browser shell writes them with
 //! `JSON.stringify`, native builds with serde_json ([`AgentFrame::encode`]), so both agree.
 
+use crate::prelude::*;
 use super::protocol::resp_status;
 use super::scalar::Scalar;
 

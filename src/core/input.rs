@@ -1,6 +1,7 @@
 //! [`Input`]: everything that can happen to a session, the one way every driver (the wasm shell,
 //! native tests, the fuzzer) feeds it. See [`crate::core::Session::handle_input`].
 
+use crate::prelude::*;
 use super::action::Action;
 use super::frames_in::{FrameError, ServerFrame};
 use super::message::PersistedMessage;

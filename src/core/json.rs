@@ -5,6 +5,7 @@
 //! parser ships in the wasm and payloads reach the UI without being copied), and natively it is
 //! implemented for `serde_json::Value`.
 
+use crate::prelude::*;
 use super::scalar::Scalar;
 
 /// A parsed JSON value the frame decoder can inspect. Cloning must be cheap (a handle).
@@ -134,4 +135,10 @@ impl JsonValue for serde_json::Value {
             o.insert(key.to_owned(), value.into());
         }
     }
+}
+
+/// Whether `f` is a whole number (`f.fract() == 0.0`, which `core` lacks) within ±9.2e18, the
+/// range every caller bounds its numbers to first or beyond; false for NaN and the infinities.
+pub fn is_whole(f: f64) -> bool {
+    f == (f as i64) as f64
 }

@@ -1,5 +1,6 @@
 //! [`PersistedMessage`]: a chat message as it is kept and handed on (durable storage, another tab).
 
+use crate::prelude::*;
 use super::scalar::Scalar;
 
 /// A chat message as durable storage keeps it: enough to send it again from another page load,

@@ -29,7 +29,7 @@ pub use frames_in::{decode_frame, decode_frame_seq};
 pub use frames_in::{decode_common_head, decode_head, decode_value, head_data, HeadValue, FrameHead, HEAD_FIELDS, HEAD_STATUSES, HEAD_TEXT_FIELDS, HEAD_TEXT_MAX, Customer, CustomerFrame, CustomerMessage, FrameError, ServerFrame, TransferRequest, TypingSignal};
 pub use frames_out::{AgentFrame, FieldValue};
 pub use input::{ConnId, FrameIn, Input, Millis, Received, TabEvent, WakeReason};
-pub use json::{JsonBuild, JsonValue};
+pub use json::{is_whole, JsonBuild, JsonValue};
 pub use presence::Presence;
 pub use protocol::Extension;
 pub use message::PersistedMessage;

@@ -1,5 +1,6 @@
 //! What the session asks its shell to do ([`Output`]) and tells its UI ([`UiEvent`]).
 
+use crate::prelude::*;
 use super::frames_in::{Customer, CustomerFrame, CustomerMessage, FrameError, TransferRequest, TypingSignal};
 use super::frames_out::AgentFrame;
 use super::action::Action;
@@ -270,8 +271,8 @@ impl LogMessage {
     }
 }
 
-impl std::fmt::Display for LogMessage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ::core::fmt::Display for LogMessage {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.write_str(&self.to_text())
     }
 }

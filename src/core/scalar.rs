@@ -4,7 +4,8 @@
 //! the original echoed them back with `JSON.stringify`, so the type survives the round trip. We keep
 //! it the same way: a number stays a number on the wire, a string stays a string.
 
-use std::fmt;
+use crate::prelude::*;
+use ::core::fmt;
 
 /// A JSON string or number, kept as received so it is echoed back with the same type.
 #[derive(Clone, Debug)]

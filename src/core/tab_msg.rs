@@ -4,6 +4,7 @@
 //! and for serde_json; the version is part of the channel's (and the Web Lock's) name and of every
 //! message, so tabs of two deploys never mix: each deploy's tabs elect their own leader.
 
+use crate::prelude::*;
 use super::action::Action;
 use super::frames_in::Customer;
 use super::json::{scalar_of, JsonBuild, JsonValue};

@@ -32,7 +32,8 @@ export interface AgentSessionConfig {
   /**
    * Chat-server base URL (`http`, `https`, `ws` or `wss`; relative URLs resolve against the page).
    * The socket is `<base>/websocket/<kfId>` with `http`→`ws`, `https`→`wss`; a query string (for
-   * an auth token of a backend built for the original) is kept. Default: the page's origin.
+   * an auth token of a backend built for the original) is kept. Default: the page's origin (in a
+   * Worker, the worker's).
    */
   serverUrl?: string;
   /**

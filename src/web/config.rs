@@ -1,18 +1,38 @@
-//! Reading the JS config object into a [`SessionConfig`] plus shell settings, and building the
-//! socket URL with the browser's own `URL` and `encodeURIComponent`.
+//! The JS config object as a [`SessionConfig`] plus shell settings. `readConfig` (`frames.js`)
+//! reads and checks every option in one pass (and builds the socket URL with the browser's `URL`
+//! and `encodeURIComponent`); this takes its one typed answer. The core still checks the settings
+//! as a whole ([`SessionConfig::validate`]).
 
+use crate::prelude::*;
 use crate::contract::OPTIONS;
-use super::convert::js_to_scalar;
 use super::error::kefu_error;
-use super::js::get;
 use crate::core::{ErrorCode, LogLevel, OfflineSend, SessionConfig};
+use js_sys::{Array, Float64Array};
 use wasm_bindgen::{JsCast, JsValue};
 
-#[wasm_bindgen::prelude::wasm_bindgen]
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/web/frames.js")]
 extern "C" {
-    /// JS `String(v)`, to quote a bad option value in an error.
-    #[wasm_bindgen(js_name = String)]
-    fn string_of(v: &JsValue) -> js_sys::JsString;
+    /// `[error]`, or `[null, kfId, kfName, socketUrl, authToken, clientToken, numbers]` (`frames.js`).
+    #[wasm_bindgen(js_name = readConfig)]
+    fn read_config(cfg: &JsValue, options: Array) -> Array;
+}
+
+/// The order of `readConfig`'s numbers (`frames.js`: COUNTS, FLAGS, WORDS).
+mod at {
+    pub const HEARTBEAT: usize = 0;
+    pub const HEARTBEAT_TIMEOUT: usize = 1;
+    pub const RECONNECT: usize = 2;
+    pub const CONNECT_TIMEOUT: usize = 3;
+    pub const HELLO_WAIT: usize = 4;
+    pub const MAX_HELD: usize = 5;
+    pub const MAX_FRAME_CHARS: usize = 6;
+    pub const WATCH_PAGE: usize = 7;
+    pub const DURABLE_OUTBOX: usize = 8;
+    pub const SHARE_TABS: usize = 9;
+    pub const RESUME: usize = 10;
+    pub const OFFLINE_SEND: usize = 11;
+    pub const LOG_LEVEL: usize = 12;
+    pub const LEN: usize = 13;
 }
 
 /// The shell's settings on top of the core config.
@@ -40,140 +60,49 @@ pub struct SocketTarget {
     pub auth_token: Option<String>,
 }
 
-/// Whether `t` can travel as a WebSocket subprotocol (an RFC 7230 token).
-fn is_token(t: &str) -> bool {
-    !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-fn invalid(msg: String) -> JsValue {
-    kefu_error(ErrorCode::InvalidConfig, &msg)
-}
-
-fn millis(cfg: &JsValue, key: &'static str, default: u64) -> Result<u64, JsValue> {
-    count(cfg, key, default, 1, 86_400_000)
-}
-
-fn count(cfg: &JsValue, key: &'static str, default: u64, min: u64, max: u64) -> Result<u64, JsValue> {
-    let v = get(cfg, key);
-    if v.is_undefined() {
-        return Ok(default);
-    }
-    match v.as_f64() {
-        Some(f) if f.is_finite() && f.fract() == 0.0 && f >= min as f64 && f <= max as f64 => Ok(f as u64),
-        _ => {
-            let (mut a, mut b) = (itoa::Buffer::new(), itoa::Buffer::new());
-            Err(invalid([key, " must be an integer from ", a.format(min), " to ", b.format(max), ", got ", &String::from(string_of(&v))].concat()))
-        }
-    }
-}
-
-fn flag(cfg: &JsValue, key: &'static str, default: bool) -> Result<bool, JsValue> {
-    match get(cfg, key) {
-        v if v.is_undefined() => Ok(default),
-        v => v.as_bool().ok_or_else(|| invalid([key, " must be a boolean"].concat())),
-    }
-}
-
-fn string(cfg: &JsValue, key: &'static str) -> Result<Option<String>, JsValue> {
-    let v = get(cfg, key);
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    v.as_string().map(Some).ok_or_else(|| invalid([key, " must be a string"].concat()))
-}
-
 /// Parses the config object. Every error is an `INVALID_CONFIG` KefuError naming the option.
 pub fn parse(cfg: &JsValue) -> Result<ShellConfig, JsValue> {
-    if !cfg.is_object() {
-        return Err(invalid("the config must be an object like { kfId: 'xiaoming' }".into()));
+    let invalid = |msg: String| kefu_error(ErrorCode::InvalidConfig, &msg);
+    let r = read_config(cfg, OPTIONS.iter().map(|o| JsValue::from_str(o)).collect());
+    if let Some(msg) = r.get(0).as_string() {
+        return Err(invalid(msg));
     }
-    let keys = js_sys::Object::keys(cfg.unchecked_ref::<js_sys::Object>());
-    for k in keys.iter() {
-        let k = k.as_string().unwrap_or_default();
-        if !OPTIONS.contains(&k.as_str()) {
-            return Err(invalid(["unknown option \"", &k, "\"; known options: ", &OPTIONS.join(", ")].concat()));
-        }
+    let text = |i: u32| r.get(i).as_string();
+    let mut n = [f64::NAN; at::LEN];
+    let numbers = r.get(6).dyn_into::<Float64Array>().map_err(|_| invalid("readConfig answered no numbers".into()))?;
+    if numbers.length() as usize != at::LEN {
+        return Err(invalid("readConfig does not match the core".into()));
     }
-    let kf_id = match js_to_scalar(&get(cfg, "kfId")) {
-        Some(s) if !s.key().trim().is_empty() => s.key(),
-        _ => return Err(invalid("kfId is required: a non-empty string (the agent's id)".into())),
-    };
-    let mut session = SessionConfig::new(kf_id.clone());
-    if let Some(name) = string(cfg, "kfName")? {
+    numbers.copy_to(&mut n);
+    let kf_id = text(1).unwrap_or_default();
+    let mut session = SessionConfig::new(kf_id);
+    if let Some(name) = text(2) {
         session.kf_name = name;
     }
-    session.heartbeat_ms = millis(cfg, "heartbeatMs", session.heartbeat_ms)?;
-    session.heartbeat_timeout_ms = millis(cfg, "heartbeatTimeoutMs", session.heartbeat_timeout_ms)?;
-    session.reconnect_ms = millis(cfg, "reconnectMs", session.reconnect_ms)?;
-    session.connect_timeout_ms = millis(cfg, "connectTimeoutMs", session.connect_timeout_ms)?;
-    session.hello_wait_ms = millis(cfg, "helloWaitMs", session.hello_wait_ms)?;
+    let or = |i: usize, default: u64| if n[i].is_nan() { default } else { n[i] as u64 };
+    session.heartbeat_ms = or(at::HEARTBEAT, session.heartbeat_ms);
+    session.heartbeat_timeout_ms = or(at::HEARTBEAT_TIMEOUT, session.heartbeat_timeout_ms);
+    session.reconnect_ms = or(at::RECONNECT, session.reconnect_ms);
+    session.connect_timeout_ms = or(at::CONNECT_TIMEOUT, session.connect_timeout_ms);
+    session.hello_wait_ms = or(at::HELLO_WAIT, session.hello_wait_ms);
+    session.max_held_messages = or(at::MAX_HELD, session.max_held_messages as u64) as usize;
+    session.max_frame_chars = or(at::MAX_FRAME_CHARS, session.max_frame_chars as u64) as usize;
     // Message ids (extension `ack`) must not repeat across page loads: a random prefix.
-    session.client_token = client_token();
-    session.max_held_messages = count(cfg, "maxHeldMessages", session.max_held_messages as u64, 0, 1_000_000)? as usize;
-    session.max_frame_chars = count(cfg, "maxFrameChars", session.max_frame_chars as u64, 16, 1 << 30)? as usize;
-    session.offline_send = match string(cfg, "offlineSend")?.as_deref() {
-        None | Some("hold") => OfflineSend::Hold,
-        Some("fail") => OfflineSend::Fail,
-        Some(o) => return Err(invalid(["offlineSend must be \"hold\" or \"fail\", got \"", o, "\""].concat())),
-    };
-    let log_level = match string(cfg, "logLevel")?.as_deref() {
-        Some("silent") => None,
-        Some("error") => Some(LogLevel::Error),
-        None | Some("warn") => Some(LogLevel::Warn),
-        Some("info") => Some(LogLevel::Info),
-        Some("debug") => Some(LogLevel::Debug),
-        Some(o) => return Err(invalid(["logLevel must be silent, error, warn, info or debug, got \"", o, "\""].concat())),
-    };
-    let watch_page = flag(cfg, "watchPage", true)?;
-    session.durable_outbox = flag(cfg, "durableOutbox", false)?;
-    let share_tabs = flag(cfg, "shareAcrossTabs", false)?;
-    let resume = flag(cfg, "resumeAcrossReloads", false)?;
+    session.client_token = text(5).unwrap_or_default();
+    session.durable_outbox = n[at::DURABLE_OUTBOX] != 0.0;
+    session.offline_send = if n[at::OFFLINE_SEND] == 1.0 { OfflineSend::Fail } else { OfflineSend::Hold };
+    let log_level = [None, Some(LogLevel::Error), Some(LogLevel::Warn), Some(LogLevel::Info), Some(LogLevel::Debug)]
+        .get(n[at::LOG_LEVEL] as usize)
+        .copied()
+        .flatten();
     session.validate().map_err(invalid)?;
-    let server = match string(cfg, "serverUrl")? {
-        Some(s) => s,
-        None => page_origin().ok_or_else(|| invalid("serverUrl is required outside a web page".into()))?,
-    };
-    let auth_token = string(cfg, "authToken")?.filter(|t| !t.is_empty());
-    if auth_token.as_deref().is_some_and(|t| !is_token(t)) {
-        return Err(invalid("authToken may hold only letters, digits and !#$%&'*+-.^_`|~".into()));
-    }
-    let target = SocketTarget { url: socket_url(&server, &kf_id)?, auth_token };
-    Ok(ShellConfig { session, target, log_level, watch_page, share_tabs, resume })
-}
-
-/// A message-id prefix that does not repeat across page loads (extension `ack`): a random number
-/// and the time, in base 36, from the browser.
-fn client_token() -> String {
-    let b36 = |f: f64| String::from(js_sys::Number::from(f.floor()).to_string_with_radix(36).unwrap_or_default());
-    [b36(js_sys::Math::random() * 2_821_109_907_456.0), b36(js_sys::Date::now())].concat()
-}
-
-fn page_origin() -> Option<String> {
-    web_sys::window()?.location().origin().ok()
-}
-
-/// `http(s)://host/base/` + `websocket/{kfId}` → `ws(s)://host/base/websocket/{kfId}`, with the id
-/// percent-encoded and the base's query kept (for an auth token), its fragment dropped.
-pub fn socket_url(server: &str, kf_id: &str) -> Result<String, JsValue> {
-    let base = web_sys::window().and_then(|w| w.location().href().ok());
-    let url = match &base {
-        Some(b) => web_sys::Url::new_with_base(server, b),
-        None => web_sys::Url::new(server),
-    }
-    .map_err(|_| invalid(["serverUrl \"", server, "\" is not a valid URL"].concat()))?;
-    let scheme = match url.protocol().as_str() {
-        "http:" | "ws:" => "ws:",
-        "https:" | "wss:" => "wss:",
-        other => return Err(invalid(["serverUrl must be http(s) or ws(s), got \"", other, "\""].concat())),
-    };
-    url.set_protocol(scheme);
-    let mut path = url.pathname();
-    if !path.ends_with('/') {
-        path.push('/');
-    }
-    path.push_str("websocket/");
-    path.push_str(&String::from(js_sys::encode_uri_component(kf_id)));
-    url.set_pathname(&path);
-    url.set_hash("");
-    Ok(url.href())
+    let target = SocketTarget { url: text(3).unwrap_or_default(), auth_token: text(4) };
+    Ok(ShellConfig {
+        session,
+        target,
+        log_level,
+        watch_page: n[at::WATCH_PAGE] != 0.0,
+        share_tabs: n[at::SHARE_TABS] != 0.0,
+        resume: n[at::RESUME] != 0.0,
+    })
 }

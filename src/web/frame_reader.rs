@@ -1,9 +1,11 @@
 //! The one-call frame path's wasm side: the scratch buffer `frames.js` writes a frame's head text
 //! into, and the bindings of that module. See `frames.js` and [`crate::core::FrameHead`].
 
+use crate::prelude::*;
 use crate::core::{FrameHead, HEAD_FIELDS, HEAD_TEXT_FIELDS, HEAD_TEXT_MAX};
+use super::local::Local;
 use js_sys::{Array, Function};
-use std::cell::Cell;
+use ::core::cell::Cell;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/web/frames.js")]
@@ -47,19 +49,18 @@ struct Scratch {
     copy: Cell<Vec<u16>>,
 }
 
-thread_local! {
-    static SCRATCH: Scratch = {
-        let s = Scratch {
-            texts: (0..HEAD_TEXT_FIELDS * HEAD_TEXT_MAX).map(|_| Cell::new(0)).collect(),
-            nums: (0..HEAD_TEXT_FIELDS).map(|_| Cell::new(f64::NAN)).collect(),
-            copy: Cell::new(Vec::new()),
-        };
-        let names: Array = HEAD_FIELDS.iter().map(|n| JsValue::from_str(n)).collect();
-        let (texts, nums) = (s.texts.as_ptr() as u32, s.nums.as_ptr() as u32);
-        setup_head(&wasm_bindgen::memory(), texts, nums, names, HEAD_TEXT_FIELDS as u32, HEAD_TEXT_MAX as u32);
-        s
+/// The head buffers `frames.js` writes into, registered with it when first made.
+static SCRATCH: Local<Scratch> = Local::new(|| {
+    let s = Scratch {
+        texts: (0..HEAD_TEXT_FIELDS * HEAD_TEXT_MAX).map(|_| Cell::new(0)).collect(),
+        nums: (0..HEAD_TEXT_FIELDS).map(|_| Cell::new(f64::NAN)).collect(),
+        copy: Cell::new(Vec::new()),
     };
-}
+    let names: Array = HEAD_FIELDS.iter().map(|n| JsValue::from_str(n)).collect();
+    let (texts, nums) = (s.texts.as_ptr() as u32, s.nums.as_ptr() as u32);
+    setup_head(&wasm_bindgen::memory(), texts, nums, names, HEAD_TEXT_FIELDS as u32, HEAD_TEXT_MAX as u32);
+    s
+});
 
 /// A reader for one socket's frames (`frames.js`): `fast` is the one call, `slow` the full path.
 pub fn reader(max_chars: usize, fast: &Function, slow: &Function, hooks: &JsValue) -> Function {

@@ -2,6 +2,7 @@
 //! described ([`HeadValue`]) or the parsed object ([`JsJson`]). Both paths run the one build of the
 //! rules ([`decode_value`] over this type), so the module carries them once.
 
+use crate::prelude::*;
 use super::json_value::JsJson;
 use crate::core::{decode_common_head, decode_value, head_data, FrameError, FrameHead, HeadValue, JsonValue, ServerFrame};
 

@@ -2,15 +2,15 @@
 //! building an object, and a number's JSON spelling. Used by every other shell module; imports
 //! none of them.
 
+use crate::prelude::*;
+use super::local::Local;
 use js_sys::{Object, Reflect};
-use std::cell::RefCell;
+use ::core::cell::RefCell;
 use wasm_bindgen::{JsCast, JsValue};
 
-thread_local! {
-    /// JS strings of the fixed names used so far (properties, hooks): made once and kept for the
-    /// module's life, looked up by content. About forty short names, so a scan beats hashing.
-    static NAMES: RefCell<Vec<(&'static str, &'static JsValue)>> = const { RefCell::new(Vec::new()) };
-}
+/// JS strings of the fixed names used so far (properties, hooks): made once and kept for the
+/// module's life, looked up by content. About forty short names, so a scan beats hashing.
+static NAMES: Local<RefCell<Vec<(&'static str, &'static JsValue)>>> = Local::new(|| RefCell::new(Vec::new()));
 
 /// The JS string for a fixed name (property or hook), converted once and kept: payloads are read
 /// and built per frame, and re-encoding the same names dominated the cost. Borrowed, so reading a

@@ -2,6 +2,7 @@
 //! [`stringify_frame`] for the way back. No JSON parser or serializer ships in the wasm: frames are
 //! parsed and written by the browser, and chat payloads reach the hooks without being copied.
 
+use crate::prelude::*;
 use super::convert::scalar_to_js;
 use super::js::{name_ref, number_text};
 use crate::core::{AgentFrame, FieldValue, JsonBuild, JsonValue};

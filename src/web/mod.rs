@@ -2,6 +2,8 @@
 //! core's (the tabs' sharing included); this layer owns browser objects RAII-style ([`shell`]),
 //! carries out the core's outputs and checks the arguments of the JS calls ([`session`]).
 
+use crate::prelude::*;
+
 mod config;
 mod convert;
 mod error;
@@ -10,9 +12,11 @@ mod frame_value;
 mod hooks;
 mod js;
 mod json_value;
+mod local;
 mod outbox;
 mod page;
 mod payloads;
+mod raii;
 mod resume;
 mod session;
 mod shell;
@@ -21,7 +25,6 @@ mod tab_link;
 mod timer;
 mod ts_types;
 
-pub use config::socket_url;
 pub use session::AgentSession;
 
 

@@ -2,6 +2,7 @@
 //! session: its callbacks live exactly as long as it does. The core decides what is kept
 //! (`Output::Persist` / `Output::Forget`); this only stores it and loads it back.
 
+use crate::prelude::*;
 use super::convert::{persisted_from_js, scalar_to_js};
 use crate::core::PersistedMessage;
 use wasm_bindgen::prelude::*;

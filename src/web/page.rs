@@ -1,7 +1,8 @@
 //! [`PageWatch`]: `online`, `visibilitychange` → visible and `pageshow` listeners, RAII-owned.
 
+use crate::prelude::*;
 use crate::core::WakeReason;
-use gloo_events::EventListener;
+use super::raii::Listener as EventListener;
 
 /// Listeners that report page wake-ups; removed when dropped.
 pub struct PageWatch {

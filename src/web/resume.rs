@@ -3,8 +3,9 @@
 //! (option `resumeAcrossReloads`). Written when the page hides or the session closes; storage that
 //! is missing or refuses is ignored (the server then replays the open conversations, as before).
 
+use crate::prelude::*;
 use super::js::{get, object};
-use gloo_events::EventListener;
+use super::raii::Listener as EventListener;
 use wasm_bindgen::JsValue;
 
 fn storage() -> Option<web_sys::Storage> {

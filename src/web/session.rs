@@ -6,6 +6,7 @@ mod properties;
 mod supervisor;
 mod workbench;
 
+use crate::prelude::*;
 use super::config::{parse, ShellConfig};
 use super::convert::js_to_scalar;
 use super::error::kefu_error;
@@ -14,7 +15,7 @@ use super::js::get;
 use super::shell::{SessionInput, Shell};
 use super::ts_types::*;
 use crate::core::{Action, ErrorCode, Input, Scalar, WakeReason};
-use std::rc::Rc;
+use alloc::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// The session as the browser drives it.

@@ -11,6 +11,7 @@
 
 mod fast;
 
+use crate::prelude::*;
 use super::config::SocketTarget;
 use super::error::session_error;
 use super::hooks::Hooks;
@@ -22,8 +23,8 @@ use super::socket::{Socket, SocketEvent};
 use super::tab_link::{self, TabLink};
 use super::timer::Timer;
 use crate::core::{tab_channel_name, ConnId, Input, UiEvent, LogDetail, LogLevel, LogMessage, Millis, Output, TabEvent, TabMsg};
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use ::core::cell::{Cell, RefCell};
+use alloc::rc::{Rc, Weak};
 use wasm_bindgen::JsValue;
 
 /// The core session as the browser drives it: frames parsed by `JSON.parse`.
@@ -192,7 +193,7 @@ impl Shell {
     fn open(&self, conn: ConnId) {
         // Superseded sockets: the current one (if any) and those retired earlier go now.
         let old = self.socket.borrow_mut().take();
-        let retired = std::mem::take(&mut *self.retired.borrow_mut());
+        let retired = ::core::mem::take(&mut *self.retired.borrow_mut());
         drop(old);
         drop(retired);
         let (me, head) = (self.me.clone(), self.me.clone());

@@ -1,11 +1,12 @@
 //! [`Socket`]: one browser WebSocket of one generation, with its listeners owned RAII-style.
 //! Dropping it removes every listener and closes the socket if it is still open.
 
+use crate::prelude::*;
 use super::config::SocketTarget;
 use super::frame_reader;
 use super::json_value::JsJson;
 use crate::core::{ConnId, Received};
-use gloo_events::EventListener;
+use super::raii::Listener as EventListener;
 use js_sys::Function;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};

@@ -1,11 +1,11 @@
-//! [`Timer`]: the session's single timer, on `gloo_timers::callback::Timeout` (so it arms in a
+//! [`Timer`]: the session's single timer, on [`super::raii::Timeout`] (so it arms in a
 //! Worker as well as in a window). Armed only for the core's next deadline, never polling;
 //! dropping the `Timeout` clears it.
 
 use crate::core::Millis;
-use gloo_timers::callback::Timeout;
-use std::cell::RefCell;
-use std::rc::Rc;
+use super::raii::Timeout;
+use ::core::cell::RefCell;
+use alloc::rc::Rc;
 
 /// How early a running timeout may fire before the deadline and still be kept (see [`Timer::arm`]).
 const KEEP_EARLY_MS: Millis = 1_000;

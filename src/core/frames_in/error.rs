@@ -1,6 +1,7 @@
 //! [`FrameError`]: why a server frame was rejected, with its message and its stable class name.
 
-use std::fmt;
+use crate::prelude::*;
+use ::core::fmt;
 
 /// Why a frame was rejected. The session logs it, counts it and carries on.
 #[derive(Clone, Debug, PartialEq, Eq)]

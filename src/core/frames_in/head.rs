@@ -8,6 +8,7 @@
 //! head the glue could not describe (a status given as text, an id too long or not finite), takes
 //! the full path with the parsed object.
 
+use crate::prelude::*;
 use super::{decode_value, seq_number, Customer, CustomerFrame, FrameError, ServerFrame};
 use crate::core::scalar::Scalar;
 use crate::core::json::JsonValue;

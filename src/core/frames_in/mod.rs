@@ -8,6 +8,7 @@
 //! the wasm shell, `serde_json::Value` natively ([`decode_frame`]). Payloads that only the UI reads
 //! (a chat message, a transfer's data) stay in that parsed form and are passed through untouched.
 
+use crate::prelude::*;
 use super::json::{scalar_of, JsonValue};
 use super::protocol::status;
 use super::scalar::Scalar;
@@ -204,7 +205,7 @@ pub(super) fn data_of<V: JsonValue>(status: i64, root: &V) -> Result<V, FrameErr
 fn status_of<V: JsonValue>(root: &V) -> Result<i64, FrameError> {
     let v = root.field("status").ok_or_else(|| FrameError::BadStatus("missing `status`".into()))?;
     if let Some(f) = v.as_f64() {
-        return if f.fract() == 0.0 && f.abs() < 1e15 {
+        return if crate::core::json::is_whole(f) && f.abs() < 1e15 {
             Ok(f as i64)
         } else {
             Err(FrameError::BadStatus("status is not an integer".into()))
@@ -218,7 +219,7 @@ fn status_of<V: JsonValue>(root: &V) -> Result<i64, FrameError> {
 
 /// A `seq` number, if it is one: a non-negative integer that a JS number holds exactly.
 pub(super) fn seq_number(f: f64) -> Option<u64> {
-    (f >= 0.0 && f.fract() == 0.0 && f < 9.0e15).then_some(f as u64)
+    (f >= 0.0 && crate::core::json::is_whole(f) && f < 9.0e15).then_some(f as u64)
 }
 
 /// `seq` (extension): absent/`null`, or a non-negative integer.
@@ -286,7 +287,7 @@ pub fn decode_value<V: JsonValue>(root: V) -> Result<(ServerFrame<V>, Option<u64
             let max = d.field("maxConversations").filter(|v| !v.is_null());
             let max_conversations = match max.map(|m| m.as_f64()) {
                 None => None,
-                Some(Some(n)) if n >= 0.0 && n.fract() == 0.0 && n <= 1e9 => Some(n as u64),
+                Some(Some(n)) if n >= 0.0 && crate::core::json::is_whole(n) && n <= 1e9 => Some(n as u64),
                 Some(_) => return Err(bad(status, "`maxConversations` must be a whole number")),
             };
             ServerFrame::Presence { presence, max_conversations }

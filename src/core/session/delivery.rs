@@ -5,6 +5,7 @@
 //! Words: *held* is this session's in-memory queue until a socket can take a message; the
 //! *outbox* is only ever the durable store (IndexedDB) the shell keeps.
 
+use crate::prelude::*;
 use super::super::config::OfflineSend;
 use crate::core::protocol::Extension;
 use super::super::error::SessionError;
@@ -16,7 +17,7 @@ use super::super::output::{LogDetail, LogLevel, Output, UiEvent};
 use super::super::status::DeliveryStatus;
 use super::super::scalar::Scalar;
 use super::Session;
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
 
 /// Legacy-mode messages remembered after writing, only so a failed write can be held again.
 const LEGACY_WINDOW: usize = 256;

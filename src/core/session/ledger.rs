@@ -3,8 +3,9 @@
 //! through; the ledger maps between them so each tab hears the fate and the read receipts of its
 //! own messages, under its own local ids.
 
+use crate::prelude::*;
 use super::super::message::PersistedMessage;
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
 
 /// Message ids remembered per list; older ones are forgotten first.
 pub(super) const REMEMBERED: usize = 1024;
@@ -52,7 +53,7 @@ impl Ledger {
 
     /// Hands the unreported messages over (to this tab, which now leads).
     pub(super) fn take_unreported(&mut self) -> Vec<PersistedMessage> {
-        std::mem::take(&mut self.unreported)
+        ::core::mem::take(&mut self.unreported)
     }
 
     /// The wire id of this tab's own message `local_id`, handed to a leader.

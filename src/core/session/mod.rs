@@ -32,6 +32,7 @@ mod link;
 mod queue;
 mod tabs;
 
+use crate::prelude::*;
 use super::config::SessionConfig;
 use crate::core::protocol::Extension;
 use super::error::SessionError;
@@ -46,7 +47,7 @@ use super::stats::Stats;
 use delivery::Delivery;
 use link::Link;
 use queue::Queue;
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
 
 pub use link::{CLOSE_SERVICE_RESTART, QUICK_ATTEMPTS, RESTART_MIN_MS, RESTART_SPREAD_MS};
 pub use queue::MAX_WAITING;

@@ -1,6 +1,7 @@
 //! The queue sub-machine: customers waiting to be accepted (status 2) and incoming transfers
 //! (status 4), bounded, and the agent's answers to them.
 
+use crate::prelude::*;
 use super::super::error::SessionError;
 use super::super::frames_in::{Customer, CustomerFrame, FrameError, TransferRequest};
 use super::super::frames_out::AgentFrame;

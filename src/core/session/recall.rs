@@ -4,6 +4,7 @@
 //! checks the window and answers with status 110 (`onRecall`), as it does when the customer
 //! recalls one of theirs. Not held for a later socket.
 
+use crate::prelude::*;
 use super::super::error::SessionError;
 use super::super::frames_out::AgentFrame;
 use super::super::json::JsonValue;

@@ -3,6 +3,7 @@
 //! "seen" reports go out as asked; a customer's read receipts name message ids, mapped back to the
 //! local ids `send` returned. Nothing here is held for a later socket: a late signal is a wrong one.
 
+use crate::prelude::*;
 use super::super::frames_out::AgentFrame;
 use crate::core::error::SessionError;
 use crate::core::protocol::Extension;
@@ -11,7 +12,7 @@ use super::super::json::JsonValue;
 use super::super::output::UiEvent;
 use super::super::scalar::Scalar;
 use super::Session;
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
 
 /// At most one "typing" signal per customer in this many milliseconds.
 pub const TYPING_EVERY_MS: Millis = 2_000;

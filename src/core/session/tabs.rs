@@ -11,6 +11,7 @@
 //!   and handed to each new leader until one reports on it, so nothing is lost when a leader dies:
 //!   the next one restores the outbox and resumes `seq` numbering where the old one stopped.
 
+use crate::prelude::*;
 use super::ledger::Ledger;
 use super::Session;
 use crate::core::action::Action;

@@ -2,6 +2,7 @@
 //! messages, the socket URL, the agent's id and name, and the counters. The state-like ones show
 //! what the core's [`crate::core::Shown`] says (in a tab that follows another, the leader's).
 
+use crate::prelude::*;
 use super::AgentSession;
 use crate::web::convert::customers_to_js;
 use crate::web::js::object;

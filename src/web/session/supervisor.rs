@@ -1,6 +1,7 @@
 //! The supervisor's methods (extension `supervise`, which servers offer to supervisors' sockets
 //! only): each is an [`Action`] for the core; the server answers with `onSupervised`.
 
+use crate::prelude::*;
 use super::AgentSession;
 use crate::core::{Action, ErrorCode, Scalar};
 use crate::web::convert::js_to_scalar;

@@ -1,6 +1,7 @@
 //! The JS methods for presence and the workbench signals (extensions `presence`, `typing`, `read`):
 //! each is an [`Action`] for the core (which hands it to the leader in a tab that follows another).
 
+use crate::prelude::*;
 use super::AgentSession;
 use crate::core::{Action, ErrorCode, Presence};
 use crate::web::convert::js_to_scalar;
@@ -32,7 +33,7 @@ impl AgentSession {
     /// `NOT_CONNECTED` while closed, `INVALID_ARGUMENT` for a message not acknowledged.
     pub fn recall(&self, user_id: JsCustomerId, local_id: f64) -> Result<(), JsValue> {
         let id = js_to_scalar(&user_id.into()).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "recall: userId must be a string or a number"))?;
-        if !(local_id >= 0.0 && local_id.fract() == 0.0) {
+        if !(local_id >= 0.0 && crate::core::is_whole(local_id)) {
             return Err(kefu_error(ErrorCode::InvalidArgument, "recall: localId must be a whole number"));
         }
         let msg_id = self.recall_id(local_id as u64).ok_or_else(|| kefu_error(ErrorCode::InvalidArgument, "recall: that message is not acknowledged by the server yet (or too old)"))?;
