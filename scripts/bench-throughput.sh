@@ -61,10 +61,12 @@ run_rates() { # $1 label, $2 target ("" = the load starts its own SQLite server)
       local hub
       hub=$(echo "$out" | sed -n 's/.*inside the routing node.*| p99 ≈ \([0-9.]*\) ms.*/\1/p')
       echo "|   $1 at $rate msg/s offered | ${got:-0} of ${sent:-?} relayed, p99 ${p99:-?} ms (inside the routing node, hub + commit: p99 ≈ ${hub:-?} ms), CPU ${cpu:-?} % of a core per node; ${rest} |"
-      if [ -n "$p99" ] && [ "${got:-0}" = "${sent:-x}" ]; then p99s+="$p99 "; else all_in=0; fi
+      if [ -n "$p99" ] && [ "${got:-0}" = "${sent:-x}" ]; then p99s+="$p99:${cpu:-?} "; else all_in=0; fi
     done
-    # The median window's p99 (of TRIES; all of them must have relayed every message).
-    p99=$(echo "$p99s" | tr ' ' '\n' | grep . | sort -g | awk '{v[NR] = $1} END { if (NR) print v[int((NR + 1) / 2)] }')
+    # The median window's p99 and its CPU (of TRIES; all of them must have relayed every message).
+    local median cpu
+    median=$(echo "$p99s" | tr ' ' '\n' | grep . | sort -t: -k1,1g | awk '{v[NR] = $1} END { if (NR) print v[int((NR + 1) / 2)] }')
+    p99=${median%%:*} cpu=${median#*:}
     if [ "$all_in" = 1 ] && [ -n "$p99" ] && awk -v p="$p99" 'BEGIN { exit !(p <= 50) }'; then
       [ "${TRIES:-1}" -gt 1 ] && echo "|   $1 at $rate msg/s: median p99 of ${TRIES} windows $p99 ms |"
       best=$rate best_p99=$p99 best_cpu=$cpu
