@@ -21,9 +21,9 @@ pub async fn set_departments(State(app): State<AppState>, Extension(caller): Ext
     if let Err(r) = caller.supervisor() {
         return r;
     }
-    let settings = match b {
-        Ok(Json(s)) => s,
-        Err(e) => return fail(400, &format!("bad request body: {}", e.body_text())),
+    let settings = match crate::reply::body(b) {
+        Ok(s) => s,
+        Err(r) => return r,
     };
     let hub = app.hub.clone();
     // Checking the agents reads the store: off the async threads.

@@ -77,9 +77,9 @@ pub struct PhraseQuery {
 
 /// `POST /sessionComm/sessionCommList` with `{content,page,pageCount,source}` → `{list,total}`.
 pub async fn phrase_list(State(app): State<AppState>, body: Result<Json<PhraseQuery>, axum::extract::rejection::JsonRejection>) -> Reply {
-    let Json(q) = match body {
-        Ok(b) => b,
-        Err(e) => return fail(400, &format!("bad request body: {}", e.body_text())),
+    let q = match crate::reply::body(body) {
+        Ok(q) => q,
+        Err(r) => return r,
     };
     let page = q.page.unwrap_or(1).max(1);
     let per = q.page_count.unwrap_or(20).clamp(1, 1000);
@@ -108,9 +108,9 @@ pub async fn phrase_add(
     if let Err(r) = caller.supervisor() {
         return r;
     }
-    let Json(b) = match body {
+    let b = match crate::reply::body(body) {
         Ok(b) => b,
-        Err(e) => return fail(400, &format!("bad request body: {}", e.body_text())),
+        Err(r) => return r,
     };
     let content = match required(&b.content, "content") {
         Ok(c) => c,
@@ -173,9 +173,9 @@ pub async fn transfer(
     Extension(caller): Extension<Caller>,
     body: Result<Json<TransferBody>, axum::extract::rejection::JsonRejection>,
 ) -> Reply {
-    let Json(b) = match body {
+    let b = match crate::reply::body(body) {
         Ok(b) => b,
-        Err(e) => return fail(400, &format!("bad request body: {}", e.body_text())),
+        Err(r) => return r,
     };
     if let (None, Some(d)) = (&b.to_kf_id, &b.to_department) {
         let (k, u) = match (required(&b.kf_id, "kfId"), required(&b.user_id, "userId")) {

@@ -6,7 +6,7 @@
 use crate::app_state::AppState;
 use crate::auth::Caller;
 use crate::hub::CloseOutSettings;
-use crate::reply::{fail, ok, required, Reply};
+use crate::reply::{body, fail, ok, required, Reply};
 use crate::schedule::Schedule;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
@@ -20,10 +20,6 @@ pub(crate) fn me(caller: &Caller) -> String {
         Caller::Agent { kf_id, .. } => kf_id.clone(),
         Caller::Unchecked => "agent".to_owned(),
     }
-}
-
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, Reply> {
-    b.map(|Json(t)| t).map_err(|e| fail(400, &format!("bad request body: {}", e.body_text())))
 }
 
 /// `GET /settings/closeout` → `{tags, required}`.

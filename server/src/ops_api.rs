@@ -24,9 +24,9 @@ pub struct PresenceBody {
 /// `POST /agents/presence` with `{kfId, presence}`: `online`, `busy` or `away` (the agent itself,
 /// or a supervisor for anyone).
 pub async fn set_presence(State(app): State<AppState>, Extension(caller): Extension<Caller>, body: Body<PresenceBody>) -> Reply {
-    let Json(b) = match body {
+    let b = match crate::reply::body(body) {
         Ok(b) => b,
-        Err(e) => return fail(400, &format!("bad request body: {}", e.body_text())),
+        Err(r) => return r,
     };
     let kf_id = match required(&b.kf_id, "kfId") {
         Ok(k) => k,
@@ -55,13 +55,13 @@ pub struct CapacityBody {
 
 /// `POST /agents/capacity` with `{kfId, maxConversations}` (null: the server default); supervisors.
 pub async fn set_capacity(State(app): State<AppState>, Extension(caller): Extension<Caller>, body: Body<CapacityBody>) -> Reply {
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => return fail(400, &format!("bad request body: {}", e.body_text())),
-    };
     if let Err(r) = caller.supervisor() {
         return r;
     }
+    let b = match crate::reply::body(body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let kf_id = match required(&b.kf_id, "kfId") {
         Ok(k) => k,
         Err(r) => return r,

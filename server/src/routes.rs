@@ -93,7 +93,9 @@ pub fn app(state: AppState) -> Router {
     }
     let api = api.layer(axum::extract::DefaultBodyLimit::max(state.cfg.max_upload_bytes + 64 * 1024));
     let api = api.layer(axum::middleware::from_fn(crate::nul::clean));
-    let mut api = api.layer(axum::middleware::from_fn_with_state(state.clone(), guard::check));
+    let api = api.layer(axum::middleware::from_fn_with_state(state.clone(), guard::check));
+    // Outside the guard and the handlers: every refusal leaves in the API's JSON shape.
+    let mut api = api.layer(axum::middleware::from_fn(crate::reply::refusals_in_shape));
     // CORS outside the guard, so a console on another origin gets its preflights answered: any
     // origin for test pages (wasm-bindgen-test-runner serves from its own port), else the origins
     // of the allow-list.

@@ -6,7 +6,8 @@
 
 use crate::app_state::AppState;
 use crate::auth::Caller;
-use crate::reply::{fail, ok, Reply};
+use crate::reply::{body, fail, ok, Reply};
+use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -39,9 +40,13 @@ pub struct WhisperBody {
 
 /// `POST /supervisor/whisper {userId, content}`: to the agent serving `userId`, never to the
 /// customer. 404 without a live conversation.
-pub async fn whisper(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<WhisperBody>) -> Reply {
+pub async fn whisper(State(app): State<AppState>, Extension(caller): Extension<Caller>, b: Result<Json<WhisperBody>, JsonRejection>) -> Reply {
     let from = match supervisor_id(&caller) {
         Ok(id) => id,
+        Err(r) => return r,
+    };
+    let b = match body(b) {
+        Ok(b) => b,
         Err(r) => return r,
     };
     let (Some(user_id), Some(content)) = (b.user_id.as_deref(), b.content.as_deref()) else {
@@ -67,9 +72,13 @@ pub struct ReassignBody {
 /// `POST /supervisor/reassign {userId, toKfId}`: the live conversation with `userId` moves to
 /// `toKfId` (online; a supervisor may name themselves). 404 unknown customer, 409 no live
 /// conversation or the agent offline, 400 already with that agent.
-pub async fn reassign(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<ReassignBody>) -> Reply {
+pub async fn reassign(State(app): State<AppState>, Extension(caller): Extension<Caller>, b: Result<Json<ReassignBody>, JsonRejection>) -> Reply {
     let by = match supervisor_id(&caller) {
         Ok(id) => id,
+        Err(r) => return r,
+    };
+    let b = match body(b) {
+        Ok(b) => b,
         Err(r) => return r,
     };
     let (Some(user_id), Some(to)) = (b.user_id.as_deref(), b.to_kf_id.as_deref()) else {
@@ -90,18 +99,22 @@ pub struct UserBody {
 
 /// `POST /supervisor/join {userId}`: barge in; the customer sees the supervisor's messages under
 /// the supervisor's name, the agent a copy of each. The supervisor's console must be connected.
-pub async fn join(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<UserBody>) -> Reply {
+pub async fn join(State(app): State<AppState>, Extension(caller): Extension<Caller>, b: Result<Json<UserBody>, JsonRejection>) -> Reply {
     join_or_leave(app, caller, b, true)
 }
 
 /// `POST /supervisor/leave {userId}`: the supervisor leaves a conversation they joined.
-pub async fn leave(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<UserBody>) -> Reply {
+pub async fn leave(State(app): State<AppState>, Extension(caller): Extension<Caller>, b: Result<Json<UserBody>, JsonRejection>) -> Reply {
     join_or_leave(app, caller, b, false)
 }
 
-fn join_or_leave(app: AppState, caller: Caller, b: UserBody, on: bool) -> Reply {
+fn join_or_leave(app: AppState, caller: Caller, b: Result<Json<UserBody>, JsonRejection>, on: bool) -> Reply {
     let by = match supervisor_id(&caller) {
         Ok(id) => id,
+        Err(r) => return r,
+    };
+    let b = match body(b) {
+        Ok(b) => b,
         Err(r) => return r,
     };
     let Some(user_id) = b.user_id.as_deref() else { return fail(400, "`userId` is required") };
@@ -113,9 +126,13 @@ fn join_or_leave(app: AppState, caller: Caller, b: UserBody, on: bool) -> Reply 
 
 /// `POST /supervisor/end {userId}`: ends the live conversation; the customer is told as when the
 /// agent ends it, the agent in it hears who ended it.
-pub async fn end(State(app): State<AppState>, Extension(caller): Extension<Caller>, Json(b): Json<UserBody>) -> Reply {
+pub async fn end(State(app): State<AppState>, Extension(caller): Extension<Caller>, b: Result<Json<UserBody>, JsonRejection>) -> Reply {
     let by = match supervisor_id(&caller) {
         Ok(id) => id,
+        Err(r) => return r,
+    };
+    let b = match body(b) {
+        Ok(b) => b,
         Err(r) => return r,
     };
     let Some(user_id) = b.user_id.as_deref() else { return fail(400, "`userId` is required") };

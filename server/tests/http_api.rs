@@ -193,3 +193,47 @@ async fn conversations_resume_after_a_restart() {
     assert_eq!((held["status"].as_i64(), held["data"]["content"].as_str()), (Some(1), Some("after restart")));
     drop(tmp);
 }
+
+/// Every refusal, axum's own included, is `{code, msg, data}` with the HTTP status as `code`.
+async fn refusal(r: reqwest::Response) -> (u16, serde_json::Value, Option<String>) {
+    let code = r.status().as_u16();
+    let allow = r.headers().get("allow").map(|v| v.to_str().unwrap().to_owned());
+    let text = r.text().await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("a {code} refusal that is not JSON: {text}"));
+    assert_eq!(body["code"], code, "{body}");
+    assert!(body["msg"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    (code, body, allow)
+}
+
+#[tokio::test]
+async fn every_refusal_is_in_the_apis_shape_and_a_wrong_role_is_told_before_a_bad_body() {
+    let s = Server::start().await;
+    let http = reqwest::Client::new();
+    let (agent, boss) = (s.token("shape-a").await, s.token(SUPERVISOR).await);
+    // A query string that does not parse (the extractor's refusal).
+    let r = http.get(s.http("/reports/agents?from=soon")).bearer_auth(&boss).send().await.unwrap();
+    let (code, body, _) = refusal(r).await;
+    assert_eq!(code, 400);
+    assert!(body["msg"].as_str().unwrap().contains("from"), "{body}");
+    // A broken multipart upload.
+    let r = http.post(s.http("/upload/image")).bearer_auth(&agent).header("content-type", "multipart/form-data").body("x").send().await.unwrap();
+    assert_eq!(refusal(r).await.0, 400);
+    // A wrong method keeps its `Allow`.
+    let r = http.get(s.http("/supervisor/whisper")).bearer_auth(&boss).send().await.unwrap();
+    let (code, _, allow) = refusal(r).await;
+    assert_eq!((code, allow.as_deref()), (405, Some("POST")));
+    // The supervisor's endpoints: an agent is refused for who they are, whatever the body says;
+    // a supervisor's bad body is a 400 naming it.
+    for path in ["/supervisor/whisper", "/supervisor/reassign", "/supervisor/join", "/supervisor/leave", "/supervisor/end", "/agents/capacity"] {
+        for bad in ["[1]", "{\"userId\": 5}", "not json"] {
+            let r = http.post(s.http(path)).bearer_auth(&agent).header("content-type", "application/json").body(bad).send().await.unwrap();
+            assert_eq!(refusal(r).await.0, 403, "{path} {bad}");
+            let r = http.post(s.http(path)).bearer_auth(&boss).header("content-type", "application/json").body(bad).send().await.unwrap();
+            let (code, body, _) = refusal(r).await;
+            assert_eq!(code, 400, "{path} {bad}: {body}");
+            if bad == "not json" {
+                assert!(body["msg"].as_str().unwrap().starts_with("bad request body"), "{body}");
+            }
+        }
+    }
+}
