@@ -65,6 +65,16 @@
   let counter = 0;
   let lastSeq = 0;
   const unacked = new Map(); // msgId -> frame text
+  // Kept across pages of the site (the widget loads again on each): what was sent but not yet
+  // stored goes again from the next page, and the text being typed is still there.
+  const unackedKey = 'kefuVisitorUnacked:' + userId;
+  const draftKey = 'kefuVisitorDraft:' + userId;
+  const saveUnacked = () => {
+    try {
+      if (unacked.size) localStorage.setItem(unackedKey, JSON.stringify([...unacked]));
+      else localStorage.removeItem(unackedKey);
+    } catch (_) { /* storage full or off: kept for this page only */ }
+  };
   const log = document.getElementById('log');
   const status = document.getElementById('status');
   let ws = null;
@@ -93,11 +103,43 @@
     return li;
   }
 
+  /** One of our own lines, recallable by its id. */
+  function ownLine(content, msgId) {
+    const li = line('me', content == null ? RECALLED : content);
+    li.dataset.msgId = msgId;
+    if (content == null) li.classList.add('recalled');
+    else window.kefuVisitorUi.recallable(li, msgId, (id) => sendRaw({ type: 'recall', msgId: id }));
+    return li;
+  }
+
+  /** The conversation so far, on a page opened anew: above whatever this page shows already. */
+  function showHistory(f) {
+    const first = log.firstChild;
+    for (const l of f.lines) {
+      let li;
+      if (l.from === 'visitor') {
+        if (!l.msgId) continue;
+        log.querySelector('li[data-msg-id="' + CSS.escape(String(l.msgId)) + '"]')?.remove(); // stored: shown in its place
+        li = ownLine(l.content, l.msgId);
+      } else {
+        li = line('agent', (l.kfName || l.kfId) + '：' + (l.content == null ? RECALLED : l.content));
+        if (l.content == null) li.classList.add('recalled');
+        if (l.seq) li.dataset.seq = l.seq;
+      }
+      log.insertBefore(li, first);
+    }
+    if (f.lastSeq > lastSeq) lastSeq = f.lastSeq;
+    log.scrollTop = log.scrollHeight;
+  }
+
   let retries = 0; // failed attempts since the socket was last open
+  let asked = false; // for the conversation so far (once per page)
   function connect() {
     const resume = localStorage.getItem(secretKey);
+    const history = !asked && !lastSeq && (resume || sig);
+    asked = true;
     ws = new WebSocket(base + (department ? '&department=' + encodeURIComponent(department) : '') +
-      (lastSeq ? '&lastSeq=' + lastSeq : '') + (resume ? '&resume=' + encodeURIComponent(resume) : ''));
+      (lastSeq ? '&lastSeq=' + lastSeq : '') + (history ? '&history=1' : '') + (resume ? '&resume=' + encodeURIComponent(resume) : ''));
     status.dataset.state = 'connecting';
     ws.onopen = () => {
       retries = 0;
@@ -125,7 +167,8 @@
         if (!f.content) li.classList.add('recalled');
         countUnread(true);
         reportRead();
-      } else if (f.type === 'ack') unacked.delete(f.msgId);
+      } else if (f.type === 'history' && Array.isArray(f.lines)) showHistory(f);
+      else if (f.type === 'ack') { unacked.delete(f.msgId); saveUnacked(); }
       else if (f.type === 'status') {
         if (f.resume) localStorage.setItem(secretKey, f.resume);
         status.textContent = f.text; status.dataset.conversation = f.state; if (f.text) line('system', f.text);
@@ -166,7 +209,7 @@
       if (e.code === 4403) { // this id is someone else's conversation (or our secret was lost)
         status.dataset.state = 'refused';
         status.textContent = '无法恢复此会话，请刷新页面开始新的咨询。';
-        if (ownId) { localStorage.removeItem('kefuVisitorId'); localStorage.removeItem(secretKey); }
+        if (ownId) { localStorage.removeItem('kefuVisitorId'); localStorage.removeItem(secretKey); localStorage.removeItem(unackedKey); }
         return;
       }
       status.dataset.state = 'reconnecting';
@@ -182,10 +225,9 @@
     const msgId = token + '-' + (++counter);
     const frame = JSON.stringify({ type: 'message', content, msgId });
     unacked.set(msgId, frame);
+    saveUnacked();
     if (ws && ws.readyState === 1) ws.send(frame);
-    const li = line('me', content);
-    li.dataset.msgId = msgId;
-    window.kefuVisitorUi.recallable(li, msgId, (id) => sendRaw({ type: 'recall', msgId: id }));
+    ownLine(content, msgId);
     typingOn = false; // the server and the agent clear it with the message
     typingSentAt = 0; // the next keystroke starts a new signal at once
     clearTimeout(trailing);
@@ -217,6 +259,15 @@
     sendRaw(peek ? { type: 'typing', typing: true, text } : { type: 'typing', typing: true });
   }
   input.addEventListener('input', typingSignal);
+  input.addEventListener('input', () => { try { sessionStorage.setItem(draftKey, input.value); } catch (_) { /* off */ } });
+  // What an earlier page of this site sent without its being stored, and was typing.
+  try {
+    for (const [msgId, frame] of JSON.parse(localStorage.getItem(unackedKey) || '[]')) {
+      unacked.set(msgId, frame);
+      ownLine(JSON.parse(frame).content, msgId);
+    }
+    input.value = sessionStorage.getItem(draftKey) || '';
+  } catch (_) { localStorage.removeItem(unackedKey); }
   document.addEventListener('visibilitychange', reportRead);
 
   document.getElementById('form').addEventListener('submit', (e) => {
@@ -224,6 +275,7 @@
     const input = document.getElementById('text');
     send(input.value);
     input.value = '';
+    try { sessionStorage.removeItem(draftKey); } catch (_) { /* off */ }
   });
   window.kefuVisitor = { userId, userName, send, sendRaw, unacked: () => unacked.size };
   // Only to chat servers this deployment lists (kefu-config.json): a link with ?server= elsewhere

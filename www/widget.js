@@ -78,8 +78,9 @@
     if (frame && loaded && frame.contentWindow) frame.contentWindow.postMessage(Object.assign({ kefu: true }, msg), desk);
   }
 
-  function setOpen(on) {
+  function setOpen(on, quiet) {
     open = on;
+    try { sessionStorage.setItem(KEY + ':open', on ? '1' : ''); } catch (_) {}
     ensureFrame().hidden = !on;
     button.setAttribute('aria-expanded', String(on));
     button.textContent = on ? '\u00d7' : '\u5ba2\u670d';
@@ -88,7 +89,7 @@
     if (on) {
       badge.hidden = true;
       badge.textContent = '';
-      frame.focus();
+      if (!quiet) frame.focus();
     }
     tell({ type: on ? 'open' : 'close' });
   }
@@ -132,8 +133,12 @@
 
   function mount() {
     document.body.append(host);
-    // A conversation already going in this tab: keep it connected, so replies show on the badge.
-    try { if (sessionStorage.getItem(KEY)) ensureFrame(); } catch (_) {}
+    // A conversation already going in this tab: keep it connected, so replies show on the badge,
+    // and open again if it was open on the last page (without taking the focus from this one).
+    try {
+      if (sessionStorage.getItem(KEY + ':open')) setOpen(true, true);
+      else if (sessionStorage.getItem(KEY)) ensureFrame();
+    } catch (_) {}
   }
   if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
   window.kefuWidget = { open: function () { setOpen(true); }, close: function () { setOpen(false); } };

@@ -210,6 +210,8 @@ pub struct VisitorQuery {
 
     user_name: Option<String>,
     last_seq: Option<u64>,
+    /// `1`: a page opened anew asks for the customer's latest lines (`hub/history.rs`).
+    history: Option<String>,
     /// The resume secret the server issued for this id.
     resume: Option<String>,
     /// The host site's signature of the id and expiry.
@@ -265,7 +267,7 @@ pub async fn visitor_ws(
         if hub.sneak_peek() {
             let _ = tx.send(Out::Text(p::visitor_hello(true))); // first: the page may then send its text
         }
-        let conn = hub.visitor_connected(&user_id, &user_name, tx.clone(), q.last_seq, secret.as_deref(), q.department.as_deref());
+        let conn = hub.visitor_connected(&user_id, &user_name, tx.clone(), q.last_seq, q.history.as_deref() == Some("1"), secret.as_deref(), q.department.as_deref());
         hub.visitor_context(&user_id, None, user_agent);
         let mut limit = RateLimit::new(cfg.max_msgs_per_sec);
         let mut acks = Acks::new(tx.clone());

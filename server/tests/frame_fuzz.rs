@@ -324,7 +324,8 @@ async fn random_frames_from_a_customer_and_an_agent_leave_the_desk_up_and_other_
             visitor_n += 1;
             fv.sink = None;
         }
-        fv.ensure(&s.visitor_url(&format!("fz-v{visitor_n}"), "userName=FZ"), None).await;
+        let query = if r.one_in(3) { "userName=FZ&history=1" } else { "userName=FZ" };
+        fv.ensure(&s.visitor_url(&format!("fz-v{visitor_n}"), query), None).await;
         fa.ensure(&agent_url, Some(json!({"respStatus": 100, "features": FEATURES}))).await;
         // As real ones would, the customer asks and the agent takes them (when offered), so the
         // frames after it reach a live conversation's paths: chat, notes, recalls, reads, rating.

@@ -67,6 +67,8 @@ pub async fn serve(listener: tokio::net::TcpListener, cfg: Config, shutdown: imp
             router = router.route(prefix, axum::routing::any(gateway::tunnel));
         }
     }
+    // A gateway's own refusals (a body too large to tunnel, no answer) in the API's shape too.
+    let router = router.layer(axum::middleware::from_fn(crate::reply::refusals_in_shape));
     let app = router.with_state(node).fallback_service(crate::pages::www(&cfg));
     crate::http_serve::serve(listener, app, std::time::Duration::from_millis(cfg.header_read_timeout_ms), shutdown).await.map_err(|e| e.to_string())
 }

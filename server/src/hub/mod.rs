@@ -23,6 +23,7 @@ mod settings;
 mod departments;
 mod relay;
 mod replay;
+mod history;
 mod grace;
 mod ids;
 mod desk;

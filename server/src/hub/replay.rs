@@ -80,21 +80,40 @@ impl Hub {
             read(u64::MAX).into_iter().for_each(|text| drop(tx.send(Out::Text(text))));
             return;
         }
-        // The last number handed out to them: the hub's count, else the store's (kept as the count).
-        let upto = match st.next_seq.get(recipient) {
-            Some(next) => next.saturating_sub(1),
-            None => {
-                let last = match self.store.last_seq(recipient) {
-                    Ok(last) => last,
-                    Err(e) => {
-                        tracing::error!(recipient, error = %e, "replay failed");
-                        return;
-                    }
-                };
+        self.queue_read(st, tx, recipient, read);
+    }
+
+    /// The last number handed out to `recipient`: the hub's count, else the store's (kept as the
+    /// count); `None` (logged) when the store cannot say.
+    pub(super) fn last_handed_out(&self, st: &mut State, recipient: &str) -> Option<u64> {
+        if let Some(next) = st.next_seq.get(recipient) {
+            return Some(next.saturating_sub(1));
+        }
+        match self.store.last_seq(recipient) {
+            Ok(last) => {
                 st.next_seq.insert(recipient.to_owned(), last + 1);
-                last
+                Some(last)
             }
-        };
+            Err(e) => {
+                tracing::error!(recipient, error = %e, "replay failed");
+                None
+            }
+        }
+    }
+
+    /// Queues `read(upto)` as frames on `tx` where a replay to `recipient` would go: read now
+    /// without the group writer, else after the commit of the last message to them (see the
+    /// module's doc). `upto` is the last number handed out to them.
+    pub(super) fn queue_read(&self, st: &mut State, tx: &UnboundedSender<Out>, recipient: &str, read: impl Fn(u64) -> Vec<String> + Send + Sync + 'static) {
+        if self.store.group().is_none() {
+            // In place: everything numbered is committed, and the store says the last number.
+            match self.store.last_seq(recipient) {
+                Ok(upto) => read(upto).into_iter().for_each(|text| drop(tx.send(Out::Text(text)))),
+                Err(e) => tracing::error!(recipient, error = %e, "replay failed"),
+            }
+            return;
+        }
+        let Some(upto) = self.last_handed_out(st, recipient) else { return };
         let wait = st.writing.get(recipient).filter(|t| t.outcome().is_none()).cloned();
         let _ = tx.send(Out::Replay(Replay { wait, read: Arc::new(move || read(upto)) }));
     }
@@ -119,6 +138,11 @@ pub(super) struct ReplayNames {
 }
 
 impl ReplayNames {
+    /// Names read from `store`, each once.
+    pub(super) fn new(store: Arc<crate::store::Store>) -> ReplayNames {
+        ReplayNames { store, known: Default::default() }
+    }
+
     /// Agent `kf_id`'s name (its id when unknown).
     pub(super) fn agent(&mut self, kf_id: &str) -> String {
         self.known.entry(kf_id.to_owned()).or_insert_with(|| self.store.agent_name(kf_id)).clone()

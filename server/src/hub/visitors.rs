@@ -13,7 +13,9 @@ impl Hub {
     /// from the store, so none lost in flight or across a server restart goes missing.
     /// `resume` is the secret of a newly claimed id, sent once in its first status frame.
     /// `department` is the one the page asks for (ignored when there is no such department).
-    pub fn visitor_connected(&self, user_id: &str, user_name: &str, tx: UnboundedSender<Out>, last_seq: Option<u64>, resume: Option<&str>, department: Option<&str>) -> u64 {
+    /// With `history`, a returning customer's page gets its latest lines instead (`history.rs`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn visitor_connected(&self, user_id: &str, user_name: &str, tx: UnboundedSender<Out>, last_seq: Option<u64>, history: bool, resume: Option<&str>, department: Option<&str>) -> u64 {
         let offline = self.offline_status();
         let answers = self.answers_for(user_id);
         // A customer routing does not know yet may have spoken to an agent before: offered first.
@@ -42,15 +44,19 @@ impl Hub {
         }
         v.epoch += 1;
         let held = std::mem::take(&mut v.held);
-        if let Some(from) = last_seq {
+        let history = history && resume.is_none(); // a newly claimed id has none
+        if history {
+            self.send_history(&mut st, &tx, user_id);
+        } else if let Some(from) = last_seq {
             self.replay(&mut st, &tx, &format!("v:{user_id}"), from, |d, names| {
                 let m = d.message;
                 let kf = m.kf_id.clone().unwrap_or_default();
                 Some(p::visitor_message(&kf, &names.agent(&kf), &m.content, m.create_time, d.seq))
             });
         }
+        let replayed = history || last_seq.is_some();
         for (seq, f) in held {
-            if last_seq.is_none() || seq.is_none() {
+            if !replayed || seq.is_none() {
                 let _ = tx.send(f);
             }
         }

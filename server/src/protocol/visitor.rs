@@ -277,3 +277,11 @@ pub fn visitor_departments(list: Value) -> String {
 pub fn visitor_department(id: &str, name: &str) -> String {
     json!({"type": "department", "id": id, "name": name}).to_string()
 }
+
+/// Server → visitor (asked for with `&history=1`): the customer's latest lines, oldest first —
+/// `{"from":"visitor","content","createTime","msgId"}` and `{"from":"agent","kfId","kfName",
+/// "content","createTime","seq"}`, `content` null when recalled — and `lastSeq`, the number of
+/// the last agent line they cover (later ones come as messages after it).
+pub fn visitor_history(lines: Vec<Value>, last_seq: u64) -> String {
+    json!({"type": "history", "lines": lines, "lastSeq": last_seq}).to_string()
+}

@@ -81,13 +81,10 @@ impl Store {
         }
     }
 
-    /// The highest delivery number `recipient` has (PostgreSQL; the hub numbers the group
-    /// writer's deliveries from it).
+    /// The highest delivery number `recipient` has (on PostgreSQL the hub numbers the group
+    /// writer's deliveries from it; SQLite numbers in place).
     pub fn last_seq(&self, recipient: &str) -> Result<u64> {
-        match self {
-            Store::Postgres(s) => s.last_seq(recipient),
-            Store::Sqlite(_) => Err(StoreError("last_seq is asked of PostgreSQL only".into())),
-        }
+        on_backend!(self.last_seq(recipient))
     }
 
     /// [`Store::last_seq`] of each of `recipients` at once (PostgreSQL): one round trip for all

@@ -226,6 +226,12 @@ impl SqliteStore {
         Ok((conversation, routed))
     }
 
+    /// The highest delivery number `recipient` has (0 for none).
+    pub fn last_seq(&self, recipient: &str) -> rusqlite::Result<u64> {
+        let max: Option<i64> = self.db().prepare_cached("SELECT MAX(seq) FROM deliveries WHERE recipient = ?1")?.query_row([recipient], |r| r.get(0))?;
+        Ok(max.unwrap_or(0) as u64)
+    }
+
     /// Deliveries to `recipient` after `after_seq`, in order (at most `limit`).
     pub fn replay(&self, recipient: &str, after_seq: u64, limit: u32) -> rusqlite::Result<Vec<Delivery>> {
         let db = self.db();
