@@ -114,20 +114,22 @@
 
   /** The conversation so far, on a page opened anew: above whatever this page shows already. */
   function showHistory(f) {
-    const first = log.firstChild;
+    const lines = document.createDocumentFragment();
     for (const l of f.lines) {
       let li;
-      if (l.from === 'visitor') {
-        if (!l.msgId) continue;
+      if (l.from === 'visitor' && l.msgId) {
         log.querySelector('li[data-msg-id="' + CSS.escape(String(l.msgId)) + '"]')?.remove(); // stored: shown in its place
         li = ownLine(l.content, l.msgId);
+      } else if (l.from === 'visitor') {
+        li = line('me', l.content == null ? RECALLED : l.content); // sent by a client without ids
       } else {
         li = line('agent', (l.kfName || l.kfId) + '：' + (l.content == null ? RECALLED : l.content));
         if (l.content == null) li.classList.add('recalled');
         if (l.seq) li.dataset.seq = l.seq;
       }
-      log.insertBefore(li, first);
+      lines.append(li); // out of the log's end, into the history
     }
+    log.prepend(lines);
     if (f.lastSeq > lastSeq) lastSeq = f.lastSeq;
     log.scrollTop = log.scrollHeight;
   }

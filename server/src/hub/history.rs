@@ -2,8 +2,9 @@
 //! conversation with `&history=1` and gets one `{"type":"history"}` frame: the customer's latest
 //! lines — their own, and what agents (or a supervisor who joined) sent them; never notes,
 //! whispers or the log's system lines — with the number of the last agent line it covers. It is
-//! queued where a replay would go (`replay.rs`), so a message to them numbered later comes after
-//! it, once.
+//! queued where a replay would go and read off the hub's lock by the socket's writer
+//! (`Hub::queue_read`), so a message to them numbered later comes after it, once. A line of the
+//! customer's stored meanwhile may be in it too; the page shows each of its lines once by `msgId`.
 
 use super::replay::ReplayNames;
 use super::state::State;

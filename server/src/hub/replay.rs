@@ -101,20 +101,24 @@ impl Hub {
         }
     }
 
-    /// Queues `read(upto)` as frames on `tx` where a replay to `recipient` would go: read now
-    /// without the group writer, else after the commit of the last message to them (see the
-    /// module's doc). `upto` is the last number handed out to them.
+    /// Queues `read(upto)` on `tx` where a replay to `recipient` would go, read by the socket's
+    /// writer when it gets there (off the hub's lock, on either store): with the group writer,
+    /// after the commit of the last message to them. `upto` is the last number handed out to
+    /// them; frames queued after it carry later numbers.
     pub(super) fn queue_read(&self, st: &mut State, tx: &UnboundedSender<Out>, recipient: &str, read: impl Fn(u64) -> Vec<String> + Send + Sync + 'static) {
-        if self.store.group().is_none() {
-            // In place: everything numbered is committed, and the store says the last number.
+        let (upto, wait) = if self.store.group().is_none() {
+            // SQLite numbers in place: its last number is the last handed out, all committed.
             match self.store.last_seq(recipient) {
-                Ok(upto) => read(upto).into_iter().for_each(|text| drop(tx.send(Out::Text(text)))),
-                Err(e) => tracing::error!(recipient, error = %e, "replay failed"),
+                Ok(upto) => (upto, None),
+                Err(e) => {
+                    tracing::error!(recipient, error = %e, "replay failed");
+                    return;
+                }
             }
-            return;
-        }
-        let Some(upto) = self.last_handed_out(st, recipient) else { return };
-        let wait = st.writing.get(recipient).filter(|t| t.outcome().is_none()).cloned();
+        } else {
+            let Some(upto) = self.last_handed_out(st, recipient) else { return };
+            (upto, st.writing.get(recipient).filter(|t| t.outcome().is_none()).cloned())
+        };
         let _ = tx.send(Out::Replay(Replay { wait, read: Arc::new(move || read(upto)) }));
     }
 }
