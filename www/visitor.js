@@ -147,7 +147,8 @@
       retries = 0;
       status.dataset.state = 'open';
       status.textContent = '已连接';
-      for (const frame of unacked.values()) ws.send(frame);
+      // Where the customer is first, then what waits to be sent: the agent reads the page anew
+      // when a message comes.
       sendRaw({
         type: 'context',
         url: withoutSecrets(params.get('pageUrl') || location.href),
@@ -155,6 +156,7 @@
         referrer: withoutSecrets(params.get('referrer') || document.referrer),
         language: navigator.language,
       });
+      for (const frame of unacked.values()) ws.send(frame);
       ping = setInterval(() => ws.readyState === 1 && ws.send('{"type":"ping"}'), 30000);
     };
     ws.onmessage = (e) => {

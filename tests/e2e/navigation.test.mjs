@@ -66,6 +66,7 @@ test('another page of the site keeps the conversation, what was sent offline and
   assert.deepEqual(await lines(page), ['这件有货吗', 'nav-a：有货，今天发', '能包邮吗'], 'the conversation, in order, once each');
   assert.equal(await f.locator('#text').inputValue(), '还想问尺码', 'the draft is still there');
   assert.equal(await a.locator('.layim-chat-main li', { hasText: '能包邮吗' }).count(), 1, 'the agent got it once');
+  await a.locator('#context', { hasText: '/product/2' }).waitFor({ timeout: 10000 }); // the agent sees where they are now
   // The conversation goes on from there.
   await agentSays(a, '包邮的');
   await inChat(page, '包邮的');

@@ -2,7 +2,8 @@
 // connected (URL, title, referrer, language), their department, browser and OS from its User-Agent, and what the
 // server knows (first seen, past conversations, a link to the chat log). Every value is the
 // customer's: set as text; the URL is a link only when it is http(s). Hidden with a backend that
-// has no such endpoint.
+// has no such endpoint. Read again when the customer on screen speaks (at most every few
+// seconds): a customer who moved to another page of the site says so with their next message.
 import { $id, api } from './util.js';
 import { customers } from './chats.js';
 
@@ -11,15 +12,21 @@ const FIELDS = [
   ['firstSeen', '首次访问'], ['conversations', '历史会话'],
 ];
 
-/** Shows the context of whichever conversation is on screen. */
+/** How often the panel is read again while the customer on screen speaks. */
+const REREAD_MS = 3000;
+
+/** Shows the context of whichever conversation is on screen; its hooks read it again. */
 export function contextPanel({ layim }) {
   const box = $id('context');
   let showing = null;
+  let readAt = 0;
+  let again = null;
 
   async function show(lid) {
     const c = customers.get(lid);
     if (!c) return;
     showing = lid;
+    readAt = Date.now();
     let d;
     try {
       d = (await api('visitors/context?userId=' + encodeURIComponent(c.id))).data;
@@ -71,4 +78,14 @@ export function contextPanel({ layim }) {
   // A conversation opened by code (an accept, a reload) also fires chatChange; the first one
   // may come before this listener: look once now.
   setTimeout(() => { const cur = layim.thisChat(); if (cur) show(cur.data.id); }, 0);
+
+  return {
+    hooks: {
+      onMessage(m) {
+        if (showing === null || box.dataset.userId !== String(m.userId) || again) return;
+        const lid = showing;
+        again = setTimeout(() => { again = null; if (showing === lid) show(lid); }, Math.max(0, readAt + REREAD_MS - Date.now()));
+      },
+    },
+  };
 }

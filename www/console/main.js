@@ -140,12 +140,11 @@ async function start() {
   const messages = makeInbox({ layim, session, chats, stats, mine, work });
   const parts = [status({ session }), queueAlert({ session }), messages, dialogs({ session, chats }), presence({ session }), signals({ session, chats }), notes({ layim, session, chats })];
   const watching = monitor({ session, chats });
-  parts.push(watching, board({ watch: watching.open, chats }), lifecycle({ chats, work }), offline(), settings());
+  parts.push(watching, board({ watch: watching.open, chats }), lifecycle({ chats, work }), offline(), settings(), contextPanel({ layim, chats }));
   bridge.attach(mergeHooks(parts.map((p) => p.hooks)));
   toolbar({ layim, chats, inbox: messages, work });
   phrases();
   search();
-  contextPanel({ layim, chats });
   keepDrafts();
 
   window.addEventListener('pagehide', () => session.close());
