@@ -13,8 +13,18 @@
     $('log').scrollTop = $('log').scrollHeight;
   };
 
-  // Leave a message: shown while the desk is offline, hidden once a conversation starts.
+  // Leave a message: shown while the desk is offline, hidden once a conversation starts. What is
+  // typed in it is kept for this tab until it is sent, so another page of the site finds it.
   const leave = $('leave');
+  const LEAVE_DRAFT = 'kefuVisitorLeaveDraft';
+  const FIELDS = ['name', 'contact', 'content'];
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(LEAVE_DRAFT) || '{}');
+    for (const n of FIELDS) if (typeof kept[n] === 'string') leave.elements[n].value = kept[n];
+  } catch (_) { /* storage off or a broken draft: an empty form */ }
+  leave.addEventListener('input', () => {
+    try { sessionStorage.setItem(LEAVE_DRAFT, JSON.stringify(Object.fromEntries(FIELDS.map((n) => [n, leave.elements[n].value])))); } catch (_) { /* off */ }
+  });
   leave.addEventListener('submit', (e) => {
     e.preventDefault();
     const v = (n) => leave.elements[n].value.trim();
@@ -82,6 +92,7 @@
     },
     left(f) {
       leave.reset();
+      try { sessionStorage.removeItem(LEAVE_DRAFT); } catch (_) { /* off */ }
       leave.hidden = true;
       system(f.text);
     },

@@ -61,3 +61,18 @@ async fn a_page_opened_anew_gets_its_lines_and_nothing_meant_for_agents() {
     }
     assert!(seen.iter().all(|t| !t.contains("订单") && !t.contains("history")), "{seen:?}");
 }
+
+#[tokio::test]
+async fn a_page_opened_anew_while_nobody_can_answer_offers_the_form_again() {
+    let s = Server::start().await; // queued on connecting, as the console's tests run it
+    let mut v = s.visitor("ho-v", "V").await;
+    let first = v.drain_for(300).await;
+    assert!(first.iter().any(|f| f["type"] == "offline"), "nobody online: the form {first:?}");
+    // Another page of the site: told again, once; a reconnect of the same page is not.
+    let mut again = Peer::connect(&s.visitor_url("ho-v", "userName=V&history=1")).await;
+    let frames = again.drain_for(300).await;
+    assert_eq!(frames.iter().filter(|f| f["type"] == "offline").count(), 1, "{frames:?}");
+    let mut same = Peer::connect(&s.visitor_url("ho-v", "userName=V&lastSeq=0")).await;
+    let frames = same.drain_for(300).await;
+    assert_eq!(frames.iter().filter(|f| f["type"] == "offline").count(), 0, "{frames:?}");
+}

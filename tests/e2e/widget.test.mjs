@@ -1,8 +1,9 @@
 // The customer widget on another company's site and a conversation's life in Chromium (issue 25):
 // one <script> line on a page of another origin shows a launcher (在线客服) that opens the chat in
 // the desk's own iframe — out of the host page's reach — with the form to leave a message when
-// nobody is online, an unread badge while closed, the agent's recall, the rating after the end
-// (which the agent sees), Escape and the keyboard, and a full-screen panel on a phone.
+// nobody is online (kept while the customer moves to another page), an unread badge while closed,
+// the agent's recall, the rating after the end (which the agent sees), Escape and the keyboard,
+// and a full-screen panel on a phone.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -50,6 +51,11 @@ test('with nobody online the widget offers the form, and the message left reache
   await f.locator('#leave input[name=name]').fill('王先生');
   await f.locator('#leave input[name=contact]').fill('138-0000');
   await f.locator('#leave textarea[name=content]').fill('<b>发票</b>怎么开？');
+  // Another page of the site before sending: the chat is open there with the form as it was.
+  await page.goto(shopOrigin + '/product/2');
+  await page.waitForSelector('button[aria-label="关闭在线客服"]', { timeout: 10000 });
+  await f.locator('#leave').waitFor({ state: 'visible', timeout: 10000 });
+  assert.deepEqual(await f.locator('#leave').evaluate((form) => ['name', 'contact', 'content'].map((n) => form.elements[n].value)), ['王先生', '138-0000', '<b>发票</b>怎么开？']);
   await f.locator('#leave button[type=submit]').click();
   await inChat(page, '留言已收到');
   const token = await login(server, 'w-a');

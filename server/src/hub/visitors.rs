@@ -101,6 +101,10 @@ impl Hub {
                 if let Some(v) = st.visitors.get_mut(user_id) {
                     v.told_position = None; // told again below, on this socket
                 }
+                if let (Some((text, next)), true) = (&offline, history) {
+                    // A page opened anew while nobody can answer offers the form again.
+                    st.to_visitor(user_id, p::visitor_offline_notice(text, *next));
+                }
                 st.offer(user_id); // not offered while they were gone
             }
             VState::Ended => {}
