@@ -103,12 +103,21 @@
     return li;
   }
 
-  /** One of our own lines, recallable by its id. */
+  /** One of our own lines (no content: recalled), recallable by its id when it has one. */
   function ownLine(content, msgId) {
-    const li = line('me', content == null ? RECALLED : content);
+    const li = line('me', content || RECALLED);
+    if (!content) li.classList.add('recalled');
+    if (!msgId) return li; // sent by a client without ids
     li.dataset.msgId = msgId;
-    if (content == null) li.classList.add('recalled');
-    else window.kefuVisitorUi.recallable(li, msgId, (id) => sendRaw({ type: 'recall', msgId: id }));
+    if (content) window.kefuVisitorUi.recallable(li, msgId, (id) => sendRaw({ type: 'recall', msgId: id }));
+    return li;
+  }
+
+  /** An agent's line, live or from the history (no content: recalled). */
+  function agentLine({ kfName, kfId, content, seq }) {
+    const li = line('agent', (kfName || kfId) + '：' + (content || RECALLED));
+    if (seq) li.dataset.seq = seq;
+    if (!content) li.classList.add('recalled');
     return li;
   }
 
@@ -116,18 +125,11 @@
   function showHistory(f) {
     const lines = document.createDocumentFragment();
     for (const l of f.lines) {
-      let li;
       if (l.from === 'visitor' && l.msgId) {
         log.querySelector('li[data-msg-id="' + CSS.escape(String(l.msgId)) + '"]')?.remove(); // stored: shown in its place
-        li = ownLine(l.content, l.msgId);
-      } else if (l.from === 'visitor') {
-        li = line('me', l.content == null ? RECALLED : l.content); // sent by a client without ids
-      } else {
-        li = line('agent', (l.kfName || l.kfId) + '：' + (l.content == null ? RECALLED : l.content));
-        if (l.content == null) li.classList.add('recalled');
-        if (l.seq) li.dataset.seq = l.seq;
       }
-      lines.append(li); // out of the log's end, into the history
+      // Out of the log's end, into the history.
+      lines.append(l.from === 'visitor' ? ownLine(l.content, l.msgId) : agentLine(l));
     }
     log.prepend(lines);
     if (f.lastSeq > lastSeq) lastSeq = f.lastSeq;
@@ -166,9 +168,7 @@
         if (f.seq && f.seq <= lastSeq) return; // already shown
         if (f.seq) lastSeq = f.seq;
         agentTyping(false);
-        const li = line('agent', (f.kfName || f.kfId) + '：' + (f.content || RECALLED));
-        if (f.seq) li.dataset.seq = f.seq;
-        if (!f.content) li.classList.add('recalled');
+        agentLine(f);
         countUnread(true);
         reportRead();
       } else if (f.type === 'history' && Array.isArray(f.lines)) showHistory(f);

@@ -143,11 +143,7 @@ impl SqliteStore {
     ) -> rusqlite::Result<u64> {
         let next = match cache.get(recipient) {
             Some(n) => *n,
-            None => {
-                let max: Option<i64> =
-                    db.prepare_cached("SELECT MAX(seq) FROM deliveries WHERE recipient = ?1")?.query_row([recipient], |r| r.get(0))?;
-                max.unwrap_or(0) as u64 + 1
-            }
+            None => last_seq_in(db, recipient)? + 1,
         };
         // Statements on the message path are prepared once per connection (rusqlite's cache).
         db.prepare_cached("INSERT INTO deliveries(recipient, seq, message_id) VALUES (?1, ?2, ?3)")?.execute(params![recipient, next as i64, message_id])?;
@@ -228,8 +224,7 @@ impl SqliteStore {
 
     /// The highest delivery number `recipient` has (0 for none).
     pub fn last_seq(&self, recipient: &str) -> rusqlite::Result<u64> {
-        let max: Option<i64> = self.db().prepare_cached("SELECT MAX(seq) FROM deliveries WHERE recipient = ?1")?.query_row([recipient], |r| r.get(0))?;
-        Ok(max.unwrap_or(0) as u64)
+        last_seq_in(&self.db(), recipient)
     }
 
     /// Deliveries to `recipient` after `after_seq`, in order (at most `limit`).
@@ -312,4 +307,10 @@ impl SqliteStore {
         db.execute("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO NOTHING", params![key, value])?;
         db.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
     }
+}
+
+/// The highest delivery number `recipient` has on `db` (0 for none).
+fn last_seq_in(db: &Connection, recipient: &str) -> rusqlite::Result<u64> {
+    let max: Option<i64> = db.prepare_cached("SELECT MAX(seq) FROM deliveries WHERE recipient = ?1")?.query_row([recipient], |r| r.get(0))?;
+    Ok(max.unwrap_or(0) as u64)
 }
