@@ -18,8 +18,11 @@
   // never reported in the page's URL or sent as a referrer.
   const sig = params.get('sig');
   const exp = params.get('exp');
-  // The department the host page names, else the one picked here (kept for reconnects).
-  let department = params.get('department');
+  // The department the host page names, else the one picked or given here (kept for reconnects
+  // and the site's next pages: a partitioned cluster routes the socket by it).
+  const departmentKey = 'kefuVisitorDepartment:' + userId;
+  const readDepartment = () => { try { return sessionStorage.getItem(departmentKey); } catch (_) { return null; } };
+  let department = params.get('department') || readDepartment();
   const base = server.replace(/^http/, 'ws') + '/websocket/visitor/' + encodeURIComponent(userId) + '?userName=' + encodeURIComponent(userName) +
     (sig ? '&sig=' + encodeURIComponent(sig) + '&exp=' + encodeURIComponent(exp || '') : '');
   // Inside the widget (widget.js on another site): the host page is told the unread count; it
@@ -182,7 +185,11 @@
       else if (f.type === 'notice') { line('system', f.text); countUnread(false); }
       else if (f.type === 'offline') { line('system', f.text); window.kefuVisitorUi.state({ state: 'offline' }); }
       else if (f.type === 'departments' && Array.isArray(f.list)) window.kefuVisitorUi.departments(f.list, f.text);
-      else if (f.type === 'department') { department = f.id; window.kefuVisitorUi.department(f); }
+      else if (f.type === 'department') {
+        department = f.id;
+        try { sessionStorage.setItem(departmentKey, String(f.id)); } catch (_) { /* off */ }
+        window.kefuVisitorUi.department(f);
+      }
       else if (f.type === 'rated') window.kefuVisitorUi.rated(f);
       else if (f.type === 'left') window.kefuVisitorUi.left(f);
       else if (f.type === 'answers') window.kefuVisitorUi.answers(f.items || []);

@@ -24,6 +24,13 @@ pub struct AppState {
 
 /// Opens the store (creating the data directory) and builds the state.
 pub fn state(cfg: Config) -> crate::anyhow_like::Result<AppState> {
+    state_routing(cfg, None)
+}
+
+/// As [`state`], routing only `partition` (a partitioned cluster's owner of it): the open
+/// conversations restored are those of its agents, and the hub hands other partitions'
+/// customers over.
+pub fn state_routing(cfg: Config, partition: Option<&str>) -> crate::anyhow_like::Result<AppState> {
     std::fs::create_dir_all(cfg.data_dir.join("uploads")).map_err(|e| format!("cannot create {:?}: {e}", cfg.data_dir))?;
     config::private(&cfg.data_dir, 0o700)?;
     if !cfg.webhook_urls.is_empty() && cfg.webhook_secrets.iter().all(|s| s.is_empty()) {
@@ -36,7 +43,7 @@ pub fn state(cfg: Config) -> crate::anyhow_like::Result<AppState> {
         }
     }
     let store = cfg.open_store()?;
-    let open = store.open_conversations().map_err(|e| format!("cannot read the store: {e}"))?;
+    let mut open = store.open_conversations().map_err(|e| format!("cannot read the store: {e}"))?;
     // The token key: a file beside SQLite; in PostgreSQL, shared by every node.
     let key = match &store {
         store::Store::Sqlite(_) => auth::keys::load_or_create(&cfg.data_dir.join("auth.key"))?,
@@ -54,10 +61,22 @@ pub fn state(cfg: Config) -> crate::anyhow_like::Result<AppState> {
     if cfg.demo_departments {
         hub::seed_demo_departments(&store).map_err(|e| format!("cannot write the store: {e}"))?;
     }
+    if let Some(name) = partition {
+        let map = hub::partition_map_of(&store);
+        open.retain(|c| map.of_agent(&c.kf_id) == name);
+        let hub = hub::Hub::new(Arc::new(store), &cfg);
+        hub.route_partition(name, map);
+        return finish(hub, open, cfg, &key);
+    }
     let hub = hub::Hub::new(Arc::new(store), &cfg);
+    finish(hub, open, cfg, &key)
+}
+
+/// The rest of [`state_routing`]: routing restored, accounts, demo passwords.
+fn finish(hub: Arc<hub::Hub>, open: Vec<store::OpenConversation>, cfg: Config, key: &[u8]) -> crate::anyhow_like::Result<AppState> {
     let restored = hub.restore(open);
     let test_hooks = cfg.test_hooks.then(Default::default);
-    let auth = Arc::new(auth::Auth::new(&key, &cfg));
+    let auth = Arc::new(auth::Auth::new(key, &cfg));
     if cfg.demo {
         for kf_id in hub.store().agents_without_password().map_err(|e| format!("cannot read the store: {e}"))? {
             let seeded = store::DEFAULT_AGENTS.iter().any(|(id, _, _)| *id == kf_id);

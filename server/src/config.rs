@@ -26,6 +26,11 @@ pub struct Config {
     /// This node's name in the cluster (logs, metrics); a random one if unset.
     #[arg(long, env = "KEFU_NODE_ID")]
     pub node_id: Option<String>,
+    /// Cluster mode: route each partition (a group of departments linked by shared agents, and
+    /// `default`) on a node of its own, elected per partition, instead of all on one node
+    /// (docs/deployment.md, "Partitioned routing").
+    #[arg(long, env = "KEFU_PARTITIONED")]
+    pub partitioned: bool,
     /// Comma-separated addresses of proxies (the load balancer) whose `X-Forwarded-For` names the
     /// client (for the login throttle); unset, the direct peer is the client.
     #[arg(long, env = "KEFU_TRUSTED_PROXIES", value_delimiter = ',')]

@@ -21,17 +21,23 @@ pub struct Bearer(pub String);
 pub const BEARER_PROTOCOL_PREFIX: &str = "kefu.bearer.";
 
 fn token_of(req: &Request) -> Option<String> {
-    if let Some(v) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    token_in(req.headers(), req.uri())
+}
+
+/// The agent token a request carries: `Authorization: Bearer`, the socket subprotocol, or
+/// `?token=` (unchecked: the guard checks it).
+pub fn token_in(headers: &axum::http::HeaderMap, uri: &axum::http::Uri) -> Option<String> {
+    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         if let Some(t) = v.strip_prefix("Bearer ") {
             return Some(t.trim().to_owned());
         }
     }
-    for v in req.headers().get_all(header::SEC_WEBSOCKET_PROTOCOL).iter().filter_map(|v| v.to_str().ok()) {
+    for v in headers.get_all(header::SEC_WEBSOCKET_PROTOCOL).iter().filter_map(|v| v.to_str().ok()) {
         if let Some(t) = v.split(',').map(str::trim).find_map(|p| p.strip_prefix(BEARER_PROTOCOL_PREFIX)) {
             return Some(t.to_owned());
         }
     }
-    let q = req.uri().query()?;
+    let q = uri.query()?;
     form_urlencoded::parse(q.as_bytes()).into_owned().find(|(k, _)| k == "token").map(|(_, v)| v)
 }
 

@@ -11,8 +11,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// The advisory lock of the routing node: this key and the store's `search_path` (so clusters on
-/// other schemas of the same database have their own).
-const ROUTER_LOCK: i32 = 0x6b65_6675;
+/// other schemas of the same database have their own). A partitioned cluster's owners hold it
+/// shared, so nodes of the two kinds never route at once.
+pub(super) const ROUTER_LOCK: i32 = 0x6b65_6675;
 
 /// This node's view of the election.
 pub struct Election {
@@ -21,6 +22,9 @@ pub struct Election {
     /// The store, for the health check (the lock's connection may be waiting for the lock).
     store: String,
     health: tokio::sync::Mutex<Option<tokio_postgres::Client>>,
+    /// A partitioned cluster: the partitions this node routes.
+    pub(super) owned: std::sync::Mutex<std::collections::BTreeMap<String, AppState>>,
+    partitioned: bool,
 }
 
 impl Election {
@@ -28,15 +32,28 @@ impl Election {
     /// in `pg_advisory_lock` until PostgreSQL grants the lock, and on winning restores routing
     /// from the store and serves as the routing node.
     pub fn start(cfg: Config, nats: async_nats::Client, instance: String, gateway: Arc<super::gateway::Gateway>) -> Arc<Election> {
-        let e = Arc::new(Election { leader: AtomicBool::new(false), state: OnceLock::new(), store: cfg.store.clone(), health: Default::default() });
+        let e = Arc::new(Election { leader: AtomicBool::new(false), state: OnceLock::new(), store: cfg.store.clone(), health: Default::default(), owned: Default::default(), partitioned: cfg.partitioned });
         let e2 = e.clone();
-        tokio::spawn(async move { e2.campaign(cfg, nats, instance, gateway).await });
+        if cfg.partitioned {
+            tokio::spawn(super::partitions::campaign(e2, cfg, nats, instance, gateway));
+        } else {
+            tokio::spawn(async move { e2.campaign(cfg, nats, instance, gateway).await });
+        }
         e
     }
 
-    /// Whether this node routes.
+    /// Whether this node routes (a partitioned cluster's node: any partition).
     pub fn is_leader(&self) -> bool {
-        self.leader.load(Ordering::Relaxed)
+        self.leader.load(Ordering::Relaxed) || !self.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_empty()
+    }
+
+    /// The partitions this node routes: every one on the routing node of an unpartitioned
+    /// cluster, its own in a partitioned one.
+    pub fn partitions(&self) -> Vec<String> {
+        if self.partitioned {
+            return self.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys().cloned().collect();
+        }
+        self.state().map(|s| s.hub.partitions()).unwrap_or_default()
     }
 
     /// The routing state, on the routing node.
@@ -111,7 +128,7 @@ impl Election {
         };
         let _ = self.state.set(state.clone());
         self.leader.store(true, Ordering::Relaxed);
-        if let Err(e) = super::router::run(state, nats, instance, gateway).await {
+        if let Err(e) = super::router::run(state, nats, instance, gateway, None).await {
             tracing::error!(error = %e, "routing node stopped; exiting");
         }
         std::process::exit(75);

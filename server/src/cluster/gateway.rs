@@ -4,6 +4,7 @@
 //! status as on one node, and an API request the same response.
 
 use super::wire::{self, Alive, HttpHead, InEv, InMsg, OpenReply, OutMsg};
+use crate::hub::partition_map::PartitionMap;
 use crate::hub::Out;
 use crate::socket::{classify, small_buffers, Incoming};
 use axum::body::Body;
@@ -32,6 +33,10 @@ struct Held {
     router: Option<String>,
     /// `agent` or `visitor`.
     kind: &'static str,
+    /// The partition that routes it (a partitioned cluster).
+    partition: Option<String>,
+    /// The agent, for an agent's socket (its partition can change with the departments).
+    kf_id: Option<String>,
 }
 
 /// The gateway's state.
@@ -40,12 +45,19 @@ pub struct Gateway {
     pub(super) instance: String,
     next: AtomicU64,
     held: Mutex<HashMap<String, Held>>,
-    /// The routing node last heard, and when.
-    router: Mutex<Option<(String, Instant)>>,
+    /// The routing node last heard (per partition in a partitioned cluster, else under ""), and when.
+    router: Mutex<HashMap<String, (String, Instant)>>,
+    /// The nodes heard on `kefu.alive` (this one included), and when.
+    nodes: Mutex<HashMap<String, Instant>>,
+    /// A partitioned cluster's partitions, as the department settings make them.
+    map: std::sync::RwLock<Option<PartitionMap>>,
     max_frame_bytes: usize,
     max_body: usize,
-    /// Socket events to the routing node, in order, batched.
-    inbox: wire::Batcher<InMsg>,
+    /// The store, for where a customer's conversation is routed (a partitioned cluster).
+    store: String,
+    lookup: tokio::sync::Mutex<Option<Arc<tokio_postgres::Client>>>,
+    /// Socket events to each routing node's subject, in order, batched.
+    inboxes: Mutex<HashMap<String, wire::Batcher<InMsg>>>,
     /// This node's own routing, once it routes: the events of the sockets it serves here skip
     /// NATS both ways (no encoding, no round trip through the NATS server).
     local: OnceLock<Arc<super::router::Router>>,
@@ -60,13 +72,26 @@ impl Gateway {
             next: AtomicU64::new(0),
             held: Mutex::default(),
             router: Mutex::default(),
+            nodes: Mutex::default(),
+            map: std::sync::RwLock::new(cfg.partitioned.then(PartitionMap::default)),
             max_frame_bytes: cfg.max_frame_bytes,
             max_body: cfg.max_upload_bytes + 1024 * 1024,
-            inbox: wire::Batcher::start(nats.clone(), wire::IN.to_owned()),
+            inboxes: Mutex::default(),
+            store: cfg.store.clone(),
+            lookup: tokio::sync::Mutex::default(),
             local: OnceLock::new(),
         });
         let mut out = nats.subscribe(wire::out_subject(&instance)).await.map_err(|e| e.to_string())?;
         let mut router = nats.subscribe(wire::ROUTER).await.map_err(|e| e.to_string())?;
+        let mut alive = nats.subscribe(wire::ALIVE).await.map_err(|e| e.to_string())?;
+        let g2 = g.clone();
+        tokio::spawn(async move {
+            while let Some(m) = alive.next().await {
+                if let Ok(a) = serde_json::from_slice::<Alive>(&m.payload) {
+                    g2.nodes.locked().insert(a.node, Instant::now());
+                }
+            }
+        });
         let g2 = g.clone();
         tokio::spawn(async move {
             while let Some(m) = out.next().await {
@@ -78,7 +103,8 @@ impl Gateway {
         tokio::spawn(async move {
             while let Some(m) = router.next().await {
                 if let Ok(a) = serde_json::from_slice::<Alive>(&m.payload) {
-                    let moved = g2.router.locked().replace((a.node.clone(), Instant::now())).is_none_or(|(old, _)| old != a.node);
+                    let key = a.partition.unwrap_or_default();
+                    let moved = g2.router.locked().insert(key, (a.node.clone(), Instant::now())).is_none_or(|(old, _)| old != a.node);
                     if moved {
                         // A new routing node: its predecessor's sockets reconnect to it now.
                         g2.close_orphans();
@@ -91,7 +117,7 @@ impl Gateway {
             let mut tick = tokio::time::interval(Duration::from_millis(wire::HEARTBEAT_MS));
             loop {
                 tick.tick().await;
-                let beat = serde_json::to_vec(&Alive { node: g2.instance.clone() }).expect("serializes");
+                let beat = serde_json::to_vec(&Alive { node: g2.instance.clone(), partition: None }).expect("serializes");
                 let _ = g2.nats.publish(wire::ALIVE, beat.into()).await;
                 g2.close_orphans();
             }
@@ -133,10 +159,72 @@ impl Gateway {
         self.held.locked()
     }
 
-    /// The routing node, if one was heard from lately.
+    /// The routing node, if one was heard from lately (unpartitioned).
     pub fn router(&self) -> Option<String> {
+        self.owner(None)
+    }
+
+    /// The node routing `partition` (`None`: the unpartitioned routing node), if heard lately.
+    pub fn owner(&self, partition: Option<&str>) -> Option<String> {
         let r = self.router.locked();
-        r.as_ref().filter(|(_, t)| t.elapsed() < Duration::from_millis(wire::ROUTER_DEAD_AFTER_MS)).map(|(n, _)| n.clone())
+        r.get(partition.unwrap_or_default()).filter(|(_, t)| t.elapsed() < Duration::from_millis(wire::ROUTER_DEAD_AFTER_MS)).map(|(n, _)| n.clone())
+    }
+
+    /// Each partition's routing node heard lately (a partitioned cluster).
+    pub fn owners(&self) -> std::collections::BTreeMap<String, String> {
+        let r = self.router.locked();
+        let fresh = |t: &Instant| t.elapsed() < Duration::from_millis(wire::ROUTER_DEAD_AFTER_MS);
+        r.iter().filter(|(p, (_, t))| !p.is_empty() && fresh(t)).map(|(p, (n, _))| (p.clone(), n.clone())).collect()
+    }
+
+    /// How many nodes were heard from in the last `within` (this one included).
+    pub fn nodes_alive(&self, within: Duration) -> usize {
+        self.nodes.locked().values().filter(|t| t.elapsed() < within).count()
+    }
+
+    /// The partition of a socket opened at `uri` (a partitioned cluster): a customer in an open
+    /// conversation goes with their agent, else by [`super::placement::of_socket`].
+    async fn place(&self, map: &PartitionMap, uri: &axum::http::Uri) -> String {
+        if let Some(user_id) = super::placement::visitor_of(uri) {
+            let client = {
+                // One connection, its queries pipelined: the lock is held only to open it.
+                let mut lookup = self.lookup.lock().await;
+                if lookup.as_ref().is_none_or(|c| c.is_closed()) {
+                    if let Ok((client, connection)) = tokio_postgres::connect(&self.store, tokio_postgres::NoTls).await {
+                        tokio::spawn(connection);
+                        *lookup = Some(Arc::new(client));
+                    }
+                }
+                lookup.clone()
+            };
+            if let Some(client) = client {
+                match super::placement::agent_in_conversation(&client, &user_id).await {
+                    Ok(Some(kf)) => return map.of_agent(&kf).to_owned(),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot read where a customer's conversation is routed"),
+                }
+            }
+        }
+        super::placement::of_socket(map, uri)
+    }
+
+    /// A partitioned cluster's partitions now.
+    pub fn map(&self) -> Option<PartitionMap> {
+        self.map.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// The departments changed: sockets of agents now routed by another partition reconnect
+    /// there (1012).
+    pub(super) fn set_map(&self, map: PartitionMap) {
+        *self.map.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(map.clone());
+        let mut held = self.held();
+        held.retain(|_, h| {
+            let moved = h.kf_id.as_deref().is_some_and(|kf| h.partition.as_deref().is_some_and(|p| p != map.of_agent(kf)));
+            if moved {
+                let _ = h.tx.send(Out::Close(1012, "routed by another partition now; reconnect".into()));
+            }
+            !moved
+        });
     }
 
     /// Sockets held here, by kind.
@@ -149,28 +237,32 @@ impl Gateway {
     /// Closes (1012, "service restart") the sockets whose routing node is gone or was replaced:
     /// their clients reconnect and resume with the routing node there is now.
     fn close_orphans(&self) {
-        let current = self.router();
+        let routers = self.router.locked().clone();
+        let current = |p: &Option<String>| {
+            let fresh = |t: &Instant| t.elapsed() < Duration::from_millis(wire::ROUTER_DEAD_AFTER_MS);
+            routers.get(p.as_deref().unwrap_or_default()).filter(|(_, t)| fresh(t)).map(|(n, _)| n.clone())
+        };
         let mut held = self.held();
         let before = held.len();
         held.retain(|_, h| {
-            let keep = h.router.is_none() || h.router == current;
+            let keep = h.router.is_none() || h.router == current(&h.partition);
             if !keep {
                 let _ = h.tx.send(Out::Close(1012, "routing node changed; reconnect".into()));
             }
             keep
         });
         if held.len() < before {
-            tracing::warn!(sockets = before - held.len(), router = ?current, "routing node lost: sockets closed for their clients to reconnect");
+            tracing::warn!(sockets = before - held.len(), "routing node lost: sockets closed for their clients to reconnect");
         }
     }
 
     /// A request to the routing node. While there is none (another node is taking routing over:
     /// NATS says nobody listens), asked again every 100 ms for up to [`ROUTER_GAP`], so a client
     /// that reconnects in that moment is served rather than refused.
-    async fn ask_router(&self, subject: &'static str, payload: Vec<u8>) -> Option<async_nats::Message> {
+    async fn ask_router(&self, subject: String, payload: Vec<u8>) -> Option<async_nats::Message> {
         let until = Instant::now() + ROUTER_GAP;
         loop {
-            match tokio::time::timeout(ROUTER_TIMEOUT, self.nats.request(subject, payload.clone().into())).await {
+            match tokio::time::timeout(ROUTER_TIMEOUT, self.nats.request(subject.clone(), payload.clone().into())).await {
                 Ok(Ok(m)) => return Some(m),
                 Ok(Err(e)) if e.kind() == async_nats::client::RequestErrorKind::NoResponders && Instant::now() < until => {
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -180,12 +272,17 @@ impl Gateway {
         }
     }
 
-    /// A socket event to the routing node: `local` when this node serves the socket itself.
-    async fn publish_in(&self, conn: &str, ev: InEv, local: Option<&Arc<super::router::Router>>) {
+    /// A socket event to the routing node (of `partition`): `local` when this node serves the
+    /// socket itself.
+    async fn publish_in(&self, conn: &str, ev: InEv, local: Option<&Arc<super::router::Router>>, partition: Option<&str>) {
         let msg = InMsg { conn: conn.to_owned(), node: self.instance.clone(), ev };
         match local {
             Some(router) => router.clone().socket_event(msg, None),
-            None => self.inbox.send(msg).await,
+            None => {
+                let subject = wire::in_subject(partition);
+                let inbox = self.inboxes.locked().entry(subject.clone()).or_insert_with(|| wire::Batcher::start(self.nats.clone(), subject)).clone();
+                inbox.send(msg).await;
+            }
         }
     }
 }
@@ -201,13 +298,18 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
     let kind = if parts.uri.path().starts_with("/websocket/visitor/") { "visitor" } else { "agent" };
     let conn = format!("{}.{}", g.instance, g.next.fetch_add(1, Ordering::Relaxed));
     let (tx, rx) = mpsc::unbounded_channel::<Out>();
-    g.held().insert(conn.clone(), Held { tx, router: None, kind });
+    let partition = match g.map() {
+        Some(m) => Some(g.place(&m, &parts.uri).await),
+        None => None,
+    };
+    let kf_id = (kind == "agent").then(|| parts.uri.path().strip_prefix("/websocket/").map(|k| percent_encoding::percent_decode_str(k).decode_utf8_lossy().into_owned())).flatten();
+    g.held().insert(conn.clone(), Held { tx, router: None, kind, partition: partition.clone(), kf_id });
     let open = InMsg {
         conn: conn.clone(),
         node: g.instance.clone(),
         ev: InEv::Open { uri: parts.uri.to_string(), headers: wire::header_pairs(&parts.headers), peer: peer.to_string() },
     };
-    let answer = g.ask_router(wire::IN, serde_json::to_vec(&open).expect("serializes")).await;
+    let answer = g.ask_router(wire::in_subject(partition.as_deref()), serde_json::to_vec(&open).expect("serializes")).await;
     let reply: Option<OpenReply> = answer.and_then(|m| serde_json::from_slice(&m.payload).ok());
     let Some(reply) = reply else {
         g.held().remove(&conn);
@@ -224,12 +326,12 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
     if let Some(h) = g.held().get_mut(&conn) {
         h.router = Some(reply.router);
     }
-    let (g_fail, conn_fail, local_fail) = (g.clone(), conn.clone(), local.clone());
+    let (g_fail, conn_fail, local_fail, partition_fail) = (g.clone(), conn.clone(), local.clone(), partition.clone());
     small_buffers(ws, g.max_frame_bytes)
         .on_failed_upgrade(move |_| {
             tokio::spawn(async move {
                 g_fail.held().remove(&conn_fail);
-                g_fail.publish_in(&conn_fail, InEv::Frame(Incoming::End(None)), local_fail.as_ref()).await;
+                g_fail.publish_in(&conn_fail, InEv::Frame(Incoming::End(None)), local_fail.as_ref(), partition_fail.as_deref()).await;
             });
         })
         .on_upgrade(move |socket| async move {
@@ -239,13 +341,13 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
                 while let Some(m) = stream.next().await {
                     if let Some(inc) = classify(m) {
                         let end = matches!(inc, Incoming::End(_));
-                        g.publish_in(&conn, InEv::Frame(inc), local.as_ref()).await;
+                        g.publish_in(&conn, InEv::Frame(inc), local.as_ref(), partition.as_deref()).await;
                         if end {
                             return;
                         }
                     }
                 }
-                g.publish_in(&conn, InEv::Frame(Incoming::End(None)), local.as_ref()).await;
+                g.publish_in(&conn, InEv::Frame(Incoming::End(None)), local.as_ref(), partition.as_deref()).await;
             };
             // The socket is done when the client goes (reader: it told the routing node) or a
             // close went out (writer). Either way the routing node hears of the end once, so it
@@ -256,7 +358,7 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
             };
             g.held().remove(&conn);
             if !told {
-                g.publish_in(&conn, InEv::Frame(Incoming::End(None)), local.as_ref()).await;
+                g.publish_in(&conn, InEv::Frame(Incoming::End(None)), local.as_ref(), partition.as_deref()).await;
             }
         })
 }
@@ -276,7 +378,8 @@ pub async fn tunnel(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
         peer: peer.to_string(),
         status: 0,
     };
-    let answer = g.ask_router(wire::HTTP, wire::encode_http(&head, &body)).await;
+    let partition = g.map().map(|m| super::placement::of_request(&m, &parts.headers, &parts.uri));
+    let answer = g.ask_router(wire::http_subject(partition.as_deref()), wire::encode_http(&head, &body)).await;
     let Some(m) = answer else {
         return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"code": 503, "msg": "no routing node answered; try again", "data": null}))).into_response();
     };

@@ -8,6 +8,8 @@
 //! replay, `ack` re-sends). Why this is correct: docs/deployment.md.
 
 mod election;
+mod partitions;
+mod placement;
 pub mod gateway;
 mod router;
 pub mod wire;
@@ -84,8 +86,9 @@ async fn healthz(State(node): State<Node>) -> Response {
         "nats": if nats { "ok" } else { "disconnected" },
         "node": node.gateway.instance,
         "routing": node.election.is_leader(),
-        "partitions": node.election.state().map(|s| s.hub.partitions()).unwrap_or_default(),
+        "partitions": node.election.partitions(),
         "router": node.gateway.router(),
+        "owners": node.gateway.owners(),
     });
     let status = if nats && store.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, axum::Json(body)).into_response()

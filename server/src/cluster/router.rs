@@ -66,9 +66,10 @@ impl Outlet {
     }
 }
 
-/// Runs the routing node until the process ends (leadership is given up only by exiting); the
-/// sockets `gateway` (this node's) serves for it talk to it directly.
-pub async fn run(state: AppState, nats: async_nats::Client, instance: String, gateway: Arc<Gateway>) -> Result<(), String> {
+/// Runs the routing node (of `partition`, in a partitioned cluster) until the process ends
+/// (leadership is given up only by exiting); unpartitioned, the sockets `gateway` (this node's)
+/// serves for it talk to it directly.
+pub async fn run(state: AppState, nats: async_nats::Client, instance: String, gateway: Arc<Gateway>, partition: Option<String>) -> Result<(), String> {
     let max_body = state.cfg.max_upload_bytes + 1024 * 1024;
     crate::start_restored_timers(&state);
     let router = Arc::new(Router {
@@ -81,11 +82,13 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String, ga
         gateway: gateway.clone(),
         max_body,
     });
-    gateway.route_locally(router.clone());
-    let mut socket_events = nats.subscribe(wire::IN).await.map_err(|e| e.to_string())?;
-    let mut http = nats.subscribe(wire::HTTP).await.map_err(|e| e.to_string())?;
+    if partition.is_none() {
+        gateway.route_locally(router.clone());
+    }
+    let mut socket_events = nats.subscribe(wire::in_subject(partition.as_deref())).await.map_err(|e| e.to_string())?;
+    let mut http = nats.subscribe(wire::http_subject(partition.as_deref())).await.map_err(|e| e.to_string())?;
     let mut alive = nats.subscribe(wire::ALIVE).await.map_err(|e| e.to_string())?;
-    tracing::info!(instance, "routing node: serving the cluster's sockets and API");
+    tracing::info!(instance, ?partition, "routing node: serving the cluster's sockets and API");
     {
         let r = router.clone();
         tokio::spawn(async move {
@@ -111,7 +114,7 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String, ga
             let mut tick = tokio::time::interval(Duration::from_millis(wire::HEARTBEAT_MS));
             loop {
                 tick.tick().await;
-                let beat = serde_json::to_vec(&Alive { node: r.instance.clone() }).expect("serializes");
+                let beat = serde_json::to_vec(&Alive { node: r.instance.clone(), partition: partition.clone() }).expect("serializes");
                 let _ = r.nats.publish(wire::ROUTER, beat.into()).await;
                 r.reap_silent_nodes();
             }

@@ -9,6 +9,10 @@
 //! | `kefu.alive` | every node | [`Alive`] each second: the router drops the sockets of a silent node |
 //! | `kefu.router` | router | [`Alive`] each second: gateways close sockets a lost router held |
 //!
+//! A partitioned cluster (`--partitioned`) has one router per partition: its socket traffic and
+//! API requests go on `kefu.in.<partition>` and `kefu.http.<partition>`, and its heartbeat names
+//! the partition.
+//!
 //! One subject carries all of a gateway's socket traffic to the router, so NATS's per-publisher
 //! order keeps an open, its frames and its end in order. Frames travel in batches (a JSON array
 //! of what was waiting when the last publish went out, see [`Batcher`]): under load one NATS
@@ -101,6 +105,16 @@ pub fn decode_batch<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<Ve
     }
 }
 
+/// Gateway → router socket traffic of `partition` (`kefu.in.<partition>`; [`IN`] unpartitioned).
+pub fn in_subject(partition: Option<&str>) -> String {
+    partition.map_or_else(|| IN.to_owned(), |p| format!("{IN}.{p}"))
+}
+
+/// API requests for `partition` (`kefu.http.<partition>`; [`HTTP`] unpartitioned).
+pub fn http_subject(partition: Option<&str>) -> String {
+    partition.map_or_else(|| HTTP.to_owned(), |p| format!("{HTTP}.{p}"))
+}
+
 /// Router → gateway frames for node `node`.
 pub fn out_subject(node: &str) -> String {
     format!("kefu.out.{node}")
@@ -158,6 +172,9 @@ pub struct OutMsg {
 pub struct Alive {
     /// The sender's instance id.
     pub node: String,
+    /// On `kefu.router` in a partitioned cluster: the partition the sender routes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
 }
 
 /// The head of a tunneled HTTP request or response.
@@ -212,8 +229,8 @@ mod tests {
 
     #[test]
     fn a_batch_and_a_lone_message_decode_to_the_same_messages_in_order() {
-        let a = Alive { node: "a".into() };
-        let b = Alive { node: "b".into() };
+        let a = Alive { node: "a".into(), partition: None };
+        let b = Alive { node: "b".into(), partition: Some("presales".into()) };
         let batch = serde_json::to_vec(&vec![a.clone(), b.clone()]).unwrap();
         assert_eq!(decode_batch::<Alive>(&batch).unwrap(), vec![a.clone(), b]);
         assert_eq!(decode_batch::<Alive>(&serde_json::to_vec(&a).unwrap()).unwrap(), vec![a]);

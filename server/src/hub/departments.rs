@@ -7,6 +7,7 @@
 
 use super::state::{State, VState};
 use super::{err, Hub, HubError};
+use super::partition_map::PartitionMap;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -122,6 +123,11 @@ pub fn seed_demo(store: &Store) -> crate::store::Result<()> {
     store.meta_or_insert(KEY, || serde_json::to_string(&demo).unwrap_or_default()).map(|_| ())
 }
 
+/// The routing partitions of the departments saved in `store` (a partitioned cluster).
+pub fn partition_map_of(store: &Store) -> PartitionMap {
+    PartitionMap::of(&Departments::load(store).settings)
+}
+
 /// The departments as routing reads them.
 #[derive(Default)]
 pub(super) struct Departments {
@@ -182,10 +188,15 @@ impl State {
             return;
         }
         v.department = department.clone();
-        if v.state != VState::Waiting {
+        let state = v.state.clone();
+        if !matches!(state, VState::Assigned { .. }) && self.routed_elsewhere(department.as_deref()) {
+            self.hand_over(user_id);
             return;
         }
-        let offered = v.offered_to.clone().filter(|kf| !self.departments.serves(department.as_deref(), kf));
+        if state != VState::Waiting {
+            return;
+        }
+        let offered = self.visitors.get(user_id).and_then(|v| v.offered_to.clone()).filter(|kf| !self.departments.serves(department.as_deref(), kf));
         if let Some(kf) = offered {
             if let Some(v) = self.visitors.get_mut(user_id) {
                 v.offered_to = None;
@@ -218,6 +229,31 @@ impl State {
         }
     }
 
+    /// Whether customers of `department` are routed by another partition of the cluster
+    /// (`--partitioned`; never on one node).
+    pub(super) fn routed_elsewhere(&self, department: Option<&str>) -> bool {
+        self.partition.as_ref().is_some_and(|(name, map)| !map.routes(name, department))
+    }
+
+    /// Customer `user_id`, not in a conversation, now belongs to another partition: their page
+    /// is told to reconnect (1012; it names its department then, so the gateway sends it there)
+    /// and routing here forgets them without a trace in the reports; their waiting messages stay
+    /// in the store for the other partition's routing, which counts them when they connect.
+    fn hand_over(&mut self, user_id: &str) {
+        let Some(v) = self.visitors.remove(user_id) else { return };
+        if let Some(c) = &v.conn {
+            let _ = c.tx.send(super::Out::Close(1012, "department routed elsewhere; reconnect".into()));
+        }
+        self.queue.retain(|u| u != user_id);
+        if let Some(kf) = &v.offered_to {
+            self.withdraw(kf, user_id, "moved to another department");
+        }
+        self.started.remove(user_id);
+        Hub::forget_numbers(self, user_id);
+        self.tell_positions();
+        tracing::info!(user_id, department = ?v.department, "customer handed to another partition");
+    }
+
     /// The place of waiting customer `user_id` among those of their department (1-based).
     pub(super) fn place(&self, user_id: &str) -> usize {
         let dep = self.visitors.get(user_id).and_then(|v| v.department.clone());
@@ -227,6 +263,18 @@ impl State {
 }
 
 impl Hub {
+    /// Makes this hub route only partition `name` of `map` (a partitioned cluster): `/healthz`
+    /// lists it, and a customer whose department another partition routes is handed over.
+    pub fn route_partition(&self, name: &str, map: PartitionMap) {
+        *self.partitions.write().unwrap_or_else(std::sync::PoisonError::into_inner) = vec![name.to_owned()];
+        self.st().partition = Some((name.to_owned(), map));
+    }
+
+    /// The partition this hub routes, in a partitioned cluster.
+    pub fn partition(&self) -> Option<String> {
+        self.st().partition.as_ref().map(|(n, _)| n.clone())
+    }
+
     /// The routing partitions this hub serves: `default` (customers without a department) and
     /// every department (`GET /healthz` lists them).
     pub fn partitions(&self) -> Vec<String> {
@@ -244,8 +292,11 @@ impl Hub {
         s.check(|kf| self.store.agent(kf).ok().flatten().is_some()).map_err(|e| err(400, e))?;
         let json = serde_json::to_string(&s).map_err(|e| err(400, e.to_string()))?;
         self.store.set_meta(KEY, &json).map_err(|e| self.store_failed(e))?;
-        *self.partitions.write().unwrap_or_else(std::sync::PoisonError::into_inner) = partitions_of(&s);
         let mut st = self.st();
+        if st.partition.is_none() {
+            // A partitioned cluster's node sees the new map itself and hands partitions over.
+            *self.partitions.write().unwrap_or_else(std::sync::PoisonError::into_inner) = partitions_of(&s);
+        }
         st.departments = Departments::of(s);
         let gone: Vec<String> = st.visitors.iter().filter(|(_, v)| v.department.as_deref().is_some_and(|d| !st.departments.known(d))).map(|(u, _)| u.clone()).collect();
         for u in gone {

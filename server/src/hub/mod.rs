@@ -21,6 +21,7 @@ mod privacy;
 mod recall;
 mod settings;
 mod departments;
+pub mod partition_map;
 mod relay;
 mod replay;
 mod history;
@@ -39,7 +40,7 @@ pub use board::{Board, BoardAgent, BoardConversation, BoardWaiting};
 pub use settings::CloseOutSettings;
 pub use relay::Relayed;
 pub use replay::Replay;
-pub use departments::{seed_demo as seed_demo_departments, Department, DepartmentSettings, UrlRule};
+pub use departments::{partition_map_of, seed_demo as seed_demo_departments, Department, DepartmentSettings, UrlRule};
 
 use crate::store::{OpenConversation, Store};
 use state::{AgentSlot, State, VState, VisitorSlot};

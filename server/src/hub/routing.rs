@@ -186,6 +186,10 @@ impl Hub {
         if !st.departments.known(department) {
             return Err(err(404, format!("unknown department {department:?}")));
         }
+        if st.routed_elsewhere(Some(department)) {
+            let msg = format!("{} is routed by another partition of the cluster: a conversation cannot move there (--partitioned)", st.departments.name(department));
+            return Err(err(409, msg));
+        }
         let mut free: Vec<(usize, String)> = st
             .agents
             .iter()

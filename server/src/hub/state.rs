@@ -208,6 +208,8 @@ pub(super) struct State {
     /// (`v:{id}`, `kf:{id}`), and the last routing write about each customer (`w:{id}`): what a
     /// store call about them waits for, when still being written.
     pub(super) writing: HashMap<String, crate::store::ticket::Ticket>,
+    /// The partition this hub routes and the map it belongs to (`--partitioned`; `None`: all).
+    pub(super) partition: Option<(String, super::partition_map::PartitionMap)>,
 }
 
 impl State {

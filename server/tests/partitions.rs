@@ -1,0 +1,158 @@
+//! Partitioned routing (`--partitioned`): three nodes, three partitions (`billing`,
+//! `presales` and `default`), each routed by a node of its own; customers reach their
+//! department's routing whichever node they connect to; a node's death moves only its
+//! partition, and a customer who picks another partition's department is handed over to it.
+//! Needs `KEFU_TEST_PG`, nats-server and haproxy: `scripts/test.sh` provides them (ignored
+//! otherwise).
+
+mod cluster_harness;
+mod faults;
+mod support;
+
+use cluster_harness::{login, next, Cluster, Ws};
+use futures_util::SinkExt;
+use serde_json::json;
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+const PARTITIONS: [&str; 3] = ["billing", "default", "presales"];
+
+/// A store with two departments of one agent each (`ps-a` in presales, `bl-a` in billing);
+/// agents in neither (`df-a`) route in `default`.
+fn departments(dir: &std::path::Path, store: &str) {
+    let mut cfg = kefu_server::Config::for_tests(dir.join("admin"));
+    cfg.store = store.to_owned();
+    let s = json!({"departments": [
+        {"id": "presales", "name": "售前", "agents": ["ps-a"]},
+        {"id": "billing", "name": "账单", "agents": ["bl-a"]},
+    ], "ask": true});
+    cfg.open_store().expect("the store").set_meta("settings.departments", &s.to_string()).expect("departments saved");
+}
+
+async fn send(ws: &mut Ws, v: serde_json::Value) {
+    ws.send(Message::Text(v.to_string().into())).await.unwrap();
+}
+
+/// Agent `kf` signed in and connected through node address `at`.
+async fn agent(at: &str, kf: &str) -> Ws {
+    let token = login(at, kf, kf).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{at}/websocket/{kf}?token={token}")).await.unwrap();
+    next(&mut ws, |f| f["status"] == 100).await;
+    ws
+}
+
+/// Customer `user` (of `department`, if any) connected through node address `at`.
+async fn visitor(at: &str, user: &str, department: Option<&str>) -> Ws {
+    let dep = department.map(|d| format!("&department={d}")).unwrap_or_default();
+    let url = format!("ws://{at}/websocket/visitor/{user}?{}&userName=V{dep}", support::signed(user));
+    tokio_tungstenite::connect_async(url).await.unwrap().0
+}
+
+/// Agent `kf` accepts `user`'s offer; then one message each way.
+async fn converse(agent: &mut Ws, kf: &str, visitor: &mut Ws, user: &str, what: &str) {
+    next(agent, |f| f["status"] == 2 && f["data"]["id"] == user).await;
+    send(agent, json!({"respStatus": 2, "kfId": kf, "userId": user, "userName": "V"})).await;
+    next(visitor, |f| f["type"] == "status" && f["state"] == "assigned").await;
+    chat(agent, kf, visitor, user, what).await;
+}
+
+/// One message each way between `kf` and `user`, already in a conversation.
+async fn chat(agent: &mut Ws, kf: &str, visitor: &mut Ws, user: &str, what: &str) {
+    send(visitor, json!({"type": "message", "content": format!("{what} from {user}")})).await;
+    next(agent, |f| f["status"] == 1 && f["data"]["content"] == format!("{what} from {user}")).await;
+    send(agent, json!({"kfId": kf, "userId": user, "userName": "V", "content": format!("{what} to {user}")})).await;
+    next(visitor, |f| f["type"] == "message" && f["content"] == format!("{what} to {user}")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn partitions_spread_over_the_nodes_and_a_nodes_death_moves_only_its_own() {
+    let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
+    let dir = tempfile::tempdir().unwrap();
+    departments(dir.path(), &store);
+    let mut cluster = Cluster::start_partitioned(dir.path(), &store, &PARTITIONS).await;
+    // Spread: each node routes one partition, and says so.
+    let mut routed = Vec::new();
+    for i in 0..3 {
+        let mine = cluster.partitions_of(i).await;
+        assert_eq!(mine.len(), 1, "node {i} routes one partition: {mine:?}");
+        routed.extend(mine);
+    }
+    routed.sort();
+    assert_eq!(routed, PARTITIONS, "every partition routed once");
+    let owners = cluster.owners(0).await;
+    let node_of = |p: &str| (0..3).find(|&i| owners[p].starts_with(&format!("{}-", cluster.nodes[i].name))).unwrap();
+    let (presales, billing) = (node_of("presales"), node_of("billing"));
+    let addrs: Vec<String> = (0..3).map(|i| cluster.addr(i)).collect();
+    let addr = |i: usize| addrs[i].clone();
+    // Each department's customer reaches its own agent, connected through other nodes.
+    let mut ps = agent(&addr((presales + 1) % 3), "ps-a").await;
+    let mut df = agent(&addr(presales), "df-a").await;
+    // The billing conversation stays on its owner's node: untouched by the kill below.
+    let mut bl = agent(&addr(billing), "bl-a").await;
+    let mut ps_v = visitor(&addr((presales + 2) % 3), "ps-v", Some("presales")).await;
+    let mut bl_v = visitor(&addr(billing), "bl-v", Some("billing")).await;
+    let mut df_v = visitor(&addr(presales), "df-v", None).await;
+    converse(&mut ps, "ps-a", &mut ps_v, "ps-v", "hello").await;
+    converse(&mut bl, "bl-a", &mut bl_v, "bl-v", "hello").await;
+    converse(&mut df, "df-a", &mut df_v, "df-v", "hello").await;
+    // An agent's view is its partition's: the presales agent's queue knows nothing of billing.
+    let token = login(&addr(billing), "ps-a", "ps-a").await;
+    let online: serde_json::Value = cluster.http.get(format!("http://{}/agents/online", addr(billing))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let ids: Vec<&str> = online["data"].as_array().unwrap().iter().filter_map(|a| a["id"].as_str()).collect();
+    assert_eq!(ids, ["ps-a"], "answered by the presales partition's routing, wherever asked: {online}");
+    // The presales node dies: presales moves to another node within a second; billing and
+    // default keep their owners, and the billing conversation goes on without a reconnect.
+    let t = Instant::now();
+    cluster.nodes[presales].proc.kill();
+    let moved = cluster.wait_for_owners(&["presales"], &[presales]).await;
+    println!("presales routed again {} ms after its node was killed", moved.as_millis());
+    assert!(moved < Duration::from_secs(3), "presales moved in {moved:?}");
+    let after = cluster.owners(billing).await;
+    assert_eq!((after["billing"].as_str(), after["default"].as_str()), (owners["billing"].as_str(), owners["default"].as_str()), "only the dead node's partition moved");
+    chat(&mut bl, "bl-a", &mut bl_v, "bl-v", "during").await;
+    // Presales resumes on its new owner: the conversation was restored from the store.
+    drop((ps, ps_v));
+    let survivor = (presales + 1) % 3;
+    let mut ps = agent(&addr(survivor), "ps-a").await;
+    let mut ps_v = visitor(&addr((presales + 2) % 3), "ps-v", Some("presales")).await;
+    next(&mut ps_v, |f| f["type"] == "status" && f["state"] == "assigned").await;
+    chat(&mut ps, "ps-a", &mut ps_v, "ps-v", "after").await;
+    println!("presales conversation going again {} ms after the kill", t.elapsed().as_millis());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn a_customer_who_picks_another_partitions_department_is_handed_over_with_what_they_wrote() {
+    let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
+    let dir = tempfile::tempdir().unwrap();
+    departments(dir.path(), &store);
+    let cluster = Cluster::start_partitioned(dir.path(), &store, &PARTITIONS).await;
+    let lb = format!("127.0.0.1:{}", cluster.lb_port);
+    let mut bl = agent(&lb, "bl-a").await;
+    // No department: `default` routes the customer and asks which one they want.
+    let mut v = visitor(&lb, "ho-v", None).await;
+    next(&mut v, |f| f["type"] == "departments").await;
+    send(&mut v, json!({"type": "message", "content": "my invoice is wrong", "msgId": "ho-1"})).await;
+    next(&mut v, |f| f["type"] == "ack" && f["msgId"] == "ho-1").await;
+    send(&mut v, json!({"type": "department", "id": "billing"})).await;
+    // Told the department, then to reconnect: the page comes back naming it.
+    next(&mut v, |f| f["type"] == "department" && f["id"] == "billing").await;
+    use futures_util::StreamExt;
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(10), v.next()).await.expect("closed in time") {
+            Some(Ok(Message::Close(c))) => break c.map(|c| u16::from(c.code)),
+            Some(Ok(_)) => continue,
+            _ => break None,
+        }
+    };
+    assert_eq!(closed, Some(1012), "handed over: reconnect");
+    let mut v = visitor(&lb, "ho-v", Some("billing")).await;
+    // The billing agent is offered the customer, and gets what they wrote before the pick.
+    let offer = next(&mut bl, |f| f["status"] == 2 && f["data"]["id"] == "ho-v").await;
+    println!("offer after the hand-over: {offer}");
+    send(&mut bl, json!({"respStatus": 2, "kfId": "bl-a", "userId": "ho-v", "userName": "V"})).await;
+    next(&mut bl, |f| f["status"] == 1 && f["data"]["content"] == "my invoice is wrong").await;
+    next(&mut v, |f| f["type"] == "status" && f["state"] == "assigned").await;
+    chat(&mut bl, "bl-a", &mut v, "ho-v", "next").await;
+}
