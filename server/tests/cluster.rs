@@ -48,7 +48,7 @@ async fn three_nodes_lose_nothing_while_nodes_are_killed() {
     let dir = tempfile::tempdir().unwrap();
     let mut cluster = Cluster::start(dir.path(), &store).await;
     let lb = cluster.lb_port;
-    let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(2500) };
+    let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(2500), departments: 0 };
     exercise("Cluster fault injection (3 nodes, PostgreSQL, NATS, HAProxy)", lb, lb, mix, &mut cluster).await;
 }
 
@@ -79,7 +79,7 @@ async fn a_rolling_restart_of_every_node_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut cluster = Cluster::start(dir.path(), &store).await;
     let lb = cluster.lb_port;
-    let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(2000) };
+    let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(2000), departments: 0 };
     let mut rolling = Rolling(&mut cluster);
     let restarted = exercise("Cluster rolling restart (3 nodes, SIGTERM one after another)", lb, lb, mix, &mut rolling).await;
     assert!(restarted >= 3, "every node was restarted once: {restarted} restarts");

@@ -118,6 +118,6 @@ async fn nothing_is_lost_duplicated_or_reordered_under_faults() {
     let (cut, _) = broadcast::channel(4);
     tokio::spawn(proxy(listen, server_port, cut.clone()));
     let mut faults = OneNode { server, server_port, cut, http: reqwest::Client::new() };
-    let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(1500) };
+    let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(1500), departments: 0 };
     exercise("Fault injection", port, server_port, mix, &mut faults).await;
 }

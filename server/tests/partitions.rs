@@ -10,6 +10,7 @@ mod faults;
 mod support;
 
 use cluster_harness::{login, next, Cluster, Ws};
+use faults::{exercise, Faults, Mix};
 use futures_util::SinkExt;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -20,12 +21,16 @@ const PARTITIONS: [&str; 3] = ["billing", "default", "presales"];
 /// A store with two departments of one agent each (`ps-a` in presales, `bl-a` in billing);
 /// agents in neither (`df-a`) route in `default`.
 fn departments(dir: &std::path::Path, store: &str) {
-    let mut cfg = kefu_server::Config::for_tests(dir.join("admin"));
-    cfg.store = store.to_owned();
     let s = json!({"departments": [
         {"id": "presales", "name": "售前", "agents": ["ps-a"]},
         {"id": "billing", "name": "账单", "agents": ["bl-a"]},
     ], "ask": true});
+    save_departments(dir, store, s);
+}
+
+fn save_departments(dir: &std::path::Path, store: &str, s: serde_json::Value) {
+    let mut cfg = kefu_server::Config::for_tests(dir.join("admin"));
+    cfg.store = store.to_owned();
     cfg.open_store().expect("the store").set_meta("settings.departments", &s.to_string()).expect("departments saved");
 }
 
@@ -155,4 +160,63 @@ async fn a_customer_who_picks_another_partitions_department_is_handed_over_with_
     next(&mut bl, |f| f["status"] == 1 && f["data"]["content"] == "my invoice is wrong").await;
     next(&mut v, |f| f["type"] == "status" && f["state"] == "assigned").await;
     chat(&mut bl, "bl-a", &mut v, "ho-v", "next").await;
+}
+
+/// The fault suite's partitions: `d0` (agent `fault-kf0`), `d1` (`fault-kf1`) and `default`.
+const FAULT_PARTITIONS: [&str; 3] = ["d0", "d1", "default"];
+
+async fn fault_cluster(dir: &std::path::Path) -> Cluster {
+    let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
+    let s = json!({"departments": [{"id": "d0", "name": "甲", "agents": ["fault-kf0"]}, {"id": "d1", "name": "乙", "agents": ["fault-kf1"]}]});
+    save_departments(dir, &store, s);
+    Cluster::start_partitioned(dir, &store, &FAULT_PARTITIONS).await
+}
+
+/// Fault `n` SIGKILLs node `n % 3` (at first each routes a partition) and restarts it 0.5 s
+/// later; or, rolling, stops it (SIGTERM), starts it and waits until every partition is routed.
+struct PartitionFaults<'a>(&'a mut Cluster, bool);
+
+impl Faults for PartitionFaults<'_> {
+    async fn inject(&mut self, n: usize) -> String {
+        let (c, rolling) = (&mut *self.0, self.1);
+        let victim = n % c.nodes.len();
+        let owned = c.partitions_of(victim).await;
+        let name = c.nodes[victim].name.clone();
+        let t = Instant::now();
+        if rolling {
+            let stopped = c.nodes[victim].proc.stop().await;
+            c.nodes[victim].spawn();
+            c.wait_for_owners(&FAULT_PARTITIONS, &[]).await;
+            return format!("SIGTERM {name} (routing {owned:?}): stopped in {} ms, every partition routed {} ms after the signal", stopped.as_millis(), t.elapsed().as_millis());
+        }
+        c.nodes[victim].proc.kill();
+        let moved = c.wait_for_owners(&FAULT_PARTITIONS, &[victim]).await;
+        tokio::time::sleep(Duration::from_millis(500).saturating_sub(t.elapsed())).await;
+        c.nodes[victim].spawn();
+        format!("SIGKILL {name} (routing {owned:?}) + restart; its partitions routed again {} ms after the kill", moved.as_millis())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn a_partitioned_cluster_loses_nothing_while_partition_owners_are_killed() {
+    let per_direction: usize = std::env::var("KEFU_CLUSTER_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = fault_cluster(dir.path()).await;
+    let lb = cluster.lb_port;
+    let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(2500), departments: 2 };
+    let faults = exercise("Partitioned cluster (3 nodes, partitions d0, d1, default), owners SIGKILLed", lb, lb, mix, &mut PartitionFaults(&mut cluster, false)).await;
+    assert!(faults >= 3, "{faults} faults");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn a_rolling_restart_of_a_partitioned_cluster_loses_nothing() {
+    let per_direction: usize = std::env::var("KEFU_CLUSTER_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = fault_cluster(dir.path()).await;
+    let lb = cluster.lb_port;
+    let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(2000), departments: 2 };
+    let restarted = exercise("Partitioned cluster rolling restart (SIGTERM one after another)", lb, lb, mix, &mut PartitionFaults(&mut cluster, true)).await;
+    assert!(restarted >= 3, "every node was restarted once: {restarted} restarts");
 }

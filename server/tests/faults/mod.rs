@@ -180,7 +180,7 @@ pub async fn run_agent(kf: String, token: String, port: u16, shared: Arc<AgentSh
 
 /// A scripted visitor with the visitor protocol's reliability: msgId + ack + resend, lastSeq
 /// replay, reconnect after 100 ms.
-pub async fn run_visitor(id: String, port: u16, count: usize, tally: Arc<Mutex<Tally>>, stop: Arc<std::sync::atomic::AtomicBool>) {
+pub async fn run_visitor(id: String, department: Option<String>, port: u16, count: usize, tally: Arc<Mutex<Tally>>, stop: Arc<std::sync::atomic::AtomicBool>) {
     let mut unacked: Vec<(String, String)> = Vec::new(); // (msgId, frame)
     let mut next = 0usize;
     let mut last_seq = 0u64;
@@ -188,7 +188,8 @@ pub async fn run_visitor(id: String, port: u16, count: usize, tally: Arc<Mutex<T
     let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 3600;
     let sig = sign_visitor_id(TEST_VISITOR_ID_SECRET.as_bytes(), &id, exp);
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        let url = format!("ws://127.0.0.1:{port}/websocket/visitor/{id}?userName=V&lastSeq={last_seq}&sig={sig}&exp={exp}");
+        let dep = department.as_ref().map(|d| format!("&department={d}")).unwrap_or_default();
+        let url = format!("ws://127.0.0.1:{port}/websocket/visitor/{id}?userName=V&lastSeq={last_seq}&sig={sig}&exp={exp}{dep}");
         let Ok(Ok((ws, _))) = tokio::time::timeout(Duration::from_secs(2), tokio_tungstenite::connect_async(&url)).await else {
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
@@ -257,13 +258,16 @@ pub struct Mix {
     pub per_direction: usize,
     /// Time between faults.
     pub every: Duration,
+    /// Departments `d0`, `d1`, …: visitor `v` names `d{v % departments}` (0: none). The caller
+    /// puts agent `i` in `d{i % departments}`.
+    pub departments: usize,
 }
 
 /// Runs the suite: the `mix` of agents and visitors on `port` (logging in on `login_port`), a
 /// fault every `mix.every`; prints the table under `title` and asserts 0 lost, 0 duplicated, 0
 /// out of order. Returns how many faults were injected.
 pub async fn exercise<F: Faults>(title: &str, port: u16, login_port: u16, mix: Mix, faults: &mut F) -> usize {
-    let Mix { agents, visitors, per_direction, every } = mix;
+    let Mix { agents, visitors, per_direction, every, departments } = mix;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
 
     let mut shared = Vec::new();
@@ -291,7 +295,8 @@ pub async fn exercise<F: Faults>(title: &str, port: u16, login_port: u16, mix: M
     let visitor_tally = Arc::new(Mutex::new(Tally::default()));
     let per_visitor = per_direction / visitors;
     for v in 0..visitors {
-        tokio::spawn(run_visitor(format!("fv{v}"), port, per_visitor, visitor_tally.clone(), stop.clone()));
+        let department = (departments > 0).then(|| format!("d{}", v % departments));
+        tokio::spawn(run_visitor(format!("fv{v}"), department, port, per_visitor, visitor_tally.clone(), stop.clone()));
     }
 
     // Agents reply at a steady pace to the customers they have accepted, while faults hit.
