@@ -184,10 +184,19 @@ impl Faults for PartitionFaults<'_> {
         let name = c.nodes[victim].name.clone();
         let t = Instant::now();
         if rolling {
+            // As an operator would: the next node only once this one routes its share again
+            // (handed back to it under traffic).
             let stopped = c.nodes[victim].proc.stop().await;
             c.nodes[victim].spawn();
             c.wait_for_owners(&FAULT_PARTITIONS, &[]).await;
-            return format!("SIGTERM {name} (routing {owned:?}): stopped in {} ms, every partition routed {} ms after the signal", stopped.as_millis(), t.elapsed().as_millis());
+            let routed = t.elapsed();
+            spread_again(c).await;
+            return format!(
+                "SIGTERM {name} (routing {owned:?}): stopped in {} ms, every partition routed {} ms and one per node again {} ms after the signal",
+                stopped.as_millis(),
+                routed.as_millis(),
+                t.elapsed().as_millis()
+            );
         }
         c.nodes[victim].proc.kill();
         let moved = c.wait_for_owners(&FAULT_PARTITIONS, &[victim]).await;
@@ -207,6 +216,24 @@ async fn a_partitioned_cluster_loses_nothing_while_partition_owners_are_killed()
     let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(2500), departments: 2 };
     let faults = exercise("Partitioned cluster (3 nodes, partitions d0, d1, default), owners SIGKILLed", lb, lb, mix, &mut PartitionFaults(&mut cluster, false)).await;
     assert!(faults >= 3, "{faults} faults");
+    spread_again(&cluster).await;
+}
+
+/// Waits (20 s at most) until each node routes one partition again: the nodes that came back
+/// were handed their share.
+async fn spread_again(cluster: &Cluster) {
+    let t = Instant::now();
+    loop {
+        let mut each = Vec::new();
+        for i in 0..cluster.nodes.len() {
+            each.push(cluster.partitions_of(i).await);
+        }
+        if each.iter().all(|p| p.len() == 1) {
+            return;
+        }
+        assert!(t.elapsed() < Duration::from_secs(20), "the partitions never spread again: {each:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,4 +246,5 @@ async fn a_rolling_restart_of_a_partitioned_cluster_loses_nothing() {
     let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(2000), departments: 2 };
     let restarted = exercise("Partitioned cluster rolling restart (SIGTERM one after another)", lb, lb, mix, &mut PartitionFaults(&mut cluster, true)).await;
     assert!(restarted >= 3, "every node was restarted once: {restarted} restarts");
+    spread_again(&cluster).await;
 }

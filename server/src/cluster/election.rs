@@ -23,7 +23,7 @@ pub struct Election {
     store: String,
     health: tokio::sync::Mutex<Option<tokio_postgres::Client>>,
     /// A partitioned cluster: the partitions this node routes.
-    pub(super) owned: std::sync::Mutex<std::collections::BTreeMap<String, AppState>>,
+    pub(super) owned: std::sync::Mutex<std::collections::BTreeMap<String, super::partitions::Owned>>,
     partitioned: bool,
 }
 
@@ -128,7 +128,7 @@ impl Election {
         };
         let _ = self.state.set(state.clone());
         self.leader.store(true, Ordering::Relaxed);
-        if let Err(e) = super::router::run(state, nats, instance, gateway, None).await {
+        if let Err(e) = super::router::run(state, nats, instance, gateway, None, None).await {
             tracing::error!(error = %e, "routing node stopped; exiting");
         }
         std::process::exit(75);

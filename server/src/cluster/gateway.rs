@@ -177,9 +177,9 @@ impl Gateway {
         r.iter().filter(|(p, (_, t))| !p.is_empty() && fresh(t)).map(|(p, (n, _))| (p.clone(), n.clone())).collect()
     }
 
-    /// How many nodes were heard from in the last `within` (this one included).
-    pub fn nodes_alive(&self, within: Duration) -> usize {
-        self.nodes.locked().values().filter(|t| t.elapsed() < within).count()
+    /// The nodes heard from in the last `within` (this one included).
+    pub fn nodes_alive(&self, within: Duration) -> Vec<String> {
+        self.nodes.locked().iter().filter(|(_, t)| t.elapsed() < within).map(|(n, _)| n.clone()).collect()
     }
 
     /// The partition of a socket opened at `uri` (a partitioned cluster): a customer in an open

@@ -5,6 +5,9 @@
 //! a partition nobody routes while it routes fewer than its share (partitions ÷ nodes heard);
 //! for a partition another node routes it waits in `pg_advisory_lock`, so PostgreSQL grants the
 //! partition the moment that node's connection ends, as for the unpartitioned routing node.
+//! Balance: a node that routes two partitions more than another node for a while hands one
+//! over (its sockets told to reconnect, its store calls and commits finished and then refused,
+//! its locks let go), naming the node it means it for; the other waiting nodes let it pass.
 //! A change of the departments that changes a partition this node routes ends the process
 //! (exit 75), like a lost lock: its supervisor starts it again and routing is restored from
 //! the store under the new map.
@@ -13,7 +16,9 @@ use super::election::{Election, ROUTER_LOCK};
 use super::gateway::Gateway;
 use crate::config::Config;
 use crate::hub::partition_map::{PartitionMap, DEFAULT};
-use std::collections::{BTreeSet, HashSet};
+use crate::app_state::AppState;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,7 +30,32 @@ const WARM_UP: Duration = Duration::from_millis(1500);
 const TICK: Duration = Duration::from_millis(250);
 const MAP_EVERY: Duration = Duration::from_secs(1);
 /// A node counts as alive while heard within this.
-const ALIVE_WITHIN: Duration = Duration::from_secs(2);
+const ALIVE_WITHIN: Duration = Duration::from_millis(1500);
+/// How long an imbalance lasts before a partition is handed over (a node that just died or
+/// started settles first).
+const REBALANCE_AFTER: Duration = Duration::from_secs(3);
+/// How long a hand-over's hint holds: other nodes granted the partition meanwhile let it go.
+const HINT_FOR: Duration = Duration::from_secs(3);
+/// A hand-over's hint: `{partition, to}` (the node it is meant for).
+const HANDOFF: &str = "kefu.handoff";
+
+/// A partition this node routes.
+pub(super) struct Owned {
+    /// Its routing.
+    pub(super) state: AppState,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+/// A hand-over's hint.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Hint {
+    partition: String,
+    to: String,
+}
+
+fn owned_names(e: &Election) -> BTreeSet<String> {
+    e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys().cloned().collect()
+}
 
 /// Connects to the store; the connection's task ends the process if `fatal` says the
 /// connection holds partitions this node routes.
@@ -77,34 +107,62 @@ async fn take(client: &tokio_postgres::Client, map: &PartitionMap, name: &str, w
     Ok(true)
 }
 
+/// One node's campaign (see the module's comment).
+struct Campaign {
+    e: Arc<Election>,
+    cfg: Config,
+    nats: async_nats::Client,
+    instance: String,
+    gateway: Arc<Gateway>,
+    /// Partitions this node waits for in PostgreSQL.
+    waiting: Mutex<BTreeSet<String>>,
+    /// Hand-overs meant for another node: partition → (that node, when heard).
+    hints: Mutex<HashMap<String, (String, Instant)>>,
+    /// Since when this node routes two partitions more than another.
+    imbalanced: Mutex<Option<Instant>>,
+}
+
 /// The campaign of one node of a partitioned cluster (see the module's comment).
 pub(super) async fn campaign(e: Arc<Election>, cfg: Config, nats: async_nats::Client, instance: String, gateway: Arc<Gateway>) {
+    let c = Arc::new(Campaign { e, cfg, nats, instance, gateway, waiting: Mutex::default(), hints: Mutex::default(), imbalanced: Mutex::default() });
+    match c.nats.subscribe(HANDOFF).await {
+        Ok(mut hints) => {
+            let c2 = c.clone();
+            tokio::spawn(async move {
+                use futures_util::StreamExt;
+                while let Some(m) = hints.next().await {
+                    if let Ok(h) = serde_json::from_slice::<Hint>(&m.payload) {
+                        c2.hints.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(h.partition, (h.to, Instant::now()));
+                    }
+                }
+            });
+        }
+        Err(err) => tracing::warn!(error = %err, "cannot hear hand-overs; partitions may move twice"),
+    }
     let never: Arc<dyn Fn() -> bool + Send + Sync> = Arc::new(|| false);
     let mut reader: Option<tokio_postgres::Client> = None;
     let mut map: Option<PartitionMap> = None;
     let mut read_at = Instant::now() - MAP_EVERY;
     let started = Instant::now();
-    // Partitions this node waits for (a waiter task each).
-    let waiting: Arc<Mutex<HashSet<String>>> = Arc::default();
     loop {
         if read_at.elapsed() >= MAP_EVERY {
             read_at = Instant::now();
             if reader.as_ref().is_none_or(tokio_postgres::Client::is_closed) {
-                reader = connect(&cfg.store, never.clone()).await.map_err(|err| tracing::warn!(error = %err, "store not reachable; retrying")).ok();
+                reader = connect(&c.cfg.store, never.clone()).await.map_err(|err| tracing::warn!(error = %err, "store not reachable; retrying")).ok();
             }
             if let Some(client) = &reader {
                 match read_map(client).await {
                     Ok(new) if map.as_ref() != Some(&new) => {
                         if let Some(old) = &map {
-                            let owned: Vec<String> = e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys().cloned().collect();
                             let changed = PartitionMap::changed(old, &new);
+                            let owned = owned_names(&c.e);
                             if owned.iter().any(|p| changed.contains(p)) {
                                 tracing::error!(partitions = ?owned, "the departments changed a partition this node routes: exiting to route under the new map");
                                 std::process::exit(75);
                             }
                         }
                         tracing::info!(partitions = ?new.names(), "partitions");
-                        gateway.set_map(new.clone());
+                        c.gateway.set_map(new.clone());
                         map = Some(new);
                     }
                     Ok(_) => {}
@@ -113,95 +171,164 @@ pub(super) async fn campaign(e: Arc<Election>, cfg: Config, nats: async_nats::Cl
             }
         }
         if let (Some(m), true) = (&map, started.elapsed() >= WARM_UP) {
-            step(&e, &cfg, &nats, &instance, &gateway, m, &waiting).await;
+            c.step(m).await;
         }
         tokio::time::sleep(TICK).await;
     }
 }
 
-/// One look for partitions to take: nobody's, while under this node's share; another node's,
-/// waited for.
-async fn step(e: &Arc<Election>, cfg: &Config, nats: &async_nats::Client, instance: &str, gateway: &Arc<Gateway>, map: &PartitionMap, waiting: &Arc<Mutex<HashSet<String>>>) {
-    let owned: BTreeSet<String> = e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys().cloned().collect();
-    let names = map.names();
-    let share = names.len().div_ceil(gateway.nodes_alive(ALIVE_WITHIN).max(1));
-    let owners = gateway.owners();
-    let mut free: Vec<&String> = names.iter().filter(|p| !owned.contains(*p) && !owners.contains_key(*p)).collect();
-    // Nodes starting together try the free partitions in different orders.
-    free.sort_by_key(|p| {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::hash::DefaultHasher::new();
-        (instance, p).hash(&mut h);
-        h.finish()
-    });
-    if owned.len() < share {
-        if let Some(p) = free.first() {
-            let holds = Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let h = holds.clone();
-            if let Ok(client) = connect(&cfg.store, Arc::new(move || h.load(std::sync::atomic::Ordering::SeqCst))).await {
-                match take(&client, map, p, false).await {
-                    Ok(true) => {
-                        holds.store(true, std::sync::atomic::Ordering::SeqCst);
-                        lead(e.clone(), cfg.clone(), nats.clone(), instance.to_owned(), gateway.clone(), (*p).clone(), client).await;
+impl Campaign {
+    /// One look: a partition nobody routes taken while under this node's share; the others'
+    /// waited for; one handed over when this node has had two more than another for a while.
+    async fn step(self: &Arc<Self>, map: &PartitionMap) {
+        let owned = owned_names(&self.e);
+        let names = map.names();
+        let alive = self.gateway.nodes_alive(ALIVE_WITHIN);
+        let share = names.len().div_ceil(alive.len().max(1));
+        let owners = self.gateway.owners();
+        let mut free: Vec<&String> = names.iter().filter(|p| !owned.contains(*p) && !owners.contains_key(*p)).collect();
+        // Nodes starting together try the free partitions in different orders.
+        free.sort_by_key(|p| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::hash::DefaultHasher::new();
+            (&self.instance, p).hash(&mut h);
+            h.finish()
+        });
+        if owned.len() < share {
+            if let Some(p) = free.first() {
+                let holds = Arc::new(AtomicBool::new(false));
+                let h = holds.clone();
+                if let Ok(client) = connect(&self.cfg.store, Arc::new(move || h.load(Ordering::SeqCst))).await {
+                    match take(&client, map, p, false).await {
+                        Ok(true) => {
+                            holds.store(true, Ordering::SeqCst);
+                            self.clone().lead((*p).clone(), client, holds).await;
+                        }
+                        Ok(false) => {}
+                        Err(err) => tracing::warn!(error = %err, partition = %p, "cannot take the partition's locks"),
                     }
-                    Ok(false) => {}
-                    Err(err) => tracing::warn!(error = %err, partition = %p, "cannot take the partition's locks"),
                 }
+                return;
             }
+        }
+        for p in owners.keys().filter(|p| !owned.contains(*p) && names.contains(p)) {
+            self.wait_for(map, p);
+        }
+        self.balance(&owned, &owners, &alive).await;
+    }
+
+    /// Waits in PostgreSQL for partition `p`, which another node routes, to take it the moment
+    /// it is free (unless a hand-over names another node).
+    fn wait_for(self: &Arc<Self>, map: &PartitionMap, p: &str) {
+        if !self.waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(p.to_owned()) {
             return;
         }
-    }
-    // Another node routes these: wait in PostgreSQL for each, to take it the moment it is free.
-    for p in owners.keys().filter(|p| !owned.contains(*p) && names.contains(p)) {
-        if !waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(p.clone()) {
-            continue;
-        }
-        let (e, cfg, nats, instance, gateway, map, p, waiting) = (e.clone(), cfg.clone(), nats.clone(), instance.to_owned(), gateway.clone(), map.clone(), p.clone(), waiting.clone());
+        let (c, map, p) = (self.clone(), map.clone(), p.to_owned());
         tokio::spawn(async move {
-            let holds = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let holds = Arc::new(AtomicBool::new(false));
             let h = holds.clone();
-            let taken = match connect(&cfg.store, Arc::new(move || h.load(std::sync::atomic::Ordering::SeqCst))).await {
+            let taken = match connect(&c.cfg.store, Arc::new(move || h.load(Ordering::SeqCst))).await {
                 Ok(client) => match take(&client, &map, &p, true).await {
                     Ok(true) => Some(client),
                     _ => None,
                 },
                 Err(_) => None,
             };
-            waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&p);
-            if let Some(client) = taken {
-                holds.store(true, std::sync::atomic::Ordering::SeqCst);
-                lead(e, cfg, nats, instance, gateway, p, client).await;
+            let meant_for_another = {
+                let hints = c.hints.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                hints.get(&p).is_some_and(|(to, at)| at.elapsed() < HINT_FOR && *to != c.instance)
+            };
+            if meant_for_another {
+                drop(taken); // let it pass to the node it was handed to
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            } else if let Some(client) = taken {
+                holds.store(true, Ordering::SeqCst);
+                c.clone().lead(p.clone(), client, holds).await;
             }
+            c.waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&p);
         });
     }
-}
 
-/// This node routes partition `name` now (its locks held on `lock`, kept open as long as the
-/// process lives): routing restored from the store for it, then served.
-async fn lead(e: Arc<Election>, cfg: Config, nats: async_nats::Client, instance: String, gateway: Arc<Gateway>, name: String, lock: tokio_postgres::Client) {
-    if gateway.map().is_none_or(|m| m.departments(&name).is_none()) {
-        tracing::info!(partition = %name, "granted a partition the departments no longer have; letting it go");
-        return; // `lock` closes: its locks go with it
+    /// Hands a partition to the node routing the fewest, once this node has routed two more
+    /// than it for [`REBALANCE_AFTER`].
+    async fn balance(&self, owned: &BTreeSet<String>, owners: &std::collections::BTreeMap<String, String>, alive: &[String]) {
+        let mut counts: HashMap<&str, usize> = alive.iter().map(|n| (n.as_str(), 0)).collect();
+        for o in owners.values() {
+            if let Some(n) = counts.get_mut(o.as_str()) {
+                *n += 1;
+            }
+        }
+        counts.insert(&self.instance, owned.len());
+        let Some((least, fewest)) = counts.iter().map(|(n, k)| (*n, *k)).min_by_key(|(n, k)| (*k, *n)) else { return };
+        let since = {
+            let mut imbalanced = self.imbalanced.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if owned.len() < fewest + 2 {
+                *imbalanced = None;
+                return;
+            }
+            *imbalanced.get_or_insert_with(Instant::now)
+        };
+        if since.elapsed() < REBALANCE_AFTER {
+            return;
+        }
+        *self.imbalanced.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        // The partition with the fewest sockets: the fewest clients reconnect.
+        let pick = {
+            let all = self.e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            all.iter().min_by_key(|(_, o)| { let (a, v, _) = o.state.hub.gauges(); a + v }).map(|(p, _)| p.clone())
+        };
+        let Some(p) = pick else { return };
+        tracing::info!(partition = %p, to = least, "handing a partition over to balance the nodes");
+        let hint = serde_json::to_vec(&Hint { partition: p.clone(), to: least.to_owned() }).expect("serializes");
+        let _ = self.nats.publish(HANDOFF, hint.into()).await;
+        let _ = self.nats.flush().await;
+        // The other nodes hear the hint before the locks go.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let stop = self.e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&p).map(|o| o.stop.clone());
+        if let Some(stop) = stop {
+            let _ = stop.send(true);
+        }
     }
-    tracing::info!(instance, partition = %name, "took the partition's locks: restoring its routing from the store");
-    let p = name.clone();
-    let state = match tokio::task::spawn_blocking(move || crate::app_state::state_routing(cfg, Some(&p))).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(err)) => {
-            tracing::error!(error = %err, "cannot restore routing from the store; exiting");
-            std::process::exit(75);
+
+    /// This node routes partition `name` now (its locks held on `lock`, whose loss ends the
+    /// process while `holds`): routing restored from the store for it, then served until the
+    /// process ends or it is handed over.
+    async fn lead(self: Arc<Self>, name: String, lock: tokio_postgres::Client, holds: Arc<AtomicBool>) {
+        if self.gateway.map().is_none_or(|m| m.departments(&name).is_none()) {
+            tracing::info!(partition = %name, "granted a partition the departments no longer have; letting it go");
+            holds.store(false, Ordering::SeqCst);
+            return; // `lock` closes: its locks go with it
         }
-        Err(err) => {
-            tracing::error!(error = %err, "restoring routing failed; exiting");
-            std::process::exit(75);
-        }
-    };
-    e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.clone(), state.clone());
-    tokio::spawn(async move {
-        let _lock = lock; // the partition's locks live as long as this task
-        if let Err(err) = super::router::run(state, nats, instance, gateway, Some(name)).await {
-            tracing::error!(error = %err, "a partition's routing stopped; exiting");
-        }
-        std::process::exit(75);
-    });
+        tracing::info!(instance = %self.instance, partition = %name, "took the partition's locks: restoring its routing from the store");
+        let (p, cfg) = (name.clone(), self.cfg.clone());
+        let state = match tokio::task::spawn_blocking(move || crate::app_state::state_routing(cfg, Some(&p))).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(err)) => {
+                tracing::error!(error = %err, "cannot restore routing from the store; exiting");
+                std::process::exit(75);
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "restoring routing failed; exiting");
+                std::process::exit(75);
+            }
+        };
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        self.e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.clone(), Owned { state: state.clone(), stop });
+        tokio::spawn(async move {
+            let run = super::router::run(state.clone(), self.nats.clone(), self.instance.clone(), self.gateway.clone(), Some(name.clone()), Some(stopped));
+            if let Err(err) = run.await {
+                tracing::error!(error = %err, "a partition's routing stopped; exiting");
+                std::process::exit(75);
+            }
+            // Handed over: no longer listening; its clients reconnect (to the next owner, once
+            // it answers), what is being written is committed, nothing after, and the locks go.
+            state.hub.close_all(1012, "routing moved to another node; reconnect");
+            let store = state.hub.store_arc();
+            let _ = tokio::task::spawn_blocking(move || store.retire()).await;
+            self.e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&name);
+            holds.store(false, Ordering::SeqCst);
+            drop(lock);
+            tracing::info!(partition = %name, "partition handed over");
+        });
+    }
 }

@@ -67,9 +67,10 @@ impl Outlet {
 }
 
 /// Runs the routing node (of `partition`, in a partitioned cluster) until the process ends
-/// (leadership is given up only by exiting); unpartitioned, the sockets `gateway` (this node's)
-/// serves for it talk to it directly.
-pub async fn run(state: AppState, nats: async_nats::Client, instance: String, gateway: Arc<Gateway>, partition: Option<String>) -> Result<(), String> {
+/// (leadership is given up only by exiting) or, for a partition, until `stop` says so (it is
+/// handed to another node; `Ok` then, once it no longer listens or sends heartbeats);
+/// unpartitioned, the sockets `gateway` (this node's) serves for it talk to it directly.
+pub async fn run(state: AppState, nats: async_nats::Client, instance: String, gateway: Arc<Gateway>, partition: Option<String>, mut stop: Option<tokio::sync::watch::Receiver<bool>>) -> Result<(), String> {
     let max_body = state.cfg.max_upload_bytes + 1024 * 1024;
     crate::start_restored_timers(&state);
     let router = Arc::new(Router {
@@ -89,39 +90,61 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String, ga
     let mut http = nats.subscribe(wire::http_subject(partition.as_deref())).await.map_err(|e| e.to_string())?;
     let mut alive = nats.subscribe(wire::ALIVE).await.map_err(|e| e.to_string())?;
     tracing::info!(instance, ?partition, "routing node: serving the cluster's sockets and API");
+    let mut tasks = Vec::new();
     {
         let r = router.clone();
-        tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             while let Some(m) = http.next().await {
                 let r = r.clone();
                 tokio::spawn(async move { r.http(m).await });
             }
-        });
+        }));
     }
     {
         let r = router.clone();
-        tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             while let Some(m) = alive.next().await {
                 if let Ok(a) = serde_json::from_slice::<Alive>(&m.payload) {
                     r.seen.locked().insert(a.node, Instant::now());
                 }
             }
-        });
+        }));
     }
+    let beat_partition = partition.clone();
     {
         let r = router.clone();
-        tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(wire::HEARTBEAT_MS));
             loop {
                 tick.tick().await;
-                let beat = serde_json::to_vec(&Alive { node: r.instance.clone(), partition: partition.clone() }).expect("serializes");
+                let beat = serde_json::to_vec(&Alive { node: r.instance.clone(), partition: beat_partition.clone() }).expect("serializes");
                 let _ = r.nats.publish(wire::ROUTER, beat.into()).await;
                 r.reap_silent_nodes();
             }
-        });
+        }));
     }
+    let stopped = async {
+        match stop.as_mut() {
+            Some(rx) => {
+                let _ = rx.wait_for(|s| *s).await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(stopped);
     // One task, in order: an open is handled before the frames after it.
-    while let Some(m) = socket_events.next().await {
+    loop {
+        let m = tokio::select! {
+            m = socket_events.next() => m,
+            () = &mut stopped => {
+                for t in tasks {
+                    t.abort();
+                }
+                tracing::info!(instance, ?partition, "routing of the partition stopped: handed to another node");
+                return Ok(());
+            }
+        };
+        let Some(m) = m else { break };
         match wire::decode_batch::<InMsg>(&m.payload) {
             Ok(batch) => {
                 for msg in batch {

@@ -272,10 +272,16 @@ impl Hub {
     }
     /// Closes every socket with 1001 (server going away) and stops sending webhooks, for graceful shutdown.
     pub fn shutdown(&self) {
+        self.close_all(1001, "server shutting down");
+    }
+
+    /// Closes every socket with `code` and stops sending webhooks: the server stops, or (1012)
+    /// a partition's routing moves to another node, where the clients come back at once.
+    pub fn close_all(&self, code: u16, reason: &str) {
         self.webhooks.stop(); // what is pending stays in the outbox for the next start
         let st = self.st();
         for c in st.agents.values().filter_map(|a| a.conn.as_ref()).chain(st.visitors.values().filter_map(|v| v.conn.as_ref())) {
-            let _ = c.tx.send(Out::Close(1001, "server shutting down".into()));
+            let _ = c.tx.send(Out::Close(code, reason.into()));
         }
     }
 

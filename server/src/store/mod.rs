@@ -81,6 +81,14 @@ impl Store {
         }
     }
 
+    /// Stops using the store for routing that moved to another node (PostgreSQL; a partition
+    /// handed over): every call fails from now on; returns once those under way are done.
+    pub fn retire(&self) {
+        if let Store::Postgres(s) = self {
+            s.retire();
+        }
+    }
+
     /// The highest delivery number `recipient` has (on PostgreSQL the hub numbers the group
     /// writer's deliveries from it; SQLite numbers in place).
     pub fn last_seq(&self, recipient: &str) -> Result<u64> {

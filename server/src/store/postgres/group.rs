@@ -81,6 +81,8 @@ pub struct GroupWriter {
     progress: Arc<(Mutex<Progress>, Condvar)>,
     /// Held by [`GroupWriter::hold`] (tests): the writer waits before taking a batch.
     gate: Arc<Mutex<()>>,
+    /// Set by [`GroupWriter::retire`]: what is taken from now on fails unwritten.
+    retired: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl GroupWriter {
@@ -92,6 +94,8 @@ impl GroupWriter {
         let p = progress.clone();
         let gate: Arc<Mutex<()>> = Arc::default();
         let g = gate.clone();
+        let retired: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+        let r = retired.clone();
         std::thread::Builder::new().name(name.into()).spawn(move || {
             while let Ok(first) = rx.recv() {
                 drop(g.lock());
@@ -103,7 +107,14 @@ impl GroupWriter {
                     }
                 }
                 let n = batch.len() as u64;
-                let (commits, stored) = write(&mut conn, batch);
+                let (commits, stored) = if r.load(std::sync::atomic::Ordering::SeqCst) {
+                    for (_, t) in batch {
+                        t.resolve(Outcome::Failed("routing moved to another node".into()));
+                    }
+                    (0, 0)
+                } else {
+                    write(&mut conn, batch)
+                };
                 let (lock, cv) = &*p;
                 if let Ok(mut g) = lock.lock() {
                     g.done += n;
@@ -113,7 +124,14 @@ impl GroupWriter {
                 cv.notify_all();
             }
         })?;
-        Ok(GroupWriter { jobs: Mutex::new(tx), progress, gate })
+        Ok(GroupWriter { jobs: Mutex::new(tx), progress, gate, retired })
+    }
+
+    /// Writes nothing more (a partition handed to another node): what is taken from now on
+    /// fails unwritten; returns once the batch being written, if any, is committed.
+    pub fn retire(&self) {
+        self.retired.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.flush();
     }
 
     /// Hands `m` over; its ticket resolves after its commit.

@@ -61,6 +61,13 @@ type Job = Box<dyn FnOnce(&mut Conn) + Send>;
 
 pub use group::{GroupMessage, GroupWriter, OnStored};
 
+/// Why a store call failed on its thread.
+enum Failed {
+    Db(postgres::Error),
+    Retired,
+}
+use Failed::Retired;
+
 /// The PostgreSQL store.
 pub struct PgStore {
     jobs: mpsc::Sender<Job>,
@@ -72,6 +79,8 @@ pub struct PgStore {
     routing: GroupWriter,
     /// Round trips made while this thread held routing's lock, by call (`crate::sync::Routing`).
     under_lock: Mutex<HashMap<&'static str, u64>>,
+    /// Set by [`PgStore::retire`]; each store call holds it for reading while it runs.
+    retired: Arc<std::sync::RwLock<bool>>,
 }
 
 impl PgStore {
@@ -99,7 +108,7 @@ impl PgStore {
         }
         let writer = |name: &str| GroupWriter::start(url, name).map_err(|e| StoreError(format!("cannot start the store's writer: {e}")));
         let (group, routing) = (writer("kefu-pg-group")?, writer("kefu-pg-routing")?);
-        let store = PgStore { jobs, epoch: String::new(), group, routing, under_lock: Mutex::default() };
+        let store = PgStore { jobs, epoch: String::new(), group, routing, under_lock: Mutex::default(), retired: Arc::default() };
         store.run(|c| migrate(c.client()?))?;
         let epoch = store.meta_or_insert("epoch", &new_epoch())?;
         Ok(PgStore { epoch, ..store })
@@ -112,12 +121,30 @@ impl PgStore {
     {
         self.count_under_lock(call_name(std::any::type_name::<F>()));
         let (tx, rx) = mpsc::sync_channel(1);
+        let retired = self.retired.clone();
         self.jobs
             .send(Box::new(move |c| {
-                let _ = tx.send(f(c));
+                let guard = retired.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if *guard {
+                    let _ = tx.send(Err(Retired));
+                    return;
+                }
+                let _ = tx.send(f(c).map_err(Failed::Db));
             }))
             .map_err(|_| StoreError("the store's threads stopped".into()))?;
-        crate::sync::blocking(|| rx.recv()).map_err(|_| StoreError("a store thread stopped".into()))?.map_err(StoreError::from)
+        match crate::sync::blocking(|| rx.recv()).map_err(|_| StoreError("a store thread stopped".into()))? {
+            Ok(v) => Ok(v),
+            Err(Failed::Db(e)) => Err(StoreError::from(e)),
+            Err(Retired) => Err(StoreError("routing moved to another node: this store is retired".into())),
+        }
+    }
+
+    /// Writes and reads nothing more (a partition handed to another node): every call from now
+    /// on fails; returns once the calls and commits under way are done.
+    pub fn retire(&self) {
+        *crate::sync::blocking(|| self.retired.write()).unwrap_or_else(std::sync::PoisonError::into_inner) = true;
+        self.group.retire();
+        self.routing.retire();
     }
 
     /// Counts a wait for the database (`call`) if this thread holds routing's lock.
