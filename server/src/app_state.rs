@@ -52,11 +52,14 @@ pub fn state_routing(cfg: Config, partition: Option<&str>) -> crate::anyhow_like
             hex::decode(hex_key).map_err(|e| format!("the stored token key is not hex: {e}"))?
         }
     };
-    // Ids claimed a day ago or more by pages that never said anything are nobody's.
-    match store.forget_silent_visitors(hub::now_ms() - 24 * 3600 * 1000) {
-        Ok(n) if n > 0 => tracing::info!(n, "silent visitor ids forgotten"),
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "cannot forget silent visitor ids"),
+    // Ids claimed a day ago or more by pages that never said anything are nobody's (a
+    // partitioned cluster: `default`'s routing sees to it, not every partition's at once).
+    if partition.is_none_or(|p| p == hub::partition_map::DEFAULT) {
+        match store.forget_silent_visitors(hub::now_ms() - 24 * 3600 * 1000) {
+            Ok(n) if n > 0 => tracing::info!(n, "silent visitor ids forgotten"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot forget silent visitor ids"),
+        }
     }
     if cfg.demo_departments {
         hub::seed_demo_departments(&store).map_err(|e| format!("cannot write the store: {e}"))?;

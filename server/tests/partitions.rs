@@ -248,3 +248,48 @@ async fn a_rolling_restart_of_a_partitioned_cluster_loses_nothing() {
     assert!(restarted >= 3, "every node was restarted once: {restarted} restarts");
     spread_again(&cluster).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn departments_joined_by_a_supervisor_become_one_partition_and_conversations_go_on() {
+    let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
+    let dir = tempfile::tempdir().unwrap();
+    departments(dir.path(), &store);
+    let mut cfg = kefu_server::Config::for_tests(dir.path().join("admin"));
+    cfg.store = store.clone();
+    kefu_server::set_password_to(&cfg, "pt-boss", Some("主管"), Some("supervisor"), "pt-boss-password").expect("a supervisor");
+    let cluster = Cluster::start_partitioned(dir.path(), &store, &PARTITIONS).await;
+    let lb = format!("127.0.0.1:{}", cluster.lb_port);
+    let mut ps = agent(&lb, "ps-a").await;
+    let bl_token = login(&lb, "bl-a", "bl-a").await;
+    let mut ps_v = visitor(&lb, "jn-v", Some("presales")).await;
+    converse(&mut ps, "ps-a", &mut ps_v, "jn-v", "before").await;
+    // The billing agent joins presales too: the two departments are one partition now.
+    let boss = login(&lb, "pt-boss", "pt-boss-password").await;
+    let s = json!({"departments": [
+        {"id": "presales", "name": "售前", "agents": ["ps-a", "bl-a"]},
+        {"id": "billing", "name": "账单", "agents": ["bl-a"]},
+    ], "ask": true});
+    let r: serde_json::Value = cluster.http.post(format!("http://{lb}/settings/departments")).bearer_auth(&boss).json(&s).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["code"], 0, "{r}");
+    let t = Instant::now();
+    cluster.wait_for_owners(&["billing+presales", "default"], &[]).await;
+    println!("billing+presales routed {} ms after the change", t.elapsed().as_millis());
+    let mut routed = Vec::new();
+    for i in 0..3 {
+        routed.extend(cluster.partitions_of(i).await);
+    }
+    routed.sort();
+    assert_eq!(routed, ["billing+presales", "default"], "the old partitions were handed over, the new one routed once");
+    // The conversation goes on in the new partition (its clients told to reconnect).
+    drop((ps, ps_v));
+    let mut ps = agent(&lb, "ps-a").await;
+    let mut ps_v = visitor(&lb, "jn-v", Some("presales")).await;
+    next(&mut ps_v, |f| f["type"] == "status" && f["state"] == "assigned").await;
+    chat(&mut ps, "ps-a", &mut ps_v, "jn-v", "after").await;
+    let (mut bl, _) = tokio_tungstenite::connect_async(format!("ws://{lb}/websocket/bl-a?token={bl_token}")).await.unwrap();
+    next(&mut bl, |f| f["status"] == 100).await;
+    let online: serde_json::Value = cluster.http.get(format!("http://{lb}/agents/online")).bearer_auth(&bl_token).send().await.unwrap().json().await.unwrap();
+    let ids: Vec<&str> = online["data"].as_array().unwrap().iter().filter_map(|a| a["id"].as_str()).collect();
+    assert_eq!(ids, ["bl-a", "ps-a"], "one partition's routing serves both: {online}");
+}

@@ -8,9 +8,8 @@
 //! Balance: a node that routes two partitions more than another node for a while hands one
 //! over (its sockets told to reconnect, its store calls and commits finished and then refused,
 //! its locks let go), naming the node it means it for; the other waiting nodes let it pass.
-//! A change of the departments that changes a partition this node routes ends the process
-//! (exit 75), like a lost lock: its supervisor starts it again and routing is restored from
-//! the store under the new map.
+//! A change of the departments hands over each partition it touches the same way; the nodes
+//! then take the new map's partitions (their locks free once the old ones' are let go).
 
 use super::election::{Election, ROUTER_LOCK};
 use super::gateway::Gateway;
@@ -153,16 +152,11 @@ pub(super) async fn campaign(e: Arc<Election>, cfg: Config, nats: async_nats::Cl
             if let Some(client) = &reader {
                 match read_map(client).await {
                     Ok(new) if map.as_ref() != Some(&new) => {
-                        if let Some(old) = &map {
-                            let changed = PartitionMap::changed(old, &new);
-                            let owned = owned_names(&c.e);
-                            if owned.iter().any(|p| changed.contains(p)) {
-                                tracing::error!(partitions = ?owned, "the departments changed a partition this node routes: exiting to route under the new map");
-                                std::process::exit(75);
-                            }
-                        }
                         tracing::info!(partitions = ?new.names(), "partitions");
                         c.gateway.set_map(new.clone());
+                        // A partition this node routes that the change touches is handed over
+                        // (to whichever node takes it under the new map, this one too).
+                        c.hand_over_changed(&new);
                         map = Some(new);
                     }
                     Ok(_) => {}
@@ -290,6 +284,19 @@ impl Campaign {
         }
     }
 
+    /// Hands over each partition this node routes that `map` has not, or whose departments or
+    /// agents differ in `map` from those it was restored under.
+    fn hand_over_changed(&self, map: &PartitionMap) {
+        let owned = self.e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (p, o) in owned.iter() {
+            let stale = map.departments(p).is_none() || o.state.hub.partition_map().is_none_or(|was| PartitionMap::changed(&was, map).contains(p));
+            if stale && !*o.stop.borrow() {
+                tracing::info!(partition = %p, "the departments changed a partition this node routes: handing it over");
+                let _ = o.stop.send(true);
+            }
+        }
+    }
+
     /// This node routes partition `name` now (its locks held on `lock`, whose loss ends the
     /// process while `holds`): routing restored from the store for it, then served until the
     /// process ends or it is handed over.
@@ -314,6 +321,10 @@ impl Campaign {
         };
         let (stop, stopped) = tokio::sync::watch::channel(false);
         self.e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.clone(), Owned { state: state.clone(), stop });
+        // The departments may have changed while it was restored: then it goes at once.
+        if let Some(now) = self.gateway.map() {
+            self.hand_over_changed(&now);
+        }
         tokio::spawn(async move {
             let run = super::router::run(state.clone(), self.nats.clone(), self.instance.clone(), self.gateway.clone(), Some(name.clone()), Some(stopped));
             if let Err(err) = run.await {

@@ -275,6 +275,11 @@ impl Hub {
         self.st().partition.as_ref().map(|(n, _)| n.clone())
     }
 
+    /// The partitions this hub was restored under, in a partitioned cluster.
+    pub fn partition_map(&self) -> Option<PartitionMap> {
+        self.st().partition.as_ref().map(|(_, m)| m.clone())
+    }
+
     /// The routing partitions this hub serves: `default` (customers without a department) and
     /// every department (`GET /healthz` lists them).
     pub fn partitions(&self) -> Vec<String> {

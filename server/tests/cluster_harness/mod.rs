@@ -62,8 +62,8 @@ impl Node {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join(format!("{}.log", self.name))).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_kefu-server"))
             .args(&self.args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .env("RUST_LOG", std::env::var("KEFU_NODE_LOG").unwrap_or_else(|_| "warn".into()))
+            .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
             .expect("spawn kefu-server");
