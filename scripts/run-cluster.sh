@@ -6,7 +6,9 @@
 # stops the nodes and HAProxy (PostgreSQL and NATS keep running: `scripts/pg.sh stop`,
 # `scripts/nats.sh stop`). Extra arguments go to every kefu-server node.
 #   KEFU_LB_PORT (default 9980), KEFU_NODE_PORTS (default "9991 9992 9993"), KEFU_CLUSTER_DIR
-#   (logs; default /tmp/kefu-cluster), KEFU_PG_DB (database; default kefu), KEFU_NATS_PORT.
+#   (logs; default /tmp/kefu-cluster), KEFU_PG_DB (database; default kefu), KEFU_NATS_PORT,
+#   KEFU_PARTITIONED=1 (routing partitioned by department, spread over the nodes: --partitioned;
+#   the partitions each node routes are printed once they are taken).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -24,13 +26,16 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
+PARTITIONED=()
+[ "${KEFU_PARTITIONED:-0}" = 1 ] && PARTITIONED=(--partitioned)
+
 i=0
 servers=""
 for port in $NODE_PORTS; do
   i=$((i + 1))
   setsid bash -c "while true; do
       ./target/release/kefu-server --bind 127.0.0.1:$port --store '$PG_URL' --nats '$NATS_URL' --node-id n$i \
-        --data-dir '$DIR/n$i' --www-dir www --demo --trusted-proxies 127.0.0.1 $* >> '$DIR/n$i.log' 2>&1
+        --data-dir '$DIR/n$i' --www-dir www --demo --trusted-proxies 127.0.0.1 ${PARTITIONED[*]} $* >> '$DIR/n$i.log' 2>&1
       echo \"node n$i exited (\$?); restarting in 1 s\" >> '$DIR/n$i.log'; sleep 1
     done" &
   pids+=($!)
@@ -66,4 +71,11 @@ echo "  agent console: http://127.0.0.1:$LB_PORT/   (demo: xiaoming / xiaoming, 
 echo "  visitor page:  http://127.0.0.1:$LB_PORT/visitor.html"
 for port in $NODE_PORTS; do echo "  node:          http://127.0.0.1:$port/healthz"; done
 echo "  logs:          $DIR"
+if [ ${#PARTITIONED[@]} -gt 0 ]; then
+  # Each node's /healthz lists the partitions it routes, once they are spread (a few seconds).
+  sleep 5
+  for port in $NODE_PORTS; do
+    echo "  routes:        127.0.0.1:$port $(curl -fs "http://127.0.0.1:$port/healthz" | grep -o '"partitions":\[[^]]*\]' || echo '(not up yet)')"
+  done
+fi
 wait

@@ -4,89 +4,27 @@
 // URL; scripts/test-browser.sh starts one), nats-server and haproxy (scripts/setup.sh).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  freePort, tempDir, launch, agent, visitor, waitingCount, answerOldest, visitorSays, visitorSaw, agentSays, chatHas, sleep, ROOT,
+  launch, agent, visitor, waitingCount, answerOldest, visitorSays, visitorSaw, agentSays, chatHas,
 } from './harness.mjs';
+import { startCluster } from './cluster-harness.mjs';
 
-const PG = process.env.KEFU_TEST_PG;
 let browser;
-const procs = [];
-const nodes = [];
 let cluster;
 
-async function up(url) {
-  for (let i = 0; i < 300; i++) {
-    try { if ((await fetch(url)).status === 200) return; } catch (_) { /* not yet */ }
-    await sleep(50);
-  }
-  throw new Error(url + ' did not come up');
-}
-
-function run(cmd, args) {
-  const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  p.log = '';
-  p.stderr.on('data', (d) => { p.log += d; });
-  procs.push(p);
-  return p;
-}
-
 before(async () => {
-  assert.ok(PG, 'KEFU_TEST_PG: a PostgreSQL URL (scripts/test-browser.sh sets it)');
-  const dir = tempDir('kefu-e2e-cluster-');
-  const natsPort = await freePort();
-  run('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort)]);
-  const store = `${PG}?options=-c%20search_path%3De2e_${process.pid}_${Date.now()}`;
-  for (let i = 1; i <= 3; i++) {
-    const port = await freePort();
-    const proc = run(join(ROOT, 'target/debug/kefu-server'), ['--bind', `127.0.0.1:${port}`, '--store', store,
-      '--nats', `nats://127.0.0.1:${natsPort}`, '--node-id', `n${i}`, '--data-dir', join(dir, `n${i}`), '--www-dir', join(ROOT, 'www'),
-      '--open-registration', '--demo', '--trusted-proxies', '127.0.0.1', '--offer-silent-visitors']);
-    nodes.push({ name: `n${i}`, port, proc });
-  }
-  const lb = await freePort();
-  const servers = nodes.map((n) => `    server ${n.name} 127.0.0.1:${n.port} check inter 300ms fall 2 rise 1`).join('\n');
-  writeFileSync(join(dir, 'haproxy.cfg'), `defaults
-    mode http
-    timeout connect 1s
-    timeout client 60s
-    timeout server 60s
-    timeout tunnel 1h
-    option forwardfor
-    retries 3
-    option redispatch
-frontend kefu
-    bind 127.0.0.1:${lb}
-    default_backend nodes
-backend nodes
-    balance roundrobin
-    option httpchk GET /healthz
-    http-check expect status 200
-${servers}
-`);
-  run('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db']);
-  cluster = { base: `http://127.0.0.1:${lb}` };
-  for (const n of nodes) await up(`http://127.0.0.1:${n.port}/healthz`);
-  await up(`${cluster.base}/healthz`);
-  for (let i = 0; i < 200 && !(await routingNode()); i++) await sleep(50);
+  cluster = await startCluster({ ready: (health) => health.some((h) => h?.routing) });
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  for (const p of procs) p.kill('SIGKILL');
+  cluster?.stop();
 });
 
 async function routingNode() {
-  for (const n of nodes) {
-    try {
-      const h = await (await fetch(`http://127.0.0.1:${n.port}/healthz`)).json();
-      if (h.routing) return n;
-    } catch (_) { /* killed */ }
-  }
-  return null;
+  const health = await cluster.health();
+  return cluster.nodes.find((_, i) => health[i]?.routing) ?? null;
 }
 
 const count = (page, sel, text) => page.evaluate(([s, t]) => [...document.querySelectorAll(s)].filter((l) => l.textContent.includes(t)).length, [sel, text]);

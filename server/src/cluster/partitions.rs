@@ -74,7 +74,12 @@ async fn connect(store: &str, fatal: Arc<dyn Fn() -> bool + Send + Sync>) -> Res
 
 /// The departments' partitions, as saved in the store.
 async fn read_map(client: &tokio_postgres::Client) -> Result<PartitionMap, String> {
-    let row = client.query_opt("SELECT value FROM meta WHERE key = 'settings.departments'", &[]).await.map_err(|e| e.to_string())?;
+    let row = match client.query_opt("SELECT value FROM meta WHERE key = 'settings.departments'", &[]).await {
+        Ok(row) => row,
+        // A new database: no store has made its tables yet (the first partition's routing will).
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => None,
+        Err(e) => return Err(e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_owned())),
+    };
     let settings = row.and_then(|r| serde_json::from_str::<crate::hub::DepartmentSettings>(&r.get::<_, String>(0)).ok()).unwrap_or_default();
     Ok(PartitionMap::of(&settings))
 }

@@ -44,9 +44,9 @@ impl PartitionMap {
             }
         }
         let mut groups: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
-        for i in 0..ids.len() {
+        for (i, id) in ids.iter().enumerate() {
             let r = root(&mut parent, i);
-            groups.entry(r).or_default().insert(ids[i].to_owned());
+            groups.entry(r).or_default().insert((*id).to_owned());
         }
         let mut map = PartitionMap::default();
         map.partitions.insert(DEFAULT.to_owned(), BTreeSet::new());
