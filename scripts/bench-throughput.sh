@@ -6,7 +6,8 @@
 # passes when every message arrives and p99 ≤ 50 ms. The load generator shares the machine.
 # Routing works over DEPARTMENTS departments (default 6, as issue 27 asks; 0 for none): the demo
 # supervisor makes them, agents and customers spread evenly over them.
-#   RATES (default "1000 2000 3000 4000 5000 6000 8000"), SETUPS (default "sqlite pg c1 c2 c3"),
+#   RATES (default "1000 2000 3000 4000 5000 6000 8000"), SETUPS (default "sqlite pg c1 c2 c3 p1 p2
+#   p3"; pN: the cluster of N nodes with routing partitioned by department, --partitioned),
 #   WARMUP (default 1: 5 s at 1 000 msg/s, not counted, before a started server's first rate),
 #   TRIES (default 1): windows per rate; a rate passes when every window relays every message and
 #   the median window's p99 ≤ 50 ms (one 5 s window on a shared 2-core machine is a coin toss at
@@ -14,7 +15,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 RATES=${RATES:-"1000 2000 3000 4000 5000 6000 8000"}
-SETUPS=${SETUPS:-"sqlite pg c1 c2 c3"}
+SETUPS=${SETUPS:-"sqlite pg c1 c2 c3 p1 p2 p3"}
 export DEPARTMENTS=${DEPARTMENTS:-6}
 cargo build -q --release -p kefu-server # what scripts/run-cluster.sh builds, so it starts at once
 cargo build -q --release -p kefu-server --bin kefu-server --example load
@@ -93,20 +94,28 @@ for setup in $SETUPS; do
       run_rates "one node, PostgreSQL" 127.0.0.1:9960 "bind 127.0.0.1:9960" 1
       kill "$PID"; wait "$PID" 2>/dev/null
       rm -rf "$DIR" ;;
-    c1|c2|c3)
-      n=${setup#c}
+    c1|c2|c3|p1|p2|p3)
+      n=${setup#?}
       fresh_db # run-cluster.sh creates it again
       ports=$(seq -s ' ' 9971 $((9970 + n)))
       export KEFU_LB_PORT=9970 KEFU_NODE_PORTS="$ports" KEFU_CLUSTER_DIR=/tmp/kefu-tput-cluster KEFU_NATS_PORT=4224 KEFU_NATS_DIR=/tmp/kefu-tput-nats
+      label="cluster, $n node(s)" ready='"router":"'
+      if [ "${setup:0:1}" = p ]; then
+        # Partitioned: routing spreads over the nodes by department; the load's departments are
+        # made anew each rate (its agents are new), so each rate waits for the nodes to take them
+        # and to even out (a hand-over 3 s after an imbalance; the load does not reconnect).
+        export KEFU_PARTITIONED=1 SETTLE_MS=8000
+        label="partitioned cluster, $n node(s)" ready='"default":"n'
+      fi
       setsid scripts/run-cluster.sh "${FLAGS[@]}" > /tmp/kefu-tput-cluster.log 2>&1 &
       CPID=$!
-      for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$KEFU_LB_PORT/healthz" 2>/dev/null | grep -q '"router":"' && break; sleep 0.5; done
+      for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$KEFU_LB_PORT/healthz" 2>/dev/null | grep -q "$ready" && break; sleep 0.5; done
       sleep 2 # every node has heard of the routing node
-      run_rates "cluster, $n node(s)" 127.0.0.1:$KEFU_LB_PORT "kefu-server --bind 127.0.0.1:997[1-9]" "$n" "$(for p in $ports; do printf '127.0.0.1:%s,' "$p"; done | sed 's/,$//')"
+      run_rates "$label" 127.0.0.1:$KEFU_LB_PORT "kefu-server --bind 127.0.0.1:997[1-9]" "$n" "$(for p in $ports; do printf '127.0.0.1:%s,' "$p"; done | sed 's/,$//')"
       kill -TERM -- "-$CPID" 2>/dev/null || kill "$CPID" 2>/dev/null || true
       sleep 1
       scripts/nats.sh stop
-      unset KEFU_LB_PORT KEFU_NODE_PORTS KEFU_CLUSTER_DIR KEFU_NATS_PORT KEFU_NATS_DIR ;;
+      unset KEFU_LB_PORT KEFU_NODE_PORTS KEFU_CLUSTER_DIR KEFU_NATS_PORT KEFU_NATS_DIR KEFU_PARTITIONED SETTLE_MS ;;
   esac
 done
 echo

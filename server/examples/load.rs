@@ -12,7 +12,9 @@
 //!
 //! With `DEPARTMENTS=n` (issue 27's bench: 6), a supervisor (`zhuguan`, the server in `--demo`)
 //! makes `n` departments, agent `a` in department `a % n` and customer `v` arriving with
-//! `?department=` of department `v % n`, so routing works per department.
+//! `?department=` of department `v % n`, so routing works per department. The agents sign in,
+//! then the departments are made, then (`SETTLE_MS` later; a partitioned cluster's nodes read
+//! departments each second) the agents connect.
 //!
 //! Everything runs on the same machine: the load generator competes with the server for the CPUs,
 //! so the latencies are an upper bound.
@@ -146,13 +148,26 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
     let clock = Instant::now();
     let tally = Arc::new(Tally { latencies_us: Mutex::new(Vec::new()), received: AtomicU64::new(0), assigned: AtomicU64::new(0) });
 
-    // Agents: answer the hello as legacy clients, accept every customer, time every message.
+    // Agents sign in (registered on the first login), then are put in departments: a
+    // partitioned cluster routes each agent's socket by its department, so the sockets come after
+    // (and `SETTLE_MS` later: every node has read the new departments).
+    let mut tokens = Vec::new();
     for a in 0..agents {
         let kf = format!("load{run_id}-agent-{a}");
-        let login = serde_json::json!({"kfId": kf, "password": kf}); // registered on first login
+        let login = serde_json::json!({"kfId": kf, "password": kf});
         let body: serde_json::Value =
             reqwest::Client::new().post(format!("http://{base}/auth/login")).json(&login).send().await.expect("login").json().await.expect("login answer");
-        let token = body["data"]["token"].as_str().expect("agent token").to_owned();
+        tokens.push(body["data"]["token"].as_str().expect("agent token").to_owned());
+    }
+    let departments = env_or("DEPARTMENTS", 0);
+    if departments > 0 {
+        make_departments(&base, run_id, agents, departments).await;
+        tokio::time::sleep(Duration::from_millis(env_or("SETTLE_MS", 0))).await;
+    }
+    // Agents: answer the hello as legacy clients, accept every customer, time every message.
+    for (a, token) in tokens.into_iter().enumerate() {
+        let a = a as u64;
+        let kf = format!("load{run_id}-agent-{a}");
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{base}/websocket/{kf}?token={token}")).await.expect("agent socket");
         let (mut tx, mut rx) = ws.split();
         let tally = tally.clone();
@@ -179,11 +194,6 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
                 }
             }
         });
-    }
-
-    let departments = env_or("DEPARTMENTS", 0);
-    if departments > 0 {
-        make_departments(&base, run_id, agents, departments).await;
     }
 
     // Visitors: connect, wait to be assigned, then send at their share of the rate.

@@ -206,17 +206,32 @@ impl Faults for PartitionFaults<'_> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
-async fn a_partitioned_cluster_loses_nothing_while_partition_owners_are_killed() {
+/// The fault suite on a partitioned cluster: owners SIGKILLed in turn (`rolling`: stopped one
+/// after another, each time until every node routes one partition again); then each node routes
+/// one partition again.
+async fn fault_suite(title: &str, every: Duration, rolling: bool) -> usize {
     let per_direction: usize = std::env::var("KEFU_CLUSTER_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
     let dir = tempfile::tempdir().unwrap();
     let mut cluster = fault_cluster(dir.path()).await;
     let lb = cluster.lb_port;
-    let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(2500), departments: 2 };
-    let faults = exercise("Partitioned cluster (3 nodes, partitions d0, d1, default), owners SIGKILLed", lb, lb, mix, &mut PartitionFaults(&mut cluster, false)).await;
-    assert!(faults >= 3, "{faults} faults");
+    let mix = Mix { agents: 2, visitors: 4, per_direction, every, departments: 2 };
+    let faults = exercise(title, lb, lb, mix, &mut PartitionFaults(&mut cluster, rolling)).await;
     spread_again(&cluster).await;
+    faults
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn a_partitioned_cluster_loses_nothing_while_partition_owners_are_killed() {
+    let faults = fault_suite("Partitioned cluster (3 nodes, partitions d0, d1, default), owners SIGKILLed", Duration::from_millis(2500), false).await;
+    assert!(faults >= 3, "{faults} faults");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn a_rolling_restart_of_a_partitioned_cluster_loses_nothing() {
+    let restarted = fault_suite("Partitioned cluster rolling restart (SIGTERM one after another)", Duration::from_millis(2000), true).await;
+    assert!(restarted >= 3, "every node was restarted once: {restarted} restarts");
 }
 
 /// Waits (20 s at most) until each node routes one partition again: the nodes that came back
@@ -234,19 +249,6 @@ async fn spread_again(cluster: &Cluster) {
         assert!(t.elapsed() < Duration::from_secs(20), "the partitions never spread again: {each:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
-async fn a_rolling_restart_of_a_partitioned_cluster_loses_nothing() {
-    let per_direction: usize = std::env::var("KEFU_CLUSTER_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
-    let dir = tempfile::tempdir().unwrap();
-    let mut cluster = fault_cluster(dir.path()).await;
-    let lb = cluster.lb_port;
-    let mix = Mix { agents: 2, visitors: 4, per_direction, every: Duration::from_millis(2000), departments: 2 };
-    let restarted = exercise("Partitioned cluster rolling restart (SIGTERM one after another)", lb, lb, mix, &mut PartitionFaults(&mut cluster, true)).await;
-    assert!(restarted >= 3, "every node was restarted once: {restarted} restarts");
-    spread_again(&cluster).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -115,22 +115,28 @@ impl Election {
 
     async fn lead(&self, cfg: Config, nats: async_nats::Client, instance: String, gateway: Arc<super::gateway::Gateway>) {
         tracing::info!(instance, "took the routing lock: restoring routing from the store");
-        let state = match tokio::task::spawn_blocking(move || crate::app_state::state(cfg)).await {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "cannot restore routing from the store; exiting");
-                std::process::exit(75);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "restoring routing failed; exiting");
-                std::process::exit(75);
-            }
-        };
+        let state = restore(cfg, None).await;
         let _ = self.state.set(state.clone());
         self.leader.store(true, Ordering::Relaxed);
         if let Err(e) = super::router::run(state, nats, instance, gateway, None, None).await {
             tracing::error!(error = %e, "routing node stopped; exiting");
         }
         std::process::exit(75);
+    }
+}
+
+/// Routing (of `partition`, in a partitioned cluster) restored from the store, off the async
+/// workers; a node that cannot restore it exits (75), letting another node route.
+pub(super) async fn restore(cfg: Config, partition: Option<String>) -> AppState {
+    match tokio::task::spawn_blocking(move || crate::app_state::state_routing(cfg, partition.as_deref())).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "cannot restore routing from the store; exiting");
+            std::process::exit(75);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "restoring routing failed; exiting");
+            std::process::exit(75);
+        }
     }
 }

@@ -184,7 +184,7 @@ impl Campaign {
         let names = map.names();
         let alive = self.gateway.nodes_alive(ALIVE_WITHIN);
         let share = names.len().div_ceil(alive.len().max(1));
-        let owners = self.gateway.owners();
+        let mut owners = self.gateway.owners();
         let mut free: Vec<&String> = names.iter().filter(|p| !owned.contains(*p) && !owners.contains_key(*p)).collect();
         // Nodes starting together try the free partitions in different orders.
         free.sort_by_key(|p| {
@@ -213,6 +213,7 @@ impl Campaign {
         for p in owners.keys().filter(|p| !owned.contains(*p) && names.contains(p)) {
             self.wait_for(map, p);
         }
+        owners.retain(|p, _| names.contains(p)); // a partition the departments no longer have is nobody's load
         self.balance(&owned, &owners, &alive).await;
     }
 
@@ -312,18 +313,7 @@ impl Campaign {
             return; // `lock` closes: its locks go with it
         }
         tracing::info!(instance = %self.instance, partition = %name, "took the partition's locks: restoring its routing from the store");
-        let (p, cfg) = (name.clone(), self.cfg.clone());
-        let state = match tokio::task::spawn_blocking(move || crate::app_state::state_routing(cfg, Some(&p))).await {
-            Ok(Ok(s)) => s,
-            Ok(Err(err)) => {
-                tracing::error!(error = %err, "cannot restore routing from the store; exiting");
-                std::process::exit(75);
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "restoring routing failed; exiting");
-                std::process::exit(75);
-            }
-        };
+        let state = super::election::restore(self.cfg.clone(), Some(name.clone())).await;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         self.e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.clone(), Owned { state: state.clone(), stop });
         // The departments may have changed while it was restored: then it goes at once.

@@ -11,7 +11,7 @@
 //!
 //! A partitioned cluster (`--partitioned`) has one router per partition: its socket traffic and
 //! API requests go on `kefu.in.<partition>` and `kefu.http.<partition>`, and its heartbeat names
-//! the partition.
+//! the partition; `kefu.handoff` carries a hand-over's hint (`partitions.rs`).
 //!
 //! One subject carries all of a gateway's socket traffic to the router, so NATS's per-publisher
 //! order keeps an open, its frames and its end in order. Frames travel in batches (a JSON array

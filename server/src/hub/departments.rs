@@ -239,7 +239,7 @@ impl State {
     /// is told to reconnect (1012; it names its department then, so the gateway sends it there)
     /// and routing here forgets them without a trace in the reports; their waiting messages stay
     /// in the store for the other partition's routing, which counts them when they connect.
-    fn hand_over(&mut self, user_id: &str) {
+    pub(super) fn hand_over(&mut self, user_id: &str) {
         let Some(v) = self.visitors.remove(user_id) else { return };
         if let Some(c) = &v.conn {
             let _ = c.tx.send(super::Out::Close(1012, "department routed elsewhere; reconnect".into()));

@@ -183,6 +183,12 @@ impl Hub {
             VState::Assigned { kf_id, .. } => Some(kf_id.clone()),
             _ => None,
         };
+        if owner.is_none() && st.routed_elsewhere(v.department.as_deref()) {
+            // A partitioned cluster: this customer's next conversation is another partition's
+            // (their last one followed an agent who moved). Unacknowledged, the page sends it again there.
+            st.hand_over(user_id);
+            return Err(err(409, "routed by another partition now; reconnect"));
+        }
         let recipient = owner.as_ref().map(|k| format!("kf:{k}"));
         // This message starts a conversation: `conversation.started` before its `message.created`.
         let starts = match &state {
