@@ -64,22 +64,17 @@ pub fn state_routing(cfg: Config, partition: Option<&str>) -> crate::anyhow_like
     if cfg.demo_departments {
         hub::seed_demo_departments(&store).map_err(|e| format!("cannot write the store: {e}"))?;
     }
-    if let Some(name) = partition {
-        let map = hub::partition_map_of(&store);
-        open.retain(|c| map.of_agent(&c.kf_id) == name);
-        let hub = hub::Hub::new(Arc::new(store), &cfg);
-        hub.route_partition(name, map);
-        return finish(hub, open, cfg, &key);
+    let scope = partition.map(|name| (name, hub::partition_map_of(&store)));
+    if let Some((name, map)) = &scope {
+        open.retain(|c| map.of_agent(&c.kf_id) == *name);
     }
     let hub = hub::Hub::new(Arc::new(store), &cfg);
-    finish(hub, open, cfg, &key)
-}
-
-/// The rest of [`state_routing`]: routing restored, accounts, demo passwords.
-fn finish(hub: Arc<hub::Hub>, open: Vec<store::OpenConversation>, cfg: Config, key: &[u8]) -> crate::anyhow_like::Result<AppState> {
+    if let Some((name, map)) = scope {
+        hub.route_partition(name, map);
+    }
     let restored = hub.restore(open);
     let test_hooks = cfg.test_hooks.then(Default::default);
-    let auth = Arc::new(auth::Auth::new(key, &cfg));
+    let auth = Arc::new(auth::Auth::new(&key, &cfg));
     if cfg.demo {
         for kf_id in hub.store().agents_without_password().map_err(|e| format!("cannot read the store: {e}"))? {
             let seeded = store::DEFAULT_AGENTS.iter().any(|(id, _, _)| *id == kf_id);

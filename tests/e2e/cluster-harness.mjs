@@ -77,3 +77,21 @@ ${servers}
   assert.ok(ready(await cluster.health()), 'the cluster got ready');
   return cluster;
 }
+
+const AGENT_LINES = '.layim-chat-main li';
+const VISITOR_LINES = '#log li';
+
+/// Both sides write at the moment a node is killed (at `killedAt`): how many ms after it the
+/// customer's line reached the agent's console and the agent's the customer's page.
+export async function bothArrive(agentPage, visitorPage, toAgent, toCustomer, killedAt) {
+  const arrived = (page, sel, t) => page.waitForFunction(([s, t]) => [...document.querySelectorAll(s)].some((l) => l.textContent.includes(t)), [sel, t], { timeout: 20000 }).then(() => Date.now() - killedAt);
+  return Promise.all([arrived(agentPage, AGENT_LINES, toAgent), arrived(visitorPage, VISITOR_LINES, toCustomer)]);
+}
+
+/// Asserts that each of the customer's `fromCustomer` lines shows once in the agent's console,
+/// and each of the agent's `fromAgent` lines once on the customer's page.
+export async function eachShownOnce(agentPage, visitorPage, fromCustomer, fromAgent) {
+  const count = (page, sel, text) => page.evaluate(([s, t]) => [...document.querySelectorAll(s)].filter((l) => l.textContent.includes(t)).length, [sel, text]);
+  for (const t of fromCustomer) assert.equal(await count(agentPage, AGENT_LINES, t), 1, t);
+  for (const t of fromAgent) assert.equal(await count(visitorPage, VISITOR_LINES, t), 1, t);
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {
   launch, agent, visitor, waitingCount, answerOldest, visitorSays, visitorSaw, agentSays, chatHas,
 } from './harness.mjs';
-import { startCluster } from './cluster-harness.mjs';
+import { bothArrive, eachShownOnce, startCluster } from './cluster-harness.mjs';
 
 let browser;
 let cluster;
@@ -27,8 +27,6 @@ async function routingNode() {
   return cluster.nodes.find((_, i) => health[i]?.routing) ?? null;
 }
 
-const count = (page, sel, text) => page.evaluate(([s, t]) => [...document.querySelectorAll(s)].filter((l) => l.textContent.includes(t)).length, [sel, text]);
-
 test('through the cluster, a conversation survives the routing node being killed', async () => {
   const a = await agent(browser, cluster, 'cl-agent');
   const v = await visitor(browser, cluster, 'cl-v', '集群访客');
@@ -47,10 +45,9 @@ test('through the cluster, a conversation survives the routing node being killed
   // close the sockets it served (1012) as soon as another node routes, both pages come back at
   // once through HAProxy and re-send what was not acknowledged.
   const killedAt = Date.now();
-  const arrived = (page, sel, t) => page.waitForFunction(([s, t]) => [...document.querySelectorAll(s)].some((l) => l.textContent.includes(t)), [sel, t], { timeout: 20000 }).then(() => Date.now() - killedAt);
   await visitorSays(v, '此刻一：在吗');
   await agentSays(a, '此刻二：在的');
-  const [toAgent, toCustomer] = await Promise.all([arrived(a, '.layim-chat-main li', '此刻一：在吗'), arrived(v, '#log li', '此刻二：在的')]);
+  const [toAgent, toCustomer] = await bothArrive(a, v, '此刻一：在吗', '此刻二：在的', killedAt);
   console.log(`# failover: a message sent as the routing node was killed arrived after ${toAgent} ms (customer → agent), ${toCustomer} ms (agent → customer)`);
   await a.waitForSelector('#conn-chip[data-state="open"]', { timeout: 20000 });
   await v.waitForSelector('#status[data-state="open"]', { timeout: 20000 });
@@ -60,8 +57,7 @@ test('through the cluster, a conversation survives the routing node being killed
   await chatHas(a, '第二句：还在吗');
   await agentSays(a, '回复二：在的');
   await visitorSaw(v, '回复二：在的');
-  for (const t of ['第一句：订单没到', '此刻一：在吗', '第二句：还在吗']) assert.equal(await count(a, '.layim-chat-main li', t), 1, t);
-  for (const t of ['回复一：我来查', '此刻二：在的', '回复二：在的']) assert.equal(await count(v, '#log li', t), 1, t);
+  await eachShownOnce(a, v, ['第一句：订单没到', '此刻一：在吗', '第二句：还在吗'], ['回复一：我来查', '此刻二：在的', '回复二：在的']);
   assert.deepEqual(a.errors, []);
   await a.context().close();
   await v.context().close();

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, agent, visitor, waitingCount, answerOldest, visitorSays, visitorSaw, agentSays, chatHas } from './harness.mjs';
-import { startCluster } from './cluster-harness.mjs';
+import { bothArrive, eachShownOnce, startCluster } from './cluster-harness.mjs';
 
 const PARTITION = 'aftersales+presales';
 let browser;
@@ -23,8 +23,6 @@ after(async () => {
   await browser?.close();
   cluster?.stop();
 });
-
-const count = (page, sel, text) => page.evaluate(([s, t]) => [...document.querySelectorAll(s)].filter((l) => l.textContent.includes(t)).length, [sel, text]);
 
 test('a customer picks a department another node routes, and the conversation survives that node being killed', async () => {
   const health = await cluster.health();
@@ -47,10 +45,9 @@ test('a customer picks a department another node routes, and the conversation su
 
   owner.proc.kill('SIGKILL');
   const killedAt = Date.now();
-  const arrived = (page, sel, t) => page.waitForFunction(([s, t]) => [...document.querySelectorAll(s)].some((l) => l.textContent.includes(t)), [sel, t], { timeout: 20000 }).then(() => Date.now() - killedAt);
   await visitorSays(v, '此刻一：在吗');
   await agentSays(a, '此刻二：在的');
-  const [toAgent, toCustomer] = await Promise.all([arrived(a, '.layim-chat-main li', '此刻一：在吗'), arrived(v, '#log li', '此刻二：在的')]);
+  const [toAgent, toCustomer] = await bothArrive(a, v, '此刻一：在吗', '此刻二：在的', killedAt);
   console.log(`# partitioned failover: a message sent as its partition's node was killed arrived after ${toAgent} ms (customer → agent), ${toCustomer} ms (agent → customer)`);
   const now = await cluster.health();
   const survivor = cluster.nodes.find((n, i) => n !== owner && now[i]?.partitions?.includes(PARTITION));
@@ -60,8 +57,7 @@ test('a customer picks a department another node routes, and the conversation su
   await chatHas(a, '第二句：还在吗');
   await agentSays(a, '回复二：在的');
   await visitorSaw(v, '回复二：在的');
-  for (const t of ['第一句：想买', '此刻一：在吗', '第二句：还在吗']) assert.equal(await count(a, '.layim-chat-main li', t), 1, t);
-  for (const t of ['回复一：您好', '此刻二：在的', '回复二：在的']) assert.equal(await count(v, '#log li', t), 1, t);
+  await eachShownOnce(a, v, ['第一句：想买', '此刻一：在吗', '第二句：还在吗'], ['回复一：您好', '此刻二：在的', '回复二：在的']);
   assert.deepEqual(a.errors, []);
   await a.context().close();
   await v.context().close();

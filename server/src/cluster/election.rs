@@ -24,7 +24,6 @@ pub struct Election {
     health: tokio::sync::Mutex<Option<tokio_postgres::Client>>,
     /// A partitioned cluster: the partitions this node routes.
     pub(super) owned: std::sync::Mutex<std::collections::BTreeMap<String, super::partitions::Owned>>,
-    partitioned: bool,
 }
 
 impl Election {
@@ -32,7 +31,7 @@ impl Election {
     /// in `pg_advisory_lock` until PostgreSQL grants the lock, and on winning restores routing
     /// from the store and serves as the routing node.
     pub fn start(cfg: Config, nats: async_nats::Client, instance: String, gateway: Arc<super::gateway::Gateway>) -> Arc<Election> {
-        let e = Arc::new(Election { leader: AtomicBool::new(false), state: OnceLock::new(), store: cfg.store.clone(), health: Default::default(), owned: Default::default(), partitioned: cfg.partitioned });
+        let e = Arc::new(Election { leader: AtomicBool::new(false), state: OnceLock::new(), store: cfg.store.clone(), health: Default::default(), owned: Default::default() });
         let e2 = e.clone();
         if cfg.partitioned {
             tokio::spawn(super::partitions::campaign(e2, cfg, nats, instance, gateway));
@@ -50,10 +49,10 @@ impl Election {
     /// The partitions this node routes: every one on the routing node of an unpartitioned
     /// cluster, its own in a partitioned one.
     pub fn partitions(&self) -> Vec<String> {
-        if self.partitioned {
-            return self.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys().cloned().collect();
+        match self.state() {
+            Some(s) => s.hub.partitions(),
+            None => self.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys().cloned().collect(),
         }
-        self.state().map(|s| s.hub.partitions()).unwrap_or_default()
     }
 
     /// The routing state, on the routing node.

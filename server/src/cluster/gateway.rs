@@ -39,6 +39,11 @@ struct Held {
     kf_id: Option<String>,
 }
 
+/// Whether a routing node heard at `t` still counts as alive.
+fn heard_lately(t: &Instant) -> bool {
+    t.elapsed() < Duration::from_millis(wire::ROUTER_DEAD_AFTER_MS)
+}
+
 /// The gateway's state.
 pub struct Gateway {
     pub(super) nats: async_nats::Client,
@@ -159,22 +164,15 @@ impl Gateway {
         self.held.locked()
     }
 
-    /// The routing node, if one was heard from lately (unpartitioned).
+    /// The unpartitioned routing node, if one was heard from lately.
     pub fn router(&self) -> Option<String> {
-        self.owner(None)
-    }
-
-    /// The node routing `partition` (`None`: the unpartitioned routing node), if heard lately.
-    pub fn owner(&self, partition: Option<&str>) -> Option<String> {
-        let r = self.router.locked();
-        r.get(partition.unwrap_or_default()).filter(|(_, t)| t.elapsed() < Duration::from_millis(wire::ROUTER_DEAD_AFTER_MS)).map(|(n, _)| n.clone())
+        self.router.locked().get("").filter(|(_, t)| heard_lately(t)).map(|(n, _)| n.clone())
     }
 
     /// Each partition's routing node heard lately (a partitioned cluster).
     pub fn owners(&self) -> std::collections::BTreeMap<String, String> {
         let r = self.router.locked();
-        let fresh = |t: &Instant| t.elapsed() < Duration::from_millis(wire::ROUTER_DEAD_AFTER_MS);
-        r.iter().filter(|(p, (_, t))| !p.is_empty() && fresh(t)).map(|(p, (n, _))| (p.clone(), n.clone())).collect()
+        r.iter().filter(|(p, (_, t))| !p.is_empty() && heard_lately(t)).map(|(p, (n, _))| (p.clone(), n.clone())).collect()
     }
 
     /// The nodes heard from in the last `within` (this one included).
@@ -238,10 +236,7 @@ impl Gateway {
     /// their clients reconnect and resume with the routing node there is now.
     fn close_orphans(&self) {
         let routers = self.router.locked().clone();
-        let current = |p: &Option<String>| {
-            let fresh = |t: &Instant| t.elapsed() < Duration::from_millis(wire::ROUTER_DEAD_AFTER_MS);
-            routers.get(p.as_deref().unwrap_or_default()).filter(|(_, t)| fresh(t)).map(|(n, _)| n.clone())
-        };
+        let current = |p: &Option<String>| routers.get(p.as_deref().unwrap_or_default()).filter(|(_, t)| heard_lately(t)).map(|(n, _)| n.clone());
         let mut held = self.held();
         let before = held.len();
         held.retain(|_, h| {
@@ -302,7 +297,7 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
         Some(m) => Some(g.place(&m, &parts.uri).await),
         None => None,
     };
-    let kf_id = (kind == "agent").then(|| parts.uri.path().strip_prefix("/websocket/").map(|k| percent_encoding::percent_decode_str(k).decode_utf8_lossy().into_owned())).flatten();
+    let kf_id = (kind == "agent").then(|| super::placement::agent_of(&parts.uri));
     g.held().insert(conn.clone(), Held { tx, router: None, kind, partition: partition.clone(), kf_id });
     let open = InMsg {
         conn: conn.clone(),

@@ -52,10 +52,6 @@ struct Hint {
     to: String,
 }
 
-fn owned_names(e: &Election) -> BTreeSet<String> {
-    e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys().cloned().collect()
-}
-
 /// Connects to the store; the connection's task ends the process if `fatal` says the
 /// connection holds partitions this node routes.
 async fn connect(store: &str, fatal: Arc<dyn Fn() -> bool + Send + Sync>) -> Result<tokio_postgres::Client, String> {
@@ -74,14 +70,14 @@ async fn connect(store: &str, fatal: Arc<dyn Fn() -> bool + Send + Sync>) -> Res
 
 /// The departments' partitions, as saved in the store.
 async fn read_map(client: &tokio_postgres::Client) -> Result<PartitionMap, String> {
-    let row = match client.query_opt("SELECT value FROM meta WHERE key = 'settings.departments'", &[]).await {
+    let row = match client.query_opt("SELECT value FROM meta WHERE key = $1", &[&crate::hub::DEPARTMENTS_KEY]).await {
         Ok(row) => row,
         // A new database: no store has made its tables yet (the first partition's routing will).
         Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => None,
         Err(e) => return Err(e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_owned())),
     };
-    let settings = row.and_then(|r| serde_json::from_str::<crate::hub::DepartmentSettings>(&r.get::<_, String>(0)).ok()).unwrap_or_default();
-    Ok(PartitionMap::of(&settings))
+    let json: Option<String> = row.map(|r| r.get(0));
+    Ok(PartitionMap::of(&crate::hub::saved_departments(json.as_deref())))
 }
 
 /// The lock keys' second halves of partition `name`: its departments, or `default`.
@@ -180,7 +176,7 @@ impl Campaign {
     /// One look: a partition nobody routes taken while under this node's share; the others'
     /// waited for; one handed over when this node has had two more than another for a while.
     async fn step(self: &Arc<Self>, map: &PartitionMap) {
-        let owned = owned_names(&self.e);
+        let owned: BTreeSet<String> = self.e.partitions().into_iter().collect();
         let names = map.names();
         let alive = self.gateway.nodes_alive(ALIVE_WITHIN);
         let share = names.len().div_ceil(alive.len().max(1));

@@ -28,9 +28,13 @@ pub fn of_socket(map: &PartitionMap, uri: &Uri) -> String {
     if path.starts_with("/websocket/visitor/") {
         return map.of_department(query(uri, "department").as_deref()).to_owned();
     }
-    let kf = path.strip_prefix("/websocket/").unwrap_or_default();
-    let kf = percent_encoding::percent_decode_str(kf).decode_utf8_lossy();
-    map.of_agent(&kf).to_owned()
+    map.of_agent(&agent_of(uri)).to_owned()
+}
+
+/// The agent an agent's socket (`/websocket/{kfId}`) opened at `uri` is for.
+pub fn agent_of(uri: &Uri) -> String {
+    let kf = uri.path().strip_prefix("/websocket/").unwrap_or_default();
+    percent_encoding::percent_decode_str(kf).decode_utf8_lossy().into_owned()
 }
 
 /// The customer a socket opened at `uri` is for, if it is a customer's.

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 
-const KEY: &str = "settings.departments";
+/// Where the departments are saved (the store's `meta`).
+pub const DEPARTMENTS_KEY: &str = "settings.departments";
 const MAX_DEPARTMENTS: usize = 50;
 const MAX_MEMBERS: usize = 500;
 const MAX_RULES: usize = 100;
@@ -120,12 +121,17 @@ pub fn seed_demo(store: &Store) -> crate::store::Result<()> {
         url_rules: vec![UrlRule { contains: "/pricing".into(), department: "presales".into() }],
         ask: true,
     };
-    store.meta_or_insert(KEY, || serde_json::to_string(&demo).unwrap_or_default()).map(|_| ())
+    store.meta_or_insert(DEPARTMENTS_KEY, || serde_json::to_string(&demo).unwrap_or_default()).map(|_| ())
 }
 
 /// The routing partitions of the departments saved in `store` (a partitioned cluster).
 pub fn partition_map_of(store: &Store) -> PartitionMap {
     PartitionMap::of(&Departments::load(store).settings)
+}
+
+/// The departments as saved (the value under [`DEPARTMENTS_KEY`]): none when missing or unreadable.
+pub fn saved_departments(json: Option<&str>) -> DepartmentSettings {
+    json.and_then(|v| serde_json::from_str(v).ok()).unwrap_or_default()
 }
 
 /// The departments as routing reads them.
@@ -143,7 +149,7 @@ impl Departments {
 
     /// The departments saved in `store` (none when missing or unreadable).
     pub(super) fn load(store: &Store) -> Departments {
-        Departments::of(store.meta(KEY).ok().flatten().and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
+        Departments::of(saved_departments(store.meta(DEPARTMENTS_KEY).ok().flatten().as_deref()))
     }
 
     /// Whether `id` is a department.
@@ -270,11 +276,6 @@ impl Hub {
         self.st().partition = Some((name.to_owned(), map));
     }
 
-    /// The partition this hub routes, in a partitioned cluster.
-    pub fn partition(&self) -> Option<String> {
-        self.st().partition.as_ref().map(|(n, _)| n.clone())
-    }
-
     /// The partitions this hub was restored under, in a partitioned cluster.
     pub fn partition_map(&self) -> Option<PartitionMap> {
         self.st().partition.as_ref().map(|(_, m)| m.clone())
@@ -296,7 +297,7 @@ impl Hub {
     pub fn set_department_settings(&self, s: DepartmentSettings) -> Result<(), HubError> {
         s.check(|kf| self.store.agent(kf).ok().flatten().is_some()).map_err(|e| err(400, e))?;
         let json = serde_json::to_string(&s).map_err(|e| err(400, e.to_string()))?;
-        self.store.set_meta(KEY, &json).map_err(|e| self.store_failed(e))?;
+        self.store.set_meta(DEPARTMENTS_KEY, &json).map_err(|e| self.store_failed(e))?;
         let mut st = self.st();
         if st.partition.is_none() {
             // A partitioned cluster's node sees the new map itself and hands partitions over.

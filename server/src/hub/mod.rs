@@ -40,7 +40,7 @@ pub use board::{Board, BoardAgent, BoardConversation, BoardWaiting};
 pub use settings::CloseOutSettings;
 pub use relay::Relayed;
 pub use replay::Replay;
-pub use departments::{partition_map_of, seed_demo as seed_demo_departments, Department, DepartmentSettings, UrlRule};
+pub use departments::{partition_map_of, saved_departments, DEPARTMENTS_KEY, seed_demo as seed_demo_departments, Department, DepartmentSettings, UrlRule};
 
 use crate::store::{OpenConversation, Store};
 use state::{AgentSlot, State, VState, VisitorSlot};
