@@ -47,8 +47,8 @@ run_rates() { # $1 label, $2 target ("" = the load starts its own SQLite server)
       if [ -z "$2" ]; then
         out=$(AGENTS=150 CONVERSATIONS=3000 RATE=$rate SECONDS=5 KEFU_SERVER_BIN=target/release/kefu-server target/release/examples/load)
       else
-        local watch="postgres=$(pgrep -d, -x postgres)"
-        pgrep -x nats-server >/dev/null && watch+=";nats=$(pgrep -d, -x nats-server);haproxy=$(pgrep -d, -x haproxy)"
+        local watch="postgres=@postgres"
+        pgrep -x nats-server >/dev/null && watch+=";nats=@nats-server;haproxy=@haproxy"
         out=$(AGENTS=150 CONVERSATIONS=3000 RATE=$rate SECONDS=5 KEFU_TARGET=$2 KEFU_SERVER_PIDS=$(pgrep -d, -f -- "$3") KEFU_WATCH="$watch" KEFU_METRICS="${5:-$2}" target/release/examples/load)
       fi
       p99=$(echo "$out" | sed -n 's/.*relay latency.*p99 \([0-9.]*\) ms.*/\1/p')
@@ -61,7 +61,9 @@ run_rates() { # $1 label, $2 target ("" = the load starts its own SQLite server)
       rest=$(echo "$out" | sed -n 's/.*CPU of the rest while relaying | \(.*\) (% of one core) |/\1/p')
       local hub
       hub=$(echo "$out" | sed -n 's/.*inside the routing node.*| p99 ≈ \([0-9.]*\) ms.*/\1/p')
-      echo "|   $1 at $rate msg/s offered | ${got:-0} of ${sent:-?} relayed, p99 ${p99:-?} ms (inside the routing node, hub + commit: p99 ≈ ${hub:-?} ms), CPU ${cpu:-?} % of a core per node; ${rest} |"
+      local busy
+      busy=$(echo "$out" | sed -n 's/.*the machine while relaying | \([0-9]*\) % busy.*/\1/p')
+      echo "|   $1 at $rate msg/s offered | ${got:-0} of ${sent:-?} relayed, p99 ${p99:-?} ms (inside the routing node, hub + commit: p99 ≈ ${hub:-?} ms), CPU ${cpu:-?} % of a core per node; ${rest}; the machine ${busy:-?} % busy |"
       if [ -n "$p99" ] && [ "${got:-0}" = "${sent:-x}" ]; then p99s+="$p99:${cpu:-?} "; else all_in=0; fi
     done
     # The median window's p99 and its CPU (of TRIES; all of them must have relayed every message).

@@ -32,6 +32,24 @@ fn env_or(key: &str, default: u64) -> u64 {
     std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// The pids `spec` names: `1,2,3`, or `@name` (every process of that name now, `pgrep -x`).
+fn pids_of(spec: &str) -> Vec<u32> {
+    let listed = match spec.strip_prefix('@') {
+        Some(name) => std::process::Command::new("pgrep").args(["-d,", "-x", name]).output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default(),
+        None => spec.to_owned(),
+    };
+    listed.split(',').filter_map(|p| p.trim().parse().ok()).collect()
+}
+
+/// The machine's busy and total CPU ticks since boot (all cores, /proc/stat).
+fn machine_ticks() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let f: Vec<f64> = stat.lines().next().unwrap_or("").split_whitespace().skip(1).map(|x| x.parse().unwrap_or(0.0)).collect();
+    let idle = f.get(3).copied().unwrap_or(0.0) + f.get(4).copied().unwrap_or(0.0);
+    let total: f64 = f.iter().take(8).sum();
+    (total - idle, total)
+}
+
 /// CPU time (user + system) a process has used, in seconds, from /proc (100 ticks per second).
 fn cpu_secs(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -256,16 +274,18 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
     };
     let cpu_all = |pids: &[u32]| pids.iter().map(|p| cpu_secs(*p)).sum::<f64>();
     let cpu_before = cpu_all(&pids);
-    // Where the rest of the machine's time goes (`KEFU_WATCH="nats=1,2;postgres=3,4"`), and this
-    // load generator's own.
+    // Where the rest of the machine's time goes (`KEFU_WATCH="nats=1,2;postgres=@postgres"`: pids,
+    // or `@` and a process name looked up now, after the set-up, so that PostgreSQL's backends
+    // opened meanwhile count), and this load generator's own.
     let watched: Vec<(String, Vec<u32>)> = std::env::var("KEFU_WATCH")
         .unwrap_or_default()
         .split(';')
         .filter_map(|g| g.split_once('='))
-        .map(|(name, pids)| (name.to_owned(), pids.split(',').filter_map(|p| p.trim().parse().ok()).collect()))
+        .map(|(name, pids)| (name.to_owned(), pids_of(pids)))
         .chain(std::iter::once(("load generator".to_owned(), vec![std::process::id()])))
         .collect();
     let watched_before: Vec<f64> = watched.iter().map(|(_, p)| cpu_all(p)).collect();
+    let machine_before = machine_ticks();
     // Where a message's time goes: inside the routing node (`KEFU_METRICS`: the nodes' addresses).
     let metrics: Vec<String> = match std::env::var("KEFU_METRICS") {
         Ok(v) => v.split(',').map(str::to_owned).collect(),
@@ -280,6 +300,8 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
     }
     let send_secs = began.elapsed().as_secs_f64();
     let server_cpu = (cpu_all(&pids) - cpu_before) / send_secs / pids.len().max(1) as f64;
+    let machine = machine_ticks();
+    let busy = (machine.0 - machine_before.0) / (machine.1 - machine_before.1).max(1.0) * 100.0;
     let others: Vec<String> =
         watched.iter().zip(&watched_before).map(|((name, p), before)| format!("{name} {:.0} %", (cpu_all(p) - before) / send_secs * 100.0)).collect();
     tokio::time::sleep(Duration::from_secs(2)).await; // let the tail arrive
@@ -306,6 +328,7 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
         println!("| {label}: CPU while relaying | {:.0} % of one core per node ({} node(s); the load generator shares the {} cores) |", server_cpu * 100.0, pids.len(), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     }
     println!("| {label}: CPU of the rest while relaying | {} (% of one core) |", others.join(", "));
+    println!("| {label}: the machine while relaying | {busy:.0} % busy (all cores) |");
     if server.is_none() {
         return;
     }

@@ -167,7 +167,8 @@ pub struct TransferBody {
 
 /// `POST /transfer/transferUser` with `{kfId,userId,toKfId}`: the target agent gets status 4.
 /// With `toDepartment` instead of `toKfId`, that department's least busy free agent does
-/// (`data.toKfId` says who).
+/// (`data.toKfId` says who); in a partitioned cluster, a department another partition routes
+/// takes the customer into its queue at once and the conversation ends here (`data.queued`).
 pub async fn transfer(
     State(app): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -186,7 +187,9 @@ pub async fn transfer(
             return r;
         }
         return match app.hub.request_transfer_to_department(k, u, d) {
-            Ok(to) => ok("转接请求已发送", json!({"toKfId": to})),
+            Ok(Some(to)) => ok("转接请求已发送", json!({"toKfId": to})),
+            // Another partition routes the department: the customer is in its queue now.
+            Ok(None) => ok("已转入该部门的排队，会话已结束", json!({"toKfId": null, "toDepartment": d, "queued": true})),
             Err(e) => e.into(),
         };
     }

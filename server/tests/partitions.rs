@@ -143,15 +143,7 @@ async fn a_customer_who_picks_another_partitions_department_is_handed_over_with_
     send(&mut v, json!({"type": "department", "id": "billing"})).await;
     // Told the department, then to reconnect: the page comes back naming it.
     next(&mut v, |f| f["type"] == "department" && f["id"] == "billing").await;
-    use futures_util::StreamExt;
-    let closed = loop {
-        match tokio::time::timeout(Duration::from_secs(10), v.next()).await.expect("closed in time") {
-            Some(Ok(Message::Close(c))) => break c.map(|c| u16::from(c.code)),
-            Some(Ok(_)) => continue,
-            _ => break None,
-        }
-    };
-    assert_eq!(closed, Some(1012), "handed over: reconnect");
+    assert_eq!(closed(&mut v).await, Some(1012), "handed over: reconnect");
     let mut v = visitor(&lb, "ho-v", Some("billing")).await;
     // The billing agent is offered the customer, and gets what they wrote before the pick.
     let offer = next(&mut bl, |f| f["status"] == 2 && f["data"]["id"] == "ho-v").await;
@@ -160,6 +152,106 @@ async fn a_customer_who_picks_another_partitions_department_is_handed_over_with_
     next(&mut bl, |f| f["status"] == 1 && f["data"]["content"] == "my invoice is wrong").await;
     next(&mut v, |f| f["type"] == "status" && f["state"] == "assigned").await;
     chat(&mut bl, "bl-a", &mut v, "ho-v", "next").await;
+}
+
+/// Until the socket closes: its close code.
+async fn closed(ws: &mut Ws) -> Option<u16> {
+    use futures_util::StreamExt;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("closed in time") {
+            Some(Ok(Message::Close(c))) => break c.map(|c| u16::from(c.code)),
+            Some(Ok(_)) => continue,
+            _ => break None,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn a_transfer_to_another_partitions_department_queues_the_customer_there_at_once() {
+    let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
+    let dir = tempfile::tempdir().unwrap();
+    departments(dir.path(), &store);
+    // Customers queue with their first message (the default), so "queued at once" shows.
+    let cluster = Cluster::start_partitioned_without(dir.path(), &store, &PARTITIONS, &["--offer-silent-visitors"]).await;
+    let lb = format!("127.0.0.1:{}", cluster.lb_port);
+    let mut bl = agent(&lb, "bl-a").await;
+    let mut ps = agent(&lb, "ps-a").await;
+    let bl_token = login(&lb, "bl-a", "bl-a").await;
+    let ps_token = login(&lb, "ps-a", "ps-a").await;
+    let mut v = visitor(&lb, "xp-v", Some("billing")).await;
+    next(&mut v, |f| f["type"] == "status" && f["state"] == "ready").await;
+    send(&mut v, json!({"type": "message", "content": "hello", "msgId": "xp-0"})).await;
+    converse(&mut bl, "bl-a", &mut v, "xp-v", "before").await;
+    let transfer = |token: &str, body: serde_json::Value| {
+        let req = cluster.http.post(format!("http://{lb}/transfer/transferUser")).bearer_auth(token).json(&body);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    // A curious agent (presales) acting as the billing agent, and the billing agent moving a
+    // customer who is not theirs: refused, and nothing moves.
+    let (code, r) = transfer(&ps_token, json!({"kfId": "bl-a", "userId": "xp-v", "toDepartment": "presales"})).await;
+    assert_eq!(code, 403, "{r}");
+    let (code, r) = transfer(&bl_token, json!({"kfId": "bl-a", "userId": "nobody-v", "toDepartment": "presales"})).await;
+    assert!(code == 404 || code == 409, "{code} {r}");
+    chat(&mut bl, "bl-a", &mut v, "xp-v", "still here").await;
+    // To presales, which another node routes: the conversation ends here, the customer is told
+    // the department (not asked to rate) and reconnects there.
+    let (code, r) = transfer(&bl_token, json!({"kfId": "bl-a", "userId": "xp-v", "toDepartment": "presales"})).await;
+    assert_eq!((code, r["code"].clone(), r["data"]["queued"].clone()), (200, json!(0), json!(true)), "{r}");
+    let ended = next(&mut v, |f| f["type"] == "status" && f["state"] == "ended").await;
+    assert_eq!(ended["rate"], false, "{ended}");
+    next(&mut v, |f| f["type"] == "department" && f["id"] == "presales").await;
+    assert_eq!(closed(&mut v).await, Some(1012), "handed over: reconnect");
+    let (code, r) = transfer(&bl_token, json!({"kfId": "bl-a", "userId": "xp-v", "toDepartment": "presales"})).await;
+    assert!(code == 404 || code == 409, "transferred once: {code} {r}");
+    // There, queued at once (without writing again) and offered to presales.
+    let mut v = visitor(&lb, "xp-v", Some("presales")).await;
+    let waiting = next(&mut v, |f| f["type"] == "status" && f["state"] == "waiting").await;
+    println!("queued after the transfer: {waiting}");
+    converse(&mut ps, "ps-a", &mut v, "xp-v", "after").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn a_partition_owners_own_sockets_stay_off_nats_and_its_metrics_name_the_partition() {
+    let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
+    let dir = tempfile::tempdir().unwrap();
+    departments(dir.path(), &store);
+    let cluster = Cluster::start_partitioned(dir.path(), &store, &PARTITIONS).await;
+    let owners = cluster.owners(0).await;
+    let billing = (0..3).find(|&i| owners["billing"].starts_with(&format!("{}-", cluster.nodes[i].name))).unwrap();
+    let nats_bytes = || cluster.metric(billing, "kefu_node_nats_bytes_total{");
+    // 20 messages of 2 000 characters each way between the billing agent and a customer, both
+    // connected through node `at`.
+    let talk = |user: &'static str, at: usize| {
+        let at = cluster.addr(at);
+        async move {
+            let mut bl = agent(&at, "bl-a").await;
+            let mut v = visitor(&at, user, Some("billing")).await;
+            converse(&mut bl, "bl-a", &mut v, user, "hi").await;
+            let text = "账".repeat(2_000);
+            for i in 0..20 {
+                chat(&mut bl, "bl-a", &mut v, user, &format!("{i}{text}")).await;
+            }
+            send(&mut bl, json!({"kfId": "bl-a", "userId": user, "userName": "V", "content": "bye"})).await;
+        }
+    };
+    let before = nats_bytes().await;
+    talk("own-v1", (billing + 1) % 3).await;
+    let through_gateway = nats_bytes().await - before;
+    assert!(through_gateway > 240_000, "another node's sockets reach the partition over NATS: {through_gateway} bytes");
+    let before = nats_bytes().await;
+    talk("own-v2", billing).await;
+    let own = nats_bytes().await - before;
+    println!("NATS payload bytes on billing's owner for 20 + 20 messages of 2 000 characters: through another node {through_gateway}, on the owner itself {own}");
+    assert!(own < 40_000, "the owner's own sockets stay off NATS: {own} bytes (through another node: {through_gateway})");
+    // The owner's /metrics carries its partition's hub metrics, labelled.
+    let relayed = cluster.metric(billing, "kefu_relay_seconds_count{partition=\"billing\"}").await;
+    assert!(relayed >= 82, "billing's relayed messages in the owner's metrics: {relayed}");
+    assert_eq!(cluster.metric(billing, "kefu_relay_seconds_count{partition=\"presales\"}").await, 0, "another node routes presales");
 }
 
 /// The fault suite's partitions: `d0` (agent `fault-kf0`), `d1` (`fault-kf1`) and `default`.

@@ -280,7 +280,8 @@ export interface RecallEvent {
 
 /** Extension `lifecycle`: something happened in a conversation's life. `event` is
  * `"offerExpired"` (an offer to this agent lapsed and moved on), `"idleWarning"` (`closesInMs`),
- * `"closed"` (`reason`: `"idle"` or `"left"`), `"rated"` (`stars` 1–5, `comment`, `agents`: the
+ * `"closed"` (`reason`: `"idle"`, `"left"` or `"transferred"` — to `department`, named
+ * `departmentName`, which another partition of a cluster routes: the customer is in its queue), `"rated"` (`stars` 1–5, `comment`, `agents`: the
  * transfer chain) or `"offlineMessage"` (a customer left a message: `id`, `name`). Names and
  * comments are untrusted: escape before rendering. */
 export interface LifecycleEvent {
@@ -288,7 +289,9 @@ export interface LifecycleEvent {
   userName: string;
   event: "offerExpired" | "idleWarning" | "closed" | "rated" | "offlineMessage";
   closesInMs?: number;
-  reason?: "idle" | "left";
+  reason?: "idle" | "left" | "transferred";
+  department?: string;
+  departmentName?: string;
   stars?: number;
   comment?: string | null;
   agents?: string[];

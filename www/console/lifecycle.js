@@ -53,7 +53,8 @@ export function lifecycle({ chats, work }) {
         if (e.event === 'idleWarning') {
           chats.systemLine(c, '系统消息：双方长时间无消息，会话将在约 ' + Math.ceil((e.closesInMs || 0) / 60000) + ' 分钟后自动结束');
         } else if (e.event === 'closed') {
-          chats.systemLine(c, e.reason === 'idle' ? '系统消息：会话因长时间无消息已自动结束' : '系统消息：访客已离开，会话结束');
+          const why = { idle: '会话因长时间无消息已自动结束', transferred: '已转入「' + (e.departmentName || e.department || '') + '」排队，会话结束' };
+          chats.systemLine(c, '系统消息：' + (why[e.reason] || '访客已离开，会话结束'));
           chats.forget(c);
           work.ended(c);
         } else if (e.event === 'rated') {

@@ -60,6 +60,11 @@ impl Election {
         self.state.get().cloned()
     }
 
+    /// The routing state of each partition this node routes (a partitioned cluster).
+    pub(super) fn owned_states(&self) -> Vec<(String, AppState)> {
+        self.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().map(|(p, o)| (p.clone(), o.state.clone())).collect()
+    }
+
     /// Whether the store answers, on a connection kept for the health check.
     pub async fn store_ok(&self) -> Result<(), String> {
         let mut health = self.health.lock().await;

@@ -16,7 +16,7 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use crate::sync::LockExt;
@@ -61,11 +61,14 @@ pub struct Gateway {
     /// The store, for where a customer's conversation is routed (a partitioned cluster).
     store: String,
     lookup: tokio::sync::Mutex<Option<Arc<tokio_postgres::Client>>>,
-    /// Socket events to each routing node's subject, in order, batched.
+    /// Socket events to each routing node, in order, batched.
     inboxes: Mutex<HashMap<String, wire::Batcher<InMsg>>>,
-    /// This node's own routing, once it routes: the events of the sockets it serves here skip
-    /// NATS both ways (no encoding, no round trip through the NATS server).
-    local: OnceLock<Arc<super::router::Router>>,
+    /// Frames from this node's routers to each other gateway, in order, batched (shared by the
+    /// partitions this node routes).
+    outlets: Mutex<HashMap<String, wire::Batcher<OutMsg>>>,
+    /// This node's own routers, by partition ("" unpartitioned): the events of the sockets they
+    /// serve here skip NATS both ways (no encoding, no round trip through the NATS server).
+    locals: Mutex<HashMap<String, Arc<super::router::Router>>>,
 }
 
 impl Gateway {
@@ -82,11 +85,13 @@ impl Gateway {
             max_frame_bytes: cfg.max_frame_bytes,
             max_body: cfg.max_upload_bytes + 1024 * 1024,
             inboxes: Mutex::default(),
+            outlets: Mutex::default(),
             store: cfg.store.clone(),
             lookup: tokio::sync::Mutex::default(),
-            local: OnceLock::new(),
+            locals: Mutex::default(),
         });
         let mut out = nats.subscribe(wire::out_subject(&instance)).await.map_err(|e| e.to_string())?;
+        let mut to_me = nats.subscribe(wire::to_subject(&instance)).await.map_err(|e| e.to_string())?;
         let mut router = nats.subscribe(wire::ROUTER).await.map_err(|e| e.to_string())?;
         let mut alive = nats.subscribe(wire::ALIVE).await.map_err(|e| e.to_string())?;
         let g2 = g.clone();
@@ -102,6 +107,15 @@ impl Gateway {
             while let Some(m) = out.next().await {
                 let Ok(batch) = wire::decode_batch::<OutMsg>(&m.payload) else { continue };
                 g2.deliver(batch);
+            }
+        });
+        let g2 = g.clone();
+        tokio::spawn(async move {
+            while let Some(m) = to_me.next().await {
+                match wire::decode_batch::<InMsg>(&m.payload) {
+                    Ok(batch) => batch.into_iter().for_each(|msg| g2.to_router(msg)),
+                    Err(e) => tracing::warn!(error = %e, "malformed socket event skipped"),
+                }
             }
         });
         let g2 = g.clone();
@@ -150,14 +164,53 @@ impl Gateway {
         self.held().get(conn).map(|h| h.tx.clone())
     }
 
-    /// The sockets the routing node serves, on the routing node.
+    /// The sockets this node's routers serve, on a routing node.
     pub(super) fn routed(&self) -> Option<usize> {
-        self.local.get().map(|r| r.routed())
+        let locals = self.locals.locked();
+        (!locals.is_empty()).then(|| locals.values().map(|r| r.routed()).sum())
     }
 
-    /// This node routes now: the sockets it serves here talk to `router` directly from now on.
-    pub(super) fn route_locally(&self, router: Arc<super::router::Router>) {
-        let _ = self.local.set(router);
+    /// This node routes `partition` (`None` unpartitioned) now: the sockets it serves here talk
+    /// to `router` directly from now on.
+    pub(super) fn route_locally(&self, partition: Option<&str>, router: Arc<super::router::Router>) {
+        self.locals.locked().insert(partition.unwrap_or_default().to_owned(), router);
+    }
+
+    /// `router` no longer routes `partition` (handed over).
+    pub(super) fn stop_routing_locally(&self, partition: Option<&str>, router: &Arc<super::router::Router>) {
+        let mut locals = self.locals.locked();
+        let key = partition.unwrap_or_default();
+        if locals.get(key).is_some_and(|r| Arc::ptr_eq(r, router)) {
+            locals.remove(key);
+        }
+    }
+
+    /// This node's router of `partition`, while it routes it.
+    fn local_router(&self, partition: Option<&str>) -> Option<Arc<super::router::Router>> {
+        self.locals.locked().get(partition.unwrap_or_default()).cloned()
+    }
+
+    /// A frame another gateway sent for a socket one of this node's routers serves. A partition
+    /// no longer routed here (handed over, or the socket opened with a predecessor) tells the
+    /// socket to reconnect.
+    fn to_router(&self, msg: InMsg) {
+        match self.local_router(msg.partition.as_deref()) {
+            Some(router) => router.socket_event(msg, None),
+            None if !matches!(msg.ev, InEv::Frame(Incoming::End(_))) => {
+                self.outlet(&msg.node).try_send(OutMsg { conn: msg.conn, out: Out::Close(1012, "routing moved; reconnect".into()) });
+            }
+            None => {}
+        }
+    }
+
+    /// The batcher of frames from this node's routers to gateway `node`.
+    pub(super) fn outlet(&self, node: &str) -> wire::Batcher<OutMsg> {
+        self.outlets.locked().entry(node.to_owned()).or_insert_with(|| wire::Batcher::start(self.nats.clone(), wire::out_subject(node))).clone()
+    }
+
+    /// Forgets the batchers to gateways gone silent.
+    pub(super) fn forget_outlets(&self, nodes: &[String]) {
+        self.outlets.locked().retain(|n, _| !nodes.contains(n));
     }
 
     fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
@@ -267,19 +320,26 @@ impl Gateway {
         }
     }
 
-    /// A socket event to the routing node (of `partition`): `local` when this node serves the
-    /// socket itself.
-    async fn publish_in(&self, conn: &str, ev: InEv, local: Option<&Arc<super::router::Router>>, partition: Option<&str>) {
-        let msg = InMsg { conn: conn.to_owned(), node: self.instance.clone(), ev };
-        match local {
+    /// A socket event to the node `to` that routes the socket (for `partition`): to `local`,
+    /// when that is this node, directly.
+    async fn publish_in(&self, conn: &str, ev: InEv, to: &Route) {
+        let msg = InMsg { conn: conn.to_owned(), node: self.instance.clone(), partition: to.partition.clone(), ev };
+        match &to.local {
             Some(router) => router.clone().socket_event(msg, None),
             None => {
-                let subject = wire::in_subject(partition);
-                let inbox = self.inboxes.locked().entry(subject.clone()).or_insert_with(|| wire::Batcher::start(self.nats.clone(), subject)).clone();
+                let inbox = self.inboxes.locked().entry(to.node.clone()).or_insert_with(|| wire::Batcher::start(self.nats.clone(), wire::to_subject(&to.node))).clone();
                 inbox.send(msg).await;
             }
         }
     }
+}
+
+/// Where a socket's events go: the node routing it, its partition, and that node's router when
+/// it is this node.
+struct Route {
+    node: String,
+    partition: Option<String>,
+    local: Option<Arc<super::router::Router>>,
 }
 
 /// `GET /websocket/…` on a gateway: asks the routing node, then upgrades and tunnels.
@@ -302,6 +362,7 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
     let open = InMsg {
         conn: conn.clone(),
         node: g.instance.clone(),
+        partition: partition.clone(),
         ev: InEv::Open { uri: parts.uri.to_string(), headers: wire::header_pairs(&parts.headers), peer: peer.to_string() },
     };
     let answer = g.ask_router(wire::in_subject(partition.as_deref()), serde_json::to_vec(&open).expect("serializes")).await;
@@ -316,17 +377,18 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
         return (status, [(axum::http::header::CONTENT_TYPE, "application/json")], reply.body).into_response();
     }
     // Served by this node's own routing: the socket's events go to it directly (all of them, so
-    // they stay in order; this node's routing ends only with the process).
-    let local = g.local.get().filter(|_| reply.router == g.instance).cloned();
+    // they stay in order; a router handed over closes its sockets first).
+    let local = g.local_router(partition.as_deref()).filter(|_| reply.router == g.instance);
     if let Some(h) = g.held().get_mut(&conn) {
-        h.router = Some(reply.router);
+        h.router = Some(reply.router.clone());
     }
-    let (g_fail, conn_fail, local_fail, partition_fail) = (g.clone(), conn.clone(), local.clone(), partition.clone());
+    let route = Arc::new(Route { node: reply.router, partition, local });
+    let (g_fail, conn_fail, route_fail) = (g.clone(), conn.clone(), route.clone());
     small_buffers(ws, g.max_frame_bytes)
         .on_failed_upgrade(move |_| {
             tokio::spawn(async move {
                 g_fail.held().remove(&conn_fail);
-                g_fail.publish_in(&conn_fail, InEv::Frame(Incoming::End(None)), local_fail.as_ref(), partition_fail.as_deref()).await;
+                g_fail.publish_in(&conn_fail, InEv::Frame(Incoming::End(None)), &route_fail).await;
             });
         })
         .on_upgrade(move |socket| async move {
@@ -336,13 +398,13 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
                 while let Some(m) = stream.next().await {
                     if let Some(inc) = classify(m) {
                         let end = matches!(inc, Incoming::End(_));
-                        g.publish_in(&conn, InEv::Frame(inc), local.as_ref(), partition.as_deref()).await;
+                        g.publish_in(&conn, InEv::Frame(inc), &route).await;
                         if end {
                             return;
                         }
                     }
                 }
-                g.publish_in(&conn, InEv::Frame(Incoming::End(None)), local.as_ref(), partition.as_deref()).await;
+                g.publish_in(&conn, InEv::Frame(Incoming::End(None)), &route).await;
             };
             // The socket is done when the client goes (reader: it told the routing node) or a
             // close went out (writer). Either way the routing node hears of the end once, so it
@@ -353,7 +415,7 @@ pub async fn socket(State(node): State<super::Node>, ConnectInfo(peer): ConnectI
             };
             g.held().remove(&conn);
             if !told {
-                g.publish_in(&conn, InEv::Frame(Incoming::End(None)), local.as_ref(), partition.as_deref()).await;
+                g.publish_in(&conn, InEv::Frame(Incoming::End(None)), &route).await;
             }
         })
 }

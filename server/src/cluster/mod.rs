@@ -8,6 +8,7 @@
 //! replay, `ack` re-sends). Why this is correct: docs/deployment.md.
 
 mod election;
+mod exposition;
 mod partitions;
 mod placement;
 pub mod gateway;
@@ -94,8 +95,8 @@ async fn healthz(State(node): State<Node>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// `GET /metrics` on a cluster node: its own sockets, whether it routes, and (on the routing
-/// node) the hub's metrics.
+/// `GET /metrics` on a cluster node: its own sockets, whether it routes, and (on a routing
+/// node) the hub's metrics — each partition's, labelled `partition`, in a partitioned cluster.
 async fn metrics(State(node): State<Node>) -> Response {
     use prometheus_client::metrics::{family::Family, gauge::Gauge};
     let (agents, visitors) = node.gateway.sockets();
@@ -121,10 +122,18 @@ async fn metrics(State(node): State<Node>) -> Response {
     }
     let mut text = String::new();
     let _ = prometheus_client::encoding::text::encode(&mut text, &registry);
-    if let Some(state) = node.election.state() {
-        // One exposition: the node's families, then the hub's (which end it).
+    // One exposition: the node's families, then the hub's (which end it); a partitioned node's
+    // partitions each with their own hub, their samples labelled by partition.
+    let hubs = match node.election.state() {
+        Some(state) => Some(crate::health_api::render(&state)),
+        None => {
+            let parts: Vec<(String, String)> = node.election.owned_states().iter().map(|(p, s)| (p.clone(), crate::health_api::render(s))).collect();
+            (!parts.is_empty()).then(|| exposition::merge(&parts))
+        }
+    };
+    if let Some(hubs) = hubs {
         text.truncate(text.trim_end().strip_suffix("# EOF").map_or(text.len(), str::len));
-        text.push_str(&crate::health_api::render(&state));
+        text.push_str(&hubs);
     }
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
 }

@@ -1,7 +1,8 @@
 //! The routing node: the one node that holds the PostgreSQL advisory lock runs the hub (queue,
 //! offers, presence, conversations) for the whole cluster. Every socket it serves is held by a
-//! gateway node (itself included); socket events come in on `kefu.in`, frames go out on
-//! `kefu.out.<node>`, API requests come in on `kefu.http`. The sockets of a node that stops
+//! gateway node (itself included); opens come in on `kefu.in`, the frames after them on
+//! `kefu.to.<node>` (through this node's gateway), frames go out on `kefu.out.<node>`, API
+//! requests come in on `kefu.http`. The sockets of a node that stops
 //! sending heartbeats end as if closed (the hub's grace period then applies).
 
 use super::gateway::Gateway;
@@ -34,9 +35,8 @@ pub struct Router {
     instance: String,
     remotes: Mutex<HashMap<String, Remote>>,
     seen: Mutex<HashMap<String, Instant>>,
-    /// Frames to each gateway node, in order (batched over NATS, or handed to this node's own).
-    outboxes: Mutex<HashMap<String, Outlet>>,
-    /// This node's own gateway: frames to the sockets it holds skip NATS.
+    /// This node's own gateway: frames to the sockets it holds skip NATS; its batchers carry
+    /// those to the other gateways (shared by every partition this node routes).
     gateway: Arc<Gateway>,
     max_body: usize,
 }
@@ -79,13 +79,10 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String, ga
         instance: instance.clone(),
         remotes: Mutex::default(),
         seen: Mutex::default(),
-        outboxes: Mutex::default(),
         gateway: gateway.clone(),
         max_body,
     });
-    if partition.is_none() {
-        gateway.route_locally(router.clone());
-    }
+    gateway.route_locally(partition.as_deref(), router.clone());
     let mut socket_events = nats.subscribe(wire::in_subject(partition.as_deref())).await.map_err(|e| e.to_string())?;
     let mut http = nats.subscribe(wire::http_subject(partition.as_deref())).await.map_err(|e| e.to_string())?;
     let mut alive = nats.subscribe(wire::ALIVE).await.map_err(|e| e.to_string())?;
@@ -140,6 +137,7 @@ pub async fn run(state: AppState, nats: async_nats::Client, instance: String, ga
                 for t in tasks {
                     t.abort();
                 }
+                gateway.stop_routing_locally(partition.as_deref(), &router);
                 tracing::info!(instance, ?partition, "routing of the partition stopped: handed to another node");
                 return Ok(());
             }
@@ -161,7 +159,7 @@ impl Router {
     /// One socket event from a gateway (over NATS, or this node's own directly), handled in the
     /// order its gateway sent it; an open answers on `reply`.
     pub(super) fn socket_event(self: Arc<Self>, msg: InMsg, reply: Option<async_nats::Subject>) {
-        let InMsg { conn, node, ev } = msg;
+        let InMsg { conn, node, ev, .. } = msg;
         match ev {
             InEv::Open { uri, headers, peer } => {
                 // Registered here, in order; frames that follow wait in the socket's channel while
@@ -264,17 +262,13 @@ impl Router {
         OpenReply { status, body, router: self.instance.clone() }
     }
 
-    /// The frames to gateway `node` (one publishing task per other node).
+    /// The frames to gateway `node` (one publishing task per other node, on this node).
     fn outbox(&self, node: &str) -> Outlet {
-        let mut boxes = self.outboxes.locked();
-        let outlet = boxes.entry(node.to_owned()).or_insert_with(|| {
-            if node == self.instance {
-                Outlet::Local(self.gateway.clone())
-            } else {
-                Outlet::Nats(wire::Batcher::start(self.nats.clone(), wire::out_subject(node)))
-            }
-        });
-        outlet.clone()
+        if node == self.instance {
+            Outlet::Local(self.gateway.clone())
+        } else {
+            Outlet::Nats(self.gateway.outlet(node))
+        }
     }
 
     /// Ends the sockets of nodes silent for longer than [`wire::NODE_DEAD_AFTER_MS`]: a node that
@@ -291,7 +285,7 @@ impl Router {
             seen.remove(n);
         }
         drop(seen);
-        self.outboxes.locked().retain(|n, _| !dead.contains(n));
+        self.gateway.forget_outlets(&dead);
         let mut remotes = self.remotes.locked();
         let before = remotes.len();
         remotes.retain(|_, r| {

@@ -3,23 +3,27 @@
 //!
 //! | subject | from → to | what |
 //! |---|---|---|
-//! | `kefu.in` | gateway → router | [`InMsg`]: a socket opened (a request: [`OpenReply`]), a frame, its end |
+//! | `kefu.in` | gateway → router | [`InMsg`]: a socket opens (a request: [`OpenReply`]) |
+//! | `kefu.to.<node>` | gateway → the node that routes the socket | [`InMsg`]: a frame, the end (batched per node) |
 //! | `kefu.out.<node>` | router → gateway | [`OutMsg`]: a frame (or a close) for one of that node's sockets |
 //! | `kefu.http` | gateway → router | an API request, answered with the response ([`encode_http`]) |
 //! | `kefu.alive` | every node | [`Alive`] each second: the router drops the sockets of a silent node |
 //! | `kefu.router` | router | [`Alive`] each second: gateways close sockets a lost router held |
 //!
-//! A partitioned cluster (`--partitioned`) has one router per partition: its socket traffic and
-//! API requests go on `kefu.in.<partition>` and `kefu.http.<partition>`, and its heartbeat names
+//! A partitioned cluster (`--partitioned`) has one router per partition: its opens and API
+//! requests go on `kefu.in.<partition>` and `kefu.http.<partition>`, and its heartbeat names
 //! the partition; `kefu.handoff` carries a hand-over's hint (`partitions.rs`).
 //!
-//! One subject carries all of a gateway's socket traffic to the router, so NATS's per-publisher
-//! order keeps an open, its frames and its end in order. Frames travel in batches (a JSON array
-//! of what was waiting when the last publish went out, see [`Batcher`]): under load one NATS
-//! message carries many frames, and a lone frame goes out at once, as before. An open is a
-//! request of its own (one object), so a receiver takes either form.
+//! An open is a request; the router registers the socket before it answers, so the frames the
+//! gateway sends after the answer find it. Frames then go to the node that answered, on one
+//! subject per node whatever partition they belong to (the message names it): NATS's
+//! per-publisher order keeps a socket's frames and its end in order, and a node routing several
+//! partitions gets one stream from each gateway, not one per partition. Frames travel in batches
+//! (a JSON array of what was waiting when the last publish went out, see [`Batcher`]): under load
+//! one NATS message carries many frames, and a lone frame goes out at once. Frames back to a
+//! gateway share one batcher per gateway on each node, for every partition it routes.
 //!
-//! The routing node's own sockets skip all but the open: their frames go to its router, and the
+//! A routing node's own sockets skip all but the open: their frames go to its router, and the
 //! router's frames to its gateway, in-process (`gateway.rs`, `router.rs`).
 
 use crate::hub::Out;
@@ -120,6 +124,11 @@ pub fn out_subject(node: &str) -> String {
     format!("kefu.out.{node}")
 }
 
+/// Gateway → router frames for the sockets that node `node` routes (any of its partitions).
+pub fn to_subject(node: &str) -> String {
+    format!("kefu.to.{node}")
+}
+
 /// A socket event from a gateway.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct InMsg {
@@ -127,6 +136,9 @@ pub struct InMsg {
     pub conn: String,
     /// The gateway's instance id.
     pub node: String,
+    /// The partition that routes the socket (a partitioned cluster).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
     /// What happened.
     pub ev: InEv,
 }

@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 
+/// How long a customer transferred to another partition's department is queued there at once
+/// when they arrive (their page reconnects within a second; a page opened again later too).
+const TRANSFERRED_WITHIN_MS: i64 = 10 * 60_000;
+
 /// Where the departments are saved (the store's `meta`).
 pub const DEPARTMENTS_KEY: &str = "settings.departments";
 const MAX_DEPARTMENTS: usize = 50;
@@ -312,10 +316,14 @@ impl Hub {
         Ok(())
     }
 
-    /// The agent of customer `user_id`'s latest conversation, if they had one.
-    pub(super) fn last_agent_of(&self, user_id: &str) -> Option<String> {
-        let recent = self.store.conversations_of(user_id, 5).ok()?;
-        recent.into_iter().map(|c| c.kf_id).find(|k| !k.is_empty())
+    /// From customer `user_id`'s latest conversations: the agent of the latest they had one in,
+    /// and whether the latest ended in the last [`TRANSFERRED_WITHIN_MS`] by a transfer to a
+    /// department another partition routes (they are queued at once on arrival).
+    pub(super) fn earlier_of(&self, user_id: &str) -> (Option<String>, bool) {
+        let Ok(recent) = self.store.conversations_of(user_id, 5) else { return (None, false) };
+        let now = self.rules_now();
+        let transferred = recent.first().is_some_and(|c| c.outcome.as_deref() == Some(super::lifecycle::TRANSFERRED) && c.ended_at.is_some_and(|t| now - t < TRANSFERRED_WITHIN_MS));
+        (recent.into_iter().map(|c| c.kf_id).find(|k| !k.is_empty()), transferred)
     }
 
     /// Customer `user_id` picks `department` on their page: told so, then their place in it.

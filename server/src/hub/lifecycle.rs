@@ -1,7 +1,8 @@
 //! The inactivity rules, judged once a second (`Hub::lifecycle_tick`): an offer nobody accepts
 //! moves on to an agent not yet tried; a conversation silent on both sides becomes inactive (off
 //! the agent's cap), then is warned and closed; and [`Hub::finish`], the one way a conversation
-//! ends (by the agent, a supervisor, silence, or the customer leaving).
+//! ends (by the agent, a supervisor, silence, the customer leaving, or a transfer to another
+//! partition's department).
 
 use super::state::{State, VState};
 use super::Hub;
@@ -9,6 +10,10 @@ use crate::protocol::{self as p, codes};
 use crate::store::ticket::Ticket;
 use crate::store::Write;
 use serde_json::json;
+
+/// The outcome of a conversation handed to a department another partition routes: the customer
+/// goes on there, so they are not asked to rate this one.
+pub(super) const TRANSFERRED: &str = "transferred";
 
 /// The inactivity rules in ms (0: off), from the server's flags.
 #[derive(Debug, Clone, Copy, Default)]
@@ -173,7 +178,8 @@ impl Hub {
             a.conversations.remove(user_id);
         }
         self.webhooks.emit("conversation.ended", || serde_json::json!({"userId": user_id, "kfId": kf_id, "conversationId": conversation, "outcome": outcome, "tags": tags, "comment": comment}));
-        st.to_visitor_seq(user_id, p::visitor_ended(Some(&kf_id), text, true), None, commit.as_ref());
+        // Rated by the customer unless it goes on with another department.
+        st.to_visitor_seq(user_id, p::visitor_ended(Some(&kf_id), text, outcome != TRANSFERRED), None, commit.as_ref());
         st.offer_waiting(); // the agent has room again
         commit
     }

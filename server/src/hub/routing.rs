@@ -1,6 +1,7 @@
 //! Routing: offering waiting visitors to agents (least busy first, declines remembered),
 //! accepting, transfers between agents, and ending conversations.
 
+use super::lifecycle::TRANSFERRED;
 use super::state::{State, Transfer, VState};
 use crate::protocol::codes;
 use super::{err, now_ms, Hub, HubError, Presence};
@@ -180,15 +181,16 @@ impl Hub {
 
     /// HTTP: agent `kf_id` hands customer `user_id` to department `department`: its least busy
     /// agent who takes customers now (not `kf_id`) gets status 4; accepted, the customer is that
-    /// department's. Returns the agent asked.
-    pub fn request_transfer_to_department(&self, kf_id: &str, user_id: &str, department: &str) -> Result<String, HubError> {
+    /// department's. Returns the agent asked — or `None` when another partition of the cluster
+    /// routes the department: the conversation then ends here and the customer joins that
+    /// department's queue at once ([`Hub::transfer_across`]).
+    pub fn request_transfer_to_department(&self, kf_id: &str, user_id: &str, department: &str) -> Result<Option<String>, HubError> {
         let mut st = self.st();
         if !st.departments.known(department) {
             return Err(err(404, format!("unknown department {department:?}")));
         }
         if st.routed_elsewhere(Some(department)) {
-            let msg = format!("{} is routed by another partition of the cluster: a conversation cannot move there (--partitioned)", st.departments.name(department));
-            return Err(err(409, msg));
+            return self.transfer_across(st, kf_id, user_id, department).map(|()| None);
         }
         let mut free: Vec<(usize, String)> = st
             .agents
@@ -202,7 +204,34 @@ impl Hub {
             return Err(err(409, format!("{} 暂无可接待的客服", st.departments.name(department))));
         };
         self.transfer_to(&mut st, kf_id, user_id, &to, Some(department.to_owned()))?;
-        Ok(to)
+        Ok(Some(to))
+    }
+
+    /// Customer `user_id`, in a conversation with `kf_id`, to `department`, which another
+    /// partition routes: the conversation ends here (outcome `transferred`, no rating asked), the
+    /// agent's console hears why, and the customer's page is told the department and handed
+    /// over (1012); reconnecting there, they are queued at once (`visitors.rs`), and the agent who
+    /// takes them reads the conversation in the history.
+    fn transfer_across(&self, mut st: crate::sync::Routing<'_, State>, kf_id: &str, user_id: &str, department: &str) -> Result<(), HubError> {
+        let v = st.visitors.get(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
+        match &v.state {
+            VState::Assigned { kf_id: owner, .. } if owner == kf_id => {}
+            _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
+        }
+        if v.transfer.is_some() {
+            return Err(err(409, "a transfer of this customer is already pending"));
+        }
+        let name = st.departments.name(department);
+        let commit = self.finish(&mut st, user_id, TRANSFERRED, &format!("正在为您转接到{name}，请稍候"), &[], None);
+        st.tell_lifecycle_after(kf_id, user_id, "closed", serde_json::json!({"reason": TRANSFERRED, "department": department, "departmentName": name}), commit.as_ref());
+        st.to_visitor(user_id, crate::protocol::visitor_department(department, &name));
+        if let Some(v) = st.visitors.get_mut(user_id) {
+            v.department = Some(department.to_owned());
+        }
+        st.hand_over(user_id);
+        tracing::info!(kf_id, user_id, department, "conversation handed to another partition's department");
+        drop(st);
+        self.written(commit)
     }
 
     fn transfer_to(&self, st: &mut State, kf_id: &str, user_id: &str, to_kf_id: &str, department: Option<String>) -> Result<(), HubError> {

@@ -20,7 +20,8 @@ impl Hub {
         let answers = self.answers_for(user_id);
         // A customer routing does not know yet may have spoken to an agent before: offered first.
         let known = self.visitor_known(user_id);
-        let last_agent = if known { None } else { self.last_agent_of(user_id) };
+        // One transferred here from another partition's agent joins the queue at once.
+        let (last_agent, transferred) = if known { (None, false) } else { self.earlier_of(user_id) };
         // What an accept off the lock hands over, and their numbering (`accept.rs`).
         let (unrouted, numbered) = self.counts_of(user_id, known, resume.is_some());
         let mut st = self.st();
@@ -34,6 +35,7 @@ impl Hub {
         let v = st.visitors.entry(user_id.to_owned()).or_insert_with(|| VisitorSlot::new(user_name.to_owned(), 0, VState::Waiting));
         if is_new {
             v.last_agent = last_agent;
+            v.spoke = transferred; // their conversation goes on: offered without a first message
             v.unrouted = unrouted.filter(|_| !in_flight);
         }
         if department.is_some() && v.department != department && v.state == VState::Waiting {
@@ -68,7 +70,7 @@ impl Hub {
                 let name = st.agent_name(&kf_id);
                 st.to_visitor(user_id, p::visitor_status("assigned", Some(&kf_id), Some(&name), &format!("客服 {name} 为您服务")));
             }
-            VState::Waiting if is_new && !st.offer_silent => {
+            VState::Waiting if is_new && !st.offer_silent && !transferred => {
                 // Queued with their first message: a silent page holds no slot and no place.
                 // When nobody can answer, the page offers to leave a message instead.
                 let first = match offline {

@@ -185,8 +185,9 @@ pub struct ConversationSummary {
     pub started_at: i64,
     /// When it ended, if it has.
     pub ended_at: Option<i64>,
-    /// `agent`, `supervisor`, `idle`, `left` (the customer went away) or `abandoned` (gave up
-    /// waiting in the queue); `None` while it is open.
+    /// `agent`, `supervisor`, `idle`, `left` (the customer went away), `abandoned` (gave up
+    /// waiting in the queue) or `transferred` (to a department another partition of the cluster
+    /// routes); `None` while it is open.
     pub outcome: Option<String>,
     /// Disposition tags the agent picked at the end.
     pub tags: Vec<String>,

@@ -83,7 +83,7 @@ pub struct Cluster {
 
 impl Cluster {
     pub async fn start(dir: &Path, store: &str) -> Cluster {
-        let c = Cluster::spawn(dir, store, &[]).await;
+        let c = Cluster::spawn(dir, store, &[], &[]).await;
         c.wait_for_router(&[]).await;
         c.wait_until_every_node_knows_the_router().await;
         c
@@ -91,7 +91,13 @@ impl Cluster {
 
     /// Started with `--partitioned`, once every node hears an owner for each of `partitions`.
     pub async fn start_partitioned(dir: &Path, store: &str, partitions: &[&str]) -> Cluster {
-        let c = Cluster::spawn(dir, store, &["--partitioned"]).await;
+        Cluster::start_partitioned_without(dir, store, partitions, &[]).await
+    }
+
+    /// As [`Cluster::start_partitioned`], without the harness's flags in `without` (such as
+    /// `--offer-silent-visitors`: customers then queue with their first message, as by default).
+    pub async fn start_partitioned_without(dir: &Path, store: &str, partitions: &[&str], without: &[&str]) -> Cluster {
+        let c = Cluster::spawn(dir, store, &["--partitioned"], without).await;
         c.wait_for_owners(partitions, &[]).await;
         c
     }
@@ -129,7 +135,7 @@ impl Cluster {
         }
     }
 
-    async fn spawn(dir: &Path, store: &str, extra: &[&str]) -> Cluster {
+    async fn spawn(dir: &Path, store: &str, extra: &[&str], without: &[&str]) -> Cluster {
         let nats_port = free_port();
         let nats = Command::new("nats-server").args(["-a", "127.0.0.1", "-p", &nats_port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("nats-server (scripts/setup.sh installs it)");
         let nats = Proc(Some(nats));
@@ -146,6 +152,7 @@ impl Cluster {
             ]
             .iter()
             .chain(extra)
+            .filter(|a| !without.contains(a))
             .map(|s| s.to_string())
             .collect();
             let mut n = Node { name, port, args, dir: dir.to_path_buf(), proc: Proc(None) };
