@@ -208,7 +208,9 @@ impl Config {
     /// Opens the configured store (creating the data directory for SQLite).
     pub fn open_store(&self) -> Result<crate::store::Store, String> {
         if self.postgres() {
-            return crate::store::Store::connect(&self.store).map_err(|e| format!("cannot open the PostgreSQL store: {e}"));
+            // The partitions a node routes share one store's connections and writers.
+            let open = if self.partitioned { crate::store::Store::connect_shared } else { crate::store::Store::connect };
+            return open(&self.store).map_err(|e| format!("cannot open the PostgreSQL store: {e}"));
         }
         if self.store != "sqlite" {
             return Err(format!("--store must be `sqlite` or a postgres:// URL, not {:?}", self.store));

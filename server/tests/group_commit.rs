@@ -235,3 +235,35 @@ async fn a_message_with_a_nul_character_is_stored_like_any_other_and_its_batch_w
     let texts: Vec<&str> = log["data"]["list"].as_array().unwrap().iter().filter_map(|m| m["content"].as_str()).collect();
     assert_eq!(texts, vec!["a\u{fffd}b"], "stored once, as delivered");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitions_sharing_a_writer_commit_together_and_retire_alone() {
+    use kefu_server::store::{ticket::Outcome, GroupMessage, Sender, Store};
+    // Only PostgreSQL has writers to share (SQLite commits in place).
+    let Some(url) = postgres_store().await else { return };
+    let (a, b) = tokio::task::spawn_blocking(move || (Store::connect_shared(&url).unwrap(), Store::connect_shared(&url).unwrap())).await.unwrap();
+    let line = |user: &str, text: &str| GroupMessage {
+        user_id: user.into(),
+        user_name: "V".into(),
+        kf_id: None,
+        sender: Sender::Visitor,
+        content: text.into(),
+        at_ms: 1,
+        client_msg_id: None,
+        delivery: None,
+        on_stored: None,
+    };
+    let (wa, wb) = (a.group().unwrap(), b.group().unwrap());
+    let (commits_before, stored_before) = wa.stats();
+    let hold = wa.hold(); // one thread: held through either handle
+    let (ta, tb) = (wa.submit(line("sw-a", "from a")), wb.submit(line("sw-b", "from b")));
+    drop(hold);
+    assert!(matches!(ta.wait().await, Outcome::Stored(_)) && matches!(tb.wait().await, Outcome::Stored(_)));
+    tokio::task::block_in_place(|| wb.flush()); // counted just after the tickets resolve
+    assert_eq!(wb.stats(), (commits_before + 1, stored_before + 2), "both partitions' messages in one transaction");
+    // `a` is handed over: its writes fail from now on, `b`'s go on.
+    tokio::task::block_in_place(|| a.retire());
+    assert!(matches!(wa.submit(line("sw-a", "after")).wait().await, Outcome::Failed(_)), "a retired partition writes nothing");
+    assert!(matches!(wb.submit(line("sw-b", "after")).wait().await, Outcome::Stored(_)), "its sibling goes on");
+    tokio::task::block_in_place(|| assert!(a.last_seq("nobody").is_err() && b.last_seq("nobody").is_ok(), "store calls too"));
+}

@@ -115,6 +115,12 @@ impl Store {
         Ok(Store::Postgres(PgStore::connect(url)?))
     }
 
+    /// PostgreSQL at `url`, sharing its connections and writers with the other stores this
+    /// process opened so (a partitioned node's partitions: [`PgStore::connect_shared`]).
+    pub fn connect_shared(url: &str) -> Result<Store> {
+        Ok(Store::Postgres(PgStore::connect_shared(url)?))
+    }
+
     /// `sqlite` or `postgres`.
     pub fn backend(&self) -> &'static str {
         match self {

@@ -7,11 +7,14 @@
 //! the message (the hub numbers each recipient's deliveries), so a batch decides nothing itself.
 //! Routing's own writes ([`Write`]: an end, a customer who gave up, …) go to a second writer of
 //! the same kind, on its own connection (`PgStore::routing`), so the messages never wait for them.
+//! The partitions a node routes share one writer of each kind ([`GroupWriter::sibling`]): fewer,
+//! larger transactions; each partition's handle retires on its own.
 
 use super::Conn;
 use crate::store::ticket::{Outcome, Ticket};
 use crate::store::{Sender, Write};
 use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 /// Most messages in one transaction.
@@ -75,27 +78,34 @@ struct Progress {
     stored: u64,
 }
 
-/// The writer thread's handle.
-pub struct GroupWriter {
-    jobs: Mutex<mpsc::Sender<(Job, Ticket)>>,
+/// A job, its ticket, and whether the handle that sent it has retired.
+type Handed = (Job, Ticket, Arc<AtomicBool>);
+
+/// The writer thread, as its handles share it.
+struct Thread {
+    jobs: Mutex<mpsc::Sender<Handed>>,
     progress: Arc<(Mutex<Progress>, Condvar)>,
     /// Held by [`GroupWriter::hold`] (tests): the writer waits before taking a batch.
     gate: Arc<Mutex<()>>,
-    /// Set by [`GroupWriter::retire`]: what is taken from now on fails unwritten.
-    retired: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// A handle on a writer thread (one store's; siblings share the thread).
+pub struct GroupWriter {
+    thread: Arc<Thread>,
+    /// Set by [`GroupWriter::retire`]: what this handle handed over and is taken from now on
+    /// fails unwritten.
+    retired: Arc<AtomicBool>,
 }
 
 impl GroupWriter {
     /// Starts a writer named `name` on its own connection to `url`.
     pub(super) fn start(url: &str, name: &str) -> std::io::Result<GroupWriter> {
-        let (tx, rx) = mpsc::channel::<(Job, Ticket)>();
+        let (tx, rx) = mpsc::channel::<Handed>();
         let progress: Arc<(Mutex<Progress>, Condvar)> = Arc::default();
         let mut conn = Conn { url: url.to_owned(), client: None, statements: Default::default() };
         let p = progress.clone();
         let gate: Arc<Mutex<()>> = Arc::default();
         let g = gate.clone();
-        let retired: Arc<std::sync::atomic::AtomicBool> = Arc::default();
-        let r = retired.clone();
         std::thread::Builder::new().name(name.into()).spawn(move || {
             while let Ok(first) = rx.recv() {
                 drop(g.lock());
@@ -107,14 +117,11 @@ impl GroupWriter {
                     }
                 }
                 let n = batch.len() as u64;
-                let (commits, stored) = if r.load(std::sync::atomic::Ordering::SeqCst) {
-                    for (_, t) in batch {
-                        t.resolve(Outcome::Failed("routing moved to another node".into()));
-                    }
-                    (0, 0)
-                } else {
-                    write(&mut conn, batch)
-                };
+                let (dead, live): (Vec<Handed>, Vec<Handed>) = batch.into_iter().partition(|(_, _, retired)| retired.load(Ordering::SeqCst));
+                for (_, t, _) in dead {
+                    t.resolve(Outcome::Failed("routing moved to another node".into()));
+                }
+                let (commits, stored) = if live.is_empty() { (0, 0) } else { write(&mut conn, live.into_iter().map(|(j, t, _)| (j, t)).collect()) };
                 let (lock, cv) = &*p;
                 if let Ok(mut g) = lock.lock() {
                     g.done += n;
@@ -124,13 +131,19 @@ impl GroupWriter {
                 cv.notify_all();
             }
         })?;
-        Ok(GroupWriter { jobs: Mutex::new(tx), progress, gate, retired })
+        Ok(GroupWriter { thread: Arc::new(Thread { jobs: Mutex::new(tx), progress, gate }), retired: Arc::default() })
     }
 
-    /// Writes nothing more (a partition handed to another node): what is taken from now on
-    /// fails unwritten; returns once the batch being written, if any, is committed.
+    /// Another handle on the same writer thread, which retires on its own.
+    pub(super) fn sibling(&self) -> GroupWriter {
+        GroupWriter { thread: self.thread.clone(), retired: Arc::default() }
+    }
+
+    /// Writes nothing more of this handle's (a partition handed to another node): what it handed
+    /// over and is taken from now on fails unwritten; returns once what was handed over before
+    /// (by any handle) is committed.
     pub fn retire(&self) {
-        self.retired.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.retired.store(true, Ordering::SeqCst);
         self.flush();
     }
 
@@ -147,13 +160,14 @@ impl GroupWriter {
 
     fn hand_over(&self, job: Job) -> Ticket {
         let ticket = Ticket::default();
-        if let Ok(mut g) = self.progress.0.lock() {
+        let t = &self.thread;
+        if let Ok(mut g) = t.progress.0.lock() {
             g.handed += 1;
         }
-        let sent = self.jobs.lock().map(|j| j.send((job, ticket.clone())).is_ok()).unwrap_or(false);
+        let sent = t.jobs.lock().map(|j| j.send((job, ticket.clone(), self.retired.clone())).is_ok()).unwrap_or(false);
         if !sent {
             ticket.resolve(Outcome::Failed("the store's writer stopped".into()));
-            if let Ok(mut g) = self.progress.0.lock() {
+            if let Ok(mut g) = t.progress.0.lock() {
                 g.done += 1;
             }
         }
@@ -164,24 +178,25 @@ impl GroupWriter {
     /// meanwhile goes in one transaction).
     #[doc(hidden)]
     pub fn hold(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.gate.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.thread.gate.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Transactions committed and messages stored by them, since start (`/metrics`).
+    /// Transactions committed and messages stored by them, since start, by the writer thread
+    /// (its siblings' too; `/metrics`).
     pub fn stats(&self) -> (u64, u64) {
-        self.progress.0.lock().map(|g| (g.batches, g.stored)).unwrap_or_default()
+        self.thread.progress.0.lock().map(|g| (g.batches, g.stored)).unwrap_or_default()
     }
 
     /// Whether something handed over is not committed yet (a [`GroupWriter::flush`] would wait).
     pub fn pending(&self) -> bool {
-        let (lock, _) = &*self.progress;
+        let (lock, _) = &*self.thread.progress;
         lock.lock().is_ok_and(|g| g.done < g.handed)
     }
 
     /// Waits until everything handed over so far is committed (or failed): before a store call
     /// that numbers deliveries itself or reads them back.
     pub fn flush(&self) {
-        let (lock, cv) = &*self.progress;
+        let (lock, cv) = &*self.thread.progress;
         crate::sync::blocking(|| {
             let Ok(mut g) = lock.lock() else { return };
             let target = g.handed;
