@@ -24,7 +24,7 @@
 //! gateway share one batcher per gateway on each node, for every partition it routes.
 //!
 //! A routing node's own sockets skip all but the open: their frames go to its router, and the
-//! router's frames to its gateway, in-process (`gateway.rs`, `router.rs`).
+//! router's frames to its gateway, in-process (`gateway/`, `router.rs`).
 
 use crate::hub::Out;
 use crate::socket::Incoming;
