@@ -213,14 +213,7 @@ impl Hub {
     /// over (1012); reconnecting there, they are queued at once (`visitors.rs`), and the agent who
     /// takes them reads the conversation in the history.
     fn transfer_across(&self, mut st: crate::sync::Routing<'_, State>, kf_id: &str, user_id: &str, department: &str) -> Result<(), HubError> {
-        let v = st.visitors.get(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
-        match &v.state {
-            VState::Assigned { kf_id: owner, .. } if owner == kf_id => {}
-            _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
-        }
-        if v.transfer.is_some() {
-            return Err(err(409, "a transfer of this customer is already pending"));
-        }
+        transferable(&st, kf_id, user_id)?;
         let name = st.departments.name(department);
         let commit = self.finish(&mut st, user_id, TRANSFERRED, &format!("正在为您转接到{name}，请稍候"), &[], None);
         st.tell_lifecycle_after(kf_id, user_id, "closed", serde_json::json!({"reason": TRANSFERRED, "department": department, "departmentName": name}), commit.as_ref());
@@ -235,14 +228,7 @@ impl Hub {
     }
 
     fn transfer_to(&self, st: &mut State, kf_id: &str, user_id: &str, to_kf_id: &str, department: Option<String>) -> Result<(), HubError> {
-        let v = st.visitors.get(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
-        match &v.state {
-            VState::Assigned { kf_id: owner, .. } if owner == kf_id => {}
-            _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
-        }
-        if v.transfer.is_some() {
-            return Err(err(409, "a transfer of this customer is already pending"));
-        }
+        let v = transferable(st, kf_id, user_id)?;
         if to_kf_id == kf_id {
             return Err(err(400, "cannot transfer to yourself"));
         }
@@ -268,6 +254,20 @@ impl Hub {
     pub fn end_conversation(&self, kf_id: &str, user_id: &str) -> Result<(), HubError> {
         self.end_conversation_with(kf_id, user_id, &[], None)
     }
+}
+
+/// Customer `user_id`, when they are in a conversation with `kf_id` and no transfer of them is
+/// pending (404 unknown, 409 otherwise).
+fn transferable<'a>(st: &'a State, kf_id: &str, user_id: &str) -> Result<&'a super::state::VisitorSlot, HubError> {
+    let v = st.visitors.get(user_id).ok_or_else(|| err(404, format!("unknown customer {user_id:?}")))?;
+    match &v.state {
+        VState::Assigned { kf_id: owner, .. } if owner == kf_id => {}
+        _ => return Err(err(409, format!("customer {user_id:?} is not in a conversation with {kf_id:?}"))),
+    }
+    if v.transfer.is_some() {
+        return Err(err(409, "a transfer of this customer is already pending"));
+    }
+    Ok(v)
 }
 
 #[cfg(test)]
