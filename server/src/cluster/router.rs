@@ -57,13 +57,6 @@ impl Outlet {
             Outlet::Local(g) => g.deliver([m]),
         }
     }
-
-    fn try_send(&self, m: OutMsg) {
-        match self {
-            Outlet::Nats(b) => b.try_send(m),
-            Outlet::Local(g) => g.deliver([m]),
-        }
-    }
 }
 
 /// Runs the routing node (of `partition`, in a partitioned cluster) until the process ends
@@ -185,7 +178,7 @@ impl Router {
                 };
                 if !known && !end {
                     // A socket a former routing node served: its client must reconnect here.
-                    self.outbox(&node).try_send(OutMsg { conn, out: Out::Close(1012, "routing moved; reconnect".into()) });
+                    self.gateway.reconnect(&node, conn);
                 }
             }
         }

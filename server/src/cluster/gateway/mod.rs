@@ -193,10 +193,19 @@ impl Gateway {
     fn to_router(&self, msg: InMsg) {
         match self.local_router(msg.partition.as_deref()) {
             Some(router) => router.socket_event(msg, None),
-            None if !matches!(msg.ev, InEv::Frame(Incoming::End(_))) => {
-                self.outlet(&msg.node).try_send(OutMsg { conn: msg.conn, out: Out::Close(1012, "routing moved; reconnect".into()) });
-            }
+            None if !matches!(msg.ev, InEv::Frame(Incoming::End(_))) => self.reconnect(&msg.node, msg.conn),
             None => {}
+        }
+    }
+
+    /// Tells socket `conn` of gateway `node` (this one's directly) that its routing moved: its
+    /// client reconnects (1012) and reaches the routing there is now.
+    pub(super) fn reconnect(&self, node: &str, conn: String) {
+        let close = OutMsg { conn, out: Out::Close(1012, "routing moved; reconnect".into()) };
+        if node == self.instance {
+            self.deliver([close]);
+        } else {
+            self.outlet(node).try_send(close);
         }
     }
 
