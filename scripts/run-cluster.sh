@@ -28,6 +28,13 @@ trap cleanup EXIT INT TERM
 
 PARTITIONED=()
 [ "${KEFU_PARTITIONED:-0}" = 1 ] && PARTITIONED=(--partitioned)
+# Partitioned: HAProxy sends each socket to the node that routes it (server/haproxy/kefu-affinity.lua).
+AFFINITY_GLOBAL="" AFFINITY_FRONTEND="" AFFINITY_BACKEND=""
+if [ ${#PARTITIONED[@]} -gt 0 ]; then
+  AFFINITY_GLOBAL="    lua-load $PWD/server/haproxy/kefu-affinity.lua"
+  AFFINITY_FRONTEND="    http-request deny if { path_beg /cluster/ }
+    http-request lua.kefu_owner if { path_beg /websocket/ }"
+fi
 
 i=0
 servers=""
@@ -41,11 +48,14 @@ for port in $NODE_PORTS; do
   pids+=($!)
   servers+="    server n$i 127.0.0.1:$port check inter 1s fall 2 rise 1
 "
+  [ ${#PARTITIONED[@]} -gt 0 ] && AFFINITY_BACKEND+="    use-server n$i if { var(txn.kefu_node) -m str n$i }
+"
 done
 
 cat > "$DIR/haproxy.cfg" <<CFG
 global
     maxconn 9000
+$AFFINITY_GLOBAL
 defaults
     mode http
     timeout connect 2s
@@ -55,12 +65,13 @@ defaults
     option forwardfor
 frontend kefu
     bind 127.0.0.1:$LB_PORT
+$AFFINITY_FRONTEND
     default_backend nodes
 backend nodes
     balance leastconn
     option httpchk GET /healthz
     http-check expect status 200
-$servers
+$AFFINITY_BACKEND$servers
 CFG
 ulimit -n 65536 2>/dev/null || true
 haproxy -f "$DIR/haproxy.cfg" -db > "$DIR/haproxy.log" 2>&1 &

@@ -218,6 +218,8 @@ async fn only_supervisors_change_departments_and_bad_lists_are_refused() {
         json!({"departments": [{"id": "vip", "name": "X", "agents": []}], "urlRules": [{"contains": "/x", "department": "other"}]}),
         json!({"departments": many}),
         json!({"departments": [], "extra": 1}),
+        json!({"departments": [{"id": "vip", "name": "X", "agents": []}], "walkIn": "other"}),
+        json!({"departments": [{"id": "vip", "name": "X", "agents": []}], "walkIn": 1}),
     ] {
         let (code, r) = s.post("/settings/departments", bad.clone()).await;
         assert_eq!(code, 400, "{bad} → {r}");
@@ -228,4 +230,31 @@ async fn only_supervisors_change_departments_and_bad_lists_are_refused() {
     assert_eq!(health["partitions"], json!(["default", "vip"]), "{health}");
     let (_, online) = s.get("/agents/online").await;
     assert!(online["data"].as_array().unwrap().iter().any(|a| a["id"] == "sv-a" && a["departments"] == json!(["vip"])), "{online}");
+}
+
+#[tokio::test]
+async fn walk_ins_go_to_the_walk_in_department_once_one_is_named() {
+    let s = Server::start().await;
+    // By id dw-a would get a walk-in first; the walk-in department is dw-b's.
+    let mut a = s.agent("dw-a").await;
+    let mut b = s.agent("dw-b").await;
+    let mut v1 = Peer::connect(&s.visitor_url("dw-v1", "userName=V")).await;
+    let offer = tokio::select! { f = a.recv_until(offered("dw-v1")) => ("dw-a", f), f = b.recv_until(offered("dw-v1")) => ("dw-b", f) };
+    assert_eq!(offer.0, "dw-a", "without a walk-in department anyone serves walk-ins");
+    let body = json!({
+        "departments": [{"id": "presales", "name": "售前", "agents": ["dw-a"]}, {"id": "aftersales", "name": "售后", "agents": ["dw-b"]}],
+        "walkIn": "aftersales",
+    });
+    let (code, r) = s.post("/settings/departments", body).await;
+    assert_eq!(code, 200, "{r}");
+    assert_eq!(s.get("/settings/departments").await.1["data"]["walkIn"], "aftersales");
+    // The open offer to dw-a is withdrawn, and the walk-in offered to the walk-in department.
+    b.recv_until(offered("dw-v1")).await;
+    let _v2 = Peer::connect(&s.visitor_url("dw-v2", "userName=W")).await;
+    b.recv_until(offered("dw-v2")).await;
+    a.silent(300).await;
+    // A customer who names a department is still its department's.
+    let _v3 = visitor_in(&s, "dw-v3", "presales").await;
+    a.recv_until(offered("dw-v3")).await;
+    v1.recv_until(vstate("waiting")).await;
 }

@@ -9,65 +9,13 @@ mod cluster_harness;
 mod faults;
 mod support;
 
+use cluster_harness::partitioned::*;
 use cluster_harness::{login, next, Cluster, Ws};
 use faults::{exercise, Faults, Mix};
-use futures_util::SinkExt;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
-const PARTITIONS: [&str; 3] = ["billing", "default", "presales"];
-
-/// A store with two departments of one agent each (`ps-a` in presales, `bl-a` in billing);
-/// agents in neither (`df-a`) route in `default`.
-fn departments(dir: &std::path::Path, store: &str) {
-    let s = json!({"departments": [
-        {"id": "presales", "name": "售前", "agents": ["ps-a"]},
-        {"id": "billing", "name": "账单", "agents": ["bl-a"]},
-    ], "ask": true});
-    save_departments(dir, store, s);
-}
-
-fn save_departments(dir: &std::path::Path, store: &str, s: serde_json::Value) {
-    let mut cfg = kefu_server::Config::for_tests(dir.join("admin"));
-    cfg.store = store.to_owned();
-    cfg.open_store().expect("the store").set_meta("settings.departments", &s.to_string()).expect("departments saved");
-}
-
-async fn send(ws: &mut Ws, v: serde_json::Value) {
-    ws.send(Message::Text(v.to_string().into())).await.unwrap();
-}
-
-/// Agent `kf` signed in and connected through node address `at`.
-async fn agent(at: &str, kf: &str) -> Ws {
-    let token = login(at, kf, kf).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{at}/websocket/{kf}?token={token}")).await.unwrap();
-    next(&mut ws, |f| f["status"] == 100).await;
-    ws
-}
-
-/// Customer `user` (of `department`, if any) connected through node address `at`.
-async fn visitor(at: &str, user: &str, department: Option<&str>) -> Ws {
-    let dep = department.map(|d| format!("&department={d}")).unwrap_or_default();
-    let url = format!("ws://{at}/websocket/visitor/{user}?{}&userName=V{dep}", support::signed(user));
-    tokio_tungstenite::connect_async(url).await.unwrap().0
-}
-
-/// Agent `kf` accepts `user`'s offer; then one message each way.
-async fn converse(agent: &mut Ws, kf: &str, visitor: &mut Ws, user: &str, what: &str) {
-    next(agent, |f| f["status"] == 2 && f["data"]["id"] == user).await;
-    send(agent, json!({"respStatus": 2, "kfId": kf, "userId": user, "userName": "V"})).await;
-    next(visitor, |f| f["type"] == "status" && f["state"] == "assigned").await;
-    chat(agent, kf, visitor, user, what).await;
-}
-
-/// One message each way between `kf` and `user`, already in a conversation.
-async fn chat(agent: &mut Ws, kf: &str, visitor: &mut Ws, user: &str, what: &str) {
-    send(visitor, json!({"type": "message", "content": format!("{what} from {user}")})).await;
-    next(agent, |f| f["status"] == 1 && f["data"]["content"] == format!("{what} from {user}")).await;
-    send(agent, json!({"kfId": kf, "userId": user, "userName": "V", "content": format!("{what} to {user}")})).await;
-    next(visitor, |f| f["type"] == "message" && f["content"] == format!("{what} to {user}")).await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]

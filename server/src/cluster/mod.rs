@@ -7,6 +7,7 @@
 //! gateways close the sockets it served so their clients resume there (held frames, `seq`
 //! replay, `ack` re-sends). Why this is correct: docs/deployment.md.
 
+mod affinity;
 mod election;
 mod exposition;
 mod partitions;
@@ -29,6 +30,8 @@ pub struct Node {
     pub gateway: Arc<gateway::Gateway>,
     /// Its health view of the store and its leadership.
     pub election: Arc<election::Election>,
+    /// The load balancers' addresses (`--trusted-proxies`): only they read `/cluster/affinity`.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 /// Connects to NATS, retrying while it is not up yet.
@@ -56,11 +59,12 @@ pub async fn serve(listener: tokio::net::TcpListener, cfg: Config, shutdown: imp
     let nats = connect_nats(&nats_url, &instance).await;
     let gateway = gateway::Gateway::start(nats.clone(), instance.clone(), &cfg).await?;
     let election = election::Election::start(cfg.clone(), nats.clone(), instance.clone(), gateway.clone());
-    let node = Node { gateway, election };
+    let node = Node { gateway, election, trusted_proxies: cfg.trusted_proxies.clone().into() };
     tracing::info!(instance, "cluster node up; routing node: whoever holds the lock");
     let router = axum::Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/cluster/affinity", get(affinity::affinity))
         .route("/websocket/visitor/{user_id}", get(gateway::socket))
         .route("/websocket/{kf_id}", get(gateway::socket));
     let mut router = router;

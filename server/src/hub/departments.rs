@@ -3,7 +3,8 @@
 //! with one (the socket's `?department=`, the widget's `data-department`), gets one from a rule on
 //! their page's URL, or picks one on the page. Offers, queue places, estimates and transfers then
 //! stay within the department (`routing.rs`); the agent a returning customer spoke to last is
-//! offered first. A customer without a department is served by anyone, as before.
+//! offered first. A customer without a department (a walk-in) is served by the members of the
+//! `walkIn` department when one is named, else by anyone, as before.
 
 use super::state::{State, VState};
 use super::{err, Hub, HubError};
@@ -57,6 +58,10 @@ pub struct DepartmentSettings {
     /// A customer who arrives without one is asked to pick (when there are two or more).
     #[serde(default)]
     pub ask: bool,
+    /// The department that serves walk-ins (customers without one, until they get one); none:
+    /// anyone serves them (on one node) or the agents in no department (a partitioned cluster).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub walk_in: Option<String>,
 }
 
 /// 1–32 of `a-z`, `0-9`, `-`, `_`, starting with a letter or digit (`-` alone means "no department"
@@ -105,6 +110,9 @@ impl DepartmentSettings {
                 return Err(format!("a URL rule names unknown department {:?}", r.department));
             }
         }
+        if let Some(w) = self.walk_in.as_deref().filter(|w| !ids.contains(w)) {
+            return Err(format!("`walkIn` names unknown department {w:?}"));
+        }
         Ok(())
     }
 }
@@ -124,6 +132,7 @@ pub fn seed_demo(store: &Store) -> crate::store::Result<()> {
         ],
         url_rules: vec![UrlRule { contains: "/pricing".into(), department: "presales".into() }],
         ask: true,
+        walk_in: None,
     };
     store.meta_or_insert(DEPARTMENTS_KEY, || serde_json::to_string(&demo).unwrap_or_default()).map(|_| ())
 }
@@ -161,9 +170,15 @@ impl Departments {
         self.members.contains_key(id)
     }
 
-    /// Whether agent `kf_id` serves customers of `department` (anyone serves a customer without).
+    /// The department whose agents serve customers of `department`: it, else the walk-ins'.
+    pub(super) fn serving<'a>(&'a self, department: Option<&'a str>) -> Option<&'a str> {
+        department.or(self.settings.walk_in.as_deref())
+    }
+
+    /// Whether agent `kf_id` serves customers of `department` (a walk-in: the `walkIn`
+    /// department's agents, or anyone without one).
     pub(super) fn serves(&self, department: Option<&str>, kf_id: &str) -> bool {
-        department.is_none_or(|d| self.members.get(d).is_none_or(|m| m.contains(kf_id)))
+        self.serving(department).is_none_or(|d| self.members.get(d).is_none_or(|m| m.contains(kf_id)))
     }
 
     /// The departments agent `kf_id` is in, in the list's order.
@@ -266,8 +281,9 @@ impl State {
 
     /// The place of waiting customer `user_id` among those of their department (1-based).
     pub(super) fn place(&self, user_id: &str) -> usize {
-        let dep = self.visitors.get(user_id).and_then(|v| v.department.clone());
-        let mine = self.queue.iter().filter(|u| self.visitors.get(*u).and_then(|v| v.department.clone()) == dep);
+        let of = |u: &str| self.departments.serving(self.visitors.get(u).and_then(|v| v.department.as_deref())).map(str::to_owned);
+        let dep = of(user_id);
+        let mine = self.queue.iter().filter(|u| of(u) == dep);
         mine.clone().position(|u| u == user_id).map_or_else(|| mine.count() + 1, |i| i + 1)
     }
 }
@@ -312,6 +328,21 @@ impl Hub {
         for u in gone {
             st.set_department(&u, None);
         }
+        // An offer to an agent who no longer serves the customer (left the department, or
+        // walk-ins went to a department they are not in) is withdrawn; they are offered again.
+        let stale: Vec<(String, String)> = st
+            .queue
+            .iter()
+            .filter_map(|u| st.visitors.get(u).and_then(|v| v.offered_to.clone().filter(|kf| !st.departments.serves(v.department.as_deref(), kf)).map(|kf| (u.clone(), kf))))
+            .collect();
+        for (u, kf) in stale {
+            if let Some(v) = st.visitors.get_mut(&u) {
+                v.offered_to = None;
+                v.told_waiting = false;
+            }
+            st.withdraw(&kf, &u, "moved to another department");
+        }
+        st.tell_positions();
         st.offer_waiting();
         Ok(())
     }

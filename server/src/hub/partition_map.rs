@@ -19,6 +19,8 @@ pub struct PartitionMap {
     of_department: BTreeMap<String, String>,
     /// Agent → its partition's name (agents in no department are not listed: `default`).
     of_agent: BTreeMap<String, String>,
+    /// The partition of walk-ins (customers without a department): the `walkIn` department's.
+    walk_in: Option<String>,
 }
 
 impl PartitionMap {
@@ -60,6 +62,7 @@ impl PartitionMap {
         for (a, i) in first_of_agent {
             map.of_agent.insert(a.to_owned(), map.of_department[ids[i]].clone());
         }
+        map.walk_in = s.walk_in.as_ref().and_then(|d| map.of_department.get(d)).cloned();
         map
     }
 
@@ -73,10 +76,10 @@ impl PartitionMap {
         self.of_agent.get(kf_id).map_or(DEFAULT, String::as_str)
     }
 
-    /// The partition a customer of `department` is routed in (`default` without one, or for a
-    /// department that does not exist).
+    /// The partition a customer of `department` is routed in; without one, or for a department
+    /// that does not exist, the walk-ins' (the `walkIn` department's, else `default`).
     pub fn of_department(&self, department: Option<&str>) -> &str {
-        department.and_then(|d| self.of_department.get(d)).map_or(DEFAULT, String::as_str)
+        department.and_then(|d| self.of_department.get(d)).or(self.walk_in.as_ref()).map_or(DEFAULT, String::as_str)
     }
 
     /// The departments of partition `name` (none for `default`), or `None` if there is no such
@@ -97,7 +100,21 @@ impl PartitionMap {
                 changed.insert(is.to_owned());
             }
         }
+        if old.of_department(None) != new.of_department(None) {
+            changed.insert(old.of_department(None).to_owned());
+            changed.insert(new.of_department(None).to_owned());
+        }
         changed
+    }
+
+    /// Each agent in a department, with their partition's name.
+    pub fn agents(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.of_agent.iter().map(|(a, p)| (a.as_str(), p.as_str()))
+    }
+
+    /// Each department, with its partition's name.
+    pub fn department_partitions(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.of_department.iter().map(|(d, p)| (d.as_str(), p.as_str()))
     }
 
     /// Whether a hub routing partition `name` routes customers of `department`.
@@ -151,6 +168,21 @@ mod tests {
         let joined = PartitionMap::of(&DepartmentSettings { departments: vec![dep("a", &["x", "y"]), dep("b", &["y"]), dep("c", &["z"])], ..Default::default() });
         let changed: Vec<String> = PartitionMap::changed(&before, &joined).into_iter().collect();
         assert_eq!(changed, ["a", "a+b", "b"]);
+    }
+
+    #[test]
+    fn walk_ins_go_to_the_walk_in_departments_partition_and_moving_them_touches_both() {
+        let s = |w: Option<&str>| DepartmentSettings { departments: vec![dep("a", &["x"]), dep("b", &["y", "k"]), dep("c", &["k"])], walk_in: w.map(str::to_owned), ..Default::default() };
+        let none = PartitionMap::of(&s(None));
+        let to_c = PartitionMap::of(&s(Some("c")));
+        assert_eq!(to_c.of_department(None), "b+c");
+        assert_eq!(to_c.of_department(Some("gone")), "b+c");
+        assert_eq!(to_c.of_department(Some("a")), "a");
+        assert!(to_c.routes("b+c", None) && !to_c.routes("default", None));
+        assert_eq!(to_c.of_agent("nobody"), "default", "agents in no department stay in default");
+        let changed: Vec<String> = PartitionMap::changed(&none, &to_c).into_iter().collect();
+        assert_eq!(changed, ["b+c", "default"]);
+        assert!(PartitionMap::changed(&to_c, &PartitionMap::of(&s(Some("b")))).is_empty(), "the same partition: nothing moves");
     }
 
     #[test]

@@ -320,7 +320,7 @@ impl State {
         let mut tell: Vec<(usize, usize)> = Vec::new(); // (index in the queue, place)
         for (i, u) in self.queue.iter().enumerate() {
             let Some(v) = self.visitors.get(u) else { continue };
-            let place = places.entry(v.department.as_deref()).or_default();
+            let place = places.entry(self.departments.serving(v.department.as_deref())).or_default();
             *place += 1;
             let due = all || *place <= TOLD_AT_ONCE || now - v.told_at >= 1000;
             if v.conn.is_some() && v.told_position != Some(*place) && due {

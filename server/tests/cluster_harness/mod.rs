@@ -1,6 +1,9 @@
 //! The cluster tests' harness: kefu-server nodes on one PostgreSQL store and a private
-//! nats-server, behind HAProxy (`cluster.rs`, `partitions.rs`).
+//! nats-server, behind HAProxy (`cluster.rs`, `partitions.rs`, `affinity.rs`; a partitioned
+//! cluster's HAProxy sends each socket to its partition's node, `server/haproxy/`).
 #![allow(dead_code)]
+
+pub mod partitioned;
 
 use super::faults::free_port;
 use kefu_server::config::TEST_VISITOR_ID_SECRET;
@@ -161,10 +164,18 @@ impl Cluster {
         }
         let lb_port = free_port();
         let servers: String = nodes.iter().map(|n| format!("    server {} 127.0.0.1:{} check inter 300ms fall 2 rise 1\n", n.name, n.port)).collect();
+        // Partitioned: each socket to the node that routes it, as scripts/run-cluster.sh sets it up.
+        let (global, frontend, backend) = if extra.contains(&"--partitioned") {
+            let lua = concat!(env!("CARGO_MANIFEST_DIR"), "/haproxy/kefu-affinity.lua");
+            let pick: String = nodes.iter().map(|n| format!("    use-server {0} if {{ var(txn.kefu_node) -m str {0} }}\n", n.name)).collect();
+            (format!("global\n    lua-load {lua}\n"), "    http-request deny if { path_beg /cluster/ }\n    http-request lua.kefu_owner if { path_beg /websocket/ }\n".to_owned(), pick)
+        } else {
+            Default::default()
+        };
         let cfg = format!(
-            "defaults\n    mode http\n    timeout connect 1s\n    timeout client 60s\n    timeout server 60s\n    timeout tunnel 1h\n    option forwardfor\n    retries 3\n    option redispatch\n\
-             frontend kefu\n    bind 127.0.0.1:{lb_port}\n    default_backend nodes\n\
-             backend nodes\n    balance roundrobin\n    option httpchk GET /healthz\n    http-check expect status 200\n{servers}"
+            "{global}defaults\n    mode http\n    timeout connect 1s\n    timeout client 60s\n    timeout server 60s\n    timeout tunnel 1h\n    option forwardfor\n    retries 3\n    option redispatch\n\
+             frontend kefu\n    bind 127.0.0.1:{lb_port}\n{frontend}    default_backend nodes\n\
+             backend nodes\n    balance roundrobin\n    option httpchk GET /healthz\n    http-check expect status 200\n{backend}{servers}"
         );
         std::fs::write(dir.join("haproxy.cfg"), cfg).unwrap();
         let haproxy = Command::new("haproxy").arg("-f").arg(dir.join("haproxy.cfg")).arg("-db").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("haproxy (scripts/setup.sh installs it)");
