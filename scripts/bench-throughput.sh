@@ -113,7 +113,7 @@ for setup in $SETUPS; do
       CPID=$!
       for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$KEFU_LB_PORT/healthz" 2>/dev/null | grep -q "$ready" && break; sleep 0.5; done
       sleep 2 # every node has heard of the routing node
-      run_rates "$label" 127.0.0.1:$KEFU_LB_PORT "kefu-server --bind 127.0.0.1:997[1-9]" "$n" "$(for p in $ports; do printf '127.0.0.1:%s,' "$p"; done | sed 's/,$//')"
+      run_rates "$label" 127.0.0.1:$KEFU_LB_PORT "^./target/release/kefu-server --bind 127.0.0.1:997[1-9]" "$n" "$(for p in $ports; do printf '127.0.0.1:%s,' "$p"; done | sed 's/,$//')"
       kill -TERM -- "-$CPID" 2>/dev/null || kill "$CPID" 2>/dev/null || true
       sleep 1
       scripts/nats.sh stop

@@ -14,7 +14,8 @@
 //! makes `n` departments, agent `a` in department `a % n` and customer `v` arriving with
 //! `?department=` of department `v % n`, so routing works per department. The agents sign in,
 //! then the departments are made, then (`SETTLE_MS` later; a partitioned cluster's nodes read
-//! departments each second) the agents connect.
+//! departments each second, and with `KEFU_METRICS` once the partitions stay spread evenly for
+//! 4 s) the agents connect.
 //!
 //! Everything runs on the same machine: the load generator competes with the server for the CPUs,
 //! so the latencies are an upper bound.
@@ -137,6 +138,37 @@ async fn main() {
 }
 
 /// As the demo supervisor, makes departments `d0`…: agent `a` of this run in `d{a % n}`.
+/// A partitioned cluster (`nodes`' `/healthz` name owners): waits until every node hears the
+/// same owners, no node routes two partitions more than another (so none is handed over to even
+/// them out during the run: the load does not reconnect) and that held for 4 s (at most 60 s).
+async fn until_spread(nodes: &[&str]) {
+    let http = reqwest::Client::new();
+    let (start, mut since, mut last) = (Instant::now(), Instant::now(), None::<Value>);
+    while start.elapsed() < Duration::from_secs(60) {
+        let mut views = Vec::new();
+        for n in nodes {
+            let v: Value = match http.get(format!("http://{n}/healthz")).send().await {
+                Ok(r) => r.json().await.unwrap_or_default(),
+                Err(_) => Value::Null,
+            };
+            views.push(v["owners"].clone());
+        }
+        let Some(owners) = views.first().and_then(Value::as_object).filter(|o| !o.is_empty()) else { return }; // not partitioned
+        let mut per_node = std::collections::HashMap::<&str, usize>::new();
+        owners.values().filter_map(Value::as_str).for_each(|o| *per_node.entry(o).or_default() += 1);
+        let (most, least) = (per_node.values().max().copied().unwrap_or(0), if per_node.len() < nodes.len() { 0 } else { per_node.values().min().copied().unwrap_or(0) });
+        let settled = views.iter().all(|v| v == &views[0]) && most <= least + 1;
+        if !settled || last.as_ref() != Some(&views[0]) {
+            since = Instant::now();
+            last = Some(views[0].clone());
+        } else if since.elapsed() >= Duration::from_secs(4) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    eprintln!("the partitions never settled: measuring anyway");
+}
+
 async fn make_departments(base: &str, run_id: u32, agents: u64, n: u64) {
     let http = reqwest::Client::new();
     let login = json!({"kfId": "zhuguan", "password": "zhuguan"});
@@ -181,6 +213,9 @@ async fn run(base: String, agents: u64, conversations: u64, rate: u64, seconds: 
     if departments > 0 {
         make_departments(&base, run_id, agents, departments).await;
         tokio::time::sleep(Duration::from_millis(env_or("SETTLE_MS", 0))).await;
+        if let Ok(nodes) = std::env::var("KEFU_METRICS") {
+            until_spread(&nodes.split(',').collect::<Vec<_>>()).await;
+        }
     }
     // Agents: answer the hello as legacy clients, accept every customer, time every message.
     for (a, token) in tokens.into_iter().enumerate() {

@@ -41,7 +41,11 @@ export async function startCluster({ extra = [], ready }) {
   }
   const lb = await freePort();
   const servers = nodes.map((n) => `    server ${n.name} 127.0.0.1:${n.port} check inter 300ms fall 2 rise 1`).join('\n');
-  writeFileSync(join(dir, 'haproxy.cfg'), `defaults
+  // Partitioned: each socket to the node that routes it, as scripts/run-cluster.sh sets it up.
+  const affinity = extra.includes('--partitioned');
+  const lua = join(ROOT, 'server/haproxy/kefu-affinity.lua');
+  const pick = nodes.map((n) => `    use-server ${n.name} if { var(txn.kefu_node) -m str ${n.name} }\n`).join('');
+  writeFileSync(join(dir, 'haproxy.cfg'), `${affinity ? `global\n    lua-load ${lua}\n` : ''}defaults
     mode http
     timeout connect 1s
     timeout client 60s
@@ -52,12 +56,12 @@ export async function startCluster({ extra = [], ready }) {
     option redispatch
 frontend kefu
     bind 127.0.0.1:${lb}
-    default_backend nodes
+${affinity ? '    http-request deny if { path_beg /cluster/ }\n    http-request lua.kefu_owner if { path_beg /websocket/ }\n' : ''}    default_backend nodes
 backend nodes
     balance roundrobin
     option httpchk GET /healthz
     http-check expect status 200
-${servers}
+${affinity ? pick : ''}${servers}
 `);
   run('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db']);
   const cluster = {

@@ -1,7 +1,7 @@
 //! Group commit: chat messages handed over by the hub (under its lock, in the order it decided
 //! them) are written by one thread on a connection of its own, as many as are waiting in one
 //! transaction, so a commit's fsync is shared by every message that arrived during the last one
-//! (no waiting added when the desk is quiet). Each message's [`Ticket`] is resolved in order after
+//! (no waiting added when the desk is quiet; a busy writer gathers for [`LINGER`] first). Each message's [`Ticket`] is resolved in order after
 //! its commit; the sender's ack and the recipients' frames wait for it. A batch is one statement
 //! (`unnest` of its columns), so its cost hardly grows with its size. Delivery numbers come with
 //! the message (the hub numbers each recipient's deliveries), so a batch decides nothing itself.
@@ -19,6 +19,11 @@ use std::sync::{Arc, Condvar, Mutex};
 
 /// Most messages in one transaction.
 const MAX_BATCH: usize = 500;
+
+/// How long a busy writer (more came during its last commit, or right after it) gathers a batch
+/// before it commits: fewer, larger transactions under load — each costs PostgreSQL about as
+/// much whatever its size — for at most this much more latency. A quiet writer commits at once.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// Ids for a batch, taken from the messages' own sequence (so they ascend in the hub's order).
 const IDS: &str = "SELECT nextval('messages_id_seq') FROM generate_series(1, $1::BIGINT)";
@@ -107,15 +112,14 @@ impl GroupWriter {
         let gate: Arc<Mutex<()>> = Arc::default();
         let g = gate.clone();
         std::thread::Builder::new().name(name.into()).spawn(move || {
+            let mut idle_since = std::time::Instant::now() - LINGER;
+            let mut busy = false;
             while let Ok(first) = rx.recv() {
+                let arrived = std::time::Instant::now();
+                busy |= arrived - idle_since < LINGER;
                 drop(g.lock());
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(j) => batch.push(j),
-                        Err(_) => break,
-                    }
-                }
+                let batch = gather(&rx, first, if busy { arrived + LINGER } else { arrived });
+                busy = batch.len() > 1;
                 let n = batch.len() as u64;
                 let (dead, live): (Vec<Handed>, Vec<Handed>) = batch.into_iter().partition(|(_, _, retired)| retired.load(Ordering::SeqCst));
                 for (_, t, _) in dead {
@@ -129,6 +133,7 @@ impl GroupWriter {
                     g.stored += stored;
                 }
                 cv.notify_all();
+                idle_since = std::time::Instant::now();
             }
         })?;
         Ok(GroupWriter { thread: Arc::new(Thread { jobs: Mutex::new(tx), progress, gate }), retired: Arc::default() })
@@ -290,6 +295,22 @@ fn add_all(tx: &mut postgres::Transaction<'_>, add_st: &postgres::Statement, mes
     Ok(tx.query(add_st, &[&ids, &user_ids, &names, &kf_ids, &senders, &contents, &at, &client_ids, &recipients, &seqs])?.iter().map(|r| r.get(0)).collect())
 }
 
+/// A batch: `first`, what waits behind it, and what comes until `until` (at most [`MAX_BATCH`]).
+fn gather<T>(rx: &mpsc::Receiver<T>, first: T, until: std::time::Instant) -> Vec<T> {
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(j) => batch.push(j),
+            Err(mpsc::TryRecvError::Disconnected) => break,
+            Err(mpsc::TryRecvError::Empty) => match rx.recv_timeout(until.saturating_duration_since(std::time::Instant::now())) {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            },
+        }
+    }
+    batch
+}
+
 /// One transaction for the batch; if it fails, each job in a transaction of its own, so one bad
 /// message or write (or a lost connection, opened again) fails only itself. Answers the
 /// transactions committed and the messages they stored.
@@ -336,4 +357,36 @@ fn write(conn: &mut Conn, batch: Vec<(Job, Ticket)>) -> (u64, u64) {
         t.resolve(o);
     }
     (commits, stored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_quiet_writer_takes_what_waits_and_a_busy_one_also_what_comes_until_its_deadline() {
+        let (tx, rx) = mpsc::channel();
+        for i in 1..=3 {
+            tx.send(i).unwrap();
+        }
+        assert_eq!(gather(&rx, 0, Instant::now()), [0, 1, 2, 3], "what waits goes in the batch");
+        let late = tx.clone();
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            late.send(4).unwrap();
+        });
+        assert_eq!(gather(&rx, 0, Instant::now()), [0], "a quiet writer does not wait");
+        sender.join().unwrap();
+        assert_eq!(rx.try_recv(), Ok(4));
+        let late = tx.clone();
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            late.send(5).unwrap();
+        });
+        assert_eq!(gather(&rx, 0, Instant::now() + Duration::from_millis(500)), [0, 5], "a busy writer waits for more until its deadline");
+        sender.join().unwrap();
+        drop(tx);
+        assert_eq!(gather(&rx, 0, Instant::now() + Duration::from_secs(5)), [0], "and stops when nobody can send");
+    }
 }
