@@ -29,11 +29,15 @@ trap cleanup EXIT INT TERM
 PARTITIONED=()
 [ "${KEFU_PARTITIONED:-0}" = 1 ] && PARTITIONED=(--partitioned)
 # Partitioned: HAProxy sends each socket to the node that routes it (server/haproxy/kefu-affinity.lua).
-AFFINITY_GLOBAL="" AFFINITY_FRONTEND="" AFFINITY_BACKEND=""
+AFFINITY_GLOBAL="" AFFINITY_FRONTEND="" AFFINITY_BACKEND="" AFFINITY_DEFAULTS=""
 if [ ${#PARTITIONED[@]} -gt 0 ]; then
   AFFINITY_GLOBAL="    lua-load $PWD/server/haproxy/kefu-affinity.lua"
   AFFINITY_FRONTEND="    http-request deny if { path_beg /cluster/ }
     http-request lua.kefu_owner if { path_beg /websocket/ }"
+  # A socket sent to an owner that just died is retried on another node at once (without it
+  # HAProxy waits a second before its retry: failover 1.5 s instead of 0.5 s).
+  AFFINITY_DEFAULTS="    retries 3
+    option redispatch 1"
 fi
 
 i=0
@@ -63,6 +67,7 @@ defaults
     timeout server 120s
     timeout tunnel 1h
     option forwardfor
+$AFFINITY_DEFAULTS
 frontend kefu
     bind 127.0.0.1:$LB_PORT
 $AFFINITY_FRONTEND

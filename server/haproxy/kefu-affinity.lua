@@ -4,6 +4,9 @@
 --
 --   global
 --       lua-load /path/to/kefu-affinity.lua      # KEFU_AFFINITY_BACKEND: the backend (default nodes)
+--   defaults
+--       retries 3
+--       option redispatch 1                      # an owner that just died: another node at once
 --   frontend kefu
 --       http-request deny if { path_beg /cluster/ }
 --       http-request lua.kefu_owner if { path_beg /websocket/ }

@@ -11,12 +11,13 @@ use axum::extract::State;
 use axum::{Extension, Json};
 use serde_json::json;
 
-/// `GET /settings/departments` → `{departments: [{id, name, agents}], urlRules, ask}`.
+/// `GET /settings/departments` → `{departments: [{id, name, agents}], urlRules, ask, walkIn?}`.
 pub async fn departments(State(app): State<AppState>) -> Reply {
     ok("ok", json!(app.hub.department_settings()))
 }
 
-/// `POST /settings/departments` with `{departments, urlRules, ask}` (supervisors): replaces them.
+/// `POST /settings/departments` with `{departments, urlRules, ask, walkIn?}` (supervisors):
+/// replaces them.
 pub async fn set_departments(State(app): State<AppState>, Extension(caller): Extension<Caller>, b: Result<Json<DepartmentSettings>, JsonRejection>) -> Reply {
     if let Err(r) = caller.supervisor() {
         return r;

@@ -220,7 +220,9 @@ export interface BoardEvent {
   /** Every agent the server knows since it started. */
   agents: BoardAgent[];
   /** Customers waiting, oldest first. */
-  queue: { userId: string; userName: string; waitingSince: number; offeredTo: string | null; connected: boolean }[];
+  queue: { userId: string; userName: string; waitingSince: number; offeredTo: string | null; connected: boolean; department: string | null;
+    /** A partitioned cluster: the partition that routes this customer, when it is not this board's. */
+    partition?: string }[];
 }
 
 /** One agent on the board. Names are untrusted: escape before rendering. */
@@ -233,6 +235,12 @@ export interface BoardAgent {
   maxConversations: number;
   /** Live conversations; `lastAgentAt` null means no first response yet. */
   conversations: { userId: string; userName: string; startedAt: number | null; connected: boolean; lastVisitorAt: number | null; lastAgentAt: number | null }[];
+  /** A partitioned cluster: the partition that routes this agent, when it is not the one this
+   * supervisor's socket is in. Whispers, reassigning (to an agent of the same partition), ending,
+   * presence and cap work through the HTTP API from any partition; watching and joining only
+   * from a console that partition serves, and so do this session's `whisper()`, `reassign()` and
+   * `endConversation()`. */
+  partition?: string;
 }
 
 /** Extension `monitor`: messages of a conversation this supervisor watches (`watch()`). */

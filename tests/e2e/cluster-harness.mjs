@@ -41,7 +41,8 @@ export async function startCluster({ extra = [], ready }) {
   }
   const lb = await freePort();
   const servers = nodes.map((n) => `    server ${n.name} 127.0.0.1:${n.port} check inter 300ms fall 2 rise 1`).join('\n');
-  // Partitioned: each socket to the node that routes it, as scripts/run-cluster.sh sets it up.
+  // Partitioned: each socket to the node that routes it, as scripts/run-cluster.sh sets it up,
+  // and one sent to an owner that just died retried on another node at once (`redispatch 1`).
   const affinity = extra.includes('--partitioned');
   const lua = join(ROOT, 'server/haproxy/kefu-affinity.lua');
   const pick = nodes.map((n) => `    use-server ${n.name} if { var(txn.kefu_node) -m str ${n.name} }\n`).join('');
@@ -53,7 +54,7 @@ export async function startCluster({ extra = [], ready }) {
     timeout tunnel 1h
     option forwardfor
     retries 3
-    option redispatch
+    option redispatch${affinity ? ' 1' : ''}
 frontend kefu
     bind 127.0.0.1:${lb}
 ${affinity ? '    http-request deny if { path_beg /cluster/ }\n    http-request lua.kefu_owner if { path_beg /websocket/ }\n' : ''}    default_backend nodes

@@ -110,3 +110,34 @@ test('the supervisor narrows the board to one department: its agents and its lin
   assert.deepEqual([...pre.errors, ...aft.errors, ...none.errors, ...v.errors, ...sup.errors], []);
   for (const p of [pre, aft, none, v, sup]) await p.context().close();
 });
+
+test('the supervisor names the walk-in department in 设置; saving the dialog keeps it, and a walk-in goes to its agents', async () => {
+  const pre = await agent(browser, server, 'wk-pre');
+  const aft = await agent(browser, server, 'wk-after');
+  const saved = await setDepartments({
+    departments: [{ id: 'presales', name: '售前', agents: ['wk-pre'] }, { id: 'aftersales', name: '售后', agents: ['wk-after'] }],
+    ask: false, walkIn: 'presales',
+  });
+  assert.equal(saved.code, 0, JSON.stringify(saved));
+  const sup = await agent(browser, server, 'zhuguan');
+  await sup.waitForSelector('#settings-btn:not([hidden])', { timeout: 10000 });
+  await sup.click('#settings-btn');
+  const walkIn = sup.locator('form.kefu-settings input[name="walk-in"]');
+  await walkIn.waitFor({ timeout: 10000 });
+  assert.equal(await walkIn.inputValue(), 'presales', 'the dialog shows the saved walk-in department');
+  await walkIn.fill('aftersales');
+  await sup.locator('.layui-layer:has(form.kefu-settings) .layui-layer-btn0').click();
+  await sup.waitForFunction(() => (document.getElementById('kefu-toast')?.textContent || '').includes('已保存'), null, { timeout: 10000 });
+  const token = await login(server, 'zhuguan');
+  const now = (await (await fetch(server.base + '/settings/departments', { headers: { authorization: 'Bearer ' + token } })).json()).data;
+  assert.equal(now.walkIn, 'aftersales');
+  // A customer without a department: aftersales' agent is offered them, presales' is not.
+  const v = await visitor(browser, server, 'wk-v', '顾客戊');
+  await visitorSays(v, '随便问问');
+  await waitingCount(aft, 1);
+  await sleep(300);
+  assert.equal(await pre.textContent('#waiting-count'), '0', 'presales is not offered a walk-in');
+  assert.equal((await setDepartments({ departments: [], ask: false })).code, 0);
+  assert.deepEqual([...pre.errors, ...aft.errors, ...sup.errors, ...v.errors], []);
+  for (const p of [pre, aft, sup, v]) await p.context().close();
+});

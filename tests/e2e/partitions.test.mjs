@@ -2,8 +2,8 @@
 // departments: 售前 and 售后 share kf001, so they are one partition, `aftersales+presales`, beside
 // `default`): the customer arrives without a department, picks 售前 on the page and is handed to
 // that partition's routing, where xiaoming answers; then the node routing it is SIGKILLed
-// mid-conversation and both sides carry on, every message shown once. Needs what
-// cluster.test.mjs needs.
+// mid-conversation and both sides carry on, every message shown once; the supervisor, routed in
+// `default`, sees the conversation on the board. Needs what cluster.test.mjs needs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, agent, visitor, waitingCount, answerOldest, visitorSays, visitorSaw, agentSays, chatHas } from './harness.mjs';
@@ -59,6 +59,19 @@ test('a customer picks a department another node routes, and the conversation su
   await visitorSaw(v, '回复二：在的');
   await eachShownOnce(a, v, ['第一句：想买', '此刻一：在吗', '第二句：还在吗'], ['回复一：您好', '此刻二：在的', '回复二：在的']);
   assert.deepEqual(a.errors, []);
+
+  // The supervisor (no department: `default`, another partition) sees xiaoming's conversation on
+  // the board; whispering works from here, watching and joining only from the partition's own.
+  const sup = await agent(browser, cluster, 'zhuguan');
+  await sup.waitForSelector('#board-btn:not([hidden])', { timeout: 15000 });
+  await sup.click('#board-btn');
+  const row = sup.locator('#kefu-board tr[data-kf-id="xiaoming"]');
+  await row.locator('li', { hasText: '分区访客' }).waitFor({ timeout: 15000 });
+  assert.equal(await row.locator('button', { hasText: '悄悄话' }).count(), 1);
+  assert.equal(await row.locator('button', { hasText: '监听' }).count(), 0, 'watching is for a console the partition serves');
+  assert.equal(await row.locator('button', { hasText: '加入' }).count(), 0);
+  assert.deepEqual(sup.errors, []);
+  await sup.context().close();
   await a.context().close();
   await v.context().close();
 });

@@ -80,8 +80,9 @@ export function board({ watch, chats }) {
 
   const act = (promise, done) => promise.then((r) => toast(done || r.msg), (e) => toast('操作失败：' + e.message));
 
+  /** Reassign `c` from agent `from` to an online agent its partition routes (a partitioned cluster). */
   function pickAgent(c, from) {
-    const online = latest.agents.filter((a) => a.online && a.kfId !== from);
+    const online = latest.agents.filter((a) => a.online && a.kfId !== from.kfId && (a.partition ?? null) === (from.partition ?? null));
     if (!online.length) return toast('暂无其他在线客服');
     const list = el('div', { className: 'kefu-transfer-list' });
     for (const a of online) list.append(el('button', { type: 'button', className: 'layui-btn layui-btn-primary layui-btn-sm', textContent: a.name + '（' + a.conversations.length + '/' + a.maxConversations + '）' }));
@@ -123,10 +124,11 @@ export function board({ watch, chats }) {
       const t = conversationTimer(c);
       convs.append(el('li', { className: c.inactive ? 'kefu-inactive' : '' }, el('span', { textContent: c.userName || c.userId }),
         c.inactive ? el('small', { textContent: '（无活动，不占上限）' }) : t && timer(t.since, t.label, t.limit),
-        el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '监听', onclick: () => watch(c) }),
+        // Another partition's row (a partitioned cluster): watched and joined from a console there.
+        ...(a.partition ? [] : [el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '监听', onclick: () => watch(c) })]),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '悄悄话', onclick: () => whisper(c) }),
-        el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '加入', onclick: () => join(c) }),
-        el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '转接', onclick: () => pickAgent(c, a.kfId) }),
+        ...(a.partition ? [] : [el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '加入', onclick: () => join(c) })]),
+        el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-primary', textContent: '转接', onclick: () => pickAgent(c, a) }),
         el('button', { type: 'button', className: 'layui-btn layui-btn-xs layui-btn-danger', textContent: '结束', onclick: () => end(c) })));
     }
   }

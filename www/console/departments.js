@@ -1,6 +1,6 @@
 // The departments part of the 设置 dialog: one row per department (id, name, its agents' kfIds),
-// the page-URL rules (a piece of the URL → a department), and whether customers who come without
-// one are asked to pick. Saved whole through `POST /settings/departments`; the server checks it.
+// the page-URL rules (a piece of the URL → a department), whether customers who come without
+// one are asked to pick, and which department serves them meanwhile (walk-ins). Saved whole through `POST /settings/departments`; the server checks it.
 import { el } from './util.js';
 
 const list = (text) => text.split(/[,，\s]+/).map((x) => x.trim()).filter(Boolean);
@@ -35,6 +35,8 @@ export function departmentsSection(s) {
   return el('section', { className: 'kefu-settings-departments' },
     el('h3', { textContent: '部门（按部门分配访客）' }), rows, addDep,
     el('label', {}, el('input', { type: 'checkbox', name: 'ask', checked: s.ask }), ' 访客未指定部门时请其选择'),
+    el('label', {}, ' 未指定部门的访客由部门 ',
+      el('input', { name: 'walk-in', placeholder: '部门 id（空：任何客服）', value: s.walkIn || '', size: 14 }), ' 接待'),
     el('h3', { textContent: '按访客页面网址分配' }), rules, addRule);
 }
 
@@ -47,5 +49,6 @@ export function readDepartments(section) {
   const urlRules = [...section.querySelectorAll('.kefu-settings-rule')]
     .map((r) => ({ contains: value(r, 'rule-contains'), department: value(r, 'rule-department') }))
     .filter((r) => r.contains || r.department);
-  return { departments, urlRules, ask: section.querySelector('[name="ask"]').checked };
+  const walkIn = section.querySelector('[name="walk-in"]').value.trim();
+  return { departments, urlRules, ask: section.querySelector('[name="ask"]').checked, ...(walkIn ? { walkIn } : {}) };
 }

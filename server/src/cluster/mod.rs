@@ -8,6 +8,7 @@
 //! replay, `ack` re-sends). Why this is correct: docs/deployment.md.
 
 mod affinity;
+mod boards;
 mod election;
 mod exposition;
 mod partitions;
@@ -59,6 +60,9 @@ pub async fn serve(listener: tokio::net::TcpListener, cfg: Config, shutdown: imp
     let nats = connect_nats(&nats_url, &instance).await;
     let gateway = gateway::Gateway::start(nats.clone(), instance.clone(), &cfg).await?;
     let election = election::Election::start(cfg.clone(), nats.clone(), instance.clone(), gateway.clone());
+    if cfg.partitioned {
+        boards::start(election.clone(), nats.clone());
+    }
     let node = Node { gateway, election, trusted_proxies: cfg.trusted_proxies.clone().into() };
     tracing::info!(instance, "cluster node up; routing node: whoever holds the lock");
     let router = axum::Router::new()

@@ -57,6 +57,34 @@ pub fn of_request(map: &PartitionMap, headers: &HeaderMap, uri: &Uri) -> String 
     agent.map_or(crate::hub::partition_map::DEFAULT, |kf| map.of_agent(&kf)).to_owned()
 }
 
+/// Whom an API request acts on, when that decides its partition rather than the caller's.
+#[derive(Debug, PartialEq)]
+pub enum Target {
+    /// A customer: the partition of their conversation.
+    Customer(String),
+    /// An agent: their partition.
+    Agent(String),
+}
+
+/// Whom a supervisor's action from the board names in its body, so it reaches the partition of
+/// that row (the caller is checked there as anywhere): `/supervisor/{whisper,reassign,end}`
+/// (`userId`), `/agents/{presence,capacity}` (`kfId`). Watching and joining go through the
+/// supervisor's socket, which one partition serves.
+pub fn target_of(uri: &Uri, body: &[u8]) -> Option<Target> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Named {
+        user_id: Option<String>,
+        kf_id: Option<String>,
+    }
+    let named: Named = serde_json::from_slice(body).ok()?;
+    match uri.path() {
+        "/supervisor/whisper" | "/supervisor/reassign" | "/supervisor/end" => named.user_id.map(Target::Customer),
+        "/agents/presence" | "/agents/capacity" => named.kf_id.map(Target::Agent),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +104,19 @@ mod tests {
         assert_eq!(of_socket(&m, &u("/websocket/visitor/v1?userName=a&department=billing")), "billing");
         assert_eq!(of_socket(&m, &u("/websocket/visitor/v1?department=nope")), "default");
         assert_eq!(of_socket(&m, &u("/websocket/visitor/v1")), "default");
+    }
+
+    #[test]
+    fn board_actions_name_their_row_and_other_requests_nothing() {
+        let u = |s: &str| s.parse::<Uri>().unwrap();
+        let body = br#"{"userId":"v1","toKfId":"b","kfId":"x"}"#;
+        assert_eq!(target_of(&u("/supervisor/reassign"), body), Some(Target::Customer("v1".into())));
+        assert_eq!(target_of(&u("/supervisor/whisper"), body), Some(Target::Customer("v1".into())));
+        assert_eq!(target_of(&u("/agents/capacity"), body), Some(Target::Agent("x".into())));
+        assert_eq!(target_of(&u("/supervisor/join"), body), None, "joining is the socket's partition's");
+        assert_eq!(target_of(&u("/settings/departments"), body), None);
+        assert_eq!(target_of(&u("/supervisor/end"), br#"{"userId":7}"#), None, "a malformed body: the caller's partition, which refuses it");
+        assert_eq!(target_of(&u("/supervisor/end"), b"not json"), None);
     }
 
     #[test]

@@ -8,12 +8,12 @@ use super::state::{State, VState};
 use super::{Hub, Presence};
 use crate::protocol::{self as p, codes};
 use crate::sync::LockExt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 /// The live board: every agent known since start, and the queue. Times are instants (ms since
 /// the epoch), so the board changes only when something happens; viewers run the timers.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Board {
     /// Agents, by id.
@@ -23,7 +23,7 @@ pub struct Board {
 }
 
 /// A waiting customer on the board.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct BoardWaiting {
     /// The customer.
@@ -38,10 +38,14 @@ pub struct BoardWaiting {
     pub connected: bool,
     /// Their department (none: anyone's).
     pub department: Option<String>,
+    /// The partition that routes them, when another does than the board's (a partitioned
+    /// cluster): watching and joining are done there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
 }
 
 /// One agent on the board.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct BoardAgent {
     /// kfId.
@@ -62,10 +66,14 @@ pub struct BoardAgent {
     pub ratings: u32,
     /// Their average, when there are any.
     pub rating_average: Option<f64>,
+    /// The partition that routes them, when another does than the board's (a partitioned
+    /// cluster): their conversations cannot be watched or joined from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
 }
 
 /// A live conversation on the board.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct BoardConversation {
     /// The customer.
@@ -92,6 +100,8 @@ pub struct BoardConversation {
 pub struct BoardPushes {
     last: Option<Board>,
     synced: HashSet<String>,
+    /// The other partitions' boards (a partitioned cluster).
+    pub(super) others: super::board_partitions::OtherBoards,
 }
 
 /// Supervisors whose socket asked for the board, and whether each takes changes only.
@@ -122,12 +132,13 @@ fn queue_of(st: &State) -> Vec<BoardWaiting> {
         .iter()
         .filter_map(|u| {
             let v = st.visitors.get(u).filter(|v| v.state == VState::Waiting)?;
-            Some(BoardWaiting { user_id: u.clone(), user_name: v.user_name.clone(), waiting_since: v.waiting_since, offered_to: v.offered_to.clone(), connected: v.conn.is_some(), department: v.department.clone() })
+            Some(BoardWaiting { user_id: u.clone(), user_name: v.user_name.clone(), waiting_since: v.waiting_since, offered_to: v.offered_to.clone(), connected: v.conn.is_some(), department: v.department.clone(), partition: None })
         })
         .collect()
 }
 
-fn board_of(st: &State) -> Board {
+/// This hub's own board (a partitioned cluster's other partitions not included).
+pub(super) fn board_of(st: &State) -> Board {
         let mut agents: Vec<BoardAgent> = st
             .agents
             .iter()
@@ -160,6 +171,7 @@ fn board_of(st: &State) -> Board {
                     departments: st.departments.of_agent(id),
                     ratings: a.ratings.0,
                     rating_average: (a.ratings.0 > 0).then(|| f64::from(a.ratings.1) / f64::from(a.ratings.0)),
+                    partition: None,
                 }
             })
             .collect();
@@ -168,9 +180,13 @@ fn board_of(st: &State) -> Board {
 }
 
 impl Hub {
-    /// The live board.
+    /// The live board (in a partitioned cluster with the other partitions' rows; one asked for
+    /// here makes their owners send theirs for a while).
     pub fn board(&self) -> Board {
-        board_of(&self.st())
+        let own = board_of(&self.st());
+        let mut pushes = self.board_pushes.locked();
+        pushes.others.asked();
+        pushes.others.merged(own)
     }
 
     /// Sends the board to every supervisor socket that asked for it (`board`), if it changed
@@ -181,10 +197,11 @@ impl Hub {
         let watching = watchers(&st);
         let mut pushes = self.board_pushes.locked();
         if watching.is_empty() {
-            *pushes = BoardPushes::default();
+            (pushes.last, pushes.synced) = (None, HashSet::new());
             return;
         }
-        let board = board_of(&st);
+        pushes.others.asked();
+        let board = pushes.others.merged(board_of(&st));
         let changed = pushes.last.as_ref() != Some(&board);
         let (mut whole, mut changes) = (None, None);
         for (kf, takes_changes) in &watching {
@@ -206,9 +223,10 @@ impl Hub {
     /// Sends the board to supervisor `kf_id` now (it just said hello with `board`).
     pub(super) fn push_board_to(&self, kf_id: &str) {
         let mut st = self.st();
-        self.board_pushes.locked().synced.remove(kf_id); // whole again at the next push
+        let mut pushes = self.board_pushes.locked();
+        pushes.synced.remove(kf_id); // whole again at the next push
         if watchers(&st).iter().any(|(w, _)| w == kf_id) {
-            let frame = p::status_board(&board_of(&st));
+            let frame = p::status_board(&pushes.others.merged(board_of(&st)));
             st.to_agent(kf_id, frame, None);
         }
     }
@@ -219,11 +237,11 @@ mod tests {
     use super::*;
 
     fn agent(id: &str, cap: usize) -> BoardAgent {
-        BoardAgent { kf_id: id.into(), name: id.into(), online: true, presence: Presence::Online, max_conversations: cap, conversations: vec![], departments: vec![], ratings: 0, rating_average: None }
+        BoardAgent { kf_id: id.into(), name: id.into(), online: true, presence: Presence::Online, max_conversations: cap, conversations: vec![], departments: vec![], ratings: 0, rating_average: None, partition: None }
     }
 
     fn waiting(id: &str) -> BoardWaiting {
-        BoardWaiting { user_id: id.into(), user_name: id.into(), waiting_since: 1, offered_to: None, connected: true, department: None }
+        BoardWaiting { user_id: id.into(), user_name: id.into(), waiting_since: 1, offered_to: None, connected: true, department: None, partition: None }
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod routing;
 mod signals;
 mod state;
 mod board;
+mod board_partitions;
 mod closeout;
 mod lifecycle;
 mod offline;

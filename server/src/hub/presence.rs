@@ -13,7 +13,7 @@ use crate::store::Write;
 use serde::Serialize;
 
 /// Whether an agent takes new customers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Presence {
     /// Offered new customers (up to the cap).

@@ -21,6 +21,9 @@ impl Hub {
         if from == to {
             return Err(err(400, format!("the conversation is with {to:?} already")));
         }
+        if st.partition.as_ref().is_some_and(|(name, map)| map.of_agent(to) != name.as_str()) {
+            return Err(err(409, format!("目标客服 {to} 由另一个分区接待：请转接到其部门")));
+        }
         if st.agents.get(to).is_none_or(|a| a.conn.is_none()) {
             return Err(err(409, format!("目标客服 {to} 不在线")));
         }

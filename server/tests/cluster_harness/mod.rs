@@ -165,6 +165,8 @@ impl Cluster {
         let lb_port = free_port();
         let servers: String = nodes.iter().map(|n| format!("    server {} 127.0.0.1:{} check inter 300ms fall 2 rise 1\n", n.name, n.port)).collect();
         // Partitioned: each socket to the node that routes it, as scripts/run-cluster.sh sets it up.
+        // …and a socket sent to an owner that just died is retried on another node at once.
+        let redispatch = if extra.contains(&"--partitioned") { " 1" } else { "" };
         let (global, frontend, backend) = if extra.contains(&"--partitioned") {
             let lua = concat!(env!("CARGO_MANIFEST_DIR"), "/haproxy/kefu-affinity.lua");
             let pick: String = nodes.iter().map(|n| format!("    use-server {0} if {{ var(txn.kefu_node) -m str {0} }}\n", n.name)).collect();
@@ -173,7 +175,7 @@ impl Cluster {
             Default::default()
         };
         let cfg = format!(
-            "{global}defaults\n    mode http\n    timeout connect 1s\n    timeout client 60s\n    timeout server 60s\n    timeout tunnel 1h\n    option forwardfor\n    retries 3\n    option redispatch\n\
+            "{global}defaults\n    mode http\n    timeout connect 1s\n    timeout client 60s\n    timeout server 60s\n    timeout tunnel 1h\n    option forwardfor\n    retries 3\n    option redispatch{redispatch}\n\
              frontend kefu\n    bind 127.0.0.1:{lb_port}\n{frontend}    default_backend nodes\n\
              backend nodes\n    balance roundrobin\n    option httpchk GET /healthz\n    http-check expect status 200\n{backend}{servers}"
         );

@@ -94,7 +94,8 @@ pub async fn socket(State(node): State<crate::cluster::Node>, ConnectInfo(peer):
         })
 }
 
-/// Any API request on a gateway: answered by the routing node.
+/// Any API request on a gateway: answered by the routing node (in a partitioned cluster the
+/// caller's partition's, or the one of the row a board action names).
 pub async fn tunnel(State(node): State<crate::cluster::Node>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request) -> Response {
     let g = &node.gateway;
     let (parts, body) = req.into_parts();
@@ -109,7 +110,17 @@ pub async fn tunnel(State(node): State<crate::cluster::Node>, ConnectInfo(peer):
         peer: peer.to_string(),
         status: 0,
     };
-    let partition = g.map().map(|m| crate::cluster::placement::of_request(&m, &parts.headers, &parts.uri));
+    let partition = match g.map() {
+        Some(m) => {
+            use crate::cluster::placement::{of_request, target_of, Target};
+            Some(match target_of(&parts.uri, &body) {
+                Some(Target::Customer(user)) => g.conversation_partition(&m, &user).await.unwrap_or_else(|| of_request(&m, &parts.headers, &parts.uri)),
+                Some(Target::Agent(kf)) => m.of_agent(&kf).to_owned(),
+                None => of_request(&m, &parts.headers, &parts.uri),
+            })
+        }
+        None => None,
+    };
     let answer = g.ask_router(wire::http_subject(partition.as_deref()), wire::encode_http(&head, &body)).await;
     let Some(m) = answer else {
         return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"code": 503, "msg": "no routing node answered; try again", "data": null}))).into_response();

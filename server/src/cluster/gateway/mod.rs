@@ -243,26 +243,33 @@ impl Gateway {
     /// conversation goes with their agent, else by [`super::placement::of_socket`].
     async fn place(&self, map: &PartitionMap, uri: &axum::http::Uri) -> String {
         if let Some(user_id) = super::placement::visitor_of(uri) {
-            let client = {
-                // One connection, its queries pipelined: the lock is held only to open it.
-                let mut lookup = self.lookup.lock().await;
-                if lookup.as_ref().is_none_or(|c| c.is_closed()) {
-                    if let Ok((client, connection)) = tokio_postgres::connect(&self.store, tokio_postgres::NoTls).await {
-                        tokio::spawn(connection);
-                        *lookup = Some(Arc::new(client));
-                    }
-                }
-                lookup.clone()
-            };
-            if let Some(client) = client {
-                match super::placement::agent_in_conversation(&client, &user_id).await {
-                    Ok(Some(kf)) => return map.of_agent(&kf).to_owned(),
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(error = %e, "cannot read where a customer's conversation is routed"),
-                }
+            if let Some(p) = self.conversation_partition(map, &user_id).await {
+                return p;
             }
         }
         super::placement::of_socket(map, uri)
+    }
+
+    /// The partition of customer `user_id`'s open conversation (its agent's), if they have one.
+    async fn conversation_partition(&self, map: &PartitionMap, user_id: &str) -> Option<String> {
+        let client = {
+            // One connection, its queries pipelined: the lock is held only to open it.
+            let mut lookup = self.lookup.lock().await;
+            if lookup.as_ref().is_none_or(|c| c.is_closed()) {
+                if let Ok((client, connection)) = tokio_postgres::connect(&self.store, tokio_postgres::NoTls).await {
+                    tokio::spawn(connection);
+                    *lookup = Some(Arc::new(client));
+                }
+            }
+            lookup.clone()
+        }?;
+        match super::placement::agent_in_conversation(&client, user_id).await {
+            Ok(kf) => kf.map(|kf| map.of_agent(&kf).to_owned()),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read where a customer's conversation is routed");
+                None
+            }
+        }
     }
 
     /// A partitioned cluster's partitions now.
