@@ -66,8 +66,11 @@ async fn haproxy_sends_each_socket_to_the_node_that_routes_it_and_only_haproxy_r
     assert_eq!(forwarded.status(), 404);
     let through = cluster.http.get(format!("http://127.0.0.1:{}/cluster/affinity", cluster.lb_port)).send().await.unwrap();
     assert_eq!(through.status(), 403);
-    // Each socket through HAProxy lands on the node that routes it.
-    until_haproxy_knows(&cluster, Some("billing"), billing).await;
+    // Each socket through HAProxy lands on the node that routes it (once HAProxy has read the
+    // owners of all three).
+    for (department, on) in [(Some("billing"), billing), (Some("presales"), presales), (None, default)] {
+        until_haproxy_knows(&cluster, department, on).await;
+    }
     let lb = format!("127.0.0.1:{}", cluster.lb_port);
     for (department, on) in [(Some("presales"), presales), (None, default), (Some("nonesuch"), default), (Some("billing"), billing)] {
         let before = held(&cluster, "visitor").await;
@@ -125,6 +128,7 @@ async fn walk_ins_go_to_the_walk_in_departments_partition_on_every_node() {
     // Both partitions the walk-ins leave and join are handed over, then routed again.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     cluster.wait_for_owners(&PARTITIONS, &[]).await;
+    cluster.wait_until_even().await;
     let owners = cluster.owners(0).await;
     let billing = owner(&cluster, &owners, "billing");
     let list = cluster.http.get(format!("http://{}/cluster/affinity", cluster.addr(0))).send().await.unwrap().text().await.unwrap();

@@ -77,12 +77,13 @@ pub fn target_of(uri: &Uri, body: &[u8]) -> Option<Target> {
         user_id: Option<String>,
         kf_id: Option<String>,
     }
+    let customer = match uri.path() {
+        "/supervisor/whisper" | "/supervisor/reassign" | "/supervisor/end" => true,
+        "/agents/presence" | "/agents/capacity" => false,
+        _ => return None, // any other body is left for the routing node alone to read
+    };
     let named: Named = serde_json::from_slice(body).ok()?;
-    match uri.path() {
-        "/supervisor/whisper" | "/supervisor/reassign" | "/supervisor/end" => named.user_id.map(Target::Customer),
-        "/agents/presence" | "/agents/capacity" => named.kf_id.map(Target::Agent),
-        _ => None,
-    }
+    if customer { named.user_id.map(Target::Customer) } else { named.kf_id.map(Target::Agent) }
 }
 
 #[cfg(test)]

@@ -102,7 +102,25 @@ impl Cluster {
     pub async fn start_partitioned_without(dir: &Path, store: &str, partitions: &[&str], without: &[&str]) -> Cluster {
         let c = Cluster::spawn(dir, store, &["--partitioned"], without).await;
         c.wait_for_owners(partitions, &[]).await;
+        c.wait_until_even().await;
         c
+    }
+
+    /// Waits until no node routes two partitions more than another: before that one may be
+    /// handed over (3 s after), moving its sockets in the middle of a test.
+    pub async fn wait_until_even(&self) {
+        let t = Instant::now();
+        loop {
+            let mut counts = Vec::new();
+            for i in 0..self.nodes.len() {
+                counts.push(self.partitions_of(i).await.len());
+            }
+            if counts.iter().max().unwrap_or(&0) - counts.iter().min().unwrap_or(&0) <= 1 {
+                return;
+            }
+            assert!(t.elapsed() < Duration::from_secs(20), "the partitions never spread evenly: {counts:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Each partition's owner as node `i` hears it (`/healthz` `owners`; empty when it does not answer).
