@@ -27,18 +27,23 @@ async fn held(cluster: &Cluster, kind: &str) -> Vec<u64> {
     out
 }
 
+/// The nodes whose customer sockets went up when customer `user` (of `department`) connected
+/// through HAProxy (the socket closed again after).
+async fn landed(cluster: &Cluster, user: &str, department: Option<&str>) -> Vec<usize> {
+    let before = held(cluster, "visitor").await;
+    let v = visitor(&format!("127.0.0.1:{}", cluster.lb_port), user, department).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let after = held(cluster, "visitor").await;
+    drop(v);
+    (0..3).filter(|&i| after[i] > before[i]).collect()
+}
+
 /// Waits until HAProxy has read the owners: a customer of `department` opened through it lands
 /// on node `on` (HAProxy reads them every 500 ms).
 async fn until_haproxy_knows(cluster: &Cluster, department: Option<&str>, on: usize) {
-    let lb = format!("127.0.0.1:{}", cluster.lb_port);
     let t = Instant::now();
     for i in 0.. {
-        let before = held(cluster, "visitor").await;
-        let v = visitor(&lb, &format!("probe-{i}"), department).await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let after = held(cluster, "visitor").await;
-        drop(v);
-        if after[on] > before[on] {
+        if landed(cluster, &format!("probe-{i}"), department).await.contains(&on) {
             return;
         }
         assert!(t.elapsed() < Duration::from_secs(10), "HAProxy never sent a {department:?} customer to node {on}");
@@ -73,11 +78,7 @@ async fn haproxy_sends_each_socket_to_the_node_that_routes_it_and_only_haproxy_r
     }
     let lb = format!("127.0.0.1:{}", cluster.lb_port);
     for (department, on) in [(Some("presales"), presales), (None, default), (Some("nonesuch"), default), (Some("billing"), billing)] {
-        let before = held(&cluster, "visitor").await;
-        let _v = visitor(&lb, &format!("af-{}", department.unwrap_or("walk-in")), department).await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let after = held(&cluster, "visitor").await;
-        assert_eq!((0..3).filter(|&i| after[i] > before[i]).collect::<Vec<_>>(), [on], "a {department:?} customer: {before:?} → {after:?}");
+        assert_eq!(landed(&cluster, &format!("af-{}", department.unwrap_or("walk-in")), department).await, [on], "a {department:?} customer");
     }
     for (kf, on) in [("bl-a", billing), ("df-a", default), ("ps-a", presales)] {
         let before = held(&cluster, "agent").await;

@@ -221,19 +221,23 @@ impl State {
         if state != VState::Waiting {
             return;
         }
-        let offered = self.visitors.get(user_id).and_then(|v| v.offered_to.clone()).filter(|kf| !self.departments.serves(department.as_deref(), kf));
-        if let Some(kf) = offered {
-            if let Some(v) = self.visitors.get_mut(user_id) {
-                v.offered_to = None;
-                v.told_waiting = false;
-            }
-            self.withdraw(&kf, user_id, "moved to another department");
-        }
+        self.withdraw_unserved_offer(user_id);
         if let Some(v) = self.visitors.get_mut(user_id) {
             v.told_position = None;
         }
         self.tell_positions();
         self.offer(user_id);
+    }
+
+    /// Withdraws customer `user_id`'s open offer if its agent does not serve their department.
+    fn withdraw_unserved_offer(&mut self, user_id: &str) {
+        let v = self.visitors.get(user_id);
+        let Some(kf) = v.and_then(|v| v.offered_to.clone().filter(|kf| !self.departments.serves(v.department.as_deref(), kf))) else { return };
+        if let Some(v) = self.visitors.get_mut(user_id) {
+            v.offered_to = None;
+            v.told_waiting = false;
+        }
+        self.withdraw(&kf, user_id, "moved to another department");
     }
 
     /// Asks customer `user_id`, when they have no department yet, which one they want.
@@ -330,17 +334,8 @@ impl Hub {
         }
         // An offer to an agent who no longer serves the customer (left the department, or
         // walk-ins went to a department they are not in) is withdrawn; they are offered again.
-        let stale: Vec<(String, String)> = st
-            .queue
-            .iter()
-            .filter_map(|u| st.visitors.get(u).and_then(|v| v.offered_to.clone().filter(|kf| !st.departments.serves(v.department.as_deref(), kf)).map(|kf| (u.clone(), kf))))
-            .collect();
-        for (u, kf) in stale {
-            if let Some(v) = st.visitors.get_mut(&u) {
-                v.offered_to = None;
-                v.told_waiting = false;
-            }
-            st.withdraw(&kf, &u, "moved to another department");
+        for u in st.queue.clone() {
+            st.withdraw_unserved_offer(&u);
         }
         st.tell_positions();
         st.offer_waiting();
