@@ -137,10 +137,9 @@ async fn main() {
     run(base, agents, conversations, rate, seconds, Some(server)).await;
 }
 
-/// As the demo supervisor, makes departments `d0`…: agent `a` of this run in `d{a % n}`.
 /// A partitioned cluster (`nodes`' `/healthz` name owners): waits until every node hears the
-/// same owners, no node routes two partitions more than another (so none is handed over to even
-/// them out during the run: the load does not reconnect) and that held for 4 s (at most 60 s).
+/// same owners and says they are `settled` (none is handed over to even them out during the run:
+/// the load does not reconnect), and that held for 4 s (at most 60 s).
 async fn until_spread(nodes: &[&str]) {
     let http = reqwest::Client::new();
     let (start, mut since, mut last) = (Instant::now(), Instant::now(), None::<Value>);
@@ -151,16 +150,15 @@ async fn until_spread(nodes: &[&str]) {
                 Ok(r) => r.json().await.unwrap_or_default(),
                 Err(_) => Value::Null,
             };
-            views.push(v["owners"].clone());
+            views.push(v);
         }
-        let Some(owners) = views.first().and_then(Value::as_object).filter(|o| !o.is_empty()) else { return }; // not partitioned
-        let mut per_node = std::collections::HashMap::<&str, usize>::new();
-        owners.values().filter_map(Value::as_str).for_each(|o| *per_node.entry(o).or_default() += 1);
-        let (most, least) = (per_node.values().max().copied().unwrap_or(0), if per_node.len() < nodes.len() { 0 } else { per_node.values().min().copied().unwrap_or(0) });
-        let settled = views.iter().all(|v| v == &views[0]) && most <= least + 1;
-        if !settled || last.as_ref() != Some(&views[0]) {
+        if views.first().and_then(|v| v["owners"].as_object()).is_none_or(serde_json::Map::is_empty) {
+            return; // not partitioned
+        }
+        let settled = views.iter().all(|v| v["settled"].as_bool() == Some(true) && v["owners"] == views[0]["owners"]);
+        if !settled || last.as_ref() != Some(&views[0]["owners"]) {
             since = Instant::now();
-            last = Some(views[0].clone());
+            last = Some(views[0]["owners"].clone());
         } else if since.elapsed() >= Duration::from_secs(4) {
             return;
         }
@@ -169,6 +167,7 @@ async fn until_spread(nodes: &[&str]) {
     eprintln!("the partitions never settled: measuring anyway");
 }
 
+/// As the demo supervisor, makes departments `d0`…: agent `a` of this run in `d{a % n}`.
 async fn make_departments(base: &str, run_id: u32, agents: u64, n: u64) {
     let http = reqwest::Client::new();
     let login = json!({"kfId": "zhuguan", "password": "zhuguan"});

@@ -129,7 +129,7 @@ async fn walk_ins_go_to_the_walk_in_departments_partition_on_every_node() {
     // Both partitions the walk-ins leave and join are handed over, then routed again.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     cluster.wait_for_owners(&PARTITIONS, &[]).await;
-    cluster.wait_until_even().await;
+    cluster.wait_until_settled().await;
     let owners = cluster.owners(0).await;
     let billing = owner(&cluster, &owners, "billing");
     let list = cluster.http.get(format!("http://{}/cluster/affinity", cluster.addr(0))).send().await.unwrap().text().await.unwrap();

@@ -24,6 +24,9 @@ pub struct Election {
     health: tokio::sync::Mutex<Option<tokio_postgres::Client>>,
     /// A partitioned cluster: the partitions this node routes.
     pub(super) owned: std::sync::Mutex<std::collections::BTreeMap<String, super::partitions::Owned>>,
+    /// A partitioned cluster: every partition has a routing node and this one has nothing to
+    /// hand over (`/healthz` `settled`).
+    pub(super) settled: AtomicBool,
 }
 
 impl Election {
@@ -31,7 +34,7 @@ impl Election {
     /// in `pg_advisory_lock` until PostgreSQL grants the lock, and on winning restores routing
     /// from the store and serves as the routing node.
     pub fn start(cfg: Config, nats: async_nats::Client, instance: String, gateway: Arc<super::gateway::Gateway>) -> Arc<Election> {
-        let e = Arc::new(Election { leader: AtomicBool::new(false), state: OnceLock::new(), store: cfg.store.clone(), health: Default::default(), owned: Default::default() });
+        let e = Arc::new(Election { leader: AtomicBool::new(false), state: OnceLock::new(), store: cfg.store.clone(), health: Default::default(), owned: Default::default(), settled: AtomicBool::new(false) });
         let e2 = e.clone();
         if cfg.partitioned {
             tokio::spawn(super::partitions::campaign(e2, cfg, nats, instance, gateway));
@@ -53,6 +56,12 @@ impl Election {
             Some(s) => s.hub.partitions(),
             None => self.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys().cloned().collect(),
         }
+    }
+
+    /// Whether routing is where it will stay: a routing node is known (unpartitioned), or every
+    /// partition has its node and this one has none to hand over (partitioned).
+    pub fn settled(&self, router_known: bool) -> bool {
+        router_known || self.settled.load(Ordering::Relaxed)
     }
 
     /// The routing state, on the routing node.

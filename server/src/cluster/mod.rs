@@ -15,6 +15,7 @@ mod partitions;
 mod placement;
 pub mod gateway;
 mod router;
+mod spread;
 pub mod wire;
 
 use crate::config::Config;
@@ -98,6 +99,7 @@ async fn healthz(State(node): State<Node>) -> Response {
         "partitions": node.election.partitions(),
         "router": node.gateway.router(),
         "owners": node.gateway.owners(),
+        "settled": node.election.settled(node.gateway.router().is_some()),
     });
     let status = if nats && store.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, axum::Json(body)).into_response()

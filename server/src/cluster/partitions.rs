@@ -1,18 +1,19 @@
 //! A partitioned cluster (`--partitioned`): each partition (`hub::partition_map`) is routed by
 //! the node holding its advisory locks — one per department in it (`default` has its own), so
 //! two nodes whose maps differ for a moment still never route a department at once — and the
-//! shared routing lock, so an unpartitioned node never routes beside them. Spread: a node takes
-//! a partition nobody routes while it routes fewer than its share (partitions ÷ nodes heard);
-//! for a partition another node routes it waits in `pg_advisory_lock`, so PostgreSQL grants the
-//! partition the moment that node's connection ends, as for the unpartitioned routing node.
-//! Balance: a node that routes two partitions more than another node for a while hands one
-//! over (its sockets told to reconnect, its store calls and commits finished and then refused,
-//! its locks let go), naming the node it means it for; the other waiting nodes let it pass.
+//! shared routing lock, so an unpartitioned node never routes beside them. Spread (by weight:
+//! `spread`): the node routing least takes the heaviest partition nobody routes; for a partition
+//! another node routes it waits in `pg_advisory_lock`, so PostgreSQL grants the partition the
+//! moment that node's connection ends, as for the unpartitioned routing node. Balance: a node
+//! for which handing a partition to the node routing least would narrow their gap, for a while,
+//! hands it over (its sockets told to reconnect, its store calls and commits finished and then
+//! refused, its locks let go), naming that node; the other waiting nodes let it pass.
 //! A change of the departments hands over each partition it touches the same way; the nodes
 //! then take the new map's partitions (their locks free once the old ones' are let go).
 
 use super::election::{Election, ROUTER_LOCK};
 use super::gateway::Gateway;
+use super::spread;
 use crate::config::Config;
 use crate::hub::partition_map::{PartitionMap, DEFAULT};
 use crate::app_state::AppState;
@@ -30,6 +31,8 @@ const TICK: Duration = Duration::from_millis(250);
 const MAP_EVERY: Duration = Duration::from_secs(1);
 /// A node counts as alive while heard within this.
 const ALIVE_WITHIN: Duration = Duration::from_millis(1500);
+/// How long a partition stays free before any node takes it, whatever the spread.
+const FREE_FOR: Duration = Duration::from_secs(2);
 /// How long an imbalance lasts before a partition is handed over (a node that just died or
 /// started settles first).
 const REBALANCE_AFTER: Duration = Duration::from_secs(3);
@@ -118,13 +121,15 @@ struct Campaign {
     waiting: Mutex<BTreeSet<String>>,
     /// Hand-overs meant for another node: partition → (that node, when heard).
     hints: Mutex<HashMap<String, (String, Instant)>>,
-    /// Since when this node routes two partitions more than another.
+    /// Since when a hand-over would narrow the gap to another node ([`spread::to_hand_over`]).
     imbalanced: Mutex<Option<Instant>>,
+    /// Since when each free partition has been seen free.
+    free_since: Mutex<HashMap<String, Instant>>,
 }
 
 /// The campaign of one node of a partitioned cluster (see the module's comment).
 pub(super) async fn campaign(e: Arc<Election>, cfg: Config, nats: async_nats::Client, instance: String, gateway: Arc<Gateway>) {
-    let c = Arc::new(Campaign { e, cfg, nats, instance, gateway, waiting: Mutex::default(), hints: Mutex::default(), imbalanced: Mutex::default() });
+    let c = Arc::new(Campaign { e, cfg, nats, instance, gateway, waiting: Mutex::default(), hints: Mutex::default(), imbalanced: Mutex::default(), free_since: Mutex::default() });
     match c.nats.subscribe(HANDOFF).await {
         Ok(mut hints) => {
             let c2 = c.clone();
@@ -173,44 +178,57 @@ pub(super) async fn campaign(e: Arc<Election>, cfg: Config, nats: async_nats::Cl
 }
 
 impl Campaign {
-    /// One look: a partition nobody routes taken while under this node's share; the others'
-    /// waited for; one handed over when this node has had two more than another for a while.
+    /// One look: a partition nobody routes taken while no node routes less than this one (by
+    /// weight, `spread`), or by anyone once it has been free for [`FREE_FOR`]; the others'
+    /// waited for; one handed over when that has narrowed the gap to another node for a while.
     async fn step(self: &Arc<Self>, map: &PartitionMap) {
         let owned: BTreeSet<String> = self.e.partitions().into_iter().collect();
         let names = map.names();
         let alive = self.gateway.nodes_alive(ALIVE_WITHIN);
-        let share = names.len().div_ceil(alive.len().max(1));
         let mut owners = self.gateway.owners();
+        owners.retain(|p, _| names.contains(p)); // a partition the departments no longer have is nobody's load
+        let loads = spread::loads(map, &owners, &alive, &self.instance, &owned);
         let mut free: Vec<&String> = names.iter().filter(|p| !owned.contains(*p) && !owners.contains_key(*p)).collect();
-        // Nodes starting together try the free partitions in different orders.
+        // Nodes starting together try the free partitions of one weight in different orders.
         free.sort_by_key(|p| {
             use std::hash::{Hash, Hasher};
             let mut h = std::hash::DefaultHasher::new();
             (&self.instance, p).hash(&mut h);
             h.finish()
         });
-        if owned.len() < share {
-            if let Some(p) = free.first() {
-                let holds = Arc::new(AtomicBool::new(false));
-                let h = holds.clone();
-                if let Ok(client) = connect(&self.cfg.store, Arc::new(move || h.load(Ordering::SeqCst))).await {
-                    match take(&client, map, p, false).await {
-                        Ok(true) => {
-                            holds.store(true, Ordering::SeqCst);
-                            self.clone().lead((*p).clone(), client, holds).await;
-                        }
-                        Ok(false) => {}
-                        Err(err) => tracing::warn!(error = %err, partition = %p, "cannot take the partition's locks"),
+        let long_free = self.free_for_long(&free);
+        if let Some(p) = spread::to_take(map, &loads, &self.instance, &free).or(long_free) {
+            self.e.settled.store(false, Ordering::Relaxed);
+            let holds = Arc::new(AtomicBool::new(false));
+            let h = holds.clone();
+            if let Ok(client) = connect(&self.cfg.store, Arc::new(move || h.load(Ordering::SeqCst))).await {
+                match take(&client, map, p, false).await {
+                    Ok(true) => {
+                        holds.store(true, Ordering::SeqCst);
+                        self.clone().lead(p.clone(), client, holds).await;
                     }
+                    Ok(false) => {}
+                    Err(err) => tracing::warn!(error = %err, partition = %p, "cannot take the partition's locks"),
                 }
-                return;
             }
+            return;
         }
-        for p in owners.keys().filter(|p| !owned.contains(*p) && names.contains(p)) {
+        for p in owners.keys().filter(|p| !owned.contains(*p)) {
             self.wait_for(map, p);
         }
-        owners.retain(|p, _| names.contains(p)); // a partition the departments no longer have is nobody's load
-        self.balance(&owned, &owners, &alive).await;
+        let nothing_to_hand_over = self.balance(map, &loads).await;
+        self.e.settled.store(free.is_empty() && nothing_to_hand_over, Ordering::Relaxed);
+    }
+
+    /// The first of `free` nobody has taken for [`FREE_FOR`] (a node that should have taken it
+    /// has not: routing it anywhere comes before spreading it well).
+    fn free_for_long<'a>(&self, free: &[&'a String]) -> Option<&'a String> {
+        let mut since = self.free_since.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        since.retain(|p, _| free.contains(&p));
+        for p in free {
+            since.entry((*p).clone()).or_insert_with(Instant::now);
+        }
+        free.iter().find(|p| since.get(**p).is_some_and(|t| t.elapsed() >= FREE_FOR)).copied()
     }
 
     /// Waits in PostgreSQL for partition `p`, which another node routes, to take it the moment
@@ -245,37 +263,24 @@ impl Campaign {
         });
     }
 
-    /// Hands a partition to the node routing the fewest, once this node has routed two more
-    /// than it for [`REBALANCE_AFTER`].
-    async fn balance(&self, owned: &BTreeSet<String>, owners: &std::collections::BTreeMap<String, String>, alive: &[String]) {
-        let mut counts: HashMap<&str, usize> = alive.iter().map(|n| (n.as_str(), 0)).collect();
-        for o in owners.values() {
-            if let Some(n) = counts.get_mut(o.as_str()) {
-                *n += 1;
-            }
-        }
-        counts.insert(&self.instance, owned.len());
-        let Some((least, fewest)) = counts.iter().map(|(n, k)| (*n, *k)).min_by_key(|(n, k)| (*k, *n)) else { return };
-        let since = {
-            let mut imbalanced = self.imbalanced.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if owned.len() < fewest + 2 {
-                *imbalanced = None;
-                return;
-            }
-            *imbalanced.get_or_insert_with(Instant::now)
+    /// Hands a partition over once [`spread::to_hand_over`] has named one for
+    /// [`REBALANCE_AFTER`]; whether it names none (this node has nothing to hand over).
+    async fn balance(&self, map: &PartitionMap, loads: &std::collections::BTreeMap<String, u64>) -> bool {
+        let sockets: std::collections::BTreeMap<String, usize> = {
+            let all = self.e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            all.iter().map(|(p, o)| { let (a, v, _) = o.state.hub.gauges(); (p.clone(), a + v) }).collect()
         };
+        let Some((p, to)) = spread::to_hand_over(map, loads, &self.instance, &sockets) else {
+            *self.imbalanced.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+            return true;
+        };
+        let since = *self.imbalanced.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_or_insert_with(Instant::now);
         if since.elapsed() < REBALANCE_AFTER {
-            return;
+            return false;
         }
         *self.imbalanced.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-        // The partition with the fewest sockets: the fewest clients reconnect.
-        let pick = {
-            let all = self.e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            all.iter().min_by_key(|(_, o)| { let (a, v, _) = o.state.hub.gauges(); a + v }).map(|(p, _)| p.clone())
-        };
-        let Some(p) = pick else { return };
-        tracing::info!(partition = %p, to = least, "handing a partition over to balance the nodes");
-        let hint = serde_json::to_vec(&Hint { partition: p.clone(), to: least.to_owned() }).expect("serializes");
+        tracing::info!(partition = %p, to, "handing a partition over to balance the nodes");
+        let hint = serde_json::to_vec(&Hint { partition: p.clone(), to }).expect("serializes");
         let _ = self.nats.publish(HANDOFF, hint.into()).await;
         let _ = self.nats.flush().await;
         // The other nodes hear the hint before the locks go.
@@ -284,6 +289,7 @@ impl Campaign {
         if let Some(stop) = stop {
             let _ = stop.send(true);
         }
+        false
     }
 
     /// Hands over each partition this node routes that `map` has not, or whose departments or

@@ -117,6 +117,15 @@ impl PartitionMap {
         self.of_department.iter().map(|(d, p)| (d.as_str(), p.as_str()))
     }
 
+    /// What partition `name` weighs when the partitions are spread over the nodes: the agents
+    /// in its departments, at least 1 (`default` weighs 1); 0 for a partition this map has not.
+    pub fn weight(&self, name: &str) -> u64 {
+        if !self.partitions.contains_key(name) {
+            return 0;
+        }
+        (self.of_agent.values().filter(|p| *p == name).count() as u64).max(1)
+    }
+
     /// Whether a hub routing partition `name` routes customers of `department`.
     pub fn routes(&self, name: &str, department: Option<&str>) -> bool {
         self.of_department(department) == name

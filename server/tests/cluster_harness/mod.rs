@@ -102,23 +102,28 @@ impl Cluster {
     pub async fn start_partitioned_without(dir: &Path, store: &str, partitions: &[&str], without: &[&str]) -> Cluster {
         let c = Cluster::spawn(dir, store, &["--partitioned"], without).await;
         c.wait_for_owners(partitions, &[]).await;
-        c.wait_until_even().await;
+        c.wait_until_settled().await;
         c
     }
 
-    /// Waits until no node routes two partitions more than another: before that one may be
-    /// handed over (3 s after), moving its sockets in the middle of a test.
-    pub async fn wait_until_even(&self) {
+    /// Waits until every node says the partitions are settled (`/healthz` `settled`: each has
+    /// an owner, and no node has one to hand over) and all hear the same owners: before that
+    /// one may be handed over (3 s after), moving its sockets in the middle of a test.
+    pub async fn wait_until_settled(&self) {
         let t = Instant::now();
         loop {
-            let mut counts = Vec::new();
+            let mut views = Vec::new();
             for i in 0..self.nodes.len() {
-                counts.push(self.partitions_of(i).await.len());
+                let v: serde_json::Value = match self.http.get(format!("http://{}/healthz", self.addr(i))).timeout(Duration::from_millis(500)).send().await {
+                    Ok(r) => r.json().await.unwrap_or_default(),
+                    Err(_) => serde_json::Value::Null,
+                };
+                views.push((v["settled"].as_bool() == Some(true), v["owners"].clone()));
             }
-            if counts.iter().max().unwrap_or(&0) - counts.iter().min().unwrap_or(&0) <= 1 {
+            if views.iter().all(|(settled, owners)| *settled && *owners == views[0].1) {
                 return;
             }
-            assert!(t.elapsed() < Duration::from_secs(20), "the partitions never spread evenly: {counts:?}");
+            assert!(t.elapsed() < Duration::from_secs(20), "the partitions never settled: {views:?}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
