@@ -45,7 +45,9 @@ async fn a_burst_from_many_customers_arrives_in_order_and_every_ack_means_stored
         v.recv_until(|f: &Value| f["type"] == "ack" && f["msgId"] == "m9").await;
         let (_, log) = s.get(&format!("/chatLog/list?userId=gc-v{i}&kfId=gc-a&pageCount=50")).await;
         let texts: Vec<&str> = log["data"]["list"].as_array().unwrap().iter().filter_map(|m| m["content"].as_str()).collect();
-        assert_eq!(texts.iter().filter(|t| t.starts_with(&format!("{i}-"))).count(), 10, "acked means stored, once: {texts:?}");
+        let theirs: Vec<&str> = texts.into_iter().filter(|t| t.starts_with(&format!("{i}-"))).collect();
+        let sent: Vec<String> = (0..10).map(|k| format!("{i}-{k}")).collect();
+        assert_eq!(theirs, sent, "acked means stored, once, and in the order sent (ids ascend in a batch)");
     }
     if let Some(w) = s.hub.store().group() {
         let (commits, messages) = w.stats();

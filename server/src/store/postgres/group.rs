@@ -1,15 +1,17 @@
 //! Group commit: chat messages handed over by the hub (under its lock, in the order it decided
 //! them) are written by one thread on a connection of its own, as many as are waiting in one
 //! transaction, so a commit's fsync is shared by every message that arrived during the last one
-//! (no waiting added when the desk is quiet; a busy writer gathers for [`LINGER`] first). Each message's [`Ticket`] is resolved in order after
-//! its commit; the sender's ack and the recipients' frames wait for it. A batch is one statement
-//! (`unnest` of its columns), so its cost hardly grows with its size. Delivery numbers come with
-//! the message (the hub numbers each recipient's deliveries), so a batch decides nothing itself.
+//! (no waiting added when the desk is quiet; a busy writer gathers for [`LINGER`] first). Each
+//! message's [`Ticket`] is resolved in order after its commit; the sender's ack and the
+//! recipients' frames wait for it. A batch is one statement (`unnest` of its columns,
+//! `message_batch.rs`), so its cost hardly grows with its size. Delivery numbers come with the
+//! message (the hub numbers each recipient's deliveries), so a batch decides nothing itself.
 //! Routing's own writes ([`Write`]: an end, a customer who gave up, …) go to a second writer of
 //! the same kind, on its own connection (`PgStore::routing`), so the messages never wait for them.
 //! The partitions a node routes share one writer of each kind ([`GroupWriter::sibling`]): fewer,
 //! larger transactions; each partition's handle retires on its own.
 
+use super::message_batch::{add_all, add_alone, ADD_ALL, ADD_ALONE, IDS};
 use super::Conn;
 use crate::store::ticket::{Outcome, Ticket};
 use crate::store::{Sender, Write};
@@ -24,21 +26,6 @@ const MAX_BATCH: usize = 500;
 /// before it commits: fewer, larger transactions under load — each costs PostgreSQL about as
 /// much whatever its size — for at most this much more latency. A quiet writer commits at once.
 const LINGER: std::time::Duration = std::time::Duration::from_millis(1);
-
-/// Ids for a batch, taken from the messages' own sequence (so they ascend in the hub's order).
-const IDS: &str = "SELECT nextval('messages_id_seq') FROM generate_series(1, $1::BIGINT)";
-
-/// A batch in one statement: the messages (those whose `client_msg_id` is new), then the
-/// deliveries of the ones written; answers the ids written.
-const ADD_ALL: &str = "WITH ins AS (
-    INSERT INTO messages(id, user_id, user_name, kf_id, sender, content, created_at, client_msg_id)
-    SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::BIGINT[], $8::TEXT[])
-    ON CONFLICT DO NOTHING RETURNING id),
-  d AS (
-    INSERT INTO deliveries(recipient, seq, message_id)
-    SELECT r, s, i FROM unnest($9::TEXT[], $10::BIGINT[], $1::BIGINT[]) AS t(r, s, i)
-    WHERE r IS NOT NULL AND i IN (SELECT id FROM ins))
-  SELECT id FROM ins";
 
 /// Called with a message's row id after its commit, in commit order (before its ticket resolves).
 pub type OnStored = Box<dyn FnOnce(i64) + Send>;
@@ -215,10 +202,17 @@ impl GroupWriter {
     }
 }
 
-/// Writes `jobs` in one transaction: the messages in one statement (three round trips for a batch
-/// of messages alone, however many), then the routing writes, one statement per kind (`writes.rs`).
+/// Writes `jobs` in one transaction: messages alone in one statement, one round trip however
+/// many (`message_batch.rs`); else their ids drawn, then the messages and accepts in segments, then
+/// the routing writes, one statement per kind (`writes.rs`).
 fn transaction(conn: &mut Conn, jobs: &[&Job]) -> Result<(Vec<Outcome>, super::writes::Delivered), postgres::Error> {
-    let messages = jobs.iter().filter(|j| matches!(j, Job::Message(_))).count();
+    let alone: Vec<&GroupMessage> = jobs.iter().filter_map(|j| if let Job::Message(m) = j { Some(m) } else { None }).collect();
+    if alone.len() == jobs.len() {
+        let st = conn.statement(ADD_ALONE)?;
+        let ids = add_alone(conn.client()?, &st, &alone)?;
+        return Ok((ids.into_iter().map(|id| id.map_or(Outcome::Duplicate, Outcome::Stored)).collect(), super::writes::Delivered::new()));
+    }
+    let messages = alone.len();
     let (ids_st, add_st) = (conn.statement(IDS)?, conn.statement(ADD_ALL)?);
     let mut tx = conn.client()?.transaction()?;
     let mut ids: Vec<i64> = Vec::new();
@@ -280,19 +274,6 @@ fn segments<'a>(jobs: &[&'a Job]) -> Vec<(Vec<&'a GroupMessage>, Vec<&'a Write>)
         }
     }
     out
-}
-
-/// One run of messages, with ids `ids`, in one statement: answers the ids written (a resend of a
-/// stored `client_msg_id` is not).
-fn add_all(tx: &mut postgres::Transaction<'_>, add_st: &postgres::Statement, messages: &[&GroupMessage], ids: &[i64]) -> Result<std::collections::HashSet<i64>, postgres::Error> {
-    let col = |f: &dyn Fn(&GroupMessage) -> Option<String>| messages.iter().map(|m| f(m)).collect::<Vec<Option<String>>>();
-    let (user_ids, names, kf_ids) = (col(&|m| Some(m.user_id.clone())), col(&|m| Some(m.user_name.clone())), col(&|m| m.kf_id.clone()));
-    let (senders, contents, client_ids) = (col(&|m| Some(m.sender.as_str().to_owned())), col(&|m| Some(m.content.clone())), col(&|m| m.client_msg_id.clone()));
-    let recipients = col(&|m| m.delivery.as_ref().map(|(r, _)| r.clone()));
-    let at: Vec<i64> = messages.iter().map(|m| m.at_ms).collect();
-    let seqs: Vec<Option<i64>> = messages.iter().map(|m| m.delivery.as_ref().map(|(_, s)| *s as i64)).collect();
-    let ids = ids.to_vec();
-    Ok(tx.query(add_st, &[&ids, &user_ids, &names, &kf_ids, &senders, &contents, &at, &client_ids, &recipients, &seqs])?.iter().map(|r| r.get(0)).collect())
 }
 
 /// A batch: `first`, what waits behind it, and what comes until `until` (at most [`MAX_BATCH`]).

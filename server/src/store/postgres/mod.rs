@@ -7,6 +7,7 @@
 
 mod group;
 mod lifecycle;
+mod message_batch;
 mod queries;
 mod outbox;
 mod privacy;
