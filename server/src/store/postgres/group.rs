@@ -25,7 +25,8 @@ const MAX_BATCH: usize = 500;
 /// How long a busy writer (more came during its last commit, or right after it) gathers a batch
 /// before it commits: fewer, larger transactions under load — each costs PostgreSQL about as
 /// much whatever its size — for at most this much more latency. A quiet writer commits at once.
-const LINGER: std::time::Duration = std::time::Duration::from_millis(1);
+/// 3 ms: measured against 1 and 5 ms (docs/performance.md, "fourth pass").
+const LINGER: std::time::Duration = std::time::Duration::from_millis(3);
 
 /// Called with a message's row id after its commit, in commit order (before its ticket resolves).
 pub type OnStored = Box<dyn FnOnce(i64) + Send>;
