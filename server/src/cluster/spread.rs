@@ -67,6 +67,11 @@ mod tests {
         PartitionMap::of(&DepartmentSettings { departments, ..Default::default() })
     }
 
+    /// Partition → node, from pairs.
+    fn owned_by(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(p, n)| ((*p).to_owned(), (*n).to_owned())).collect()
+    }
+
     fn s(v: &[&str]) -> BTreeSet<String> {
         v.iter().map(|p| (*p).to_owned()).collect()
     }
@@ -123,8 +128,8 @@ mod tests {
         let m = map(&[25; 6]);
         let alive = ["n1".to_owned(), "n2".to_owned(), "n3".to_owned()];
         // What counting partitions could leave: three departments on n1, one and default on n3.
-        let owners: BTreeMap<String, String> =
-            [("d0", "n1"), ("d1", "n1"), ("d2", "n1"), ("d3", "n2"), ("d4", "n2"), ("d5", "n3"), ("default", "n3")].iter().map(|(p, n)| ((*p).to_owned(), (*n).to_owned())).collect();
+        let owners =
+            owned_by(&[("d0", "n1"), ("d1", "n1"), ("d2", "n1"), ("d3", "n2"), ("d4", "n2"), ("d5", "n3"), ("default", "n3")]);
         let n1 = s(&["d0", "d1", "d2"]);
         let l = loads(&m, &owners, &alive, "n1", &n1);
         assert_eq!(l.values().copied().collect::<Vec<_>>(), [75, 50, 26]);
@@ -139,14 +144,14 @@ mod tests {
     fn even_or_nearly_even_nodes_keep_what_they_route() {
         let m = map(&[25; 6]);
         let alive = ["n1".to_owned(), "n2".to_owned(), "n3".to_owned()];
-        let owners: BTreeMap<String, String> =
-            [("d0", "n1"), ("d1", "n1"), ("default", "n1"), ("d2", "n2"), ("d3", "n2"), ("d4", "n3"), ("d5", "n3")].iter().map(|(p, n)| ((*p).to_owned(), (*n).to_owned())).collect();
+        let owners =
+            owned_by(&[("d0", "n1"), ("d1", "n1"), ("default", "n1"), ("d2", "n2"), ("d3", "n2"), ("d4", "n3"), ("d5", "n3")]);
         let l = loads(&m, &owners, &alive, "n1", &s(&["d0", "d1", "default"]));
         let sockets: BTreeMap<String, usize> = [("d0".to_owned(), 1), ("d1".to_owned(), 1), ("default".to_owned(), 0)].into();
         assert_eq!(to_hand_over(&m, &l, "n1", &sockets), None, "51 against 50: moving default only swaps who has one more");
         // With one weight each, a node hands one over at two more than another, not at one.
         let flat = map(&[1; 4]);
-        let few: BTreeMap<String, String> = [("d0", "n1"), ("d1", "n1"), ("d2", "n2"), ("d3", "n3"), ("default", "n1")].iter().map(|(p, n)| ((*p).to_owned(), (*n).to_owned())).collect();
+        let few = owned_by(&[("d0", "n1"), ("d1", "n1"), ("d2", "n2"), ("d3", "n3"), ("default", "n1")]);
         let l = loads(&flat, &few, &alive, "n1", &s(&["d0", "d1", "default"]));
         assert!(to_hand_over(&flat, &l, "n1", &[("d0".to_owned(), 1), ("d1".to_owned(), 1), ("default".to_owned(), 1)].into()).is_some());
         let l = loads(&flat, &few, &alive, "n1", &s(&["d0", "d1"]));
@@ -157,7 +162,7 @@ mod tests {
     fn a_node_that_routes_more_than_another_waits_while_partitions_are_free() {
         let m = map(&[25; 2]);
         let alive = ["n1".to_owned(), "n2".to_owned()];
-        let owners: BTreeMap<String, String> = [("d0".to_owned(), "n1".to_owned())].into();
+        let owners = owned_by(&[("d0", "n1")]);
         let names = m.names();
         let free: Vec<&String> = names.iter().filter(|p| !owners.contains_key(*p)).collect();
         let l1 = loads(&m, &owners, &alive, "n1", &s(&["d0"]));

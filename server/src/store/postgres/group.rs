@@ -11,7 +11,7 @@
 //! The partitions a node routes share one writer of each kind ([`GroupWriter::sibling`]): fewer,
 //! larger transactions; each partition's handle retires on its own.
 
-use super::message_batch::{add_all, add_alone, ADD_ALL, ADD_ALONE, IDS};
+use super::message_batch::{add_messages, ADD_MESSAGES};
 use super::Conn;
 use crate::store::ticket::{Outcome, Ticket};
 use crate::store::{Sender, Write};
@@ -203,44 +203,39 @@ impl GroupWriter {
     }
 }
 
-/// Writes `jobs` in one transaction: messages alone in one statement, one round trip however
-/// many (`message_batch.rs`); else their ids drawn, then the messages and accepts in segments, then
-/// the routing writes, one statement per kind (`writes.rs`).
+/// Writes `jobs` in one transaction: messages alone in one statement, sent on its own (one round
+/// trip however many; `message_batch.rs`); else the messages and accepts in segments, then the
+/// routing writes, one statement per kind (`writes.rs`).
 fn transaction(conn: &mut Conn, jobs: &[&Job]) -> Result<(Vec<Outcome>, super::writes::Delivered), postgres::Error> {
-    let alone: Vec<&GroupMessage> = jobs.iter().filter_map(|j| if let Job::Message(m) = j { Some(m) } else { None }).collect();
-    if alone.len() == jobs.len() {
-        let st = conn.statement(ADD_ALONE)?;
-        let ids = add_alone(conn.client()?, &st, &alone)?;
-        return Ok((ids.into_iter().map(|id| id.map_or(Outcome::Duplicate, Outcome::Stored)).collect(), super::writes::Delivered::new()));
-    }
-    let messages = alone.len();
-    let (ids_st, add_st) = (conn.statement(IDS)?, conn.statement(ADD_ALL)?);
-    let mut tx = conn.client()?.transaction()?;
-    let mut ids: Vec<i64> = Vec::new();
-    if messages > 0 {
-        ids = tx.query(&ids_st, &[&(messages as i64)])?.iter().map(|r| r.get(0)).collect();
-        ids.sort_unstable();
-    }
-    let (mut written, mut delivered, mut next) = (std::collections::HashSet::new(), super::writes::Delivered::new(), 0);
-    for (batch, accepts) in segments(jobs) {
-        if !batch.is_empty() {
-            written.extend(add_all(&mut tx, &add_st, &batch, &ids[next..next + batch.len()])?);
-            next += batch.len();
+    let st = conn.statement(ADD_MESSAGES)?;
+    let mut delivered = super::writes::Delivered::new();
+    let ids = if jobs.iter().all(|j| matches!(j, Job::Message(_))) {
+        let messages: Vec<&GroupMessage> = jobs.iter().filter_map(|j| if let Job::Message(m) = j { Some(m) } else { None }).collect();
+        add_messages(conn.client()?, &st, &messages)?
+    } else {
+        let mut tx = conn.client()?.transaction()?;
+        let mut ids = Vec::new();
+        for (batch, accepts) in segments(jobs) {
+            if !batch.is_empty() {
+                ids.extend(add_messages(&mut tx, &st, &batch)?);
+            }
+            if !accepts.is_empty() {
+                super::writes::accept_all(&mut tx, &accepts, &mut delivered)?;
+            }
         }
-        if !accepts.is_empty() {
-            super::writes::accept_all(&mut tx, &accepts, &mut delivered)?;
+        let rest: Vec<&Write> = jobs.iter().filter_map(|j| if let Job::Write(w, _) = j { Some(w) } else { None }).filter(|w| !matches!(w, Write::Accept { .. })).collect();
+        if !rest.is_empty() {
+            super::writes::apply_all(&mut tx, &rest)?; // after the messages and accepts (writes.rs)
         }
-    }
-    let rest: Vec<&Write> = jobs.iter().filter_map(|j| if let Job::Write(w, _) = j { Some(w) } else { None }).filter(|w| !matches!(w, Write::Accept { .. })).collect();
-    if !rest.is_empty() {
-        super::writes::apply_all(&mut tx, &rest)?; // after the messages and accepts (writes.rs)
-    }
-    tx.commit()?;
+        tx.commit()?;
+        ids
+    };
+    // The segments keep the messages in the batch's order: one id (or none) for each, in turn.
     let mut ids = ids.into_iter();
     let outcomes = jobs
         .iter()
         .map(|j| match j {
-            Job::Message(_) => ids.next().map_or(Outcome::Duplicate, |id| if written.contains(&id) { Outcome::Stored(id) } else { Outcome::Duplicate }),
+            Job::Message(_) => ids.next().flatten().map_or(Outcome::Duplicate, Outcome::Stored),
             Job::Write(..) => Outcome::Stored(0),
         })
         .collect();

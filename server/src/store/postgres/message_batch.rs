@@ -1,31 +1,15 @@
-//! Chat messages written in one statement (`unnest` of their columns): the group writer's
-//! (`group.rs`) batches. Messages alone are one statement that also draws their ids, sent on its
-//! own: PostgreSQL runs it as a transaction of its own, so the batch costs one round trip and one
-//! commit. Messages among routing writes draw their ids first and are written inside the
-//! writer's transaction, in segments.
+//! Chat messages written in one statement (`unnest` of their columns) that also draws their ids:
+//! the group writer's (`group.rs`) batches. Messages alone are sent on their own: PostgreSQL runs
+//! the statement as a transaction of its own, so the batch costs one round trip and one commit.
+//! Messages among routing writes go inside the writer's transaction, in segments.
 
 use super::group::GroupMessage;
-use std::collections::HashSet;
 
-/// Ids for a batch, taken from the messages' own sequence (so they ascend in the hub's order).
-pub(super) const IDS: &str = "SELECT nextval('messages_id_seq') FROM generate_series(1, $1::BIGINT)";
-
-/// A run of messages with their ids ($1): the messages (those whose `client_msg_id` is new), then
-/// the deliveries of the ones written; answers the ids written.
-pub(super) const ADD_ALL: &str = "WITH ins AS (
-    INSERT INTO messages(id, user_id, user_name, kf_id, sender, content, created_at, client_msg_id)
-    SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::BIGINT[], $8::TEXT[])
-    ON CONFLICT DO NOTHING RETURNING id),
-  d AS (
-    INSERT INTO deliveries(recipient, seq, message_id)
-    SELECT r, s, i FROM unnest($9::TEXT[], $10::BIGINT[], $1::BIGINT[]) AS t(r, s, i)
-    WHERE r IS NOT NULL AND i IN (SELECT id FROM ins))
-  SELECT id FROM ins";
-
-/// A batch of messages alone: as [`ADD_ALL`], its ids drawn in the statement (the n-th smallest
-/// for the n-th message, so they ascend in the hub's order); answers each written message's
-/// place in the batch (from 1) and id.
-pub(super) const ADD_ALONE: &str = "WITH numbered AS (
+/// A run of messages: those whose `client_msg_id` is new, with ids drawn from the messages' own
+/// sequence in the statement (the n-th smallest for the n-th message, so they ascend in the hub's
+/// order), then the deliveries of the ones written; answers each written message's place in the
+/// run (from 1) and id.
+pub(super) const ADD_MESSAGES: &str = "WITH numbered AS (
     SELECT id, row_number() OVER (ORDER BY id) AS ord
     FROM (SELECT nextval('messages_id_seq') AS id FROM generate_series(1, cardinality($1::TEXT[]))) drawn),
   batch AS (
@@ -42,7 +26,7 @@ pub(super) const ADD_ALONE: &str = "WITH numbered AS (
     WHERE b.recipient IS NOT NULL)
   SELECT n.ord, i.id FROM ins i JOIN numbered n ON n.id = i.id";
 
-/// The columns of a run of messages, as both statements bind them.
+/// The columns of a run of messages, as the statement binds them.
 struct Columns {
     user_ids: Vec<Option<String>>,
     names: Vec<Option<String>>,
@@ -72,18 +56,9 @@ impl Columns {
     }
 }
 
-/// One run of messages, with ids `ids`, in one statement ([`ADD_ALL`]) inside the writer's
-/// transaction: answers the ids written (a resend of a stored `client_msg_id` is not).
-pub(super) fn add_all(tx: &mut postgres::Transaction<'_>, add_st: &postgres::Statement, messages: &[&GroupMessage], ids: &[i64]) -> Result<HashSet<i64>, postgres::Error> {
-    let c = Columns::of(messages);
-    let ids = ids.to_vec();
-    let rows = tx.query(add_st, &[&ids, &c.user_ids, &c.names, &c.kf_ids, &c.senders, &c.contents, &c.at, &c.client_ids, &c.recipients, &c.seqs])?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
-}
-
-/// A batch of messages alone in one statement ([`ADD_ALONE`]), its own transaction: each
-/// message's id, or `None` for a resend of a stored `client_msg_id`.
-pub(super) fn add_alone(client: &mut postgres::Client, st: &postgres::Statement, messages: &[&GroupMessage]) -> Result<Vec<Option<i64>>, postgres::Error> {
+/// A run of messages in one statement ([`ADD_MESSAGES`]), on a connection (its own transaction)
+/// or inside the writer's: each message's id, or `None` for a resend of a stored `client_msg_id`.
+pub(super) fn add_messages(client: &mut impl postgres::GenericClient, st: &postgres::Statement, messages: &[&GroupMessage]) -> Result<Vec<Option<i64>>, postgres::Error> {
     let c = Columns::of(messages);
     let rows = client.query(st, &[&c.user_ids, &c.names, &c.kf_ids, &c.senders, &c.contents, &c.at, &c.client_ids, &c.recipients, &c.seqs])?;
     let mut ids = vec![None; messages.len()];
