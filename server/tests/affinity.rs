@@ -28,13 +28,18 @@ async fn held(cluster: &Cluster, kind: &str) -> Vec<u64> {
 }
 
 /// The nodes whose customer sockets went up when customer `user` (of `department`) connected
-/// through HAProxy (the socket closed again after).
+/// through HAProxy (the socket closed again after, and gone from every node before this returns,
+/// so the next probe's count does not see it leave).
 async fn landed(cluster: &Cluster, user: &str, department: Option<&str>) -> Vec<usize> {
     let before = held(cluster, "visitor").await;
     let v = visitor(&format!("127.0.0.1:{}", cluster.lb_port), user, department).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let after = held(cluster, "visitor").await;
     drop(v);
+    let t = Instant::now();
+    while held(cluster, "visitor").await != before && t.elapsed() < Duration::from_secs(3) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     (0..3).filter(|&i| after[i] > before[i]).collect()
 }
 
