@@ -56,9 +56,14 @@ for port in $NODE_PORTS; do
 "
 done
 
+# One thread: HAProxy shares this machine's cores with the nodes, PostgreSQL and NATS. Measured
+# at 8 000 msg/s on 2 cores (docs/performance.md, "fifth pass"): 29 % of a core against 33 %, and a
+# lower p99, than with a thread per core, which wake each other across cores. A load balancer on a
+# machine of its own keeps its default (a thread per core).
 cat > "$DIR/haproxy.cfg" <<CFG
 global
     maxconn 9000
+    nbthread 1
 $AFFINITY_GLOBAL
 defaults
     mode http

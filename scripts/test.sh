@@ -33,7 +33,7 @@ run "native tests: core state machine and reference server" cargo test --workspa
 # server), then the cluster: three nodes on PostgreSQL + NATS behind HAProxy, nodes SIGKILLed.
 PG_URL=$(scripts/pg.sh fresh-test-db)
 run "reference server on PostgreSQL: the same suites" env KEFU_TEST_PG="${PG_URL%/kefu}/kefu_test" \
-  cargo test -p kefu-server --test attacks --test auth --test extensions --test http_api --test ops --test presence --test routing --test signals --test supervisor --test lifecycle --test search --test privacy --test reports --test webhooks --test departments --test group_commit --test http_nul --test routing_writes --test under_lock --test frame_fuzz --test history
+  cargo test -p kefu-server --lib --test attacks --test auth --test extensions --test http_api --test ops --test presence --test routing --test signals --test supervisor --test lifecycle --test search --test privacy --test reports --test webhooks --test departments --test group_commit --test http_nul --test routing_writes --test under_lock --test frame_fuzz --test history
 run "cluster: 3 nodes on PostgreSQL + NATS behind HAProxy, the routing node and the others SIGKILLed in turn, then a rolling restart (SIGTERM); then partitioned routing, HAProxy sending each socket to its partition's node" \
   env KEFU_TEST_PG="${PG_URL%/kefu}/kefu_test" cargo test -p kefu-server --test cluster --test partitions --test affinity --test partition_board --test spread -- --ignored --nocapture
 

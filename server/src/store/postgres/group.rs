@@ -95,7 +95,7 @@ impl GroupWriter {
     pub(super) fn start(url: &str, name: &str) -> std::io::Result<GroupWriter> {
         let (tx, rx) = mpsc::channel::<Handed>();
         let progress: Arc<(Mutex<Progress>, Condvar)> = Arc::default();
-        let mut conn = Conn { url: url.to_owned(), client: None, statements: Default::default() };
+        let mut conn = Conn::new(url, super::WRITER_SESSION);
         let p = progress.clone();
         let gate: Arc<Mutex<()>> = Arc::default();
         let g = gate.clone();

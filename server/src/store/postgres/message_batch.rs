@@ -70,3 +70,52 @@ pub(super) fn add_messages(client: &mut impl postgres::GenericClient, st: &postg
     }
     Ok(ids)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Conn, PgStore, WRITER_SESSION};
+    use super::*;
+    use crate::store::Sender;
+
+    fn message(i: usize) -> GroupMessage {
+        GroupMessage {
+            user_id: format!("plan-v{i}"),
+            user_name: "V".into(),
+            kf_id: Some("plan-a".into()),
+            sender: Sender::Visitor,
+            content: format!("hello {i}"),
+            at_ms: i as i64,
+            client_msg_id: Some(format!("plan-m{i}")),
+            delivery: Some(("plan-a".into(), i as u64 + 1)),
+            on_stored: None,
+        }
+    }
+
+    /// How often the batch statement was planned on `conn`: (generic, custom).
+    fn plans(conn: &mut Conn) -> (i64, i64) {
+        let row = conn.client().unwrap().query_one("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1", &[&ADD_MESSAGES]).unwrap();
+        (row.get(0), row.get(1))
+    }
+
+    /// PostgreSQL plans a statement with array parameters anew at each call unless told not to:
+    /// a writer's session plans its batch once, and again after its connection is opened anew.
+    /// Runs where the suites run on PostgreSQL (`KEFU_TEST_PG`).
+    #[test]
+    fn a_writers_batch_is_planned_once_not_at_every_call() {
+        let Ok(base) = std::env::var("KEFU_TEST_PG") else { return };
+        let url = format!("{base}?options=-c%20search_path%3Dplans_{}", std::process::id());
+        drop(PgStore::connect(&url).expect("the schema"));
+        for (settings, expected) in [("", (0, 8)), (WRITER_SESSION, (8, 0))] {
+            let mut conn = Conn::new(&url, settings);
+            for round in 0..2 {
+                let st = conn.statement(ADD_MESSAGES).unwrap();
+                for i in 0..8 {
+                    let m = message(round * 100 + i + if settings.is_empty() { 0 } else { 1000 });
+                    assert_eq!(add_messages(conn.client().unwrap(), &st, &[&m]).unwrap().len(), 1);
+                }
+                assert_eq!(plans(&mut conn), expected, "plans (generic, custom) with {settings:?}, connection {round}");
+                conn.client = None; // as if it broke: opened again at the next call
+            }
+        }
+    }
+}
