@@ -61,3 +61,60 @@ async fn a_department_with_half_the_agents_gets_a_node_of_its_own() {
     counts.sort_unstable();
     assert_eq!(counts, [1, 3, 3], "the light ones three and three");
 }
+
+/// Which node routes each partition, read from the nodes themselves (`partitions` of each).
+async fn routed_by(cluster: &Cluster) -> std::collections::BTreeMap<String, usize> {
+    let mut by = std::collections::BTreeMap::new();
+    for i in 0..cluster.nodes.len() {
+        for p in cluster.partitions_of(i).await {
+            by.insert(p, i);
+        }
+    }
+    by
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (KEFU_TEST_PG), nats-server and haproxy: scripts/test.sh runs it"]
+async fn a_change_of_the_departments_moves_each_partition_it_touches_once() {
+    let store = support::postgres_store().await.expect("KEFU_TEST_PG: a PostgreSQL URL (scripts/pg.sh)");
+    let dir = tempfile::tempdir().unwrap();
+    let staff = |heavy: &str, tag: &str| {
+        let mut departments = Vec::new();
+        for d in ["aftersales", "billing", "presales", "returns", "support", "vip"] {
+            let n = if d == heavy { 6 } else { 1 };
+            departments.push(json!({"id": d, "name": d, "agents": (0..n).map(|a| format!("{d}-{tag}{a}")).collect::<Vec<_>>()}));
+        }
+        json!({"departments": departments})
+    };
+    save_departments(dir.path(), &store, staff("presales", "a"));
+    let cluster = Cluster::start_partitioned(dir.path(), &store, &PARTITIONS).await;
+    cluster.wait_until_settled().await;
+    let before = routed_by(&cluster).await;
+    // Every department gets new agents, and vip is the heavy one now: each is handed over.
+    save_departments(dir.path(), &store, staff("vip", "b"));
+    let t = Instant::now();
+    let mut seen: std::collections::BTreeMap<String, Vec<Option<usize>>> = std::collections::BTreeMap::new();
+    while t.elapsed() < Duration::from_secs(9) {
+        let now = routed_by(&cluster).await;
+        for p in PARTITIONS {
+            let runs = seen.entry(p.to_owned()).or_default();
+            let at = now.get(p).copied();
+            if runs.last() != Some(&at) {
+                runs.push(at);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    println!("before {before:?}; then {seen:?}");
+    for (p, runs) in &seen {
+        let takes = runs.iter().enumerate().filter(|(k, r)| r.is_some() && (*k == 0 || runs[k - 1].is_none() || runs[k - 1] != **r)).count();
+        assert!(takes <= 2, "{p} was routed by {runs:?}: handed over once, it is taken once");
+        if p != "default" {
+            assert!(runs.len() > 1, "{p} is handed over: its agents changed ({runs:?})");
+        }
+    }
+    cluster.wait_until_settled().await;
+    let after = routed_by(&cluster).await;
+    let vip = after["vip"];
+    assert_eq!(after.iter().filter(|(_, n)| **n == vip).count(), 1, "vip has a node of its own: {after:?}");
+}

@@ -8,8 +8,9 @@
 //! for which handing a partition to the node routing least would narrow their gap, for a while,
 //! hands it over (its sockets told to reconnect, its store calls and commits finished and then
 //! refused, its locks let go), naming that node; the other waiting nodes let it pass.
-//! A change of the departments hands over each partition it touches the same way; the nodes
-//! then take the new map's partitions (their locks free once the old ones' are let go).
+//! A change of the departments hands over each partition it touches the same way, each named
+//! for the node `spread::plan` gives it under the new map, so it moves once; the nodes then take
+//! the new map's partitions (their locks free once the old ones' are let go).
 
 use super::election::{Election, ROUTER_LOCK};
 use super::gateway::Gateway;
@@ -160,9 +161,9 @@ pub(super) async fn campaign(e: Arc<Election>, cfg: Config, nats: async_nats::Cl
                     Ok(new) if map.as_ref() != Some(&new) => {
                         tracing::info!(partitions = ?new.names(), "partitions");
                         c.gateway.set_map(new.clone());
-                        // A partition this node routes that the change touches is handed over
-                        // (to whichever node takes it under the new map, this one too).
-                        c.hand_over_changed(&new);
+                        // A partition this node routes that the change touches is handed over,
+                        // to the node the plan names (this one too).
+                        c.hand_over_changed(map.as_ref(), &new).await;
                         map = Some(new);
                     }
                     Ok(_) => {}
@@ -197,7 +198,11 @@ impl Campaign {
             h.finish()
         });
         let long_free = self.free_for_long(&free);
-        if let Some(p) = spread::to_take(map, &loads, &self.instance, &free).or(long_free) {
+        // A partition handed over to a node (`hints`) is that node's to take, at once.
+        let (mine, others): (Vec<&String>, Vec<&String>) = free.iter().copied().partition(|p| self.hinted(p).is_some_and(|to| to == self.instance));
+        let unhinted: Vec<&String> = others.into_iter().filter(|p| self.hinted(p).is_none()).collect();
+        let take_now = mine.first().copied().or_else(|| spread::to_take(map, &loads, &self.instance, &unhinted));
+        if let Some(p) = take_now.or(long_free) {
             self.e.settled.store(false, Ordering::Relaxed);
             let holds = Arc::new(AtomicBool::new(false));
             let h = holds.clone();
@@ -248,10 +253,7 @@ impl Campaign {
                 },
                 Err(_) => None,
             };
-            let meant_for_another = {
-                let hints = c.hints.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                hints.get(&p).is_some_and(|(to, at)| at.elapsed() < HINT_FOR && *to != c.instance)
-            };
+            let meant_for_another = c.hinted(&p).is_some_and(|to| to != c.instance);
             if meant_for_another {
                 drop(taken); // let it pass to the node it was handed to
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -292,16 +294,52 @@ impl Campaign {
         false
     }
 
+    /// The node a hand-over heard within [`HINT_FOR`] names for partition `p`.
+    fn hinted(&self, p: &str) -> Option<String> {
+        let hints = self.hints.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        hints.get(p).filter(|(_, at)| at.elapsed() < HINT_FOR).map(|(to, _)| to.clone())
+    }
+
     /// Hands over each partition this node routes that `map` has not, or whose departments or
-    /// agents differ in `map` from those it was restored under.
-    fn hand_over_changed(&self, map: &PartitionMap) {
-        let owned = self.e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (p, o) in owned.iter() {
-            let stale = map.departments(p).is_none() || o.state.hub.partition_map().is_none_or(|was| PartitionMap::changed(&was, map).contains(p));
-            if stale && !*o.stop.borrow() {
-                tracing::info!(partition = %p, "the departments changed a partition this node routes: handing it over");
-                let _ = o.stop.send(true);
+    /// agents differ in `map` from those it was restored under. With the map it replaces (`old`),
+    /// each goes to the node [`spread::plan`] names for it, told to every node first (a hint, as
+    /// [`Campaign::balance`] gives), so it moves once.
+    async fn hand_over_changed(&self, old: Option<&PartitionMap>, map: &PartitionMap) {
+        let stale: Vec<(String, tokio::sync::watch::Sender<bool>)> = {
+            let owned = self.e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            owned
+                .iter()
+                .filter(|(p, o)| map.departments(p).is_none() || o.state.hub.partition_map().is_none_or(|was| PartitionMap::changed(&was, map).contains(*p)))
+                .filter(|(_, o)| !*o.stop.borrow())
+                .map(|(p, o)| (p.clone(), o.stop.clone()))
+                .collect()
+        };
+        if stale.is_empty() {
+            return;
+        }
+        if let Some(old) = old {
+            let moving: BTreeSet<String> = PartitionMap::changed(old, map).into_iter().filter(|p| map.departments(p).is_some()).collect();
+            let mut keep: std::collections::BTreeMap<String, String> = self.gateway.owners();
+            keep.retain(|p, _| map.departments(p).is_some() && !moving.contains(p));
+            for p in self.e.partitions() {
+                if map.departments(&p).is_some() && !moving.contains(&p) {
+                    keep.insert(p, self.instance.clone());
+                }
             }
+            let to = spread::plan(map, &keep, &self.gateway.nodes_alive(ALIVE_WITHIN), &moving);
+            for (p, _) in &stale {
+                if let Some(node) = to.get(p) {
+                    tracing::info!(partition = %p, to = %node, "the departments changed a partition this node routes: handing it over");
+                    let hint = serde_json::to_vec(&Hint { partition: p.clone(), to: node.clone() }).expect("serializes");
+                    let _ = self.nats.publish(HANDOFF, hint.into()).await;
+                }
+            }
+            let _ = self.nats.flush().await;
+            tokio::time::sleep(Duration::from_millis(200)).await; // heard before the locks go
+        }
+        for (p, stop) in stale {
+            tracing::info!(partition = %p, "handing over a partition the departments changed");
+            let _ = stop.send(true);
         }
     }
 
@@ -320,7 +358,7 @@ impl Campaign {
         self.e.owned.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.clone(), Owned { state: state.clone(), stop });
         // The departments may have changed while it was restored: then it goes at once.
         if let Some(now) = self.gateway.map() {
-            self.hand_over_changed(&now);
+            self.hand_over_changed(None, &now).await;
         }
         tokio::spawn(async move {
             let run = super::router::run(state.clone(), self.nats.clone(), self.instance.clone(), self.gateway.clone(), Some(name.clone()), Some(stopped));

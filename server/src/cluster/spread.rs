@@ -52,6 +52,29 @@ pub(super) fn to_hand_over(map: &PartitionMap, loads: &BTreeMap<String, u64>, me
     Some((pick.0.clone(), least.clone()))
 }
 
+/// Where the partitions a change of the departments touched (`moving`) go: heaviest first (ties
+/// by name), each to the alive node routing least once it is counted (ties by name), counting
+/// what the others `keep` (partition → node). Every node that hears the same owners plans the
+/// same, so a touched partition moves once, not once to whoever waited first and again to
+/// balance.
+pub(super) fn plan(map: &PartitionMap, keep: &BTreeMap<String, String>, alive: &[String], moving: &BTreeSet<String>) -> BTreeMap<String, String> {
+    let mut loads: BTreeMap<&str, u64> = alive.iter().map(|n| (n.as_str(), 0)).collect();
+    for (p, node) in keep {
+        if let Some(l) = loads.get_mut(node.as_str()) {
+            *l += map.weight(p);
+        }
+    }
+    let mut order: Vec<&String> = moving.iter().collect();
+    order.sort_by_key(|p| std::cmp::Reverse(map.weight(p))); // stable: names in order among equals
+    let mut to = BTreeMap::new();
+    for p in order {
+        let Some((&node, _)) = loads.iter().min_by_key(|(n, l)| (**l, **n)) else { break };
+        *loads.get_mut(node).expect("a node of loads") += map.weight(p);
+        to.insert(p.clone(), node.to_owned());
+    }
+    to
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +192,19 @@ mod tests {
         assert_eq!(to_take(&m, &l1, "n1", &free), None);
         let l2 = loads(&m, &owners, &alive, "n2", &s(&[]));
         assert_eq!(to_take(&m, &l2, "n2", &free).map(String::as_str), Some("d1"), "the heavier free one first");
+    }
+
+    #[test]
+    fn a_change_plans_each_touched_partition_to_one_node_counting_what_stays() {
+        let m = map(&[6, 1, 1, 1, 1, 1]);
+        let alive = ["n1".to_owned(), "n2".to_owned(), "n3".to_owned()];
+        let moving = s(&["d0", "d1", "d2", "d3", "d4", "d5"]);
+        let keep = owned_by(&[("default", "n1")]);
+        let to = plan(&m, &keep, &alive, &moving);
+        assert_eq!(to["d0"], "n2", "the heaviest to a node routing nothing (n1 keeps default)");
+        let light: Vec<&str> = ["d1", "d2", "d3", "d4", "d5"].iter().map(|p| to[*p].as_str()).collect();
+        assert_eq!(light, ["n3", "n1", "n3", "n1", "n3"], "the light ones even out around it");
+        assert_eq!(plan(&m, &keep, &alive, &moving), to, "the same view, the same plan");
+        assert!(plan(&m, &keep, &[], &moving).is_empty(), "no node alive: no plan");
     }
 }
