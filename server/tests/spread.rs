@@ -1,6 +1,7 @@
 //! A partitioned cluster spreads its partitions by weight (the agents staffed in each), not by
 //! count: a department with as many agents as the rest together gets a node of its own, and gets
-//! one again after its node dies and comes back. Needs `KEFU_TEST_PG`, nats-server and haproxy:
+//! one again after its node dies and comes back; a change of the departments moves each partition
+//! it touches once, to where the spread wants it. Needs `KEFU_TEST_PG`, nats-server and haproxy:
 //! `scripts/test.sh` provides them (ignored otherwise).
 
 mod cluster_harness;

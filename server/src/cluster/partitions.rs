@@ -282,8 +282,7 @@ impl Campaign {
         }
         *self.imbalanced.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         tracing::info!(partition = %p, to, "handing a partition over to balance the nodes");
-        let hint = serde_json::to_vec(&Hint { partition: p.clone(), to }).expect("serializes");
-        let _ = self.nats.publish(HANDOFF, hint.into()).await;
+        self.hint(&p, &to).await;
         let _ = self.nats.flush().await;
         // The other nodes hear the hint before the locks go.
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -292,6 +291,12 @@ impl Campaign {
             let _ = stop.send(true);
         }
         false
+    }
+
+    /// Tells every node that partition `p` is handed over to node `to` (flushed by the caller).
+    async fn hint(&self, p: &str, to: &str) {
+        let hint = serde_json::to_vec(&Hint { partition: p.to_owned(), to: to.to_owned() }).expect("serializes");
+        let _ = self.nats.publish(HANDOFF, hint.into()).await;
     }
 
     /// The node a hand-over heard within [`HINT_FOR`] names for partition `p`.
@@ -317,28 +322,33 @@ impl Campaign {
         if stale.is_empty() {
             return;
         }
-        if let Some(old) = old {
-            let moving: BTreeSet<String> = PartitionMap::changed(old, map).into_iter().filter(|p| map.departments(p).is_some()).collect();
-            let mut keep: std::collections::BTreeMap<String, String> = self.gateway.owners();
-            keep.retain(|p, _| map.departments(p).is_some() && !moving.contains(p));
-            for p in self.e.partitions() {
-                if map.departments(&p).is_some() && !moving.contains(&p) {
-                    keep.insert(p, self.instance.clone());
+        let to = match old {
+            Some(old) => {
+                let moving: BTreeSet<String> = PartitionMap::changed(old, map).into_iter().filter(|p| map.departments(p).is_some()).collect();
+                let mut keep: std::collections::BTreeMap<String, String> = self.gateway.owners();
+                keep.retain(|p, _| map.departments(p).is_some() && !moving.contains(p));
+                for p in self.e.partitions() {
+                    if map.departments(&p).is_some() && !moving.contains(&p) {
+                        keep.insert(p, self.instance.clone());
+                    }
                 }
+                spread::plan(map, &keep, &self.gateway.nodes_alive(ALIVE_WITHIN), &moving)
             }
-            let to = spread::plan(map, &keep, &self.gateway.nodes_alive(ALIVE_WITHIN), &moving);
-            for (p, _) in &stale {
-                if let Some(node) = to.get(p) {
-                    tracing::info!(partition = %p, to = %node, "the departments changed a partition this node routes: handing it over");
-                    let hint = serde_json::to_vec(&Hint { partition: p.clone(), to: node.clone() }).expect("serializes");
-                    let _ = self.nats.publish(HANDOFF, hint.into()).await;
-                }
+            None => Default::default(),
+        };
+        let mut hinted = false;
+        for (p, _) in &stale {
+            if let Some(node) = to.get(p) {
+                self.hint(p, node).await;
+                hinted = true;
             }
+        }
+        if hinted {
             let _ = self.nats.flush().await;
             tokio::time::sleep(Duration::from_millis(200)).await; // heard before the locks go
         }
         for (p, stop) in stale {
-            tracing::info!(partition = %p, "handing over a partition the departments changed");
+            tracing::info!(partition = %p, to = ?to.get(&p), "the departments changed a partition this node routes: handing it over");
             let _ = stop.send(true);
         }
     }
