@@ -108,7 +108,8 @@ async fn a_change_of_the_departments_moves_each_partition_it_touches_once() {
     }
     println!("before {before:?}; then {seen:?}");
     for (p, runs) in &seen {
-        let takes = runs.iter().enumerate().filter(|(k, r)| r.is_some() && (*k == 0 || runs[k - 1].is_none() || runs[k - 1] != **r)).count();
+        // `runs` holds each change once, so every `Some` in it is a node starting to route it.
+        let takes = runs.iter().filter(|r| r.is_some()).count();
         assert!(takes <= 2, "{p} was routed by {runs:?}: handed over once, it is taken once");
         if p != "default" {
             assert!(runs.len() > 1, "{p} is handed over: its agents changed ({runs:?})");

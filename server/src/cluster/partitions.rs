@@ -199,9 +199,10 @@ impl Campaign {
         });
         let long_free = self.free_for_long(&free);
         // A partition handed over to a node (`hints`) is that node's to take, at once.
-        let (mine, others): (Vec<&String>, Vec<&String>) = free.iter().copied().partition(|p| self.hinted(p).is_some_and(|to| to == self.instance));
-        let unhinted: Vec<&String> = others.into_iter().filter(|p| self.hinted(p).is_none()).collect();
-        let take_now = mine.first().copied().or_else(|| spread::to_take(map, &loads, &self.instance, &unhinted));
+        let hinted: Vec<(&String, Option<String>)> = free.iter().map(|p| (*p, self.hinted(p))).collect();
+        let mine = hinted.iter().find(|(_, to)| to.as_deref() == Some(self.instance.as_str())).map(|(p, _)| *p);
+        let unhinted: Vec<&String> = hinted.iter().filter(|(_, to)| to.is_none()).map(|(p, _)| *p).collect();
+        let take_now = mine.or_else(|| spread::to_take(map, &loads, &self.instance, &unhinted));
         if let Some(p) = take_now.or(long_free) {
             self.e.settled.store(false, Ordering::Relaxed);
             let holds = Arc::new(AtomicBool::new(false));
@@ -336,14 +337,12 @@ impl Campaign {
             }
             None => Default::default(),
         };
-        let mut hinted = false;
         for (p, _) in &stale {
             if let Some(node) = to.get(p) {
                 self.hint(p, node).await;
-                hinted = true;
             }
         }
-        if hinted {
+        if stale.iter().any(|(p, _)| to.contains_key(p)) {
             let _ = self.nats.flush().await;
             tokio::time::sleep(Duration::from_millis(200)).await; // heard before the locks go
         }
